@@ -1,0 +1,1 @@
+//! WAV decoding, channel down-mix, resampling and trimming for emovox.

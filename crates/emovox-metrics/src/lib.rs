@@ -1,0 +1,1 @@
+//! Classification metrics for emovox: accuracy, UAR, F1, confusion matrix, reports, plots.

@@ -1,0 +1,1 @@
+//! The emovox CNN, its configuration and self-describing safetensors model files.

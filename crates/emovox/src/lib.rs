@@ -1,0 +1,1 @@
+//! emovox: speech emotion recognition in Rust. See [`Classifier`].

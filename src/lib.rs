@@ -1,0 +1,1 @@
+//! Workspace-level examples, benchmarks and integration tests of emovox; no library code.
