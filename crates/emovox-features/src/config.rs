@@ -54,3 +54,179 @@ pub struct FeatureSpec {
     /// Whether each utterance is normalised to zero mean and unit variance per bin.
     pub utterance_norm: bool,
 }
+
+fn invalid(message: impl Into<String>) -> crate::FeatureError {
+    crate::FeatureError::InvalidConfig(message.into())
+}
+
+impl MelConfig {
+    /// The speech setting at 16 kHz: n_fft 512, 25 ms window (400), 10 ms hop (160), 0-8000 Hz,
+    /// `n_mels` bands, top_db 80.
+    pub fn speech_with_mels(n_mels: usize) -> Self {
+        Self {
+            sample_rate: 16_000,
+            n_fft: 512,
+            win_length: 400,
+            hop_length: 160,
+            n_mels,
+            fmin: 0.0,
+            fmax: Some(8_000.0),
+            top_db: Some(80.0),
+        }
+    }
+
+    /// [`MelConfig::speech_with_mels`] with 40 bands.
+    pub fn speech() -> Self {
+        Self::speech_with_mels(40)
+    }
+
+    /// librosa's own defaults at `sample_rate`: n_fft 2048, hop 512, 128 bands, 0 Hz to Nyquist.
+    pub fn librosa(sample_rate: u32) -> Self {
+        Self {
+            sample_rate,
+            n_fft: 2048,
+            win_length: 2048,
+            hop_length: 512,
+            n_mels: 128,
+            fmin: 0.0,
+            fmax: None,
+            top_db: Some(80.0),
+        }
+    }
+
+    /// The upper filter edge in Hz (`fmax`, or Nyquist when unset).
+    pub fn fmax_hz(&self) -> f32 {
+        self.fmax.unwrap_or(self.sample_rate as f32 / 2.0)
+    }
+
+    /// Checks every parameter is in range; extractors call this before planning.
+    pub fn validate(&self) -> Result<(), crate::FeatureError> {
+        if !(1_000..=768_000).contains(&self.sample_rate) {
+            return Err(invalid(format!(
+                "sample_rate {} Hz is outside 1000..=768000",
+                self.sample_rate
+            )));
+        }
+        if !(2..=65_536).contains(&self.n_fft) {
+            return Err(invalid(format!(
+                "n_fft {} is outside 2..=65536",
+                self.n_fft
+            )));
+        }
+        if self.win_length == 0 || self.win_length > self.n_fft {
+            return Err(invalid(format!(
+                "win_length {} must be in 1..=n_fft ({})",
+                self.win_length, self.n_fft
+            )));
+        }
+        if self.hop_length == 0 {
+            return Err(invalid("hop_length must be positive"));
+        }
+        if self.n_mels == 0 || self.n_mels > self.n_fft / 2 + 1 {
+            return Err(invalid(format!(
+                "n_mels {} must be in 1..={} (the number of FFT bins)",
+                self.n_mels,
+                self.n_fft / 2 + 1
+            )));
+        }
+        let nyquist = self.sample_rate as f32 / 2.0;
+        let fmax = self.fmax_hz();
+        if !(self.fmin.is_finite() && self.fmin >= 0.0) {
+            return Err(invalid(format!(
+                "fmin {} must be finite and >= 0",
+                self.fmin
+            )));
+        }
+        if !(fmax.is_finite() && fmax > self.fmin && fmax <= nyquist) {
+            return Err(invalid(format!(
+                "fmax {fmax} must be above fmin ({}) and at most Nyquist ({nyquist})",
+                self.fmin
+            )));
+        }
+        if let Some(top_db) = self.top_db {
+            if !(top_db.is_finite() && top_db >= 0.0) {
+                return Err(invalid(format!("top_db {top_db} must be finite and >= 0")));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl MfccConfig {
+    /// The speech preset: 16 kHz, n_fft 512, win 400, hop 160, 40 mels, 0-8000 Hz, 40 MFCC.
+    pub fn speech() -> Self {
+        Self {
+            mel: MelConfig::speech(),
+            n_mfcc: 40,
+            lifter: 0.0,
+        }
+    }
+
+    /// librosa's `feature.mfcc` defaults at `sample_rate`: 20 MFCC over [`MelConfig::librosa`].
+    pub fn librosa(sample_rate: u32) -> Self {
+        Self {
+            mel: MelConfig::librosa(sample_rate),
+            n_mfcc: 20,
+            lifter: 0.0,
+        }
+    }
+
+    /// Checks every parameter is in range; [`crate::Mfcc::new`] calls this.
+    pub fn validate(&self) -> Result<(), crate::FeatureError> {
+        self.mel.validate()?;
+        if self.n_mfcc == 0 || self.n_mfcc > self.mel.n_mels {
+            return Err(invalid(format!(
+                "n_mfcc {} must be in 1..=n_mels ({})",
+                self.n_mfcc, self.mel.n_mels
+            )));
+        }
+        if !(self.lifter.is_finite() && self.lifter >= 0.0) {
+            return Err(invalid(format!(
+                "lifter {} must be finite and >= 0",
+                self.lifter
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl FeatureKind {
+    /// The mel spectrogram settings underneath either representation.
+    pub fn mel(&self) -> &MelConfig {
+        match self {
+            FeatureKind::LogMel(mel) => mel,
+            FeatureKind::Mfcc(mfcc) => &mfcc.mel,
+        }
+    }
+
+    /// Number of bins per frame: mel bands or cepstral coefficients.
+    pub fn n_bins(&self) -> usize {
+        match self {
+            FeatureKind::LogMel(mel) => mel.n_mels,
+            FeatureKind::Mfcc(mfcc) => mfcc.n_mfcc,
+        }
+    }
+}
+
+impl FeatureSpec {
+    /// Checks the representation and the delta settings.
+    pub fn validate(&self) -> Result<(), crate::FeatureError> {
+        match &self.kind {
+            FeatureKind::LogMel(mel) => mel.validate()?,
+            FeatureKind::Mfcc(mfcc) => mfcc.validate()?,
+        }
+        if self.delta_orders > 2 {
+            return Err(invalid(format!(
+                "delta_orders {} must be 0, 1 or 2",
+                self.delta_orders
+            )));
+        }
+        if self.delta_orders > 0 && (self.delta_width < 3 || self.delta_width % 2 == 0) {
+            return Err(invalid(format!(
+                "delta_width {} must be odd and at least 3",
+                self.delta_width
+            )));
+        }
+        Ok(())
+    }
+}

@@ -15,4 +15,37 @@ pub enum FeatureError {
         /// Index of the first offending sample.
         index: usize,
     },
+    /// The signal is shorter than one analysis frame, so it has no spectrum.
+    #[error("the signal has {samples} samples, shorter than one frame of {frame} samples")]
+    TooShort {
+        /// Length of the signal, in samples.
+        samples: usize,
+        /// The shortest usable length, in samples.
+        frame: usize,
+    },
+    /// Deltas need at least as many frames as the delta window is wide.
+    #[error("deltas of width {width} need at least {width} frames, got {frames}")]
+    TooFewFrames {
+        /// Frames available.
+        frames: usize,
+        /// Delta window width.
+        width: usize,
+    },
+}
+
+/// Checks that a signal is long enough and finite.
+pub(crate) fn check_signal(samples: &[f32], frame: usize) -> Result<(), FeatureError> {
+    if samples.is_empty() {
+        return Err(FeatureError::EmptySignal);
+    }
+    if let Some(index) = samples.iter().position(|s| !s.is_finite()) {
+        return Err(FeatureError::NonFiniteSample { index });
+    }
+    if samples.len() < frame {
+        return Err(FeatureError::TooShort {
+            samples: samples.len(),
+            frame,
+        });
+    }
+    Ok(())
 }

@@ -5,12 +5,40 @@
 //! mel filterbank, `power_to_db` (ref 1.0, amin 1e-10, top_db 80 over the whole clip), the
 //! orthonormal DCT-II MFCC with optional liftering, and `librosa.feature.delta`.
 //!
-//! Extractors are plan structs in the style of `realfft`: build once, reuse for every clip.
+//! Extractors are plan structs in the style of `realfft`: build once (FFT plan, window, mel
+//! matrix, DCT matrix), then call `compute` on as many clips as needed, from any thread.
+//!
+//! ```
+//! use emovox_features::{Mfcc, MfccConfig};
+//!
+//! let mfcc = Mfcc::new(MfccConfig::speech())?;
+//! let samples = vec![0.0f32; 8_000];
+//! assert_eq!(mfcc.compute(&samples)?.dim(), (40, 51));
+//! # Ok::<(), emovox_features::FeatureError>(())
+//! ```
 
 mod config;
+mod db;
+mod dct;
+mod delta;
 mod error;
+mod logmel;
+mod mel;
+mod mfcc;
+mod normalise;
 mod pipeline;
+mod stft;
+mod window;
 
 pub use config::{FeatureKind, FeatureSpec, MelConfig, MfccConfig};
+pub use db::{fast_log10, AMIN};
+pub use dct::dct_matrix;
+pub use delta::delta;
 pub use error::FeatureError;
+pub use logmel::LogMelSpectrogram;
+pub use mel::{hz_to_mel, mel_to_hz, MelFilterbank};
+pub use mfcc::Mfcc;
+pub use normalise::{normalize_utterance, NORM_EPSILON};
 pub use pipeline::FeaturePipeline;
+pub use stft::PowerSpectrogram;
+pub use window::{hann_periodic, padded_hann};

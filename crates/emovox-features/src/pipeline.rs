@@ -1,19 +1,122 @@
-use crate::{FeatureError, FeatureSpec};
+//! [`FeaturePipeline`]: from samples to a model's input, the one path training and prediction share.
 
-/// Turns samples into a model input of shape (channels, bins, frames) following a [`FeatureSpec`].
+use ndarray::{s, Array2, Array3};
+
+use crate::delta::delta;
+use crate::normalise::normalize_utterance;
+use crate::{FeatureError, FeatureKind, FeatureSpec, LogMelSpectrogram, Mfcc};
+
+/// The extractor a [`FeatureSpec`] asks for.
+#[derive(Debug)]
+enum Extractor {
+    LogMel(LogMelSpectrogram),
+    Mfcc(Mfcc),
+}
+
+/// Turns samples into a model input of shape (channels, bins, frames) following a [`FeatureSpec`]:
+/// channel 0 is the base representation (log-mel or MFCC), channels 1 and 2 its deltas.
+///
+/// Deltas are taken of the base representation before normalisation; then, when
+/// `utterance_norm` is set, every channel is normalised per bin over the utterance.
+///
+/// ```
+/// use emovox_features::{FeatureKind, FeaturePipeline, FeatureSpec, MelConfig};
+///
+/// let spec = FeatureSpec {
+///     kind: FeatureKind::LogMel(MelConfig::speech_with_mels(64)),
+///     delta_orders: 1,
+///     delta_width: 9,
+///     utterance_norm: true,
+/// };
+/// let pipeline = FeaturePipeline::new(spec)?;
+/// let clip = vec![0.1f32; 16_000];
+/// let input = pipeline.compute(&clip)?;
+/// assert_eq!(input.shape(), &[2, 64, 101]);
+/// # Ok::<(), emovox_features::FeatureError>(())
+/// ```
 #[derive(Debug)]
 pub struct FeaturePipeline {
     spec: FeatureSpec,
+    extractor: Extractor,
 }
 
 impl FeaturePipeline {
-    /// Builds the pipeline (and the extractor plans it needs) once.
+    /// Validates the spec and builds the extractor plan once.
     pub fn new(spec: FeatureSpec) -> Result<Self, FeatureError> {
-        Ok(Self { spec })
+        spec.validate()?;
+        let extractor = match &spec.kind {
+            FeatureKind::LogMel(mel) => Extractor::LogMel(LogMelSpectrogram::new(mel.clone())?),
+            FeatureKind::Mfcc(mfcc) => Extractor::Mfcc(Mfcc::new(mfcc.clone())?),
+        };
+        Ok(Self { spec, extractor })
     }
 
     /// The specification this pipeline follows.
     pub fn spec(&self) -> &FeatureSpec {
         &self.spec
+    }
+
+    /// Sample rate the input must have, in Hz.
+    pub fn sample_rate(&self) -> u32 {
+        self.spec.kind.mel().sample_rate
+    }
+
+    /// Hop between frames, in samples.
+    pub fn hop_length(&self) -> usize {
+        self.spec.kind.mel().hop_length
+    }
+
+    /// Bins per frame (mel bands or coefficients).
+    pub fn n_bins(&self) -> usize {
+        self.spec.kind.n_bins()
+    }
+
+    /// Channels of the output: 1 plus the number of delta orders.
+    pub fn n_channels(&self) -> usize {
+        1 + self.spec.delta_orders
+    }
+
+    /// Number of frames produced for `len` samples.
+    pub fn frames_for(&self, len: usize) -> usize {
+        1 + len / self.hop_length()
+    }
+
+    /// The shortest signal accepted, in samples: one FFT frame, and enough frames for deltas.
+    pub fn min_samples(&self) -> usize {
+        let frame = self.spec.kind.mel().n_fft;
+        if self.spec.delta_orders == 0 {
+            frame
+        } else {
+            frame.max((self.spec.delta_width - 1) * self.hop_length())
+        }
+    }
+
+    /// The features of `samples` (mono, at [`FeaturePipeline::sample_rate`]), shape
+    /// (channels, bins, frames).
+    pub fn compute(&self, samples: &[f32]) -> Result<Array3<f32>, FeatureError> {
+        if !samples.is_empty() && samples.len() < self.min_samples() {
+            return Err(FeatureError::TooShort {
+                samples: samples.len(),
+                frame: self.min_samples(),
+            });
+        }
+        let base = match &self.extractor {
+            Extractor::LogMel(log_mel) => log_mel.compute(samples)?,
+            Extractor::Mfcc(mfcc) => mfcc.compute(samples)?,
+        };
+        let mut channels: Vec<Array2<f32>> = Vec::with_capacity(self.n_channels());
+        for order in 1..=self.spec.delta_orders {
+            channels.push(delta(&base, self.spec.delta_width, order)?);
+        }
+        channels.insert(0, base);
+        let (bins, frames) = channels[0].dim();
+        let mut out = Array3::zeros((channels.len(), bins, frames));
+        for (c, mut channel) in channels.into_iter().enumerate() {
+            if self.spec.utterance_norm {
+                normalize_utterance(&mut channel);
+            }
+            out.slice_mut(s![c, .., ..]).assign(&channel);
+        }
+        Ok(out)
     }
 }

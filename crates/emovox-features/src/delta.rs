@@ -1,0 +1,78 @@
+//! Deltas as `librosa.feature.delta`: a Savitzky-Golay derivative along time, `mode='interp'`.
+
+use ndarray::{Array2, ArrayView1, ArrayViewMut1, Axis};
+
+use crate::FeatureError;
+
+/// Savitzky-Golay derivative filter of `order` 1 or 2 over a symmetric window of `width` frames
+/// (polynomial order = derivative order, as librosa uses).
+fn savgol_weights(width: usize, order: usize) -> Vec<f64> {
+    let half = (width / 2) as f64;
+    let offsets: Vec<f64> = (0..width).map(|i| i as f64 - half).collect();
+    match order {
+        1 => {
+            let norm: f64 = offsets.iter().map(|j| j * j).sum();
+            offsets.iter().map(|j| j / norm).collect()
+        }
+        _ => {
+            // Second derivative of the least-squares parabola: 2 * its quadratic coefficient.
+            let mean_sq = offsets.iter().map(|j| j * j).sum::<f64>() / width as f64;
+            let centred: Vec<f64> = offsets.iter().map(|j| j * j - mean_sq).collect();
+            let norm: f64 = centred.iter().map(|c| c * c).sum();
+            centred.iter().map(|c| 2.0 * c / norm).collect()
+        }
+    }
+}
+
+/// The delta of `order` (1 or 2) of each row of `features` (bins, frames) along frames, equal to
+/// `librosa.feature.delta(features, width=width, order=order)`. Edge frames take the derivative
+/// of the polynomial fitted to the first (last) `width` frames, as `mode='interp'` does.
+pub fn delta(
+    features: &Array2<f32>,
+    width: usize,
+    order: usize,
+) -> Result<Array2<f32>, FeatureError> {
+    if !(1..=2).contains(&order) {
+        return Err(FeatureError::InvalidConfig(format!(
+            "delta order {order} must be 1 or 2"
+        )));
+    }
+    if width < 3 || width % 2 == 0 {
+        return Err(FeatureError::InvalidConfig(format!(
+            "delta width {width} must be odd and at least 3"
+        )));
+    }
+    let frames = features.ncols();
+    if frames < width {
+        return Err(FeatureError::TooFewFrames { frames, width });
+    }
+    let weights = savgol_weights(width, order);
+    let mut out = Array2::zeros(features.raw_dim());
+    for (row, out_row) in features.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
+        delta_row(row, out_row, &weights);
+    }
+    Ok(out)
+}
+
+fn delta_row(row: ArrayView1<f32>, mut out: ArrayViewMut1<f32>, weights: &[f64]) {
+    let width = weights.len();
+    let half = width / 2;
+    let frames = row.len();
+    let at = |centre: usize| -> f32 {
+        weights
+            .iter()
+            .enumerate()
+            .map(|(k, w)| w * row[centre + k - half] as f64)
+            .sum::<f64>() as f32
+    };
+    for t in half..frames - half {
+        out[t] = at(t);
+    }
+    // A fitted polynomial of degree = order has a constant derivative of that order, so the edge
+    // frames take the value at the centre of the first (last) full window.
+    let (first, last) = (out[half], out[frames - 1 - half]);
+    for t in 0..half {
+        out[t] = first;
+        out[frames - 1 - t] = last;
+    }
+}

@@ -1,0 +1,115 @@
+//! The Slaney mel scale and the Slaney-normalised triangular filterbank of `librosa.filters.mel`.
+
+use ndarray::Array2;
+
+const F_SP: f64 = 200.0 / 3.0;
+const MIN_LOG_HZ: f64 = 1000.0;
+const MIN_LOG_MEL: f64 = MIN_LOG_HZ / F_SP;
+
+fn log_step() -> f64 {
+    6.4f64.ln() / 27.0
+}
+
+/// Hz to mel on the Slaney (Auditory Toolbox) scale: linear below 1 kHz, logarithmic above.
+pub fn hz_to_mel(hz: f64) -> f64 {
+    if hz >= MIN_LOG_HZ {
+        MIN_LOG_MEL + (hz / MIN_LOG_HZ).ln() / log_step()
+    } else {
+        hz / F_SP
+    }
+}
+
+/// Mel to Hz on the Slaney scale; the inverse of [`hz_to_mel`].
+pub fn mel_to_hz(mel: f64) -> f64 {
+    if mel >= MIN_LOG_MEL {
+        MIN_LOG_HZ * (log_step() * (mel - MIN_LOG_MEL)).exp()
+    } else {
+        F_SP * mel
+    }
+}
+
+/// One triangular filter: its weights over the contiguous FFT bins where it is non-zero.
+#[derive(Clone, Debug, PartialEq)]
+struct Band {
+    first_bin: usize,
+    weights: Vec<f32>,
+}
+
+/// A mel filterbank stored sparsely: each band keeps only its non-zero FFT bins.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MelFilterbank {
+    n_bins: usize,
+    bands: Vec<Band>,
+}
+
+impl MelFilterbank {
+    /// Builds the filterbank of `librosa.filters.mel(sr, n_fft, n_mels, fmin, fmax)` with
+    /// `htk=False, norm='slaney'`, computed in f64 and stored as f32 as librosa does.
+    pub fn new(sample_rate: u32, n_fft: usize, n_mels: usize, fmin: f64, fmax: f64) -> Self {
+        let n_bins = n_fft / 2 + 1;
+        let sr = sample_rate as f64;
+        let fft_freqs: Vec<f64> = (0..n_bins)
+            .map(|i| i as f64 * (sr / n_fft as f64))
+            .collect();
+        let (min_mel, max_mel) = (hz_to_mel(fmin), hz_to_mel(fmax));
+        let step = (max_mel - min_mel) / (n_mels + 1) as f64;
+        let mel_f: Vec<f64> = (0..n_mels + 2)
+            .map(|i| mel_to_hz(min_mel + i as f64 * step))
+            .collect();
+        let bands = (0..n_mels)
+            .map(|m| {
+                let (lo, centre, hi) = (mel_f[m], mel_f[m + 1], mel_f[m + 2]);
+                let enorm = 2.0 / (hi - lo);
+                let dense: Vec<f32> = fft_freqs
+                    .iter()
+                    .map(|&f| {
+                        let lower = (f - lo) / (centre - lo);
+                        let upper = (hi - f) / (hi - centre);
+                        // librosa rounds the triangle to f32 before scaling it.
+                        let triangle = lower.min(upper).max(0.0) as f32;
+                        (triangle as f64 * enorm) as f32
+                    })
+                    .collect();
+                let first = dense.iter().position(|&w| w != 0.0).unwrap_or(0);
+                let last = dense
+                    .iter()
+                    .rposition(|&w| w != 0.0)
+                    .map_or(first, |l| l + 1);
+                Band {
+                    first_bin: first,
+                    weights: dense[first..last].to_vec(),
+                }
+            })
+            .collect();
+        Self { n_bins, bands }
+    }
+
+    /// Number of mel bands.
+    pub fn n_mels(&self) -> usize {
+        self.bands.len()
+    }
+
+    /// Number of FFT bins the filterbank expects (`n_fft / 2 + 1`).
+    pub fn n_bins(&self) -> usize {
+        self.n_bins
+    }
+
+    /// Applies the filterbank to one power spectrum, writing one value per band into `out`.
+    pub fn apply(&self, power: &[f32], out: &mut [f32]) {
+        for (band, value) in self.bands.iter().zip(out.iter_mut()) {
+            let bins = &power[band.first_bin..band.first_bin + band.weights.len()];
+            *value = bins.iter().zip(&band.weights).map(|(p, w)| p * w).sum();
+        }
+    }
+
+    /// The filterbank as a dense (n_mels, n_bins) matrix, librosa's layout.
+    pub fn to_dense(&self) -> Array2<f32> {
+        let mut dense = Array2::zeros((self.n_mels(), self.n_bins));
+        for (m, band) in self.bands.iter().enumerate() {
+            for (k, &w) in band.weights.iter().enumerate() {
+                dense[[m, band.first_bin + k]] = w;
+            }
+        }
+        dense
+    }
+}

@@ -1,0 +1,116 @@
+//! The power spectrogram of `librosa.stft` with `center=True`, constant padding, power 2.
+
+use std::sync::Arc;
+
+use ndarray::Array2;
+use realfft::num_complex::Complex;
+use realfft::{RealFftPlanner, RealToComplex};
+
+use crate::window::padded_hann;
+
+/// A short-time power spectrum plan: FFT plan and window made once, reused for every clip.
+pub struct PowerSpectrogram {
+    n_fft: usize,
+    hop_length: usize,
+    window: Vec<f32>,
+    fft: Arc<dyn RealToComplex<f32>>,
+}
+
+impl std::fmt::Debug for PowerSpectrogram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PowerSpectrogram")
+            .field("n_fft", &self.n_fft)
+            .field("hop_length", &self.hop_length)
+            .finish()
+    }
+}
+
+/// Per-call working memory of a [`PowerSpectrogram`], so frames allocate nothing.
+pub(crate) struct StftScratch {
+    frame: Vec<f32>,
+    spectrum: Vec<Complex<f32>>,
+    fft_scratch: Vec<Complex<f32>>,
+    power: Vec<f32>,
+}
+
+impl PowerSpectrogram {
+    /// Plans an STFT of `n_fft` points with a periodic Hann window of `win_length` samples
+    /// (centred in the frame) and `hop_length` samples between frames. Arguments are assumed
+    /// valid (see [`crate::MelConfig::validate`]).
+    pub fn new(n_fft: usize, win_length: usize, hop_length: usize) -> Self {
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
+        Self {
+            n_fft,
+            hop_length,
+            window: padded_hann(win_length, n_fft),
+            fft,
+        }
+    }
+
+    /// Number of frequency bins, `n_fft / 2 + 1`.
+    pub fn n_bins(&self) -> usize {
+        self.n_fft / 2 + 1
+    }
+
+    /// Number of frames librosa returns for `len` samples: `1 + len / hop_length`.
+    pub fn frames_for(&self, len: usize) -> usize {
+        1 + len / self.hop_length
+    }
+
+    pub(crate) fn scratch(&self) -> StftScratch {
+        StftScratch {
+            frame: self.fft.make_input_vec(),
+            spectrum: self.fft.make_output_vec(),
+            fft_scratch: self.fft.make_scratch_vec(),
+            power: vec![0.0; self.n_bins()],
+        }
+    }
+
+    /// Calls `visit(frame_index, power_spectrum)` for every frame of `samples`, in order.
+    pub(crate) fn for_each_frame(
+        &self,
+        samples: &[f32],
+        scratch: &mut StftScratch,
+        mut visit: impl FnMut(usize, &[f32]),
+    ) {
+        let half = (self.n_fft / 2) as isize;
+        let len = samples.len() as isize;
+        for t in 0..self.frames_for(samples.len()) {
+            // Frame t covers samples [t*hop - n_fft/2, t*hop + n_fft/2) of the zero-padded signal.
+            let start = (t * self.hop_length) as isize - half;
+            let lo = start.clamp(0, len) as usize;
+            let hi = (start + self.n_fft as isize).clamp(0, len) as usize;
+            let offset = (lo as isize - start) as usize;
+            let frame = &mut scratch.frame;
+            frame[..offset].fill(0.0);
+            frame[offset + (hi - lo)..].fill(0.0);
+            for ((out, &x), &w) in frame[offset..offset + (hi - lo)]
+                .iter_mut()
+                .zip(&samples[lo..hi])
+                .zip(&self.window[offset..])
+            {
+                *out = x * w;
+            }
+            self.fft
+                .process_with_scratch(frame, &mut scratch.spectrum, &mut scratch.fft_scratch)
+                .expect("buffer lengths come from the plan itself");
+            for (p, c) in scratch.power.iter_mut().zip(&scratch.spectrum) {
+                *p = c.re * c.re + c.im * c.im;
+            }
+            visit(t, &scratch.power);
+        }
+    }
+
+    /// The power spectrogram of `samples`, shape (n_fft / 2 + 1, frames) as librosa returns it.
+    pub fn compute(&self, samples: &[f32]) -> Array2<f32> {
+        let mut out = Array2::zeros((self.n_bins(), self.frames_for(samples.len())));
+        let mut scratch = self.scratch();
+        self.for_each_frame(samples, &mut scratch, |t, power| {
+            out.column_mut(t)
+                .iter_mut()
+                .zip(power)
+                .for_each(|(o, &p)| *o = p);
+        });
+        out
+    }
+}

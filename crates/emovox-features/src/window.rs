@@ -1,0 +1,18 @@
+//! Analysis windows, as `scipy.signal.get_window(..., fftbins=True)` and `librosa.util.pad_center`.
+
+/// The periodic Hann window of `length` samples (librosa's default `window='hann'`).
+pub fn hann_periodic(length: usize) -> Vec<f32> {
+    let n = length as f64;
+    (0..length)
+        .map(|i| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n).cos()) as f32)
+        .collect()
+}
+
+/// A periodic Hann window of `win_length` centred in a frame of `n_fft` samples, zeros around it,
+/// as librosa pads a window shorter than the FFT.
+pub fn padded_hann(win_length: usize, n_fft: usize) -> Vec<f32> {
+    let mut frame = vec![0.0; n_fft];
+    let offset = (n_fft - win_length) / 2;
+    frame[offset..offset + win_length].copy_from_slice(&hann_periodic(win_length));
+    frame
+}
