@@ -221,7 +221,7 @@ impl FeatureSpec {
                 self.delta_orders
             )));
         }
-        if self.delta_orders > 0 && (self.delta_width < 3 || self.delta_width % 2 == 0) {
+        if self.delta_orders > 0 && (self.delta_width < 3 || self.delta_width.is_multiple_of(2)) {
             return Err(invalid(format!(
                 "delta_width {} must be odd and at least 3",
                 self.delta_width

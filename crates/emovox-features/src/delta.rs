@@ -37,7 +37,7 @@ pub fn delta(
             "delta order {order} must be 1 or 2"
         )));
     }
-    if width < 3 || width % 2 == 0 {
+    if width < 3 || width.is_multiple_of(2) {
         return Err(FeatureError::InvalidConfig(format!(
             "delta width {width} must be odd and at least 3"
         )));

@@ -1,0 +1,220 @@
+//! Bad input is a typed error, and the pipeline stacks, derives and normalises as documented.
+
+use emovox_features::{
+    delta, FeatureError, FeatureKind, FeaturePipeline, FeatureSpec, LogMelSpectrogram, MelConfig,
+    Mfcc, MfccConfig,
+};
+
+fn tone(len: usize) -> Vec<f32> {
+    (0..len).map(|i| (i as f32 * 0.07).sin() * 0.5).collect()
+}
+
+#[test]
+fn empty_signal_is_refused() {
+    let mfcc = Mfcc::new(MfccConfig::speech()).unwrap();
+    assert_eq!(mfcc.compute(&[]), Err(FeatureError::EmptySignal));
+}
+
+#[test]
+fn non_finite_samples_are_refused_with_their_index() {
+    let mfcc = Mfcc::new(MfccConfig::speech()).unwrap();
+    let mut y = tone(4000);
+    y[1234] = f32::NAN;
+    assert_eq!(
+        mfcc.compute(&y),
+        Err(FeatureError::NonFiniteSample { index: 1234 })
+    );
+    y[1234] = 0.0;
+    y[10] = f32::INFINITY;
+    assert_eq!(
+        mfcc.compute(&y),
+        Err(FeatureError::NonFiniteSample { index: 10 })
+    );
+}
+
+#[test]
+fn a_clip_shorter_than_one_frame_is_refused() {
+    let mfcc = Mfcc::new(MfccConfig::speech()).unwrap();
+    assert_eq!(
+        mfcc.compute(&tone(511)),
+        Err(FeatureError::TooShort {
+            samples: 511,
+            frame: 512
+        })
+    );
+    assert!(mfcc.compute(&tone(512)).is_ok());
+}
+
+#[test]
+fn invalid_configurations_are_refused() {
+    let bad_mels = [
+        MelConfig {
+            n_fft: 0,
+            ..MelConfig::speech()
+        },
+        MelConfig {
+            win_length: 600,
+            ..MelConfig::speech()
+        },
+        MelConfig {
+            hop_length: 0,
+            ..MelConfig::speech()
+        },
+        MelConfig {
+            sample_rate: 0,
+            ..MelConfig::speech()
+        },
+        MelConfig {
+            sample_rate: 10_000_000,
+            ..MelConfig::speech()
+        },
+        MelConfig {
+            n_mels: 0,
+            ..MelConfig::speech()
+        },
+        MelConfig {
+            fmax: Some(9_000.0),
+            ..MelConfig::speech()
+        },
+        MelConfig {
+            fmin: 8_000.0,
+            ..MelConfig::speech()
+        },
+        MelConfig {
+            fmin: f32::NAN,
+            ..MelConfig::speech()
+        },
+        MelConfig {
+            top_db: Some(-1.0),
+            ..MelConfig::speech()
+        },
+    ];
+    for mel in bad_mels {
+        let err = LogMelSpectrogram::new(mel.clone()).unwrap_err();
+        assert!(
+            matches!(err, FeatureError::InvalidConfig(_)),
+            "{mel:?} gave {err:?}"
+        );
+    }
+    let too_many = MfccConfig {
+        n_mfcc: 41,
+        ..MfccConfig::speech()
+    };
+    assert!(matches!(
+        Mfcc::new(too_many),
+        Err(FeatureError::InvalidConfig(_))
+    ));
+    let bad_lifter = MfccConfig {
+        lifter: -2.0,
+        ..MfccConfig::speech()
+    };
+    assert!(matches!(
+        Mfcc::new(bad_lifter),
+        Err(FeatureError::InvalidConfig(_))
+    ));
+}
+
+#[test]
+fn delta_refuses_bad_widths_and_too_few_frames() {
+    let x = ndarray::Array2::<f32>::zeros((3, 20));
+    assert!(matches!(
+        delta(&x, 4, 1),
+        Err(FeatureError::InvalidConfig(_))
+    ));
+    assert!(matches!(
+        delta(&x, 9, 3),
+        Err(FeatureError::InvalidConfig(_))
+    ));
+    let short = ndarray::Array2::<f32>::zeros((3, 5));
+    assert_eq!(
+        delta(&short, 9, 1),
+        Err(FeatureError::TooFewFrames {
+            frames: 5,
+            width: 9
+        })
+    );
+}
+
+#[test]
+fn delta_of_a_ramp_is_its_slope_and_second_delta_of_a_parabola_its_curvature() {
+    let ramp = ndarray::Array2::from_shape_fn((2, 30), |(r, t)| (r as f32 + 1.0) * t as f32);
+    let d1 = delta(&ramp, 9, 1).unwrap();
+    for ((r, _), v) in d1.indexed_iter() {
+        assert!((v - (r as f32 + 1.0)).abs() < 1e-4);
+    }
+    let parabola = ndarray::Array2::from_shape_fn((1, 30), |(_, t)| 0.5 * (t as f32).powi(2));
+    let d2 = delta(&parabola, 9, 2).unwrap();
+    assert!(d2.iter().all(|v| (v - 1.0).abs() < 1e-3), "{d2:?}");
+}
+
+#[test]
+fn pipeline_stacks_base_and_deltas_and_normalises_each_bin() {
+    let spec = FeatureSpec {
+        kind: FeatureKind::Mfcc(MfccConfig::speech()),
+        delta_orders: 2,
+        delta_width: 9,
+        utterance_norm: true,
+    };
+    let pipeline = FeaturePipeline::new(spec).unwrap();
+    let y = tone(16_000);
+    let x = pipeline.compute(&y).unwrap();
+    assert_eq!(x.shape(), &[3, 40, pipeline.frames_for(y.len())]);
+    // Channel 0 is the normalised MFCC: zero mean per bin, unit variance where the bin varies.
+    let base = Mfcc::new(MfccConfig::speech())
+        .unwrap()
+        .compute(&y)
+        .unwrap();
+    for bin in 0..40usize {
+        let channel0 = x.index_axis(ndarray::Axis(0), 0);
+        let row = channel0.row(bin);
+        let mean = row.mean().unwrap();
+        assert!(mean.abs() < 1e-4, "bin {bin} mean {mean}");
+        let raw = base.row(bin);
+        let raw_mean = raw.mean().unwrap();
+        let raw_std = raw.mapv(|v| (v - raw_mean).powi(2)).mean().unwrap().sqrt();
+        let expected = (raw[7] - raw_mean) / (raw_std.powi(2) + 1e-5).sqrt();
+        assert!((row[7] - expected).abs() < 1e-3);
+    }
+}
+
+#[test]
+fn pipeline_refuses_clips_too_short_for_its_deltas() {
+    let spec = FeatureSpec {
+        kind: FeatureKind::LogMel(MelConfig::speech_with_mels(64)),
+        delta_orders: 1,
+        delta_width: 9,
+        utterance_norm: false,
+    };
+    let pipeline = FeaturePipeline::new(spec).unwrap();
+    assert_eq!(pipeline.min_samples(), 1280);
+    assert_eq!(
+        pipeline.compute(&tone(1000)),
+        Err(FeatureError::TooShort {
+            samples: 1000,
+            frame: 1280
+        })
+    );
+    assert_eq!(pipeline.compute(&tone(1280)).unwrap().shape(), &[2, 64, 9]);
+}
+
+#[test]
+fn pipeline_refuses_invalid_specs() {
+    let spec = FeatureSpec {
+        kind: FeatureKind::LogMel(MelConfig::speech()),
+        delta_orders: 3,
+        delta_width: 9,
+        utterance_norm: false,
+    };
+    assert!(matches!(
+        FeaturePipeline::new(spec),
+        Err(FeatureError::InvalidConfig(_))
+    ));
+}
+
+#[test]
+fn extractors_are_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Mfcc>();
+    assert_send_sync::<LogMelSpectrogram>();
+    assert_send_sync::<FeaturePipeline>();
+}
