@@ -25,18 +25,36 @@ pub fn fast_log10(x: f32) -> f32 {
 /// Converts power values to dB in place, `10 log10(max(x, amin))` (ref 1.0), and returns the
 /// largest dB value, for the clip-wide `top_db` floor that follows.
 pub fn power_to_db_in_place(values: &mut [f32]) -> f32 {
-    let mut max = f32::NEG_INFINITY;
+    // Two plain passes, each free of loop-carried float dependencies, so both vectorise.
     for v in values.iter_mut() {
-        *v = 10.0 * fast_log10(v.max(AMIN));
-        max = max.max(*v);
+        let clamped = if *v > AMIN { *v } else { AMIN };
+        *v = 10.0 * fast_log10(clamped);
     }
-    max
+    max_of(values)
+}
+
+/// The largest value, with eight independent running maxima.
+fn max_of(values: &[f32]) -> f32 {
+    let chunks = values.chunks_exact(8);
+    let mut lanes = [f32::NEG_INFINITY; 8];
+    let tail = chunks
+        .remainder()
+        .iter()
+        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+    for chunk in chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            *lane = if v > *lane { v } else { *lane };
+        }
+    }
+    lanes.iter().fold(tail, |m, &v| if v > m { v } else { m })
 }
 
 /// Raises every dB value to at least `max_db - top_db`, as librosa's `top_db` does.
 pub fn apply_top_db(values: &mut [f32], max_db: f32, top_db: f32) {
     let floor = max_db - top_db;
-    values.iter_mut().for_each(|v| *v = v.max(floor));
+    values
+        .iter_mut()
+        .for_each(|v| *v = if *v > floor { *v } else { floor });
 }
 
 #[cfg(test)]
