@@ -1,0 +1,158 @@
+//! WAV decoding with hound: PCM integer 8/16/24/32-bit and 32-bit float, any channel count,
+//! down-mixed to mono and scaled exactly as `soundfile` (hence `librosa.load`) does.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use hound::{SampleFormat, WavReader, WavSpec};
+
+use crate::{validate_sample_rate, validate_samples, AudioError};
+
+/// Mono audio: samples in [-1, 1) and their rate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Audio {
+    /// Mono samples, integer PCM scaled by 1 / 2^(bits - 1).
+    pub samples: Vec<f32>,
+    /// Samples per second.
+    pub sample_rate: u32,
+}
+
+impl Audio {
+    /// Duration in seconds.
+    pub fn duration_seconds(&self) -> f64 {
+        self.samples.len() as f64 / self.sample_rate as f64
+    }
+}
+
+/// Reads a WAV file into mono samples, as `librosa.load(path, sr=None)` returns them.
+///
+/// ```no_run
+/// let audio = emovox_audio::read_wav("speech.wav")?;
+/// println!("{} samples at {} Hz", audio.samples.len(), audio.sample_rate);
+/// # Ok::<(), emovox_audio::AudioError>(())
+/// ```
+pub fn read_wav(path: impl AsRef<Path>) -> Result<Audio, AudioError> {
+    let path = path.as_ref();
+    let file = File::open(path).map_err(|source| AudioError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    decode_wav(BufReader::new(file))
+}
+
+/// Decodes WAV data from any seekable reader (a file, a `Cursor` over bytes, ...).
+pub fn decode_wav<R: Read + Seek>(mut reader: R) -> Result<Audio, AudioError> {
+    let end = reader.seek(SeekFrom::End(0)).map_err(stream_error)?;
+    if end == 0 {
+        return Err(AudioError::EmptyFile);
+    }
+    reader.seek(SeekFrom::Start(0)).map_err(stream_error)?;
+    let mut wav = WavReader::new(reader).map_err(header_error)?;
+    let spec = checked_spec(&wav)?;
+    let declared = wav.len() as usize;
+    let channels = spec.channels as usize;
+    let mut interleaved = Vec::with_capacity(declared.min(1 << 26));
+    read_samples(&mut wav, spec, &mut interleaved, declared, 0)?;
+    let samples = down_mix(&interleaved, channels);
+    validate_samples(&samples)?;
+    Ok(Audio {
+        samples,
+        sample_rate: spec.sample_rate,
+    })
+}
+
+/// The stream's spec, refused when its encoding or rate is not one emovox reads.
+pub(crate) fn checked_spec<R: Read>(wav: &WavReader<R>) -> Result<WavSpec, AudioError> {
+    let spec = wav.spec();
+    validate_sample_rate(spec.sample_rate)?;
+    if spec.channels == 0 {
+        return Err(AudioError::CorruptHeader("zero channels".into()));
+    }
+    match (spec.sample_format, spec.bits_per_sample) {
+        (SampleFormat::Int, 8 | 16 | 24 | 32) | (SampleFormat::Float, 32) => Ok(spec),
+        (format, bits) => Err(AudioError::UnsupportedEncoding(format!(
+            "{bits}-bit {format:?} samples"
+        ))),
+    }
+}
+
+/// Reads up to `limit` interleaved samples, scaled to f32, appending them to `out`; `already`
+/// is how many samples of this stream were read before (for the truncation report).
+/// Returns how many were read; fewer than `limit` only at the end of the data.
+pub(crate) fn read_samples<R: Read>(
+    wav: &mut WavReader<R>,
+    spec: WavSpec,
+    out: &mut Vec<f32>,
+    limit: usize,
+    already: usize,
+) -> Result<usize, AudioError> {
+    let declared = wav.len() as usize;
+    let mut read = 0usize;
+    let truncated = |read: usize| AudioError::Truncated {
+        declared,
+        read: already + read,
+    };
+    match spec.sample_format {
+        SampleFormat::Float => {
+            for sample in wav.samples::<f32>().take(limit) {
+                out.push(sample.map_err(|_| truncated(read))?);
+                read += 1;
+            }
+        }
+        SampleFormat::Int => {
+            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
+            for sample in wav.samples::<i32>().take(limit) {
+                out.push(sample.map_err(|_| truncated(read))? as f32 * scale);
+                read += 1;
+            }
+        }
+    }
+    Ok(read)
+}
+
+/// The mean of the channels of interleaved samples (soundfile + `librosa.to_mono`, in f32).
+pub(crate) fn down_mix(interleaved: &[f32], channels: usize) -> Vec<f32> {
+    if channels == 1 {
+        return interleaved.to_vec();
+    }
+    interleaved
+        .chunks_exact(channels)
+        .map(|frame| frame.iter().fold(0.0f32, |sum, &s| sum + s) / channels as f32)
+        .collect()
+}
+
+fn stream_error(source: std::io::Error) -> AudioError {
+    AudioError::Io {
+        path: "<stream>".into(),
+        source,
+    }
+}
+
+/// Maps hound's header errors onto the variants users can act on.
+pub(crate) fn header_error(err: hound::Error) -> AudioError {
+    match err {
+        hound::Error::FormatError(msg) if msg.contains("RIFF") || msg.contains("WAVE") => {
+            AudioError::NotWav(msg.to_string())
+        }
+        hound::Error::FormatError(msg) if msg.contains("bits per sample") => {
+            AudioError::UnsupportedEncoding(msg.to_string())
+        }
+        hound::Error::FormatError(msg) => AudioError::CorruptHeader(msg.to_string()),
+        hound::Error::Unsupported => AudioError::UnsupportedEncoding(
+            "format tag not supported (e.g. A-law, mu-law, ADPCM)".into(),
+        ),
+        hound::Error::TooWide => {
+            AudioError::UnsupportedEncoding("samples wider than 32 bits".into())
+        }
+        hound::Error::InvalidSampleFormat => {
+            AudioError::UnsupportedEncoding("invalid sample format for its bit depth".into())
+        }
+        hound::Error::UnfinishedSample => AudioError::CorruptHeader("unfinished sample".into()),
+        // The whole stream is seekable and non-empty here, so a read failure while parsing the
+        // header means the header is cut short.
+        hound::Error::IoError(e) => {
+            AudioError::CorruptHeader(format!("the header is cut short ({e})"))
+        }
+    }
+}

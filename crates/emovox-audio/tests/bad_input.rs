@@ -1,0 +1,207 @@
+//! Every kind of bad input gives its own typed error, never a panic.
+
+use std::io::Cursor;
+
+use emovox_audio::{
+    decode_wav, read_wav, resample, validate_sample_rate, validate_samples, AudioError,
+};
+
+/// A canonical 44-byte-header WAV with the given fields and data bytes.
+fn wav_bytes(
+    format_tag: u16,
+    channels: u16,
+    rate: u32,
+    bits: u16,
+    data: &[u8],
+    declared: u32,
+) -> Vec<u8> {
+    let block_align = channels * bits.div_ceil(8);
+    let mut b = Vec::new();
+    b.extend_from_slice(b"RIFF");
+    b.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+    b.extend_from_slice(b"WAVEfmt ");
+    b.extend_from_slice(&16u32.to_le_bytes());
+    b.extend_from_slice(&format_tag.to_le_bytes());
+    b.extend_from_slice(&channels.to_le_bytes());
+    b.extend_from_slice(&rate.to_le_bytes());
+    b.extend_from_slice(&(rate * block_align as u32).to_le_bytes());
+    b.extend_from_slice(&block_align.to_le_bytes());
+    b.extend_from_slice(&bits.to_le_bytes());
+    b.extend_from_slice(b"data");
+    b.extend_from_slice(&declared.to_le_bytes());
+    b.extend_from_slice(data);
+    b
+}
+
+fn pcm16(samples: &[i16]) -> Vec<u8> {
+    samples.iter().flat_map(|s| s.to_le_bytes()).collect()
+}
+
+fn decode(bytes: Vec<u8>) -> Result<emovox_audio::Audio, AudioError> {
+    decode_wav(Cursor::new(bytes))
+}
+
+#[test]
+fn a_valid_file_decodes() {
+    let data = pcm16(&[0, 16384, -16384, 32767]);
+    let audio = decode(wav_bytes(1, 1, 16_000, 16, &data, data.len() as u32)).unwrap();
+    assert_eq!(audio.samples, vec![0.0, 0.5, -0.5, 32767.0 / 32768.0]);
+}
+
+#[test]
+fn missing_file() {
+    let err = read_wav("/definitely/not/here.wav").unwrap_err();
+    assert!(
+        matches!(err, AudioError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn empty_file() {
+    assert!(matches!(decode(Vec::new()), Err(AudioError::EmptyFile)));
+}
+
+#[test]
+fn not_a_wav_file() {
+    let err = decode(b"ID3\x04\x00 this is an mp3, honestly, with enough bytes to read".to_vec())
+        .unwrap_err();
+    assert!(matches!(err, AudioError::NotWav(_)), "{err:?}");
+}
+
+#[test]
+fn header_cut_short() {
+    let data = pcm16(&[1, 2, 3]);
+    let mut bytes = wav_bytes(1, 1, 16_000, 16, &data, data.len() as u32);
+    bytes.truncate(30);
+    let err = decode(bytes).unwrap_err();
+    assert!(matches!(err, AudioError::CorruptHeader(_)), "{err:?}");
+}
+
+#[test]
+fn corrupt_header_fields() {
+    let data = pcm16(&[1, 2, 3]);
+    // block_align inconsistent with channels and bits.
+    let mut bytes = wav_bytes(1, 1, 16_000, 16, &data, data.len() as u32);
+    bytes[32] = 7;
+    let err = decode(bytes).unwrap_err();
+    assert!(matches!(err, AudioError::CorruptHeader(_)), "{err:?}");
+}
+
+#[test]
+fn unsupported_encodings() {
+    // A-law (format tag 6).
+    let err = decode(wav_bytes(6, 1, 8_000, 8, &[1, 2, 3, 4], 4)).unwrap_err();
+    assert!(matches!(err, AudioError::UnsupportedEncoding(_)), "{err:?}");
+    // 64-bit IEEE float (format tag 3).
+    let data: Vec<u8> = [0.5f64, -0.5]
+        .iter()
+        .flat_map(|s| s.to_le_bytes())
+        .collect();
+    let err = decode(wav_bytes(3, 1, 8_000, 64, &data, data.len() as u32)).unwrap_err();
+    assert!(matches!(err, AudioError::UnsupportedEncoding(_)), "{err:?}");
+}
+
+#[test]
+fn zero_samples() {
+    let err = decode(wav_bytes(1, 1, 16_000, 16, &[], 0)).unwrap_err();
+    assert!(matches!(err, AudioError::NoSamples), "{err:?}");
+}
+
+#[test]
+fn nan_and_infinite_samples() {
+    let data: Vec<u8> = [0.1f32, f32::NAN, 0.2]
+        .iter()
+        .flat_map(|s| s.to_le_bytes())
+        .collect();
+    let err = decode(wav_bytes(3, 1, 16_000, 32, &data, data.len() as u32)).unwrap_err();
+    assert!(
+        matches!(err, AudioError::NonFiniteSample { index: 1 }),
+        "{err:?}"
+    );
+    let data: Vec<u8> = [0.1f32, 0.0, f32::INFINITY]
+        .iter()
+        .flat_map(|s| s.to_le_bytes())
+        .collect();
+    let err = decode(wav_bytes(3, 1, 16_000, 32, &data, data.len() as u32)).unwrap_err();
+    assert!(
+        matches!(err, AudioError::NonFiniteSample { index: 2 }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn zero_and_absurd_sample_rates() {
+    let data = pcm16(&[1, 2, 3, 4]);
+    for rate in [0, 12, 5_000_000] {
+        let err = decode(wav_bytes(1, 1, rate, 16, &data, data.len() as u32)).unwrap_err();
+        assert!(
+            matches!(err, AudioError::SampleRate(r) if r == rate),
+            "{rate}: {err:?}"
+        );
+    }
+    assert!(matches!(
+        validate_sample_rate(0),
+        Err(AudioError::SampleRate(0))
+    ));
+    assert!(validate_sample_rate(16_000).is_ok());
+}
+
+#[test]
+fn declared_data_larger_than_the_file() {
+    let data = pcm16(&[1, 2, 3, 4]);
+    let err = decode(wav_bytes(1, 1, 16_000, 16, &data, 4_000)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AudioError::Truncated {
+                declared: 2000,
+                read: 4
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn sample_validation() {
+    assert!(matches!(validate_samples(&[]), Err(AudioError::NoSamples)));
+    assert!(matches!(
+        validate_samples(&[0.0, f32::NAN]),
+        Err(AudioError::NonFiniteSample { index: 1 })
+    ));
+    assert!(validate_samples(&[0.0, 0.5]).is_ok());
+}
+
+#[test]
+fn resampling_refuses_absurd_rates() {
+    assert!(matches!(
+        resample(&[0.0; 100], 0, 16_000),
+        Err(AudioError::SampleRate(0))
+    ));
+    assert!(matches!(
+        resample(&[0.0; 100], 16_000, 10_000_000),
+        Err(AudioError::SampleRate(_))
+    ));
+}
+
+#[test]
+fn arbitrary_bytes_never_panic() {
+    // A cheap deterministic sweep of mutated headers; the cargo-fuzz target goes further.
+    let data = pcm16(&[100, -200, 300, -400, 500, -600]);
+    let valid = wav_bytes(1, 2, 16_000, 16, &data, data.len() as u32);
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..20_000 {
+        let mut bytes = valid.clone();
+        for _ in 0..3 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let at = (state % bytes.len() as u64) as usize;
+            bytes[at] = (state >> 32) as u8;
+        }
+        state ^= state << 13;
+        bytes.truncate(1 + (state % bytes.len() as u64) as usize);
+        let _ = decode(bytes);
+    }
+}

@@ -1,0 +1,72 @@
+//! Decoded samples equal `librosa.load(path, sr=None)` for every supported encoding.
+//!
+//! Fixtures were written with soundfile and decoded by librosa 0.11 (see `fixtures/manifest.json`).
+
+use std::path::{Path, PathBuf};
+
+use emovox_audio::{decode_wav, read_wav};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn read_f32(path: &Path) -> Vec<f32> {
+    std::fs::read(path)
+        .unwrap()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+#[test]
+fn every_encoding_decodes_exactly_as_librosa() {
+    for name in [
+        "pcm_u8_mono",
+        "pcm16_mono",
+        "pcm24_stereo",
+        "pcm32_mono",
+        "float32_stereo",
+        "pcm16_3ch_extensible",
+    ] {
+        let audio = read_wav(fixture(&format!("{name}.wav"))).unwrap();
+        let expected = read_f32(&fixture(&format!("{name}.librosa.f32")));
+        assert_eq!(audio.sample_rate, 8000, "{name}");
+        assert_eq!(audio.samples.len(), expected.len(), "{name}");
+        let worst = audio
+            .samples
+            .iter()
+            .zip(&expected)
+            .map(|(a, e)| (a - e).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst <= 1e-7, "{name}: max abs difference {worst}");
+    }
+}
+
+#[test]
+fn decoding_from_memory_equals_decoding_the_file() {
+    let path = fixture("pcm24_stereo.wav");
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(
+        decode_wav(std::io::Cursor::new(bytes)).unwrap(),
+        read_wav(&path).unwrap()
+    );
+}
+
+#[test]
+fn corpus_clip_decodes_bit_exactly_as_librosa() {
+    let Some(reference) = std::env::var_os("EMOVOX_REFERENCE").map(PathBuf::from) else {
+        eprintln!("EMOVOX_REFERENCE is not set: skipping the corpus decoding check");
+        return;
+    };
+    let librosa = reference.join("librosa");
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(librosa.join("clip1_input.json")).unwrap()).unwrap();
+    let wav = reference
+        .join("../datasets/ravdess16k")
+        .join(meta["input_file"].as_str().unwrap());
+    let audio = read_wav(&wav).unwrap();
+    assert_eq!(audio.sample_rate, 16_000);
+    assert_eq!(audio.samples, read_f32(&librosa.join("clip1_input.f32")));
+}
