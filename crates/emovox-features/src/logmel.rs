@@ -4,7 +4,7 @@ use ndarray::Array2;
 
 use crate::db::{apply_top_db, power_to_db_in_place};
 use crate::error::check_signal;
-use crate::mel::MelFilterbank;
+use crate::mel::{MelFilterbank, MEL_BLOCK};
 use crate::stft::PowerSpectrogram;
 use crate::{FeatureError, MelConfig};
 
@@ -86,9 +86,18 @@ impl LogMelSpectrogram {
         let frames = self.stft.frames_for(samples.len());
         let mut values = vec![0.0f32; frames * n_mels];
         let mut scratch = self.stft.scratch();
+        // Spectra are gathered MEL_BLOCK frames at a time, bin-major, for the blocked filterbank.
+        let mut block = vec![0.0f32; self.stft.n_bins() * MEL_BLOCK];
         self.stft.for_each_frame(samples, &mut scratch, |t, power| {
-            self.filterbank
-                .apply(power, &mut values[t * n_mels..(t + 1) * n_mels]);
+            let j = t % MEL_BLOCK;
+            for (bin, &p) in power.iter().enumerate() {
+                block[bin * MEL_BLOCK + j] = p;
+            }
+            if j + 1 == MEL_BLOCK || t + 1 == frames {
+                let first = t - j;
+                self.filterbank
+                    .apply_block(&block, j + 1, &mut values[first * n_mels..]);
+            }
         });
         Ok((values, frames))
     }

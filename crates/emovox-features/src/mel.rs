@@ -28,25 +28,8 @@ pub fn mel_to_hz(mel: f64) -> f64 {
     }
 }
 
-/// Dot product with eight independent accumulators, so the compiler can vectorise it instead of
-/// waiting on one running sum.
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let (chunks_a, chunks_b) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = chunks_a
-        .remainder()
-        .iter()
-        .zip(chunks_b.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    let mut acc = [0.0f32; 8];
-    for (x, y) in chunks_a.zip(chunks_b) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
+/// Frames per block in [`MelFilterbank::apply_block`].
+pub const MEL_BLOCK: usize = 8;
 
 /// One triangular filter: its weights over the contiguous FFT bins where it is non-zero.
 #[derive(Clone, Debug, PartialEq)]
@@ -114,11 +97,23 @@ impl MelFilterbank {
         self.n_bins
     }
 
-    /// Applies the filterbank to one power spectrum, writing one value per band into `out`.
-    pub fn apply(&self, power: &[f32], out: &mut [f32]) {
-        for (band, value) in self.bands.iter().zip(out.iter_mut()) {
-            let bins = &power[band.first_bin..band.first_bin + band.weights.len()];
-            *value = dot(bins, &band.weights);
+    /// Applies the filterbank to [`MEL_BLOCK`] power spectra at once. `block` holds them
+    /// bin-major, frame-minor (`block[bin * MEL_BLOCK + frame]`), so the inner loop runs over
+    /// frames and vectorises; the first `frames` results are written frame after frame into
+    /// `out` (`out[frame * n_mels + band]`).
+    pub fn apply_block(&self, block: &[f32], frames: usize, out: &mut [f32]) {
+        let n_mels = self.n_mels();
+        for (m, band) in self.bands.iter().enumerate() {
+            let mut acc = [0.0f32; MEL_BLOCK];
+            for (k, &w) in band.weights.iter().enumerate() {
+                let column = &block[(band.first_bin + k) * MEL_BLOCK..][..MEL_BLOCK];
+                for (a, &p) in acc.iter_mut().zip(column) {
+                    *a += w * p;
+                }
+            }
+            for (j, &a) in acc.iter().enumerate().take(frames) {
+                out[j * n_mels + m] = a;
+            }
         }
     }
 
