@@ -1,1 +1,29 @@
-//! emovox: speech emotion recognition in Rust. See [`Classifier`].
+//! emovox: speech emotion recognition in Rust.
+//!
+//! Load a model and classify speech:
+//!
+//! ```no_run
+//! use emovox::Classifier;
+//!
+//! # fn main() -> Result<(), emovox::Error> {
+//! let classifier = Classifier::load("models/emovox-ravdess.safetensors")?;
+//! let prediction = classifier.predict_file("speech.wav")?;
+//! println!("{} ({:.0}%)", prediction.label, 100.0 * prediction.confidence);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The crates behind the facade are re-exported for finer control: [`audio`] (decoding,
+//! resampling), [`features`] (librosa-exact MFCC and log-mel), [`model`] (the CNN and its
+//! self-describing model files).
+
+mod classifier;
+mod error;
+
+pub use classifier::{Classifier, Prediction};
+pub use error::Error;
+
+pub use emovox_audio as audio;
+pub use emovox_features as features;
+pub use emovox_model as model;
+pub mod timeline;

@@ -1,0 +1,123 @@
+//! [`Classifier`]: from samples or files to an emotion [`Prediction`].
+
+use std::path::Path;
+
+use emovox_audio::{read_wav, resample, validate_sample_rate, validate_samples};
+use emovox_features::FeaturePipeline;
+use emovox_model::EmotionModel;
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// What a [`Classifier`] says of one clip.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// The most probable label.
+    pub label: String,
+    /// The probability of [`Prediction::label`].
+    pub confidence: f32,
+    /// Every label with its probability, in the model's label order; they sum to 1.
+    pub probabilities: Vec<(String, f32)>,
+}
+
+impl Prediction {
+    /// Builds a prediction from probabilities given in the order of `labels`.
+    fn from_probabilities(labels: &[String], probabilities: &[f32]) -> Self {
+        let (best, confidence) = probabilities
+            .iter()
+            .copied()
+            .enumerate()
+            .fold((0, f32::NEG_INFINITY), |acc, (i, p)| if p > acc.1 { (i, p) } else { acc });
+        Self {
+            label: labels[best].clone(),
+            confidence,
+            probabilities: labels.iter().cloned().zip(probabilities.iter().copied()).collect(),
+        }
+    }
+}
+
+/// A trained emotion model together with the feature pipeline it was trained with.
+///
+/// The same [`FeaturePipeline`] serves training and prediction, configured from the model
+/// file's own metadata, so a model can never be fed features it was not trained on.
+/// `Classifier` is `Send + Sync`: share one across threads.
+#[derive(Debug)]
+pub struct Classifier {
+    model: EmotionModel,
+    pipeline: FeaturePipeline,
+}
+
+impl Classifier {
+    /// Loads a model file (one safetensors file with its metadata).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::from_model(EmotionModel::load(path)?)
+    }
+
+    /// Wraps an already loaded model, building the feature pipeline its metadata describes.
+    pub fn from_model(model: EmotionModel) -> Result<Self, Error> {
+        let pipeline = FeaturePipeline::new(model.metadata().features.clone())?;
+        Ok(Self { model, pipeline })
+    }
+
+    /// The labels this classifier chooses from, in the order of [`Prediction::probabilities`].
+    pub fn labels(&self) -> &[String] {
+        &self.model.metadata().labels
+    }
+
+    /// The sample rate the model works at; other rates are resampled to it.
+    pub fn sample_rate(&self) -> u32 {
+        self.pipeline.sample_rate()
+    }
+
+    /// The underlying model, e.g. to read its metadata.
+    pub fn model(&self) -> &EmotionModel {
+        &self.model
+    }
+
+    /// Predicts the emotion of one mono clip given at `sample_rate` Hz.
+    pub fn predict(&self, samples: &[f32], sample_rate: u32) -> Result<Prediction, Error> {
+        let probabilities = self.probabilities(samples, sample_rate)?;
+        Ok(Prediction::from_probabilities(self.labels(), &probabilities))
+    }
+
+    /// Decodes a WAV file and predicts its emotion.
+    pub fn predict_file(&self, path: impl AsRef<Path>) -> Result<Prediction, Error> {
+        let audio = read_wav(path)?;
+        self.predict(&audio.samples, audio.sample_rate)
+    }
+
+    /// Predicts many clips, all at `sample_rate` Hz, in one batched forward pass.
+    pub fn predict_batch<S: AsRef<[f32]>>(
+        &self,
+        clips: &[S],
+        sample_rate: u32,
+    ) -> Result<Vec<Prediction>, Error> {
+        let features = clips
+            .iter()
+            .map(|clip| self.features(clip.as_ref(), sample_rate))
+            .collect::<Result<Vec<_>, _>>()?;
+        let probabilities = self.model.predict_proba_batch(&features)?;
+        Ok(probabilities
+            .iter()
+            .map(|p| Prediction::from_probabilities(self.labels(), p))
+            .collect())
+    }
+
+    /// Class probabilities of one clip, in label order.
+    pub fn probabilities(&self, samples: &[f32], sample_rate: u32) -> Result<Vec<f32>, Error> {
+        let features = self.features(samples, sample_rate)?;
+        Ok(self.model.predict_proba(&features)?)
+    }
+
+    /// Validates, resamples and turns a clip into the model's input features.
+    fn features(&self, samples: &[f32], sample_rate: u32) -> Result<ndarray::Array3<f32>, Error> {
+        validate_sample_rate(sample_rate)?;
+        validate_samples(samples)?;
+        let features = if sample_rate == self.sample_rate() {
+            self.pipeline.compute(samples)?
+        } else {
+            self.pipeline.compute(&resample(samples, sample_rate, self.sample_rate())?)?
+        };
+        Ok(features)
+    }
+}

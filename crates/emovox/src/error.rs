@@ -1,0 +1,17 @@
+//! The facade's error type: whatever a stage of the pipeline refused.
+
+use thiserror::Error;
+
+/// Why a [`crate::Classifier`] could not load a model or classify a clip.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// The audio could not be decoded, resampled or was invalid (empty, NaN, bad rate...).
+    #[error(transparent)]
+    Audio(#[from] emovox_audio::AudioError),
+    /// Features could not be computed (e.g. the clip is shorter than one frame).
+    #[error(transparent)]
+    Features(#[from] emovox_features::FeatureError),
+    /// The model file is invalid or inference failed.
+    #[error(transparent)]
+    Model(#[from] emovox_model::ModelError),
+}

@@ -1,0 +1,151 @@
+//! Serde configuration of windowing, voice activity detection and smoothing.
+
+use serde::{Deserialize, Serialize};
+
+use super::TimelineError;
+
+/// How a long recording is cut into windows, which windows count as speech and how window
+/// labels are smoothed into a timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SegmentConfig {
+    /// Length of one classified window, in seconds (default 2.0, about one short utterance).
+    /// Rounded to a whole number of VAD frames.
+    pub window_seconds: f64,
+    /// Step between window starts, in seconds (default 0.5). Rounded to whole VAD frames; must
+    /// not exceed the window.
+    pub hop_seconds: f64,
+    /// Shortest audio classified (default 1.0 s): the last, partial window of a recording is
+    /// kept only if at least this long, and a recording shorter than it is an error.
+    pub min_window_seconds: f64,
+    /// Fraction of a window's VAD frames that must be speech for the window to be classified
+    /// (default 0.3); other windows are skipped.
+    pub min_speech_fraction: f64,
+    /// Windows classified per [`WindowClassifier::classify_batch`](super::WindowClassifier::classify_batch)
+    /// call by [`predict_segments`](super::predict_segments) (default 16).
+    pub batch_size: usize,
+    /// Voice activity detection.
+    pub vad: VadConfig,
+    /// Smoothing of window labels.
+    pub smoothing: SmoothingConfig,
+}
+
+impl Default for SegmentConfig {
+    fn default() -> Self {
+        Self {
+            window_seconds: 2.0,
+            hop_seconds: 0.5,
+            min_window_seconds: 1.0,
+            min_speech_fraction: 0.3,
+            batch_size: 16,
+            vad: VadConfig::default(),
+            smoothing: SmoothingConfig::default(),
+        }
+    }
+}
+
+/// Settings of the energy-based voice activity detector ([`Vad`](super::Vad)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VadConfig {
+    /// Length of one VAD frame, in seconds (default 0.02). Frames do not overlap.
+    pub frame_seconds: f64,
+    /// A frame is loud when its RMS level exceeds the noise floor by this many dB (default 6).
+    pub threshold_db: f32,
+    /// A frame is never loud below this absolute level in dBFS (default -55), so digital silence
+    /// and very low noise are not speech.
+    pub min_level_db: f32,
+    /// How fast the noise-floor estimate may rise, in dB per second (default 1.0). It falls
+    /// immediately to any quieter frame, so it tracks the minimum of recent frame levels.
+    pub floor_rise_db_per_second: f32,
+    /// Minimum speech duration (default 0.06 s): speech starts only after this many seconds of
+    /// consecutive loud frames, so clicks are ignored.
+    pub min_speech_seconds: f64,
+    /// Hangover, i.e. minimum silence duration (default 0.3 s): speech ends only after this long
+    /// without a loud frame, so pauses between words do not split speech.
+    pub hangover_seconds: f64,
+}
+
+impl Default for VadConfig {
+    fn default() -> Self {
+        Self {
+            frame_seconds: 0.02,
+            threshold_db: 6.0,
+            min_level_db: -55.0,
+            floor_rise_db_per_second: 1.0,
+            min_speech_seconds: 0.06,
+            hangover_seconds: 0.3,
+        }
+    }
+}
+
+/// How window labels become the smoothed timeline (see [`smooth`](super::smooth)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SmoothingConfig {
+    /// Width (in windows, odd; 1 disables) of the majority filter applied to the labels of
+    /// consecutive speech windows before merging (default 3). Ties keep the window's own label.
+    pub majority_width: usize,
+}
+
+impl Default for SmoothingConfig {
+    fn default() -> Self {
+        Self { majority_width: 3 }
+    }
+}
+
+fn positive(name: &str, value: f64) -> Result<(), TimelineError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(TimelineError::Config(format!("{name} must be a positive number of seconds, got {value}")))
+    }
+}
+
+impl SegmentConfig {
+    /// Checks the configuration, so that plans built from it are meaningful.
+    pub fn validate(&self) -> Result<(), TimelineError> {
+        positive("window_seconds", self.window_seconds)?;
+        positive("hop_seconds", self.hop_seconds)?;
+        positive("min_window_seconds", self.min_window_seconds)?;
+        if self.hop_seconds > self.window_seconds {
+            return Err(TimelineError::Config(format!(
+                "hop_seconds {} exceeds window_seconds {}",
+                self.hop_seconds, self.window_seconds
+            )));
+        }
+        if self.min_window_seconds > self.window_seconds {
+            return Err(TimelineError::Config("min_window_seconds exceeds window_seconds".into()));
+        }
+        if !(0.0..=1.0).contains(&self.min_speech_fraction) {
+            return Err(TimelineError::Config("min_speech_fraction must lie in 0..=1".into()));
+        }
+        if self.batch_size == 0 {
+            return Err(TimelineError::Config("batch_size must be at least 1".into()));
+        }
+        if self.smoothing.majority_width == 0 || self.smoothing.majority_width % 2 == 0 {
+            return Err(TimelineError::Config("smoothing.majority_width must be odd".into()));
+        }
+        self.vad.validate()
+    }
+}
+
+impl VadConfig {
+    /// Checks the VAD settings.
+    pub fn validate(&self) -> Result<(), TimelineError> {
+        positive("vad.frame_seconds", self.frame_seconds)?;
+        if !(self.min_speech_seconds.is_finite() && self.min_speech_seconds >= 0.0)
+            || !(self.hangover_seconds.is_finite() && self.hangover_seconds >= 0.0)
+        {
+            return Err(TimelineError::Config("VAD durations must be finite and non-negative".into()));
+        }
+        if !(self.threshold_db.is_finite()
+            && self.min_level_db.is_finite()
+            && self.floor_rise_db_per_second.is_finite()
+            && self.floor_rise_db_per_second >= 0.0)
+        {
+            return Err(TimelineError::Config("VAD levels must be finite (and the floor rise non-negative)".into()));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,52 @@
+//! Why a timeline could not be computed.
+
+use thiserror::Error;
+
+/// Why [`predict_segments`](super::predict_segments) or a [`SegmentStream`](super::SegmentStream)
+/// failed.
+#[derive(Debug, Error)]
+pub enum TimelineError {
+    /// The recording holds no samples at all.
+    #[error("the recording holds no samples")]
+    Empty,
+    /// A sample is NaN or infinite.
+    #[error("non-finite sample (NaN or infinity) at index {index}")]
+    NonFiniteSample {
+        /// Index of the first offending sample (counted from the start of the recording).
+        index: usize,
+    },
+    /// The recording is shorter than the shortest window the configuration allows classifying.
+    #[error("the recording lasts {seconds:.3} s, shorter than the minimum window of {min_seconds:.3} s")]
+    TooShort {
+        /// Duration of the recording.
+        seconds: f64,
+        /// [`SegmentConfig::min_window_seconds`](super::SegmentConfig::min_window_seconds).
+        min_seconds: f64,
+    },
+    /// The configuration is inconsistent (non-positive durations, hop longer than window...).
+    #[error("invalid segment configuration: {0}")]
+    Config(String),
+    /// The audio's sample rate differs from the classifier's and cannot be converted here
+    /// (streams need matching rates; [`predict_segments`](super::predict_segments) resamples).
+    #[error("sample rate {audio} Hz differs from the classifier's {classifier} Hz")]
+    SampleRateMismatch {
+        /// Rate of the audio.
+        audio: u32,
+        /// Rate the classifier expects.
+        classifier: u32,
+    },
+    /// The classifier returned a probability vector of the wrong length or with non-finite values.
+    #[error("the classifier returned {got} probabilities for {expected} labels (or non-finite values)")]
+    BadProbabilities {
+        /// Number of labels.
+        expected: usize,
+        /// Number of values returned.
+        got: usize,
+    },
+    /// Decoding or resampling the audio failed.
+    #[error(transparent)]
+    Audio(#[from] emovox_audio::AudioError),
+    /// The classifier failed on a window.
+    #[error("classifier failed: {0}")]
+    Classifier(Box<dyn std::error::Error + Send + Sync>),
+}

@@ -1,0 +1,27 @@
+//! Emotion timelines of long recordings: sliding windows, energy-based voice activity
+//! detection, label smoothing and streaming.
+//!
+//! - [`predict_segments`] computes a [`Timeline`] of a recording in memory;
+//! - [`SegmentStream`] does the same incrementally, chunk by chunk, in bounded memory, and
+//!   [`stream_wav`] runs it over a WAV file on disk;
+//! - [`Vad`] is the voice activity detector, [`smooth`] the smoothing;
+//! - any model implementing [`WindowClassifier`] can be used.
+//!
+//! Configuration is the serde type [`SegmentConfig`].
+
+mod classifier;
+mod config;
+mod error;
+mod plan;
+mod segments;
+mod smoothing;
+mod stream;
+mod vad;
+
+pub use classifier::WindowClassifier;
+pub use config::{SegmentConfig, SmoothingConfig, VadConfig};
+pub use error::TimelineError;
+pub use segments::{predict_segments, Segment, Timeline};
+pub use smoothing::{clip_to_speech, smooth};
+pub use stream::{stream_wav, SegmentStream};
+pub use vad::{SpeechRegion, Vad, VadDecisions};
