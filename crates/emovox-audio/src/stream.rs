@@ -6,7 +6,7 @@ use std::path::Path;
 
 use hound::{WavReader, WavSpec};
 
-use crate::wav::{checked_spec, down_mix, header_error, read_samples};
+use crate::wav::{down_mix, open_reader, read_samples};
 use crate::AudioError;
 
 /// A WAV file read chunk by chunk as mono f32; memory stays at one chunk whatever the length.
@@ -37,7 +37,9 @@ impl std::fmt::Debug for WavStream {
     }
 }
 
-/// Opens `path` for streaming in chunks of `chunk_samples` mono samples (the last may be shorter).
+/// Opens `path` for streaming in chunks of `chunk_samples` mono samples (the last may be shorter;
+/// 0 is taken as 1). The header is checked as [`crate::read_wav`] checks it, including a data
+/// chunk declaring more bytes than the file holds.
 pub fn open_wav_stream(
     path: impl AsRef<Path>,
     chunk_samples: usize,
@@ -47,28 +49,14 @@ pub fn open_wav_stream(
         path: path.to_owned(),
         source,
     })?;
-    let length = file
-        .metadata()
-        .map_err(|source| AudioError::Io {
-            path: path.to_owned(),
-            source,
-        })?
-        .len();
-    if length == 0 {
-        return Err(AudioError::EmptyFile);
-    }
-    let reader = WavReader::new(BufReader::new(file)).map_err(header_error)?;
-    let spec = checked_spec(&reader)?;
-    if reader.len() == 0 {
-        return Err(AudioError::NoSamples);
-    }
+    let (reader, spec) = open_reader(BufReader::new(file))?;
     let chunk_frames = chunk_samples.max(1);
     Ok(WavStream {
         reader,
         spec,
         chunk_frames,
         read: 0,
-        interleaved: Vec::with_capacity(chunk_frames * spec.channels as usize),
+        interleaved: Vec::new(),
     })
 }
 
@@ -92,7 +80,7 @@ impl WavStream {
             &mut self.reader,
             self.spec,
             &mut self.interleaved,
-            self.chunk_frames * channels,
+            self.chunk_frames.saturating_mul(channels),
             self.read,
         )?;
         self.read += read;
@@ -117,7 +105,8 @@ impl Iterator for WavStream {
     type Item = Result<Vec<f32>, AudioError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let mut chunk = Vec::with_capacity(self.chunk_frames);
+        let remaining = self.total_samples() - self.read / self.spec.channels as usize;
+        let mut chunk = Vec::with_capacity(self.chunk_frames.min(remaining));
         match self.read_chunk(&mut chunk) {
             Ok(true) => Some(Ok(chunk)),
             Ok(false) => None,

@@ -42,17 +42,30 @@ pub fn read_wav(path: impl AsRef<Path>) -> Result<Audio, AudioError> {
 }
 
 /// Decodes WAV data from any seekable reader (a file, a `Cursor` over bytes, ...).
-pub fn decode_wav<R: Read + Seek>(mut reader: R) -> Result<Audio, AudioError> {
-    let end = reader.seek(SeekFrom::End(0)).map_err(stream_error)?;
-    if end == 0 {
-        return Err(AudioError::EmptyFile);
-    }
-    reader.seek(SeekFrom::Start(0)).map_err(stream_error)?;
-    let mut wav = WavReader::new(reader).map_err(header_error)?;
-    let spec = checked_spec(&wav)?;
+///
+/// ```
+/// // A 16-bit mono file of two samples, built in memory.
+/// let mut bytes = Vec::new();
+/// bytes.extend_from_slice(b"RIFF");
+/// bytes.extend_from_slice(&40u32.to_le_bytes());
+/// bytes.extend_from_slice(b"WAVEfmt ");
+/// for field in [16u32, 0x0001_0001, 16_000, 32_000, 0x0010_0002] {
+///     bytes.extend_from_slice(&field.to_le_bytes());
+/// }
+/// bytes.extend_from_slice(b"data");
+/// bytes.extend_from_slice(&4u32.to_le_bytes());
+/// bytes.extend_from_slice(&[0x00, 0x40, 0x00, 0xc0]); // 16384, -16384
+/// let audio = emovox_audio::decode_wav(std::io::Cursor::new(bytes))?;
+/// assert_eq!(audio.samples, [0.5, -0.5]);
+/// assert_eq!(audio.sample_rate, 16_000);
+/// # Ok::<(), emovox_audio::AudioError>(())
+/// ```
+pub fn decode_wav<R: Read + Seek>(reader: R) -> Result<Audio, AudioError> {
+    let (mut wav, spec) = open_reader(reader)?;
     let declared = wav.len() as usize;
     let channels = spec.channels as usize;
-    let mut interleaved = Vec::with_capacity(declared.min(1 << 26));
+    // `open_reader` checked `declared` against the bytes present, so this is bounded by the input.
+    let mut interleaved = Vec::with_capacity(declared);
     read_samples(&mut wav, spec, &mut interleaved, declared, 0)?;
     let samples = down_mix(&interleaved, channels);
     validate_samples(&samples)?;
@@ -60,6 +73,41 @@ pub fn decode_wav<R: Read + Seek>(mut reader: R) -> Result<Audio, AudioError> {
         samples,
         sample_rate: spec.sample_rate,
     })
+}
+
+/// Parses the header of a seekable WAV stream and refuses, before any sample is read: an empty
+/// stream, a bad or unsupported header, zero samples, and a data chunk declaring more bytes than
+/// the stream holds (hound alone would only notice that when the samples run out).
+pub(crate) fn open_reader<R: Read + Seek>(
+    mut reader: R,
+) -> Result<(WavReader<R>, WavSpec), AudioError> {
+    let end = reader.seek(SeekFrom::End(0)).map_err(stream_error)?;
+    if end == 0 {
+        return Err(AudioError::EmptyFile);
+    }
+    reader.seek(SeekFrom::Start(0)).map_err(stream_error)?;
+    let wav = WavReader::new(reader).map_err(header_error)?;
+    let spec = checked_spec(&wav)?;
+    let declared = u64::from(wav.len());
+    if declared == 0 {
+        return Err(AudioError::NoSamples);
+    }
+    // hound has read exactly the header, so the data starts where the reader now stands. hound
+    // offers no access to its reader, hence the second (cheap) parse of the header afterwards.
+    let mut reader = wav.into_inner();
+    let data_start = reader.stream_position().map_err(stream_error)?;
+    let present_bytes = end.saturating_sub(data_start);
+    // Every sample takes at least ceil(bits / 8) bytes (more when stored in a wider container).
+    let sample_bytes = u64::from(spec.bits_per_sample.div_ceil(8));
+    if declared * sample_bytes > present_bytes {
+        return Err(AudioError::Truncated {
+            declared: declared as usize,
+            read: (present_bytes / sample_bytes) as usize,
+        });
+    }
+    reader.seek(SeekFrom::Start(0)).map_err(stream_error)?;
+    let wav = WavReader::new(reader).map_err(header_error)?;
+    Ok((wav, spec))
 }
 
 /// The stream's spec, refused when its encoding or rate is not one emovox reads.

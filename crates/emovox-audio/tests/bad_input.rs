@@ -103,6 +103,46 @@ fn unsupported_encodings() {
 }
 
 #[test]
+fn twelve_bit_pcm_is_unsupported() {
+    // 12-bit samples in 2-byte containers: valid WAV, but not an encoding emovox reads.
+    let data = pcm16(&[16, -16, 32, -32]);
+    let err = decode(wav_bytes(1, 1, 16_000, 12, &data, data.len() as u32)).unwrap_err();
+    assert!(matches!(err, AudioError::UnsupportedEncoding(_)), "{err:?}");
+}
+
+#[test]
+fn extensible_64_bit_float_is_unsupported() {
+    // WAVE_FORMAT_EXTENSIBLE whose sub-format GUID says IEEE float, with 64-bit samples.
+    let data: Vec<u8> = [0.25f64, -0.25]
+        .iter()
+        .flat_map(|s| s.to_le_bytes())
+        .collect();
+    let mut b = Vec::new();
+    b.extend_from_slice(b"RIFF");
+    b.extend_from_slice(&(60 + data.len() as u32).to_le_bytes());
+    b.extend_from_slice(b"WAVEfmt ");
+    b.extend_from_slice(&40u32.to_le_bytes());
+    b.extend_from_slice(&0xfffeu16.to_le_bytes()); // WAVE_FORMAT_EXTENSIBLE
+    b.extend_from_slice(&1u16.to_le_bytes()); // channels
+    b.extend_from_slice(&16_000u32.to_le_bytes());
+    b.extend_from_slice(&(16_000u32 * 8).to_le_bytes());
+    b.extend_from_slice(&8u16.to_le_bytes()); // block align
+    b.extend_from_slice(&64u16.to_le_bytes()); // bits
+    b.extend_from_slice(&22u16.to_le_bytes()); // cbSize
+    b.extend_from_slice(&64u16.to_le_bytes()); // valid bits
+    b.extend_from_slice(&4u32.to_le_bytes()); // channel mask
+    b.extend_from_slice(&[
+        0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b,
+        0x71,
+    ]); // KSDATAFORMAT_SUBTYPE_IEEE_FLOAT
+    b.extend_from_slice(b"data");
+    b.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    b.extend_from_slice(&data);
+    let err = decode(b).unwrap_err();
+    assert!(matches!(err, AudioError::UnsupportedEncoding(_)), "{err:?}");
+}
+
+#[test]
 fn zero_samples() {
     let err = decode(wav_bytes(1, 1, 16_000, 16, &[], 0)).unwrap_err();
     assert!(matches!(err, AudioError::NoSamples), "{err:?}");
@@ -161,6 +201,41 @@ fn declared_data_larger_than_the_file() {
         ),
         "{err:?}"
     );
+}
+
+#[test]
+fn truncated_data_is_caught_before_reading_samples() {
+    // 24-bit stereo declaring 10 frames (60 bytes) with only 5 frames (30 bytes) present.
+    let data = vec![0u8; 30];
+    let err = decode(wav_bytes(1, 2, 16_000, 24, &data, 60)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AudioError::Truncated {
+                declared: 20,
+                read: 10
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn streaming_refuses_truncated_and_empty_files() {
+    let dir = std::env::temp_dir().join(format!("emovox-audio-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let truncated = dir.join("truncated.wav");
+    let data = pcm16(&[1, 2, 3, 4]);
+    std::fs::write(&truncated, wav_bytes(1, 1, 16_000, 16, &data, 4_000)).unwrap();
+    let err = emovox_audio::open_wav_stream(&truncated, 64).unwrap_err();
+    assert!(matches!(err, AudioError::Truncated { .. }), "{err:?}");
+    let empty = dir.join("empty.wav");
+    std::fs::write(&empty, b"").unwrap();
+    let err = emovox_audio::open_wav_stream(&empty, 64).unwrap_err();
+    assert!(matches!(err, AudioError::EmptyFile), "{err:?}");
+    let err = read_wav(&empty).unwrap_err();
+    assert!(matches!(err, AudioError::EmptyFile), "{err:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

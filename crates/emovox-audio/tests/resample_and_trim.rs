@@ -87,9 +87,12 @@ fn trimming_matches_librosa() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-    let audio = read_wav(dir.join("trim_burst.wav")).unwrap();
-    for (key, top_db) in [("top_db_60", 60.0), ("top_db_30", 30.0)] {
-        let expected = &manifest["trim_burst"][key];
+    // Silence, a tone at -40 dB, a loud burst, a tail at -70 dB, silence: each threshold keeps
+    // a different part, as librosa.effects.trim does (fixtures/generate.py).
+    let audio = read_wav(dir.join("trim_levels.wav")).unwrap();
+    for top_db in [20.0f32, 30.0, 60.0, 80.0] {
+        let key = format!("top_db_{top_db}");
+        let expected = &manifest["trim_levels"][&key];
         let range = trim_silence(&audio.samples, top_db);
         assert_eq!(range.start as u64, expected[0].as_u64().unwrap(), "{key}");
         assert_eq!(range.end as u64, expected[1].as_u64().unwrap(), "{key}");
@@ -100,4 +103,32 @@ fn trimming_matches_librosa() {
         "librosa keeps an all-zero signal"
     );
     assert_eq!(trim_silence(&[], 60.0), 0..0);
+}
+
+#[test]
+fn a_resampled_sine_matches_the_sine_sampled_at_the_new_rate() {
+    // Sample-by-sample agreement with the ideal output (away from the clip edges) shows there is
+    // no leftover filter delay: a delay of one output sample would give errors near 0.04 here.
+    for from in [8_000u32, 22_050, 44_100, 48_000] {
+        let tone = |rate: u32, i: usize| {
+            0.5 * (2.0 * std::f64::consts::PI * 100.0 * i as f64 / rate as f64).sin()
+        };
+        let sine: Vec<f32> = (0..from as usize).map(|i| tone(from, i) as f32).collect();
+        let out = resample(&sine, from, 16_000).unwrap();
+        let worst = (1_000..15_000)
+            .map(|i| (out[i] as f64 - tone(16_000, i)).abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 1e-3, "{from} Hz: max deviation {worst}");
+    }
+}
+
+#[test]
+fn resampling_refuses_non_finite_samples() {
+    let mut clip = vec![0.0f32; 1000];
+    clip[10] = f32::NAN;
+    assert!(matches!(
+        resample(&clip, 48_000, 16_000),
+        Err(emovox_audio::AudioError::NonFiniteSample { index: 10 })
+    ));
+    assert_eq!(resample(&[], 48_000, 16_000).unwrap(), Vec::<f32>::new());
 }
