@@ -1,1 +1,34 @@
 //! Classification metrics for emovox: accuracy, UAR, F1, confusion matrix, reports, plots.
+//!
+//! Conventions:
+//! - zero division yields `0.0` (scikit-learn `zero_division=0`);
+//! - classes without support are excluded from [`ConfusionMatrix::uar`] but kept in
+//!   macro averages;
+//! - fold standard deviations are sample std (ddof = 1).
+//!
+//! ```
+//! use emovox_metrics::{ConfusionMatrix, FoldSummary};
+//! let labels = vec!["calm".to_string(), "sad".to_string()];
+//! let m = ConfusionMatrix::from_predictions(labels, &[0, 0, 1, 1], &[0, 1, 1, 1]).unwrap();
+//! assert_eq!(m.total(), 4);
+//! assert!((m.accuracy() - 0.75).abs() < 1e-12);
+//! assert!((m.uar() - 0.75).abs() < 1e-12);
+//! println!("{}", m.report().to_text(2));
+//! let folds = FoldSummary::from_folds(&[m.clone(), m]).unwrap();
+//! assert_eq!(folds.pooled.n, 8);
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod confusion;
+pub mod epoch;
+pub mod error;
+pub mod plot;
+pub mod report;
+pub mod summary;
+
+pub use confusion::{AverageMetrics, ClassMetrics, ConfusionMatrix};
+pub use epoch::EpochRecord;
+pub use error::MetricsError;
+pub use report::ClassificationReport;
+pub use summary::{FoldSummary, MeanStd, MetricsSummary};
