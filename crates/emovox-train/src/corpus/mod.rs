@@ -4,6 +4,14 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+mod error;
+mod ravdess;
+mod walk;
+
+pub use error::CorpusError;
+pub use ravdess::{load_ravdess, parse_ravdess_name, RAVDESS_EMOTIONS};
+pub use walk::wav_files;
+
 /// A speaker's sex as a corpus documents it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,4 +55,22 @@ pub struct Corpus {
     pub utterances: Vec<Utterance>,
     /// Files that were found but not used.
     pub skipped: Vec<SkippedFile>,
+}
+
+impl Corpus {
+    /// The distinct labels of the utterances, sorted.
+    pub fn labels(&self) -> Vec<String> {
+        let mut labels: Vec<String> = self.utterances.iter().map(|u| u.label.clone()).collect();
+        labels.sort();
+        labels.dedup();
+        labels
+    }
+
+    /// The distinct speaker ids, sorted.
+    pub fn speakers(&self) -> Vec<String> {
+        let mut speakers: Vec<String> = self.utterances.iter().map(|u| u.speaker.clone()).collect();
+        speakers.sort();
+        speakers.dedup();
+        speakers
+    }
 }

@@ -1,0 +1,79 @@
+//! RAVDESS (Livingstone & Russo 2018): labels and actors from `MM-VV-EE-II-SS-RR-AA.wav`.
+//!
+//! Fields: modality (01 audio-video, 02 video-only, 03 audio-only), vocal channel (01 speech,
+//! 02 song), emotion `EE` (01 neutral, 02 calm, 03 happy, 04 sad, 05 angry, 06 fearful,
+//! 07 disgust, 08 surprised), intensity, statement, repetition, actor `AA` (odd male, even female).
+
+use std::path::Path;
+
+use super::walk::wav_files;
+use super::{Corpus, CorpusError, Gender, SkippedFile, Utterance};
+
+/// RAVDESS emotion labels, in the order of their codes 01..08.
+pub const RAVDESS_EMOTIONS: [&str; 8] = [
+    "neutral",
+    "calm",
+    "happy",
+    "sad",
+    "angry",
+    "fearful",
+    "disgust",
+    "surprised",
+];
+
+/// The label, speaker id (two digits) and gender a RAVDESS file name encodes, or why it does not.
+pub fn parse_ravdess_name(stem: &str) -> Result<(&'static str, String, Gender), String> {
+    let fields: Vec<&str> = stem.split('-').collect();
+    if fields.len() != 7
+        || fields
+            .iter()
+            .any(|f| f.len() != 2 || !f.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err("not a RAVDESS name (seven two-digit fields MM-VV-EE-II-SS-RR-AA)".into());
+    }
+    let number = |i: usize| {
+        fields[i]
+            .parse::<usize>()
+            .expect("checked to be two digits")
+    };
+    let label = match number(2) {
+        code @ 1..=8 => RAVDESS_EMOTIONS[code - 1],
+        code => return Err(format!("unknown RAVDESS emotion code {code:02}")),
+    };
+    let actor = number(6);
+    if actor == 0 {
+        return Err("RAVDESS actor 00 does not exist".into());
+    }
+    let gender = if actor % 2 == 1 {
+        Gender::Male
+    } else {
+        Gender::Female
+    };
+    Ok((label, format!("{actor:02}"), gender))
+}
+
+/// Loads every RAVDESS clip below `dir` (speech and song, any folder nesting such as
+/// `Actor_12/`). Files whose names do not parse are listed in [`Corpus::skipped`].
+pub fn load_ravdess(dir: &Path) -> Result<Corpus, CorpusError> {
+    let mut corpus = Corpus {
+        name: "ravdess".into(),
+        ..Corpus::default()
+    };
+    for path in wav_files(dir)? {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match parse_ravdess_name(&stem) {
+            Ok((label, speaker, gender)) => corpus.utterances.push(Utterance {
+                path,
+                label: label.into(),
+                speaker,
+                gender: Some(gender),
+                corpus: "ravdess".into(),
+            }),
+            Err(reason) => corpus.skipped.push(SkippedFile { path, reason }),
+        }
+    }
+    Ok(corpus)
+}

@@ -1,0 +1,36 @@
+//! Finding audio files below a folder.
+
+use std::path::{Path, PathBuf};
+
+use super::CorpusError;
+
+/// Every `.wav` file (any case) below `dir`, recursively, sorted by path; other files are ignored.
+pub fn wav_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
+    if !dir.is_dir() {
+        return Err(CorpusError::MissingDir(dir.to_owned()));
+    }
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| CorpusError::Io { path, source }
+    };
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).map_err(io(&folder))? {
+            let path = entry.map_err(io(&folder))?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+            {
+                files.push(path);
+            }
+        }
+    }
+    if files.is_empty() {
+        return Err(CorpusError::NoAudio(dir.to_owned()));
+    }
+    files.sort();
+    Ok(files)
+}
