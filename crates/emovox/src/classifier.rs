@@ -121,3 +121,42 @@ impl Classifier {
         Ok(features)
     }
 }
+
+impl Classifier {
+    /// An emotion timeline of a long recording: sliding windows (speech only, by an energy VAD),
+    /// each classified, plus a smoothed timeline merging neighbours with the same label.
+    /// See [`crate::timeline`] for the configuration and for streaming.
+    pub fn predict_segments(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+        config: &crate::timeline::SegmentConfig,
+    ) -> Result<crate::timeline::Timeline, crate::timeline::TimelineError> {
+        crate::timeline::predict_segments(self, samples, sample_rate, config)
+    }
+}
+
+impl crate::timeline::WindowClassifier for Classifier {
+    type Error = Error;
+
+    fn sample_rate(&self) -> u32 {
+        Classifier::sample_rate(self)
+    }
+
+    fn labels(&self) -> &[String] {
+        Classifier::labels(self)
+    }
+
+    fn classify(&self, window: &[f32]) -> Result<Vec<f32>, Error> {
+        self.probabilities(window, Classifier::sample_rate(self))
+    }
+
+    fn classify_batch(&self, windows: &[&[f32]]) -> Result<Vec<Vec<f32>>, Error> {
+        let rate = Classifier::sample_rate(self);
+        let features = windows
+            .iter()
+            .map(|w| self.features(w, rate))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.model.predict_proba_batch(&features)?)
+    }
+}

@@ -11,7 +11,8 @@ use emovox::timeline::{SpeechRegion, Vad, VadConfig};
 const RATE: u32 = 16_000;
 
 fn sentence(n: usize) -> Vec<f32> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/espeak_sentence{n}.wav"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/fixtures/espeak_sentence{n}.wav"));
     let audio = emovox_audio::read_wav(path).expect("fixture");
     assert_eq!(audio.sample_rate, RATE);
     audio.samples
@@ -19,12 +20,18 @@ fn sentence(n: usize) -> Vec<f32> {
 
 /// Deterministic approximately Gaussian white noise with unit RMS (sum of 12 uniforms).
 fn noise(len: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut uniform = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (state >> 40) as f32 / (1u64 << 24) as f32
     };
-    (0..len).map(|_| (0..12).map(|_| uniform()).sum::<f32>() - 6.0).collect()
+    (0..len)
+        .map(|_| (0..12).map(|_| uniform()).sum::<f32>() - 6.0)
+        .collect()
 }
 
 fn rms(x: &[f32]) -> f32 {
@@ -44,7 +51,10 @@ fn recording(snr_db: Option<f32>) -> (Vec<f32>, Vec<SpeechRegion>) {
         clean.resize(clean.len() + (gap * f64::from(RATE)) as usize, 0.0);
         let s = sentence(n);
         let start = clean.len() as f64 / f64::from(RATE);
-        truth.push(SpeechRegion { start, end: start + s.len() as f64 / f64::from(RATE) });
+        truth.push(SpeechRegion {
+            start,
+            end: start + s.len() as f64 / f64::from(RATE),
+        });
         speech_energy.extend_from_slice(&s);
         clean.extend(s);
     }
@@ -63,8 +73,18 @@ fn assert_regions_near(found: &[SpeechRegion], truth: &[SpeechRegion], tolerance
     println!("{what}: found {found:?}\n  truth {truth:?}");
     assert_eq!(found.len(), truth.len(), "{what}: region count");
     for (f, t) in found.iter().zip(truth) {
-        assert!((f.start - t.start).abs() <= tolerance, "{what}: start {} vs {}", f.start, t.start);
-        assert!((f.end - t.end).abs() <= tolerance, "{what}: end {} vs {}", f.end, t.end);
+        assert!(
+            (f.start - t.start).abs() <= tolerance,
+            "{what}: start {} vs {}",
+            f.start,
+            t.start
+        );
+        assert!(
+            (f.end - t.end).abs() <= tolerance,
+            "{what}: end {} vs {}",
+            f.end,
+            t.end
+        );
     }
 }
 
@@ -73,7 +93,12 @@ fn clean_speech_boundaries_within_one_frame() {
     let config = VadConfig::default();
     let vad = Vad::new(&config, RATE).unwrap();
     let (signal, truth) = recording(None);
-    assert_regions_near(&vad.detect(&signal).regions, &truth, config.frame_seconds, "clean");
+    assert_regions_near(
+        &vad.detect(&signal).regions,
+        &truth,
+        config.frame_seconds,
+        "clean",
+    );
 }
 
 #[test]
@@ -83,7 +108,12 @@ fn noisy_speech_boundaries_within_one_hop() {
     let vad = Vad::new(&VadConfig::default(), RATE).unwrap();
     for (snr, tolerance) in [(30.0, 0.04), (20.0, 0.1), (10.0, 0.25), (5.0, 0.5)] {
         let (signal, truth) = recording(Some(snr));
-        assert_regions_near(&vad.detect(&signal).regions, &truth, tolerance, &format!("SNR {snr} dB"));
+        assert_regions_near(
+            &vad.detect(&signal).regions,
+            &truth,
+            tolerance,
+            &format!("SNR {snr} dB"),
+        );
     }
 }
 
@@ -93,7 +123,10 @@ fn pure_noise_and_silence_have_no_speech() {
     let silence = vec![0.0f32; 3 * RATE as usize];
     let decisions = vad.detect(&silence);
     assert!(decisions.regions.is_empty() && decisions.frames.iter().all(|&d| !d));
-    let hiss: Vec<f32> = noise(3 * RATE as usize, 3).iter().map(|n| 0.01 * n).collect();
+    let hiss: Vec<f32> = noise(3 * RATE as usize, 3)
+        .iter()
+        .map(|n| 0.01 * n)
+        .collect();
     assert!(vad.detect(&hiss).regions.is_empty());
 }
 
@@ -103,7 +136,10 @@ fn frame_decisions_follow_regions_with_hangover() {
     let vad = Vad::new(&config, RATE).unwrap();
     let (signal, _) = recording(None);
     let decisions = vad.detect(&signal);
-    assert_eq!(decisions.frames.len(), signal.len().div_ceil(vad.frame_samples()));
+    assert_eq!(
+        decisions.frames.len(),
+        signal.len().div_ceil(vad.frame_samples())
+    );
     let frame_seconds = vad.frame_samples() as f64 / f64::from(RATE);
     for region in &decisions.regions {
         let first = (region.start / frame_seconds).round() as usize;
@@ -112,7 +148,9 @@ fn frame_decisions_follow_regions_with_hangover() {
         let min_speech = (config.min_speech_seconds / frame_seconds).round() as usize;
         // Causal onset: speech is confirmed after min_speech loud frames, then holds through the
         // hangover after the last loud frame.
-        assert!(decisions.frames[first + min_speech - 1..last + hang].iter().all(|&d| d));
+        assert!(decisions.frames[first + min_speech - 1..last + hang]
+            .iter()
+            .all(|&d| d));
         assert!(!decisions.frames[last + hang]);
         assert!(!decisions.frames[first - 1]);
     }
@@ -130,9 +168,29 @@ fn short_clicks_are_not_speech() {
 
 #[test]
 fn bad_settings_are_errors() {
-    let bad = VadConfig { frame_seconds: 0.0, ..VadConfig::default() };
+    let bad = VadConfig {
+        frame_seconds: 0.0,
+        ..VadConfig::default()
+    };
     assert!(Vad::new(&bad, RATE).is_err());
-    let bad = VadConfig { threshold_db: f32::NAN, ..VadConfig::default() };
+    let bad = VadConfig {
+        threshold_db: f32::NAN,
+        ..VadConfig::default()
+    };
     assert!(Vad::new(&bad, RATE).is_err());
     assert!(Vad::new(&VadConfig::default(), 0).is_err());
+}
+
+#[test]
+fn speech_from_the_first_sample_is_found_at_the_first_pause() {
+    // The noise floor starts at the first frame's level; with speech from sample 0 it drops at
+    // the first quieter frame (a pause between syllables), after which speech is detected.
+    let vad = Vad::new(&VadConfig::default(), RATE).unwrap();
+    let mut signal = sentence(2);
+    let end = signal.len() as f64 / f64::from(RATE);
+    signal.resize(signal.len() + RATE as usize, 0.0);
+    let regions = vad.detect(&signal).regions;
+    println!("speech from 0 to {end}: found {regions:?}");
+    assert_eq!(regions.len(), 1);
+    assert!(regions[0].start <= 0.25 && (regions[0].end - end).abs() <= 0.02);
 }

@@ -98,7 +98,9 @@ fn positive(name: &str, value: f64) -> Result<(), TimelineError> {
     if value.is_finite() && value > 0.0 {
         Ok(())
     } else {
-        Err(TimelineError::Config(format!("{name} must be a positive number of seconds, got {value}")))
+        Err(TimelineError::Config(format!(
+            "{name} must be a positive number of seconds, got {value}"
+        )))
     }
 }
 
@@ -115,16 +117,24 @@ impl SegmentConfig {
             )));
         }
         if self.min_window_seconds > self.window_seconds {
-            return Err(TimelineError::Config("min_window_seconds exceeds window_seconds".into()));
+            return Err(TimelineError::Config(
+                "min_window_seconds exceeds window_seconds".into(),
+            ));
         }
         if !(0.0..=1.0).contains(&self.min_speech_fraction) {
-            return Err(TimelineError::Config("min_speech_fraction must lie in 0..=1".into()));
+            return Err(TimelineError::Config(
+                "min_speech_fraction must lie in 0..=1".into(),
+            ));
         }
         if self.batch_size == 0 {
-            return Err(TimelineError::Config("batch_size must be at least 1".into()));
+            return Err(TimelineError::Config(
+                "batch_size must be at least 1".into(),
+            ));
         }
-        if self.smoothing.majority_width == 0 || self.smoothing.majority_width % 2 == 0 {
-            return Err(TimelineError::Config("smoothing.majority_width must be odd".into()));
+        if self.smoothing.majority_width % 2 != 1 {
+            return Err(TimelineError::Config(
+                "smoothing.majority_width must be odd".into(),
+            ));
         }
         self.vad.validate()
     }
@@ -134,17 +144,20 @@ impl VadConfig {
     /// Checks the VAD settings.
     pub fn validate(&self) -> Result<(), TimelineError> {
         positive("vad.frame_seconds", self.frame_seconds)?;
-        if !(self.min_speech_seconds.is_finite() && self.min_speech_seconds >= 0.0)
-            || !(self.hangover_seconds.is_finite() && self.hangover_seconds >= 0.0)
-        {
-            return Err(TimelineError::Config("VAD durations must be finite and non-negative".into()));
+        let non_negative = |s: f64| s.is_finite() && s >= 0.0;
+        if !(non_negative(self.min_speech_seconds) && non_negative(self.hangover_seconds)) {
+            return Err(TimelineError::Config(
+                "VAD durations must be finite and non-negative".into(),
+            ));
         }
         if !(self.threshold_db.is_finite()
             && self.min_level_db.is_finite()
             && self.floor_rise_db_per_second.is_finite()
             && self.floor_rise_db_per_second >= 0.0)
         {
-            return Err(TimelineError::Config("VAD levels must be finite (and the floor rise non-negative)".into()));
+            return Err(TimelineError::Config(
+                "VAD levels must be finite (and the floor rise non-negative)".into(),
+            ));
         }
         Ok(())
     }

@@ -16,7 +16,9 @@ pub enum TimelineError {
         index: usize,
     },
     /// The recording is shorter than the shortest window the configuration allows classifying.
-    #[error("the recording lasts {seconds:.3} s, shorter than the minimum window of {min_seconds:.3} s")]
+    #[error(
+        "the recording lasts {seconds:.3} s, shorter than the minimum window of {min_seconds:.3} s"
+    )]
     TooShort {
         /// Duration of the recording.
         seconds: f64,
@@ -36,13 +38,19 @@ pub enum TimelineError {
         classifier: u32,
     },
     /// The classifier returned a probability vector of the wrong length or with non-finite values.
-    #[error("the classifier returned {got} probabilities for {expected} labels (or non-finite values)")]
+    #[error(
+        "the classifier returned {got} probabilities for {expected} labels (or non-finite values)"
+    )]
     BadProbabilities {
         /// Number of labels.
         expected: usize,
         /// Number of values returned.
         got: usize,
     },
+    /// [`SegmentStream::push`](super::SegmentStream::push) was called after
+    /// [`finish`](super::SegmentStream::finish).
+    #[error("the stream is finished; start a new SegmentStream")]
+    StreamFinished,
     /// Decoding or resampling the audio failed.
     #[error(transparent)]
     Audio(#[from] emovox_audio::AudioError),

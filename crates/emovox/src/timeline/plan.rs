@@ -25,7 +25,9 @@ impl WindowPlan {
         let frames = |seconds: f64| ((seconds / frame_seconds).round() as usize).max(1);
         let window_frames = frames(config.window_seconds);
         let hop_frames = frames(config.hop_seconds).min(window_frames);
-        let min_window_samples = (config.min_window_seconds * f64::from(sample_rate)).round().max(1.0) as usize;
+        let min_window_samples = (config.min_window_seconds * f64::from(sample_rate))
+            .round()
+            .max(1.0) as usize;
         Ok(Self {
             window_samples: window_frames * frame,
             hop_samples: hop_frames * frame,
@@ -54,7 +56,11 @@ impl WindowPlan {
     /// The partial window after `full` full windows of a `total`-sample recording: it starts at
     /// the next hop and runs to the end, kept when it adds unseen audio and is long enough.
     pub fn tail_window(&self, total: usize, full: usize) -> Option<Range<usize>> {
-        let covered = if full == 0 { 0 } else { self.full_window(full - 1).end };
+        let covered = if full == 0 {
+            0
+        } else {
+            self.full_window(full - 1).end
+        };
         let start = full * self.hop_samples;
         (total > covered && total - start >= self.min_window_samples).then_some(start..total)
     }
@@ -77,6 +83,9 @@ impl WindowPlan {
 
     pub fn too_short(&self, total: usize) -> TimelineError {
         let rate = f64::from(self.vad.sample_rate());
-        TimelineError::TooShort { seconds: total as f64 / rate, min_seconds: self.min_window_samples as f64 / rate }
+        TimelineError::TooShort {
+            seconds: total as f64 / rate,
+            min_seconds: self.min_window_samples as f64 / rate,
+        }
     }
 }

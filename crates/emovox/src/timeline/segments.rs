@@ -34,8 +34,14 @@ impl Segment {
         probabilities: Vec<f32>,
         labels: &[String],
     ) -> Result<Self, TimelineError> {
-        if probabilities.len() != labels.len() || labels.is_empty() || probabilities.iter().any(|p| !p.is_finite()) {
-            return Err(TimelineError::BadProbabilities { expected: labels.len(), got: probabilities.len() });
+        if probabilities.len() != labels.len()
+            || labels.is_empty()
+            || probabilities.iter().any(|p| !p.is_finite())
+        {
+            return Err(TimelineError::BadProbabilities {
+                expected: labels.len(),
+                got: probabilities.len(),
+            });
         }
         let mut label_index = 0;
         for (i, &p) in probabilities.iter().enumerate() {
@@ -86,8 +92,17 @@ impl Timeline {
         windows: Vec<Segment>,
         config: &SegmentConfig,
     ) -> Self {
-        let smoothed = clip_to_speech(&smooth(&windows, config.hop_seconds, &config.smoothing), &speech);
-        Self { labels, duration, speech, windows, smoothed }
+        let smoothed = clip_to_speech(
+            &smooth(&windows, config.hop_seconds, &config.smoothing),
+            &speech,
+        );
+        Self {
+            labels,
+            duration,
+            speech,
+            windows,
+            smoothed,
+        }
     }
 }
 
@@ -104,18 +119,31 @@ pub(crate) fn classify_windows<C: WindowClassifier>(
     rate: u32,
 ) -> Result<Vec<Segment>, TimelineError> {
     let slices: Vec<&[f32]> = windows.iter().map(|w| &samples[w.clone()]).collect();
-    let probabilities =
-        classifier.classify_batch(&slices).map_err(|e| TimelineError::Classifier(Box::new(e)))?;
+    let probabilities = classifier
+        .classify_batch(&slices)
+        .map_err(|e| TimelineError::Classifier(Box::new(e)))?;
     if probabilities.len() != windows.len() {
         return Err(TimelineError::Classifier(
-            format!("classify_batch returned {} results for {} windows", probabilities.len(), windows.len()).into(),
+            format!(
+                "classify_batch returned {} results for {} windows",
+                probabilities.len(),
+                windows.len()
+            )
+            .into(),
         ));
     }
     let rate = f64::from(rate);
     windows
         .iter()
         .zip(probabilities)
-        .map(|(w, p)| Segment::from_probabilities(w.start as f64 / rate, w.end as f64 / rate, p, classifier.labels()))
+        .map(|(w, p)| {
+            Segment::from_probabilities(
+                w.start as f64 / rate,
+                w.end as f64 / rate,
+                p,
+                classifier.labels(),
+            )
+        })
         .collect()
 }
 

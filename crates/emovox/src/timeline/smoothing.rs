@@ -30,7 +30,8 @@ pub fn smooth(windows: &[Segment], hop_seconds: f64, config: &SmoothingConfig) -
     let mut out = Vec::new();
     let mut run_start = 0;
     for i in 1..=windows.len() {
-        let split = i == windows.len() || windows[i].start - windows[i - 1].start > 1.5 * hop_seconds;
+        let split =
+            i == windows.len() || windows[i].start - windows[i - 1].start > 1.5 * hop_seconds;
         if split {
             smooth_run(&windows[run_start..i], config.majority_width, &mut out);
             run_start = i;
@@ -63,8 +64,16 @@ fn smooth_run(run: &[Segment], width: usize, out: &mut Vec<Segment>) {
     let mut merged: Option<(Segment, usize)> = None; // (segment being built, windows in it)
     for (i, window) in run.iter().enumerate() {
         let label = majority(&raw, i, width);
-        let start = if i == 0 { window.start } else { 0.5 * (centre(&run[i - 1]) + centre(window)) };
-        let end = if i + 1 == run.len() { window.end } else { 0.5 * (centre(window) + centre(&run[i + 1])) };
+        let start = if i == 0 {
+            window.start
+        } else {
+            0.5 * (centre(&run[i - 1]) + centre(window))
+        };
+        let end = if i + 1 == run.len() {
+            window.end
+        } else {
+            0.5 * (centre(window) + centre(&run[i + 1]))
+        };
         match &mut merged {
             Some((segment, count)) if segment.label_index == label => {
                 segment.end = end;
@@ -78,7 +87,12 @@ fn smooth_run(run: &[Segment], width: usize, out: &mut Vec<Segment>) {
                 let label_name = if label == window.label_index {
                     window.label.clone()
                 } else {
-                    run[raw.iter().position(|&l| l == label).expect("majority label comes from the run")].label.clone()
+                    run[raw
+                        .iter()
+                        .position(|&l| l == label)
+                        .expect("majority label comes from the run")]
+                    .label
+                    .clone()
                 };
                 let segment = Segment {
                     start,
@@ -115,10 +129,17 @@ pub fn clip_to_speech(segments: &[Segment], regions: &[SpeechRegion]) -> Vec<Seg
         while first < regions.len() && regions[first].end <= segment.start {
             first += 1;
         }
-        for region in regions[first..].iter().take_while(|r| r.start < segment.end) {
+        for region in regions[first..]
+            .iter()
+            .take_while(|r| r.start < segment.end)
+        {
             let (start, end) = (segment.start.max(region.start), segment.end.min(region.end));
             if end > start {
-                out.push(Segment { start, end, ..segment.clone() });
+                out.push(Segment {
+                    start,
+                    end,
+                    ..segment.clone()
+                });
             }
         }
     }

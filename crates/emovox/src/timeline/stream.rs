@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::path::Path;
 
 use super::plan::WindowPlan;
-use super::segments::{classify_windows, first_non_finite};
+use super::segments::first_non_finite;
 use super::vad::VadState;
 use super::{Segment, SegmentConfig, SpeechRegion, Timeline, TimelineError, WindowClassifier};
 
@@ -36,16 +36,16 @@ use super::{Segment, SegmentConfig, SpeechRegion, Timeline, TimelineError, Windo
 ///
 /// let classifier = Loudness(vec!["quiet".into(), "loud".into()]);
 /// let mut stream = SegmentStream::new(&classifier, 16_000, &SegmentConfig::default())?;
-/// let tone: Vec<f32> = (0..16_000 * 5).map(|i| 0.2 * (i as f32 * 0.05).sin()).collect();
+/// // One second of silence, then four seconds of a tone.
+/// let audio: Vec<f32> = (0..16_000 * 5).map(|i| if i < 16_000 { 0.0 } else { 0.2 * (i as f32 * 0.05).sin() }).collect();
 /// let mut windows = Vec::new();
-/// for chunk in tone.chunks(1_000) {
+/// for chunk in audio.chunks(1_000) {
 ///     windows.extend(stream.push(chunk)?); // a callback would do this
 /// }
 /// windows.extend(stream.finish()?);
 /// assert_eq!(windows.len(), 7); // starts 0.0, 0.5, ..., 3.0 s
 /// # Ok::<(), emovox::timeline::TimelineError>(())
 /// ```
-#[derive(Debug)]
 pub struct SegmentStream<'c, C> {
     classifier: &'c C,
     plan: WindowPlan,
@@ -61,12 +61,29 @@ pub struct SegmentStream<'c, C> {
     finished: bool,
 }
 
+impl<C> std::fmt::Debug for SegmentStream<'_, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SegmentStream")
+            .field("samples_seen", &self.total)
+            .field("next_window", &self.next_window)
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
     /// Starts a stream of audio at `sample_rate` Hz, which must equal the classifier's rate.
-    pub fn new(classifier: &'c C, sample_rate: u32, config: &SegmentConfig) -> Result<Self, TimelineError> {
+    pub fn new(
+        classifier: &'c C,
+        sample_rate: u32,
+        config: &SegmentConfig,
+    ) -> Result<Self, TimelineError> {
         emovox_audio::validate_sample_rate(sample_rate)?;
         if sample_rate != classifier.sample_rate() {
-            return Err(TimelineError::SampleRateMismatch { audio: sample_rate, classifier: classifier.sample_rate() });
+            return Err(TimelineError::SampleRateMismatch {
+                audio: sample_rate,
+                classifier: classifier.sample_rate(),
+            });
         }
         let plan = WindowPlan::new(config, sample_rate)?;
         Ok(Self {
@@ -86,13 +103,16 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
     }
 
     /// Feeds the next chunk of samples; returns the predictions of the speech windows it
-    /// completed (usually none or one), in time order.
+    /// completed (usually none or one), in time order. Errors on non-finite samples, a
+    /// classifier failure, or a stream already finished.
     pub fn push(&mut self, chunk: &[f32]) -> Result<Vec<Segment>, TimelineError> {
         if self.finished {
-            return Err(TimelineError::Config("push after finish".into()));
+            return Err(TimelineError::StreamFinished);
         }
         if let Some(index) = first_non_finite(chunk) {
-            return Err(TimelineError::NonFiniteSample { index: self.total + index });
+            return Err(TimelineError::NonFiniteSample {
+                index: self.total + index,
+            });
         }
         let frame = self.plan.vad.frame_samples();
         let mut out = Vec::new();
@@ -128,7 +148,10 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
         if self.frame_fill > 0 {
             self.end_frame();
         }
-        let closed = self.vad.finish().map(|r| self.plan.vad.region_seconds(r, self.total));
+        let closed = self
+            .vad
+            .finish()
+            .map(|r| self.plan.vad.region_seconds(r, self.total));
         self.speech.extend(closed);
         if self.total < self.plan.min_window_samples {
             return Err(self.plan.too_short(self.total));
@@ -136,7 +159,7 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
         match self.plan.tail_window(self.total, self.next_window) {
             Some(window) => {
                 let frames = self.plan.frames_of(&window).len();
-                self.classify_recent(window, frames)
+                Ok(self.classify_recent(window, frames)?.into_iter().collect())
             }
             None => Ok(Vec::new()),
         }
@@ -172,39 +195,52 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
 
     /// Decides the current frame and records the decision.
     fn end_frame(&mut self) {
-        let step = self.vad.push_frame(&self.plan.vad, self.frame_sum / self.frame_fill as f64);
+        let step = self
+            .vad
+            .push_frame(&self.plan.vad, self.frame_sum / self.frame_fill as f64);
         if self.decisions.len() == self.plan.window_frames {
             self.decisions.pop_front();
         }
         self.decisions.push_back(step.speech);
-        let closed = step.closed.map(|r| self.plan.vad.region_seconds(r, self.total));
+        let closed = step
+            .closed
+            .map(|r| self.plan.vad.region_seconds(r, self.total));
         self.speech.extend(closed);
         self.frame_sum = 0.0;
         self.frame_fill = 0;
     }
 
-    /// Classifies `window`, which ends at the newest sample and spans the newest `frames`
+    /// Classifies `window` (returning `None` when it lacks speech), which ends at the newest sample and spans the newest `frames`
     /// decisions, if it holds enough speech.
     fn classify_recent(
         &mut self,
         window: std::ops::Range<usize>,
         frames: usize,
-    ) -> Result<Vec<Segment>, TimelineError> {
-        let decisions = self.decisions.iter().skip(self.decisions.len() - frames).copied();
+    ) -> Result<Option<Segment>, TimelineError> {
+        let decisions = self
+            .decisions
+            .iter()
+            .skip(self.decisions.len() - frames)
+            .copied();
         if !self.plan.has_speech(decisions) {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         let len = window.len();
         self.scratch.clear();
-        self.scratch.extend(self.samples.iter().skip(self.samples.len() - len));
-        let offset = window.start;
-        let mut segments = classify_windows(self.classifier, &self.scratch, &[0..len], self.plan.vad.sample_rate())?;
+        self.scratch
+            .extend(self.samples.iter().skip(self.samples.len() - len));
+        let probabilities = self
+            .classifier
+            .classify(&self.scratch)
+            .map_err(|e| TimelineError::Classifier(Box::new(e)))?;
         let rate = f64::from(self.plan.vad.sample_rate());
-        for s in &mut segments {
-            s.start = offset as f64 / rate;
-            s.end = window.end as f64 / rate;
-        }
-        Ok(segments)
+        Segment::from_probabilities(
+            window.start as f64 / rate,
+            window.end as f64 / rate,
+            probabilities,
+            self.classifier.labels(),
+        )
+        .map(Some)
     }
 }
 
@@ -227,5 +263,11 @@ pub fn stream_wav<C: WindowClassifier>(
     }
     windows.extend(stream.finish()?);
     let duration = stream.samples_seen() as f64 / f64::from(classifier.sample_rate());
-    Ok(Timeline::from_windows(classifier.labels().to_vec(), duration, stream.speech.clone(), windows, config))
+    Ok(Timeline::from_windows(
+        classifier.labels().to_vec(),
+        duration,
+        stream.speech.clone(),
+        windows,
+        config,
+    ))
 }

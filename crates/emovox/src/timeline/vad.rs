@@ -31,7 +31,13 @@ pub struct VadDecisions {
 /// `floor_rise_db_per_second`. A frame is *loud* when its level exceeds both
 /// `floor + threshold_db` and `min_level_db`. Speech starts after `min_speech_seconds` of
 /// consecutive loud frames and ends after `hangover_seconds` without one. Decisions are causal,
-/// so streaming and whole-recording detection agree exactly.
+/// so streaming and whole-recording detection agree exactly. A recording that starts with
+/// speech sets the floor at speech level; speech is then found from the first quieter frame (a
+/// pause between syllables: 0.16 s into an espeak sentence in the tests).
+///
+/// Validated (tests/timeline_vad.rs) on espeak-ng sentences between known silences: region
+/// boundaries within one 20 ms frame of the truth on clean audio, within 0.04 s at 30 dB SNR
+/// (white noise), 0.1 s at 20 dB, 0.25 s at 10 dB and one 0.5 s hop at 5 dB.
 ///
 /// ```
 /// use emovox::timeline::{Vad, VadConfig};
@@ -99,12 +105,20 @@ impl Vad {
             frames.push(step.speech);
             regions.extend(step.closed.map(|r| self.region_seconds(r, samples.len())));
         }
-        regions.extend(state.finish().map(|r| self.region_seconds(r, samples.len())));
+        regions.extend(
+            state
+                .finish()
+                .map(|r| self.region_seconds(r, samples.len())),
+        );
         VadDecisions { frames, regions }
     }
 
     /// Converts a frame range to seconds, clamping the end to `total_samples`.
-    pub(crate) fn region_seconds(&self, frames: (usize, usize), total_samples: usize) -> SpeechRegion {
+    pub(crate) fn region_seconds(
+        &self,
+        frames: (usize, usize),
+        total_samples: usize,
+    ) -> SpeechRegion {
         let rate = f64::from(self.sample_rate);
         SpeechRegion {
             start: (frames.0 * self.frame_samples) as f64 / rate,
@@ -144,7 +158,12 @@ pub(crate) struct VadState {
 impl VadState {
     /// Feeds the mean square of the next frame.
     pub fn push_frame(&mut self, vad: &Vad, mean_square: f64) -> FrameStep {
-        let db = if mean_square > 0.0 { (10.0 * mean_square.log10()) as f32 } else { SILENCE_DB }.max(SILENCE_DB);
+        let db = if mean_square > 0.0 {
+            (10.0 * mean_square.log10()) as f32
+        } else {
+            SILENCE_DB
+        }
+        .max(SILENCE_DB);
         let floor = match self.floor_db {
             None => db,
             Some(floor) => (floor + vad.rise_per_frame).min(db),
@@ -172,12 +191,17 @@ impl VadState {
                 }
             }
         }
-        FrameStep { speech: self.in_speech, closed }
+        FrameStep {
+            speech: self.in_speech,
+            closed,
+        }
     }
 
     /// Closes the region still open at the end of the recording.
     pub fn finish(&mut self) -> Option<(usize, usize)> {
-        let open = self.in_speech.then_some((self.region_start, self.last_loud_end));
+        let open = self
+            .in_speech
+            .then_some((self.region_start, self.last_loud_end));
         self.in_speech = false;
         open
     }
