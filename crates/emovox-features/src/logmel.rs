@@ -50,6 +50,11 @@ impl LogMelSpectrogram {
         &self.stft
     }
 
+    /// The shortest signal accepted, in samples: one window (`win_length`).
+    pub fn min_samples(&self) -> usize {
+        self.stft.min_samples()
+    }
+
     /// Number of frames produced for a signal of `len` samples.
     pub fn frames_for(&self, len: usize) -> usize {
         self.stft.frames_for(len)
@@ -81,7 +86,7 @@ impl LogMelSpectrogram {
     }
 
     fn mel_power_frames(&self, samples: &[f32]) -> Result<(Vec<f32>, usize), FeatureError> {
-        check_signal(samples, self.config.n_fft)?;
+        check_signal(samples, self.stft.min_samples())?;
         let n_mels = self.config.n_mels;
         let frames = self.stft.frames_for(samples.len());
         let mut values = vec![0.0f32; frames * n_mels];

@@ -81,9 +81,10 @@ impl FeaturePipeline {
         1 + len / self.hop_length()
     }
 
-    /// The shortest signal accepted, in samples: one FFT frame, and enough frames for deltas.
+    /// The shortest signal accepted, in samples: one window (`win_length`), and enough frames
+    /// for the delta window (`(delta_width - 1) * hop_length`) when deltas are stacked.
     pub fn min_samples(&self) -> usize {
-        let frame = self.spec.kind.mel().n_fft;
+        let frame = self.spec.kind.mel().win_length;
         if self.spec.delta_orders == 0 {
             frame
         } else {

@@ -6,11 +6,14 @@ use ndarray::Array2;
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 
+use crate::error::check_signal;
 use crate::window::padded_hann;
+use crate::FeatureError;
 
 /// A short-time power spectrum plan: FFT plan and window made once, reused for every clip.
 pub struct PowerSpectrogram {
     n_fft: usize,
+    win_length: usize,
     hop_length: usize,
     window: Vec<f32>,
     fft: Arc<dyn RealToComplex<f32>>,
@@ -20,6 +23,7 @@ impl std::fmt::Debug for PowerSpectrogram {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PowerSpectrogram")
             .field("n_fft", &self.n_fft)
+            .field("win_length", &self.win_length)
             .field("hop_length", &self.hop_length)
             .finish()
     }
@@ -41,6 +45,7 @@ impl PowerSpectrogram {
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
         Self {
             n_fft,
+            win_length,
             hop_length,
             window: padded_hann(win_length, n_fft),
             fft,
@@ -50,6 +55,13 @@ impl PowerSpectrogram {
     /// Number of frequency bins, `n_fft / 2 + 1`.
     pub fn n_bins(&self) -> usize {
         self.n_fft / 2 + 1
+    }
+
+    /// The shortest signal accepted, in samples: one window (`win_length`). Shorter signals
+    /// would give frames made mostly of padding, so they are refused rather than silently
+    /// computed.
+    pub fn min_samples(&self) -> usize {
+        self.win_length
     }
 
     /// Number of frames librosa returns for `len` samples: `1 + len / hop_length`.
@@ -102,7 +114,9 @@ impl PowerSpectrogram {
     }
 
     /// The power spectrogram of `samples`, shape (n_fft / 2 + 1, frames) as librosa returns it.
-    pub fn compute(&self, samples: &[f32]) -> Array2<f32> {
+    /// Refuses empty signals, non-finite samples and signals shorter than one window.
+    pub fn compute(&self, samples: &[f32]) -> Result<Array2<f32>, FeatureError> {
+        check_signal(samples, self.min_samples())?;
         let mut out = Array2::zeros((self.n_bins(), self.frames_for(samples.len())));
         let mut scratch = self.scratch();
         self.for_each_frame(samples, &mut scratch, |t, power| {
@@ -111,6 +125,6 @@ impl PowerSpectrogram {
                 .zip(power)
                 .for_each(|(o, &p)| *o = p);
         });
-        out
+        Ok(out)
     }
 }

@@ -1,0 +1,103 @@
+//! Predicts the emotion of one or more WAV files.
+//!
+//! ```sh
+//! cargo run --release --example predict -- tests/fixtures/speech/kids_talking.wav
+//! cargo run --release --example predict -- --model model.safetensors a.wav b.wav --json
+//! ```
+//!
+//! A file that cannot be read or classified prints an error (with `--json`, an object with an
+//! `error` key) and the others are still predicted; the exit code is 1 if any file failed.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use emovox::{Classifier, Prediction};
+use serde_json::json;
+
+/// Predict the emotion carried by speech recordings.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Model file (safetensors); the bundled RAVDESS model when omitted.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Print one JSON object per file and line instead of text.
+    #[arg(long)]
+    json: bool,
+    /// WAV files to classify.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let classifier = match &args.model {
+        Some(path) => Classifier::load(path),
+        None => Classifier::bundled(),
+    };
+    let classifier = match classifier {
+        Ok(classifier) => classifier,
+        Err(err) => {
+            eprintln!("error: cannot load the model: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut failed = 0;
+    for file in &args.files {
+        let result = classifier.predict_file(file);
+        if result.is_err() {
+            failed += 1;
+        }
+        if args.json {
+            println!("{}", json_line(file, &result));
+        } else {
+            print_text(file, &result);
+        }
+    }
+    if failed > 0 {
+        eprintln!("{failed} of {} files failed", args.files.len());
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn json_line(file: &std::path::Path, result: &Result<Prediction, emovox::Error>) -> String {
+    let value = match result {
+        Ok(p) => {
+            let probabilities: serde_json::Map<String, serde_json::Value> = p
+                .probabilities
+                .iter()
+                .map(|(label, prob)| (label.clone(), json!(prob)))
+                .collect();
+            json!({
+                "file": file.display().to_string(),
+                "label": p.label,
+                "confidence": p.confidence,
+                "probabilities": probabilities,
+            })
+        }
+        Err(err) => json!({ "file": file.display().to_string(), "error": err.to_string() }),
+    };
+    value.to_string()
+}
+
+fn print_text(file: &std::path::Path, result: &Result<Prediction, emovox::Error>) {
+    match result {
+        Ok(p) => {
+            println!(
+                "{}: {} ({:.1}%)",
+                file.display(),
+                p.label,
+                100.0 * p.confidence
+            );
+            let mut ranked = p.probabilities.clone();
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+            for (label, prob) in ranked {
+                println!("    {label:<12} {:>6.2}%", 100.0 * prob);
+            }
+        }
+        Err(err) => eprintln!("{}: error: {err}", file.display()),
+    }
+}
