@@ -23,15 +23,18 @@ pub struct Prediction {
 impl Prediction {
     /// Builds a prediction from probabilities given in the order of `labels`.
     fn from_probabilities(labels: &[String], probabilities: &[f32]) -> Self {
-        let (best, confidence) = probabilities
-            .iter()
-            .copied()
-            .enumerate()
-            .fold((0, f32::NEG_INFINITY), |acc, (i, p)| if p > acc.1 { (i, p) } else { acc });
+        let (best, confidence) = probabilities.iter().copied().enumerate().fold(
+            (0, f32::NEG_INFINITY),
+            |acc, (i, p)| if p > acc.1 { (i, p) } else { acc },
+        );
         Self {
             label: labels[best].clone(),
             confidence,
-            probabilities: labels.iter().cloned().zip(probabilities.iter().copied()).collect(),
+            probabilities: labels
+                .iter()
+                .cloned()
+                .zip(probabilities.iter().copied())
+                .collect(),
         }
     }
 }
@@ -47,7 +50,19 @@ pub struct Classifier {
     pipeline: FeaturePipeline,
 }
 
+/// The model that ships with emovox: trained from scratch on RAVDESS actors 01-18, selected on
+/// actors 19-20 (see the README for its report and the command that trained it).
+static BUNDLED_MODEL: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../models/emovox-ravdess.safetensors"
+));
+
 impl Classifier {
+    /// The bundled RAVDESS model (8 emotions, 16 kHz), compiled into the library.
+    pub fn bundled() -> Result<Self, Error> {
+        Self::from_model(EmotionModel::from_safetensors_bytes(BUNDLED_MODEL)?)
+    }
+
     /// Loads a model file (one safetensors file with its metadata).
     pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
         Self::from_model(EmotionModel::load(path)?)
@@ -77,7 +92,10 @@ impl Classifier {
     /// Predicts the emotion of one mono clip given at `sample_rate` Hz.
     pub fn predict(&self, samples: &[f32], sample_rate: u32) -> Result<Prediction, Error> {
         let probabilities = self.probabilities(samples, sample_rate)?;
-        Ok(Prediction::from_probabilities(self.labels(), &probabilities))
+        Ok(Prediction::from_probabilities(
+            self.labels(),
+            &probabilities,
+        ))
     }
 
     /// Decodes a WAV file and predicts its emotion.
@@ -116,7 +134,8 @@ impl Classifier {
         let features = if sample_rate == self.sample_rate() {
             self.pipeline.compute(samples)?
         } else {
-            self.pipeline.compute(&resample(samples, sample_rate, self.sample_rate())?)?
+            self.pipeline
+                .compute(&resample(samples, sample_rate, self.sample_rate())?)?
         };
         Ok(features)
     }

@@ -6,7 +6,7 @@
 //! use emovox::Classifier;
 //!
 //! # fn main() -> Result<(), emovox::Error> {
-//! let classifier = Classifier::load("models/emovox-ravdess.safetensors")?;
+//! let classifier = Classifier::bundled()?;
 //! let prediction = classifier.predict_file("speech.wav")?;
 //! println!("{} ({:.0}%)", prediction.label, 100.0 * prediction.confidence);
 //! # Ok(())

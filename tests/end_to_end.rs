@@ -1,0 +1,215 @@
+//! End to end on a tiny generated corpus: WAV files -> features -> training -> one model file ->
+//! `Classifier::load` -> predictions, in seconds. Three "emotions" differ by pitch and timbre.
+
+use std::path::{Path, PathBuf};
+
+use emovox::Classifier;
+use emovox_features::{FeatureKind, FeaturePipeline, FeatureSpec, MelConfig, MfccConfig};
+use emovox_model::{ModelConfig, PoolingKind};
+use emovox_train::corpus::{Gender, Utterance};
+use emovox_train::{extract_dataset, train, ExtractConfig, LrSchedule, TrainConfig, TrainOptions};
+
+const LABELS: [&str; 3] = ["calm", "happy", "angry"];
+const RATE: u32 = 16_000;
+
+/// A 0.8 s harmonic tone whose pitch and brightness depend on the class, with random jitter.
+fn clip(class: usize, variant: u32) -> Vec<f32> {
+    let mut state = 0x9e37_79b9u32
+        .wrapping_mul(variant + 1)
+        .wrapping_add(class as u32 * 7919);
+    let mut random = move || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state as f32 / u32::MAX as f32
+    };
+    let pitch = [140.0, 260.0, 420.0][class] * (0.9 + 0.2 * random());
+    let harmonics = [2, 5, 9][class];
+    let level = 0.2 + 0.2 * random();
+    (0..(0.8 * RATE as f32) as usize)
+        .map(|i| {
+            let t = i as f32 / RATE as f32;
+            let tone: f32 = (1..=harmonics)
+                .map(|h| (2.0 * std::f32::consts::PI * pitch * h as f32 * t).sin() / h as f32)
+                .sum();
+            level * tone * (3.0 * t).sin().abs().max(0.3) + 0.01 * (random() - 0.5)
+        })
+        .collect()
+}
+
+fn write_wav(path: &Path, samples: &[f32]) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: RATE,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).unwrap();
+    for &s in samples {
+        writer
+            .write_sample((s.clamp(-1.0, 1.0) * 32767.0) as i16)
+            .unwrap();
+    }
+    writer.finalize().unwrap();
+}
+
+/// Writes `per_class` clips of each class for each speaker and returns their utterances.
+fn corpus(dir: &Path, speakers: std::ops::Range<u32>, per_class: u32) -> Vec<Utterance> {
+    let mut utterances = Vec::new();
+    for speaker in speakers {
+        for (class, label) in LABELS.iter().enumerate() {
+            for k in 0..per_class {
+                let path = dir.join(format!("{speaker:02}_{label}_{k}.wav"));
+                write_wav(&path, &clip(class, speaker * 100 + k));
+                utterances.push(Utterance {
+                    path,
+                    label: label.to_string(),
+                    speaker: format!("{speaker:02}"),
+                    gender: Some(if speaker % 2 == 1 {
+                        Gender::Male
+                    } else {
+                        Gender::Female
+                    }),
+                    corpus: "generated".into(),
+                });
+            }
+        }
+    }
+    utterances
+}
+
+fn spec() -> FeatureSpec {
+    FeatureSpec {
+        kind: FeatureKind::Mfcc(MfccConfig {
+            mel: MelConfig::speech_with_mels(32),
+            n_mfcc: 20,
+            lifter: 0.0,
+        }),
+        delta_orders: 0,
+        delta_width: 9,
+        utterance_norm: false,
+    }
+}
+
+fn small_recipe() -> TrainConfig {
+    TrainConfig {
+        model: ModelConfig {
+            block_channels: vec![16, 16],
+            kernel_size: 3,
+            head_hidden: 16,
+            dropout: 0.1,
+            pooling: PoolingKind::MeanStd,
+            ..ModelConfig::default()
+        },
+        epochs: 8,
+        batch_size: 8,
+        learning_rate: 3e-3,
+        schedule: LrSchedule::Cosine {
+            warmup_fraction: 0.1,
+            final_fraction: 0.1,
+        },
+        crop_frames: 40,
+        seed: 7,
+        ..TrainConfig::default()
+    }
+}
+
+#[test]
+fn train_save_load_and_predict_on_generated_speech() {
+    let dir: PathBuf = std::env::temp_dir().join(format!("emovox-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let train_utts = corpus(&dir, 1..5, 4);
+    let val_utts = corpus(&dir, 5..6, 4);
+    let test_utts = corpus(&dir, 6..8, 3);
+    let labels: Vec<String> = LABELS.iter().map(|s| s.to_string()).collect();
+
+    let pipeline = FeaturePipeline::new(spec()).unwrap();
+    let extract = ExtractConfig {
+        report_skipped: false,
+        ..ExtractConfig::default()
+    };
+    let (train_set, skipped) = extract_dataset(&train_utts, &labels, &pipeline, &extract).unwrap();
+    assert!(skipped.is_empty());
+    let (val_set, _) = extract_dataset(&val_utts, &labels, &pipeline, &extract).unwrap();
+    let options = TrainOptions {
+        quiet: true,
+        log_path: None,
+        corpus: "generated".into(),
+    };
+    let outcome = train(&small_recipe(), &train_set, &val_set, &spec(), &options).unwrap();
+
+    let model_path = dir.join("model.safetensors");
+    outcome.model.save(&model_path).unwrap();
+    let classifier = Classifier::load(&model_path).unwrap();
+    assert_eq!(classifier.labels(), labels.as_slice());
+    assert_eq!(classifier.sample_rate(), RATE);
+
+    // Held-out speakers, through the public file API: far above chance (1/3).
+    let correct = test_utts
+        .iter()
+        .filter(|u| classifier.predict_file(&u.path).unwrap().label == u.label)
+        .count();
+    let accuracy = correct as f64 / test_utts.len() as f64;
+    assert!(accuracy >= 0.8, "held-out accuracy {accuracy}");
+
+    // Probabilities are a distribution; batch and single predictions agree.
+    let clips: Vec<Vec<f32>> = (0..3).map(|c| clip(c, 999)).collect();
+    let batch = classifier.predict_batch(&clips, RATE).unwrap();
+    for (clip, from_batch) in clips.iter().zip(&batch) {
+        let single = classifier.predict(clip, RATE).unwrap();
+        assert_eq!(single.label, from_batch.label);
+        let sum: f32 = single.probabilities.iter().map(|(_, p)| p).sum();
+        assert!((sum - 1.0).abs() < 1e-4);
+        assert_eq!(
+            single.confidence,
+            single
+                .probabilities
+                .iter()
+                .map(|(_, p)| *p)
+                .fold(0.0, f32::max)
+        );
+    }
+    // Another sample rate is resampled, not refused.
+    let resampled = emovox_audio::resample(&clips[0], RATE, 44_100).unwrap();
+    assert_eq!(
+        classifier.predict(&resampled, 44_100).unwrap().label,
+        batch[0].label
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let classifier = Classifier::bundled().unwrap();
+    assert!(matches!(
+        classifier.predict(&[], 16_000),
+        Err(emovox::Error::Audio(_))
+    ));
+    assert!(matches!(
+        classifier.predict(&[0.0, f32::NAN, 0.0], 16_000),
+        Err(emovox::Error::Audio(_))
+    ));
+    assert!(matches!(
+        classifier.predict(&[0.1; 16_000], 0),
+        Err(emovox::Error::Audio(_))
+    ));
+    assert!(matches!(
+        classifier.predict(&[0.1; 16_000], 50_000_000),
+        Err(emovox::Error::Audio(_))
+    ));
+    assert!(
+        classifier.predict(&[0.1; 100], 16_000).is_err(),
+        "shorter than one frame"
+    );
+    assert!(matches!(
+        classifier.predict_file("/no/such.wav"),
+        Err(emovox::Error::Audio(_))
+    ));
+    assert!(Classifier::load("/no/such/model.safetensors").is_err());
+}
+
+#[test]
+fn classifier_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Classifier>();
+}
