@@ -1,1 +1,40 @@
 //! The emovox CNN, its configuration and self-describing safetensors model files.
+//!
+//! * [`ModelConfig`] – architecture hyper-parameters; [`Network`] – the candle module.
+//! * [`ModelMetadata`] – labels, feature spec, architecture, normalisation, inference settings
+//!   and training provenance, stored as JSON in the safetensors header under
+//!   [`METADATA_KEY`].
+//! * [`EmotionModel`] – load / save one file, predict class probabilities from the output of
+//!   `emovox_features::FeaturePipeline::compute`.
+//!
+//! ```no_run
+//! use emovox_features::FeaturePipeline;
+//! use emovox_model::EmotionModel;
+//!
+//! let model = EmotionModel::load("model.safetensors")?;
+//! let pipeline = FeaturePipeline::new(model.metadata().features.clone())?;
+//! let samples = vec![0.0f32; 48_000]; // 3 s of 16 kHz audio
+//! let probabilities = model.predict_proba(&pipeline.compute(&samples)?)?;
+//! for (label, p) in model.metadata().labels.iter().zip(&probabilities) {
+//!     println!("{label}: {p:.2}");
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod config;
+mod conv;
+mod error;
+mod file;
+mod model;
+mod network;
+mod pooling;
+
+pub use config::{
+    InferenceConfig, ModelConfig, ModelMetadata, Normalisation, PoolingKind, TrainingProvenance,
+};
+pub use conv::TimeConv;
+pub use error::ModelError;
+pub use file::METADATA_KEY;
+pub use model::{crop_starts, expected_tensors, EmotionModel};
+pub use network::Network;
+pub use pooling::TemporalPooling;

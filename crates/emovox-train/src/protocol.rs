@@ -1,8 +1,14 @@
 //! Speaker-independent evaluation protocols: which speakers train, which are held out.
+//!
+//! [`SpeakerSet`] names speakers by list (`1-18`); [`k_fold_speakers`] and
+//! [`leave_one_speaker_out`] make cross-validation [`Fold`]s with no speaker in both train and
+//! test; [`combine`] and [`shared_labels`] prepare cross-corpus experiments.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::corpus::{CorpusError, Utterance};
+use serde::{Deserialize, Serialize};
+
+use crate::corpus::{Corpus, CorpusError, Gender, Utterance};
 
 /// A set of speakers given as a list such as `1-18`, `19,20` or `01,03,5-7`.
 ///
@@ -87,4 +93,190 @@ impl std::str::FromStr for SpeakerSet {
     fn from_str(list: &str) -> Result<Self, Self::Err> {
         Self::parse(list)
     }
+}
+
+/// One train/test split of a speaker-independent cross-validation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fold {
+    /// The fold's name, e.g. `fold-1` or `speaker-DC`.
+    pub name: String,
+    /// Speakers whose utterances train, sorted.
+    pub train_speakers: Vec<String>,
+    /// Held-out speakers whose utterances test, sorted.
+    pub test_speakers: Vec<String>,
+}
+
+impl Fold {
+    /// The utterances of the train speakers and of the test speakers, each in their order;
+    /// utterances of other speakers are in neither.
+    pub fn split(&self, utterances: &[Utterance]) -> (Vec<Utterance>, Vec<Utterance>) {
+        let pick = |speakers: &[String]| -> Vec<Utterance> {
+            utterances
+                .iter()
+                .filter(|u| speakers.contains(&u.speaker))
+                .cloned()
+                .collect()
+        };
+        (pick(&self.train_speakers), pick(&self.test_speakers))
+    }
+}
+
+/// Sort key putting numeric speaker ids first, in numeric order, then the others by name.
+fn speaker_order(speaker: &str) -> (bool, u64, String) {
+    match speaker.parse::<u64>() {
+        Ok(n) => (false, n, speaker.to_owned()),
+        Err(_) => (true, 0, speaker.to_owned()),
+    }
+}
+
+/// Every speaker with its gender (`None` when unknown or inconsistent), in [`speaker_order`].
+fn speaker_genders(utterances: &[Utterance]) -> Vec<(String, Option<Gender>)> {
+    let mut genders: BTreeMap<(bool, u64, String), Option<Gender>> = BTreeMap::new();
+    for u in utterances {
+        genders
+            .entry(speaker_order(&u.speaker))
+            .and_modify(|g| {
+                if *g != u.gender {
+                    *g = None;
+                }
+            })
+            .or_insert(u.gender);
+    }
+    genders.into_iter().map(|((_, _, s), g)| (s, g)).collect()
+}
+
+/// Builds the folds whose test speakers are `groups[i]`; every other speaker trains.
+fn folds_from_groups(all: &[String], groups: Vec<(String, Vec<String>)>) -> Vec<Fold> {
+    groups
+        .into_iter()
+        .map(|(name, test_speakers)| Fold {
+            name,
+            train_speakers: all
+                .iter()
+                .filter(|s| !test_speakers.contains(s))
+                .cloned()
+                .collect(),
+            test_speakers,
+        })
+        .collect()
+}
+
+/// Splits the speakers of `utterances` into `k` speaker-independent folds, deterministically.
+///
+/// Speakers are dealt round-robin over the folds, males first, then females, then speakers of
+/// unknown gender, each group in speaker order; so fold sizes differ by at most one and, when
+/// genders are known, each fold gets as even a share of each gender as possible (RAVDESS
+/// actors 01-20 with `k = 5`: four actors per fold, two male and two female).
+/// Fails unless `2 <= k <= number of speakers`.
+///
+/// ```
+/// use emovox_train::corpus::{Gender, Utterance};
+/// use emovox_train::protocol::k_fold_speakers;
+///
+/// let utterances: Vec<Utterance> = (1..=4)
+///     .map(|actor| Utterance {
+///         path: format!("{actor}.wav").into(),
+///         label: "happy".into(),
+///         speaker: format!("{actor:02}"),
+///         gender: Some(if actor % 2 == 1 { Gender::Male } else { Gender::Female }),
+///         corpus: "ravdess".into(),
+///     })
+///     .collect();
+/// let folds = k_fold_speakers(&utterances, 2)?;
+/// assert_eq!(folds[0].test_speakers, ["01", "02"]);
+/// assert_eq!(folds[1].train_speakers, ["01", "02"]);
+/// # Ok::<(), emovox_train::corpus::CorpusError>(())
+/// ```
+pub fn k_fold_speakers(utterances: &[Utterance], k: usize) -> Result<Vec<Fold>, CorpusError> {
+    let speakers = speaker_genders(utterances);
+    if k < 2 || k > speakers.len() {
+        return Err(CorpusError::BadFolds(format!(
+            "{k} folds asked for {} speakers (need 2 <= k <= speakers)",
+            speakers.len()
+        )));
+    }
+    let group_rank = |g: &Option<Gender>| match g {
+        Some(Gender::Male) => 0,
+        Some(Gender::Female) => 1,
+        None => 2,
+    };
+    let mut dealt: Vec<&(String, Option<Gender>)> = speakers.iter().collect();
+    dealt.sort_by_key(|(_, g)| group_rank(g)); // stable: speaker order within each group
+    let mut groups: Vec<Vec<(bool, u64, String)>> = vec![Vec::new(); k];
+    for (i, (speaker, _)) in dealt.into_iter().enumerate() {
+        groups[i % k].push(speaker_order(speaker));
+    }
+    let all: Vec<String> = speakers.into_iter().map(|(s, _)| s).collect();
+    let groups = groups
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut group)| {
+            group.sort();
+            let test = group.into_iter().map(|(_, _, s)| s).collect();
+            (format!("fold-{}", i + 1), test)
+        })
+        .collect();
+    Ok(folds_from_groups(&all, groups))
+}
+
+/// One fold per speaker, holding that speaker out (named `speaker-<id>`), in speaker order.
+/// Fails with fewer than two speakers.
+pub fn leave_one_speaker_out(utterances: &[Utterance]) -> Result<Vec<Fold>, CorpusError> {
+    let all: Vec<String> = speaker_genders(utterances)
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    if all.len() < 2 {
+        return Err(CorpusError::BadFolds(format!(
+            "leave-one-speaker-out needs at least 2 speakers, found {}",
+            all.len()
+        )));
+    }
+    let groups = all
+        .iter()
+        .map(|s| (format!("speaker-{s}"), vec![s.clone()]))
+        .collect();
+    Ok(folds_from_groups(&all, groups))
+}
+
+/// The labels present in both `a` and `b`, sorted: the classes a cross-corpus test can score
+/// (apply the same [`crate::corpus::LabelScheme`] to both first).
+pub fn shared_labels(a: &[Utterance], b: &[Utterance]) -> Vec<String> {
+    let labels =
+        |u: &[Utterance]| -> BTreeSet<String> { u.iter().map(|u| u.label.clone()).collect() };
+    labels(a).intersection(&labels(b)).cloned().collect()
+}
+
+/// Merges corpora into one, named by their names joined with `+`. Speaker ids are prefixed
+/// with their utterance's corpus name (`ravdess:01`, `savee:DC`; not twice) so speakers of
+/// different corpora never merge. Utterances and skipped files are sorted by path.
+pub fn combine(corpora: &[Corpus]) -> Corpus {
+    let mut combined = Corpus {
+        name: corpora
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join("+"),
+        ..Corpus::default()
+    };
+    for corpus in corpora {
+        combined
+            .utterances
+            .extend(corpus.utterances.iter().map(|u| {
+                let prefix = format!("{}:", u.corpus);
+                let speaker = if u.speaker.starts_with(&prefix) {
+                    u.speaker.clone()
+                } else {
+                    prefix + &u.speaker
+                };
+                Utterance {
+                    speaker,
+                    ..u.clone()
+                }
+            }));
+        combined.skipped.extend(corpus.skipped.iter().cloned());
+    }
+    combined.utterances.sort_by(|a, b| a.path.cmp(&b.path));
+    combined.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    combined
 }

@@ -29,4 +29,31 @@ pub enum CorpusError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A line of a CSV file (manifest or speaker demographics) could not be used.
+    #[error("{path}:{line}: {reason}")]
+    BadCsv {
+        /// The CSV file.
+        path: PathBuf,
+        /// The 1-based line number (1 is the header row).
+        line: usize,
+        /// What is wrong with the line.
+        reason: String,
+    },
+    /// A corpus kind name such as `crema-d` was not recognised.
+    #[error("unknown corpus kind {0:?} (expected one of ravdess, crema-d, tess, savee, emodb, folders, csv)")]
+    UnknownKind(String),
+    /// A label scheme name such as `common` was not recognised.
+    #[error("unknown label scheme {0:?} (expected one of native, common, gender_emotion, gender)")]
+    UnknownScheme(String),
+    /// The corpus layout of a folder could not be recognised from its file names.
+    #[error("cannot tell which corpus {dir} holds: {reason}")]
+    Undetected {
+        /// The folder.
+        dir: PathBuf,
+        /// Why no corpus kind fits.
+        reason: String,
+    },
+    /// Speaker folds were asked for that cannot be made, e.g. more folds than speakers.
+    #[error("cannot make speaker folds: {0}")]
+    BadFolds(String),
 }

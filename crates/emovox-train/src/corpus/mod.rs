@@ -1,15 +1,43 @@
 //! Corpus loaders: labelled utterances with speaker ids, read from each corpus' own layout.
+//!
+//! One loader per corpus (RAVDESS, CREMA-D, TESS, SAVEE, EmoDB, folder-per-label, CSV
+//! manifest), each keeping the corpus' own label words lower-cased; [`load_corpus`] picks the
+//! loader by [`CorpusKind`] or [`detect_corpus`]. [`apply_scheme`] maps native labels to the
+//! classes a model is trained on ([`LabelScheme`]). Files that cannot be used are never dropped
+//! silently: they are listed in [`Corpus::skipped`] with the reason.
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+mod crema_d;
+mod csv;
+mod emodb;
 mod error;
+mod folders;
+mod kind;
+mod manifest;
+mod named;
 mod ravdess;
+mod savee;
+mod scheme;
+mod tess;
 mod walk;
 
+pub use crema_d::{
+    load_crema_d, parse_crema_d_name, read_demographics, CREMA_D_DEMOGRAPHICS, CREMA_D_EMOTIONS,
+    CREMA_D_SENTENCES,
+};
+pub use emodb::{load_emodb, parse_emodb_name, EMODB_EMOTIONS, EMODB_SPEAKERS};
 pub use error::CorpusError;
+pub use folders::{load_folders, parse_folder_path, UNKNOWN_SPEAKER};
+pub use kind::{detect_corpus, load_corpus, CorpusKind};
+pub use manifest::load_manifest;
+pub use named::NameInfo;
 pub use ravdess::{load_ravdess, parse_ravdess_name, RAVDESS_EMOTIONS};
+pub use savee::{load_savee, parse_savee_name, SAVEE_EMOTIONS, SAVEE_SPEAKERS};
+pub use scheme::{apply_scheme, common_emotion, restrict_to_labels, LabelScheme, COMMON_EMOTIONS};
+pub use tess::{load_tess, parse_tess_name, TESS_EMOTIONS};
 pub use walk::wav_files;
 
 /// A speaker's sex as a corpus documents it.
@@ -20,6 +48,16 @@ pub enum Gender {
     Male,
     /// Female speaker.
     Female,
+}
+
+impl Gender {
+    /// The lower-case name used in labels: `male` or `female`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Male => "male",
+            Self::Female => "female",
+        }
+    }
 }
 
 /// One labelled recording of a corpus.

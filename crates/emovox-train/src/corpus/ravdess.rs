@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
-use super::walk::wav_files;
-use super::{Corpus, CorpusError, Gender, SkippedFile, Utterance};
+use super::named::{load_named, stem, NameInfo};
+use super::{Corpus, CorpusError, Gender};
 
 /// RAVDESS emotion labels, in the order of their codes 01..08.
 pub const RAVDESS_EMOTIONS: [&str; 8] = [
@@ -55,25 +55,8 @@ pub fn parse_ravdess_name(stem: &str) -> Result<(&'static str, String, Gender), 
 /// Loads every RAVDESS clip below `dir` (speech and song, any folder nesting such as
 /// `Actor_12/`). Files whose names do not parse are listed in [`Corpus::skipped`].
 pub fn load_ravdess(dir: &Path) -> Result<Corpus, CorpusError> {
-    let mut corpus = Corpus {
-        name: "ravdess".into(),
-        ..Corpus::default()
-    };
-    for path in wav_files(dir)? {
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        match parse_ravdess_name(&stem) {
-            Ok((label, speaker, gender)) => corpus.utterances.push(Utterance {
-                path,
-                label: label.into(),
-                speaker,
-                gender: Some(gender),
-                corpus: "ravdess".into(),
-            }),
-            Err(reason) => corpus.skipped.push(SkippedFile { path, reason }),
-        }
-    }
-    Ok(corpus)
+    load_named(dir, "ravdess", |path| {
+        let (label, speaker, gender) = parse_ravdess_name(&stem(path))?;
+        Ok(NameInfo::new(label, speaker, Some(gender)))
+    })
 }

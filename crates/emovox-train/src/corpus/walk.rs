@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use super::CorpusError;
 
 /// Every `.wav` file (any case) below `dir`, recursively, sorted by path; other files are ignored.
+/// Symbolic links to folders are followed, each real folder visited once (so link cycles end).
 pub fn wav_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
     if !dir.is_dir() {
         return Err(CorpusError::MissingDir(dir.to_owned()));
@@ -14,8 +15,12 @@ pub fn wav_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
         move |source| CorpusError::Io { path, source }
     };
     let mut files = Vec::new();
+    let mut visited = std::collections::BTreeSet::new();
     let mut pending = vec![dir.to_owned()];
     while let Some(folder) = pending.pop() {
+        if !visited.insert(folder.canonicalize().map_err(io(&folder))?) {
+            continue;
+        }
         for entry in std::fs::read_dir(&folder).map_err(io(&folder))? {
             let path = entry.map_err(io(&folder))?.path();
             if path.is_dir() {

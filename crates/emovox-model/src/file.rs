@@ -1,0 +1,87 @@
+//! One-file model storage: safetensors tensors plus the metadata JSON in the header.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+use safetensors::{Dtype, SafeTensors, View};
+
+use crate::{ModelError, ModelMetadata};
+
+/// Key of the safetensors `__metadata__` entry holding the [`ModelMetadata`] JSON.
+pub const METADATA_KEY: &str = "emovox";
+
+/// A named f32 tensor as raw little-endian bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct RawTensor {
+    pub shape: Vec<usize>,
+    pub values: Vec<f32>,
+}
+
+struct F32View<'a>(&'a RawTensor);
+
+impl View for F32View<'_> {
+    fn dtype(&self) -> Dtype {
+        Dtype::F32
+    }
+    fn shape(&self) -> &[usize] {
+        &self.0.shape
+    }
+    fn data(&self) -> Cow<'_, [u8]> {
+        Cow::Owned(self.0.values.iter().flat_map(|v| v.to_le_bytes()).collect())
+    }
+    fn data_len(&self) -> usize {
+        self.0.values.len() * 4
+    }
+}
+
+/// Serialises tensors and metadata into safetensors bytes.
+pub(crate) fn encode(
+    metadata: &ModelMetadata,
+    tensors: &BTreeMap<String, RawTensor>,
+) -> Result<Vec<u8>, ModelError> {
+    let json =
+        serde_json::to_string(metadata).map_err(|e| ModelError::InvalidMetadata(e.to_string()))?;
+    let header = HashMap::from([(METADATA_KEY.to_string(), json)]);
+    safetensors::serialize(
+        tensors.iter().map(|(name, t)| (name.as_str(), F32View(t))),
+        Some(header),
+    )
+    .map_err(|e| ModelError::MalformedFile(e.to_string()))
+}
+
+/// Parses safetensors bytes into metadata and f32 tensors, checking dtypes and finiteness.
+pub(crate) fn decode(
+    bytes: &[u8],
+) -> Result<(ModelMetadata, BTreeMap<String, RawTensor>), ModelError> {
+    let file =
+        SafeTensors::deserialize(bytes).map_err(|e| ModelError::MalformedFile(e.to_string()))?;
+    let (_, header) =
+        SafeTensors::read_metadata(bytes).map_err(|e| ModelError::MalformedFile(e.to_string()))?;
+    let json = header
+        .metadata()
+        .as_ref()
+        .and_then(|m| m.get(METADATA_KEY))
+        .ok_or(ModelError::MissingMetadata { key: METADATA_KEY })?;
+    let metadata: ModelMetadata =
+        serde_json::from_str(json).map_err(|e| ModelError::InvalidMetadata(e.to_string()))?;
+    let mut tensors = BTreeMap::new();
+    for (name, view) in file.tensors() {
+        if view.dtype() != Dtype::F32 {
+            return Err(ModelError::TensorDtype {
+                name,
+                dtype: format!("{:?}", view.dtype()),
+            });
+        }
+        let values: Vec<f32> = view
+            .data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(ModelError::NonFiniteTensor(name));
+        }
+        let shape = view.shape().to_vec();
+        tensors.insert(name, RawTensor { shape, values });
+    }
+    Ok((metadata, tensors))
+}

@@ -1,0 +1,219 @@
+//! The emovox CNN: convolution blocks over time, temporal pooling and a classifier head.
+
+use candle_core::{Module, ModuleT, Result, Tensor, D};
+use candle_nn::{BatchNorm, Linear, VarBuilder};
+use rand::{Rng, RngCore};
+
+use crate::conv::TimeConv;
+use crate::pooling::TemporalPooling;
+use crate::ModelConfig;
+
+/// A convolution followed by batch normalisation.
+#[derive(Clone, Debug)]
+struct ConvBn {
+    conv: TimeConv,
+    bn: BatchNorm,
+}
+
+impl ConvBn {
+    fn new(in_ch: usize, out_ch: usize, kernel: usize, vb: VarBuilder) -> Result<Self> {
+        Ok(Self {
+            conv: TimeConv::new(in_ch, out_ch, kernel, vb.pp("conv"))?,
+            bn: candle_nn::batch_norm(out_ch, 1e-5, vb.pp("bn"))?,
+        })
+    }
+
+    fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        self.bn.forward_t(&self.conv.forward(x)?, train)
+    }
+}
+
+/// One block: conv-BN-ReLU, or a residual pair of them with a projected shortcut.
+#[derive(Clone, Debug)]
+struct ConvBlock {
+    first: ConvBn,
+    second: Option<ConvBn>,
+    shortcut: Option<ConvBn>,
+}
+
+impl ConvBlock {
+    fn new(in_ch: usize, out_ch: usize, cfg: &ModelConfig, vb: VarBuilder) -> Result<Self> {
+        let k = cfg.kernel_size;
+        let first = ConvBn::new(in_ch, out_ch, k, vb.pp("first"))?;
+        if !cfg.residual {
+            return Ok(Self {
+                first,
+                second: None,
+                shortcut: None,
+            });
+        }
+        let second = Some(ConvBn::new(out_ch, out_ch, k, vb.pp("second"))?);
+        let shortcut = if in_ch == out_ch {
+            None
+        } else {
+            Some(ConvBn::new(in_ch, out_ch, 1, vb.pp("shortcut"))?)
+        };
+        Ok(Self {
+            first,
+            second,
+            shortcut,
+        })
+    }
+
+    fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        let h = self.first.forward_t(x, train)?.relu()?;
+        let Some(second) = &self.second else {
+            return Ok(h);
+        };
+        let h = second.forward_t(&h, train)?;
+        let skip = match &self.shortcut {
+            Some(proj) => proj.forward_t(x, train)?,
+            None => x.clone(),
+        };
+        (h + skip)?.relu()
+    }
+}
+
+/// Max-pooling over time by `factor`, dropping trailing frames that do not fill a window.
+fn max_pool_time(x: &Tensor, factor: usize) -> Result<Tensor> {
+    if factor == 1 {
+        return Ok(x.clone());
+    }
+    let (batch, channels, frames) = x.dims3()?;
+    let kept = frames / factor;
+    x.narrow(2, 0, kept * factor)?
+        .reshape((batch, channels, kept, factor))?
+        .max(D::Minus1)
+}
+
+/// Inverted dropout whose masks come from a caller-supplied random generator, so training is
+/// reproducible (candle's own dropout draws from an unseedable generator).
+fn dropout<R: RngCore + ?Sized>(x: &Tensor, p: f32, rng: Option<&mut R>) -> Result<Tensor> {
+    let Some(rng) = rng else {
+        return Ok(x.clone());
+    };
+    if p <= 0.0 {
+        return Ok(x.clone());
+    }
+    let scale = 1.0 / (1.0 - p);
+    let mask: Vec<f32> = (0..x.elem_count())
+        .map(|_| if rng.gen::<f32>() < p { 0.0 } else { scale })
+        .collect();
+    x.mul(&Tensor::from_vec(mask, x.shape(), x.device())?)
+}
+
+/// Dense classifier on the pooled vector.
+#[derive(Clone, Debug)]
+struct Head {
+    dropout: f32,
+    hidden: Option<Linear>,
+    output: Linear,
+}
+
+impl Head {
+    fn new(in_width: usize, cfg: &ModelConfig, vb: VarBuilder) -> Result<Self> {
+        let (hidden, out_in) = if cfg.head_hidden > 0 {
+            let layer = candle_nn::linear(in_width, cfg.head_hidden, vb.pp("hidden"))?;
+            (Some(layer), cfg.head_hidden)
+        } else {
+            (None, in_width)
+        };
+        Ok(Self {
+            dropout: cfg.dropout,
+            hidden,
+            output: candle_nn::linear(out_in, cfg.n_classes, vb.pp("output"))?,
+        })
+    }
+
+    fn forward(&self, x: &Tensor, mut rng: Option<&mut dyn RngCore>) -> Result<Tensor> {
+        let mut h = dropout(x, self.dropout, rng.as_deref_mut())?;
+        if let Some(hidden) = &self.hidden {
+            h = dropout(&hidden.forward(&h)?.relu()?, self.dropout, rng)?;
+        }
+        self.output.forward(&h)
+    }
+}
+
+/// The emovox CNN as a candle module (see [`ModelConfig`] for the architecture).
+///
+/// In training mode ([`Network::forward_train`]) batch normalisation uses batch statistics and
+/// updates its running statistics, and dropout is active with masks drawn from the given
+/// generator; in inference mode ([`Network::forward_t`] with `train = false`) batch
+/// normalisation uses the running statistics and there is no dropout.
+#[derive(Clone, Debug)]
+pub struct Network {
+    config: ModelConfig,
+    blocks: Vec<ConvBlock>,
+    pooling: TemporalPooling,
+    head: Head,
+}
+
+impl Network {
+    /// Builds the network, reading (or, with a `VarMap` builder, initialising) its weights.
+    ///
+    /// The configuration must be valid ([`ModelConfig::validate`]).
+    pub fn new(config: &ModelConfig, vb: VarBuilder) -> Result<Self> {
+        let mut blocks = Vec::with_capacity(config.block_channels.len());
+        let mut in_ch = config.input_width();
+        for (i, &out_ch) in config.block_channels.iter().enumerate() {
+            blocks.push(ConvBlock::new(
+                in_ch,
+                out_ch,
+                config,
+                vb.pp(format!("blocks.{i}")),
+            )?);
+            in_ch = out_ch;
+        }
+        let pooling = TemporalPooling::new(
+            config.pooling,
+            in_ch,
+            config.attention_hidden,
+            vb.pp("pooling"),
+        )?;
+        let pooled = TemporalPooling::output_width(config.pooling, in_ch);
+        let head = Head::new(pooled, config, vb.pp("head"))?;
+        Ok(Self {
+            config: config.clone(),
+            blocks,
+            pooling,
+            head,
+        })
+    }
+
+    /// The architecture.
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    /// `x`: (batch, channels, bins, frames) normalised features -> logits (batch, classes).
+    ///
+    /// `train = true` is training mode with dropout masks from a generator seeded from the
+    /// system; use [`Network::forward_train`] for reproducible training.
+    pub fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        if train {
+            let mut rng = rand::thread_rng();
+            self.forward_impl(x, Some(&mut rng))
+        } else {
+            self.forward_impl(x, None)
+        }
+    }
+
+    /// Training-mode forward pass with dropout masks drawn from `rng`.
+    pub fn forward_train(&self, x: &Tensor, rng: &mut dyn RngCore) -> Result<Tensor> {
+        self.forward_impl(x, Some(rng))
+    }
+
+    fn forward_impl(&self, x: &Tensor, rng: Option<&mut dyn RngCore>) -> Result<Tensor> {
+        let train = rng.is_some();
+        let (batch, channels, bins, frames) = x.dims4()?;
+        let mut h = x.reshape((batch, channels * bins, frames))?;
+        let last = self.blocks.len() - 1;
+        for (i, block) in self.blocks.iter().enumerate() {
+            h = block.forward_t(&h, train)?;
+            if i < last {
+                h = max_pool_time(&h, self.config.time_pool)?;
+            }
+        }
+        self.head.forward(&self.pooling.forward(&h)?, rng)
+    }
+}

@@ -1,0 +1,306 @@
+//! Save/load round trips, corrupted files, inference-mode behaviour and input validation.
+
+use std::collections::HashMap;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{VarBuilder, VarMap};
+use emovox_features::{FeatureKind, FeatureSpec, MelConfig};
+use emovox_model::{
+    EmotionModel, InferenceConfig, ModelConfig, ModelError, ModelMetadata, Network, Normalisation,
+    PoolingKind, METADATA_KEY,
+};
+use ndarray::Array3;
+use safetensors::tensor::TensorView;
+use safetensors::SafeTensors;
+
+const BINS: usize = 16;
+
+fn spec() -> FeatureSpec {
+    FeatureSpec {
+        kind: FeatureKind::LogMel(MelConfig {
+            sample_rate: 16_000,
+            n_fft: 512,
+            win_length: 400,
+            hop_length: 160,
+            n_mels: BINS,
+            fmin: 0.0,
+            fmax: None,
+            top_db: Some(80.0),
+        }),
+        delta_orders: 1,
+        delta_width: 9,
+        utterance_norm: false,
+    }
+}
+
+fn config(pooling: PoolingKind, residual: bool) -> ModelConfig {
+    ModelConfig {
+        in_channels: 2,
+        n_bins: BINS,
+        n_classes: 3,
+        block_channels: vec![8, 12],
+        kernel_size: 3,
+        residual,
+        time_pool: 2,
+        pooling,
+        attention_hidden: 4,
+        head_hidden: 6,
+        dropout: 0.5,
+    }
+}
+
+fn metadata(architecture: ModelConfig) -> ModelMetadata {
+    let width = architecture.input_width();
+    ModelMetadata {
+        labels: vec!["angry".into(), "happy".into(), "sad".into()],
+        features: spec(),
+        architecture,
+        normalisation: Some(Normalisation {
+            mean: (0..width).map(|i| i as f32 * 0.1).collect(),
+            std: vec![2.0; width],
+        }),
+        inference: InferenceConfig {
+            crop_frames: Some(20),
+            n_crops: 3,
+        },
+        emovox_version: "test".into(),
+        training: None,
+    }
+}
+
+/// A model whose batch-norm running statistics were updated by one training-mode pass.
+fn trained_like(pooling: PoolingKind, residual: bool) -> EmotionModel {
+    let cfg = config(pooling, residual);
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    let net = Network::new(&cfg, vb).unwrap();
+    let x = (Tensor::randn(0f32, 1.0, (4, 2, BINS, 24), &Device::Cpu).unwrap() + 3.0).unwrap();
+    net.forward_t(&x, true).unwrap();
+    EmotionModel::from_varmap(metadata(cfg), &varmap).unwrap()
+}
+
+fn features(frames: usize, seed: f32) -> Array3<f32> {
+    Array3::from_shape_fn((2, BINS, frames), |(c, b, t)| {
+        ((c * 31 + b * 7 + t) as f32 * 0.37 + seed).sin() * 3.0
+    })
+}
+
+/// Rebuilds the file with its tensors and metadata edited by `edit`.
+fn rewrite(
+    bytes: &[u8],
+    edit: impl FnOnce(&mut HashMap<String, String>, &mut Vec<(String, TensorView<'_>)>),
+) -> Vec<u8> {
+    let file = SafeTensors::deserialize(bytes).unwrap();
+    let (_, header) = SafeTensors::read_metadata(bytes).unwrap();
+    let mut meta = header.metadata().clone().unwrap();
+    let mut tensors = file.tensors();
+    edit(&mut meta, &mut tensors);
+    safetensors::serialize(tensors, Some(meta)).unwrap()
+}
+
+#[test]
+fn save_load_round_trip_keeps_predictions_and_metadata() {
+    for (pooling, residual) in [
+        (PoolingKind::MeanStd, false),
+        (PoolingKind::Attentive, true),
+        (PoolingKind::Mean, true),
+    ] {
+        let model = trained_like(pooling, residual);
+        let dir = std::env::temp_dir().join(format!("emovox-model-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{pooling:?}-{residual}.safetensors"));
+        model.save(&path).unwrap();
+        let loaded = EmotionModel::load(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(loaded.metadata(), model.metadata());
+        for frames in [4, 19, 57] {
+            let f = features(frames, frames as f32);
+            let before = model.predict_proba(&f).unwrap();
+            let after = loaded.predict_proba(&f).unwrap();
+            assert_eq!(before, after);
+            assert_eq!(before.len(), 3);
+            assert!((before.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        }
+    }
+}
+
+#[test]
+fn running_statistics_are_saved_and_used_at_inference() {
+    let model = trained_like(PoolingKind::MeanStd, false);
+    let bytes = model.to_safetensors_bytes().unwrap();
+    let file = SafeTensors::deserialize(&bytes).unwrap();
+    let mean = file.tensor("blocks.0.first.bn.running_mean").unwrap();
+    let nonzero = mean
+        .data()
+        .chunks_exact(4)
+        .any(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]) != 0.0);
+    assert!(nonzero, "running mean was not updated/saved");
+
+    // Resetting the running statistics to their initial values changes inference output.
+    let reset = rewrite(&bytes, |_, tensors| {
+        for (name, view) in tensors.iter_mut() {
+            if name.ends_with("running_mean") || name.ends_with("running_var") {
+                let fill: f32 = if name.ends_with("mean") { 0.0 } else { 1.0 };
+                let data: &'static [u8] = Box::leak(
+                    vec![fill; view.shape().iter().product()]
+                        .iter()
+                        .flat_map(|v| v.to_le_bytes())
+                        .collect::<Vec<u8>>()
+                        .into_boxed_slice(),
+                );
+                *view = TensorView::new(view.dtype(), view.shape().to_vec(), data).unwrap();
+            }
+        }
+    });
+    let reset = EmotionModel::from_safetensors_bytes(&reset).unwrap();
+    let f = features(30, 0.5);
+    assert_ne!(
+        model.predict_proba(&f).unwrap(),
+        reset.predict_proba(&f).unwrap()
+    );
+}
+
+#[test]
+fn inference_is_deterministic_while_training_mode_is_not() {
+    let model = trained_like(PoolingKind::MeanStd, false);
+    let f = features(40, 1.0);
+    assert_eq!(
+        model.predict_proba(&f).unwrap(),
+        model.predict_proba(&f).unwrap()
+    );
+    // Dropout (p = 0.5) makes two training-mode passes differ.
+    let x = Tensor::randn(0f32, 1.0, (2, 2, BINS, 24), &Device::Cpu).unwrap();
+    let a = model.network().forward_t(&x, true).unwrap();
+    let b = model.network().forward_t(&x, true).unwrap();
+    let diff = (a - b).unwrap().abs().unwrap().sum_all().unwrap();
+    assert!(diff.to_scalar::<f32>().unwrap() > 0.0);
+}
+
+#[test]
+fn batch_prediction_equals_single_predictions() {
+    let model = trained_like(PoolingKind::Attentive, false);
+    let batch = vec![features(10, 0.0), features(33, 2.0)];
+    let probs = model.predict_proba_batch(&batch).unwrap();
+    for (f, p) in batch.iter().zip(&probs) {
+        assert_eq!(&model.predict_proba(f).unwrap(), p);
+    }
+}
+
+#[test]
+fn malformed_header_is_an_error() {
+    let err = EmotionModel::from_safetensors_bytes(b"not a model at all").unwrap_err();
+    assert!(matches!(err, ModelError::MalformedFile(_)), "{err}");
+    let model = trained_like(PoolingKind::MeanStd, false);
+    let bytes = model.to_safetensors_bytes().unwrap();
+    let err = EmotionModel::from_safetensors_bytes(&bytes[..bytes.len() - 10]).unwrap_err();
+    assert!(matches!(err, ModelError::MalformedFile(_)), "{err}");
+    let err = EmotionModel::from_safetensors_bytes(&[]).unwrap_err();
+    assert!(matches!(err, ModelError::MalformedFile(_)), "{err}");
+}
+
+#[test]
+fn missing_or_broken_metadata_is_an_error() {
+    let bytes = trained_like(PoolingKind::MeanStd, false)
+        .to_safetensors_bytes()
+        .unwrap();
+    let missing = rewrite(&bytes, |meta, _| {
+        meta.remove(METADATA_KEY);
+        meta.insert("other".into(), "x".into());
+    });
+    let err = EmotionModel::from_safetensors_bytes(&missing).unwrap_err();
+    assert!(matches!(err, ModelError::MissingMetadata { .. }), "{err}");
+
+    let garbage = rewrite(&bytes, |meta, _| {
+        meta.insert(METADATA_KEY.into(), "{\"labels\": 3".into());
+    });
+    let err = EmotionModel::from_safetensors_bytes(&garbage).unwrap_err();
+    assert!(matches!(err, ModelError::InvalidMetadata(_)), "{err}");
+
+    let mut wrong = trained_like(PoolingKind::MeanStd, false).metadata().clone();
+    wrong.labels.pop();
+    let inconsistent = rewrite(&bytes, |meta, _| {
+        meta.insert(METADATA_KEY.into(), serde_json::to_string(&wrong).unwrap());
+    });
+    let err = EmotionModel::from_safetensors_bytes(&inconsistent).unwrap_err();
+    assert!(matches!(err, ModelError::InvalidMetadata(_)), "{err}");
+
+    let mut wrong = trained_like(PoolingKind::MeanStd, false).metadata().clone();
+    wrong.features.delta_orders = 2;
+    let inconsistent = rewrite(&bytes, |meta, _| {
+        meta.insert(METADATA_KEY.into(), serde_json::to_string(&wrong).unwrap());
+    });
+    let err = EmotionModel::from_safetensors_bytes(&inconsistent).unwrap_err();
+    assert!(matches!(err, ModelError::InvalidMetadata(_)), "{err}");
+}
+
+#[test]
+fn missing_extra_or_misshapen_tensors_are_errors() {
+    let bytes = trained_like(PoolingKind::MeanStd, false)
+        .to_safetensors_bytes()
+        .unwrap();
+    let missing = rewrite(&bytes, |_, tensors| {
+        tensors.retain(|(name, _)| name != "head.output.weight")
+    });
+    let err = EmotionModel::from_safetensors_bytes(&missing).unwrap_err();
+    assert!(
+        matches!(&err, ModelError::MissingTensor(n) if n == "head.output.weight"),
+        "{err}"
+    );
+
+    let extra = rewrite(&bytes, |_, tensors| {
+        let copy = tensors[0].1.clone();
+        tensors.push(("spurious".into(), copy));
+    });
+    let err = EmotionModel::from_safetensors_bytes(&extra).unwrap_err();
+    assert!(matches!(err, ModelError::UnexpectedTensor(_)), "{err}");
+
+    let misshapen = rewrite(&bytes, |_, tensors| {
+        for (name, view) in tensors.iter_mut() {
+            if name == "head.output.bias" {
+                // Same bytes (3 values), declared as 1 x 3.
+                *view = TensorView::new(view.dtype(), vec![1, 3], view.data()).unwrap();
+            }
+        }
+    });
+    let err = EmotionModel::from_safetensors_bytes(&misshapen).unwrap_err();
+    assert!(matches!(err, ModelError::TensorShape { .. }), "{err}");
+}
+
+#[test]
+fn bad_inputs_are_typed_errors() {
+    let model = trained_like(PoolingKind::MeanStd, false);
+    assert_eq!(model.min_frames(), 2);
+    let err = model.predict_proba(&features(1, 0.0)).unwrap_err();
+    assert!(
+        matches!(err, ModelError::TooFewFrames { frames: 1, min: 2 }),
+        "{err}"
+    );
+    let err = model
+        .predict_proba(&Array3::zeros((1, BINS, 30)))
+        .unwrap_err();
+    assert!(matches!(err, ModelError::InputShape { .. }), "{err}");
+    let mut nan = features(30, 0.0);
+    nan[[1, 3, 7]] = f32::NAN;
+    let err = model.predict_proba(&nan).unwrap_err();
+    assert!(matches!(err, ModelError::NonFiniteInput), "{err}");
+}
+
+#[test]
+fn invalid_configurations_are_rejected() {
+    let mut cfg = config(PoolingKind::MeanStd, false);
+    cfg.kernel_size = 4;
+    assert!(matches!(cfg.validate(), Err(ModelError::InvalidConfig(_))));
+    let mut cfg = config(PoolingKind::MeanStd, false);
+    cfg.block_channels.clear();
+    assert!(matches!(cfg.validate(), Err(ModelError::InvalidConfig(_))));
+    let mut cfg = config(PoolingKind::MeanStd, false);
+    cfg.n_classes = 1;
+    assert!(matches!(cfg.validate(), Err(ModelError::InvalidConfig(_))));
+}
+
+#[test]
+fn default_architecture_fits_the_size_budget() {
+    let shapes = emovox_model::expected_tensors(&ModelConfig::default()).unwrap();
+    let values: usize = shapes.values().map(|s| s.iter().product::<usize>()).sum();
+    assert!(values * 4 < 10 * 1024 * 1024, "{values} values");
+}

@@ -1,0 +1,146 @@
+//! The training recipe ([`TrainConfig`]) and run options ([`TrainOptions`]).
+
+use std::path::PathBuf;
+
+use emovox_features::{FeatureKind, FeatureSpec, MelConfig, MfccConfig};
+use emovox_model::{InferenceConfig, ModelConfig, PoolingKind};
+use serde::{Deserialize, Serialize};
+
+use crate::{AugmentConfig, LrSchedule, TrainError};
+
+/// Everything that determines a trained model (with the data and the seed).
+///
+/// `TrainConfig::default()` is the best recipe measured on RAVDESS (train actors 01-18,
+/// validate 19-20); see `docs/experiments.md`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainConfig {
+    /// Network architecture; `in_channels`, `n_bins` and `n_classes` are taken from the data.
+    pub model: ModelConfig,
+    /// Maximum number of epochs.
+    pub epochs: usize,
+    /// Examples per optimisation step.
+    pub batch_size: usize,
+    /// Peak learning rate of AdamW.
+    pub learning_rate: f64,
+    /// AdamW decoupled weight decay.
+    pub weight_decay: f64,
+    /// Learning-rate schedule over all steps.
+    pub schedule: LrSchedule,
+    /// Stop after this many epochs without a better validation UAR; `None` runs all epochs.
+    pub patience: Option<usize>,
+    /// Length in frames of the random training crops.
+    pub crop_frames: usize,
+    /// Feature-level augmentation.
+    pub augment: AugmentConfig,
+    /// Label smoothing of the targets (0 disables it).
+    pub label_smoothing: f32,
+    /// Weight the loss by inverse class frequency.
+    pub class_weighting: bool,
+    /// Normalise features with training-set (corpus) mean and deviation per (channel, bin);
+    /// stored in the model so inference does the same.
+    pub corpus_normalisation: bool,
+    /// Test-time settings written into the model.
+    pub inference: InferenceConfig,
+    /// Seed of initialisation, shuffling, augmentation and dropout.
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            model: ModelConfig {
+                block_channels: vec![128, 128, 128],
+                kernel_size: 5,
+                residual: false,
+                time_pool: 2,
+                pooling: PoolingKind::MeanStd,
+                head_hidden: 128,
+                dropout: 0.3,
+                ..ModelConfig::default()
+            },
+            epochs: 30,
+            batch_size: 32,
+            learning_rate: 2e-3,
+            weight_decay: 1e-2,
+            schedule: LrSchedule::OneCycle {
+                pct_start: 0.25,
+                div_factor: 10.0,
+                final_div_factor: 100.0,
+            },
+            patience: None,
+            crop_frames: 200,
+            augment: AugmentConfig::default(),
+            label_smoothing: 0.1,
+            class_weighting: true,
+            corpus_normalisation: true,
+            inference: InferenceConfig {
+                crop_frames: None,
+                n_crops: 1,
+            },
+            seed: 42,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks the recipe's values are in range.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        let fail = |m: &str| Err(TrainError::InvalidConfig(m.to_string()));
+        if self.epochs == 0 {
+            return fail("epochs must be positive");
+        }
+        if self.batch_size < 2 {
+            return fail("batch_size must be at least 2 (batch normalisation)");
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return fail("learning_rate must be positive");
+        }
+        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
+            return fail("weight_decay must be non-negative");
+        }
+        if !(0.0..1.0).contains(&self.label_smoothing) {
+            return fail("label_smoothing must be in [0, 1)");
+        }
+        if self.crop_frames < self.model.min_frames() {
+            return fail("crop_frames is below the network's minimum number of frames");
+        }
+        if self.patience == Some(0) {
+            return fail("patience must be positive when set");
+        }
+        if self.augment.mixup_alpha < 0.0 || !(0.0..=1.0).contains(&self.augment.mixup_prob) {
+            return fail("mixup_alpha must be >= 0 and mixup_prob in [0, 1]");
+        }
+        self.schedule
+            .validate()
+            .map_err(TrainError::InvalidConfig)?;
+        Ok(())
+    }
+}
+
+/// The features the default recipe was tuned with: 40 MFCC from 64 mel bands (16 kHz,
+/// 25 ms window, 10 ms hop, 0-8000 Hz), no deltas (they helped on one validation fold and hurt
+/// on another), no per-utterance normalisation (the recipe uses corpus normalisation).
+pub fn default_feature_spec() -> FeatureSpec {
+    FeatureSpec {
+        kind: FeatureKind::Mfcc(MfccConfig {
+            mel: MelConfig::speech_with_mels(64),
+            n_mfcc: 40,
+            lifter: 0.0,
+        }),
+        delta_orders: 0,
+        delta_width: 9,
+        utterance_norm: false,
+    }
+}
+
+/// How a run reports itself; does not change the model.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainOptions {
+    /// Hide the progress bar (it is also hidden when stderr is not a terminal).
+    pub quiet: bool,
+    /// Append one JSON line per epoch to this file.
+    pub log_path: Option<PathBuf>,
+    /// Corpus name recorded in the model's provenance.
+    pub corpus: String,
+}

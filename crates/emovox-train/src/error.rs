@@ -1,0 +1,38 @@
+use thiserror::Error;
+
+/// Why building a dataset or training failed.
+#[derive(Debug, Error)]
+pub enum TrainError {
+    /// A training option is out of range.
+    #[error("invalid training configuration: {0}")]
+    InvalidConfig(String),
+    /// The data cannot be trained on (empty set, label mismatch, inconsistent shapes...).
+    #[error("invalid dataset: {0}")]
+    InvalidData(String),
+    /// The loss became NaN or infinite.
+    #[error("training diverged at epoch {epoch}: loss is {loss}")]
+    Diverged {
+        /// 1-based epoch.
+        epoch: usize,
+        /// The offending loss.
+        loss: f64,
+    },
+    /// The feature pipeline could not be built.
+    #[error(transparent)]
+    Features(#[from] emovox_features::FeatureError),
+    /// Building, running or snapshotting the model failed.
+    #[error(transparent)]
+    Model(#[from] emovox_model::ModelError),
+    /// A tensor operation failed.
+    #[error("tensor computation failed: {0}")]
+    Candle(#[from] candle_core::Error),
+    /// Writing the epoch log failed.
+    #[error("cannot write training log {path}: {source}")]
+    Log {
+        /// The log file.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,98 @@
+//! Feature extraction for a whole corpus: decode, resample, optionally trim, compute features,
+//! in parallel (rayon), once; files that fail are reported, never fatal.
+
+use emovox_features::FeaturePipeline;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::corpus::{SkippedFile, Utterance};
+use crate::{Example, FeatureDataset, TrainError};
+
+/// How audio is prepared before feature extraction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExtractConfig {
+    /// Trim leading/trailing audio quieter than this many dB below the clip's peak; `None`
+    /// keeps the whole clip. (Trimming at 30 dB lowered RAVDESS validation UAR, see
+    /// docs/experiments.md.)
+    pub trim_top_db: Option<f32>,
+    /// Print skipped files to stderr.
+    pub report_skipped: bool,
+}
+
+impl Default for ExtractConfig {
+    fn default() -> Self {
+        Self {
+            trim_top_db: None,
+            report_skipped: true,
+        }
+    }
+}
+
+/// Features of every utterance whose label is in `labels`, plus the files that were skipped
+/// (undecodable audio, unknown label, too short for one frame, ...), in input order.
+pub fn extract_dataset(
+    utterances: &[Utterance],
+    labels: &[String],
+    pipeline: &FeaturePipeline,
+    config: &ExtractConfig,
+) -> Result<(FeatureDataset, Vec<SkippedFile>), TrainError> {
+    let results: Vec<Result<Example, SkippedFile>> = utterances
+        .par_iter()
+        .map(|u| {
+            extract_one(u, labels, pipeline, config).map_err(|reason| SkippedFile {
+                path: u.path.clone(),
+                reason,
+            })
+        })
+        .collect();
+    let mut examples = Vec::with_capacity(results.len());
+    let mut skipped = Vec::new();
+    for result in results {
+        match result {
+            Ok(example) => examples.push(example),
+            Err(skip) => {
+                if config.report_skipped {
+                    eprintln!("skipped {}: {}", skip.path.display(), skip.reason);
+                }
+                skipped.push(skip);
+            }
+        }
+    }
+    Ok((FeatureDataset::new(labels.to_vec(), examples)?, skipped))
+}
+
+/// Features of one utterance, or why it cannot be used.
+fn extract_one(
+    utterance: &Utterance,
+    labels: &[String],
+    pipeline: &FeaturePipeline,
+    config: &ExtractConfig,
+) -> Result<Example, String> {
+    let label = labels
+        .iter()
+        .position(|l| *l == utterance.label)
+        .ok_or_else(|| format!("label `{}` is not one of {labels:?}", utterance.label))?;
+    let audio = emovox_audio::read_wav(&utterance.path).map_err(|e| e.to_string())?;
+    let target = pipeline.sample_rate();
+    let samples = if audio.sample_rate == target {
+        audio.samples
+    } else {
+        emovox_audio::resample(&audio.samples, audio.sample_rate, target)
+            .map_err(|e| e.to_string())?
+    };
+    let samples = match config.trim_top_db {
+        Some(top_db) => {
+            let range = emovox_audio::trim_silence(&samples, top_db);
+            samples[range].to_vec()
+        }
+        None => samples,
+    };
+    let features = pipeline.compute(&samples).map_err(|e| e.to_string())?;
+    Ok(Example {
+        features,
+        label,
+        speaker: utterance.speaker.clone(),
+        path: utterance.path.clone(),
+    })
+}

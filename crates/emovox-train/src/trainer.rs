@@ -1,0 +1,358 @@
+//! The training loop: AdamW on augmented random crops, per-epoch validation through the
+//! inference path, early stopping on validation UAR keeping the best weights.
+
+use std::time::Instant;
+
+use candle_core::{DType, Device};
+use candle_nn::{Optimizer, ParamsAdamW, VarBuilder, VarMap};
+use emovox_features::FeatureSpec;
+use emovox_model::{
+    EmotionModel, ModelConfig, ModelMetadata, Network, Normalisation, TrainingProvenance,
+};
+use ndarray::Array3;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::batch::{build_batch, class_weights};
+use crate::evaluate::{accuracy, argmax_rows, mean_log_loss, unweighted_average_recall};
+use crate::init::seeded_init;
+use crate::loss::soft_cross_entropy;
+use crate::normalise::corpus_statistics;
+use crate::report::RunReport;
+use crate::{FeatureDataset, TrainConfig, TrainError, TrainOptions};
+
+/// Metrics of one epoch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Mean training loss over the epoch (augmented crops, regularised targets).
+    pub train_loss: f64,
+    /// Mean validation log-loss of the true class, when there is a validation set.
+    pub val_loss: Option<f64>,
+    /// Validation accuracy, when there is a validation set.
+    pub val_accuracy: Option<f64>,
+    /// Validation unweighted average recall, when there is a validation set.
+    pub val_uar: Option<f64>,
+    /// Learning rate at the end of the epoch.
+    pub learning_rate: f64,
+    /// Wall-clock seconds of the epoch (training and validation).
+    pub seconds: f64,
+}
+
+impl EpochRecord {
+    /// The record in `emovox_metrics`' form (for its plots and reports); `None` for a run
+    /// without validation data.
+    pub fn to_metrics(&self) -> Option<emovox_metrics::EpochRecord> {
+        Some(emovox_metrics::EpochRecord {
+            epoch: self.epoch,
+            train_loss: self.train_loss,
+            val_loss: self.val_loss,
+            val_accuracy: self.val_accuracy?,
+            val_uar: self.val_uar?,
+        })
+    }
+}
+
+/// The result of a training run.
+#[derive(Debug)]
+pub struct TrainOutcome {
+    /// The kept model (best validation UAR, or the last epoch without validation data), with
+    /// its metadata and provenance filled in.
+    pub model: EmotionModel,
+    /// One record per epoch run.
+    pub history: Vec<EpochRecord>,
+    /// 1-based epoch whose weights were kept.
+    pub best_epoch: usize,
+    /// The kept model's validation probabilities (label order), via `predict_proba`.
+    pub val_probabilities: Vec<Vec<f32>>,
+    /// True validation label indices, aligned with `val_probabilities`.
+    pub val_truth: Vec<usize>,
+    /// Wall-clock seconds of the whole run.
+    pub seconds: f64,
+}
+
+/// Trains a model from scratch on `train_set`, validating on `val_set` (may be empty).
+///
+/// `features` is the feature specification the datasets were extracted with; it is stored in
+/// the model. Same data, config and seed give the same model.
+pub fn train(
+    config: &TrainConfig,
+    train_set: &FeatureDataset,
+    val_set: &FeatureDataset,
+    features: &FeatureSpec,
+    options: &TrainOptions,
+) -> Result<TrainOutcome, TrainError> {
+    let started = Instant::now();
+    config.validate()?;
+    let arch = check_data(config, train_set, val_set)?;
+    let normalisation = if config.corpus_normalisation {
+        Some(corpus_statistics(train_set)?)
+    } else {
+        None
+    };
+    let metadata = ModelMetadata {
+        labels: train_set.labels.clone(),
+        features: features.clone(),
+        architecture: arch.clone(),
+        normalisation: normalisation.clone(),
+        inference: config.inference.clone(),
+        emovox_version: env!("CARGO_PKG_VERSION").to_string(),
+        training: None,
+    };
+    metadata.validate()?;
+
+    let mut session = Session::new(config, &arch, train_set, normalisation.as_ref())?;
+    let val_inputs: Vec<Array3<f32>> = val_set
+        .examples
+        .iter()
+        .map(|e| e.features.clone())
+        .collect();
+    let val_truth: Vec<usize> = val_set.examples.iter().map(|e| e.label).collect();
+    let total_steps = config.epochs * session.batches_per_epoch();
+    let mut report = RunReport::new(total_steps, options)?;
+    let mut history: Vec<EpochRecord> = Vec::new();
+    let mut kept: Option<Kept> = None;
+
+    for epoch in 1..=config.epochs {
+        let epoch_start = Instant::now();
+        let (train_loss, learning_rate) = session.run_epoch(epoch, total_steps, &report)?;
+        let snapshot = EmotionModel::from_varmap(metadata.clone(), &session.varmap)?;
+        let probabilities = snapshot.predict_proba_batch(&val_inputs)?;
+        let scores = ValScores::compute(&val_truth, &probabilities, arch.n_classes);
+        let record = EpochRecord {
+            epoch,
+            train_loss,
+            val_loss: scores.as_ref().map(|s| s.loss),
+            val_accuracy: scores.as_ref().map(|s| s.accuracy),
+            val_uar: scores.as_ref().map(|s| s.uar),
+            learning_rate,
+            seconds: epoch_start.elapsed().as_secs_f64(),
+        };
+        report.epoch(&record)?;
+        history.push(record);
+        let candidate = Kept {
+            model: snapshot,
+            epoch,
+            scores,
+            probabilities,
+        };
+        match &kept {
+            Some(current) if !candidate.improves_on(current) => {
+                if config.patience.is_some_and(|p| epoch - current.epoch >= p) {
+                    break;
+                }
+            }
+            _ => kept = Some(candidate),
+        }
+    }
+    report.finish();
+
+    let kept = kept.ok_or_else(|| TrainError::InvalidData("no epoch was run".into()))?;
+    let provenance = TrainingProvenance {
+        corpus: options.corpus.clone(),
+        train_speakers: train_set.speakers(),
+        val_speakers: val_set.speakers(),
+        seed: config.seed,
+        epochs: history.len(),
+        best_epoch: kept.epoch,
+        val_accuracy: kept.scores.as_ref().map(|s| s.accuracy),
+        val_uar: kept.scores.as_ref().map(|s| s.uar),
+        recipe: serde_json::to_value(TrainConfig {
+            model: arch,
+            ..config.clone()
+        })
+        .ok(),
+    };
+    Ok(TrainOutcome {
+        model: kept.model.with_training(Some(provenance)),
+        history,
+        best_epoch: kept.epoch,
+        val_probabilities: kept.probabilities,
+        val_truth,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Checks the datasets fit together and returns the architecture with the data's input
+/// shape and class count.
+fn check_data(
+    config: &TrainConfig,
+    train_set: &FeatureDataset,
+    val_set: &FeatureDataset,
+) -> Result<ModelConfig, TrainError> {
+    train_set.validate()?;
+    val_set.validate()?;
+    if train_set.len() < 2 {
+        return Err(TrainError::InvalidData(
+            "the training set needs at least 2 examples".into(),
+        ));
+    }
+    if val_set.labels != train_set.labels {
+        return Err(TrainError::InvalidData(
+            "training and validation labels differ".into(),
+        ));
+    }
+    let (channels, bins) = train_set.input_shape().unwrap_or_default();
+    if !val_set.is_empty() && val_set.input_shape() != Some((channels, bins)) {
+        return Err(TrainError::InvalidData(
+            "validation features have another shape".into(),
+        ));
+    }
+    Ok(ModelConfig {
+        in_channels: channels,
+        n_bins: bins,
+        n_classes: train_set.labels.len(),
+        ..config.model.clone()
+    })
+}
+
+/// Validation scores of one epoch.
+#[derive(Clone, Debug)]
+struct ValScores {
+    loss: f64,
+    accuracy: f64,
+    uar: f64,
+}
+
+impl ValScores {
+    /// Scores of `probabilities` against `truth`; `None` without validation data.
+    fn compute(truth: &[usize], probabilities: &[Vec<f32>], n_classes: usize) -> Option<Self> {
+        if truth.is_empty() {
+            return None;
+        }
+        let predicted = argmax_rows(probabilities);
+        Some(Self {
+            loss: mean_log_loss(truth, probabilities),
+            accuracy: accuracy(truth, &predicted),
+            uar: unweighted_average_recall(truth, &predicted, n_classes),
+        })
+    }
+}
+
+/// The weights kept so far (best validation UAR, ties broken by lower validation loss).
+struct Kept {
+    model: EmotionModel,
+    epoch: usize,
+    scores: Option<ValScores>,
+    probabilities: Vec<Vec<f32>>,
+}
+
+impl Kept {
+    /// Whether these weights should replace `other`; without validation data the latest wins.
+    fn improves_on(&self, other: &Kept) -> bool {
+        match (&self.scores, &other.scores) {
+            (Some(a), Some(b)) => a.uar > b.uar || (a.uar == b.uar && a.loss < b.loss),
+            _ => true,
+        }
+    }
+}
+
+/// The mutable state of a run: network variables, optimiser, normalised inputs, generator.
+struct Session<'a> {
+    config: &'a TrainConfig,
+    varmap: VarMap,
+    network: Network,
+    optimiser: candle_nn::AdamW,
+    inputs: Vec<Array3<f32>>,
+    labels: Vec<usize>,
+    class_weights: Vec<f32>,
+    n_classes: usize,
+    order: Vec<usize>,
+    step: usize,
+    rng: ChaCha8Rng,
+}
+
+impl<'a> Session<'a> {
+    fn new(
+        config: &'a TrainConfig,
+        arch: &ModelConfig,
+        train_set: &FeatureDataset,
+        normalisation: Option<&Normalisation>,
+    ) -> Result<Self, TrainError> {
+        let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+        let varmap = VarMap::new();
+        let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+        let network = Network::new(arch, vb)?;
+        let trainable = seeded_init(&varmap, &mut rng)?;
+        let params = ParamsAdamW {
+            lr: config.learning_rate,
+            weight_decay: config.weight_decay,
+            ..ParamsAdamW::default()
+        };
+        let optimiser = candle_nn::AdamW::new(trainable, params)?;
+        let mut inputs: Vec<Array3<f32>> = train_set
+            .examples
+            .iter()
+            .map(|e| e.features.clone())
+            .collect();
+        if let Some(norm) = normalisation {
+            inputs.iter_mut().for_each(|x| norm.apply(x));
+        }
+        let labels: Vec<usize> = train_set.examples.iter().map(|e| e.label).collect();
+        let class_weights = class_weights(&labels, arch.n_classes, config.class_weighting);
+        Ok(Self {
+            config,
+            varmap,
+            network,
+            optimiser,
+            order: (0..inputs.len()).collect(),
+            inputs,
+            labels,
+            class_weights,
+            n_classes: arch.n_classes,
+            step: 0,
+            rng,
+        })
+    }
+
+    fn batches_per_epoch(&self) -> usize {
+        self.inputs.len().div_ceil(self.config.batch_size)
+    }
+
+    /// One pass over the shuffled training set; returns (mean loss, last learning rate).
+    fn run_epoch(
+        &mut self,
+        epoch: usize,
+        total_steps: usize,
+        report: &RunReport,
+    ) -> Result<(f64, f64), TrainError> {
+        let config = self.config;
+        self.order.shuffle(&mut self.rng);
+        let order = self.order.clone();
+        let (mut loss_sum, mut seen) = (0f64, 0usize);
+        let mut lr = self.optimiser.learning_rate();
+        for chunk in order.chunks(config.batch_size) {
+            self.step += 1;
+            if chunk.len() < 2 {
+                continue; // batch normalisation needs two examples
+            }
+            lr = config
+                .schedule
+                .rate(config.learning_rate, self.step - 1, total_steps);
+            self.optimiser.set_learning_rate(lr);
+            let batch = build_batch(
+                chunk,
+                &self.inputs,
+                &self.labels,
+                &self.class_weights,
+                self.n_classes,
+                config,
+                &mut self.rng,
+            )?;
+            let logits = self.network.forward_train(&batch.inputs, &mut self.rng)?;
+            let loss = soft_cross_entropy(&logits, &batch.targets, &batch.weights)?;
+            self.optimiser.backward_step(&loss)?;
+            let value = loss.to_scalar::<f32>()? as f64;
+            if !value.is_finite() {
+                return Err(TrainError::Diverged { epoch, loss: value });
+            }
+            loss_sum += value * chunk.len() as f64;
+            seen += chunk.len();
+            report.step(epoch, config.epochs, value);
+        }
+        Ok((loss_sum / seen.max(1) as f64, lr))
+    }
+}

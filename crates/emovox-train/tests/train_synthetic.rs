@@ -1,0 +1,250 @@
+//! Trains on generated spectrogram-like features: three classes with energy in different
+//! frequency bands, random band wobble and noise. Fast enough for `cargo test` in debug.
+
+use emovox_features::{FeatureKind, FeatureSpec, MelConfig};
+use emovox_model::{EmotionModel, ModelConfig, PoolingKind};
+use emovox_train::{
+    evaluate, train, AugmentConfig, Example, FeatureDataset, LrSchedule, TrainConfig, TrainError,
+    TrainOptions,
+};
+use ndarray::Array3;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+const BINS: usize = 12;
+const LABELS: [&str; 3] = ["low", "mid", "high"];
+
+fn spec() -> FeatureSpec {
+    FeatureSpec {
+        kind: FeatureKind::LogMel(MelConfig {
+            sample_rate: 16_000,
+            n_fft: 512,
+            win_length: 400,
+            hop_length: 160,
+            n_mels: BINS,
+            fmin: 0.0,
+            fmax: None,
+            top_db: Some(80.0),
+        }),
+        delta_orders: 0,
+        delta_width: 9,
+        utterance_norm: false,
+    }
+}
+
+/// A clip of class `label`: a band centred at 2 + 4 * label, moving by up to one bin,
+/// in dB-like units over Gaussian-ish noise; random length.
+fn clip(label: usize, speaker: usize, rng: &mut ChaCha8Rng) -> Example {
+    let frames = rng.gen_range(24..48);
+    let centre = 2.0 + 4.0 * label as f32 + rng.gen_range(-1.0..1.0);
+    let level = rng.gen_range(-5.0..5.0);
+    let features = Array3::from_shape_fn((1, BINS, frames), |(_, b, t)| {
+        let wobble = (t as f32 * 0.3).sin();
+        let d = b as f32 - centre - wobble;
+        -40.0 + level + 25.0 * (-d * d / 2.0).exp() + rng.gen_range(-6.0..6.0)
+    });
+    Example {
+        features,
+        label,
+        speaker: format!("{speaker:02}"),
+        path: format!("synthetic/{speaker}-{label}.wav").into(),
+    }
+}
+
+fn dataset(speakers: std::ops::Range<usize>, per_class: usize, seed: u64) -> FeatureDataset {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut examples = Vec::new();
+    for speaker in speakers {
+        for label in 0..LABELS.len() {
+            for _ in 0..per_class {
+                examples.push(clip(label, speaker, &mut rng));
+            }
+        }
+    }
+    FeatureDataset::new(LABELS.iter().map(|s| s.to_string()).collect(), examples).unwrap()
+}
+
+fn small_config() -> TrainConfig {
+    TrainConfig {
+        model: ModelConfig {
+            block_channels: vec![12, 12],
+            kernel_size: 3,
+            head_hidden: 16,
+            dropout: 0.1,
+            pooling: PoolingKind::MeanStd,
+            ..ModelConfig::default()
+        },
+        epochs: 6,
+        batch_size: 8,
+        learning_rate: 3e-3,
+        schedule: LrSchedule::Cosine {
+            warmup_fraction: 0.1,
+            final_fraction: 0.1,
+        },
+        crop_frames: 20,
+        augment: AugmentConfig {
+            freq_masks: 1,
+            freq_mask_width: 2,
+            time_masks: 1,
+            time_mask_width: 4,
+            mixup_alpha: 0.4,
+            mixup_prob: 0.3,
+        },
+        ..TrainConfig::default()
+    }
+}
+
+fn quiet() -> TrainOptions {
+    TrainOptions {
+        quiet: true,
+        log_path: None,
+        corpus: "synthetic".into(),
+    }
+}
+
+#[test]
+fn learns_separable_classes_and_round_trips_through_a_file() {
+    let train_set = dataset(0..4, 6, 1);
+    let val_set = dataset(4..5, 6, 2);
+    let test_set = dataset(5..7, 6, 3);
+    let log = std::env::temp_dir().join(format!("emovox-train-log-{}.jsonl", std::process::id()));
+    let options = TrainOptions {
+        log_path: Some(log.clone()),
+        ..quiet()
+    };
+    let outcome = train(&small_config(), &train_set, &val_set, &spec(), &options).unwrap();
+
+    // One JSON line per epoch.
+    let lines = std::fs::read_to_string(&log).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    assert_eq!(lines.lines().count(), outcome.history.len());
+    assert!(lines
+        .lines()
+        .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()));
+
+    let as_metrics = outcome.history[0].to_metrics().unwrap();
+    assert_eq!(Some(as_metrics.val_uar), outcome.history[0].val_uar);
+
+    // Loss goes down; held-out speakers are classified far above chance (1/3).
+    let first = outcome.history.first().unwrap().train_loss;
+    let last = outcome.history.last().unwrap().train_loss;
+    assert!(last < first, "loss {first} -> {last}");
+    let truth: Vec<usize> = test_set.examples.iter().map(|e| e.label).collect();
+    let inputs: Vec<_> = test_set
+        .examples
+        .iter()
+        .map(|e| e.features.clone())
+        .collect();
+    let probs = outcome.model.predict_proba_batch(&inputs).unwrap();
+    let acc = evaluate::accuracy(&truth, &evaluate::argmax_rows(&probs));
+    assert!(acc >= 0.8, "held-out accuracy {acc}");
+
+    // Validation predictions are the kept model's inference-path outputs.
+    let val_inputs: Vec<_> = val_set
+        .examples
+        .iter()
+        .map(|e| e.features.clone())
+        .collect();
+    assert_eq!(
+        outcome.model.predict_proba_batch(&val_inputs).unwrap(),
+        outcome.val_probabilities
+    );
+
+    // Metadata is filled in.
+    let meta = outcome.model.metadata();
+    assert_eq!(meta.labels, LABELS);
+    assert!(meta.normalisation.is_some());
+    let training = meta.training.as_ref().unwrap();
+    assert_eq!(training.val_speakers, vec!["04"]);
+    assert_eq!(training.best_epoch, outcome.best_epoch);
+    assert_eq!(training.train_speakers.len(), 4);
+
+    // Save / load gives identical predictions.
+    let path =
+        std::env::temp_dir().join(format!("emovox-train-{}.safetensors", std::process::id()));
+    outcome.model.save(&path).unwrap();
+    let loaded = EmotionModel::load(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(loaded.predict_proba_batch(&inputs).unwrap(), probs);
+    assert_eq!(loaded.metadata(), meta);
+}
+
+#[test]
+fn same_seed_gives_the_same_model_and_another_seed_does_not() {
+    let train_set = dataset(0..2, 4, 5);
+    let val_set = dataset(2..3, 3, 6);
+    let config = TrainConfig {
+        epochs: 2,
+        ..small_config()
+    };
+    let run = |seed: u64| {
+        let cfg = TrainConfig {
+            seed,
+            ..config.clone()
+        };
+        train(&cfg, &train_set, &val_set, &spec(), &quiet())
+            .unwrap()
+            .model
+            .to_safetensors_bytes()
+            .unwrap()
+    };
+    let a = run(7);
+    assert_eq!(a, run(7));
+    assert_ne!(a, run(8));
+}
+
+#[test]
+fn early_stopping_halts_after_patience_epochs_without_improvement() {
+    let train_set = dataset(0..2, 4, 9);
+    let val_set = dataset(2..3, 3, 10);
+    let config = TrainConfig {
+        epochs: 30,
+        patience: Some(2),
+        learning_rate: 1e-9, // nothing is learnt, so UAR stops improving at once
+        schedule: LrSchedule::Constant,
+        ..small_config()
+    };
+    let outcome = train(&config, &train_set, &val_set, &spec(), &quiet()).unwrap();
+    assert!(outcome.history.len() < 30);
+    assert_eq!(outcome.history.len(), outcome.best_epoch + 2);
+}
+
+#[test]
+fn bad_configurations_and_data_are_typed_errors() {
+    let train_set = dataset(0..1, 2, 11);
+    let val_set = dataset(1..2, 1, 12);
+    let bad = TrainConfig {
+        batch_size: 1,
+        ..small_config()
+    };
+    assert!(matches!(
+        train(&bad, &train_set, &val_set, &spec(), &quiet()),
+        Err(TrainError::InvalidConfig(_))
+    ));
+    let mut other_labels = val_set.clone();
+    other_labels.labels[0] = "other".into();
+    assert!(matches!(
+        train(
+            &small_config(),
+            &train_set,
+            &other_labels,
+            &spec(),
+            &quiet()
+        ),
+        Err(TrainError::InvalidData(_))
+    ));
+    let empty = FeatureDataset {
+        labels: train_set.labels.clone(),
+        examples: vec![],
+    };
+    assert!(matches!(
+        train(&small_config(), &empty, &val_set, &spec(), &quiet()),
+        Err(TrainError::InvalidData(_))
+    ));
+    let mut with_nan = train_set.clone();
+    with_nan.examples[0].features[[0, 0, 0]] = f32::NAN;
+    assert!(matches!(
+        train(&small_config(), &with_nan, &val_set, &spec(), &quiet()),
+        Err(TrainError::InvalidData(_))
+    ));
+}
