@@ -472,3 +472,18 @@ fn shared_ravdess_copy_is_detected_and_maps_to_common_labels() {
     assert_eq!(count(&both, "female_neutral"), 120);
     assert_eq!(count(&both, "male_surprised"), 80);
 }
+
+#[cfg(unix)]
+#[test]
+fn folder_link_cycles_are_walked_once() {
+    let dir = fixture_dir("cycle");
+    populate(&dir, &["happy/a.wav"]);
+    std::os::unix::fs::symlink(&dir, dir.join("happy/loop")).unwrap();
+    let corpus = load_folders(&dir).unwrap();
+    assert_eq!(
+        summary(&corpus),
+        vec![row("a.wav", "happy", "unknown", None)]
+    );
+    assert!(corpus.skipped.is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -21,8 +21,14 @@ pub fn wav_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
         if !visited.insert(folder.canonicalize().map_err(io(&folder))?) {
             continue;
         }
-        for entry in std::fs::read_dir(&folder).map_err(io(&folder))? {
-            let path = entry.map_err(io(&folder))?.path();
+        let mut entries = std::fs::read_dir(&folder)
+            .map_err(io(&folder))?
+            .map(|entry| entry.map(|e| e.path()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(io(&folder))?;
+        // Sorted, so which of two links to one folder is walked is deterministic.
+        entries.sort_unstable_by(|a, b| b.cmp(a));
+        for path in entries {
             if path.is_dir() {
                 pending.push(path);
             } else if path
