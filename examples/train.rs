@@ -1,42 +1,55 @@
 //! Trains an emotion model from scratch on a corpus folder, speaker-independently.
 //!
 //! ```sh
+//! # The bundled model:
 //! cargo run --release --example train -- --data ../shared/datasets/ravdess16k \
 //!     --train-speakers 1-18 --val-speakers 19-20 --seed 42 --out models/emovox-ravdess.safetensors
+//! # 5-fold speaker-independent cross-validation of the recipe (no model is kept):
+//! cargo run --release --example train -- --data ../shared/datasets/ravdess16k --folds 5 \
+//!     --out runs/cv.safetensors
 //! ```
 //!
 //! Writes the model (one safetensors file) and, beside it, a report folder `<model>.report/`
 //! with `metrics.json`, `classification_report.txt`, `confusion.svg`, `training_curves.svg` and
-//! `epochs.jsonl` (one line per epoch).
+//! `epochs.jsonl`. With `--folds K` it instead writes `cross_validation.json` (per-fold and
+//! pooled metrics, mean and standard deviation over folds) into that folder.
 
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use emovox_features::FeaturePipeline;
-use emovox_metrics::{plot, ConfusionMatrix};
-use emovox_train::corpus::load_ravdess;
-use emovox_train::protocol::SpeakerSet;
+use emovox_metrics::{plot, ConfusionMatrix, FoldSummary};
+use emovox_train::corpus::{apply_scheme, load_corpus, CorpusKind, Gender, LabelScheme, Utterance};
+use emovox_train::protocol::{k_fold_speakers, SpeakerSet};
 use emovox_train::{
-    default_feature_spec, extract_dataset, train, ExtractConfig, TrainConfig, TrainOptions,
-    TrainOutcome,
+    default_feature_spec, extract_dataset, train, ExtractConfig, FeatureDataset, TrainConfig,
+    TrainOptions, TrainOutcome,
 };
 
 /// Train a speech emotion model from scratch.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// Corpus folder (e.g. the RAVDESS folder holding Actor_01 .. Actor_20).
+    /// Corpus folder (or CSV manifest).
     #[arg(long)]
     data: PathBuf,
-    /// Corpus layout.
-    #[arg(long, default_value = "ravdess", value_parser = ["ravdess"])]
-    corpus: String,
+    /// Corpus layout (ravdess, crema-d, tess, savee, emodb, folders, csv); detected when omitted.
+    #[arg(long)]
+    corpus: Option<CorpusKind>,
+    /// Label scheme: native, common, gender_emotion or gender.
+    #[arg(long, default_value = "native")]
+    labels: LabelScheme,
     /// Speakers to train on (e.g. `1-18` or `1,3,5-7`).
     #[arg(long, default_value = "1-18")]
     train_speakers: SpeakerSet,
     /// Speakers held out for validation and early stopping.
     #[arg(long, default_value = "19-20")]
     val_speakers: SpeakerSet,
+    /// Instead of one model: K-fold speaker-independent cross-validation over all speakers.
+    /// In each fold one male and one female training speaker are held out for early stopping,
+    /// and the fold's test speakers are only ever used for the final score.
+    #[arg(long)]
+    folds: Option<usize>,
     /// Epochs (default: the recipe's).
     #[arg(long)]
     epochs: Option<usize>,
@@ -46,7 +59,7 @@ struct Args {
     /// A training recipe as JSON (`emovox_train::TrainConfig`); defaults to the built-in one.
     #[arg(long)]
     recipe: Option<PathBuf>,
-    /// Where to write the model.
+    /// Where to write the model (its report folder goes beside it).
     #[arg(long)]
     out: PathBuf,
     /// No progress bar.
@@ -54,61 +67,131 @@ struct Args {
     quiet: bool,
 }
 
+/// The corpus after the label scheme, with its labels and features extracted once.
+struct Prepared {
+    name: String,
+    utterances: Vec<Utterance>,
+    dataset: FeatureDataset,
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let corpus = load_ravdess(&args.data)?;
+    let prepared = prepare(&args)?;
+    let report_dir = args.out.with_extension("report");
+    std::fs::create_dir_all(&report_dir)?;
+    match args.folds {
+        Some(k) => cross_validate(&args, &prepared, k, &report_dir),
+        None => train_one(&args, &prepared, &report_dir),
+    }
+}
+
+/// Loads the corpus, applies the label scheme and extracts every clip's features once.
+fn prepare(args: &Args) -> Result<Prepared, Box<dyn std::error::Error>> {
+    let (corpus, kind) = load_corpus(&args.data, args.corpus)?;
+    if args.corpus.is_none() {
+        eprintln!("detected corpus layout: {kind}");
+    }
     for skipped in &corpus.skipped {
         eprintln!("skipped {}: {}", skipped.path.display(), skipped.reason);
     }
-    let labels = corpus.labels();
-    let train_utterances = args.train_speakers.select(&corpus.utterances);
-    let val_utterances = args.val_speakers.select(&corpus.utterances);
-    if train_utterances.is_empty() || val_utterances.is_empty() {
-        return Err(format!(
-            "{} training and {} validation clips: both speaker sets must match speakers of {}",
-            train_utterances.len(),
-            val_utterances.len(),
-            args.data.display()
-        )
-        .into());
+    let (utterances, dropped) = apply_scheme(&corpus.utterances, args.labels);
+    for (label, count) in &dropped {
+        eprintln!(
+            "label scheme {}: left out {count} clips labelled {label}",
+            args.labels
+        );
     }
+    let labels = {
+        let mut labels: Vec<String> = utterances.iter().map(|u| u.label.clone()).collect();
+        labels.sort();
+        labels.dedup();
+        labels
+    };
     eprintln!(
-        "{}: {} clips, {} labels; training on {} clips, validating on {}",
+        "{}: {} clips, {} speakers, {} labels ({} skipped files)",
         corpus.name,
-        corpus.utterances.len(),
+        utterances.len(),
+        corpus.speakers().len(),
         labels.len(),
-        train_utterances.len(),
-        val_utterances.len()
+        corpus.skipped.len()
     );
+    let pipeline = FeaturePipeline::new(default_feature_spec())?;
+    let (dataset, _) = extract_dataset(&utterances, &labels, &pipeline, &ExtractConfig::default())?;
+    Ok(Prepared {
+        name: corpus.name,
+        utterances,
+        dataset,
+    })
+}
 
-    let spec = default_feature_spec();
-    let pipeline = FeaturePipeline::new(spec.clone())?;
-    let extract = ExtractConfig::default();
-    let (train_set, _) = extract_dataset(&train_utterances, &labels, &pipeline, &extract)?;
-    let (val_set, _) = extract_dataset(&val_utterances, &labels, &pipeline, &extract)?;
-
+fn recipe(args: &Args) -> Result<TrainConfig, Box<dyn std::error::Error>> {
     let mut config: TrainConfig = match &args.recipe {
         Some(path) => serde_json::from_slice(&std::fs::read(path)?)?,
         None => TrainConfig::default(),
     };
     config.epochs = args.epochs.unwrap_or(config.epochs);
     config.seed = args.seed.unwrap_or(config.seed);
+    Ok(config)
+}
 
-    let report_dir = report_dir(&args.out);
-    std::fs::create_dir_all(&report_dir)?;
-    let log_path = report_dir.join("epochs.jsonl");
-    let _ = std::fs::remove_file(&log_path);
-    let options = TrainOptions {
-        quiet: args.quiet,
-        log_path: Some(log_path),
-        corpus: corpus.name.clone(),
-    };
-    let outcome = train(&config, &train_set, &val_set, &spec, &options)?;
+/// The examples of `dataset` whose speaker is in `speakers`, and the rest.
+fn split(dataset: &FeatureDataset, speakers: &[String]) -> (FeatureDataset, FeatureDataset) {
+    let names: Vec<&str> = speakers.iter().map(String::as_str).collect();
+    dataset.split_by_speakers(&names)
+}
+
+/// The speakers of `utterances` that `set` selects, sorted.
+fn speakers_in(utterances: &[Utterance], set: &SpeakerSet) -> Vec<String> {
+    let mut speakers: Vec<String> = set
+        .select(utterances)
+        .into_iter()
+        .map(|u| u.speaker)
+        .collect();
+    speakers.sort();
+    speakers.dedup();
+    speakers
+}
+
+fn train_one(
+    args: &Args,
+    data: &Prepared,
+    report_dir: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (train_set, _) = split(
+        &data.dataset,
+        &speakers_in(&data.utterances, &args.train_speakers),
+    );
+    let (val_set, _) = split(
+        &data.dataset,
+        &speakers_in(&data.utterances, &args.val_speakers),
+    );
+    if train_set.is_empty() || val_set.is_empty() {
+        return Err(format!(
+            "{} training and {} validation clips: both speaker sets must match speakers of {}",
+            train_set.len(),
+            val_set.len(),
+            args.data.display()
+        )
+        .into());
+    }
+    eprintln!(
+        "training on {} clips, validating on {}",
+        train_set.len(),
+        val_set.len()
+    );
+    let outcome = run_training(
+        args,
+        data,
+        &train_set,
+        &val_set,
+        Some(report_dir.join("epochs.jsonl")),
+    )?;
     if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
     outcome.model.save(&args.out)?;
-    let matrix = write_report(&report_dir, &labels, &outcome)?;
+    let matrix = validation_matrix(&data.dataset.labels, &outcome)?;
+    write_report(report_dir, &matrix, &outcome)?;
     println!(
         "validation: accuracy {:.3}, UAR {:.3}, macro-F1 {:.3} on {} clips (best epoch {} of {}, {:.0} s)",
         matrix.accuracy(),
@@ -127,30 +210,137 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// `models/x.safetensors` -> `models/x.report/`.
-fn report_dir(model: &Path) -> PathBuf {
-    model.with_extension("report")
+fn run_training(
+    args: &Args,
+    data: &Prepared,
+    train_set: &FeatureDataset,
+    val_set: &FeatureDataset,
+    log_path: Option<PathBuf>,
+) -> Result<TrainOutcome, Box<dyn std::error::Error>> {
+    if let Some(log) = &log_path {
+        let _ = std::fs::remove_file(log);
+    }
+    let options = TrainOptions {
+        quiet: args.quiet,
+        log_path,
+        corpus: data.name.clone(),
+    };
+    Ok(train(
+        &recipe(args)?,
+        train_set,
+        val_set,
+        &default_feature_spec(),
+        &options,
+    )?)
+}
+
+fn validation_matrix(
+    labels: &[String],
+    outcome: &TrainOutcome,
+) -> Result<ConfusionMatrix, Box<dyn std::error::Error>> {
+    let predicted = emovox_train::evaluate::argmax_rows(&outcome.val_probabilities);
+    Ok(ConfusionMatrix::from_predictions(
+        labels.to_vec(),
+        &outcome.val_truth,
+        &predicted,
+    )?)
+}
+
+/// K folds over all speakers; early stopping on two training speakers, scores on the test fold.
+fn cross_validate(
+    args: &Args,
+    data: &Prepared,
+    k: usize,
+    report_dir: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let folds = k_fold_speakers(&data.utterances, k)?;
+    let mut matrices = Vec::new();
+    for fold in &folds {
+        let (rest, test_set) = {
+            let (test, rest) = split(&data.dataset, &fold.test_speakers);
+            (rest, test)
+        };
+        let val_speakers = early_stopping_speakers(&data.utterances, &fold.train_speakers);
+        let (val_set, train_set) = split(&rest, &val_speakers);
+        eprintln!(
+            "{}: test {:?}, early stopping on {:?}, training on {} clips",
+            fold.name,
+            fold.test_speakers,
+            val_speakers,
+            train_set.len()
+        );
+        let outcome = run_training(args, data, &train_set, &val_set, None)?;
+        let features: Vec<_> = test_set
+            .examples
+            .iter()
+            .map(|e| e.features.clone())
+            .collect();
+        let probabilities = outcome.model.predict_proba_batch(&features)?;
+        let predicted = emovox_train::evaluate::argmax_rows(&probabilities);
+        let truth: Vec<usize> = test_set.examples.iter().map(|e| e.label).collect();
+        let matrix =
+            ConfusionMatrix::from_predictions(data.dataset.labels.clone(), &truth, &predicted)?;
+        println!(
+            "{}: test accuracy {:.3}, UAR {:.3}, macro-F1 {:.3} ({} clips, {:.0} s)",
+            fold.name,
+            matrix.accuracy(),
+            matrix.uar(),
+            matrix.macro_f1(),
+            matrix.total(),
+            outcome.seconds
+        );
+        matrices.push(matrix);
+    }
+    let summary = FoldSummary::from_folds(&matrices)?;
+    println!(
+        "{k}-fold: UAR {:.3} +- {:.3}, accuracy {:.3} +- {:.3}, macro-F1 {:.3} +- {:.3}; pooled UAR {:.3}",
+        summary.uar.mean,
+        summary.uar.std,
+        summary.accuracy.mean,
+        summary.accuracy.std,
+        summary.macro_f1.mean,
+        summary.macro_f1.std,
+        summary.pooled.uar
+    );
+    let report = serde_json::json!({ "folds": folds, "summary": summary, "recipe": recipe(args)? });
+    std::fs::write(
+        report_dir.join("cross_validation.json"),
+        serde_json::to_string_pretty(&report)?,
+    )?;
+    Ok(())
+}
+
+/// One male and one female speaker (the first of each, in sorted order) of `train_speakers`,
+/// or the first two when genders are unknown.
+fn early_stopping_speakers(utterances: &[Utterance], train_speakers: &[String]) -> Vec<String> {
+    let gender_of = |speaker: &String| {
+        utterances
+            .iter()
+            .find(|u| &u.speaker == speaker)
+            .and_then(|u| u.gender)
+    };
+    let first = |gender: Gender| {
+        train_speakers
+            .iter()
+            .find(|s| gender_of(s) == Some(gender))
+            .cloned()
+    };
+    match (first(Gender::Male), first(Gender::Female)) {
+        (Some(male), Some(female)) => vec![male, female],
+        _ => train_speakers.iter().take(2).cloned().collect(),
+    }
 }
 
 /// Writes metrics, report text and plots of the kept weights on the validation speakers.
 fn write_report(
     dir: &Path,
-    labels: &[String],
+    matrix: &ConfusionMatrix,
     outcome: &TrainOutcome,
-) -> Result<ConfusionMatrix, Box<dyn std::error::Error>> {
-    let predicted = emovox_train::evaluate::argmax_rows(&outcome.val_probabilities);
-    let matrix =
-        ConfusionMatrix::from_predictions(labels.to_vec(), &outcome.val_truth, &predicted)?;
+) -> Result<(), Box<dyn std::error::Error>> {
     let history: Vec<emovox_metrics::EpochRecord> = outcome
         .history
         .iter()
-        .map(|e| emovox_metrics::EpochRecord {
-            epoch: e.epoch,
-            train_loss: e.train_loss,
-            val_loss: e.val_loss,
-            val_accuracy: e.val_accuracy.unwrap_or(f64::NAN),
-            val_uar: e.val_uar.unwrap_or(f64::NAN),
-        })
+        .filter_map(|e| e.to_metrics())
         .collect();
     let metrics = serde_json::json!({
         "validation": matrix.summary(),
@@ -173,7 +363,7 @@ fn write_report(
     );
     std::fs::write(dir.join("classification_report.txt"), &text)?;
     println!("{text}");
-    plot::confusion_svg(&matrix, dir.join("confusion.svg"))?;
+    plot::confusion_svg(matrix, dir.join("confusion.svg"))?;
     plot::training_curves_svg(&history, dir.join("training_curves.svg"))?;
-    Ok(matrix)
+    Ok(())
 }
