@@ -14,7 +14,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use emovox::Classifier;
 use emovox_metrics::ConfusionMatrix;
-use emovox_train::corpus::load_ravdess;
+use emovox_train::corpus::{
+    apply_scheme, load_corpus, restrict_to_labels, CorpusKind, LabelScheme,
+};
 use emovox_train::protocol::SpeakerSet;
 use rayon::prelude::*;
 
@@ -25,9 +27,15 @@ struct Args {
     /// Model file; the bundled RAVDESS model when omitted.
     #[arg(long)]
     model: Option<PathBuf>,
-    /// Corpus folder (RAVDESS layout).
+    /// Corpus folder (or CSV manifest).
     #[arg(long)]
     data: PathBuf,
+    /// Corpus layout (ravdess, crema-d, tess, savee, emodb, folders, csv); detected when omitted.
+    #[arg(long)]
+    corpus: Option<CorpusKind>,
+    /// Label scheme applied to the corpus before matching the model's labels.
+    #[arg(long, default_value = "native")]
+    labels: LabelScheme,
     /// Speakers to evaluate on (e.g. `19-20`); every speaker in the folder when omitted.
     #[arg(long)]
     speakers: Option<SpeakerSet>,
@@ -51,7 +59,10 @@ fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Some(path) => Classifier::load(path)?,
         None => Classifier::bundled()?,
     };
-    let corpus = load_ravdess(&args.data)?;
+    let (corpus, kind) = load_corpus(&args.data, args.corpus)?;
+    if args.corpus.is_none() {
+        eprintln!("detected corpus layout: {kind}");
+    }
     for skipped in &corpus.skipped {
         eprintln!("skipped {}: {}", skipped.path.display(), skipped.reason);
     }
@@ -59,14 +70,11 @@ fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Some(set) => set.select(&corpus.utterances),
         None => corpus.utterances.clone(),
     };
+    let (utterances, dropped_by_scheme) = apply_scheme(&utterances, args.labels);
     let labels = classifier.labels().to_vec();
-    let (known, unknown): (Vec<_>, Vec<_>) =
-        utterances.iter().partition(|u| labels.contains(&u.label));
-    if !unknown.is_empty() {
-        eprintln!(
-            "left out {} clips whose label the model does not know",
-            unknown.len()
-        );
+    let (known, dropped_by_model) = restrict_to_labels(&utterances, &labels);
+    for (label, count) in dropped_by_scheme.iter().chain(&dropped_by_model) {
+        eprintln!("left out {count} clips labelled {label} (not among the labels evaluated)");
     }
     if known.is_empty() {
         return Err("no clip to evaluate (check --data and --speakers)".into());
