@@ -155,7 +155,8 @@ fn plot(file: &Path, timeline: &Timeline, out: &Path) -> Result<(), Box<dyn std:
             BLUE.mix(0.6).filled(),
         )
     }))?;
-    let mut bars = ChartBuilder::on(&bottom)
+    let (bar_area, legend_area) = bottom.split_vertically(110);
+    let mut bars = ChartBuilder::on(&bar_area)
         .margin(10)
         .x_label_area_size(30)
         .y_label_area_size(40)
@@ -165,23 +166,22 @@ fn plot(file: &Path, timeline: &Timeline, out: &Path) -> Result<(), Box<dyn std:
         .disable_y_axis()
         .x_desc("time (s)")
         .draw()?;
+    let colour = |index: usize| Palette99::pick(index).to_rgba();
+    bars.draw_series(timeline.smoothed.iter().map(|s| {
+        Rectangle::new(
+            [(s.start, 0.1), (s.end, 0.9)],
+            colour(s.label_index).filled(),
+        )
+    }))?;
+    // The legend: one swatch and name per label, in a single row.
     for (index, label) in timeline.labels.iter().enumerate() {
-        let colour = Palette99::pick(index).to_rgba();
-        bars.draw_series(
-            timeline
-                .smoothed
-                .iter()
-                .filter(|s| s.label_index == index)
-                .map(|s| Rectangle::new([(s.start, 0.35), (s.end, 0.95)], colour.filled())),
-        )?
-        .label(label.as_str())
-        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()));
+        let x = 50 + 120 * index as i32;
+        legend_area.draw(&Rectangle::new(
+            [(x, 12), (x + 14, 26)],
+            colour(index).filled(),
+        ))?;
+        legend_area.draw(&Text::new(label.as_str(), (x + 20, 12), ("sans-serif", 14)))?;
     }
-    bars.configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()?;
     root.present()?;
     Ok(())
 }
