@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 /// Evaluate an emotion model on labelled speech.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Model file; the bundled RAVDESS model when omitted.
     #[arg(long)]

@@ -29,7 +29,7 @@ enum Preset {
 
 /// Extract MFCCs exactly as librosa 0.11 does.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// A WAV file, or a folder searched recursively for WAV files.
     input: PathBuf,

@@ -17,7 +17,7 @@ use serde_json::json;
 
 /// Predict the emotion carried by speech recordings.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Model file (safetensors); the bundled RAVDESS model when omitted.
     #[arg(long)]

@@ -17,7 +17,7 @@ use plotters::prelude::*;
 
 /// Print (or draw) the emotion timeline of a recording.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// A WAV file.
     file: PathBuf,

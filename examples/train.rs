@@ -20,7 +20,7 @@ use clap::Parser;
 use emovox_features::FeaturePipeline;
 use emovox_metrics::{plot, ConfusionMatrix, FoldSummary};
 use emovox_train::corpus::{apply_scheme, load_corpus, CorpusKind, Gender, LabelScheme, Utterance};
-use emovox_train::protocol::{k_fold_speakers, SpeakerSet};
+use emovox_train::protocol::{combine, k_fold_speakers, leave_one_speaker_out, Fold, SpeakerSet};
 use emovox_train::{
     default_feature_spec, extract_dataset, train, ExtractConfig, FeatureDataset, TrainConfig,
     TrainOptions, TrainOutcome,
@@ -28,12 +28,14 @@ use emovox_train::{
 
 /// Train a speech emotion model from scratch.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
-    /// Corpus folder (or CSV manifest).
-    #[arg(long)]
-    data: PathBuf,
-    /// Corpus layout (ravdess, crema-d, tess, savee, emodb, folders, csv); detected when omitted.
+    /// Corpus folder (or CSV manifest); repeat to combine corpora in one run (speaker ids are
+    /// then prefixed by the corpus name, e.g. `ravdess:01`).
+    #[arg(long, required = true)]
+    data: Vec<PathBuf>,
+    /// Corpus layout (ravdess, crema-d, tess, savee, emodb, folders, csv); detected per folder
+    /// when omitted.
     #[arg(long)]
     corpus: Option<CorpusKind>,
     /// Label scheme: native, common, gender_emotion or gender.
@@ -48,8 +50,11 @@ struct Args {
     /// Instead of one model: K-fold speaker-independent cross-validation over all speakers.
     /// In each fold one male and one female training speaker are held out for early stopping,
     /// and the fold's test speakers are only ever used for the final score.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "loso")]
     folds: Option<usize>,
+    /// Instead of one model: leave-one-speaker-out cross-validation (one fold per speaker).
+    #[arg(long)]
+    loso: bool,
     /// Epochs (default: the recipe's).
     #[arg(long)]
     epochs: Option<usize>,
@@ -79,18 +84,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let prepared = prepare(&args)?;
     let report_dir = args.out.with_extension("report");
     std::fs::create_dir_all(&report_dir)?;
-    match args.folds {
-        Some(k) => cross_validate(&args, &prepared, k, &report_dir),
-        None => train_one(&args, &prepared, &report_dir),
+    if let Some(k) = args.folds {
+        cross_validate(
+            &args,
+            &prepared,
+            &k_fold_speakers(&prepared.utterances, k)?,
+            &report_dir,
+        )
+    } else if args.loso {
+        cross_validate(
+            &args,
+            &prepared,
+            &leave_one_speaker_out(&prepared.utterances)?,
+            &report_dir,
+        )
+    } else {
+        train_one(&args, &prepared, &report_dir)
     }
 }
 
 /// Loads the corpus, applies the label scheme and extracts every clip's features once.
 fn prepare(args: &Args) -> Result<Prepared, Box<dyn std::error::Error>> {
-    let (corpus, kind) = load_corpus(&args.data, args.corpus)?;
-    if args.corpus.is_none() {
-        eprintln!("detected corpus layout: {kind}");
+    let mut corpora = Vec::new();
+    for path in &args.data {
+        let (corpus, kind) = load_corpus(path, args.corpus)?;
+        if args.corpus.is_none() {
+            eprintln!("{}: detected corpus layout {kind}", path.display());
+        }
+        corpora.push(corpus);
     }
+    let corpus = if corpora.len() == 1 {
+        corpora.remove(0)
+    } else {
+        combine(&corpora)
+    };
     for skipped in &corpus.skipped {
         eprintln!("skipped {}: {}", skipped.path.display(), skipped.reason);
     }
@@ -170,7 +197,11 @@ fn train_one(
             "{} training and {} validation clips: both speaker sets must match speakers of {}",
             train_set.len(),
             val_set.len(),
-            args.data.display()
+            args.data
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
         .into());
     }
@@ -246,16 +277,15 @@ fn validation_matrix(
     )?)
 }
 
-/// K folds over all speakers; early stopping on two training speakers, scores on the test fold.
+/// Speaker folds: early stopping on two training speakers, scores on the test speakers only.
 fn cross_validate(
     args: &Args,
     data: &Prepared,
-    k: usize,
+    folds: &[Fold],
     report_dir: &Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let folds = k_fold_speakers(&data.utterances, k)?;
     let mut matrices = Vec::new();
-    for fold in &folds {
+    for fold in folds {
         let (rest, test_set) = {
             let (test, rest) = split(&data.dataset, &fold.test_speakers);
             (rest, test)
@@ -293,7 +323,8 @@ fn cross_validate(
     }
     let summary = FoldSummary::from_folds(&matrices)?;
     println!(
-        "{k}-fold: UAR {:.3} +- {:.3}, accuracy {:.3} +- {:.3}, macro-F1 {:.3} +- {:.3}; pooled UAR {:.3}",
+        "{} folds: UAR {:.3} +- {:.3}, accuracy {:.3} +- {:.3}, macro-F1 {:.3} +- {:.3}; pooled UAR {:.3}",
+        folds.len(),
         summary.uar.mean,
         summary.uar.std,
         summary.accuracy.mean,
