@@ -135,13 +135,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_global()?;
 
     let files = if args.input.is_dir() {
-        wav_files_below(&args.input)?
+        emovox_train::corpus::wav_files(&args.input)?
     } else {
         vec![args.input.clone()]
     };
-    if files.is_empty() {
-        return Err(format!("no .wav files below {}", args.input.display()).into());
-    }
     let plans = Plans::default();
 
     // Phase 1: decode (and resample) every file in parallel.
@@ -245,27 +242,6 @@ fn decode(args: &Args, plans: &Plans, file: &Path) -> Result<Decoded, Box<dyn st
         samples,
         plan,
     })
-}
-
-/// Every `.wav` file below `dir`, sorted.
-fn wav_files_below(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
-            {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
 }
 
 /// Writes a C-order float32 array as a version 1.0 `.npy` file.

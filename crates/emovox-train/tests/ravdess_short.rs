@@ -2,56 +2,14 @@
 //! otherwise). Trains the default recipe for a few epochs on actors 01-18 and checks the
 //! validation UAR on actors 19-20 is well above chance (1/8). Meant for release builds.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use emovox_features::FeaturePipeline;
 use emovox_model::EmotionModel;
-use emovox_train::corpus::{Gender, Utterance};
+use emovox_train::corpus::load_ravdess;
 use emovox_train::{
     default_feature_spec, extract_dataset, train, ExtractConfig, TrainConfig, TrainOptions,
 };
-
-const EMOTIONS: [&str; 8] = [
-    "neutral",
-    "calm",
-    "happy",
-    "sad",
-    "angry",
-    "fearful",
-    "disgust",
-    "surprised",
-];
-
-/// RAVDESS clips from the file names `03-01-EE-II-SS-RR-AA.wav`.
-fn ravdess(root: &Path) -> Vec<Utterance> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(root)
-        .unwrap()
-        .flat_map(|actor| std::fs::read_dir(actor.unwrap().path()).unwrap())
-        .map(|f| f.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "wav"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|path| {
-            let stem = path.file_stem().unwrap().to_string_lossy().to_string();
-            let parts: Vec<&str> = stem.split('-').collect();
-            let emotion: usize = parts[2].parse().unwrap();
-            let actor: usize = parts[6].parse().unwrap();
-            Utterance {
-                label: EMOTIONS[emotion - 1].to_string(),
-                speaker: format!("{actor:02}"),
-                gender: Some(if actor % 2 == 1 {
-                    Gender::Male
-                } else {
-                    Gender::Female
-                }),
-                corpus: "ravdess".into(),
-                path,
-            }
-        })
-        .collect()
-}
 
 #[test]
 fn short_ravdess_run_beats_chance_on_unseen_actors() {
@@ -59,11 +17,15 @@ fn short_ravdess_run_beats_chance_on_unseen_actors() {
         println!("EMOVOX_DATA is not set: skipping the RAVDESS training test");
         return;
     };
-    let utterances = ravdess(Path::new(&root));
+    let corpus = load_ravdess(Path::new(&root)).unwrap();
+    let utterances = corpus.utterances;
     assert!(utterances.len() >= 1000, "found {} clips", utterances.len());
     let spec = default_feature_spec();
     let pipeline = FeaturePipeline::new(spec.clone()).unwrap();
-    let labels: Vec<String> = EMOTIONS.iter().map(|s| s.to_string()).collect();
+    let labels: Vec<String> = emovox_train::corpus::RAVDESS_EMOTIONS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let (dataset, skipped) =
         extract_dataset(&utterances, &labels, &pipeline, &ExtractConfig::default()).unwrap();
     assert!(skipped.is_empty(), "{skipped:?}");
