@@ -1,6 +1,10 @@
 //! The CREMA-D, TESS, SAVEE, EmoDB, folder-per-label and CSV loaders and corpus detection, on
 //! tiny generated WAV fixtures named like each corpus.
 
+mod common;
+
+use common::{fixture_dir, tiny_wav};
+
 use std::path::{Path, PathBuf};
 
 use emovox_train::corpus::{
@@ -8,31 +12,6 @@ use emovox_train::corpus::{
     load_manifest, load_savee, load_tess, parse_crema_d_name, parse_emodb_name, parse_savee_name,
     parse_tess_name, Corpus, CorpusError, CorpusKind, Gender, LabelScheme, NameInfo, Utterance,
 };
-
-fn tiny_wav(path: &Path) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 16_000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut writer = hound::WavWriter::create(path, spec).unwrap();
-    for i in 0..800 {
-        writer
-            .write_sample(((i as f32 * 0.07).sin() * 6000.0) as i16)
-            .unwrap();
-    }
-    writer.finalize().unwrap();
-}
-
-/// A fresh, empty fixture folder unique to this test process and `name`.
-fn fixture_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("emovox-loaders-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Writes tiny WAVs at `files` (relative to `dir`) plus an ignored text file.
 fn populate(dir: &Path, files: &[&str]) {
@@ -289,7 +268,7 @@ fn folders_give_labels_and_optional_speakers() {
         ],
     );
     let corpus = load_folders(&dir).unwrap();
-    assert!(corpus.name.starts_with("emovox-loaders-mycorpus-"));
+    assert!(corpus.name.starts_with("emovox-mycorpus-"));
     assert_eq!(
         summary(&corpus),
         vec![

@@ -1,32 +1,13 @@
 //! The RAVDESS loader and speaker lists, on generated fixtures and (with EMOVOX_DATA) the corpus.
 
+mod common;
+
+use common::{fixture_dir, tiny_wav};
+
 use std::path::PathBuf;
 
 use emovox_train::corpus::{load_ravdess, parse_ravdess_name, CorpusError, Gender};
 use emovox_train::protocol::SpeakerSet;
-
-fn tiny_wav(path: &std::path::Path) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 16_000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut writer = hound::WavWriter::create(path, spec).unwrap();
-    for i in 0..1600 {
-        writer
-            .write_sample(((i as f32 * 0.05).sin() * 8000.0) as i16)
-            .unwrap();
-    }
-    writer.finalize().unwrap();
-}
-
-fn fixture_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("emovox-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
 
 #[test]
 fn names_give_label_actor_and_gender() {

@@ -1,30 +1,17 @@
 //! Speaker folds (k-fold balanced by gender, leave-one-speaker-out) and cross-corpus helpers,
 //! on generated RAVDESS-named fixtures and (with EMOVOX_DATA) the real corpus.
 
+mod common;
+
+use common::tiny_wav;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use emovox_train::corpus::{load_ravdess, Corpus, CorpusError, Gender, SkippedFile, Utterance};
 use emovox_train::protocol::{
     combine, k_fold_speakers, leave_one_speaker_out, shared_labels, Fold,
 };
-
-fn tiny_wav(path: &Path) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 16_000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut writer = hound::WavWriter::create(path, spec).unwrap();
-    for i in 0..400 {
-        writer
-            .write_sample(((i as f32 * 0.1).sin() * 4000.0) as i16)
-            .unwrap();
-    }
-    writer.finalize().unwrap();
-}
 
 /// A RAVDESS-named fixture: actors 01-20, two emotions each, loaded through the real loader.
 /// `name` keeps the folders of tests running in parallel apart.
