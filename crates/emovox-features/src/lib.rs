@@ -17,6 +17,8 @@
 //! # Ok::<(), emovox_features::FeatureError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod config;
 mod db;
 mod dct;

@@ -4,6 +4,8 @@
 //! by speaker, then [`train`] with a [`TrainConfig`] (its default is the best measured recipe)
 //! to get an [`emovox_model::EmotionModel`] with filled-in metadata.
 
+#![warn(missing_docs)]
+
 pub mod augment;
 mod batch;
 mod config;

@@ -17,6 +17,8 @@
 //! resampling), [`features`] (librosa-exact MFCC and log-mel), [`model`] (the CNN and its
 //! self-describing model files).
 
+#![warn(missing_docs)]
+
 mod classifier;
 mod error;
 
