@@ -26,6 +26,9 @@ pub enum TrainError {
     /// A tensor operation failed.
     #[error("tensor computation failed: {0}")]
     Candle(#[from] candle_core::Error),
+    /// Validation metrics could not be computed (e.g. a label index out of range).
+    #[error(transparent)]
+    Metrics(#[from] emovox_metrics::MetricsError),
     /// Writing the epoch log failed.
     #[error("cannot write training log {path}: {source}")]
     Log {

@@ -1,4 +1,5 @@
-//! Validation metrics computed from predicted probabilities.
+//! Turning predicted probabilities into labels and a loss; accuracy, UAR and the rest come
+//! from `emovox_metrics::ConfusionMatrix`.
 
 /// Index of the largest probability of each row.
 pub fn argmax_rows(probs: &[Vec<f32>]) -> Vec<usize> {
@@ -19,38 +20,6 @@ pub fn argmax_rows(probs: &[Vec<f32>]) -> Vec<usize> {
         .collect()
 }
 
-/// Fraction of predictions equal to the truth (0 for no examples).
-pub fn accuracy(truth: &[usize], predicted: &[usize]) -> f64 {
-    if truth.is_empty() {
-        return 0.0;
-    }
-    let hits = truth.iter().zip(predicted).filter(|(t, p)| t == p).count();
-    hits as f64 / truth.len() as f64
-}
-
-/// Unweighted average recall: the mean over classes present in `truth` of their recall.
-pub fn unweighted_average_recall(truth: &[usize], predicted: &[usize], n_classes: usize) -> f64 {
-    let mut support = vec![0usize; n_classes];
-    let mut hits = vec![0usize; n_classes];
-    for (&t, &p) in truth.iter().zip(predicted) {
-        support[t] += 1;
-        if t == p {
-            hits[t] += 1;
-        }
-    }
-    let present: Vec<f64> = support
-        .iter()
-        .zip(&hits)
-        .filter(|(s, _)| **s > 0)
-        .map(|(s, h)| *h as f64 / *s as f64)
-        .collect();
-    if present.is_empty() {
-        0.0
-    } else {
-        present.iter().sum::<f64>() / present.len() as f64
-    }
-}
-
 /// Mean negative log-likelihood of the true classes (probabilities floored at 1e-7).
 pub fn mean_log_loss(truth: &[usize], probs: &[Vec<f32>]) -> f64 {
     if truth.is_empty() {
@@ -69,11 +38,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uar_averages_recall_per_class() {
-        let truth = [0, 0, 0, 0, 1, 1];
-        let predicted = [0, 0, 0, 0, 0, 1];
-        assert!((accuracy(&truth, &predicted) - 5.0 / 6.0).abs() < 1e-12);
-        assert!((unweighted_average_recall(&truth, &predicted, 3) - 0.75).abs() < 1e-12);
+    fn argmax_and_log_loss() {
         assert_eq!(argmax_rows(&[vec![0.1, 0.7, 0.2]]), vec![1]);
+        let loss = mean_log_loss(&[1], &[vec![0.1, 0.5, 0.4]]);
+        assert!((loss - 2f64.ln()).abs() < 1e-6);
     }
 }

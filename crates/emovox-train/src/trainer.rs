@@ -16,12 +16,13 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::batch::{build_batch, class_weights};
-use crate::evaluate::{accuracy, argmax_rows, mean_log_loss, unweighted_average_recall};
+use crate::evaluate::{argmax_rows, mean_log_loss};
 use crate::init::seeded_init;
 use crate::loss::soft_cross_entropy;
 use crate::normalise::corpus_statistics;
 use crate::report::RunReport;
 use crate::{FeatureDataset, TrainConfig, TrainError, TrainOptions};
+use emovox_metrics::ConfusionMatrix;
 
 /// Metrics of one epoch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -121,7 +122,7 @@ pub fn train(
         let (train_loss, learning_rate) = session.run_epoch(epoch, total_steps, &report)?;
         let snapshot = EmotionModel::from_varmap(metadata.clone(), &session.varmap)?;
         let probabilities = snapshot.predict_proba_batch(&val_inputs)?;
-        let scores = ValScores::compute(&val_truth, &probabilities, arch.n_classes);
+        let scores = ValScores::compute(&val_truth, &probabilities, &train_set.labels)?;
         let record = EpochRecord {
             epoch,
             train_loss,
@@ -218,17 +219,23 @@ struct ValScores {
 }
 
 impl ValScores {
-    /// Scores of `probabilities` against `truth`; `None` without validation data.
-    fn compute(truth: &[usize], probabilities: &[Vec<f32>], n_classes: usize) -> Option<Self> {
+    /// Scores of `probabilities` against `truth` (accuracy and UAR from
+    /// [`emovox_metrics::ConfusionMatrix`]); `None` without validation data.
+    fn compute(
+        truth: &[usize],
+        probabilities: &[Vec<f32>],
+        labels: &[String],
+    ) -> Result<Option<Self>, TrainError> {
         if truth.is_empty() {
-            return None;
+            return Ok(None);
         }
         let predicted = argmax_rows(probabilities);
-        Some(Self {
+        let matrix = ConfusionMatrix::from_predictions(labels.to_vec(), truth, &predicted)?;
+        Ok(Some(Self {
             loss: mean_log_loss(truth, probabilities),
-            accuracy: accuracy(truth, &predicted),
-            uar: unweighted_average_recall(truth, &predicted, n_classes),
-        })
+            accuracy: matrix.accuracy(),
+            uar: matrix.uar(),
+        }))
     }
 }
 

@@ -136,7 +136,14 @@ fn learns_separable_classes_and_round_trips_through_a_file() {
         .map(|e| e.features.clone())
         .collect();
     let probs = outcome.model.predict_proba_batch(&inputs).unwrap();
-    let acc = evaluate::accuracy(&truth, &evaluate::argmax_rows(&probs));
+    let predicted = evaluate::argmax_rows(&probs);
+    let acc = emovox_metrics::ConfusionMatrix::from_predictions(
+        test_set.labels.clone(),
+        &truth,
+        &predicted,
+    )
+    .unwrap()
+    .accuracy();
     assert!(acc >= 0.8, "held-out accuracy {acc}");
 
     // Validation predictions are the kept model's inference-path outputs.
