@@ -110,15 +110,24 @@ impl Classifier {
         clips: &[S],
         sample_rate: u32,
     ) -> Result<Vec<Prediction>, Error> {
+        Ok(self
+            .probabilities_batch(clips, sample_rate)?
+            .iter()
+            .map(|p| Prediction::from_probabilities(self.labels(), p))
+            .collect())
+    }
+
+    /// Class probabilities of many clips at `sample_rate` Hz, in one batched forward pass.
+    pub fn probabilities_batch<S: AsRef<[f32]>>(
+        &self,
+        clips: &[S],
+        sample_rate: u32,
+    ) -> Result<Vec<Vec<f32>>, Error> {
         let features = clips
             .iter()
             .map(|clip| self.features(clip.as_ref(), sample_rate))
             .collect::<Result<Vec<_>, _>>()?;
-        let probabilities = self.model.predict_proba_batch(&features)?;
-        Ok(probabilities
-            .iter()
-            .map(|p| Prediction::from_probabilities(self.labels(), p))
-            .collect())
+        Ok(self.model.predict_proba_batch(&features)?)
     }
 
     /// Class probabilities of one clip, in label order.
@@ -171,11 +180,6 @@ impl crate::timeline::WindowClassifier for Classifier {
     }
 
     fn classify_batch(&self, windows: &[&[f32]]) -> Result<Vec<Vec<f32>>, Error> {
-        let rate = Classifier::sample_rate(self);
-        let features = windows
-            .iter()
-            .map(|w| self.features(w, rate))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(self.model.predict_proba_batch(&features)?)
+        self.probabilities_batch(windows, Classifier::sample_rate(self))
     }
 }
