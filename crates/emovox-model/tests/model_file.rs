@@ -17,16 +17,7 @@ const BINS: usize = 16;
 
 fn spec() -> FeatureSpec {
     FeatureSpec {
-        kind: FeatureKind::LogMel(MelConfig {
-            sample_rate: 16_000,
-            n_fft: 512,
-            win_length: 400,
-            hop_length: 160,
-            n_mels: BINS,
-            fmin: 0.0,
-            fmax: None,
-            top_db: Some(80.0),
-        }),
+        kind: FeatureKind::LogMel(MelConfig::speech_with_mels(BINS)),
         delta_orders: 1,
         delta_width: 9,
         utterance_norm: false,
