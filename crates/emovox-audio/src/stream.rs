@@ -6,7 +6,7 @@ use std::path::Path;
 
 use hound::{WavReader, WavSpec};
 
-use crate::wav::{down_mix, open_reader, read_samples};
+use crate::wav::{down_mix_into, open_reader, read_samples};
 use crate::AudioError;
 
 /// A WAV file read chunk by chunk as mono f32; memory stays at one chunk whatever the length.
@@ -90,7 +90,7 @@ impl WavStream {
         if channels == 1 {
             out.extend_from_slice(&self.interleaved);
         } else {
-            out.extend(down_mix(&self.interleaved, channels));
+            down_mix_into(&self.interleaved, channels, out);
         }
         if let Some(index) = out.iter().position(|s| !s.is_finite()) {
             return Err(AudioError::NonFiniteSample {

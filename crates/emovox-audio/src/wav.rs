@@ -67,7 +67,13 @@ pub fn decode_wav<R: Read + Seek>(reader: R) -> Result<Audio, AudioError> {
     // `open_reader` checked `declared` against the bytes present, so this is bounded by the input.
     let mut interleaved = Vec::with_capacity(declared);
     read_samples(&mut wav, spec, &mut interleaved, declared, 0)?;
-    let samples = down_mix(&interleaved, channels);
+    let samples = if channels == 1 {
+        interleaved
+    } else {
+        let mut mono = Vec::with_capacity(interleaved.len() / channels);
+        down_mix_into(&interleaved, channels, &mut mono);
+        mono
+    };
     validate_samples(&samples)?;
     Ok(Audio {
         samples,
@@ -159,15 +165,14 @@ pub(crate) fn read_samples<R: Read>(
     Ok(read)
 }
 
-/// The mean of the channels of interleaved samples (soundfile + `librosa.to_mono`, in f32).
-pub(crate) fn down_mix(interleaved: &[f32], channels: usize) -> Vec<f32> {
-    if channels == 1 {
-        return interleaved.to_vec();
-    }
-    interleaved
-        .chunks_exact(channels)
-        .map(|frame| frame.iter().fold(0.0f32, |sum, &s| sum + s) / channels as f32)
-        .collect()
+/// Appends the mean of the channels of interleaved samples to `out` (soundfile +
+/// `librosa.to_mono`, in f32), allocating nothing beyond `out` itself.
+pub(crate) fn down_mix_into(interleaved: &[f32], channels: usize, out: &mut Vec<f32>) {
+    out.extend(
+        interleaved
+            .chunks_exact(channels)
+            .map(|frame| frame.iter().fold(0.0f32, |sum, &s| sum + s) / channels as f32),
+    );
 }
 
 fn stream_error(source: std::io::Error) -> AudioError {
