@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use emovox_features::FeaturePipeline;
 use emovox_metrics::{plot, ConfusionMatrix, FoldSummary};
-use emovox_train::corpus::{apply_scheme, load_corpus, CorpusKind, Gender, LabelScheme, Utterance};
+use emovox_train::corpus::{apply_scheme, load_corpus, CorpusKind, LabelScheme, Utterance};
 use emovox_train::protocol::{combine, k_fold_speakers, leave_one_speaker_out, Fold, SpeakerSet};
 use emovox_train::{
     default_feature_spec, extract_dataset, train, ExtractConfig, FeatureDataset, TrainConfig,
@@ -48,10 +48,17 @@ struct Args {
     #[arg(long, default_value = "19-20")]
     val_speakers: SpeakerSet,
     /// Instead of one model: K-fold speaker-independent cross-validation over all speakers.
-    /// In each fold one male and one female training speaker are held out for early stopping,
-    /// and the fold's test speakers are only ever used for the final score.
+    /// Each fold trains on the other speakers for the recipe's epochs and scores the last
+    /// epoch's weights on its test speakers (no early stopping, no selection on test data).
     #[arg(long, conflicts_with = "loso")]
     folds: Option<usize>,
+    /// Folds run at once in cross-validation, as worker processes with one thread each
+    /// (default: the number of CPUs).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Internal: run only this fold (0-based) and write its result to the report folder.
+    #[arg(long, hide = true)]
+    fold_index: Option<usize>,
     /// Instead of one model: leave-one-speaker-out cross-validation (one fold per speaker).
     #[arg(long)]
     loso: bool,
@@ -143,7 +150,11 @@ fn prepare(args: &Args) -> Result<Prepared, Box<dyn std::error::Error>> {
         corpus.skipped.len()
     );
     let pipeline = FeaturePipeline::new(default_feature_spec())?;
-    let (dataset, _) = extract_dataset(&utterances, &labels, &pipeline, &ExtractConfig::default())?;
+    let extract = ExtractConfig {
+        keep_waveforms: recipe(args)?.augment.wave.is_active(),
+        ..ExtractConfig::default()
+    };
+    let (dataset, _) = extract_dataset(&utterances, &labels, &pipeline, &extract)?;
     Ok(Prepared {
         name: corpus.name,
         utterances,
@@ -277,53 +288,58 @@ fn validation_matrix(
     )?)
 }
 
-/// Speaker folds: early stopping on two training speakers, scores on the test speakers only.
+/// What one cross-validation fold yields; written as `fold-<i>.json` by worker processes.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FoldResult {
+    matrix: ConfusionMatrix,
+    seconds: f64,
+    history: Vec<emovox_train::EpochRecord>,
+}
+
+/// Speaker folds: each trains on all non-test speakers for the recipe's epochs (no early
+/// stopping, last epoch kept) and is scored on its test speakers, which only monitor training.
+/// With `--jobs N > 1` the folds run as N worker processes of this example, one thread each.
 fn cross_validate(
     args: &Args,
     data: &Prepared,
     folds: &[Fold],
     report_dir: &Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let mut matrices = Vec::new();
-    for fold in folds {
-        let (rest, test_set) = {
-            let (test, rest) = split(&data.dataset, &fold.test_speakers);
-            (rest, test)
-        };
-        let val_speakers = early_stopping_speakers(&data.utterances, &fold.train_speakers);
-        let (val_set, train_set) = split(&rest, &val_speakers);
-        eprintln!(
-            "{}: test {:?}, early stopping on {:?}, training on {} clips",
+    if let Some(i) = args.fold_index {
+        let fold = folds
+            .get(i)
+            .ok_or("--fold-index is beyond the number of folds")?;
+        let result = run_fold(args, data, fold, report_dir)?;
+        std::fs::write(fold_file(report_dir, i), serde_json::to_string(&result)?)?;
+        return Ok(());
+    }
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let results: Vec<FoldResult> = if jobs <= 1 {
+        folds
+            .iter()
+            .map(|fold| run_fold(args, data, fold, report_dir))
+            .collect::<Result<_, _>>()?
+    } else {
+        run_fold_workers(folds.len(), jobs, report_dir)?
+    };
+    for (fold, result) in folds.iter().zip(&results) {
+        println!(
+            "{}: test {:?}: accuracy {:.3}, UAR {:.3}, macro-F1 {:.3} ({} clips, {:.0} s)",
             fold.name,
             fold.test_speakers,
-            val_speakers,
-            train_set.len()
+            result.matrix.accuracy(),
+            result.matrix.uar(),
+            result.matrix.macro_f1(),
+            result.matrix.total(),
+            result.seconds
         );
-        let outcome = run_training(args, data, &train_set, &val_set, None)?;
-        let features: Vec<_> = test_set
-            .examples
-            .iter()
-            .map(|e| e.features.clone())
-            .collect();
-        let probabilities = outcome.model.predict_proba_batch(&features)?;
-        let predicted = emovox_train::evaluate::argmax_rows(&probabilities);
-        let truth: Vec<usize> = test_set.examples.iter().map(|e| e.label).collect();
-        let matrix =
-            ConfusionMatrix::from_predictions(data.dataset.labels.clone(), &truth, &predicted)?;
-        println!(
-            "{}: test accuracy {:.3}, UAR {:.3}, macro-F1 {:.3} ({} clips, {:.0} s)",
-            fold.name,
-            matrix.accuracy(),
-            matrix.uar(),
-            matrix.macro_f1(),
-            matrix.total(),
-            outcome.seconds
-        );
-        matrices.push(matrix);
     }
+    let matrices: Vec<ConfusionMatrix> = results.iter().map(|r| r.matrix.clone()).collect();
     let summary = FoldSummary::from_folds(&matrices)?;
     println!(
-        "{} folds: UAR {:.3} +- {:.3}, accuracy {:.3} +- {:.3}, macro-F1 {:.3} +- {:.3}; pooled UAR {:.3}",
+        "{} folds: UAR {:.3} +- {:.3}, accuracy {:.3} +- {:.3}, macro-F1 {:.3} +- {:.3}; pooled UAR {:.3}; longest fold {:.0} s",
         folds.len(),
         summary.uar.mean,
         summary.uar.std,
@@ -331,9 +347,16 @@ fn cross_validate(
         summary.accuracy.std,
         summary.macro_f1.mean,
         summary.macro_f1.std,
-        summary.pooled.uar
+        summary.pooled.uar,
+        results.iter().map(|r| r.seconds).fold(0.0, f64::max)
     );
-    let report = serde_json::json!({ "folds": folds, "summary": summary, "recipe": recipe(args)? });
+    let report = serde_json::json!({
+        "folds": folds,
+        "summary": summary,
+        "fold_seconds": results.iter().map(|r| r.seconds).collect::<Vec<_>>(),
+        "histories": results.iter().map(|r| &r.history).collect::<Vec<_>>(),
+        "recipe": fold_recipe(args)?,
+    });
     std::fs::write(
         report_dir.join("cross_validation.json"),
         serde_json::to_string_pretty(&report)?,
@@ -341,25 +364,89 @@ fn cross_validate(
     Ok(())
 }
 
-/// One male and one female speaker (the first of each, in sorted order) of `train_speakers`,
-/// or the first two when genders are unknown.
-fn early_stopping_speakers(utterances: &[Utterance], train_speakers: &[String]) -> Vec<String> {
-    let gender_of = |speaker: &String| {
-        utterances
-            .iter()
-            .find(|u| &u.speaker == speaker)
-            .and_then(|u| u.gender)
+/// The recipe as a fold runs it: the last epoch's weights, no early stopping.
+fn fold_recipe(args: &Args) -> Result<TrainConfig, Box<dyn std::error::Error>> {
+    Ok(TrainConfig {
+        keep_best: false,
+        patience: None,
+        ..recipe(args)?
+    })
+}
+
+/// Trains on the fold's training speakers and scores the last epoch on its test speakers;
+/// the per-epoch log goes to `<report>/<fold name>.epochs.jsonl`.
+fn run_fold(
+    args: &Args,
+    data: &Prepared,
+    fold: &Fold,
+    report_dir: &Path,
+) -> Result<FoldResult, Box<dyn std::error::Error>> {
+    let (test_set, train_set) = split(&data.dataset, &fold.test_speakers);
+    eprintln!(
+        "{}: test {:?}, training on {} clips",
+        fold.name,
+        fold.test_speakers,
+        train_set.len()
+    );
+    let log_path = report_dir.join(format!("{}.epochs.jsonl", fold.name));
+    let _ = std::fs::remove_file(&log_path);
+    let options = TrainOptions {
+        quiet: args.quiet,
+        log_path: Some(log_path),
+        corpus: data.name.clone(),
     };
-    let first = |gender: Gender| {
-        train_speakers
-            .iter()
-            .find(|s| gender_of(s) == Some(gender))
-            .cloned()
-    };
-    match (first(Gender::Male), first(Gender::Female)) {
-        (Some(male), Some(female)) => vec![male, female],
-        _ => train_speakers.iter().take(2).cloned().collect(),
+    let outcome = train(
+        &fold_recipe(args)?,
+        &train_set,
+        &test_set,
+        &default_feature_spec(),
+        &options,
+    )?;
+    Ok(FoldResult {
+        matrix: validation_matrix(&data.dataset.labels, &outcome)?,
+        seconds: outcome.seconds,
+        history: outcome.history,
+    })
+}
+
+/// Runs fold `i` of `n` as `this-example <same args> --fold-index i` processes, `jobs` at a
+/// time with one compute thread each, and reads their results back in fold order.
+fn run_fold_workers(
+    n: usize,
+    jobs: usize,
+    report_dir: &Path,
+) -> Result<Vec<FoldResult>, Box<dyn std::error::Error>> {
+    let exe = std::env::current_exe()?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut pending: Vec<usize> = (0..n).rev().collect();
+    let mut running: Vec<(usize, std::process::Child)> = Vec::new();
+    while !pending.is_empty() || !running.is_empty() {
+        while running.len() < jobs {
+            let Some(i) = pending.pop() else { break };
+            let _ = std::fs::remove_file(fold_file(report_dir, i));
+            let child = std::process::Command::new(&exe)
+                .args(&args)
+                .args(["--fold-index", &i.to_string(), "--quiet"])
+                .env("RAYON_NUM_THREADS", "1")
+                .spawn()?;
+            running.push((i, child));
+        }
+        let (i, mut child) = running.remove(0);
+        let status = child.wait()?;
+        if !status.success() {
+            return Err(format!("fold {i} failed ({status})").into());
+        }
     }
+    (0..n)
+        .map(|i| {
+            let text = std::fs::read_to_string(fold_file(report_dir, i))?;
+            Ok(serde_json::from_str(&text)?)
+        })
+        .collect()
+}
+
+fn fold_file(report_dir: &Path, i: usize) -> PathBuf {
+    report_dir.join(format!("fold-{i}.json"))
 }
 
 /// Writes metrics, report text and plots of the kept weights on the validation speakers.

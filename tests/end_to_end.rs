@@ -7,7 +7,10 @@ use emovox::Classifier;
 use emovox_features::{FeatureKind, FeaturePipeline, FeatureSpec, MelConfig, MfccConfig};
 use emovox_model::{ModelConfig, PoolingKind};
 use emovox_train::corpus::{Gender, Utterance};
-use emovox_train::{extract_dataset, train, ExtractConfig, LrSchedule, TrainConfig, TrainOptions};
+use emovox_train::{
+    extract_dataset, train, AugmentConfig, ExtractConfig, FeatureDataset, LrSchedule, TrainConfig,
+    TrainOptions, WaveAugmentConfig,
+};
 
 const LABELS: [&str; 3] = ["calm", "happy", "angry"];
 const RATE: u32 = 16_000;
@@ -114,29 +117,64 @@ fn small_recipe() -> TrainConfig {
     }
 }
 
-#[test]
-fn train_save_load_and_predict_on_generated_speech() {
-    let dir: PathBuf = std::env::temp_dir().join(format!("emovox-e2e-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let train_utts = corpus(&dir, 1..5, 4);
-    let val_utts = corpus(&dir, 5..6, 4);
-    let test_utts = corpus(&dir, 6..8, 3);
-    let labels: Vec<String> = LABELS.iter().map(|s| s.to_string()).collect();
+/// Generated training (speakers 1-4), validation (5) and held-out test (6-7) data in `dir`.
+struct GeneratedData {
+    train_set: FeatureDataset,
+    val_set: FeatureDataset,
+    test_utts: Vec<Utterance>,
+    labels: Vec<String>,
+}
 
+fn generated_data(dir: &Path, keep_waveforms: bool) -> GeneratedData {
+    std::fs::create_dir_all(dir).unwrap();
+    let train_utts = corpus(dir, 1..5, 4);
+    let val_utts = corpus(dir, 5..6, 4);
+    let test_utts = corpus(dir, 6..8, 3);
+    let labels: Vec<String> = LABELS.iter().map(|s| s.to_string()).collect();
     let pipeline = FeaturePipeline::new(spec()).unwrap();
     let extract = ExtractConfig {
         report_skipped: false,
+        keep_waveforms,
         ..ExtractConfig::default()
     };
     let (train_set, skipped) = extract_dataset(&train_utts, &labels, &pipeline, &extract).unwrap();
     assert!(skipped.is_empty());
     let (val_set, _) = extract_dataset(&val_utts, &labels, &pipeline, &extract).unwrap();
-    let options = TrainOptions {
+    GeneratedData {
+        train_set,
+        val_set,
+        test_utts,
+        labels,
+    }
+}
+
+/// Accuracy of `classifier` on `utts` through the public file API.
+fn file_accuracy(classifier: &Classifier, utts: &[Utterance]) -> f64 {
+    let correct = utts
+        .iter()
+        .filter(|u| classifier.predict_file(&u.path).unwrap().label == u.label)
+        .count();
+    correct as f64 / utts.len() as f64
+}
+
+fn quiet() -> TrainOptions {
+    TrainOptions {
         quiet: true,
         log_path: None,
         corpus: "generated".into(),
-    };
-    let outcome = train(&small_recipe(), &train_set, &val_set, &spec(), &options).unwrap();
+    }
+}
+
+#[test]
+fn train_save_load_and_predict_on_generated_speech() {
+    let dir: PathBuf = std::env::temp_dir().join(format!("emovox-e2e-{}", std::process::id()));
+    let GeneratedData {
+        train_set,
+        val_set,
+        test_utts,
+        labels,
+    } = generated_data(&dir, false);
+    let outcome = train(&small_recipe(), &train_set, &val_set, &spec(), &quiet()).unwrap();
 
     let model_path = dir.join("model.safetensors");
     outcome.model.save(&model_path).unwrap();
@@ -145,11 +183,7 @@ fn train_save_load_and_predict_on_generated_speech() {
     assert_eq!(classifier.sample_rate(), RATE);
 
     // Held-out speakers, through the public file API: far above chance (1/3).
-    let correct = test_utts
-        .iter()
-        .filter(|u| classifier.predict_file(&u.path).unwrap().label == u.label)
-        .count();
-    let accuracy = correct as f64 / test_utts.len() as f64;
+    let accuracy = file_accuracy(&classifier, &test_utts);
     assert!(accuracy >= 0.8, "held-out accuracy {accuracy}");
 
     // Probabilities are a distribution; batch and single predictions agree.
@@ -175,6 +209,47 @@ fn train_save_load_and_predict_on_generated_speech() {
         classifier.predict(&resampled, 44_100).unwrap().label,
         batch[0].label
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn waveform_augmented_ensemble_trains_on_generated_speech() {
+    let dir: PathBuf = std::env::temp_dir().join(format!("emovox-e2e-wave-{}", std::process::id()));
+    let data = generated_data(&dir, true);
+    let recipe = TrainConfig {
+        model: ModelConfig {
+            members: 2,
+            ..small_recipe().model
+        },
+        augment: AugmentConfig {
+            wave: WaveAugmentConfig {
+                speed: 0.1,
+                gain_db: 6.0,
+                noise_prob: 0.5,
+                noise_snr_db: (10.0, 30.0),
+            },
+            ..AugmentConfig::default()
+        },
+        ..small_recipe()
+    };
+    let outcome = train(&recipe, &data.train_set, &data.val_set, &spec(), &quiet()).unwrap();
+    assert_eq!(outcome.model.networks().len(), 2);
+    let classifier = Classifier::from_model(outcome.model).unwrap();
+    let accuracy = file_accuracy(&classifier, &data.test_utts);
+    assert!(accuracy >= 0.8, "held-out accuracy {accuracy}");
+
+    // Waveform augmentation needs the waveforms: a clear error without them.
+    let without = generated_data(&dir, false);
+    let err = train(
+        &recipe,
+        &without.train_set,
+        &without.val_set,
+        &spec(),
+        &quiet(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("keep_waveforms"), "{err}");
+    assert!(data.labels == without.labels);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -44,6 +44,15 @@ pub struct ModelConfig {
     pub head_hidden: usize,
     /// Dropout probability before the dense layers (training only).
     pub dropout: f32,
+    /// Networks of this architecture in the model, trained from different seeds; their
+    /// probabilities are averaged (1: a single network). Files written before this field
+    /// existed hold one network.
+    #[serde(default = "one")]
+    pub members: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl Default for ModelConfig {
@@ -60,6 +69,7 @@ impl Default for ModelConfig {
             attention_hidden: 64,
             head_hidden: 128,
             dropout: 0.3,
+            members: 1,
         }
     }
 }
@@ -88,6 +98,9 @@ impl ModelConfig {
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return fail("dropout must be in [0, 1)");
+        }
+        if !(1..=16).contains(&self.members) {
+            return fail("members must be between 1 and 16");
         }
         Ok(())
     }
@@ -213,6 +226,15 @@ pub struct ModelMetadata {
 }
 
 impl ModelMetadata {
+    /// The same metadata without training provenance (to compare what two models are,
+    /// regardless of how they were trained).
+    pub fn without_training(self) -> Self {
+        Self {
+            training: None,
+            ..self
+        }
+    }
+
     /// Checks the metadata is self-consistent: labels vs classes, feature spec vs input shape,
     /// normalisation size, inference settings.
     pub fn validate(&self) -> Result<(), ModelError> {

@@ -13,12 +13,28 @@ use crate::{ModelConfig, ModelError, ModelMetadata, Network};
 /// A ready-to-run emotion classifier: network weights plus everything needed to use them.
 ///
 /// It is immutable, `Send + Sync`, and runs on the CPU in inference mode (batch
-/// normalisation with running statistics, no dropout).
+/// normalisation with running statistics, no dropout). It holds one network, or an ensemble
+/// of [`ModelConfig::members`] networks whose probabilities are averaged.
 #[derive(Debug)]
 pub struct EmotionModel {
     metadata: ModelMetadata,
-    network: Network,
+    networks: Vec<Network>,
     tensors: BTreeMap<String, RawTensor>,
+}
+
+/// Tensor-name prefix of ensemble member `k` (members of a one-network model have none).
+fn member_prefix(k: usize) -> String {
+    format!("member{k}")
+}
+
+/// The networks of `config`, their variables named under [`member_prefix`] in an ensemble.
+fn build_networks(config: &ModelConfig, vb: VarBuilder) -> Result<Vec<Network>, ModelError> {
+    if config.members == 1 {
+        return Ok(vec![Network::new(config, vb)?]);
+    }
+    (0..config.members)
+        .map(|k| Ok(Network::new(config, vb.pp(member_prefix(k)))?))
+        .collect()
 }
 
 /// Names and shapes of every tensor the architecture has (weights and batch-norm statistics).
@@ -26,7 +42,7 @@ pub fn expected_tensors(config: &ModelConfig) -> Result<BTreeMap<String, Vec<usi
     config.validate()?;
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
-    Network::new(config, vb)?;
+    build_networks(config, vb)?;
     let data = varmap.data().lock().map_err(|_| {
         ModelError::InvalidConfig("variable map lock poisoned while building network".into())
     })?;
@@ -87,12 +103,45 @@ impl EmotionModel {
             map.insert(name.clone(), t);
         }
         let vb = VarBuilder::from_tensors(map, DType::F32, &device);
-        let network = Network::new(&metadata.architecture, vb)?;
+        let networks = build_networks(&metadata.architecture, vb)?;
         Ok(Self {
             metadata,
-            network,
+            networks,
             tensors,
         })
+    }
+
+    /// One model averaging the probabilities of `models`, which must be single networks with
+    /// the same metadata apart from their training provenance (e.g. the same recipe trained
+    /// from different seeds). The result has no provenance; set it with
+    /// [`EmotionModel::with_training`].
+    pub fn ensemble(models: Vec<EmotionModel>) -> Result<Self, ModelError> {
+        let first = models
+            .first()
+            .ok_or_else(|| ModelError::InvalidConfig("an ensemble needs a model".into()))?;
+        let mut metadata = first.metadata.clone().without_training();
+        if models.len() == 1 {
+            return Self::from_raw(metadata, first.tensors.clone());
+        }
+        for model in &models {
+            if model.networks.len() != 1 || model.metadata.clone().without_training() != metadata {
+                return Err(ModelError::InvalidConfig(
+                    "ensemble members must be single networks with the same metadata".into(),
+                ));
+            }
+        }
+        metadata.architecture.members = models.len();
+        let tensors = models
+            .into_iter()
+            .enumerate()
+            .flat_map(|(k, model)| {
+                model
+                    .tensors
+                    .into_iter()
+                    .map(move |(name, t)| (format!("{}.{name}", member_prefix(k)), t))
+            })
+            .collect();
+        Self::from_raw(metadata, tensors)
     }
 
     /// Reads a model file written by [`EmotionModel::save`].
@@ -138,9 +187,15 @@ impl EmotionModel {
         self
     }
 
-    /// The candle network (inference mode use: `forward_t(x, false)`).
+    /// The candle network, the first one of an ensemble (inference mode use:
+    /// `forward_t(x, false)`).
     pub fn network(&self) -> &Network {
-        &self.network
+        &self.networks[0]
+    }
+
+    /// Every network of the model (one, or the members of an ensemble).
+    pub fn networks(&self) -> &[Network] {
+        &self.networks
     }
 
     /// Number of trainable and statistic values stored in the file.
@@ -158,12 +213,20 @@ impl EmotionModel {
     /// `features` is the output of `emovox_features::FeaturePipeline::compute` for the
     /// model's [`ModelMetadata::features`]: shape (channels, bins, frames), with at least
     /// [`EmotionModel::min_frames`] frames. The model applies its own corpus normalisation and
-    /// test-time crops.
+    /// test-time crops, and averages the probabilities of the crops and ensemble members.
     pub fn predict_proba(&self, features: &Array3<f32>) -> Result<Vec<f32>, ModelError> {
         let input = self.prepare(features)?;
-        let logits = self.network.forward_t(&input, false)?;
-        let probs = candle_nn::ops::softmax(&logits, D::Minus1)?.mean(0)?;
-        Ok(probs.to_vec1::<f32>()?)
+        let mut sum: Option<Tensor> = None;
+        for network in &self.networks {
+            let logits = network.forward_t(&input, false)?;
+            let probs = candle_nn::ops::softmax(&logits, D::Minus1)?.mean(0)?;
+            sum = Some(match sum {
+                Some(total) => (total + probs)?,
+                None => probs,
+            });
+        }
+        let sum = sum.ok_or_else(|| ModelError::InvalidConfig("model has no network".into()))?;
+        Ok((sum / self.networks.len() as f64)?.to_vec1::<f32>()?)
     }
 
     /// [`EmotionModel::predict_proba`] for several utterances.

@@ -37,6 +37,7 @@ fn config(pooling: PoolingKind, residual: bool) -> ModelConfig {
         attention_hidden: 4,
         head_hidden: 6,
         dropout: 0.5,
+        members: 1,
     }
 }
 
@@ -294,4 +295,36 @@ fn default_architecture_fits_the_size_budget() {
     let shapes = emovox_model::expected_tensors(&ModelConfig::default()).unwrap();
     let values: usize = shapes.values().map(|s| s.iter().product::<usize>()).sum();
     assert!(values * 4 < 10 * 1024 * 1024, "{values} values");
+}
+
+#[test]
+fn ensemble_averages_member_probabilities_and_round_trips() {
+    let a = trained_like(PoolingKind::MeanStd, false);
+    let b = trained_like(PoolingKind::MeanStd, false);
+    let f = features(40, 0.5);
+    let (pa, pb) = (a.predict_proba(&f).unwrap(), b.predict_proba(&f).unwrap());
+    assert_ne!(
+        pa, pb,
+        "members should differ for the test to mean anything"
+    );
+    let ensemble = EmotionModel::ensemble(vec![a, b]).unwrap();
+    assert_eq!(ensemble.networks().len(), 2);
+    assert_eq!(ensemble.metadata().architecture.members, 2);
+    let pe = ensemble.predict_proba(&f).unwrap();
+    for k in 0..3 {
+        assert!(
+            (pe[k] - (pa[k] + pb[k]) / 2.0).abs() < 1e-6,
+            "{pe:?} {pa:?} {pb:?}"
+        );
+    }
+    let loaded =
+        EmotionModel::from_safetensors_bytes(&ensemble.to_safetensors_bytes().unwrap()).unwrap();
+    assert_eq!(loaded.predict_proba(&f).unwrap(), pe);
+
+    // Members must agree on what they are.
+    let other = trained_like(PoolingKind::Mean, false);
+    let err =
+        EmotionModel::ensemble(vec![trained_like(PoolingKind::MeanStd, false), other]).unwrap_err();
+    assert!(matches!(err, ModelError::InvalidConfig(_)), "{err}");
+    assert!(EmotionModel::ensemble(Vec::new()).is_err());
 }

@@ -1,9 +1,12 @@
 //! Feature-level augmentation applied to each training crop: random crops (time shift),
-//! SpecAugment time and frequency masks, and the mixup coefficient sampler.
+//! SpecAugment time and frequency masks, and the mixup coefficient sampler. Waveform-level
+//! augmentation (speed, gain, noise) is in [`crate::wave_augment`].
 
 use ndarray::{s, Array3, ArrayView3};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
+
+use crate::wave_augment::WaveAugmentConfig;
 
 /// Augmentation settings of a training run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -21,6 +24,8 @@ pub struct AugmentConfig {
     pub mixup_alpha: f32,
     /// Probability that a batch is mixed up (when `mixup_alpha > 0`).
     pub mixup_prob: f32,
+    /// Waveform augmentation before feature extraction (needs examples with waveforms).
+    pub wave: WaveAugmentConfig,
 }
 
 impl Default for AugmentConfig {
@@ -32,6 +37,7 @@ impl Default for AugmentConfig {
             time_mask_width: 20,
             mixup_alpha: 0.0,
             mixup_prob: 0.0,
+            wave: WaveAugmentConfig::none(),
         }
     }
 }
@@ -46,6 +52,7 @@ impl AugmentConfig {
             time_mask_width: 0,
             mixup_alpha: 0.0,
             mixup_prob: 0.0,
+            wave: WaveAugmentConfig::none(),
         }
     }
 }

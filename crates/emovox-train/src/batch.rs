@@ -1,6 +1,10 @@
 //! Assembling training batches: augmented random crops, mixup, soft targets, class weights.
 
+use std::sync::Arc;
+
 use candle_core::{Device, Tensor};
+use emovox_features::{FeaturePipeline, FeatureSpec};
+use emovox_model::Normalisation;
 use ndarray::Array3;
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -8,7 +12,108 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::augment::{random_crop, sample_beta, spec_augment};
 use crate::loss::smoothed_targets;
-use crate::{TrainConfig, TrainError};
+use crate::wave_augment::WaveAugmentConfig;
+use crate::{AugmentConfig, FeatureDataset, TrainConfig, TrainError};
+
+/// Draws augmented, normalised training crops of one example: from its stored features, or,
+/// with waveform augmentation, from its waveform through the model's feature pipeline.
+pub(crate) struct CropSampler {
+    features: Vec<Array3<f32>>,
+    waveforms: Option<WaveformCrops>,
+    crop_frames: usize,
+    augment: AugmentConfig,
+}
+
+/// The waveform path of a [`CropSampler`].
+struct WaveformCrops {
+    waveforms: Vec<Arc<[f32]>>,
+    pipeline: FeaturePipeline,
+    normalisation: Option<Normalisation>,
+    config: WaveAugmentConfig,
+}
+
+impl CropSampler {
+    /// A sampler over `dataset`, normalising with `normalisation`; fails when the recipe
+    /// augments waveforms but the examples were extracted without them.
+    pub(crate) fn new(
+        config: &TrainConfig,
+        dataset: &FeatureDataset,
+        spec: &FeatureSpec,
+        normalisation: Option<&Normalisation>,
+    ) -> Result<Self, TrainError> {
+        let mut features: Vec<Array3<f32>> = dataset
+            .examples
+            .iter()
+            .map(|e| e.features.clone())
+            .collect();
+        if let Some(norm) = normalisation {
+            features.iter_mut().for_each(|x| norm.apply(x));
+        }
+        let wave = &config.augment.wave;
+        let waveforms = if wave.is_active() {
+            let waveforms = dataset
+                .examples
+                .iter()
+                .map(|e| e.waveform.clone())
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| {
+                    TrainError::InvalidData(
+                        "the recipe augments waveforms but the examples have none \
+                         (extract with ExtractConfig::keep_waveforms)"
+                            .into(),
+                    )
+                })?;
+            Some(WaveformCrops {
+                waveforms,
+                pipeline: FeaturePipeline::new(spec.clone())?,
+                normalisation: normalisation.cloned(),
+                config: wave.clone(),
+            })
+        } else {
+            None
+        };
+        Ok(Self {
+            features,
+            waveforms,
+            crop_frames: config.crop_frames,
+            augment: config.augment.clone(),
+        })
+    }
+
+    /// Number of examples.
+    pub(crate) fn len(&self) -> usize {
+        self.features.len()
+    }
+
+    /// Shape (channels, bins) of the examples' features.
+    fn input_shape(&self, i: usize) -> (usize, usize) {
+        let (channels, bins, _) = self.features[i].dim();
+        (channels, bins)
+    }
+
+    /// One augmented crop of example `i`, `crop_frames` long.
+    fn crop(&self, i: usize, rng: &mut ChaCha8Rng) -> Result<Array3<f32>, TrainError> {
+        let len = self.crop_frames;
+        let mut crop = match &self.waveforms {
+            Some(w) => {
+                let samples = (len - 1) * w.pipeline.hop_length();
+                let audio = w.config.apply(&w.waveforms[i], samples, rng);
+                if audio.len() < w.pipeline.min_samples() {
+                    random_crop(self.features[i].view(), len, rng)
+                } else {
+                    let mut features = w.pipeline.compute(&audio)?;
+                    if let Some(norm) = &w.normalisation {
+                        norm.apply(&mut features);
+                    }
+                    random_crop(features.view(), len, rng)
+                }
+            }
+            None => random_crop(self.features[i].view(), len, rng),
+        };
+        spec_augment(&mut crop, &self.augment, rng);
+        Ok(crop)
+    }
+}
 
 /// One training step's tensors.
 pub(crate) struct Batch {
@@ -20,7 +125,7 @@ pub(crate) struct Batch {
 /// Random crops with SpecAugment, optionally mixed up, plus smoothed targets and weights.
 pub(crate) fn build_batch(
     chunk: &[usize],
-    inputs: &[Array3<f32>],
+    sampler: &CropSampler,
     labels: &[usize],
     class_weights: &[f32],
     n_classes: usize,
@@ -30,12 +135,8 @@ pub(crate) fn build_batch(
     let len = config.crop_frames;
     let mut crops: Vec<Array3<f32>> = chunk
         .iter()
-        .map(|&i| {
-            let mut crop = random_crop(inputs[i].view(), len, rng);
-            spec_augment(&mut crop, &config.augment, rng);
-            crop
-        })
-        .collect();
+        .map(|&i| sampler.crop(i, rng))
+        .collect::<Result<_, _>>()?;
     let batch_labels: Vec<usize> = chunk.iter().map(|&i| labels[i]).collect();
     let mut targets = smoothed_targets(&batch_labels, n_classes, config.label_smoothing);
     let mut weights: Vec<f32> = batch_labels.iter().map(|&l| class_weights[l]).collect();
@@ -56,7 +157,7 @@ pub(crate) fn build_batch(
             weights[i] = lambda * orig_weights[i] + (1.0 - lambda) * orig_weights[j];
         }
     }
-    let (channels, bins, _) = inputs[chunk[0]].dim();
+    let (channels, bins) = sampler.input_shape(chunk[0]);
     let mut flat = Vec::with_capacity(chunk.len() * channels * bins * len);
     for crop in &crops {
         flat.extend(crop.iter().copied());

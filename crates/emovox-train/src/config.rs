@@ -29,6 +29,10 @@ pub struct TrainConfig {
     pub schedule: LrSchedule,
     /// Stop after this many epochs without a better validation UAR; `None` runs all epochs.
     pub patience: Option<usize>,
+    /// Keep the weights of the epoch with the best validation UAR (early stopping); `false`
+    /// keeps the last epoch's and uses validation data only to monitor the run (as
+    /// cross-validation does, where the validation speakers are the test speakers).
+    pub keep_best: bool,
     /// Length in frames of the random training crops.
     pub crop_frames: usize,
     /// Feature-level augmentation.
@@ -69,6 +73,7 @@ impl Default for TrainConfig {
                 final_div_factor: 100.0,
             },
             patience: None,
+            keep_best: true,
             crop_frames: 200,
             augment: AugmentConfig::default(),
             label_smoothing: 0.1,
@@ -105,6 +110,9 @@ impl TrainConfig {
         if self.crop_frames < self.model.min_frames() {
             return fail("crop_frames is below the network's minimum number of frames");
         }
+        if self.patience.is_some() && !self.keep_best {
+            return fail("patience (early stopping) needs keep_best");
+        }
         if self.patience == Some(0) {
             return fail("patience must be positive when set");
         }
@@ -112,6 +120,10 @@ impl TrainConfig {
             return fail("mixup_alpha must be >= 0 and mixup_prob in [0, 1]");
         }
         self.schedule
+            .validate()
+            .map_err(TrainError::InvalidConfig)?;
+        self.augment
+            .wave
             .validate()
             .map_err(TrainError::InvalidConfig)?;
         Ok(())

@@ -1,6 +1,7 @@
 //! In-memory datasets of extracted features.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use ndarray::Array3;
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,9 @@ pub struct Example {
     pub speaker: String,
     /// Source file, for reports.
     pub path: PathBuf,
+    /// The mono waveform at the feature pipeline's sample rate, kept for waveform
+    /// augmentation (`ExtractConfig::keep_waveforms`); `None` otherwise.
+    pub waveform: Option<Arc<[f32]>>,
 }
 
 /// Labelled feature arrays kept in memory, ready for training or evaluation.

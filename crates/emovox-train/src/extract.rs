@@ -1,6 +1,8 @@
 //! Feature extraction for a whole corpus: decode, resample, optionally trim, compute features,
 //! in parallel (rayon), once; files that fail are reported, never fatal.
 
+use std::sync::Arc;
+
 use emovox_features::FeaturePipeline;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -18,6 +20,9 @@ pub struct ExtractConfig {
     pub trim_top_db: Option<f32>,
     /// Print skipped files to stderr.
     pub report_skipped: bool,
+    /// Keep each clip's waveform in its [`Example`] (needed by waveform augmentation; costs
+    /// 4 bytes per sample of memory).
+    pub keep_waveforms: bool,
 }
 
 impl Default for ExtractConfig {
@@ -25,6 +30,7 @@ impl Default for ExtractConfig {
         Self {
             trim_top_db: None,
             report_skipped: true,
+            keep_waveforms: false,
         }
     }
 }
@@ -94,5 +100,6 @@ fn extract_one(
         label,
         speaker: utterance.speaker.clone(),
         path: utterance.path.clone(),
+        waveform: config.keep_waveforms.then(|| Arc::from(samples)),
     })
 }

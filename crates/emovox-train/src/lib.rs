@@ -21,6 +21,7 @@ pub mod protocol;
 mod report;
 mod schedule;
 mod trainer;
+pub mod wave_augment;
 
 pub use augment::AugmentConfig;
 pub use config::{default_feature_spec, TrainConfig, TrainOptions};
@@ -30,3 +31,4 @@ pub use extract::{extract_dataset, ExtractConfig};
 pub use normalise::corpus_statistics;
 pub use schedule::LrSchedule;
 pub use trainer::{train, EpochRecord, TrainOutcome};
+pub use wave_augment::WaveAugmentConfig;

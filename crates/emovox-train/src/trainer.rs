@@ -13,9 +13,10 @@ use ndarray::Array3;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::batch::{build_batch, class_weights};
+use crate::batch::{build_batch, class_weights, CropSampler};
 use crate::evaluate::{argmax_rows, mean_log_loss};
 use crate::init::seeded_init;
 use crate::loss::soft_cross_entropy;
@@ -78,7 +79,10 @@ pub struct TrainOutcome {
 /// Trains a model from scratch on `train_set`, validating on `val_set` (may be empty).
 ///
 /// `features` is the feature specification the datasets were extracted with; it is stored in
-/// the model. Same data, config and seed give the same model.
+/// the model. Same data, config and seed give the same model. With
+/// `config.model.members = n > 1` it trains `n` networks from seeds `seed, seed + 1, ...` in
+/// parallel (rayon) and returns their ensemble; `history` and `best_epoch` are then those of
+/// the first member, the validation probabilities those of the ensemble.
 pub fn train(
     config: &TrainConfig,
     train_set: &FeatureDataset,
@@ -86,8 +90,73 @@ pub fn train(
     features: &FeatureSpec,
     options: &TrainOptions,
 ) -> Result<TrainOutcome, TrainError> {
-    let started = Instant::now();
     config.validate()?;
+    let members = config.model.members;
+    if members == 1 {
+        return train_network(config, train_set, val_set, features, options);
+    }
+    let started = Instant::now();
+    let outcomes: Vec<TrainOutcome> = (0..members)
+        .into_par_iter()
+        .map(|k| {
+            let member = TrainConfig {
+                model: ModelConfig {
+                    members: 1,
+                    ..config.model.clone()
+                },
+                seed: config.seed.wrapping_add(k as u64),
+                ..config.clone()
+            };
+            let member_options = if k == 0 {
+                options.clone()
+            } else {
+                TrainOptions {
+                    quiet: true,
+                    log_path: None,
+                    ..options.clone()
+                }
+            };
+            train_network(&member, train_set, val_set, features, &member_options)
+        })
+        .collect::<Result<_, _>>()?;
+    let mut outcomes = outcomes.into_iter();
+    let first = outcomes.next().expect("at least two members");
+    let provenance = first
+        .model
+        .metadata()
+        .training
+        .clone()
+        .map(|p| TrainingProvenance {
+            recipe: serde_json::to_value(config).ok(),
+            ..p
+        });
+    let models = std::iter::once(first.model).chain(outcomes.map(|o| o.model));
+    let model = EmotionModel::ensemble(models.collect())?.with_training(provenance);
+    let val_inputs: Vec<Array3<f32>> = val_set
+        .examples
+        .iter()
+        .map(|e| e.features.clone())
+        .collect();
+    let val_probabilities = model.predict_proba_batch(&val_inputs)?;
+    Ok(TrainOutcome {
+        model,
+        history: first.history,
+        best_epoch: first.best_epoch,
+        val_probabilities,
+        val_truth: first.val_truth,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Trains one network (`config.model.members` is 1).
+fn train_network(
+    config: &TrainConfig,
+    train_set: &FeatureDataset,
+    val_set: &FeatureDataset,
+    features: &FeatureSpec,
+    options: &TrainOptions,
+) -> Result<TrainOutcome, TrainError> {
+    let started = Instant::now();
     let arch = check_data(config, train_set, val_set)?;
     let normalisation = if config.corpus_normalisation {
         Some(corpus_statistics(train_set)?)
@@ -105,7 +174,7 @@ pub fn train(
     };
     metadata.validate()?;
 
-    let mut session = Session::new(config, &arch, train_set, normalisation.as_ref())?;
+    let mut session = Session::new(config, &arch, train_set, features, normalisation.as_ref())?;
     let val_inputs: Vec<Array3<f32>> = val_set
         .examples
         .iter()
@@ -141,7 +210,7 @@ pub fn train(
             probabilities,
         };
         match &kept {
-            Some(current) if !candidate.improves_on(current) => {
+            Some(current) if config.keep_best && !candidate.improves_on(current) => {
                 if config.patience.is_some_and(|p| epoch - current.epoch >= p) {
                     break;
                 }
@@ -263,7 +332,7 @@ struct Session<'a> {
     varmap: VarMap,
     network: Network,
     optimiser: candle_nn::AdamW,
-    inputs: Vec<Array3<f32>>,
+    sampler: CropSampler,
     labels: Vec<usize>,
     class_weights: Vec<f32>,
     n_classes: usize,
@@ -277,6 +346,7 @@ impl<'a> Session<'a> {
         config: &'a TrainConfig,
         arch: &ModelConfig,
         train_set: &FeatureDataset,
+        features: &FeatureSpec,
         normalisation: Option<&Normalisation>,
     ) -> Result<Self, TrainError> {
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
@@ -290,14 +360,7 @@ impl<'a> Session<'a> {
             ..ParamsAdamW::default()
         };
         let optimiser = candle_nn::AdamW::new(trainable, params)?;
-        let mut inputs: Vec<Array3<f32>> = train_set
-            .examples
-            .iter()
-            .map(|e| e.features.clone())
-            .collect();
-        if let Some(norm) = normalisation {
-            inputs.iter_mut().for_each(|x| norm.apply(x));
-        }
+        let sampler = CropSampler::new(config, train_set, features, normalisation)?;
         let labels: Vec<usize> = train_set.examples.iter().map(|e| e.label).collect();
         let class_weights = class_weights(&labels, arch.n_classes, config.class_weighting);
         Ok(Self {
@@ -305,8 +368,8 @@ impl<'a> Session<'a> {
             varmap,
             network,
             optimiser,
-            order: (0..inputs.len()).collect(),
-            inputs,
+            order: (0..sampler.len()).collect(),
+            sampler,
             labels,
             class_weights,
             n_classes: arch.n_classes,
@@ -316,7 +379,7 @@ impl<'a> Session<'a> {
     }
 
     fn batches_per_epoch(&self) -> usize {
-        self.inputs.len().div_ceil(self.config.batch_size)
+        self.sampler.len().div_ceil(self.config.batch_size)
     }
 
     /// One pass over the shuffled training set; returns (mean loss, last learning rate).
@@ -342,7 +405,7 @@ impl<'a> Session<'a> {
             self.optimiser.set_learning_rate(lr);
             let batch = build_batch(
                 chunk,
-                &self.inputs,
+                &self.sampler,
                 &self.labels,
                 &self.class_weights,
                 self.n_classes,

@@ -39,6 +39,7 @@ fn clip(label: usize, speaker: usize, rng: &mut ChaCha8Rng) -> Example {
         label,
         speaker: format!("{speaker:02}"),
         path: format!("synthetic/{speaker}-{label}.wav").into(),
+        waveform: None,
     }
 }
 
@@ -80,6 +81,7 @@ fn small_config() -> TrainConfig {
             time_mask_width: 4,
             mixup_alpha: 0.4,
             mixup_prob: 0.3,
+            ..AugmentConfig::none()
         },
         ..TrainConfig::default()
     }
