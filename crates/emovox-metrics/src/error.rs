@@ -33,4 +33,15 @@ pub enum MetricsError {
     /// Writing a plot failed.
     #[error("plot error: {0}")]
     Plot(String),
+    /// A plot file name whose extension names no format this crate writes.
+    #[error("cannot plot to {0:?}: the file name must end in .svg or .png")]
+    UnsupportedPlotFormat(std::path::PathBuf),
+}
+
+impl<E: std::error::Error + Send + Sync> From<plotters::drawing::DrawingAreaErrorKind<E>>
+    for MetricsError
+{
+    fn from(e: plotters::drawing::DrawingAreaErrorKind<E>) -> Self {
+        MetricsError::Plot(e.to_string())
+    }
 }

@@ -1,13 +1,90 @@
-//! SVG plots (no system fonts needed): confusion heat map and training curves.
+//! Plots as SVG or PNG, chosen by the file's extension: confusion heat map and training curves,
+//! and [`render`] for any other [`Figure`] (the timeline example draws its own).
+//!
+//! Text is laid out, and in PNGs drawn, with DejaVu Sans compiled into this crate
+//! (`assets/DejaVuSans.ttf`, license beside it), registered as plotters' `sans-serif`,
+//! `serif` and `monospace` families: no system font library (fontconfig, freetype) is needed.
 
 use crate::confusion::ConfusionMatrix;
 use crate::epoch::EpochRecord;
 use crate::error::MetricsError;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
-fn plot_err(e: impl std::fmt::Display) -> MetricsError {
-    MetricsError::Plot(e.to_string())
+/// DejaVu Sans 2.37 (Bitstream Vera license, DejaVu changes public domain; see
+/// `assets/DejaVuSans.LICENSE`).
+static BUNDLED_FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+
+/// Registers the bundled font as plotters' `sans-serif`, `serif` and `monospace` families, once
+/// per process. Every plot of this module calls it; call it before drawing text with plotters
+/// any other way (without a registered font, plotters cannot measure text and fails).
+pub fn register_bundled_font() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for family in ["sans-serif", "serif", "monospace"] {
+            let registered =
+                plotters::style::register_font(family, FontStyle::Normal, BUNDLED_FONT).is_ok();
+            assert!(registered, "the bundled font is a valid TrueType font");
+        }
+    });
+}
+
+/// The image formats plots are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlotFormat {
+    /// Scalable vector graphics (text stays text, in the viewer's sans-serif font).
+    Svg,
+    /// A PNG bitmap, text drawn with the bundled font.
+    Png,
+}
+
+impl PlotFormat {
+    /// The format named by the extension of `path` (`.svg` or `.png`, any case);
+    /// [`MetricsError::UnsupportedPlotFormat`] for any other or none.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Self, MetricsError> {
+        let path = path.as_ref();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("svg") => Ok(Self::Svg),
+            Some(e) if e.eq_ignore_ascii_case("png") => Ok(Self::Png),
+            _ => Err(MetricsError::UnsupportedPlotFormat(path.to_path_buf())),
+        }
+    }
+}
+
+/// A picture that can be drawn on any plotters backend, so that one drawing function serves
+/// every [`PlotFormat`].
+pub trait Figure {
+    /// Width and height in pixels.
+    fn size(&self) -> (u32, u32);
+    /// Draws the figure on `root`, which is already filled white; [`render`] presents it.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), MetricsError>;
+}
+
+/// Writes `figure` to `path` as SVG or PNG, by the extension of `path`
+/// ([`MetricsError::UnsupportedPlotFormat`] for any other).
+pub fn render(figure: &impl Figure, path: impl AsRef<Path>) -> Result<(), MetricsError> {
+    let path = path.as_ref();
+    render_as(figure, path, PlotFormat::from_path(path)?)
+}
+
+/// Writes `figure` to `path` in `format`, whatever the extension of `path`; PNG needs a `.png`
+/// file name, which [`render`] checks.
+fn render_as(figure: &impl Figure, path: &Path, format: PlotFormat) -> Result<(), MetricsError> {
+    register_bundled_font();
+    let size = figure.size();
+    match format {
+        PlotFormat::Svg => draw_on(figure, SVGBackend::new(path, size)),
+        PlotFormat::Png => draw_on(figure, BitMapBackend::new(path, size)),
+    }
+}
+
+fn draw_on<DB: DrawingBackend>(figure: &impl Figure, backend: DB) -> Result<(), MetricsError> {
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE)?;
+    figure.draw(&root)?;
+    root.present()?;
+    Ok(())
 }
 
 const CELL: i32 = 70;
@@ -17,155 +94,202 @@ const MARGIN_BOTTOM: i32 = 100;
 
 /// Writes a confusion-matrix heat map: cell colour is the row-normalised fraction
 /// (share of the true class), cell text the raw count; true labels on the y axis,
-/// predicted labels on the x axis. Errors on an empty label list or write failure.
+/// predicted labels on the x axis. Always SVG, whatever the extension of `path`
+/// ([`confusion_plot`] picks the format by it). Errors on an empty label list or write failure.
 pub fn confusion_svg(matrix: &ConfusionMatrix, path: impl AsRef<Path>) -> Result<(), MetricsError> {
-    let n = matrix.n_classes() as i32;
-    if n == 0 {
-        return Err(MetricsError::EmptyInput("no labels"));
-    }
-    let size = (
-        (MARGIN_LEFT + n * CELL + 20) as u32,
-        (MARGIN_TOP + n * CELL + MARGIN_BOTTOM) as u32,
-    );
-    let root = SVGBackend::new(path.as_ref(), size).into_drawing_area();
-    root.fill(&WHITE).map_err(plot_err)?;
-    let title = format!("Confusion matrix (n = {}, row-normalised)", matrix.total());
-    root.draw(&Text::new(title, (10, 15), ("sans-serif", 20).into_font()))
-        .map_err(plot_err)?;
-    let label_font = ("sans-serif", 14).into_font();
-    for (i, row) in matrix.counts().iter().enumerate() {
-        let support: u64 = row.iter().sum();
-        let y = MARGIN_TOP + i as i32 * CELL;
-        let name = &matrix.labels()[i];
-        root.draw(&Text::new(
-            name.clone(),
-            (10, y + CELL / 2 - 7),
-            label_font.clone(),
-        ))
-        .map_err(plot_err)?;
-        for (j, &count) in row.iter().enumerate() {
-            let x = MARGIN_LEFT + j as i32 * CELL;
-            let frac = if support == 0 {
-                0.0
-            } else {
-                count as f64 / support as f64
-            };
-            let shade = (255.0 * (1.0 - 0.85 * frac)) as u8;
-            let colour = RGBColor(shade, shade, 255);
-            root.draw(&Rectangle::new(
-                [(x, y), (x + CELL, y + CELL)],
-                colour.filled(),
-            ))
-            .map_err(plot_err)?;
-            root.draw(&Rectangle::new(
-                [(x, y), (x + CELL, y + CELL)],
-                BLACK.stroke_width(1),
-            ))
-            .map_err(plot_err)?;
-            let text_colour = if frac > 0.6 { WHITE } else { BLACK };
-            let font = ("sans-serif", 16).into_font().color(&text_colour);
-            root.draw(&Text::new(
-                count.to_string(),
-                (x + CELL / 2 - 8, y + CELL / 2 - 8),
-                font,
-            ))
-            .map_err(plot_err)?;
+    render_as(
+        &ConfusionFigure::new(matrix)?,
+        path.as_ref(),
+        PlotFormat::Svg,
+    )
+}
+
+/// [`confusion_svg`] as SVG or PNG, by the extension of `path`.
+pub fn confusion_plot(
+    matrix: &ConfusionMatrix,
+    path: impl AsRef<Path>,
+) -> Result<(), MetricsError> {
+    render(&ConfusionFigure::new(matrix)?, path)
+}
+
+struct ConfusionFigure<'a>(&'a ConfusionMatrix);
+
+impl<'a> ConfusionFigure<'a> {
+    fn new(matrix: &'a ConfusionMatrix) -> Result<Self, MetricsError> {
+        if matrix.n_classes() == 0 {
+            return Err(MetricsError::EmptyInput("no labels"));
         }
+        Ok(Self(matrix))
     }
-    let bottom = MARGIN_TOP + n * CELL;
-    for (j, name) in matrix.labels().iter().enumerate() {
-        let x = MARGIN_LEFT + j as i32 * CELL + CELL / 2 - 6;
-        let font = label_font.clone().transform(FontTransform::Rotate90);
-        root.draw(&Text::new(name.clone(), (x, bottom + 8), font))
-            .map_err(plot_err)?;
+}
+
+impl Figure for ConfusionFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        let n = self.0.n_classes() as i32;
+        (
+            (MARGIN_LEFT + n * CELL + 20) as u32,
+            (MARGIN_TOP + n * CELL + MARGIN_BOTTOM) as u32,
+        )
     }
-    root.draw(&Text::new(
-        "true \u{2193} / predicted \u{2192}",
-        (10, MARGIN_TOP - 22),
-        label_font,
-    ))
-    .map_err(plot_err)?;
-    root.present().map_err(plot_err)
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), MetricsError> {
+        let matrix = self.0;
+        let n = matrix.n_classes() as i32;
+        let title = format!("Confusion matrix (n = {}, row-normalised)", matrix.total());
+        root.draw(&Text::new(title, (10, 15), ("sans-serif", 20).into_font()))?;
+        let label_font = ("sans-serif", 14).into_font();
+        for (i, row) in matrix.counts().iter().enumerate() {
+            let support: u64 = row.iter().sum();
+            let y = MARGIN_TOP + i as i32 * CELL;
+            let name = &matrix.labels()[i];
+            root.draw(&Text::new(
+                name.clone(),
+                (10, y + CELL / 2 - 7),
+                label_font.clone(),
+            ))?;
+            for (j, &count) in row.iter().enumerate() {
+                let x = MARGIN_LEFT + j as i32 * CELL;
+                let frac = if support == 0 {
+                    0.0
+                } else {
+                    count as f64 / support as f64
+                };
+                let shade = (255.0 * (1.0 - 0.85 * frac)) as u8;
+                let colour = RGBColor(shade, shade, 255);
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + CELL, y + CELL)],
+                    colour.filled(),
+                ))?;
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + CELL, y + CELL)],
+                    BLACK.stroke_width(1),
+                ))?;
+                let text_colour = if frac > 0.6 { WHITE } else { BLACK };
+                let font = ("sans-serif", 16).into_font().color(&text_colour);
+                root.draw(&Text::new(
+                    count.to_string(),
+                    (x + CELL / 2 - 8, y + CELL / 2 - 8),
+                    font,
+                ))?;
+            }
+        }
+        let bottom = MARGIN_TOP + n * CELL;
+        for (j, name) in matrix.labels().iter().enumerate() {
+            let x = MARGIN_LEFT + j as i32 * CELL + CELL / 2 - 6;
+            let font = label_font.clone().transform(FontTransform::Rotate90);
+            root.draw(&Text::new(name.clone(), (x, bottom + 8), font))?;
+        }
+        root.draw(&Text::new(
+            "true \u{2193} / predicted \u{2192}",
+            (10, MARGIN_TOP - 22),
+            label_font,
+        ))?;
+        Ok(())
+    }
 }
 
 /// Writes two stacked panels against epoch: train (and validation, if any) loss on
-/// top, validation accuracy and UAR below. Errors on an empty history.
+/// top, validation accuracy and UAR below. Always SVG, whatever the extension of `path`
+/// ([`training_curves_plot`] picks the format by it). Errors on an empty history.
 pub fn training_curves_svg(
     history: &[EpochRecord],
     path: impl AsRef<Path>,
 ) -> Result<(), MetricsError> {
-    let (first, last) = match (history.first(), history.last()) {
-        (Some(f), Some(l)) => (f.epoch, l.epoch.max(f.epoch + 1)),
-        _ => return Err(MetricsError::EmptyInput("no epochs")),
-    };
-    let root = SVGBackend::new(path.as_ref(), (800, 700)).into_drawing_area();
-    root.fill(&WHITE).map_err(plot_err)?;
-    let (top, bottom) = root.split_vertically(350);
-    let max_loss = history
-        .iter()
-        .flat_map(|r| [Some(r.train_loss), r.val_loss])
-        .flatten()
-        .filter(|v| v.is_finite())
-        .fold(0.0_f64, f64::max)
-        .max(1e-6);
-    let x_range = first as f64..last as f64;
+    render_as(&CurvesFigure::new(history)?, path.as_ref(), PlotFormat::Svg)
+}
 
-    let mut loss = ChartBuilder::on(&top)
-        .caption("Loss", ("sans-serif", 20))
-        .margin(10)
-        .x_label_area_size(35)
-        .y_label_area_size(50)
-        .build_cartesian_2d(x_range.clone(), 0.0..max_loss * 1.05)
-        .map_err(plot_err)?;
-    loss.configure_mesh()
-        .x_desc("epoch")
-        .y_desc("loss")
-        .draw()
-        .map_err(plot_err)?;
-    let series = |f: fn(&EpochRecord) -> Option<f64>| {
-        history
+/// [`training_curves_svg`] as SVG or PNG, by the extension of `path`.
+pub fn training_curves_plot(
+    history: &[EpochRecord],
+    path: impl AsRef<Path>,
+) -> Result<(), MetricsError> {
+    render(&CurvesFigure::new(history)?, path)
+}
+
+struct CurvesFigure<'a> {
+    history: &'a [EpochRecord],
+    first: usize,
+    last: usize,
+}
+
+impl<'a> CurvesFigure<'a> {
+    fn new(history: &'a [EpochRecord]) -> Result<Self, MetricsError> {
+        let (first, last) = match (history.first(), history.last()) {
+            (Some(f), Some(l)) => (f.epoch, l.epoch.max(f.epoch + 1)),
+            _ => return Err(MetricsError::EmptyInput("no epochs")),
+        };
+        Ok(Self {
+            history,
+            first,
+            last,
+        })
+    }
+}
+
+impl Figure for CurvesFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        (800, 700)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), MetricsError> {
+        let (history, first, last) = (self.history, self.first, self.last);
+        let (top, bottom) = root.split_vertically(350);
+        let max_loss = history
             .iter()
-            .filter_map(move |r| f(r).map(|v| (r.epoch as f64, v)))
-    };
-    loss.draw_series(LineSeries::new(series(|r| Some(r.train_loss)), &BLUE))
-        .map_err(plot_err)?
-        .label("train loss")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLUE));
-    loss.draw_series(LineSeries::new(series(|r| r.val_loss), &RED))
-        .map_err(plot_err)?
-        .label("val loss")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED));
-    loss.configure_series_labels()
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()
-        .map_err(plot_err)?;
+            .flat_map(|r| [Some(r.train_loss), r.val_loss])
+            .flatten()
+            .filter(|v| v.is_finite())
+            .fold(0.0_f64, f64::max)
+            .max(1e-6);
+        let x_range = first as f64..last as f64;
 
-    let mut acc = ChartBuilder::on(&bottom)
-        .caption("Validation accuracy and UAR", ("sans-serif", 20))
-        .margin(10)
-        .x_label_area_size(35)
-        .y_label_area_size(50)
-        .build_cartesian_2d(x_range, 0.0..1.0)
-        .map_err(plot_err)?;
-    acc.configure_mesh()
-        .x_desc("epoch")
-        .y_desc("score")
-        .draw()
-        .map_err(plot_err)?;
-    acc.draw_series(LineSeries::new(series(|r| Some(r.val_accuracy)), &GREEN))
-        .map_err(plot_err)?
-        .label("val accuracy")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], GREEN));
-    acc.draw_series(LineSeries::new(series(|r| Some(r.val_uar)), &MAGENTA))
-        .map_err(plot_err)?
-        .label("val UAR")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], MAGENTA));
-    acc.configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()
-        .map_err(plot_err)?;
-    root.present().map_err(plot_err)
+        let mut loss = ChartBuilder::on(&top)
+            .caption("Loss", ("sans-serif", 20))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(50)
+            .build_cartesian_2d(x_range.clone(), 0.0..max_loss * 1.05)?;
+        loss.configure_mesh()
+            .x_desc("epoch")
+            .y_desc("loss")
+            .draw()?;
+        let series = |f: fn(&EpochRecord) -> Option<f64>| {
+            history
+                .iter()
+                .filter_map(move |r| f(r).map(|v| (r.epoch as f64, v)))
+        };
+        loss.draw_series(LineSeries::new(series(|r| Some(r.train_loss)), &BLUE))?
+            .label("train loss")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLUE));
+        loss.draw_series(LineSeries::new(series(|r| r.val_loss), &RED))?
+            .label("val loss")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED));
+        loss.configure_series_labels()
+            .background_style(WHITE)
+            .border_style(BLACK)
+            .draw()?;
+
+        let mut acc = ChartBuilder::on(&bottom)
+            .caption("Validation accuracy and UAR", ("sans-serif", 20))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(50)
+            .build_cartesian_2d(x_range, 0.0..1.0)?;
+        acc.configure_mesh()
+            .x_desc("epoch")
+            .y_desc("score")
+            .draw()?;
+        acc.draw_series(LineSeries::new(series(|r| Some(r.val_accuracy)), &GREEN))?
+            .label("val accuracy")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], GREEN));
+        acc.draw_series(LineSeries::new(series(|r| Some(r.val_uar)), &MAGENTA))?
+            .label("val UAR")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], MAGENTA));
+        acc.configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE)
+            .border_style(BLACK)
+            .draw()?;
+        Ok(())
+    }
 }

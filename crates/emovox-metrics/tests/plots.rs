@@ -1,6 +1,8 @@
-//! Checks that the SVG plots are written and carry the label names.
+//! Checks that the SVG plots are written and carry the label names, and the PNG ones decode.
 
-use emovox_metrics::plot::{confusion_svg, training_curves_svg};
+use emovox_metrics::plot::{
+    confusion_plot, confusion_svg, training_curves_plot, training_curves_svg, PlotFormat,
+};
 use emovox_metrics::{ConfusionMatrix, EpochRecord, MetricsError};
 
 fn out_dir() -> std::path::PathBuf {
@@ -50,4 +52,84 @@ fn training_curves_svg_written() {
         training_curves_svg(&[], &path),
         Err(MetricsError::EmptyInput(_))
     ));
+}
+
+/// Decodes a PNG file, checking its signature, and returns its pixels.
+fn read_png(path: &std::path::Path) -> image::RgbImage {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+    image::load_from_memory_with_format(&bytes, image::ImageFormat::Png)
+        .unwrap()
+        .to_rgb8()
+}
+
+fn distinct_colours(image: &image::RgbImage) -> usize {
+    let mut colours: Vec<[u8; 3]> = image.pixels().map(|p| p.0).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    colours.len()
+}
+
+#[test]
+fn confusion_and_curves_as_png() {
+    let labels: Vec<String> = ["neutral", "happy", "surprised"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let m = ConfusionMatrix::from_predictions(labels, &[0, 1, 2, 2, 1], &[0, 1, 2, 1, 1]).unwrap();
+    let path = out_dir().join("confusion.png");
+    confusion_plot(&m, &path).unwrap();
+    let image = read_png(&path);
+    // 130 + 3 * 70 + 20 by 60 + 3 * 70 + 100, as the SVG.
+    assert_eq!(image.dimensions(), (360, 370));
+    // White, black, cell shades and anti-aliased text.
+    assert!(
+        distinct_colours(&image) > 20,
+        "{}",
+        distinct_colours(&image)
+    );
+
+    let history: Vec<EpochRecord> = (1..=5)
+        .map(|e| EpochRecord {
+            epoch: e,
+            train_loss: 2.0 / e as f64,
+            val_loss: None,
+            val_accuracy: 0.1 * e as f64,
+            val_uar: 0.1 * e as f64,
+        })
+        .collect();
+    let path = out_dir().join("curves.PNG");
+    training_curves_plot(&history, &path).unwrap();
+    let image = read_png(&path);
+    assert_eq!(image.dimensions(), (800, 700));
+    assert!(
+        distinct_colours(&image) > 20,
+        "{}",
+        distinct_colours(&image)
+    );
+}
+
+#[test]
+fn plot_format_by_extension() {
+    assert_eq!(PlotFormat::from_path("a/b.svg").unwrap(), PlotFormat::Svg);
+    assert_eq!(PlotFormat::from_path("b.Png").unwrap(), PlotFormat::Png);
+    let labels = vec!["a".to_string(), "b".to_string()];
+    let m = ConfusionMatrix::from_predictions(labels, &[0, 1], &[0, 1]).unwrap();
+    for bad in ["confusion.jpg", "confusion", "confusion.svg.gz"] {
+        let path = out_dir().join(bad);
+        let err = confusion_plot(&m, &path).unwrap_err();
+        assert!(
+            matches!(&err, MetricsError::UnsupportedPlotFormat(p) if p == &path),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("must end in .svg or .png"),
+            "{err}"
+        );
+        assert!(!path.exists());
+    }
+    // confusion_svg keeps writing SVG whatever the name.
+    let path = out_dir().join("confusion.txt");
+    confusion_svg(&m, &path).unwrap();
+    assert!(std::fs::read_to_string(&path).unwrap().contains("<svg"));
 }
