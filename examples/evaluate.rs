@@ -3,6 +3,8 @@
 //! ```sh
 //! cargo run --release --example evaluate -- --data ../shared/datasets/ravdess16k --speakers 19-20
 //! cargo run --release --example evaluate -- --model model.safetensors --data DIR --json
+//! # Several models (same labels and features, e.g. different seeds) as one ensemble:
+//! cargo run --release --example evaluate -- --model a.safetensors --model b.safetensors --data DIR
 //! ```
 //!
 //! Every clip goes through `Classifier::predict_file`, the same path users call. Clips whose
@@ -14,6 +16,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use emovox::Classifier;
 use emovox_metrics::ConfusionMatrix;
+use emovox_model::EmotionModel;
 use emovox_train::corpus::{
     apply_scheme, load_corpus, restrict_to_labels, CorpusKind, LabelScheme,
 };
@@ -24,9 +27,10 @@ use rayon::prelude::*;
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// Model file; the bundled RAVDESS model when omitted.
+    /// Model file; the bundled RAVDESS model when omitted. Repeat it to evaluate the ensemble
+    /// that averages the models' probabilities (their metadata must agree).
     #[arg(long)]
-    model: Option<PathBuf>,
+    model: Vec<PathBuf>,
     /// Corpus folder (or CSV manifest).
     #[arg(long)]
     data: PathBuf,
@@ -55,9 +59,16 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let classifier = match &args.model {
-        Some(path) => Classifier::load(path)?,
-        None => Classifier::bundled()?,
+    let classifier = match args.model.as_slice() {
+        [] => Classifier::bundled()?,
+        [path] => Classifier::load(path)?,
+        paths => {
+            let models = paths
+                .iter()
+                .map(EmotionModel::load)
+                .collect::<Result<Vec<_>, _>>()?;
+            Classifier::from_model(EmotionModel::ensemble(models)?)?
+        }
     };
     let (corpus, kind) = load_corpus(&args.data, args.corpus)?;
     if args.corpus.is_none() {

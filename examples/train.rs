@@ -12,7 +12,8 @@
 //! Writes the model (one safetensors file) and, beside it, a report folder `<model>.report/`
 //! with `metrics.json`, `classification_report.txt`, `confusion.svg`, `training_curves.svg` and
 //! `epochs.jsonl`. With `--folds K` it instead writes `cross_validation.json` (per-fold and
-//! pooled metrics, mean and standard deviation over folds) into that folder.
+//! pooled metrics, mean and standard deviation over folds, per-epoch test curves) into that
+//! folder, with each fold's model and epoch log.
 
 use std::path::{Path, PathBuf};
 
@@ -22,8 +23,7 @@ use emovox_metrics::{plot, ConfusionMatrix, FoldSummary};
 use emovox_train::corpus::{apply_scheme, load_corpus, CorpusKind, LabelScheme, Utterance};
 use emovox_train::protocol::{combine, k_fold_speakers, leave_one_speaker_out, Fold, SpeakerSet};
 use emovox_train::{
-    default_feature_spec, extract_dataset, train, ExtractConfig, FeatureDataset, TrainConfig,
-    TrainOptions, TrainOutcome,
+    extract_dataset, train, ExtractConfig, FeatureDataset, TrainConfig, TrainOptions, TrainOutcome,
 };
 
 /// Train a speech emotion model from scratch.
@@ -68,6 +68,10 @@ struct Args {
     /// Random seed (default: the recipe's); the same seed and data give the same model.
     #[arg(long)]
     seed: Option<u64>,
+    /// Networks in the model, trained from seeds S, S+1, ... (in parallel) and averaged
+    /// (default: the recipe's).
+    #[arg(long)]
+    members: Option<usize>,
     /// A training recipe as JSON (`emovox_train::TrainConfig`); defaults to the built-in one.
     #[arg(long)]
     recipe: Option<PathBuf>,
@@ -149,9 +153,10 @@ fn prepare(args: &Args) -> Result<Prepared, Box<dyn std::error::Error>> {
         labels.len(),
         corpus.skipped.len()
     );
-    let pipeline = FeaturePipeline::new(default_feature_spec())?;
+    let recipe = recipe(args)?;
+    let pipeline = FeaturePipeline::new(recipe.features.clone())?;
     let extract = ExtractConfig {
-        keep_waveforms: recipe(args)?.augment.wave.is_active(),
+        keep_waveforms: recipe.augment.wave.is_active(),
         ..ExtractConfig::default()
     };
     let (dataset, _) = extract_dataset(&utterances, &labels, &pipeline, &extract)?;
@@ -169,6 +174,7 @@ fn recipe(args: &Args) -> Result<TrainConfig, Box<dyn std::error::Error>> {
     };
     config.epochs = args.epochs.unwrap_or(config.epochs);
     config.seed = args.seed.unwrap_or(config.seed);
+    config.model.members = args.members.unwrap_or(config.model.members);
     Ok(config)
 }
 
@@ -267,13 +273,7 @@ fn run_training(
         log_path,
         corpus: data.name.clone(),
     };
-    Ok(train(
-        &recipe(args)?,
-        train_set,
-        val_set,
-        &default_feature_spec(),
-        &options,
-    )?)
+    Ok(train(&recipe(args)?, train_set, val_set, &options)?)
 }
 
 fn validation_matrix(
@@ -374,7 +374,8 @@ fn fold_recipe(args: &Args) -> Result<TrainConfig, Box<dyn std::error::Error>> {
 }
 
 /// Trains on the fold's training speakers and scores the last epoch on its test speakers;
-/// the per-epoch log goes to `<report>/<fold name>.epochs.jsonl`.
+/// the model goes to `<report>/<fold name>.safetensors` (to evaluate again, e.g. as an
+/// ensemble with other runs' folds), the per-epoch log to `<report>/<fold name>.epochs.jsonl`.
 fn run_fold(
     args: &Args,
     data: &Prepared,
@@ -395,13 +396,10 @@ fn run_fold(
         log_path: Some(log_path),
         corpus: data.name.clone(),
     };
-    let outcome = train(
-        &fold_recipe(args)?,
-        &train_set,
-        &test_set,
-        &default_feature_spec(),
-        &options,
-    )?;
+    let outcome = train(&fold_recipe(args)?, &train_set, &test_set, &options)?;
+    outcome
+        .model
+        .save(report_dir.join(format!("{}.safetensors", fold.name)))?;
     Ok(FoldResult {
         matrix: validation_matrix(&data.dataset.labels, &outcome)?,
         seconds: outcome.seconds,

@@ -96,6 +96,7 @@ fn spec() -> FeatureSpec {
 
 fn small_recipe() -> TrainConfig {
     TrainConfig {
+        features: spec(),
         model: ModelConfig {
             block_channels: vec![16, 16],
             kernel_size: 3,
@@ -174,7 +175,7 @@ fn train_save_load_and_predict_on_generated_speech() {
         test_utts,
         labels,
     } = generated_data(&dir, false);
-    let outcome = train(&small_recipe(), &train_set, &val_set, &spec(), &quiet()).unwrap();
+    let outcome = train(&small_recipe(), &train_set, &val_set, &quiet()).unwrap();
 
     let model_path = dir.join("model.safetensors");
     outcome.model.save(&model_path).unwrap();
@@ -232,7 +233,7 @@ fn waveform_augmented_ensemble_trains_on_generated_speech() {
         },
         ..small_recipe()
     };
-    let outcome = train(&recipe, &data.train_set, &data.val_set, &spec(), &quiet()).unwrap();
+    let outcome = train(&recipe, &data.train_set, &data.val_set, &quiet()).unwrap();
     assert_eq!(outcome.model.networks().len(), 2);
     let classifier = Classifier::from_model(outcome.model).unwrap();
     let accuracy = file_accuracy(&classifier, &data.test_utts);
@@ -240,14 +241,7 @@ fn waveform_augmented_ensemble_trains_on_generated_speech() {
 
     // Waveform augmentation needs the waveforms: a clear error without them.
     let without = generated_data(&dir, false);
-    let err = train(
-        &recipe,
-        &without.train_set,
-        &without.val_set,
-        &spec(),
-        &quiet(),
-    )
-    .unwrap_err();
+    let err = train(&recipe, &without.train_set, &without.val_set, &quiet()).unwrap_err();
     assert!(err.to_string().contains("keep_waveforms"), "{err}");
     assert!(data.labels == without.labels);
     std::fs::remove_dir_all(&dir).unwrap();

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use candle_core::{Device, Tensor};
-use emovox_features::{FeaturePipeline, FeatureSpec};
+use emovox_features::FeaturePipeline;
 use emovox_model::Normalisation;
 use ndarray::Array3;
 use rand::seq::SliceRandom;
@@ -38,7 +38,6 @@ impl CropSampler {
     pub(crate) fn new(
         config: &TrainConfig,
         dataset: &FeatureDataset,
-        spec: &FeatureSpec,
         normalisation: Option<&Normalisation>,
     ) -> Result<Self, TrainError> {
         let mut features: Vec<Array3<f32>> = dataset
@@ -65,7 +64,7 @@ impl CropSampler {
                 })?;
             Some(WaveformCrops {
                 waveforms,
-                pipeline: FeaturePipeline::new(spec.clone())?,
+                pipeline: FeaturePipeline::new(config.features.clone())?,
                 normalisation: normalisation.cloned(),
                 config: wave.clone(),
             })

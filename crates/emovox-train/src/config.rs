@@ -15,6 +15,9 @@ use crate::{AugmentConfig, LrSchedule, TrainError};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TrainConfig {
+    /// Features the network is trained on; datasets must be extracted with a
+    /// `FeaturePipeline` of this specification. Stored in the model.
+    pub features: FeatureSpec,
     /// Network architecture; `in_channels`, `n_bins` and `n_classes` are taken from the data.
     pub model: ModelConfig,
     /// Maximum number of epochs.
@@ -53,6 +56,7 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
+            features: default_feature_spec(),
             model: ModelConfig {
                 block_channels: vec![128, 128, 128],
                 kernel_size: 5,

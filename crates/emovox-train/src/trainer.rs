@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use candle_core::{DType, Device};
 use candle_nn::{Optimizer, ParamsAdamW, VarBuilder, VarMap};
-use emovox_features::FeatureSpec;
 use emovox_model::{
     EmotionModel, ModelConfig, ModelMetadata, Network, Normalisation, TrainingProvenance,
 };
@@ -78,8 +77,8 @@ pub struct TrainOutcome {
 
 /// Trains a model from scratch on `train_set`, validating on `val_set` (may be empty).
 ///
-/// `features` is the feature specification the datasets were extracted with; it is stored in
-/// the model. Same data, config and seed give the same model. With
+/// The datasets must have been extracted with `config.features`, which is stored in the model.
+/// Same data, config and seed give the same model. With
 /// `config.model.members = n > 1` it trains `n` networks from seeds `seed, seed + 1, ...` in
 /// parallel (rayon) and returns their ensemble; `history` and `best_epoch` are then those of
 /// the first member, the validation probabilities those of the ensemble.
@@ -87,13 +86,12 @@ pub fn train(
     config: &TrainConfig,
     train_set: &FeatureDataset,
     val_set: &FeatureDataset,
-    features: &FeatureSpec,
     options: &TrainOptions,
 ) -> Result<TrainOutcome, TrainError> {
     config.validate()?;
     let members = config.model.members;
     if members == 1 {
-        return train_network(config, train_set, val_set, features, options);
+        return train_network(config, train_set, val_set, options);
     }
     let started = Instant::now();
     let outcomes: Vec<TrainOutcome> = (0..members)
@@ -116,7 +114,7 @@ pub fn train(
                     ..options.clone()
                 }
             };
-            train_network(&member, train_set, val_set, features, &member_options)
+            train_network(&member, train_set, val_set, &member_options)
         })
         .collect::<Result<_, _>>()?;
     let mut outcomes = outcomes.into_iter();
@@ -153,7 +151,6 @@ fn train_network(
     config: &TrainConfig,
     train_set: &FeatureDataset,
     val_set: &FeatureDataset,
-    features: &FeatureSpec,
     options: &TrainOptions,
 ) -> Result<TrainOutcome, TrainError> {
     let started = Instant::now();
@@ -165,7 +162,7 @@ fn train_network(
     };
     let metadata = ModelMetadata {
         labels: train_set.labels.clone(),
-        features: features.clone(),
+        features: config.features.clone(),
         architecture: arch.clone(),
         normalisation: normalisation.clone(),
         inference: config.inference.clone(),
@@ -174,7 +171,7 @@ fn train_network(
     };
     metadata.validate()?;
 
-    let mut session = Session::new(config, &arch, train_set, features, normalisation.as_ref())?;
+    let mut session = Session::new(config, &arch, train_set, normalisation.as_ref())?;
     let val_inputs: Vec<Array3<f32>> = val_set
         .examples
         .iter()
@@ -346,7 +343,6 @@ impl<'a> Session<'a> {
         config: &'a TrainConfig,
         arch: &ModelConfig,
         train_set: &FeatureDataset,
-        features: &FeatureSpec,
         normalisation: Option<&Normalisation>,
     ) -> Result<Self, TrainError> {
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
@@ -360,7 +356,7 @@ impl<'a> Session<'a> {
             ..ParamsAdamW::default()
         };
         let optimiser = candle_nn::AdamW::new(trainable, params)?;
-        let sampler = CropSampler::new(config, train_set, features, normalisation)?;
+        let sampler = CropSampler::new(config, train_set, normalisation)?;
         let labels: Vec<usize> = train_set.examples.iter().map(|e| e.label).collect();
         let class_weights = class_weights(&labels, arch.n_classes, config.class_weighting);
         Ok(Self {

@@ -7,9 +7,7 @@ use std::path::Path;
 use emovox_features::FeaturePipeline;
 use emovox_model::EmotionModel;
 use emovox_train::corpus::load_ravdess;
-use emovox_train::{
-    default_feature_spec, extract_dataset, train, ExtractConfig, TrainConfig, TrainOptions,
-};
+use emovox_train::{extract_dataset, train, ExtractConfig, TrainConfig, TrainOptions};
 
 #[test]
 fn short_ravdess_run_beats_chance_on_unseen_actors() {
@@ -20,7 +18,7 @@ fn short_ravdess_run_beats_chance_on_unseen_actors() {
     let corpus = load_ravdess(Path::new(&root)).unwrap();
     let utterances = corpus.utterances;
     assert!(utterances.len() >= 1000, "found {} clips", utterances.len());
-    let spec = default_feature_spec();
+    let spec = TrainConfig::default().features;
     let pipeline = FeaturePipeline::new(spec.clone()).unwrap();
     let labels: Vec<String> = emovox_train::corpus::RAVDESS_EMOTIONS
         .iter()
@@ -41,7 +39,7 @@ fn short_ravdess_run_beats_chance_on_unseen_actors() {
         log_path: None,
         corpus: "ravdess".into(),
     };
-    let outcome = train(&config, &train_set, &val_set, &spec, &options).unwrap();
+    let outcome = train(&config, &train_set, &val_set, &options).unwrap();
     let uar = outcome.history[outcome.best_epoch - 1].val_uar.unwrap();
     println!(
         "RAVDESS 4 epochs: val UAR {uar:.3} at epoch {}, {:.0} s",

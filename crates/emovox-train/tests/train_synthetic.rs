@@ -58,6 +58,7 @@ fn dataset(speakers: std::ops::Range<usize>, per_class: usize, seed: u64) -> Fea
 
 fn small_config() -> TrainConfig {
     TrainConfig {
+        features: spec(),
         model: ModelConfig {
             block_channels: vec![12, 12],
             kernel_size: 3,
@@ -105,7 +106,7 @@ fn learns_separable_classes_and_round_trips_through_a_file() {
         log_path: Some(log.clone()),
         ..quiet()
     };
-    let outcome = train(&small_config(), &train_set, &val_set, &spec(), &options).unwrap();
+    let outcome = train(&small_config(), &train_set, &val_set, &options).unwrap();
 
     // One JSON line per epoch.
     let lines = std::fs::read_to_string(&log).unwrap();
@@ -182,7 +183,7 @@ fn same_seed_gives_the_same_model_and_another_seed_does_not() {
             seed,
             ..config.clone()
         };
-        train(&cfg, &train_set, &val_set, &spec(), &quiet())
+        train(&cfg, &train_set, &val_set, &quiet())
             .unwrap()
             .model
             .to_safetensors_bytes()
@@ -204,7 +205,7 @@ fn early_stopping_halts_after_patience_epochs_without_improvement() {
         schedule: LrSchedule::Constant,
         ..small_config()
     };
-    let outcome = train(&config, &train_set, &val_set, &spec(), &quiet()).unwrap();
+    let outcome = train(&config, &train_set, &val_set, &quiet()).unwrap();
     assert!(outcome.history.len() < 30);
     assert_eq!(outcome.history.len(), outcome.best_epoch + 2);
 }
@@ -218,19 +219,13 @@ fn bad_configurations_and_data_are_typed_errors() {
         ..small_config()
     };
     assert!(matches!(
-        train(&bad, &train_set, &val_set, &spec(), &quiet()),
+        train(&bad, &train_set, &val_set, &quiet()),
         Err(TrainError::InvalidConfig(_))
     ));
     let mut other_labels = val_set.clone();
     other_labels.labels[0] = "other".into();
     assert!(matches!(
-        train(
-            &small_config(),
-            &train_set,
-            &other_labels,
-            &spec(),
-            &quiet()
-        ),
+        train(&small_config(), &train_set, &other_labels, &quiet()),
         Err(TrainError::InvalidData(_))
     ));
     let empty = FeatureDataset {
@@ -238,13 +233,13 @@ fn bad_configurations_and_data_are_typed_errors() {
         examples: vec![],
     };
     assert!(matches!(
-        train(&small_config(), &empty, &val_set, &spec(), &quiet()),
+        train(&small_config(), &empty, &val_set, &quiet()),
         Err(TrainError::InvalidData(_))
     ));
     let mut with_nan = train_set.clone();
     with_nan.examples[0].features[[0, 0, 0]] = f32::NAN;
     assert!(matches!(
-        train(&small_config(), &with_nan, &val_set, &spec(), &quiet()),
+        train(&small_config(), &with_nan, &val_set, &quiet()),
         Err(TrainError::InvalidData(_))
     ));
 }
