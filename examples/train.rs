@@ -28,7 +28,7 @@ use emovox_train::{
 
 /// Train a speech emotion model from scratch.
 #[derive(Parser, Debug)]
-#[command(version)]
+#[command(version, args_override_self = true)]
 struct Args {
     /// Corpus folder (or CSV manifest); repeat to combine corpora in one run (speaker ids are
     /// then prefixed by the corpus name, e.g. `ravdess:01`).

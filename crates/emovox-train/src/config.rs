@@ -10,8 +10,8 @@ use crate::{AugmentConfig, LrSchedule, TrainError};
 
 /// Everything that determines a trained model (with the data and the seed).
 ///
-/// `TrainConfig::default()` is the best recipe measured on RAVDESS (train actors 01-18,
-/// validate 19-20); see `docs/experiments.md`.
+/// `TrainConfig::default()` is the best single-network recipe measured on RAVDESS by 5-fold
+/// speaker-independent cross-validation; see `docs/experiments.md`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TrainConfig {
@@ -135,8 +135,9 @@ impl TrainConfig {
 }
 
 /// The features the default recipe was tuned with: 40 MFCC from 64 mel bands (16 kHz,
-/// 25 ms window, 10 ms hop, 0-8000 Hz), no deltas (they helped on one validation fold and hurt
-/// on another), no per-utterance normalisation (the recipe uses corpus normalisation).
+/// 25 ms window, 10 ms hop, 0-8000 Hz) with first and second deltas (width 9) as two more
+/// channels (+0.038 mean UAR in 5-fold cross-validation, better on every fold), no
+/// per-utterance normalisation (the recipe uses corpus normalisation).
 pub fn default_feature_spec() -> FeatureSpec {
     FeatureSpec {
         kind: FeatureKind::Mfcc(MfccConfig {
@@ -144,7 +145,7 @@ pub fn default_feature_spec() -> FeatureSpec {
             n_mfcc: 40,
             lifter: 0.0,
         }),
-        delta_orders: 0,
+        delta_orders: 2,
         delta_width: 9,
         utterance_norm: false,
     }
