@@ -310,7 +310,7 @@ fn cross_validate(
             .get(i)
             .ok_or("--fold-index is beyond the number of folds")?;
         let result = run_fold(args, data, fold, report_dir)?;
-        std::fs::write(fold_file(report_dir, i), serde_json::to_string(&result)?)?;
+        std::fs::write(fold_file(report_dir, fold), serde_json::to_string(&result)?)?;
         return Ok(());
     }
     let jobs = args
@@ -322,7 +322,7 @@ fn cross_validate(
             .map(|fold| run_fold(args, data, fold, report_dir))
             .collect::<Result<_, _>>()?
     } else {
-        run_fold_workers(folds.len(), jobs, report_dir)?
+        run_fold_workers(folds, jobs, report_dir)?
     };
     for (fold, result) in folds.iter().zip(&results) {
         println!(
@@ -407,21 +407,21 @@ fn run_fold(
     })
 }
 
-/// Runs fold `i` of `n` as `this-example <same args> --fold-index i` processes, `jobs` at a
-/// time with one compute thread each, and reads their results back in fold order.
+/// Runs each fold as a `this-example <same args> --fold-index i` process, `jobs` at a time
+/// with one compute thread each, and reads their results back in fold order.
 fn run_fold_workers(
-    n: usize,
+    folds: &[Fold],
     jobs: usize,
     report_dir: &Path,
 ) -> Result<Vec<FoldResult>, Box<dyn std::error::Error>> {
     let exe = std::env::current_exe()?;
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut pending: Vec<usize> = (0..n).rev().collect();
+    let mut pending: Vec<usize> = (0..folds.len()).rev().collect();
     let mut running: Vec<(usize, std::process::Child)> = Vec::new();
     while !pending.is_empty() || !running.is_empty() {
         while running.len() < jobs {
             let Some(i) = pending.pop() else { break };
-            let _ = std::fs::remove_file(fold_file(report_dir, i));
+            let _ = std::fs::remove_file(fold_file(report_dir, &folds[i]));
             let child = std::process::Command::new(&exe)
                 .args(&args)
                 .args(["--fold-index", &i.to_string(), "--quiet"])
@@ -429,22 +429,33 @@ fn run_fold_workers(
                 .spawn()?;
             running.push((i, child));
         }
-        let (i, mut child) = running.remove(0);
-        let status = child.wait()?;
-        if !status.success() {
-            return Err(format!("fold {i} failed ({status})").into());
+        let mut finished = None;
+        for (slot, (i, child)) in running.iter_mut().enumerate() {
+            if let Some(status) = child.try_wait()? {
+                if !status.success() {
+                    return Err(format!("{} failed ({status})", folds[*i].name).into());
+                }
+                finished = Some(slot);
+                break;
+            }
+        }
+        match finished {
+            Some(slot) => drop(running.remove(slot)),
+            None => std::thread::sleep(std::time::Duration::from_millis(200)),
         }
     }
-    (0..n)
-        .map(|i| {
-            let text = std::fs::read_to_string(fold_file(report_dir, i))?;
+    folds
+        .iter()
+        .map(|fold| {
+            let text = std::fs::read_to_string(fold_file(report_dir, fold))?;
             Ok(serde_json::from_str(&text)?)
         })
         .collect()
 }
 
-fn fold_file(report_dir: &Path, i: usize) -> PathBuf {
-    report_dir.join(format!("fold-{i}.json"))
+/// Where a fold worker writes its [`FoldResult`].
+fn fold_file(report_dir: &Path, fold: &Fold) -> PathBuf {
+    report_dir.join(format!("{}.json", fold.name))
 }
 
 /// Writes metrics, report text and plots of the kept weights on the validation speakers.
