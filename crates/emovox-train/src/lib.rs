@@ -1,8 +1,10 @@
 //! Corpus loaders, in-memory datasets, augmentation and the training loop of emovox.
 //!
-//! Typical use: load a corpus ([`corpus`]), extract features into a [`FeatureDataset`], split
-//! by speaker, then [`train`] with a [`TrainConfig`] (its default is the best measured recipe)
-//! to get an [`emovox_model::EmotionModel`] with filled-in metadata.
+//! Typical use: load a corpus ([`corpus`]), extract features into a [`FeatureDataset`] with a
+//! `FeaturePipeline` built from the recipe's [`TrainConfig::features`] (keeping waveforms when
+//! the recipe augments them, [`ExtractConfig::keep_waveforms`]), split by speaker, then
+//! [`train`] with the [`TrainConfig`] (its default is the best measured recipe) to get an
+//! [`emovox_model::EmotionModel`] with filled-in metadata.
 
 #![warn(missing_docs)]
 
