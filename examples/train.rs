@@ -228,11 +228,12 @@ fn train_one(
         val_set.len()
     );
     let outcome = run_training(
+        &recipe(args)?,
         args,
         data,
         &train_set,
         &val_set,
-        Some(report_dir.join("epochs.jsonl")),
+        report_dir.join("epochs.jsonl"),
     )?;
     if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
@@ -258,22 +259,22 @@ fn train_one(
     Ok(())
 }
 
+/// Trains `recipe` with a fresh per-epoch log at `log_path`.
 fn run_training(
+    recipe: &TrainConfig,
     args: &Args,
     data: &Prepared,
     train_set: &FeatureDataset,
     val_set: &FeatureDataset,
-    log_path: Option<PathBuf>,
+    log_path: PathBuf,
 ) -> Result<TrainOutcome, Box<dyn std::error::Error>> {
-    if let Some(log) = &log_path {
-        let _ = std::fs::remove_file(log);
-    }
+    let _ = std::fs::remove_file(&log_path);
     let options = TrainOptions {
         quiet: args.quiet,
-        log_path,
+        log_path: Some(log_path),
         corpus: data.name.clone(),
     };
-    Ok(train(&recipe(args)?, train_set, val_set, &options)?)
+    Ok(train(recipe, train_set, val_set, &options)?)
 }
 
 fn validation_matrix(
@@ -390,13 +391,14 @@ fn run_fold(
         train_set.len()
     );
     let log_path = report_dir.join(format!("{}.epochs.jsonl", fold.name));
-    let _ = std::fs::remove_file(&log_path);
-    let options = TrainOptions {
-        quiet: args.quiet,
-        log_path: Some(log_path),
-        corpus: data.name.clone(),
-    };
-    let outcome = train(&fold_recipe(args)?, &train_set, &test_set, &options)?;
+    let outcome = run_training(
+        &fold_recipe(args)?,
+        args,
+        data,
+        &train_set,
+        &test_set,
+        log_path,
+    )?;
     outcome
         .model
         .save(report_dir.join(format!("{}.safetensors", fold.name)))?;
