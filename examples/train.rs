@@ -492,7 +492,7 @@ fn write_report(
     );
     std::fs::write(dir.join("classification_report.txt"), &text)?;
     println!("{text}");
-    plot::confusion_svg(matrix, dir.join("confusion.svg"))?;
-    plot::training_curves_svg(&history, dir.join("training_curves.svg"))?;
+    plot::confusion_plot(matrix, dir.join("confusion.svg"))?;
+    plot::training_curves_plot(&history, dir.join("training_curves.svg"))?;
     Ok(())
 }

@@ -65,12 +65,7 @@ pub trait Figure {
 /// ([`MetricsError::UnsupportedPlotFormat`] for any other).
 pub fn render(figure: &impl Figure, path: impl AsRef<Path>) -> Result<(), MetricsError> {
     let path = path.as_ref();
-    render_as(figure, path, PlotFormat::from_path(path)?)
-}
-
-/// Writes `figure` to `path` in `format`, whatever the extension of `path`; PNG needs a `.png`
-/// file name, which [`render`] checks.
-fn render_as(figure: &impl Figure, path: &Path, format: PlotFormat) -> Result<(), MetricsError> {
+    let format = PlotFormat::from_path(path)?;
     register_bundled_font();
     let size = figure.size();
     match format {
@@ -92,19 +87,10 @@ const MARGIN_LEFT: i32 = 130;
 const MARGIN_TOP: i32 = 60;
 const MARGIN_BOTTOM: i32 = 100;
 
-/// Writes a confusion-matrix heat map: cell colour is the row-normalised fraction
-/// (share of the true class), cell text the raw count; true labels on the y axis,
-/// predicted labels on the x axis. Always SVG, whatever the extension of `path`
-/// ([`confusion_plot`] picks the format by it). Errors on an empty label list or write failure.
-pub fn confusion_svg(matrix: &ConfusionMatrix, path: impl AsRef<Path>) -> Result<(), MetricsError> {
-    render_as(
-        &ConfusionFigure::new(matrix)?,
-        path.as_ref(),
-        PlotFormat::Svg,
-    )
-}
-
-/// [`confusion_svg`] as SVG or PNG, by the extension of `path`.
+/// Writes a confusion-matrix heat map, as SVG or PNG by the extension of `path`: cell colour
+/// is the row-normalised fraction (share of the true class), cell text the raw count; true
+/// labels on the y axis, predicted labels on the x axis. Errors on an empty label list, an
+/// unsupported extension or a write failure.
 pub fn confusion_plot(
     matrix: &ConfusionMatrix,
     path: impl AsRef<Path>,
@@ -188,17 +174,9 @@ impl Figure for ConfusionFigure<'_> {
     }
 }
 
-/// Writes two stacked panels against epoch: train (and validation, if any) loss on
-/// top, validation accuracy and UAR below. Always SVG, whatever the extension of `path`
-/// ([`training_curves_plot`] picks the format by it). Errors on an empty history.
-pub fn training_curves_svg(
-    history: &[EpochRecord],
-    path: impl AsRef<Path>,
-) -> Result<(), MetricsError> {
-    render_as(&CurvesFigure::new(history)?, path.as_ref(), PlotFormat::Svg)
-}
-
-/// [`training_curves_svg`] as SVG or PNG, by the extension of `path`.
+/// Writes two stacked panels against epoch, as SVG or PNG by the extension of `path`: train
+/// (and validation, if any) loss on top, validation accuracy and UAR below. Errors on an empty
+/// history or an unsupported extension.
 pub fn training_curves_plot(
     history: &[EpochRecord],
     path: impl AsRef<Path>,
