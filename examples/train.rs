@@ -83,11 +83,26 @@ struct Args {
     quiet: bool,
 }
 
-/// The corpus after the label scheme, with its labels and features extracted once.
+/// The corpus after the label scheme, its labels, and the recipe (read once).
 struct Prepared {
     name: String,
     utterances: Vec<Utterance>,
-    dataset: FeatureDataset,
+    labels: Vec<String>,
+    recipe: TrainConfig,
+}
+
+impl Prepared {
+    /// Every clip's features, extracted in parallel; done once by each process that trains
+    /// (not by a cross-validation parent whose folds run as workers).
+    fn extract(&self) -> Result<FeatureDataset, Box<dyn std::error::Error>> {
+        let pipeline = FeaturePipeline::new(self.recipe.features.clone())?;
+        let extract = ExtractConfig {
+            keep_waveforms: self.recipe.augment.wave.is_active(),
+            ..ExtractConfig::default()
+        };
+        let (dataset, _) = extract_dataset(&self.utterances, &self.labels, &pipeline, &extract)?;
+        Ok(dataset)
+    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -114,7 +129,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
-/// Loads the corpus, applies the label scheme and extracts every clip's features once.
+/// Loads the corpus, applies the label scheme and reads the recipe.
 fn prepare(args: &Args) -> Result<Prepared, Box<dyn std::error::Error>> {
     let mut corpora = Vec::new();
     for path in &args.data {
@@ -153,17 +168,11 @@ fn prepare(args: &Args) -> Result<Prepared, Box<dyn std::error::Error>> {
         labels.len(),
         corpus.skipped.len()
     );
-    let recipe = recipe(args)?;
-    let pipeline = FeaturePipeline::new(recipe.features.clone())?;
-    let extract = ExtractConfig {
-        keep_waveforms: recipe.augment.wave.is_active(),
-        ..ExtractConfig::default()
-    };
-    let (dataset, _) = extract_dataset(&utterances, &labels, &pipeline, &extract)?;
     Ok(Prepared {
         name: corpus.name,
         utterances,
-        dataset,
+        labels,
+        recipe: recipe(args)?,
     })
 }
 
@@ -201,14 +210,12 @@ fn train_one(
     data: &Prepared,
     report_dir: &Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    let dataset = data.extract()?;
     let (train_set, _) = split(
-        &data.dataset,
+        &dataset,
         &speakers_in(&data.utterances, &args.train_speakers),
     );
-    let (val_set, _) = split(
-        &data.dataset,
-        &speakers_in(&data.utterances, &args.val_speakers),
-    );
+    let (val_set, _) = split(&dataset, &speakers_in(&data.utterances, &args.val_speakers));
     if train_set.is_empty() || val_set.is_empty() {
         return Err(format!(
             "{} training and {} validation clips: both speaker sets must match speakers of {}",
@@ -228,7 +235,7 @@ fn train_one(
         val_set.len()
     );
     let outcome = run_training(
-        &recipe(args)?,
+        &data.recipe,
         args,
         data,
         &train_set,
@@ -239,7 +246,7 @@ fn train_one(
         std::fs::create_dir_all(parent)?;
     }
     outcome.model.save(&args.out)?;
-    let matrix = validation_matrix(&data.dataset.labels, &outcome)?;
+    let matrix = validation_matrix(&data.labels, &outcome)?;
     write_report(report_dir, &matrix, &outcome)?;
     println!(
         "validation: accuracy {:.3}, UAR {:.3}, macro-F1 {:.3} on {} clips (best epoch {} of {}, {:.0} s)",
@@ -289,7 +296,7 @@ fn validation_matrix(
     )?)
 }
 
-/// What one cross-validation fold yields; written as `fold-<i>.json` by worker processes.
+/// What one cross-validation fold yields; written as `<fold name>.json` by worker processes.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct FoldResult {
     matrix: ConfusionMatrix,
@@ -310,7 +317,7 @@ fn cross_validate(
         let fold = folds
             .get(i)
             .ok_or("--fold-index is beyond the number of folds")?;
-        let result = run_fold(args, data, fold, report_dir)?;
+        let result = run_fold(args, data, &data.extract()?, fold, report_dir)?;
         std::fs::write(fold_file(report_dir, fold), serde_json::to_string(&result)?)?;
         return Ok(());
     }
@@ -318,9 +325,10 @@ fn cross_validate(
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let results: Vec<FoldResult> = if jobs <= 1 {
+        let dataset = data.extract()?;
         folds
             .iter()
-            .map(|fold| run_fold(args, data, fold, report_dir))
+            .map(|fold| run_fold(args, data, &dataset, fold, report_dir))
             .collect::<Result<_, _>>()?
     } else {
         run_fold_workers(folds, jobs, report_dir)?
@@ -356,7 +364,7 @@ fn cross_validate(
         "summary": summary,
         "fold_seconds": results.iter().map(|r| r.seconds).collect::<Vec<_>>(),
         "histories": results.iter().map(|r| &r.history).collect::<Vec<_>>(),
-        "recipe": fold_recipe(args)?,
+        "recipe": fold_recipe(&data.recipe),
     });
     std::fs::write(
         report_dir.join("cross_validation.json"),
@@ -366,12 +374,12 @@ fn cross_validate(
 }
 
 /// The recipe as a fold runs it: the last epoch's weights, no early stopping.
-fn fold_recipe(args: &Args) -> Result<TrainConfig, Box<dyn std::error::Error>> {
-    Ok(TrainConfig {
+fn fold_recipe(recipe: &TrainConfig) -> TrainConfig {
+    TrainConfig {
         keep_best: false,
         patience: None,
-        ..recipe(args)?
-    })
+        ..recipe.clone()
+    }
 }
 
 /// Trains on the fold's training speakers and scores the last epoch on its test speakers;
@@ -380,10 +388,11 @@ fn fold_recipe(args: &Args) -> Result<TrainConfig, Box<dyn std::error::Error>> {
 fn run_fold(
     args: &Args,
     data: &Prepared,
+    dataset: &FeatureDataset,
     fold: &Fold,
     report_dir: &Path,
 ) -> Result<FoldResult, Box<dyn std::error::Error>> {
-    let (test_set, train_set) = split(&data.dataset, &fold.test_speakers);
+    let (test_set, train_set) = split(dataset, &fold.test_speakers);
     eprintln!(
         "{}: test {:?}, training on {} clips",
         fold.name,
@@ -392,7 +401,7 @@ fn run_fold(
     );
     let log_path = report_dir.join(format!("{}.epochs.jsonl", fold.name));
     let outcome = run_training(
-        &fold_recipe(args)?,
+        &fold_recipe(&data.recipe),
         args,
         data,
         &train_set,
@@ -403,7 +412,7 @@ fn run_fold(
         .model
         .save(report_dir.join(format!("{}.safetensors", fold.name)))?;
     Ok(FoldResult {
-        matrix: validation_matrix(&data.dataset.labels, &outcome)?,
+        matrix: validation_matrix(&data.labels, &outcome)?,
         seconds: outcome.seconds,
         history: outcome.history,
     })
