@@ -40,11 +40,7 @@ impl CropSampler {
         dataset: &FeatureDataset,
         normalisation: Option<&Normalisation>,
     ) -> Result<Self, TrainError> {
-        let mut features: Vec<Array3<f32>> = dataset
-            .examples
-            .iter()
-            .map(|e| e.features.clone())
-            .collect();
+        let mut features: Vec<Array3<f32>> = dataset.features();
         if let Some(norm) = normalisation {
             features.iter_mut().for_each(|x| norm.apply(x));
         }

@@ -108,6 +108,12 @@ impl FeatureDataset {
         ClassCounts(counts)
     }
 
+    /// Owned copies of every example's features, in order (the input of
+    /// `EmotionModel::predict_proba_batch`).
+    pub fn features(&self) -> Vec<Array3<f32>> {
+        self.examples.iter().map(|e| e.features.clone()).collect()
+    }
+
     /// Distinct speakers, sorted.
     pub fn speakers(&self) -> Vec<String> {
         let mut s: Vec<String> = self.examples.iter().map(|e| e.speaker.clone()).collect();

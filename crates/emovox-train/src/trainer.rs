@@ -130,11 +130,7 @@ pub fn train(
         });
     let models = std::iter::once(first.model).chain(outcomes.map(|o| o.model));
     let model = EmotionModel::ensemble(models.collect())?.with_training(provenance);
-    let val_inputs: Vec<Array3<f32>> = val_set
-        .examples
-        .iter()
-        .map(|e| e.features.clone())
-        .collect();
+    let val_inputs: Vec<Array3<f32>> = val_set.features();
     let val_probabilities = model.predict_proba_batch(&val_inputs)?;
     Ok(TrainOutcome {
         model,
@@ -172,11 +168,7 @@ fn train_network(
     metadata.validate()?;
 
     let mut session = Session::new(config, &arch, train_set, normalisation.as_ref())?;
-    let val_inputs: Vec<Array3<f32>> = val_set
-        .examples
-        .iter()
-        .map(|e| e.features.clone())
-        .collect();
+    let val_inputs: Vec<Array3<f32>> = val_set.features();
     let val_truth: Vec<usize> = val_set.examples.iter().map(|e| e.label).collect();
     let total_steps = config.epochs * session.batches_per_epoch();
     let mut report = RunReport::new(total_steps, options)?;

@@ -124,11 +124,7 @@ fn learns_separable_classes_and_round_trips_through_a_file() {
     let last = outcome.history.last().unwrap().train_loss;
     assert!(last < first, "loss {first} -> {last}");
     let truth: Vec<usize> = test_set.examples.iter().map(|e| e.label).collect();
-    let inputs: Vec<_> = test_set
-        .examples
-        .iter()
-        .map(|e| e.features.clone())
-        .collect();
+    let inputs: Vec<_> = test_set.features();
     let probs = outcome.model.predict_proba_batch(&inputs).unwrap();
     let predicted = evaluate::argmax_rows(&probs);
     let acc = emovox_metrics::ConfusionMatrix::from_predictions(
@@ -141,11 +137,7 @@ fn learns_separable_classes_and_round_trips_through_a_file() {
     assert!(acc >= 0.8, "held-out accuracy {acc}");
 
     // Validation predictions are the kept model's inference-path outputs.
-    let val_inputs: Vec<_> = val_set
-        .examples
-        .iter()
-        .map(|e| e.features.clone())
-        .collect();
+    let val_inputs: Vec<_> = val_set.features();
     assert_eq!(
         outcome.model.predict_proba_batch(&val_inputs).unwrap(),
         outcome.val_probabilities
