@@ -91,6 +91,7 @@ fn spec() -> FeatureSpec {
         delta_orders: 0,
         delta_width: 9,
         utterance_norm: false,
+        pitch: None,
     }
 }
 

@@ -53,6 +53,11 @@ pub struct FeatureSpec {
     pub delta_width: usize,
     /// Whether each utterance is normalised to zero mean and unit variance per bin.
     pub utterance_norm: bool,
+    /// Prosody appended to the base bins: pitch contour and voicing strength
+    /// ([`crate::PitchTracker`]), two more bins per frame; `None` (the default, and what model
+    /// files written before this field hold) leaves them out.
+    #[serde(default)]
+    pub pitch: Option<crate::PitchConfig>,
 }
 
 fn invalid(message: impl Into<String>) -> crate::FeatureError {
@@ -209,7 +214,17 @@ impl FeatureKind {
 }
 
 impl FeatureSpec {
-    /// Checks the representation and the delta settings.
+    /// Bins per frame of every channel: the base representation's, plus the pitch rows.
+    pub fn n_bins(&self) -> usize {
+        let pitch = if self.pitch.is_some() {
+            crate::pitch::PITCH_ROWS
+        } else {
+            0
+        };
+        self.kind.n_bins() + pitch
+    }
+
+    /// Checks the representation, the delta and the pitch settings.
     pub fn validate(&self) -> Result<(), crate::FeatureError> {
         match &self.kind {
             FeatureKind::LogMel(mel) => mel.validate()?,
@@ -226,6 +241,9 @@ impl FeatureSpec {
                 "delta_width {} must be odd and at least 3",
                 self.delta_width
             )));
+        }
+        if let Some(pitch) = &self.pitch {
+            pitch.validate(self.kind.mel().sample_rate)?;
         }
         Ok(())
     }

@@ -29,6 +29,7 @@ mod mel;
 mod mfcc;
 mod normalise;
 mod pipeline;
+mod pitch;
 mod stft;
 mod window;
 
@@ -42,5 +43,6 @@ pub use mel::{hz_to_mel, mel_to_hz, MelFilterbank};
 pub use mfcc::Mfcc;
 pub use normalise::{normalize_utterance, NORM_EPSILON};
 pub use pipeline::FeaturePipeline;
+pub use pitch::{PitchConfig, PitchTracker, PITCH_ROWS};
 pub use stft::PowerSpectrogram;
 pub use window::{hann_periodic, padded_hann};

@@ -1,10 +1,10 @@
 //! [`FeaturePipeline`]: from samples to a model's input, the one path training and prediction share.
 
-use ndarray::{s, Array2, Array3};
+use ndarray::{concatenate, s, Array2, Array3, Axis};
 
 use crate::delta::delta;
 use crate::normalise::normalize_utterance;
-use crate::{FeatureError, FeatureKind, FeatureSpec, LogMelSpectrogram, Mfcc};
+use crate::{FeatureError, FeatureKind, FeatureSpec, LogMelSpectrogram, Mfcc, PitchTracker};
 
 /// The extractor a [`FeatureSpec`] asks for.
 #[derive(Debug)]
@@ -14,7 +14,8 @@ enum Extractor {
 }
 
 /// Turns samples into a model input of shape (channels, bins, frames) following a [`FeatureSpec`]:
-/// channel 0 is the base representation (log-mel or MFCC), channels 1 and 2 its deltas.
+/// channel 0 is the base representation (log-mel or MFCC, followed by the pitch contour and
+/// voicing rows when the spec asks for pitch), channels 1 and 2 its deltas.
 ///
 /// Deltas are taken of the base representation before normalisation; then, when
 /// `utterance_norm` is set, every channel is normalised per bin over the utterance.
@@ -27,6 +28,7 @@ enum Extractor {
 ///     delta_orders: 1,
 ///     delta_width: 9,
 ///     utterance_norm: true,
+///     pitch: None,
 /// };
 /// let pipeline = FeaturePipeline::new(spec)?;
 /// let clip = vec![0.1f32; 16_000];
@@ -38,6 +40,7 @@ enum Extractor {
 pub struct FeaturePipeline {
     spec: FeatureSpec,
     extractor: Extractor,
+    pitch: Option<PitchTracker>,
 }
 
 impl FeaturePipeline {
@@ -48,7 +51,17 @@ impl FeaturePipeline {
             FeatureKind::LogMel(mel) => Extractor::LogMel(LogMelSpectrogram::new(mel.clone())?),
             FeatureKind::Mfcc(mfcc) => Extractor::Mfcc(Mfcc::new(mfcc.clone())?),
         };
-        Ok(Self { spec, extractor })
+        let mel = spec.kind.mel();
+        let pitch = spec
+            .pitch
+            .clone()
+            .map(|config| PitchTracker::new(config, mel.sample_rate, mel.hop_length))
+            .transpose()?;
+        Ok(Self {
+            spec,
+            extractor,
+            pitch,
+        })
     }
 
     /// The specification this pipeline follows.
@@ -66,9 +79,9 @@ impl FeaturePipeline {
         self.spec.kind.mel().hop_length
     }
 
-    /// Bins per frame (mel bands or coefficients).
+    /// Bins per frame (mel bands or coefficients, plus the pitch rows).
     pub fn n_bins(&self) -> usize {
-        self.spec.kind.n_bins()
+        self.spec.n_bins()
     }
 
     /// Channels of the output: 1 plus the number of delta orders.
@@ -101,9 +114,13 @@ impl FeaturePipeline {
                 frame: self.min_samples(),
             });
         }
-        let base = match &self.extractor {
+        let spectral = match &self.extractor {
             Extractor::LogMel(log_mel) => log_mel.compute(samples)?,
             Extractor::Mfcc(mfcc) => mfcc.compute(samples)?,
+        };
+        let base = match &self.pitch {
+            Some(tracker) => concatenate![Axis(0), spectral, tracker.compute(samples)?],
+            None => spectral,
         };
         let mut channels: Vec<Array2<f32>> = Vec::with_capacity(self.n_channels());
         for order in 1..=self.spec.delta_orders {

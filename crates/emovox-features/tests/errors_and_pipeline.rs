@@ -2,7 +2,7 @@
 
 use emovox_features::{
     delta, FeatureError, FeatureKind, FeaturePipeline, FeatureSpec, LogMelSpectrogram, MelConfig,
-    Mfcc, MfccConfig,
+    Mfcc, MfccConfig, PitchConfig, PitchTracker,
 };
 
 fn tone(len: usize) -> Vec<f32> {
@@ -164,6 +164,7 @@ fn pipeline_stacks_base_and_deltas_and_normalises_each_bin() {
         delta_orders: 2,
         delta_width: 9,
         utterance_norm: true,
+        pitch: None,
     };
     let pipeline = FeaturePipeline::new(spec).unwrap();
     let y = tone(16_000);
@@ -188,12 +189,62 @@ fn pipeline_stacks_base_and_deltas_and_normalises_each_bin() {
 }
 
 #[test]
+fn pipeline_appends_pitch_rows_after_the_base_bins() {
+    let spec = FeatureSpec {
+        kind: FeatureKind::Mfcc(MfccConfig::speech()),
+        delta_orders: 1,
+        delta_width: 9,
+        utterance_norm: false,
+        pitch: Some(PitchConfig::speech()),
+    };
+    assert_eq!(spec.n_bins(), 42);
+    let pipeline = FeaturePipeline::new(spec).unwrap();
+    let y = tone(16_000);
+    let x = pipeline.compute(&y).unwrap();
+    assert_eq!(x.shape(), &[2, 42, pipeline.frames_for(y.len())]);
+    let mfcc = Mfcc::new(MfccConfig::speech())
+        .unwrap()
+        .compute(&y)
+        .unwrap();
+    let pitch = PitchTracker::new(PitchConfig::speech(), 16_000, 160)
+        .unwrap()
+        .compute(&y)
+        .unwrap();
+    assert_eq!(x.slice(ndarray::s![0, ..40, ..]), mfcc);
+    assert_eq!(x.slice(ndarray::s![0, 40.., ..]), pitch);
+    // The delta channel covers the pitch rows too: a steady tone has a flat contour.
+    assert!(x
+        .slice(ndarray::s![1, 40, 10..90])
+        .iter()
+        .all(|d| d.abs() < 1e-3));
+}
+
+#[test]
+fn pipeline_refuses_pitch_settings_that_do_not_fit_the_sample_rate() {
+    let spec = FeatureSpec {
+        kind: FeatureKind::Mfcc(MfccConfig::speech()),
+        delta_orders: 0,
+        delta_width: 9,
+        utterance_norm: false,
+        pitch: Some(PitchConfig {
+            fmax: 8_000.0,
+            ..PitchConfig::speech()
+        }),
+    };
+    assert!(matches!(
+        FeaturePipeline::new(spec),
+        Err(FeatureError::InvalidConfig(_))
+    ));
+}
+
+#[test]
 fn pipeline_refuses_clips_too_short_for_its_deltas() {
     let spec = FeatureSpec {
         kind: FeatureKind::LogMel(MelConfig::speech_with_mels(64)),
         delta_orders: 1,
         delta_width: 9,
         utterance_norm: false,
+        pitch: None,
     };
     let pipeline = FeaturePipeline::new(spec).unwrap();
     assert_eq!(pipeline.min_samples(), 1280);
@@ -214,6 +265,7 @@ fn pipeline_refuses_invalid_specs() {
         delta_orders: 3,
         delta_width: 9,
         utterance_norm: false,
+        pitch: None,
     };
     assert!(matches!(
         FeaturePipeline::new(spec),

@@ -261,10 +261,7 @@ impl ModelMetadata {
                 arch.in_channels
             ));
         }
-        let bins = match &self.features.kind {
-            emovox_features::FeatureKind::LogMel(m) => m.n_mels,
-            emovox_features::FeatureKind::Mfcc(m) => m.n_mfcc,
-        };
+        let bins = self.features.n_bins();
         if bins != arch.n_bins {
             return bad(format!(
                 "features give {bins} bins, the network takes {}",

@@ -148,6 +148,7 @@ pub fn default_feature_spec() -> FeatureSpec {
         delta_orders: 2,
         delta_width: 9,
         utterance_norm: false,
+        pitch: None,
     }
 }
 
