@@ -1,8 +1,8 @@
-//! Feature-level augmentation applied to each training crop: random crops (time shift), tempo
-//! perturbation, SpecAugment time and frequency masks, and the mixup coefficient sampler. Waveform-level
+//! Feature-level augmentation applied to each training crop: random crops (time shift),
+//! SpecAugment time and frequency masks, and the mixup coefficient sampler. Waveform-level
 //! augmentation (speed, gain, noise) is in [`crate::wave_augment`].
 
-use ndarray::{s, Array3, ArrayView3, Zip};
+use ndarray::{s, Array3, ArrayView3};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -20,9 +20,6 @@ pub struct AugmentConfig {
     pub time_masks: usize,
     /// Maximum width of a time mask, in frames.
     pub time_mask_width: usize,
-    /// Tempo perturbation: each crop covers `crop_frames x r` frames for a random `r` in
-    /// `[1 - time_stretch, 1 + time_stretch]`, resampled to `crop_frames` (0 disables it).
-    pub time_stretch: f32,
     /// Mixup Beta(alpha, alpha) parameter; 0 disables mixup.
     pub mixup_alpha: f32,
     /// Probability that a batch is mixed up (when `mixup_alpha > 0`).
@@ -38,7 +35,6 @@ impl Default for AugmentConfig {
             freq_mask_width: 8,
             time_masks: 2,
             time_mask_width: 20,
-            time_stretch: 0.0,
             mixup_alpha: 0.0,
             mixup_prob: 0.0,
             wave: WaveAugmentConfig::none(),
@@ -54,7 +50,6 @@ impl AugmentConfig {
             freq_mask_width: 0,
             time_masks: 0,
             time_mask_width: 0,
-            time_stretch: 0.0,
             mixup_alpha: 0.0,
             mixup_prob: 0.0,
             wave: WaveAugmentConfig::none(),
@@ -78,43 +73,6 @@ pub fn random_crop<R: Rng + ?Sized>(
     let offset = rng.gen_range(0..=len - frames);
     out.slice_mut(s![.., .., offset..offset + frames])
         .assign(&features);
-    out
-}
-
-/// A `len`-frame crop covering `len x r` frames of `features` for a random rate `r` in
-/// `[1 - max_stretch, 1 + max_stretch]`, linearly resampled to `len` frames: the tempo changes,
-/// the spectrum and the pitch do not. With `max_stretch` 0 this is [`random_crop`] (and draws
-/// the same random numbers).
-pub fn stretched_crop<R: Rng + ?Sized>(
-    features: ArrayView3<f32>,
-    len: usize,
-    max_stretch: f32,
-    rng: &mut R,
-) -> Array3<f32> {
-    if max_stretch <= 0.0 || len < 2 {
-        return random_crop(features, len, rng);
-    }
-    let rate = rng.gen_range(1.0 - max_stretch..=1.0 + max_stretch);
-    let span = ((len as f32 * rate).round() as usize).max(2);
-    resample_frames(random_crop(features, span, rng).view(), len)
-}
-
-/// `x` (channels, bins, frames >= 2) linearly interpolated to `len >= 2` frames, first and last
-/// frames kept.
-fn resample_frames(x: ArrayView3<f32>, len: usize) -> Array3<f32> {
-    let (channels, bins, frames) = x.dim();
-    let mut out = Array3::zeros((channels, bins, len));
-    let scale = (frames - 1) as f32 / (len - 1) as f32;
-    for t in 0..len {
-        let position = t as f32 * scale;
-        let left = (position.floor() as usize).min(frames - 1);
-        let right = (left + 1).min(frames - 1);
-        let weight = position - left as f32;
-        Zip::from(out.slice_mut(s![.., .., t]))
-            .and(x.slice(s![.., .., left]))
-            .and(x.slice(s![.., .., right]))
-            .for_each(|o, &a, &b| *o = a + weight * (b - a));
-    }
     out
 }
 
@@ -173,34 +131,6 @@ mod tests {
         let padded = random_crop(x.view(), 15, &mut rng);
         assert_eq!(padded.dim(), (2, 3, 15));
         assert_eq!(padded.iter().filter(|v| **v != 0.0).count(), 2 * 3 * 10 - 1);
-    }
-
-    #[test]
-    fn stretched_crops_resample_a_span_of_the_clip() {
-        let mut rng = ChaCha8Rng::seed_from_u64(4);
-        // A ramp in time: a crop's slope tells the rate it was stretched by.
-        let x = Array3::from_shape_fn((2, 3, 400), |(c, _, t)| (c + 1) as f32 * t as f32);
-        let mut slopes = Vec::new();
-        for _ in 0..200 {
-            let crop = stretched_crop(x.view(), 100, 0.2, &mut rng);
-            assert_eq!(crop.dim(), (2, 3, 100));
-            let slope = (crop[[0, 0, 99]] - crop[[0, 0, 0]]) / 99.0;
-            assert!((0.79..=1.21).contains(&slope), "slope {slope}");
-            for t in 1..100 {
-                let step = crop[[1, 2, t]] - crop[[1, 2, t - 1]];
-                assert!((step - 2.0 * slope).abs() < 1e-3);
-            }
-            slopes.push(slope);
-        }
-        let lowest = slopes.iter().copied().fold(f32::MAX, f32::min);
-        let highest = slopes.iter().copied().fold(f32::MIN, f32::max);
-        assert!(lowest < 0.85 && highest > 1.15, "{lowest} {highest}");
-        let mut a = ChaCha8Rng::seed_from_u64(5);
-        let mut b = ChaCha8Rng::seed_from_u64(5);
-        assert_eq!(
-            stretched_crop(x.view(), 100, 0.0, &mut a),
-            random_crop(x.view(), 100, &mut b)
-        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::augment::{sample_beta, spec_augment, stretched_crop};
+use crate::augment::{random_crop, sample_beta, spec_augment};
 use crate::loss::smoothed_targets;
 use crate::wave_augment::WaveAugmentConfig;
 use crate::{AugmentConfig, FeatureDataset, TrainConfig, TrainError};
@@ -89,22 +89,21 @@ impl CropSampler {
     /// One augmented crop of example `i`, `crop_frames` long.
     fn crop(&self, i: usize, rng: &mut ChaCha8Rng) -> Result<Array3<f32>, TrainError> {
         let len = self.crop_frames;
-        let stretch = self.augment.time_stretch;
         let mut crop = match &self.waveforms {
             Some(w) => {
                 let samples = (len - 1) * w.pipeline.hop_length();
                 let audio = w.config.apply(&w.waveforms[i], samples, rng);
                 if audio.len() < w.pipeline.min_samples() {
-                    stretched_crop(self.features[i].view(), len, stretch, rng)
+                    random_crop(self.features[i].view(), len, rng)
                 } else {
                     let mut features = w.pipeline.compute(&audio)?;
                     if let Some(norm) = &w.normalisation {
                         norm.apply(&mut features);
                     }
-                    stretched_crop(features.view(), len, stretch, rng)
+                    random_crop(features.view(), len, rng)
                 }
             }
-            None => stretched_crop(self.features[i].view(), len, stretch, rng),
+            None => random_crop(self.features[i].view(), len, rng),
         };
         spec_augment(&mut crop, &self.augment, rng);
         Ok(crop)

@@ -120,9 +120,6 @@ impl TrainConfig {
         if self.patience == Some(0) {
             return fail("patience must be positive when set");
         }
-        if !(0.0..0.5).contains(&self.augment.time_stretch) {
-            return fail("augment.time_stretch must be in [0, 0.5)");
-        }
         if self.augment.mixup_alpha < 0.0 || !(0.0..=1.0).contains(&self.augment.mixup_prob) {
             return fail("mixup_alpha must be >= 0 and mixup_prob in [0, 1]");
         }

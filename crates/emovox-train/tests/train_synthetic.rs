@@ -81,7 +81,6 @@ fn small_config() -> TrainConfig {
             freq_mask_width: 2,
             time_masks: 1,
             time_mask_width: 4,
-            time_stretch: 0.1,
             mixup_alpha: 0.4,
             mixup_prob: 0.3,
             ..AugmentConfig::none()
