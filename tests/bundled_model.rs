@@ -68,6 +68,7 @@ fn bundled_model_reaches_its_floor_on_unseen_actors() {
         matrix.accuracy(),
         matrix.uar()
     );
-    // The issue's floor is 0.45 (chance is 0.125).
-    assert!(matrix.uar() >= 0.45, "UAR {}", matrix.uar());
+    // Issue 5's floor for the bundled model is 0.60 (chance is 0.125; the README reports 0.680,
+    // with the epoch selected on these actors).
+    assert!(matrix.uar() >= 0.60, "UAR {}", matrix.uar());
 }
