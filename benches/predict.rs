@@ -28,10 +28,20 @@ fn bench_predict(c: &mut Criterion) {
     c.bench_function("predict_4s_clip", |b| {
         b.iter(|| classifier.predict(&samples, 16_000).unwrap())
     });
-    let features = classifier.model().metadata().features.clone();
-    let pipeline = emovox_features::FeaturePipeline::new(features).unwrap();
+    let pipelines: Vec<_> = classifier
+        .model()
+        .views()
+        .iter()
+        .map(|view| emovox_features::FeaturePipeline::new(view.metadata().features.clone()))
+        .collect::<Result<_, _>>()
+        .unwrap();
     c.bench_function("features_4s_clip", |b| {
-        b.iter(|| pipeline.compute(&samples).unwrap())
+        b.iter(|| {
+            pipelines
+                .iter()
+                .map(|p| p.compute(&samples).unwrap())
+                .collect::<Vec<_>>()
+        })
     });
 }
 

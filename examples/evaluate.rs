@@ -3,7 +3,7 @@
 //! ```sh
 //! cargo run --release --example evaluate -- --data ../shared/datasets/ravdess16k --speakers 19-20
 //! cargo run --release --example evaluate -- --model model.safetensors --data DIR --json
-//! # Several models (same labels and features, e.g. different seeds) as one ensemble:
+//! # Several models (same labels; e.g. different seeds or features) as one ensemble:
 //! cargo run --release --example evaluate -- --model a.safetensors --model b.safetensors --data DIR
 //! ```
 //!
@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use emovox::Classifier;
 use emovox_metrics::ConfusionMatrix;
-use emovox_model::EmotionModel;
+use emovox_model::MultiViewModel;
 use emovox_train::corpus::{
     apply_scheme, load_corpus, restrict_to_labels, CorpusKind, LabelScheme,
 };
@@ -28,7 +28,8 @@ use rayon::prelude::*;
 #[command(version)]
 struct Args {
     /// Model file; the bundled RAVDESS model when omitted. Repeat it to evaluate the ensemble
-    /// that averages the models' probabilities (their metadata must agree).
+    /// that averages the probabilities of every model (their labels must agree; their features
+    /// may differ).
     #[arg(long)]
     model: Vec<PathBuf>,
     /// Corpus folder (or CSV manifest).
@@ -63,11 +64,12 @@ fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         [] => Classifier::bundled()?,
         [path] => Classifier::load(path)?,
         paths => {
-            let models = paths
-                .iter()
-                .map(EmotionModel::load)
-                .collect::<Result<Vec<_>, _>>()?;
-            Classifier::from_model(EmotionModel::ensemble(models)?)?
+            // Every view of every file, averaged with equal weights.
+            let mut views = Vec::new();
+            for path in paths {
+                views.extend(MultiViewModel::load(path)?.into_views());
+            }
+            Classifier::from_views(MultiViewModel::new(views)?)?
         }
     };
     let (corpus, kind) = load_corpus(&args.data, args.corpus)?;

@@ -23,7 +23,8 @@ use emovox_metrics::{plot, ConfusionMatrix, FoldSummary};
 use emovox_train::corpus::{apply_scheme, load_corpus, CorpusKind, LabelScheme, Utterance};
 use emovox_train::protocol::{combine, k_fold_speakers, leave_one_speaker_out, Fold, SpeakerSet};
 use emovox_train::{
-    extract_dataset, train, ExtractConfig, FeatureDataset, TrainConfig, TrainOptions, TrainOutcome,
+    extract_dataset, train_views, ExtractConfig, FeatureDataset, TrainConfig, TrainOptions,
+    ViewData, ViewsOutcome,
 };
 
 /// Train a speech emotion model from scratch.
@@ -72,7 +73,8 @@ struct Args {
     /// (default: the recipe's).
     #[arg(long)]
     members: Option<usize>,
-    /// A training recipe as JSON (`emovox_train::TrainConfig`); defaults to the built-in one.
+    /// A training recipe as JSON (`emovox_train::TrainConfig`); defaults to
+    /// `TrainConfig::two_views()` (log-mel and MFCC views, both with pitch).
     #[arg(long)]
     recipe: Option<PathBuf>,
     /// Where to write the model (its report folder goes beside it).
@@ -92,16 +94,24 @@ struct Prepared {
 }
 
 impl Prepared {
-    /// Every clip's features, extracted in parallel; done once by each process that trains
-    /// (not by a cross-validation parent whose folds run as workers).
-    fn extract(&self) -> Result<FeatureDataset, Box<dyn std::error::Error>> {
-        let pipeline = FeaturePipeline::new(self.recipe.features.clone())?;
+    /// Every clip's features for every feature view of the recipe, extracted in parallel;
+    /// done once by each process that trains (not by a cross-validation parent whose folds
+    /// run as workers).
+    fn extract(&self) -> Result<Vec<FeatureDataset>, Box<dyn std::error::Error>> {
         let extract = ExtractConfig {
             keep_waveforms: self.recipe.augment.wave.is_active(),
             ..ExtractConfig::default()
         };
-        let (dataset, _) = extract_dataset(&self.utterances, &self.labels, &pipeline, &extract)?;
-        Ok(dataset)
+        self.recipe
+            .view_features()
+            .into_iter()
+            .map(|spec| {
+                let pipeline = FeaturePipeline::new(spec)?;
+                let (dataset, _) =
+                    extract_dataset(&self.utterances, &self.labels, &pipeline, &extract)?;
+                Ok(dataset)
+            })
+            .collect()
     }
 }
 
@@ -179,7 +189,7 @@ fn prepare(args: &Args) -> Result<Prepared, Box<dyn std::error::Error>> {
 fn recipe(args: &Args) -> Result<TrainConfig, Box<dyn std::error::Error>> {
     let mut config: TrainConfig = match &args.recipe {
         Some(path) => serde_json::from_slice(&std::fs::read(path)?)?,
-        None => TrainConfig::default(),
+        None => TrainConfig::two_views(),
     };
     config.epochs = args.epochs.unwrap_or(config.epochs);
     config.seed = args.seed.unwrap_or(config.seed);
@@ -187,10 +197,13 @@ fn recipe(args: &Args) -> Result<TrainConfig, Box<dyn std::error::Error>> {
     Ok(config)
 }
 
-/// The examples of `dataset` whose speaker is in `speakers`, and the rest.
-fn split(dataset: &FeatureDataset, speakers: &[String]) -> (FeatureDataset, FeatureDataset) {
+/// Per view: the examples whose speaker is in `speakers`, and the rest.
+fn split(
+    views: &[FeatureDataset],
+    speakers: &[String],
+) -> (Vec<FeatureDataset>, Vec<FeatureDataset>) {
     let names: Vec<&str> = speakers.iter().map(String::as_str).collect();
-    dataset.split_by_speakers(&names)
+    views.iter().map(|d| d.split_by_speakers(&names)).unzip()
 }
 
 /// The speakers of `utterances` that `set` selects, sorted.
@@ -216,11 +229,11 @@ fn train_one(
         &speakers_in(&data.utterances, &args.train_speakers),
     );
     let (val_set, _) = split(&dataset, &speakers_in(&data.utterances, &args.val_speakers));
-    if train_set.is_empty() || val_set.is_empty() {
+    if train_set[0].is_empty() || val_set[0].is_empty() {
         return Err(format!(
             "{} training and {} validation clips: both speaker sets must match speakers of {}",
-            train_set.len(),
-            val_set.len(),
+            train_set[0].len(),
+            val_set[0].len(),
             args.data
                 .iter()
                 .map(|p| p.display().to_string())
@@ -231,8 +244,8 @@ fn train_one(
     }
     eprintln!(
         "training on {} clips, validating on {}",
-        train_set.len(),
-        val_set.len()
+        train_set[0].len(),
+        val_set[0].len()
     );
     let outcome = run_training(
         &data.recipe,
@@ -249,13 +262,13 @@ fn train_one(
     let matrix = validation_matrix(&data.labels, &outcome)?;
     write_report(report_dir, &matrix, &outcome)?;
     println!(
-        "validation: accuracy {:.3}, UAR {:.3}, macro-F1 {:.3} on {} clips (best epoch {} of {}, {:.0} s)",
+        "validation: accuracy {:.3}, UAR {:.3}, macro-F1 {:.3} on {} clips (best epoch {:?} of {}, {:.0} s)",
         matrix.accuracy(),
         matrix.uar(),
         matrix.macro_f1(),
         matrix.total(),
-        outcome.best_epoch,
-        outcome.history.len(),
+        outcome.best_epochs,
+        outcome.histories[0].len(),
         outcome.seconds
     );
     println!(
@@ -266,27 +279,37 @@ fn train_one(
     Ok(())
 }
 
-/// Trains `recipe` with a fresh per-epoch log at `log_path`.
+/// Trains every view of `recipe` (`train_sets[v]`, `val_sets[v]` extracted with view `v`'s
+/// features) with fresh per-epoch logs at `log_path` (views after the first beside it).
 fn run_training(
     recipe: &TrainConfig,
     args: &Args,
     data: &Prepared,
-    train_set: &FeatureDataset,
-    val_set: &FeatureDataset,
+    train_sets: &[FeatureDataset],
+    val_sets: &[FeatureDataset],
     log_path: PathBuf,
-) -> Result<TrainOutcome, Box<dyn std::error::Error>> {
-    let _ = std::fs::remove_file(&log_path);
+) -> Result<ViewsOutcome, Box<dyn std::error::Error>> {
+    let views: Vec<ViewData> = train_sets
+        .iter()
+        .zip(val_sets)
+        .map(|(train, val)| ViewData { train, val })
+        .collect();
     let options = TrainOptions {
         quiet: args.quiet,
         log_path: Some(log_path),
         corpus: data.name.clone(),
     };
-    Ok(train(recipe, train_set, val_set, &options)?)
+    for v in 0..views.len() {
+        if let Some(path) = emovox_train::view_log_path(&options, v) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    Ok(train_views(recipe, &views, &options)?)
 }
 
 fn validation_matrix(
     labels: &[String],
-    outcome: &TrainOutcome,
+    outcome: &ViewsOutcome,
 ) -> Result<ConfusionMatrix, Box<dyn std::error::Error>> {
     let predicted = emovox_train::evaluate::argmax_rows(&outcome.val_probabilities);
     Ok(ConfusionMatrix::from_predictions(
@@ -388,7 +411,7 @@ fn fold_recipe(recipe: &TrainConfig) -> TrainConfig {
 fn run_fold(
     args: &Args,
     data: &Prepared,
-    dataset: &FeatureDataset,
+    dataset: &[FeatureDataset],
     fold: &Fold,
     report_dir: &Path,
 ) -> Result<FoldResult, Box<dyn std::error::Error>> {
@@ -397,7 +420,7 @@ fn run_fold(
         "{}: test {:?}, training on {} clips",
         fold.name,
         fold.test_speakers,
-        train_set.len()
+        train_set[0].len()
     );
     let log_path = report_dir.join(format!("{}.epochs.jsonl", fold.name));
     let outcome = run_training(
@@ -414,7 +437,7 @@ fn run_fold(
     Ok(FoldResult {
         matrix: validation_matrix(&data.labels, &outcome)?,
         seconds: outcome.seconds,
-        history: outcome.history,
+        history: outcome.histories.into_iter().next().unwrap_or_default(),
     })
 }
 
@@ -473,19 +496,18 @@ fn fold_file(report_dir: &Path, fold: &Fold) -> PathBuf {
 fn write_report(
     dir: &Path,
     matrix: &ConfusionMatrix,
-    outcome: &TrainOutcome,
+    outcome: &ViewsOutcome,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let history: Vec<emovox_metrics::EpochRecord> = outcome
-        .history
+    let history: Vec<emovox_metrics::EpochRecord> = outcome.histories[0]
         .iter()
         .filter_map(|e| e.to_metrics())
         .collect();
     let metrics = serde_json::json!({
         "validation": matrix.summary(),
-        "best_epoch": outcome.best_epoch,
+        "best_epochs": outcome.best_epochs,
         "training_seconds": outcome.seconds,
-        "history": outcome.history,
-        "provenance": outcome.model.metadata().training,
+        "histories": outcome.histories,
+        "provenance": outcome.model.views().iter().map(|v| &v.metadata().training).collect::<Vec<_>>(),
     });
     std::fs::write(
         dir.join("metrics.json"),

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 #[test]
 fn bundled_model_describes_itself() {
     let classifier = Classifier::bundled().unwrap();
-    let metadata = classifier.model().metadata();
+    let metadata = classifier.model().views()[0].metadata();
     assert_eq!(classifier.labels().len(), 8);
     assert_eq!(classifier.sample_rate(), 16_000);
     let training = metadata

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use emovox::Classifier;
 use emovox_features::{FeatureKind, FeaturePipeline, FeatureSpec, MelConfig, MfccConfig};
-use emovox_model::{ModelConfig, PoolingKind};
+use emovox_model::{ModelConfig, MultiViewModel, PoolingKind};
 use emovox_train::corpus::{Gender, Utterance};
 use emovox_train::{
-    extract_dataset, train, AugmentConfig, ExtractConfig, FeatureDataset, LrSchedule, TrainConfig,
-    TrainOptions, WaveAugmentConfig,
+    extract_dataset, train, train_views, AugmentConfig, ExtractConfig, FeatureDataset, LrSchedule,
+    TrainConfig, TrainOptions, ViewData, WaveAugmentConfig,
 };
 
 const LABELS: [&str; 3] = ["calm", "happy", "angry"];
@@ -282,4 +282,69 @@ fn bad_input_is_a_clear_error() {
 fn classifier_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Classifier>();
+}
+
+#[test]
+fn two_feature_views_train_save_load_and_predict_together() {
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("emovox-e2e-views-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (train_utts, val_utts) = (corpus(&dir, 1..5, 4), corpus(&dir, 5..6, 4));
+    let test_utts = corpus(&dir, 6..8, 3);
+    let labels: Vec<String> = LABELS.iter().map(|s| s.to_string()).collect();
+    let log_mel = FeatureSpec {
+        kind: FeatureKind::LogMel(MelConfig::speech_with_mels(24)),
+        pitch: Some(emovox_features::PitchConfig::speech()),
+        ..spec()
+    };
+    let recipe = TrainConfig {
+        extra_views: vec![log_mel],
+        ..small_recipe()
+    };
+    let extract = ExtractConfig {
+        report_skipped: false,
+        ..ExtractConfig::default()
+    };
+    let sets: Vec<(FeatureDataset, FeatureDataset)> = recipe
+        .view_features()
+        .into_iter()
+        .map(|spec| {
+            let pipeline = FeaturePipeline::new(spec).unwrap();
+            let train = extract_dataset(&train_utts, &labels, &pipeline, &extract).unwrap();
+            let val = extract_dataset(&val_utts, &labels, &pipeline, &extract).unwrap();
+            (train.0, val.0)
+        })
+        .collect();
+    let views: Vec<ViewData> = sets
+        .iter()
+        .map(|(train, val)| ViewData { train, val })
+        .collect();
+    let outcome = train_views(&recipe, &views, &quiet()).unwrap();
+    let path = dir.join("two-views.safetensors");
+    outcome.model.save(&path).unwrap();
+
+    let classifier = Classifier::load(&path).unwrap();
+    assert_eq!(classifier.model().views().len(), 2);
+    let accuracy = file_accuracy(&classifier, &test_utts);
+    assert!(accuracy >= 0.8, "held-out accuracy {accuracy}");
+    // The classifier averages what each view alone says.
+    let singles: Vec<Classifier> = MultiViewModel::load(&path)
+        .unwrap()
+        .into_views()
+        .into_iter()
+        .map(|view| Classifier::from_model(view).unwrap())
+        .collect();
+    let samples = clip(1, 555);
+    let both = classifier.probabilities(&samples, RATE).unwrap();
+    let alone: Vec<Vec<f32>> = singles
+        .iter()
+        .map(|c| c.probabilities(&samples, RATE).unwrap())
+        .collect();
+    for (i, p) in both.iter().enumerate() {
+        assert!((p - (alone[0][i] + alone[1][i]) / 2.0).abs() < 1e-5);
+    }
+    // The single-model API refuses the two-view file with a clear error.
+    let err = emovox_model::EmotionModel::load(&path).unwrap_err();
+    assert!(err.to_string().contains("2 feature views"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -23,6 +23,13 @@ pub enum ModelError {
         /// The metadata key that was looked for.
         key: &'static str,
     },
+    /// The file holds a model of several feature views; load it as a
+    /// [`MultiViewModel`](crate::MultiViewModel).
+    #[error("the model file holds {views} feature views: load it as a MultiViewModel")]
+    MultiViewFile {
+        /// Number of views in the file.
+        views: usize,
+    },
     /// The metadata is not valid JSON for [`crate::ModelMetadata`] or is inconsistent.
     #[error("invalid model metadata: {0}")]
     InvalidMetadata(String),

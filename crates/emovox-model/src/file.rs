@@ -10,6 +10,21 @@ use crate::{ModelError, ModelMetadata};
 /// Key of the safetensors `__metadata__` entry holding the [`ModelMetadata`] JSON.
 pub const METADATA_KEY: &str = "emovox";
 
+/// Key of the `__metadata__` entry of a multi-view model file: a JSON list with the
+/// [`ModelMetadata`] of every view, whose tensors are named `view{v}.<name>`.
+pub const VIEWS_KEY: &str = "emovox.views";
+
+/// Tensor-name prefix of view `v` in a multi-view model file.
+pub(crate) fn view_prefix(v: usize) -> String {
+    format!("view{v}.")
+}
+
+/// The metadata a model file holds: one model's, or one per view.
+pub(crate) enum FileMetadata {
+    Single(ModelMetadata),
+    Views(Vec<ModelMetadata>),
+}
+
 /// A named f32 tensor as raw little-endian bytes.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct RawTensor {
@@ -36,12 +51,20 @@ impl View for F32View<'_> {
 
 /// Serialises tensors and metadata into safetensors bytes.
 pub(crate) fn encode(
-    metadata: &ModelMetadata,
+    metadata: &FileMetadata,
     tensors: &BTreeMap<String, RawTensor>,
 ) -> Result<Vec<u8>, ModelError> {
-    let json =
-        serde_json::to_string(metadata).map_err(|e| ModelError::InvalidMetadata(e.to_string()))?;
-    let header = HashMap::from([(METADATA_KEY.to_string(), json)]);
+    let to_json =
+        |r: serde_json::Result<String>| r.map_err(|e| ModelError::InvalidMetadata(e.to_string()));
+    let header = match metadata {
+        FileMetadata::Single(m) => {
+            HashMap::from([(METADATA_KEY.to_string(), to_json(serde_json::to_string(m))?)])
+        }
+        FileMetadata::Views(views) => HashMap::from([(
+            VIEWS_KEY.to_string(),
+            to_json(serde_json::to_string(views))?,
+        )]),
+    };
     safetensors::serialize(
         tensors.iter().map(|(name, t)| (name.as_str(), F32View(t))),
         Some(header),
@@ -52,18 +75,23 @@ pub(crate) fn encode(
 /// Parses safetensors bytes into metadata and f32 tensors, checking dtypes and finiteness.
 pub(crate) fn decode(
     bytes: &[u8],
-) -> Result<(ModelMetadata, BTreeMap<String, RawTensor>), ModelError> {
+) -> Result<(FileMetadata, BTreeMap<String, RawTensor>), ModelError> {
     let file =
         SafeTensors::deserialize(bytes).map_err(|e| ModelError::MalformedFile(e.to_string()))?;
     let (_, header) =
         SafeTensors::read_metadata(bytes).map_err(|e| ModelError::MalformedFile(e.to_string()))?;
-    let json = header
-        .metadata()
-        .as_ref()
-        .and_then(|m| m.get(METADATA_KEY))
-        .ok_or(ModelError::MissingMetadata { key: METADATA_KEY })?;
-    let metadata: ModelMetadata =
-        serde_json::from_str(json).map_err(|e| ModelError::InvalidMetadata(e.to_string()))?;
+    let entries = header.metadata().as_ref();
+    let parse_error = |e: serde_json::Error| ModelError::InvalidMetadata(e.to_string());
+    let metadata = match (
+        entries.and_then(|m| m.get(VIEWS_KEY)),
+        entries.and_then(|m| m.get(METADATA_KEY)),
+    ) {
+        (Some(json), _) => FileMetadata::Views(serde_json::from_str(json).map_err(parse_error)?),
+        (None, Some(json)) => {
+            FileMetadata::Single(serde_json::from_str(json).map_err(parse_error)?)
+        }
+        (None, None) => return Err(ModelError::MissingMetadata { key: METADATA_KEY }),
+    };
     let mut tensors = BTreeMap::new();
     for (name, view) in file.tensors() {
         if view.dtype() != Dtype::F32 {

@@ -6,6 +6,8 @@
 //!   [`METADATA_KEY`].
 //! * [`EmotionModel`] – load / save one file, predict class probabilities from the output of
 //!   `emovox_features::FeaturePipeline::compute`.
+//! * [`MultiViewModel`] – several models reading different features of the same clip
+//!   (e.g. log-mel and MFCC), probabilities averaged, stored in one file.
 //!
 //! ```no_run
 //! use emovox_features::FeaturePipeline;
@@ -30,13 +32,15 @@ mod file;
 mod model;
 mod network;
 mod pooling;
+mod views;
 
 pub use config::{
     InferenceConfig, ModelConfig, ModelMetadata, Normalisation, PoolingKind, TrainingProvenance,
 };
 pub use conv::TimeConv;
 pub use error::ModelError;
-pub use file::METADATA_KEY;
+pub use file::{METADATA_KEY, VIEWS_KEY};
 pub use model::{crop_starts, expected_tensors, EmotionModel};
 pub use network::Network;
 pub use pooling::TemporalPooling;
+pub use views::MultiViewModel;

@@ -7,7 +7,7 @@ use candle_core::{DType, Device, Tensor, D};
 use candle_nn::{VarBuilder, VarMap};
 use ndarray::{s, Array3, Axis};
 
-use crate::file::{self, RawTensor};
+use crate::file::{self, FileMetadata, RawTensor};
 use crate::{ModelConfig, ModelError, ModelMetadata, Network};
 
 /// A ready-to-run emotion classifier: network weights plus everything needed to use them.
@@ -19,7 +19,7 @@ use crate::{ModelConfig, ModelError, ModelMetadata, Network};
 pub struct EmotionModel {
     metadata: ModelMetadata,
     networks: Vec<Network>,
-    tensors: BTreeMap<String, RawTensor>,
+    pub(crate) tensors: BTreeMap<String, RawTensor>,
 }
 
 /// Tensor-name prefix of ensemble member `k` (members of a one-network model have none).
@@ -75,7 +75,7 @@ impl EmotionModel {
         Self::from_raw(metadata, tensors)
     }
 
-    fn from_raw(
+    pub(crate) fn from_raw(
         metadata: ModelMetadata,
         tensors: BTreeMap<String, RawTensor>,
     ) -> Result<Self, ModelError> {
@@ -155,15 +155,20 @@ impl EmotionModel {
     }
 
     /// Parses the bytes of a model file (e.g. one embedded with `include_bytes!`).
+    /// A multi-view file is refused with [`ModelError::MultiViewFile`].
     pub fn from_safetensors_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
-        let (metadata, tensors) = file::decode(bytes)?;
-        Self::from_raw(metadata, tensors)
+        match file::decode(bytes)? {
+            (FileMetadata::Single(metadata), tensors) => Self::from_raw(metadata, tensors),
+            (FileMetadata::Views(views), _) => {
+                Err(ModelError::MultiViewFile { views: views.len() })
+            }
+        }
     }
 
     /// The bytes of the model file: safetensors with the metadata under key
     /// [`crate::METADATA_KEY`].
     pub fn to_safetensors_bytes(&self) -> Result<Vec<u8>, ModelError> {
-        file::encode(&self.metadata, &self.tensors)
+        file::encode(&FileMetadata::Single(self.metadata.clone()), &self.tensors)
     }
 
     /// Writes the model to one safetensors file.

@@ -4,10 +4,10 @@ use std::collections::HashMap;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
-use emovox_features::{FeatureKind, FeatureSpec, MelConfig};
+use emovox_features::{FeatureKind, FeatureSpec, MelConfig, MfccConfig};
 use emovox_model::{
-    EmotionModel, InferenceConfig, ModelConfig, ModelError, ModelMetadata, Network, Normalisation,
-    PoolingKind, METADATA_KEY,
+    EmotionModel, InferenceConfig, ModelConfig, ModelError, ModelMetadata, MultiViewModel, Network,
+    Normalisation, PoolingKind, METADATA_KEY, VIEWS_KEY,
 };
 use ndarray::Array3;
 use safetensors::tensor::TensorView;
@@ -328,4 +328,79 @@ fn ensemble_averages_member_probabilities_and_round_trips() {
         EmotionModel::ensemble(vec![trained_like(PoolingKind::MeanStd, false), other]).unwrap_err();
     assert!(matches!(err, ModelError::InvalidConfig(_)), "{err}");
     assert!(EmotionModel::ensemble(Vec::new()).is_err());
+}
+
+/// A second view: the same architecture reading MFCC instead of log-mel, with its own labels.
+fn mfcc_view(labels: &[&str]) -> EmotionModel {
+    let cfg = config(PoolingKind::Mean, false);
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    Network::new(&cfg, vb).unwrap();
+    let mut meta = metadata(cfg);
+    meta.features.kind = FeatureKind::Mfcc(MfccConfig {
+        mel: MelConfig::speech_with_mels(32),
+        n_mfcc: BINS,
+        lifter: 0.0,
+    });
+    meta.labels = labels.iter().map(|l| l.to_string()).collect();
+    EmotionModel::from_varmap(meta, &varmap).unwrap()
+}
+
+#[test]
+fn multi_view_model_averages_its_views_and_round_trips() {
+    let log_mel = trained_like(PoolingKind::MeanStd, false);
+    let mfcc = mfcc_view(&["angry", "happy", "sad"]);
+    let (x0, x1) = (features(40, 0.0), features(40, 1.5));
+    let (p0, p1) = (
+        log_mel.predict_proba(&x0).unwrap(),
+        mfcc.predict_proba(&x1).unwrap(),
+    );
+    let model = MultiViewModel::new(vec![log_mel, mfcc]).unwrap();
+    let p = model.predict_proba(&[x0.clone(), x1.clone()]).unwrap();
+    for ((m, a), b) in p.iter().zip(&p0).zip(&p1) {
+        assert!((m - (a + b) / 2.0).abs() < 1e-6);
+    }
+    let bytes = model.to_safetensors_bytes().unwrap();
+    let header = SafeTensors::read_metadata(&bytes).unwrap().1;
+    assert!(header.metadata().as_ref().unwrap().contains_key(VIEWS_KEY));
+    let back = MultiViewModel::from_safetensors_bytes(&bytes).unwrap();
+    assert_eq!(back.views().len(), 2);
+    assert_eq!(back.num_values(), model.num_values());
+    for (a, b) in back.views().iter().zip(model.views()) {
+        assert_eq!(a.metadata(), b.metadata());
+    }
+    assert_eq!(back.predict_proba(&[x0.clone(), x1]).unwrap(), p);
+    assert!(matches!(
+        EmotionModel::from_safetensors_bytes(&bytes),
+        Err(ModelError::MultiViewFile { views: 2 })
+    ));
+    assert!(matches!(
+        back.predict_proba(&[x0]),
+        Err(ModelError::InvalidConfig(_))
+    ));
+}
+
+#[test]
+fn a_single_model_file_is_a_one_view_model_byte_for_byte() {
+    let model = trained_like(PoolingKind::MeanStd, false);
+    let bytes = model.to_safetensors_bytes().unwrap();
+    let one_view = MultiViewModel::from_safetensors_bytes(&bytes).unwrap();
+    assert_eq!(one_view.views().len(), 1);
+    assert_eq!(one_view.to_safetensors_bytes().unwrap(), bytes);
+    let x = features(30, 0.2);
+    assert_eq!(
+        one_view.predict_proba(&[x.clone()]).unwrap(),
+        model.predict_proba(&x).unwrap()
+    );
+}
+
+#[test]
+fn views_must_agree_on_their_labels() {
+    let log_mel = trained_like(PoolingKind::MeanStd, false);
+    let other = mfcc_view(&["angry", "calm", "sad"]);
+    assert!(matches!(
+        MultiViewModel::new(vec![log_mel, other]),
+        Err(ModelError::InvalidMetadata(_))
+    ));
+    assert!(MultiViewModel::new(Vec::new()).is_err());
 }

@@ -23,14 +23,16 @@ pub mod protocol;
 mod report;
 mod schedule;
 mod trainer;
+mod views;
 pub mod wave_augment;
 
 pub use augment::AugmentConfig;
-pub use config::{default_feature_spec, TrainConfig, TrainOptions};
+pub use config::{default_extra_views, default_feature_spec, TrainConfig, TrainOptions};
 pub use dataset::{ClassCounts, Example, FeatureDataset};
 pub use error::TrainError;
 pub use extract::{extract_dataset, ExtractConfig};
 pub use normalise::corpus_statistics;
 pub use schedule::LrSchedule;
 pub use trainer::{train, EpochRecord, TrainOutcome};
+pub use views::{train_views, view_log_path, ViewData, ViewsOutcome};
 pub use wave_augment::WaveAugmentConfig;

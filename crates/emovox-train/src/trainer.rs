@@ -89,6 +89,12 @@ pub fn train(
     options: &TrainOptions,
 ) -> Result<TrainOutcome, TrainError> {
     config.validate()?;
+    if !config.extra_views.is_empty() {
+        return Err(TrainError::InvalidConfig(format!(
+            "the recipe has {} feature views: train it with train_views",
+            1 + config.extra_views.len()
+        )));
+    }
     let members = config.model.members;
     if members == 1 {
         return train_network(config, train_set, val_set, options);

@@ -1,11 +1,11 @@
 //! Trains on generated spectrogram-like features: three classes with energy in different
 //! frequency bands, random band wobble and noise. Fast enough for `cargo test` in debug.
 
-use emovox_features::{FeatureKind, FeatureSpec, MelConfig};
+use emovox_features::{FeatureKind, FeatureSpec, MelConfig, MfccConfig};
 use emovox_model::{EmotionModel, ModelConfig, PoolingKind};
 use emovox_train::{
-    evaluate, train, AugmentConfig, Example, FeatureDataset, LrSchedule, TrainConfig, TrainError,
-    TrainOptions,
+    evaluate, train, train_views, AugmentConfig, Example, FeatureDataset, LrSchedule, TrainConfig,
+    TrainError, TrainOptions, ViewData,
 };
 use ndarray::Array3;
 use rand::{Rng, SeedableRng};
@@ -233,6 +233,79 @@ fn bad_configurations_and_data_are_typed_errors() {
     with_nan.examples[0].features[[0, 0, 0]] = f32::NAN;
     assert!(matches!(
         train(&small_config(), &with_nan, &val_set, &quiet()),
+        Err(TrainError::InvalidData(_))
+    ));
+}
+
+/// The same clips seen through another "feature view": bins in reverse order, declared as MFCC.
+fn reversed_view(dataset: &FeatureDataset) -> FeatureDataset {
+    let mut view = dataset.clone();
+    for example in &mut view.examples {
+        example.features.invert_axis(ndarray::Axis(1));
+    }
+    view
+}
+
+fn mfcc_spec() -> FeatureSpec {
+    FeatureSpec {
+        kind: FeatureKind::Mfcc(MfccConfig {
+            mel: MelConfig::speech_with_mels(BINS),
+            n_mfcc: BINS,
+            lifter: 0.0,
+        }),
+        ..spec()
+    }
+}
+
+#[test]
+fn two_feature_views_train_like_single_views_and_are_averaged() {
+    let (train0, val0) = (dataset(0..4, 6, 31), dataset(4..5, 6, 32));
+    let (train1, val1) = (reversed_view(&train0), reversed_view(&val0));
+    let config = TrainConfig {
+        extra_views: vec![mfcc_spec()],
+        ..small_config()
+    };
+    assert!(matches!(
+        train(&config, &train0, &val0, &quiet()),
+        Err(TrainError::InvalidConfig(_))
+    ));
+    let views = [
+        ViewData {
+            train: &train0,
+            val: &val0,
+        },
+        ViewData {
+            train: &train1,
+            val: &val1,
+        },
+    ];
+    let outcome = train_views(&config, &views, &quiet()).unwrap();
+    assert_eq!(outcome.model.views().len(), 2);
+    assert_eq!(outcome.model.views()[1].metadata().features, mfcc_spec());
+    // Each view is exactly the single-view run of that view's recipe.
+    let alone = train(&config.for_view(1).unwrap(), &train1, &val1, &quiet()).unwrap();
+    assert_eq!(
+        outcome.model.views()[1].to_safetensors_bytes().unwrap(),
+        alone.model.to_safetensors_bytes().unwrap()
+    );
+    // The validation probabilities are the model's own, and they are accurate.
+    let inputs: Vec<Vec<_>> = [&val0, &val1].iter().map(|d| d.features()).collect();
+    for (i, probabilities) in outcome.val_probabilities.iter().enumerate() {
+        let features = [inputs[0][i].clone(), inputs[1][i].clone()];
+        let direct = outcome.model.predict_proba(&features).unwrap();
+        for (a, b) in direct.iter().zip(probabilities) {
+            assert!((a - b).abs() < 1e-5);
+        }
+    }
+    let predicted = evaluate::argmax_rows(&outcome.val_probabilities);
+    let correct = predicted
+        .iter()
+        .zip(&outcome.val_truth)
+        .filter(|(p, t)| p == t)
+        .count();
+    assert!(correct as f64 >= 0.8 * predicted.len() as f64, "{correct}");
+    assert!(matches!(
+        train_views(&config, &views[..1], &quiet()),
         Err(TrainError::InvalidData(_))
     ));
 }

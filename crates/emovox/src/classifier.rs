@@ -4,7 +4,7 @@ use std::path::Path;
 
 use emovox_audio::{read_wav, resample, validate_sample_rate, validate_samples};
 use emovox_features::FeaturePipeline;
-use emovox_model::EmotionModel;
+use emovox_model::{EmotionModel, MultiViewModel};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
@@ -39,15 +39,16 @@ impl Prediction {
     }
 }
 
-/// A trained emotion model together with the feature pipeline it was trained with.
+/// A trained emotion model together with the feature pipelines it was trained with (one per
+/// feature view of a [`MultiViewModel`], usually one).
 ///
 /// The same [`FeaturePipeline`] serves training and prediction, configured from the model
 /// file's own metadata, so a model can never be fed features it was not trained on.
 /// `Classifier` is `Send + Sync`: share one across threads.
 #[derive(Debug)]
 pub struct Classifier {
-    model: EmotionModel,
-    pipeline: FeaturePipeline,
+    model: MultiViewModel,
+    pipelines: Vec<FeaturePipeline>,
 }
 
 /// The model that ships with emovox: trained from scratch on RAVDESS actors 01-18, selected on
@@ -60,32 +61,42 @@ static BUNDLED_MODEL: &[u8] = include_bytes!(concat!(
 impl Classifier {
     /// The bundled RAVDESS model (8 emotions, 16 kHz), compiled into the library.
     pub fn bundled() -> Result<Self, Error> {
-        Self::from_model(EmotionModel::from_safetensors_bytes(BUNDLED_MODEL)?)
+        Self::from_views(MultiViewModel::from_safetensors_bytes(BUNDLED_MODEL)?)
     }
 
-    /// Loads a model file (one safetensors file with its metadata).
+    /// Loads a model file (one safetensors file with its metadata; one view or several).
     pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
-        Self::from_model(EmotionModel::load(path)?)
+        Self::from_views(MultiViewModel::load(path)?)
     }
 
-    /// Wraps an already loaded model, building the feature pipeline its metadata describes.
+    /// Wraps an already loaded single-view model, building the feature pipeline its metadata
+    /// describes.
     pub fn from_model(model: EmotionModel) -> Result<Self, Error> {
-        let pipeline = FeaturePipeline::new(model.metadata().features.clone())?;
-        Ok(Self { model, pipeline })
+        Self::from_views(MultiViewModel::new(vec![model])?)
+    }
+
+    /// Wraps an already loaded model, building the feature pipeline of every view.
+    pub fn from_views(model: MultiViewModel) -> Result<Self, Error> {
+        let pipelines = model
+            .views()
+            .iter()
+            .map(|view| FeaturePipeline::new(view.metadata().features.clone()))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { model, pipelines })
     }
 
     /// The labels this classifier chooses from, in the order of [`Prediction::probabilities`].
     pub fn labels(&self) -> &[String] {
-        &self.model.metadata().labels
+        self.model.labels()
     }
 
     /// The sample rate the model works at; other rates are resampled to it.
     pub fn sample_rate(&self) -> u32 {
-        self.pipeline.sample_rate()
+        self.pipelines[0].sample_rate()
     }
 
-    /// The underlying model, e.g. to read its metadata.
-    pub fn model(&self) -> &EmotionModel {
+    /// The underlying model, e.g. to read the metadata of its views.
+    pub fn model(&self) -> &MultiViewModel {
         &self.model
     }
 
@@ -104,7 +115,7 @@ impl Classifier {
         self.predict(&audio.samples, audio.sample_rate)
     }
 
-    /// Predicts many clips, all at `sample_rate` Hz, in one batched forward pass.
+    /// Predicts many clips, all at `sample_rate` Hz.
     pub fn predict_batch<S: AsRef<[f32]>>(
         &self,
         clips: &[S],
@@ -117,17 +128,16 @@ impl Classifier {
             .collect())
     }
 
-    /// Class probabilities of many clips at `sample_rate` Hz, in one batched forward pass.
+    /// Class probabilities of many clips at `sample_rate` Hz, in clip order.
     pub fn probabilities_batch<S: AsRef<[f32]>>(
         &self,
         clips: &[S],
         sample_rate: u32,
     ) -> Result<Vec<Vec<f32>>, Error> {
-        let features = clips
+        clips
             .iter()
-            .map(|clip| self.features(clip.as_ref(), sample_rate))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(self.model.predict_proba_batch(&features)?)
+            .map(|clip| self.probabilities(clip.as_ref(), sample_rate))
+            .collect()
     }
 
     /// Class probabilities of one clip, in label order.
@@ -136,17 +146,26 @@ impl Classifier {
         Ok(self.model.predict_proba(&features)?)
     }
 
-    /// Validates, resamples and turns a clip into the model's input features.
-    fn features(&self, samples: &[f32], sample_rate: u32) -> Result<ndarray::Array3<f32>, Error> {
+    /// Validates, resamples and turns a clip into the input features of every view.
+    fn features(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+    ) -> Result<Vec<ndarray::Array3<f32>>, Error> {
         validate_sample_rate(sample_rate)?;
         validate_samples(samples)?;
-        let features = if sample_rate == self.sample_rate() {
-            self.pipeline.compute(samples)?
+        let resampled;
+        let samples = if sample_rate == self.sample_rate() {
+            samples
         } else {
-            self.pipeline
-                .compute(&resample(samples, sample_rate, self.sample_rate())?)?
+            resampled = resample(samples, sample_rate, self.sample_rate())?;
+            &resampled
         };
-        Ok(features)
+        Ok(self
+            .pipelines
+            .iter()
+            .map(|pipeline| pipeline.compute(samples))
+            .collect::<Result<_, _>>()?)
     }
 }
 

@@ -1,0 +1,176 @@
+//! [`MultiViewModel`]: models that read different features of the same audio, averaged.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use ndarray::Array3;
+
+use crate::file::{self, view_prefix, FileMetadata, RawTensor};
+use crate::{EmotionModel, ModelError};
+
+/// An ensemble of [`EmotionModel`]s ("views") that read different features of the same clip,
+/// e.g. a log-mel network and an MFCC network; the class probabilities of the views are
+/// averaged with equal weights.
+///
+/// Networks trained on different features make more independent errors than networks
+/// trained on the same features from different seeds, so their average is the better
+/// ensemble (see `docs/experiments.md`). A one-view model is an [`EmotionModel`] and is stored
+/// in exactly its file format, so every model file loads as a `MultiViewModel`.
+///
+/// ```no_run
+/// use emovox_features::FeaturePipeline;
+/// use emovox_model::MultiViewModel;
+///
+/// let model = MultiViewModel::load("model.safetensors")?;
+/// let samples = vec![0.0f32; 48_000]; // 3 s of 16 kHz audio
+/// let features = model
+///     .views()
+///     .iter()
+///     .map(|view| FeaturePipeline::new(view.metadata().features.clone())?.compute(&samples))
+///     .collect::<Result<Vec<_>, _>>()?;
+/// let probabilities = model.predict_proba(&features)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct MultiViewModel {
+    views: Vec<EmotionModel>,
+}
+
+impl MultiViewModel {
+    /// Combines views that share their labels (in the same order) and their sample rate.
+    pub fn new(views: Vec<EmotionModel>) -> Result<Self, ModelError> {
+        let first = views
+            .first()
+            .ok_or_else(|| ModelError::InvalidConfig("a model needs at least one view".into()))?;
+        let (labels, rate) = (&first.metadata().labels, sample_rate(first));
+        if let Some(other) = views
+            .iter()
+            .find(|v| &v.metadata().labels != labels || sample_rate(v) != rate)
+        {
+            return Err(ModelError::InvalidMetadata(format!(
+                "views disagree: labels {:?} at {} Hz vs {:?} at {} Hz",
+                labels,
+                rate,
+                other.metadata().labels,
+                sample_rate(other)
+            )));
+        }
+        Ok(Self { views })
+    }
+
+    /// Reads a model file: a multi-view file or a single model's.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ModelError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_safetensors_bytes(&bytes)
+    }
+
+    /// Parses the bytes of a model file (e.g. one embedded with `include_bytes!`).
+    pub fn from_safetensors_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
+        match file::decode(bytes)? {
+            (FileMetadata::Single(metadata), tensors) => {
+                Self::new(vec![EmotionModel::from_raw(metadata, tensors)?])
+            }
+            (FileMetadata::Views(metadata), mut tensors) => {
+                let mut views = Vec::with_capacity(metadata.len());
+                for (v, view_metadata) in metadata.into_iter().enumerate() {
+                    let prefix = view_prefix(v);
+                    let names: Vec<String> = tensors
+                        .keys()
+                        .filter(|n| n.starts_with(&prefix))
+                        .cloned()
+                        .collect();
+                    let view_tensors = names
+                        .into_iter()
+                        .map(|n| {
+                            let t = tensors.remove(&n).expect("name listed from the map");
+                            (n[prefix.len()..].to_string(), t)
+                        })
+                        .collect();
+                    views.push(EmotionModel::from_raw(view_metadata, view_tensors)?);
+                }
+                if let Some(extra) = tensors.keys().next() {
+                    return Err(ModelError::UnexpectedTensor(extra.clone()));
+                }
+                Self::new(views)
+            }
+        }
+    }
+
+    /// The bytes of the model file: a one-view model is written as its [`EmotionModel`];
+    /// several views under [`crate::VIEWS_KEY`] with tensors named `view{v}.<name>`.
+    pub fn to_safetensors_bytes(&self) -> Result<Vec<u8>, ModelError> {
+        if let [single] = self.views.as_slice() {
+            return single.to_safetensors_bytes();
+        }
+        let metadata = self.views.iter().map(|v| v.metadata().clone()).collect();
+        let tensors: BTreeMap<String, RawTensor> = self
+            .views
+            .iter()
+            .enumerate()
+            .flat_map(|(v, view)| {
+                view.tensors
+                    .iter()
+                    .map(move |(name, t)| (format!("{}{name}", view_prefix(v)), t.clone()))
+            })
+            .collect();
+        file::encode(&FileMetadata::Views(metadata), &tensors)
+    }
+
+    /// Writes the model to one safetensors file.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ModelError> {
+        let path = path.as_ref();
+        let bytes = self.to_safetensors_bytes()?;
+        std::fs::write(path, bytes).map_err(|source| ModelError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// The views, each with its own feature specification in its metadata.
+    pub fn views(&self) -> &[EmotionModel] {
+        &self.views
+    }
+
+    /// The views, by value (e.g. to combine the views of several files).
+    pub fn into_views(self) -> Vec<EmotionModel> {
+        self.views
+    }
+
+    /// Class names in output order (shared by every view).
+    pub fn labels(&self) -> &[String] {
+        &self.views[0].metadata().labels
+    }
+
+    /// Number of stored values over all views.
+    pub fn num_values(&self) -> usize {
+        self.views.iter().map(EmotionModel::num_values).sum()
+    }
+
+    /// Class probabilities of one utterance from the features of every view, in view order
+    /// (`features[v]` computed with view `v`'s feature specification).
+    pub fn predict_proba(&self, features: &[Array3<f32>]) -> Result<Vec<f32>, ModelError> {
+        if features.len() != self.views.len() {
+            return Err(ModelError::InvalidConfig(format!(
+                "{} feature arrays for a model of {} views",
+                features.len(),
+                self.views.len()
+            )));
+        }
+        let mut mean = vec![0.0f32; self.labels().len()];
+        for (view, x) in self.views.iter().zip(features) {
+            for (m, p) in mean.iter_mut().zip(view.predict_proba(x)?) {
+                *m += p / self.views.len() as f32;
+            }
+        }
+        Ok(mean)
+    }
+}
+
+/// Sample rate a view's features are computed at.
+fn sample_rate(view: &EmotionModel) -> u32 {
+    view.metadata().features.kind.mel().sample_rate
+}

@@ -1,0 +1,158 @@
+//! Training a model of several feature views ([`MultiViewModel`]): one recipe, one network (or
+//! ensemble) per view, each on its own features, probabilities averaged.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use emovox_features::FeatureSpec;
+use emovox_model::MultiViewModel;
+use rayon::prelude::*;
+
+use crate::{
+    train, EpochRecord, FeatureDataset, TrainConfig, TrainError, TrainOptions, TrainOutcome,
+};
+
+/// One view's data: the same clips, in the same order, extracted with that view's features.
+#[derive(Clone, Copy, Debug)]
+pub struct ViewData<'a> {
+    /// Training examples.
+    pub train: &'a FeatureDataset,
+    /// Validation examples (may be empty).
+    pub val: &'a FeatureDataset,
+}
+
+/// The result of [`train_views`].
+#[derive(Debug)]
+pub struct ViewsOutcome {
+    /// The model of every view.
+    pub model: MultiViewModel,
+    /// Each view's per-epoch records, in view order.
+    pub histories: Vec<Vec<EpochRecord>>,
+    /// Each view's kept epoch (1-based), in view order.
+    pub best_epochs: Vec<usize>,
+    /// The combined model's validation probabilities (the mean over views).
+    pub val_probabilities: Vec<Vec<f32>>,
+    /// True validation label indices, aligned with `val_probabilities`.
+    pub val_truth: Vec<usize>,
+    /// Wall-clock seconds of the whole run.
+    pub seconds: f64,
+}
+
+impl TrainConfig {
+    /// The feature specification of every view: `features`, then `extra_views`.
+    pub fn view_features(&self) -> Vec<FeatureSpec> {
+        std::iter::once(self.features.clone())
+            .chain(self.extra_views.iter().cloned())
+            .collect()
+    }
+
+    /// The single-view recipe of view `v`: this recipe on that view's features.
+    pub fn for_view(&self, v: usize) -> Option<TrainConfig> {
+        let features = self.view_features().into_iter().nth(v)?;
+        Some(TrainConfig {
+            features,
+            extra_views: Vec::new(),
+            ..self.clone()
+        })
+    }
+}
+
+/// Trains every view of `config` (`data[v]` extracted with view `v`'s features), the views in
+/// parallel, each exactly as [`train`] trains a single-view recipe with the same seed, and
+/// combines them into one [`MultiViewModel`]. The per-epoch log of view `v > 0` goes beside
+/// `options.log_path` with `.view{v}` before its extension.
+pub fn train_views(
+    config: &TrainConfig,
+    data: &[ViewData<'_>],
+    options: &TrainOptions,
+) -> Result<ViewsOutcome, TrainError> {
+    config.validate()?;
+    let n_views = 1 + config.extra_views.len();
+    if data.len() != n_views {
+        return Err(TrainError::InvalidData(format!(
+            "the recipe has {n_views} views but {} datasets were given",
+            data.len()
+        )));
+    }
+    let started = Instant::now();
+    let views: Vec<TrainOutcome> = data
+        .par_iter()
+        .enumerate()
+        .map(|(v, view)| {
+            let recipe = config.for_view(v).expect("one dataset per view");
+            let view_options = TrainOptions {
+                quiet: options.quiet || v > 0,
+                log_path: view_log_path(options, v),
+                ..options.clone()
+            };
+            train(&recipe, view.train, view.val, &view_options)
+        })
+        .collect::<Result<_, _>>()?;
+    let val_truth = views[0].val_truth.clone();
+    if views.iter().any(|v| v.val_truth != val_truth) {
+        return Err(TrainError::InvalidData(
+            "the views' validation sets hold different clips".into(),
+        ));
+    }
+    let val_probabilities = (0..val_truth.len())
+        .map(|i| {
+            let mut mean = vec![0.0f32; views[0].val_probabilities[i].len()];
+            for view in &views {
+                for (m, p) in mean.iter_mut().zip(&view.val_probabilities[i]) {
+                    *m += p / n_views as f32;
+                }
+            }
+            mean
+        })
+        .collect();
+    let mut models = Vec::with_capacity(n_views);
+    let mut histories = Vec::with_capacity(n_views);
+    let mut best_epochs = Vec::with_capacity(n_views);
+    for view in views {
+        models.push(view.model);
+        histories.push(view.history);
+        best_epochs.push(view.best_epoch);
+    }
+    Ok(ViewsOutcome {
+        model: MultiViewModel::new(models)?,
+        histories,
+        best_epochs,
+        val_probabilities,
+        val_truth,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Where [`train_views`] logs view `v`'s epochs: `options.log_path` (`log.jsonl`) for view 0,
+/// `log.view{v}.jsonl` beside it for the others; `None` without a log path.
+pub fn view_log_path(options: &TrainOptions, v: usize) -> Option<PathBuf> {
+    let path = options.log_path.as_deref()?;
+    Some(view_log_file(path, v))
+}
+
+fn view_log_file(path: &std::path::Path, v: usize) -> PathBuf {
+    if v == 0 {
+        return path.to_path_buf();
+    }
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}.view{v}.{}", ext.to_string_lossy()),
+        None => format!("{stem}.view{v}"),
+    };
+    path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn view_logs_sit_beside_the_first() {
+        let p = std::path::Path::new("/r/fold-1.epochs.jsonl");
+        assert_eq!(view_log_file(p, 0), p);
+        assert_eq!(
+            view_log_file(p, 1),
+            std::path::Path::new("/r/fold-1.epochs.view1.jsonl")
+        );
+    }
+}
