@@ -21,7 +21,7 @@ pub(crate) fn view_prefix(v: usize) -> String {
 
 /// The metadata a model file holds: one model's, or one per view.
 pub(crate) enum FileMetadata {
-    Single(ModelMetadata),
+    Single(Box<ModelMetadata>),
     Views(Vec<ModelMetadata>),
 }
 
@@ -88,7 +88,7 @@ pub(crate) fn decode(
     ) {
         (Some(json), _) => FileMetadata::Views(serde_json::from_str(json).map_err(parse_error)?),
         (None, Some(json)) => {
-            FileMetadata::Single(serde_json::from_str(json).map_err(parse_error)?)
+            FileMetadata::Single(Box::new(serde_json::from_str(json).map_err(parse_error)?))
         }
         (None, None) => return Err(ModelError::MissingMetadata { key: METADATA_KEY }),
     };

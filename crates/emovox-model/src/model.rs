@@ -158,7 +158,7 @@ impl EmotionModel {
     /// A multi-view file is refused with [`ModelError::MultiViewFile`].
     pub fn from_safetensors_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
         match file::decode(bytes)? {
-            (FileMetadata::Single(metadata), tensors) => Self::from_raw(metadata, tensors),
+            (FileMetadata::Single(metadata), tensors) => Self::from_raw(*metadata, tensors),
             (FileMetadata::Views(views), _) => {
                 Err(ModelError::MultiViewFile { views: views.len() })
             }
@@ -168,7 +168,10 @@ impl EmotionModel {
     /// The bytes of the model file: safetensors with the metadata under key
     /// [`crate::METADATA_KEY`].
     pub fn to_safetensors_bytes(&self) -> Result<Vec<u8>, ModelError> {
-        file::encode(&FileMetadata::Single(self.metadata.clone()), &self.tensors)
+        file::encode(
+            &FileMetadata::Single(Box::new(self.metadata.clone())),
+            &self.tensors,
+        )
     }
 
     /// Writes the model to one safetensors file.

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use ndarray::Array3;
+use rayon::prelude::*;
 
 use crate::file::{self, view_prefix, FileMetadata, RawTensor};
 use crate::{EmotionModel, ModelError};
@@ -72,7 +73,7 @@ impl MultiViewModel {
     pub fn from_safetensors_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
         match file::decode(bytes)? {
             (FileMetadata::Single(metadata), tensors) => {
-                Self::new(vec![EmotionModel::from_raw(metadata, tensors)?])
+                Self::new(vec![EmotionModel::from_raw(*metadata, tensors)?])
             }
             (FileMetadata::Views(metadata), mut tensors) => {
                 let mut views = Vec::with_capacity(metadata.len());
@@ -160,9 +161,17 @@ impl MultiViewModel {
                 self.views.len()
             )));
         }
+        // Views run in parallel (rayon); the mean is taken in view order, so it does not depend
+        // on the number of threads.
+        let per_view: Vec<Vec<f32>> = self
+            .views
+            .par_iter()
+            .zip(features)
+            .map(|(view, x)| view.predict_proba(x))
+            .collect::<Result<_, _>>()?;
         let mut mean = vec![0.0f32; self.labels().len()];
-        for (view, x) in self.views.iter().zip(features) {
-            for (m, p) in mean.iter_mut().zip(view.predict_proba(x)?) {
+        for probabilities in &per_view {
+            for (m, p) in mean.iter_mut().zip(probabilities) {
                 *m += p / self.views.len() as f32;
             }
         }

@@ -389,7 +389,7 @@ fn a_single_model_file_is_a_one_view_model_byte_for_byte() {
     assert_eq!(one_view.to_safetensors_bytes().unwrap(), bytes);
     let x = features(30, 0.2);
     assert_eq!(
-        one_view.predict_proba(&[x.clone()]).unwrap(),
+        one_view.predict_proba(std::slice::from_ref(&x)).unwrap(),
         model.predict_proba(&x).unwrap()
     );
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 use emovox_audio::{read_wav, resample, validate_sample_rate, validate_samples};
 use emovox_features::FeaturePipeline;
 use emovox_model::{EmotionModel, MultiViewModel};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
@@ -115,8 +116,8 @@ impl Classifier {
         self.predict(&audio.samples, audio.sample_rate)
     }
 
-    /// Predicts many clips, all at `sample_rate` Hz.
-    pub fn predict_batch<S: AsRef<[f32]>>(
+    /// Predicts many clips, all at `sample_rate` Hz, in parallel (rayon).
+    pub fn predict_batch<S: AsRef<[f32]> + Sync>(
         &self,
         clips: &[S],
         sample_rate: u32,
@@ -128,14 +129,15 @@ impl Classifier {
             .collect())
     }
 
-    /// Class probabilities of many clips at `sample_rate` Hz, in clip order.
-    pub fn probabilities_batch<S: AsRef<[f32]>>(
+    /// Class probabilities of many clips at `sample_rate` Hz, in clip order, computed in
+    /// parallel (rayon's pool: `RAYON_NUM_THREADS` bounds it).
+    pub fn probabilities_batch<S: AsRef<[f32]> + Sync>(
         &self,
         clips: &[S],
         sample_rate: u32,
     ) -> Result<Vec<Vec<f32>>, Error> {
         clips
-            .iter()
+            .par_iter()
             .map(|clip| self.probabilities(clip.as_ref(), sample_rate))
             .collect()
     }
@@ -163,7 +165,7 @@ impl Classifier {
         };
         Ok(self
             .pipelines
-            .iter()
+            .par_iter()
             .map(|pipeline| pipeline.compute(samples))
             .collect::<Result<_, _>>()?)
     }
