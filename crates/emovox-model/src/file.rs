@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
 use safetensors::{Dtype, SafeTensors, View};
 
@@ -47,6 +48,22 @@ impl View for F32View<'_> {
     fn data_len(&self) -> usize {
         self.0.values.len() * 4
     }
+}
+
+/// The bytes of the model file at `path`.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, ModelError> {
+    std::fs::read(path).map_err(|source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Writes model file bytes to `path`.
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
+    std::fs::write(path, bytes).map_err(|source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Serialises tensors and metadata into safetensors bytes.

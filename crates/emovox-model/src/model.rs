@@ -146,12 +146,7 @@ impl EmotionModel {
 
     /// Reads a model file written by [`EmotionModel::save`].
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ModelError> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::from_safetensors_bytes(&bytes)
+        Self::from_safetensors_bytes(&file::read(path.as_ref())?)
     }
 
     /// Parses the bytes of a model file (e.g. one embedded with `include_bytes!`).
@@ -176,12 +171,7 @@ impl EmotionModel {
 
     /// Writes the model to one safetensors file.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ModelError> {
-        let path = path.as_ref();
-        let bytes = self.to_safetensors_bytes()?;
-        std::fs::write(path, bytes).map_err(|source| ModelError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
+        file::write(path.as_ref(), &self.to_safetensors_bytes()?)
     }
 
     /// What the model is, how it was trained and how it expects to be fed.

@@ -61,12 +61,7 @@ impl MultiViewModel {
 
     /// Reads a model file: a multi-view file or a single model's.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ModelError> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::from_safetensors_bytes(&bytes)
+        Self::from_safetensors_bytes(&file::read(path.as_ref())?)
     }
 
     /// Parses the bytes of a model file (e.g. one embedded with `include_bytes!`).
@@ -123,12 +118,7 @@ impl MultiViewModel {
 
     /// Writes the model to one safetensors file.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ModelError> {
-        let path = path.as_ref();
-        let bytes = self.to_safetensors_bytes()?;
-        std::fs::write(path, bytes).map_err(|source| ModelError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
+        file::write(path.as_ref(), &self.to_safetensors_bytes()?)
     }
 
     /// The views, each with its own feature specification in its metadata.
