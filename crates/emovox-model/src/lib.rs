@@ -43,4 +43,4 @@ pub use file::{METADATA_KEY, VIEWS_KEY};
 pub use model::{crop_starts, expected_tensors, EmotionModel};
 pub use network::Network;
 pub use pooling::TemporalPooling;
-pub use views::MultiViewModel;
+pub use views::{average_probabilities, MultiViewModel};

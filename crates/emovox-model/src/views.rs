@@ -159,14 +159,23 @@ impl MultiViewModel {
             .zip(features)
             .map(|(view, x)| view.predict_proba(x))
             .collect::<Result<_, _>>()?;
-        let mut mean = vec![0.0f32; self.labels().len()];
-        for probabilities in &per_view {
-            for (m, p) in mean.iter_mut().zip(probabilities) {
-                *m += p / self.views.len() as f32;
-            }
-        }
-        Ok(mean)
+        let per_view: Vec<&[f32]> = per_view.iter().map(Vec::as_slice).collect();
+        Ok(average_probabilities(&per_view))
     }
+}
+
+/// How views combine: the mean of their class probabilities, accumulated in view order (so the
+/// result does not depend on threads). Used by [`MultiViewModel::predict_proba`] and by
+/// training, which scores a multi-view model from its views' own predictions.
+pub fn average_probabilities(per_view: &[&[f32]]) -> Vec<f32> {
+    let classes = per_view.first().map_or(0, |p| p.len());
+    let mut mean = vec![0.0f32; classes];
+    for probabilities in per_view {
+        for (m, p) in mean.iter_mut().zip(*probabilities) {
+            *m += p / per_view.len() as f32;
+        }
+    }
+    mean
 }
 
 /// Sample rate a view's features are computed at.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use emovox_features::FeatureSpec;
-use emovox_model::MultiViewModel;
+use emovox_model::{average_probabilities, MultiViewModel};
 use rayon::prelude::*;
 
 use crate::{
@@ -96,13 +96,11 @@ pub fn train_views(
     }
     let val_probabilities = (0..val_truth.len())
         .map(|i| {
-            let mut mean = vec![0.0f32; views[0].val_probabilities[i].len()];
-            for view in &views {
-                for (m, p) in mean.iter_mut().zip(&view.val_probabilities[i]) {
-                    *m += p / n_views as f32;
-                }
-            }
-            mean
+            let per_view: Vec<&[f32]> = views
+                .iter()
+                .map(|v| v.val_probabilities[i].as_slice())
+                .collect();
+            average_probabilities(&per_view)
         })
         .collect();
     let mut models = Vec::with_capacity(n_views);
