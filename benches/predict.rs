@@ -39,7 +39,7 @@ fn bench_predict(c: &mut Criterion) {
         b.iter(|| {
             pipelines
                 .iter()
-                .map(|p| p.compute(&samples).unwrap())
+                .map(|p| p.compute(&samples, 16_000).unwrap())
                 .collect::<Vec<_>>()
         })
     });

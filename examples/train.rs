@@ -33,7 +33,7 @@ use emovox_train::{
 struct Args {
     /// Corpus folder (or CSV manifest); repeat to combine corpora in one run (speaker ids are
     /// then prefixed by the corpus name, e.g. `ravdess:01`).
-    #[arg(long, required = true)]
+    #[arg(long, required_unless_present = "print_recipe")]
     data: Vec<PathBuf>,
     /// Corpus layout (ravdess, crema-d, tess, savee, emodb, folders, csv); detected per folder
     /// when omitted.
@@ -78,11 +78,24 @@ struct Args {
     #[arg(long)]
     recipe: Option<PathBuf>,
     /// Where to write the model (its report folder goes beside it).
+    #[arg(long, required_unless_present = "print_recipe")]
+    out: Option<PathBuf>,
+    /// Print the recipe (after --epochs, --seed, --members) as JSON, to edit and pass back
+    /// with --recipe, and exit.
     #[arg(long)]
-    out: PathBuf,
+    print_recipe: bool,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+}
+
+impl Args {
+    /// The model path (clap requires `--out` unless `--print-recipe` is given).
+    fn out(&self) -> &Path {
+        self.out
+            .as_deref()
+            .expect("clap requires --out without --print-recipe")
+    }
 }
 
 /// The corpus after the label scheme, its labels, and the recipe (read once).
@@ -117,8 +130,12 @@ impl Prepared {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
+    if args.print_recipe {
+        println!("{}", serde_json::to_string_pretty(&recipe(&args)?)?);
+        return Ok(());
+    }
     let prepared = prepare(&args)?;
-    let report_dir = args.out.with_extension("report");
+    let report_dir = args.out().with_extension("report");
     std::fs::create_dir_all(&report_dir)?;
     if let Some(k) = args.folds {
         cross_validate(
@@ -255,10 +272,10 @@ fn train_one(
         &val_set,
         report_dir.join("epochs.jsonl"),
     )?;
-    if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+    if let Some(parent) = args.out().parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
-    outcome.model.save(&args.out)?;
+    outcome.model.save(args.out())?;
     let matrix = validation_matrix(&data.labels, &outcome)?;
     write_report(report_dir, &matrix, &outcome)?;
     println!(
@@ -273,7 +290,7 @@ fn train_one(
     );
     println!(
         "model: {}\nreport: {}",
-        args.out.display(),
+        args.out().display(),
         report_dir.display()
     );
     Ok(())
@@ -401,6 +418,7 @@ fn fold_recipe(recipe: &TrainConfig) -> TrainConfig {
     TrainConfig {
         keep_best: false,
         patience: None,
+        calibrate: false,
         ..recipe.clone()
     }
 }

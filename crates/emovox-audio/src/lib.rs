@@ -1,4 +1,5 @@
-//! Audio input for emovox: WAV decoding (hound), down-mixing, resampling (rubato), trimming.
+//! Audio input for emovox: WAV decoding (hound), down-mixing, resampling (rubato), trimming,
+//! and seeded recording conditions ([`degrade`]: noise, gain, telephone, reverb).
 //!
 //! Decoding follows `soundfile`, so samples equal `librosa.load(path, sr=None)` for the same
 //! file: integer PCM is scaled by 1 / 2^(bits - 1) and channels are averaged. Bad input is a
@@ -39,6 +40,7 @@
 
 #![warn(missing_docs)]
 
+pub mod degrade;
 mod error;
 mod resample;
 mod stream;
@@ -46,6 +48,9 @@ mod trim;
 mod validate;
 mod wav;
 
+pub use degrade::{
+    standard_conditions, BabblePool, Condition, DegradeError, MultiConditionConfig, NoiseWeights,
+};
 pub use error::AudioError;
 pub use resample::{resample, Resampler};
 pub use stream::{open_wav_stream, WavStream};

@@ -58,6 +58,10 @@ pub struct FeatureSpec {
     /// files written before this field hold) leaves them out.
     #[serde(default)]
     pub pitch: Option<crate::PitchConfig>,
+    /// What is done to the samples before any feature (trimming, level normalisation); the
+    /// default, and what model files written before this field hold, does nothing.
+    #[serde(default)]
+    pub preprocessing: crate::Preprocessing,
 }
 
 fn invalid(message: impl Into<String>) -> crate::FeatureError {
@@ -224,7 +228,7 @@ impl FeatureSpec {
         self.kind.n_bins() + pitch
     }
 
-    /// Checks the representation, the delta and the pitch settings.
+    /// Checks the representation, the delta, the pitch and the preprocessing settings.
     pub fn validate(&self) -> Result<(), crate::FeatureError> {
         match &self.kind {
             FeatureKind::LogMel(mel) => mel.validate()?,
@@ -245,6 +249,6 @@ impl FeatureSpec {
         if let Some(pitch) = &self.pitch {
             pitch.validate(self.kind.mel().sample_rate)?;
         }
-        Ok(())
+        self.preprocessing.validate()
     }
 }

@@ -23,6 +23,9 @@ pub enum FeatureError {
         /// The shortest usable length, in samples.
         frame: usize,
     },
+    /// The input could not be resampled to the pipeline's rate (e.g. an absurd sample rate).
+    #[error("cannot resample the input: {0}")]
+    Resample(String),
     /// Deltas need at least as many frames as the delta window is wide.
     #[error("deltas of width {width} need at least {width} frames, got {frames}")]
     TooFewFrames {

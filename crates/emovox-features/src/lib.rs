@@ -30,6 +30,7 @@ mod mfcc;
 mod normalise;
 mod pipeline;
 mod pitch;
+mod preprocess;
 mod stft;
 mod window;
 
@@ -44,5 +45,6 @@ pub use mfcc::Mfcc;
 pub use normalise::{normalize_utterance, NORM_EPSILON};
 pub use pipeline::FeaturePipeline;
 pub use pitch::{PitchConfig, PitchTracker, PITCH_ROWS};
+pub use preprocess::{active_power, LevelNormalisation, Preprocessing};
 pub use stft::PowerSpectrogram;
 pub use window::{hann_periodic, padded_hann};

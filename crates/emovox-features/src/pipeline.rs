@@ -1,8 +1,13 @@
 //! [`FeaturePipeline`]: from samples to a model's input, the one path training and prediction share.
 
+use std::borrow::Cow;
+use std::sync::Mutex;
+
+use emovox_audio::Resampler;
 use ndarray::{concatenate, s, Array2, Array3, Axis};
 
 use crate::delta::delta;
+use crate::error::check_signal;
 use crate::normalise::normalize_utterance;
 use crate::{FeatureError, FeatureKind, FeatureSpec, LogMelSpectrogram, Mfcc, PitchTracker};
 
@@ -13,8 +18,11 @@ enum Extractor {
     Mfcc(Mfcc),
 }
 
-/// Turns samples into a model input of shape (channels, bins, frames) following a [`FeatureSpec`]:
-/// channel 0 is the base representation (log-mel or MFCC, followed by the pitch contour and
+/// Turns samples into a model input of shape (channels, bins, frames) following a [`FeatureSpec`].
+///
+/// First the samples are prepared ([`FeaturePipeline::prepare`]): resampled to the spec's rate
+/// (one cached resampler per input rate), then trimmed and level-normalised as the spec's
+/// [`crate::Preprocessing`] says. Then the features: channel 0 is the base representation (log-mel or MFCC, followed by the pitch contour and
 /// voicing rows when the spec asks for pitch), channels 1 and 2 its deltas.
 ///
 /// Deltas are taken of the base representation before normalisation; then, when
@@ -29,10 +37,11 @@ enum Extractor {
 ///     delta_width: 9,
 ///     utterance_norm: true,
 ///     pitch: None,
+///     preprocessing: Default::default(),
 /// };
 /// let pipeline = FeaturePipeline::new(spec)?;
 /// let clip = vec![0.1f32; 16_000];
-/// let input = pipeline.compute(&clip)?;
+/// let input = pipeline.compute(&clip, 16_000)?;
 /// assert_eq!(input.shape(), &[2, 64, 101]);
 /// # Ok::<(), emovox_features::FeatureError>(())
 /// ```
@@ -41,7 +50,12 @@ pub struct FeaturePipeline {
     spec: FeatureSpec,
     extractor: Extractor,
     pitch: Option<PitchTracker>,
+    /// Resamplers from the input rates seen so far, taken out while in use.
+    resamplers: Mutex<Vec<Resampler>>,
 }
+
+/// Resamplers kept per pipeline (one per input rate).
+const CACHED_RESAMPLERS: usize = 8;
 
 impl FeaturePipeline {
     /// Validates the spec and builds the extractor plan once.
@@ -61,6 +75,7 @@ impl FeaturePipeline {
             spec,
             extractor,
             pitch,
+            resamplers: Mutex::new(Vec::new()),
         })
     }
 
@@ -105,9 +120,60 @@ impl FeaturePipeline {
         }
     }
 
-    /// The features of `samples` (mono, at [`FeaturePipeline::sample_rate`]), shape
-    /// (channels, bins, frames).
-    pub fn compute(&self, samples: &[f32]) -> Result<Array3<f32>, FeatureError> {
+    /// The features of `samples` (mono, at `sample_rate` Hz), shape (channels, bins, frames):
+    /// [`FeaturePipeline::prepare`], then [`FeaturePipeline::features`].
+    pub fn compute(&self, samples: &[f32], sample_rate: u32) -> Result<Array3<f32>, FeatureError> {
+        self.features(&self.prepare(samples, sample_rate)?)
+    }
+
+    /// The samples features are computed from: `samples` (mono, at `sample_rate` Hz)
+    /// resampled to [`FeaturePipeline::sample_rate`], trimmed and level-normalised as the
+    /// spec's [`crate::Preprocessing`] says. Borrowed when there is nothing to do.
+    pub fn prepare<'a>(
+        &self,
+        samples: &'a [f32],
+        sample_rate: u32,
+    ) -> Result<Cow<'a, [f32]>, FeatureError> {
+        check_signal(samples, 1)?;
+        let resampled = if sample_rate == self.sample_rate() {
+            Cow::Borrowed(samples)
+        } else {
+            Cow::Owned(self.resample(samples, sample_rate)?)
+        };
+        let preprocessing = &self.spec.preprocessing;
+        if preprocessing.is_identity() {
+            return Ok(resampled);
+        }
+        Ok(Cow::Owned(
+            preprocessing.apply(&resampled, self.sample_rate()),
+        ))
+    }
+
+    /// Resamples with a cached resampler for `from` Hz (built on first use of that rate).
+    fn resample(&self, samples: &[f32], from: u32) -> Result<Vec<f32>, FeatureError> {
+        let cached = {
+            let mut cache = self.resamplers.lock().unwrap_or_else(|e| e.into_inner());
+            let found = cache.iter().position(|r| r.from_rate() == from);
+            found.map(|i| cache.swap_remove(i))
+        };
+        let mut resampler = match cached {
+            Some(r) => r,
+            None => Resampler::new(from, self.sample_rate())
+                .map_err(|e| FeatureError::Resample(e.to_string()))?,
+        };
+        let out = resampler
+            .process(samples)
+            .map_err(|e| FeatureError::Resample(e.to_string()));
+        let mut cache = self.resamplers.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() < CACHED_RESAMPLERS {
+            cache.push(resampler);
+        }
+        out
+    }
+
+    /// The features of samples already prepared ([`FeaturePipeline::prepare`]: at
+    /// [`FeaturePipeline::sample_rate`], preprocessed), shape (channels, bins, frames).
+    pub fn features(&self, samples: &[f32]) -> Result<Array3<f32>, FeatureError> {
         if !samples.is_empty() && samples.len() < self.min_samples() {
             return Err(FeatureError::TooShort {
                 samples: samples.len(),

@@ -165,10 +165,11 @@ fn pipeline_stacks_base_and_deltas_and_normalises_each_bin() {
         delta_width: 9,
         utterance_norm: true,
         pitch: None,
+        preprocessing: Default::default(),
     };
     let pipeline = FeaturePipeline::new(spec).unwrap();
     let y = tone(16_000);
-    let x = pipeline.compute(&y).unwrap();
+    let x = pipeline.compute(&y, 16_000).unwrap();
     assert_eq!(x.shape(), &[3, 40, pipeline.frames_for(y.len())]);
     // Channel 0 is the normalised MFCC: zero mean per bin, unit variance where the bin varies.
     let base = Mfcc::new(MfccConfig::speech())
@@ -196,11 +197,12 @@ fn pipeline_appends_pitch_rows_after_the_base_bins() {
         delta_width: 9,
         utterance_norm: false,
         pitch: Some(PitchConfig::speech()),
+        preprocessing: Default::default(),
     };
     assert_eq!(spec.n_bins(), 42);
     let pipeline = FeaturePipeline::new(spec).unwrap();
     let y = tone(16_000);
-    let x = pipeline.compute(&y).unwrap();
+    let x = pipeline.compute(&y, 16_000).unwrap();
     assert_eq!(x.shape(), &[2, 42, pipeline.frames_for(y.len())]);
     let mfcc = Mfcc::new(MfccConfig::speech())
         .unwrap()
@@ -230,6 +232,7 @@ fn pipeline_refuses_pitch_settings_that_do_not_fit_the_sample_rate() {
             fmax: 8_000.0,
             ..PitchConfig::speech()
         }),
+        preprocessing: Default::default(),
     };
     assert!(matches!(
         FeaturePipeline::new(spec),
@@ -245,17 +248,21 @@ fn pipeline_refuses_clips_too_short_for_its_deltas() {
         delta_width: 9,
         utterance_norm: false,
         pitch: None,
+        preprocessing: Default::default(),
     };
     let pipeline = FeaturePipeline::new(spec).unwrap();
     assert_eq!(pipeline.min_samples(), 1280);
     assert_eq!(
-        pipeline.compute(&tone(1000)),
+        pipeline.compute(&tone(1000), 16_000),
         Err(FeatureError::TooShort {
             samples: 1000,
             frame: 1280
         })
     );
-    assert_eq!(pipeline.compute(&tone(1280)).unwrap().shape(), &[2, 64, 9]);
+    assert_eq!(
+        pipeline.compute(&tone(1280), 16_000).unwrap().shape(),
+        &[2, 64, 9]
+    );
 }
 
 #[test]
@@ -266,6 +273,7 @@ fn pipeline_refuses_invalid_specs() {
         delta_width: 9,
         utterance_norm: false,
         pitch: None,
+        preprocessing: Default::default(),
     };
     assert!(matches!(
         FeaturePipeline::new(spec),

@@ -30,6 +30,52 @@ pub enum MetricsError {
         /// Labels of the other matrix.
         right: Vec<String>,
     },
+    /// Calibration binning was asked for with zero bins.
+    #[error("the number of calibration bins must be at least 1")]
+    ZeroBins,
+    /// A row of probabilities or scores has a different number of classes than the first row.
+    #[error("row {row} has {found} classes, expected {expected} (as in row 0)")]
+    RowLength {
+        /// Index of the offending row.
+        row: usize,
+        /// Number of classes of the first row.
+        expected: usize,
+        /// Number of classes of the offending row.
+        found: usize,
+    },
+    /// A probability was NaN, infinite or negative.
+    #[error("invalid probability {value} at row {row}, class {class}: must be finite and >= 0")]
+    InvalidProbability {
+        /// Index of the offending row.
+        row: usize,
+        /// Class index within the row.
+        class: usize,
+        /// The offending value.
+        value: f32,
+    },
+    /// A row of probabilities does not sum to 1 (within
+    /// [`PROBABILITY_SUM_TOLERANCE`](crate::calibration::PROBABILITY_SUM_TOLERANCE)).
+    #[error("probabilities of row {row} sum to {sum}, not 1")]
+    UnnormalisedProbabilities {
+        /// Index of the offending row.
+        row: usize,
+        /// The row's sum.
+        sum: f64,
+    },
+    /// A score (logit or log-probability) was NaN or `+inf`, or a whole row was `-inf`
+    /// (reported with its first class).
+    #[error(
+        "invalid score {value} at row {row}, class {class}: scores must be finite or -inf, \
+         and not all -inf"
+    )]
+    InvalidScore {
+        /// Index of the offending row.
+        row: usize,
+        /// Class index within the row.
+        class: usize,
+        /// The offending value.
+        value: f32,
+    },
     /// Writing a plot failed.
     #[error("plot error: {0}")]
     Plot(String),

@@ -1,4 +1,5 @@
-//! Classification metrics for emovox: accuracy, UAR, F1, confusion matrix, reports, plots.
+//! Classification metrics for emovox: accuracy, UAR, F1, confusion matrix, reports, plots,
+//! and calibration (ECE, reliability diagrams, temperature scaling; see [`calibration`]).
 //!
 //! Conventions:
 //! - zero division yields `0.0` (scikit-learn `zero_division=0`);
@@ -20,6 +21,7 @@
 
 #![warn(missing_docs)]
 
+pub mod calibration;
 pub mod confusion;
 pub mod epoch;
 pub mod error;
@@ -27,6 +29,7 @@ pub mod plot;
 pub mod report;
 pub mod summary;
 
+pub use calibration::{apply_temperature, fit_temperature, Calibration, ReliabilityBin};
 pub use confusion::{AverageMetrics, ClassMetrics, ConfusionMatrix};
 pub use epoch::EpochRecord;
 pub use error::MetricsError;

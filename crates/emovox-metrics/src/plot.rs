@@ -1,10 +1,12 @@
-//! Plots as SVG or PNG, chosen by the file's extension: confusion heat map and training curves,
-//! and [`render`] for any other [`Figure`] (the timeline example draws its own).
+//! Plots as SVG or PNG, chosen by the file's extension: confusion heat map, training curves and
+//! reliability diagram, and [`render`] for any other [`Figure`] (the timeline example draws its
+//! own).
 //!
 //! Text is laid out, and in PNGs drawn, with DejaVu Sans compiled into this crate
 //! (`assets/DejaVuSans.ttf`, license beside it), registered as plotters' `sans-serif`,
 //! `serif` and `monospace` families: no system font library (fontconfig, freetype) is needed.
 
+use crate::calibration::Calibration;
 use crate::confusion::ConfusionMatrix;
 use crate::epoch::EpochRecord;
 use crate::error::MetricsError;
@@ -268,6 +270,198 @@ impl Figure for CurvesFigure<'_> {
             .background_style(WHITE)
             .border_style(BLACK)
             .draw()?;
+        Ok(())
+    }
+}
+
+/// Writes a reliability diagram of `calibration`, as SVG or PNG by the extension of `path`.
+/// Top panel: per confidence bin, a bar up to the bin's accuracy, the gap between accuracy and
+/// the bin's mean confidence shaded red, and the diagonal of perfect calibration; the caption is
+/// `title` followed by the ECE. Bottom panel: the number of examples per bin. Axes are labelled
+/// "confidence" and "accuracy" (and "count"). Errors on a calibration without bins, an
+/// unsupported extension or a write failure.
+pub fn reliability_diagram(
+    calibration: &Calibration,
+    title: &str,
+    path: impl AsRef<Path>,
+) -> Result<(), MetricsError> {
+    render(&ReliabilityFigure::new(calibration, title)?, path)
+}
+
+struct ReliabilityFigure<'a> {
+    calibration: &'a Calibration,
+    title: &'a str,
+}
+
+impl<'a> ReliabilityFigure<'a> {
+    fn new(calibration: &'a Calibration, title: &'a str) -> Result<Self, MetricsError> {
+        if calibration.bins.is_empty() {
+            return Err(MetricsError::EmptyInput("no calibration bins"));
+        }
+        Ok(Self { calibration, title })
+    }
+}
+
+impl Figure for ReliabilityFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        (700, 800)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), MetricsError> {
+        let c = self.calibration;
+        let (top, bottom) = root.split_vertically(580);
+        let caption = format!(
+            "{} (ECE = {:.4}, MCE = {:.4}, n = {})",
+            self.title, c.ece, c.mce, c.n
+        );
+        let mut chart = ChartBuilder::on(&top)
+            .caption(caption, ("sans-serif", 20))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(55)
+            .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
+        chart
+            .configure_mesh()
+            .x_desc("confidence")
+            .y_desc("accuracy")
+            .draw()?;
+        let filled = || c.bins.iter().filter(|b| b.count > 0);
+        let bar = RGBColor(70, 110, 200);
+        chart
+            .draw_series(filled().map(|b| {
+                Rectangle::new(
+                    [(b.lower, 0.0), (b.upper, b.accuracy)],
+                    bar.mix(0.8).filled(),
+                )
+            }))?
+            .label("accuracy")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], bar.filled()));
+        chart.draw_series(filled().map(|b| {
+            Rectangle::new(
+                [(b.lower, 0.0), (b.upper, b.accuracy)],
+                BLACK.stroke_width(1),
+            )
+        }))?;
+        chart
+            .draw_series(filled().map(|b| {
+                Rectangle::new(
+                    [(b.lower, b.accuracy), (b.upper, b.mean_confidence)],
+                    RED.mix(0.3).filled(),
+                )
+            }))?
+            .label("gap to mean confidence")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], RED.mix(0.3).filled()));
+        chart.draw_series(filled().map(|b| {
+            Rectangle::new(
+                [(b.lower, b.accuracy), (b.upper, b.mean_confidence)],
+                RED.stroke_width(2),
+            )
+        }))?;
+        chart
+            .draw_series(LineSeries::new(
+                [(0.0, 0.0), (1.0, 1.0)],
+                BLACK.mix(0.6).stroke_width(2),
+            ))?
+            .label("perfect calibration")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], BLACK.mix(0.6)));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE)
+            .border_style(BLACK)
+            .draw()?;
+
+        let max_count = c.bins.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+        let mut histogram = ChartBuilder::on(&bottom)
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(55)
+            .build_cartesian_2d(0.0..1.0, 0..max_count + max_count / 10 + 1)?;
+        histogram
+            .configure_mesh()
+            .x_desc("confidence")
+            .y_desc("count")
+            .y_labels(4)
+            .draw()?;
+        histogram.draw_series(c.bins.iter().filter(|b| b.count > 0).map(|b| {
+            Rectangle::new(
+                [(b.lower, 0), (b.upper, b.count)],
+                RGBColor(150, 150, 150).filled(),
+            )
+        }))?;
+        Ok(())
+    }
+}
+
+/// A bar chart of one score per named condition (e.g. UAR per recording condition), values
+/// in [0, 1] written above the bars; SVG or PNG by the extension of `path`.
+pub fn condition_bars(
+    bars: &[(String, f64)],
+    title: &str,
+    path: impl AsRef<Path>,
+) -> Result<(), MetricsError> {
+    if bars.is_empty() {
+        return Err(MetricsError::EmptyInput("no condition to plot"));
+    }
+    render(&BarsFigure { bars, title }, path)
+}
+
+struct BarsFigure<'a> {
+    bars: &'a [(String, f64)],
+    title: &'a str,
+}
+
+impl Figure for BarsFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        (120 + 60 * self.bars.len() as u32, 520)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), MetricsError> {
+        let n = self.bars.len();
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.title, ("sans-serif", 20))
+            .margin(10)
+            .x_label_area_size(140)
+            .y_label_area_size(50)
+            .build_cartesian_2d((0..n).into_segmented(), 0.0..1.0)?;
+        let names: Vec<&str> = self.bars.iter().map(|(name, _)| name.as_str()).collect();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n)
+            .x_label_formatter(&|x| match x {
+                SegmentValue::CenterOf(i) => names.get(*i).copied().unwrap_or("").to_string(),
+                _ => String::new(),
+            })
+            .x_label_style(
+                ("sans-serif", 13)
+                    .into_font()
+                    .transform(FontTransform::Rotate90),
+            )
+            .y_desc("score")
+            .draw()?;
+        let bar = RGBColor(70, 110, 200);
+        chart.draw_series(self.bars.iter().enumerate().map(|(i, (_, v))| {
+            let mut rect = Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), 0.0),
+                    (SegmentValue::Exact(i + 1), v.clamp(0.0, 1.0)),
+                ],
+                bar.mix(0.85).filled(),
+            );
+            rect.set_margin(0, 0, 6, 6);
+            rect
+        }))?;
+        chart.draw_series(self.bars.iter().enumerate().map(|(i, (_, v))| {
+            Text::new(
+                format!("{v:.3}"),
+                (
+                    SegmentValue::CenterOf(i),
+                    (v.clamp(0.0, 1.0) + 0.03).min(0.98),
+                ),
+                ("sans-serif", 13).into_font(),
+            )
+        }))?;
         Ok(())
     }
 }

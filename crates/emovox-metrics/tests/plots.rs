@@ -127,3 +127,24 @@ fn plot_format_by_extension() {
         assert!(!path.exists());
     }
 }
+
+#[test]
+fn condition_bars_name_every_condition_and_refuse_an_empty_table() {
+    let dir = std::env::temp_dir().join(format!("emovox-bars-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bars = vec![
+        ("clean".to_string(), 0.61),
+        ("telephone".to_string(), 0.452),
+    ];
+    let svg = dir.join("bars.svg");
+    emovox_metrics::plot::condition_bars(&bars, "UAR per condition", &svg).unwrap();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    for needle in ["UAR per condition", "clean", "telephone", "0.452"] {
+        assert!(text.contains(needle), "{needle} missing");
+    }
+    let png = dir.join("bars.png");
+    emovox_metrics::plot::condition_bars(&bars, "UAR", &png).unwrap();
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    assert!(emovox_metrics::plot::condition_bars(&[], "x", &svg).is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use safetensors::{Dtype, SafeTensors, View};
 
-use crate::{ModelError, ModelMetadata};
+use crate::{ModelError, ModelMetadata, ProbabilityCalibration};
 
 /// Key of the safetensors `__metadata__` entry holding the [`ModelMetadata`] JSON.
 pub const METADATA_KEY: &str = "emovox";
@@ -14,6 +14,10 @@ pub const METADATA_KEY: &str = "emovox";
 /// Key of the `__metadata__` entry of a multi-view model file: a JSON list with the
 /// [`ModelMetadata`] of every view, whose tensors are named `view{v}.<name>`.
 pub const VIEWS_KEY: &str = "emovox.views";
+
+/// Key of the optional `__metadata__` entry holding the model's
+/// [`crate::ProbabilityCalibration`] JSON (applied to the averaged probabilities of every view).
+pub const CALIBRATION_KEY: &str = "emovox.calibration";
 
 /// Tensor-name prefix of view `v` in a multi-view model file.
 pub(crate) fn view_prefix(v: usize) -> String {
@@ -70,10 +74,11 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
 pub(crate) fn encode(
     metadata: &FileMetadata,
     tensors: &BTreeMap<String, RawTensor>,
+    calibration: Option<&ProbabilityCalibration>,
 ) -> Result<Vec<u8>, ModelError> {
     let to_json =
         |r: serde_json::Result<String>| r.map_err(|e| ModelError::InvalidMetadata(e.to_string()));
-    let header = match metadata {
+    let mut header = match metadata {
         FileMetadata::Single(m) => {
             HashMap::from([(METADATA_KEY.to_string(), to_json(serde_json::to_string(m))?)])
         }
@@ -82,11 +87,36 @@ pub(crate) fn encode(
             to_json(serde_json::to_string(views))?,
         )]),
     };
+    if let Some(calibration) = calibration {
+        header.insert(
+            CALIBRATION_KEY.to_string(),
+            to_json(serde_json::to_string(calibration))?,
+        );
+    }
     safetensors::serialize(
         tensors.iter().map(|(name, t)| (name.as_str(), F32View(t))),
         Some(header),
     )
     .map_err(|e| ModelError::MalformedFile(e.to_string()))
+}
+
+/// The calibration a model file holds, if any.
+pub(crate) fn decode_calibration(
+    bytes: &[u8],
+) -> Result<Option<ProbabilityCalibration>, ModelError> {
+    let (_, header) =
+        SafeTensors::read_metadata(bytes).map_err(|e| ModelError::MalformedFile(e.to_string()))?;
+    let Some(json) = header
+        .metadata()
+        .as_ref()
+        .and_then(|m| m.get(CALIBRATION_KEY))
+    else {
+        return Ok(None);
+    };
+    let calibration: ProbabilityCalibration =
+        serde_json::from_str(json).map_err(|e| ModelError::InvalidMetadata(e.to_string()))?;
+    calibration.validate()?;
+    Ok(Some(calibration))
 }
 
 /// Parses safetensors bytes into metadata and f32 tensors, checking dtypes and finiteness.

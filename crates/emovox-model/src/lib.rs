@@ -16,7 +16,7 @@
 //! let model = EmotionModel::load("model.safetensors")?;
 //! let pipeline = FeaturePipeline::new(model.metadata().features.clone())?;
 //! let samples = vec![0.0f32; 48_000]; // 3 s of 16 kHz audio
-//! let probabilities = model.predict_proba(&pipeline.compute(&samples)?)?;
+//! let probabilities = model.predict_proba(&pipeline.compute(&samples, 16_000)?)?;
 //! for (label, p) in model.metadata().labels.iter().zip(&probabilities) {
 //!     println!("{label}: {p:.2}");
 //! }
@@ -25,6 +25,7 @@
 
 #![warn(missing_docs)]
 
+mod calibration;
 mod config;
 mod conv;
 mod error;
@@ -34,12 +35,13 @@ mod network;
 mod pooling;
 mod views;
 
+pub use calibration::ProbabilityCalibration;
 pub use config::{
     InferenceConfig, ModelConfig, ModelMetadata, Normalisation, PoolingKind, TrainingProvenance,
 };
 pub use conv::TimeConv;
 pub use error::ModelError;
-pub use file::{METADATA_KEY, VIEWS_KEY};
+pub use file::{CALIBRATION_KEY, METADATA_KEY, VIEWS_KEY};
 pub use model::{crop_starts, expected_tensors, EmotionModel};
 pub use network::Network;
 pub use pooling::TemporalPooling;

@@ -166,6 +166,7 @@ impl EmotionModel {
         file::encode(
             &FileMetadata::Single(Box::new(self.metadata.clone())),
             &self.tensors,
+            None,
         )
     }
 

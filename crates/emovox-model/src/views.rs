@@ -7,7 +7,7 @@ use ndarray::Array3;
 use rayon::prelude::*;
 
 use crate::file::{self, view_prefix, FileMetadata, RawTensor};
-use crate::{EmotionModel, ModelError};
+use crate::{EmotionModel, ModelError, ProbabilityCalibration};
 
 /// An ensemble of [`EmotionModel`]s ("views") that read different features of the same clip,
 /// e.g. a log-mel network and an MFCC network; the class probabilities of the views are
@@ -27,7 +27,7 @@ use crate::{EmotionModel, ModelError};
 /// let features = model
 ///     .views()
 ///     .iter()
-///     .map(|view| FeaturePipeline::new(view.metadata().features.clone())?.compute(&samples))
+///     .map(|view| FeaturePipeline::new(view.metadata().features.clone())?.compute(&samples, 16_000))
 ///     .collect::<Result<Vec<_>, _>>()?;
 /// let probabilities = model.predict_proba(&features)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -35,6 +35,7 @@ use crate::{EmotionModel, ModelError};
 #[derive(Debug)]
 pub struct MultiViewModel {
     views: Vec<EmotionModel>,
+    calibration: Option<ProbabilityCalibration>,
 }
 
 impl MultiViewModel {
@@ -56,7 +57,24 @@ impl MultiViewModel {
                 sample_rate(other)
             )));
         }
-        Ok(Self { views })
+        Ok(Self {
+            views,
+            calibration: None,
+        })
+    }
+
+    /// The same model with `calibration` applied to its averaged probabilities (`None`
+    /// removes it).
+    pub fn with_calibration(self, calibration: Option<ProbabilityCalibration>) -> Self {
+        Self {
+            calibration,
+            ..self
+        }
+    }
+
+    /// The calibration applied to the averaged probabilities, if any.
+    pub fn calibration(&self) -> Option<&ProbabilityCalibration> {
+        self.calibration.as_ref()
     }
 
     /// Reads a model file: a multi-view file or a single model's.
@@ -66,6 +84,12 @@ impl MultiViewModel {
 
     /// Parses the bytes of a model file (e.g. one embedded with `include_bytes!`).
     pub fn from_safetensors_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
+        let calibration = file::decode_calibration(bytes)?;
+        Ok(Self::decode_views(bytes)?.with_calibration(calibration))
+    }
+
+    /// The views of a model file, without its calibration.
+    fn decode_views(bytes: &[u8]) -> Result<Self, ModelError> {
         match file::decode(bytes)? {
             (FileMetadata::Single(metadata), tensors) => {
                 Self::new(vec![EmotionModel::from_raw(*metadata, tensors)?])
@@ -99,8 +123,10 @@ impl MultiViewModel {
     /// The bytes of the model file: a one-view model is written as its [`EmotionModel`];
     /// several views under [`crate::VIEWS_KEY`] with tensors named `view{v}.<name>`.
     pub fn to_safetensors_bytes(&self) -> Result<Vec<u8>, ModelError> {
+        let calibration = self.calibration.as_ref();
         if let [single] = self.views.as_slice() {
-            return single.to_safetensors_bytes();
+            let metadata = FileMetadata::Single(Box::new(single.metadata().clone()));
+            return file::encode(&metadata, &single.tensors, calibration);
         }
         let metadata = self.views.iter().map(|v| v.metadata().clone()).collect();
         let tensors: BTreeMap<String, RawTensor> = self
@@ -113,7 +139,7 @@ impl MultiViewModel {
                     .map(move |(name, t)| (format!("{}{name}", view_prefix(v)), t.clone()))
             })
             .collect();
-        file::encode(&FileMetadata::Views(metadata), &tensors)
+        file::encode(&FileMetadata::Views(metadata), &tensors, calibration)
     }
 
     /// Writes the model to one safetensors file.
@@ -142,7 +168,8 @@ impl MultiViewModel {
     }
 
     /// Class probabilities of one utterance from the features of every view, in view order
-    /// (`features[v]` computed with view `v`'s feature specification).
+    /// (`features[v]` computed with view `v`'s feature specification): the mean of the views'
+    /// probabilities, calibrated when the model has a [`ProbabilityCalibration`].
     pub fn predict_proba(&self, features: &[Array3<f32>]) -> Result<Vec<f32>, ModelError> {
         if features.len() != self.views.len() {
             return Err(ModelError::InvalidConfig(format!(
@@ -160,7 +187,11 @@ impl MultiViewModel {
             .map(|(view, x)| view.predict_proba(x))
             .collect::<Result<_, _>>()?;
         let per_view: Vec<&[f32]> = per_view.iter().map(Vec::as_slice).collect();
-        Ok(average_probabilities(&per_view))
+        let mean = average_probabilities(&per_view);
+        Ok(match &self.calibration {
+            Some(calibration) => calibration.apply(&mean),
+            None => mean,
+        })
     }
 }
 

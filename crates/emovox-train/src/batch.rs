@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use candle_core::{Device, Tensor};
+use emovox_audio::degrade::BabblePool;
 use emovox_features::FeaturePipeline;
 use emovox_model::Normalisation;
 use ndarray::Array3;
@@ -27,6 +28,8 @@ pub(crate) struct CropSampler {
 /// The waveform path of a [`CropSampler`].
 struct WaveformCrops {
     waveforms: Vec<Arc<[f32]>>,
+    /// Babble made of the training clips, when the recipe draws recording conditions.
+    babble: Option<BabblePool>,
     pipeline: FeaturePipeline,
     normalisation: Option<Normalisation>,
     config: WaveAugmentConfig,
@@ -58,8 +61,17 @@ impl CropSampler {
                             .into(),
                     )
                 })?;
+            let rate = config.features.kind.mel().sample_rate;
+            let babble = match wave.conditions {
+                Some(_) => Some(
+                    BabblePool::new(waveforms.iter().map(|w| w.to_vec()).collect(), rate)
+                        .map_err(|e| TrainError::InvalidData(format!("babble: {e}")))?,
+                ),
+                None => None,
+            };
             Some(WaveformCrops {
                 waveforms,
+                babble,
                 pipeline: FeaturePipeline::new(config.features.clone())?,
                 normalisation: normalisation.cloned(),
                 config: wave.clone(),
@@ -89,21 +101,26 @@ impl CropSampler {
     /// One augmented crop of example `i`, `crop_frames` long.
     fn crop(&self, i: usize, rng: &mut ChaCha8Rng) -> Result<Array3<f32>, TrainError> {
         let len = self.crop_frames;
+        let stored = |rng: &mut ChaCha8Rng| random_crop(self.features[i].view(), len, rng);
         let mut crop = match &self.waveforms {
             Some(w) => {
                 let samples = (len - 1) * w.pipeline.hop_length();
-                let audio = w.config.apply(&w.waveforms[i], samples, rng);
-                if audio.len() < w.pipeline.min_samples() {
-                    random_crop(self.features[i].view(), len, rng)
-                } else {
-                    let mut features = w.pipeline.compute(&audio)?;
-                    if let Some(norm) = &w.normalisation {
-                        norm.apply(&mut features);
+                let rate = w.pipeline.sample_rate();
+                let audio = w
+                    .config
+                    .apply(&w.waveforms[i], rate, samples, w.babble.as_ref(), rng);
+                match audio {
+                    Some(audio) if audio.len() >= w.pipeline.min_samples() => {
+                        let mut features = w.pipeline.compute(&audio, rate)?;
+                        if let Some(norm) = &w.normalisation {
+                            norm.apply(&mut features);
+                        }
+                        random_crop(features.view(), len, rng)
                     }
-                    random_crop(features.view(), len, rng)
+                    _ => stored(rng),
                 }
             }
-            None => random_crop(self.features[i].view(), len, rng),
+            None => stored(rng),
         };
         spec_augment(&mut crop, &self.augment, rng);
         Ok(crop)

@@ -2,11 +2,15 @@
 
 use std::path::PathBuf;
 
-use emovox_features::{FeatureKind, FeatureSpec, MelConfig, MfccConfig, PitchConfig};
+use emovox_features::{
+    FeatureKind, FeatureSpec, LevelNormalisation, MelConfig, MfccConfig, PitchConfig, Preprocessing,
+};
 use emovox_model::{InferenceConfig, ModelConfig, PoolingKind};
 use serde::{Deserialize, Serialize};
 
+use crate::wave_augment::WaveAugmentConfig;
 use crate::{AugmentConfig, LrSchedule, TrainError};
+use emovox_audio::degrade::MultiConditionConfig;
 
 /// Everything that determines a trained model (with the data and the seed).
 ///
@@ -53,6 +57,12 @@ pub struct TrainConfig {
     pub corpus_normalisation: bool,
     /// Test-time settings written into the model.
     pub inference: InferenceConfig,
+    /// Fit a temperature on the validation clips (minimum log-loss of the view-averaged
+    /// probabilities) and store it in the model ([`emovox_model::ProbabilityCalibration`]), so
+    /// confidences mean what they say; the most probable label never changes. Needs
+    /// validation data; cross-validation switches it off (its validation speakers are its test
+    /// speakers).
+    pub calibrate: bool,
     /// Seed of initialisation, shuffling, augmentation and dropout.
     pub seed: u64,
 }
@@ -84,7 +94,13 @@ impl Default for TrainConfig {
             patience: None,
             keep_best: true,
             crop_frames: 200,
-            augment: AugmentConfig::default(),
+            augment: AugmentConfig {
+                wave: WaveAugmentConfig {
+                    conditions: Some(MultiConditionConfig::default()),
+                    ..WaveAugmentConfig::none()
+                },
+                ..AugmentConfig::default()
+            },
             label_smoothing: 0.1,
             class_weighting: true,
             corpus_normalisation: true,
@@ -92,6 +108,7 @@ impl Default for TrainConfig {
                 crop_frames: None,
                 n_crops: 1,
             },
+            calibrate: true,
             seed: 42,
         }
     }
@@ -168,6 +185,10 @@ pub fn default_feature_spec() -> FeatureSpec {
         delta_width: 9,
         utterance_norm: false,
         pitch: Some(PitchConfig::speech()),
+        preprocessing: Preprocessing {
+            trim_top_db: None,
+            level: Some(LevelNormalisation::default()),
+        },
     }
 }
 

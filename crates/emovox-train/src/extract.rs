@@ -1,5 +1,6 @@
-//! Feature extraction for a whole corpus: decode, resample, optionally trim, compute features,
-//! in parallel (rayon), once; files that fail are reported, never fatal.
+//! Feature extraction for a whole corpus: decode, then the feature pipeline (resampling,
+//! preprocessing, features), in parallel (rayon), once; files that fail are reported, never
+//! fatal.
 
 use std::sync::Arc;
 
@@ -14,21 +15,16 @@ use crate::{Example, FeatureDataset, TrainError};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ExtractConfig {
-    /// Trim leading/trailing audio quieter than this many dB below the clip's peak; `None`
-    /// keeps the whole clip. (Trimming at 30 dB lowered RAVDESS validation UAR, see
-    /// docs/experiments.md.)
-    pub trim_top_db: Option<f32>,
     /// Print skipped files to stderr.
     pub report_skipped: bool,
-    /// Keep each clip's waveform in its [`Example`] (needed by waveform augmentation; costs
-    /// 4 bytes per sample of memory).
+    /// Keep each clip's prepared waveform (resampled and preprocessed by the pipeline) in its
+    /// [`Example`] (needed by waveform augmentation; costs 4 bytes per sample of memory).
     pub keep_waveforms: bool,
 }
 
 impl Default for ExtractConfig {
     fn default() -> Self {
         Self {
-            trim_top_db: None,
             report_skipped: true,
             keep_waveforms: false,
         }
@@ -80,26 +76,15 @@ fn extract_one(
         .position(|l| *l == utterance.label)
         .ok_or_else(|| format!("label `{}` is not one of {labels:?}", utterance.label))?;
     let audio = emovox_audio::read_wav(&utterance.path).map_err(|e| e.to_string())?;
-    let target = pipeline.sample_rate();
-    let samples = if audio.sample_rate == target {
-        audio.samples
-    } else {
-        emovox_audio::resample(&audio.samples, audio.sample_rate, target)
-            .map_err(|e| e.to_string())?
-    };
-    let samples = match config.trim_top_db {
-        Some(top_db) => {
-            let range = emovox_audio::trim_silence(&samples, top_db);
-            samples[range].to_vec()
-        }
-        None => samples,
-    };
-    let features = pipeline.compute(&samples).map_err(|e| e.to_string())?;
+    let samples = pipeline
+        .prepare(&audio.samples, audio.sample_rate)
+        .map_err(|e| e.to_string())?;
+    let features = pipeline.features(&samples).map_err(|e| e.to_string())?;
     Ok(Example {
         features,
         label,
         speaker: utterance.speaker.clone(),
         path: utterance.path.clone(),
-        waveform: config.keep_waveforms.then(|| Arc::from(samples)),
+        waveform: config.keep_waveforms.then(|| Arc::from(samples.as_ref())),
     })
 }

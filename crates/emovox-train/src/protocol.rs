@@ -13,37 +13,58 @@ use crate::corpus::{Corpus, CorpusError, Gender, Utterance};
 /// A set of speakers given as a list such as `1-18`, `19,20` or `01,03,5-7`.
 ///
 /// Numeric items match numeric speaker ids whatever their zero padding (`1` matches RAVDESS
-/// actor `01`); other items match speaker ids exactly (`DC`, `1001`).
+/// actor `01`); other items match speaker ids exactly (`DC`, `1001`). Speakers of combined
+/// corpora are named `corpus:id` ([`combine`]): an item `corpus:ITEM` (`ravdess:1-18`,
+/// `turev16k:1984`) matches only that corpus's speakers, a bare item those of every corpus.
 ///
 /// ```
 /// use emovox_train::protocol::SpeakerSet;
 ///
 /// let train = SpeakerSet::parse("1-18")?;
 /// assert!(train.contains("07") && !train.contains("19"));
+/// let held_out = SpeakerSet::parse("ravdess:19-20,turev16k:1984,turev16k:7895")?;
+/// assert!(held_out.contains("ravdess:20") && held_out.contains("turev16k:1984"));
+/// assert!(!held_out.contains("ravdess:1984") && !held_out.contains("20"));
 /// # Ok::<(), emovox_train::corpus::CorpusError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpeakerSet {
-    numbers: BTreeSet<u64>,
-    names: BTreeSet<String>,
+    items: Vec<SpeakerItem>,
+}
+
+/// One item of a [`SpeakerSet`], optionally scoped to a corpus.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct SpeakerItem {
+    corpus: Option<String>,
+    id: SpeakerId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum SpeakerId {
+    /// Numeric ids `a..=b`.
+    Range(u64, u64),
+    /// One id, matched exactly.
+    Name(String),
 }
 
 impl SpeakerSet {
-    /// Parses a comma-separated list of speaker ids and inclusive numeric ranges `a-b`.
+    /// Parses a comma-separated list of speaker ids and inclusive numeric ranges `a-b`, each
+    /// optionally prefixed by `corpus:`.
     pub fn parse(list: &str) -> Result<Self, CorpusError> {
         let bad = |reason: String| CorpusError::BadSpeakerList {
             list: list.to_owned(),
             reason,
         };
-        let mut set = Self {
-            numbers: BTreeSet::new(),
-            names: BTreeSet::new(),
-        };
+        let mut items = Vec::new();
         for item in list.split(',').map(str::trim) {
-            if item.is_empty() {
-                return Err(bad("empty item".into()));
+            let (corpus, spec) = match item.split_once(':') {
+                Some((corpus, spec)) => (Some(corpus.trim().to_owned()), spec.trim()),
+                None => (None, item),
+            };
+            if spec.is_empty() || corpus.as_deref() == Some("") {
+                return Err(bad(format!("empty item {item:?}")));
             }
-            match item.split_once('-') {
+            let id = match spec.split_once('-') {
                 Some((a, b)) => {
                     let parse = |s: &str| {
                         s.trim()
@@ -54,27 +75,37 @@ impl SpeakerSet {
                     if a > b {
                         return Err(bad(format!("range {item:?} runs backwards")));
                     }
-                    set.numbers.extend(a..=b);
+                    SpeakerId::Range(a, b)
                 }
-                None => match item.parse::<u64>() {
-                    Ok(n) => {
-                        set.numbers.insert(n);
-                    }
-                    Err(_) => {
-                        set.names.insert(item.to_owned());
-                    }
+                None => match spec.parse::<u64>() {
+                    Ok(n) => SpeakerId::Range(n, n),
+                    Err(_) => SpeakerId::Name(spec.to_owned()),
                 },
-            }
+            };
+            items.push(SpeakerItem { corpus, id });
         }
-        Ok(set)
+        Ok(Self { items })
     }
 
-    /// Whether `speaker` is in the set.
+    /// Whether `speaker` (an id, or `corpus:id` for combined corpora) is in the set.
     pub fn contains(&self, speaker: &str) -> bool {
-        match speaker.parse::<u64>() {
-            Ok(n) => self.numbers.contains(&n) || self.names.contains(speaker),
-            Err(_) => self.names.contains(speaker),
-        }
+        let (corpus, id) = match speaker.split_once(':') {
+            Some((corpus, id)) => (Some(corpus), id),
+            None => (None, speaker),
+        };
+        let number = id.parse::<u64>().ok();
+        self.items.iter().any(|item| {
+            let scope_matches = match (&item.corpus, corpus) {
+                (None, _) => true,
+                (Some(wanted), Some(corpus)) => wanted == corpus,
+                (Some(_), None) => false,
+            };
+            scope_matches
+                && match &item.id {
+                    SpeakerId::Range(a, b) => number.is_some_and(|n| (*a..=*b).contains(&n)),
+                    SpeakerId::Name(name) => name == id,
+                }
+        })
     }
 
     /// The utterances whose speaker is in the set, in their order.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use emovox_features::FeatureSpec;
-use emovox_model::{average_probabilities, MultiViewModel};
+use emovox_model::{average_probabilities, MultiViewModel, ProbabilityCalibration};
 use rayon::prelude::*;
 
 use crate::{
@@ -94,7 +94,7 @@ pub fn train_views(
             "the views' validation sets hold different clips".into(),
         ));
     }
-    let val_probabilities = (0..val_truth.len())
+    let val_probabilities: Vec<Vec<f32>> = (0..val_truth.len())
         .map(|i| {
             let per_view: Vec<&[f32]> = views
                 .iter()
@@ -111,14 +111,35 @@ pub fn train_views(
         histories.push(view.history);
         best_epochs.push(view.best_epoch);
     }
+    let model = MultiViewModel::new(models)?;
+    let model = if config.calibrate && !val_truth.is_empty() {
+        let calibration = fit_calibration(&val_probabilities, &val_truth, data[0].val)?;
+        model.with_calibration(Some(calibration))
+    } else {
+        model
+    };
     Ok(ViewsOutcome {
-        model: MultiViewModel::new(models)?,
+        model,
         histories,
         best_epochs,
         val_probabilities,
         val_truth,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The temperature of minimum log-loss of `probabilities` (the views' mean) on `val`.
+fn fit_calibration(
+    probabilities: &[Vec<f32>],
+    truth: &[usize],
+    val: &FeatureDataset,
+) -> Result<ProbabilityCalibration, TrainError> {
+    let log_probabilities: Vec<Vec<f32>> = probabilities
+        .iter()
+        .map(|p| p.iter().map(|&q| q.max(1e-12).ln()).collect())
+        .collect();
+    let temperature = emovox_metrics::fit_temperature(&log_probabilities, truth)?;
+    Ok(ProbabilityCalibration::new(temperature, val.speakers())?)
 }
 
 /// Where [`train_views`] logs view `v`'s epochs: `options.log_path` (`log.jsonl`) for view 0,

@@ -1,7 +1,10 @@
 //! Waveform-level augmentation applied to each training crop before its features are
-//! computed: speed perturbation (tempo and pitch together, as resampling does), random gain
-//! and additive white noise at a random signal-to-noise ratio.
+//! computed: speed perturbation (tempo and pitch together, as resampling does), random gain,
+//! additive white noise at a random signal-to-noise ratio, and multi-condition training:
+//! random recording conditions (noise of several colours, babble of other training speakers,
+//! telephone channel, reverberation; [`emovox_audio::degrade`]).
 
+use emovox_audio::degrade::{BabblePool, Condition, MultiConditionConfig};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +22,10 @@ pub struct WaveAugmentConfig {
     pub noise_prob: f32,
     /// Signal-to-noise ratios in dB are drawn uniformly from this range.
     pub noise_snr_db: (f32, f32),
+    /// Multi-condition training: each crop goes through a random recording condition drawn
+    /// from this distribution (babble is made of the training set's own clips); `None` keeps
+    /// crops as recorded.
+    pub conditions: Option<MultiConditionConfig>,
 }
 
 impl Default for WaveAugmentConfig {
@@ -35,12 +42,13 @@ impl WaveAugmentConfig {
             gain_db: 0.0,
             noise_prob: 0.0,
             noise_snr_db: (10.0, 40.0),
+            conditions: None,
         }
     }
 
     /// Whether any waveform augmentation is switched on.
     pub fn is_active(&self) -> bool {
-        self.speed > 0.0 || self.gain_db > 0.0 || self.noise_prob > 0.0
+        self.speed > 0.0 || self.gain_db > 0.0 || self.noise_prob > 0.0 || self.conditions.is_some()
     }
 
     /// Checks the values are in range.
@@ -58,12 +66,32 @@ impl WaveAugmentConfig {
         if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
             return Err("wave.noise_snr_db must be a finite (low, high) range".into());
         }
+        if let Some(conditions) = &self.conditions {
+            conditions
+                .validate()
+                .map_err(|e| format!("wave.conditions: {e}"))?;
+        }
         Ok(())
     }
 
-    /// A random crop of `samples` long enough to give `out_len` samples after speed
-    /// perturbation, perturbed, gained and noised. Clips shorter than that are used whole.
-    pub fn apply<R: Rng + ?Sized>(&self, samples: &[f32], out_len: usize, rng: &mut R) -> Vec<f32> {
+    /// A random crop of `samples` (at `sample_rate` Hz) long enough to give `out_len` samples
+    /// after speed perturbation, perturbed, gained, noised and put through a random recording
+    /// condition (babble from `babble`, or pink noise without one). Clips shorter than that
+    /// are used whole. `None` when this crop is drawn to stay as recorded (no speed, gain or
+    /// noise settings, and the clean condition drawn): the caller crops the stored features.
+    pub fn apply<R: Rng + ?Sized>(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+        out_len: usize,
+        babble: Option<&BabblePool>,
+        rng: &mut R,
+    ) -> Option<Vec<f32>> {
+        let condition = self.conditions.as_ref().map(|c| c.draw(rng));
+        let perturbed = self.speed > 0.0 || self.gain_db > 0.0 || self.noise_prob > 0.0;
+        if !perturbed && matches!(condition, None | Some(Condition::Clean)) {
+            return None;
+        }
         let factor = if self.speed > 0.0 {
             rng.gen_range(1.0 - self.speed..=1.0 + self.speed)
         } else {
@@ -80,7 +108,16 @@ impl WaveAugmentConfig {
             let (lo, hi) = self.noise_snr_db;
             add_white_noise(&mut out, rng.gen_range(lo..=hi), rng);
         }
-        out
+        if let Some(mut condition) = condition {
+            if babble.is_none() {
+                condition = condition.without_babble();
+            }
+            // A drawn condition is valid by construction; a failure keeps the crop clean.
+            if let Ok(degraded) = condition.apply(&out, sample_rate, rng.gen(), babble) {
+                out = degraded;
+            }
+        }
+        Some(out)
     }
 }
 
@@ -173,12 +210,14 @@ mod tests {
             ..WaveAugmentConfig::none()
         };
         for _ in 0..20 {
-            let out = cfg.apply(&clip, 8_000, &mut rng);
+            let out = cfg.apply(&clip, 16_000, 8_000, None, &mut rng).unwrap();
             assert!((8_000..=8_003).contains(&out.len()), "{}", out.len());
             let peak = out.iter().fold(0f32, |m, s| m.max(s.abs()));
             assert!((0.49 * 0.5..=0.5 * 2.0 + 1e-3).contains(&peak), "{peak}");
         }
-        let short = cfg.apply(&clip[..1_000], 8_000, &mut rng);
+        let short = cfg
+            .apply(&clip[..1_000], 16_000, 8_000, None, &mut rng)
+            .unwrap();
         assert!(short.len() < 1_200);
         assert!(cfg.is_active() && !WaveAugmentConfig::none().is_active());
         assert!(WaveAugmentConfig { speed: 0.7, ..cfg }.validate().is_err());

@@ -21,6 +21,7 @@ fn spec() -> FeatureSpec {
         delta_width: 9,
         utterance_norm: false,
         pitch: None,
+        preprocessing: Default::default(),
     }
 }
 

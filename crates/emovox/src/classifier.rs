@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use emovox_audio::{read_wav, resample, validate_sample_rate, validate_samples};
+use emovox_audio::{read_wav, validate_sample_rate, validate_samples};
 use emovox_features::FeaturePipeline;
 use emovox_model::{EmotionModel, MultiViewModel};
 use rayon::prelude::*;
@@ -148,7 +148,8 @@ impl Classifier {
         Ok(self.model.predict_proba(&features)?)
     }
 
-    /// Validates, resamples and turns a clip into the input features of every view.
+    /// Validates a clip and turns it into the input features of every view (each view's
+    /// pipeline resamples and preprocesses it as its model file says).
     fn features(
         &self,
         samples: &[f32],
@@ -156,17 +157,10 @@ impl Classifier {
     ) -> Result<Vec<ndarray::Array3<f32>>, Error> {
         validate_sample_rate(sample_rate)?;
         validate_samples(samples)?;
-        let resampled;
-        let samples = if sample_rate == self.sample_rate() {
-            samples
-        } else {
-            resampled = resample(samples, sample_rate, self.sample_rate())?;
-            &resampled
-        };
         Ok(self
             .pipelines
             .par_iter()
-            .map(|pipeline| pipeline.compute(samples))
+            .map(|pipeline| pipeline.compute(samples, sample_rate))
             .collect::<Result<_, _>>()?)
     }
 }

@@ -14,4 +14,10 @@ pub enum Error {
     /// The model file is invalid or inference failed.
     #[error(transparent)]
     Model(#[from] emovox_model::ModelError),
+    /// A recording condition could not be applied (bad parameters, no babble).
+    #[error(transparent)]
+    Degrade(#[from] emovox_audio::degrade::DegradeError),
+    /// Scores could not be computed (e.g. no clip was scored).
+    #[error(transparent)]
+    Metrics(#[from] emovox_metrics::MetricsError),
 }

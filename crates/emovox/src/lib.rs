@@ -21,11 +21,13 @@
 
 mod classifier;
 mod error;
+pub mod evaluation;
 
 pub use classifier::{Classifier, Prediction};
 pub use error::Error;
 
 pub use emovox_audio as audio;
 pub use emovox_features as features;
+pub use emovox_metrics as metrics;
 pub use emovox_model as model;
 pub mod timeline;

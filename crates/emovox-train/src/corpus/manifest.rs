@@ -38,7 +38,14 @@ pub fn load_manifest(csv: &Path) -> Result<Corpus, CorpusError> {
     let speaker_col = column(&columns, "speaker");
     let gender_col = column(&columns, "gender");
     let base = csv.parent().unwrap_or(Path::new(""));
-    let name = stem(csv).to_lowercase();
+    // A file called `manifest.csv` is named after its folder (`turev16k/manifest.csv`).
+    let name = match stem(csv).to_lowercase() {
+        s if s == "manifest" => base
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or(s),
+        s => s,
+    };
     let mut corpus = Corpus {
         name: name.clone(),
         ..Corpus::default()

@@ -1,0 +1,834 @@
+//! Recording conditions: text form, SNR accuracy, spectra, reverberation decay, determinism,
+//! and edge cases (silence, empty input, missing babble pool).
+
+use emovox_audio::degrade::{
+    pink_noise, standard_conditions, white_noise, BabblePool, Condition, DegradeError,
+    MultiConditionConfig, NoiseWeights,
+};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use realfft::RealFftPlanner;
+
+const SR: u32 = 16_000;
+
+/// A speech-like test clip: a harmonic tone with a syllabic envelope and a silent gap.
+fn speechy(len: usize, rate: u32, f0: f32) -> Vec<f32> {
+    (0..len)
+        .map(|i| {
+            let t = i as f32 / rate as f32;
+            if (0.40..0.55).contains(&(t % 1.0)) {
+                return 0.0;
+            }
+            let envelope = 0.5 + 0.5 * (std::f32::consts::TAU * 4.0 * t).sin();
+            let tone: f32 = (1..=5)
+                .map(|h| (std::f32::consts::TAU * f0 * h as f32 * t).sin() / h as f32)
+                .sum();
+            0.1 * envelope * tone
+        })
+        .collect()
+}
+
+fn power(x: &[f32]) -> f64 {
+    x.iter().map(|&s| (s as f64).powi(2)).sum::<f64>() / x.len() as f64
+}
+
+fn db(ratio: f64) -> f64 {
+    10.0 * ratio.log10()
+}
+
+/// SNR of `out` against `clean`, the noise being `out - clean`.
+fn measured_snr(clean: &[f32], out: &[f32]) -> f64 {
+    let noise: Vec<f32> = out.iter().zip(clean).map(|(o, c)| o - c).collect();
+    db(power(clean) / power(&noise))
+}
+
+/// Welch power spectrum (Hann window, 50 % overlap) of `x`: mean power per bin.
+fn welch(x: &[f32], segment: usize) -> Vec<f64> {
+    let fft = RealFftPlanner::<f32>::new().plan_fft_forward(segment);
+    let window: Vec<f32> = (0..segment)
+        .map(|i| 0.5 - 0.5 * (std::f32::consts::TAU * i as f32 / segment as f32).cos())
+        .collect();
+    let mut sum = vec![0.0f64; segment / 2 + 1];
+    let mut count = 0;
+    let mut input = fft.make_input_vec();
+    let mut output = fft.make_output_vec();
+    let mut start = 0;
+    while start + segment <= x.len() {
+        for (i, slot) in input.iter_mut().enumerate() {
+            *slot = x[start + i] * window[i];
+        }
+        fft.process(&mut input, &mut output).unwrap();
+        for (s, c) in sum.iter_mut().zip(&output) {
+            *s += c.norm_sqr() as f64;
+        }
+        count += 1;
+        start += segment / 2;
+    }
+    sum.iter().map(|s| s / count as f64).collect()
+}
+
+/// Total power of the bins between `lo` and `hi` Hz.
+fn band(spectrum: &[f64], segment: usize, rate: u32, lo: f64, hi: f64) -> f64 {
+    let hz = rate as f64 / segment as f64;
+    spectrum
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| (lo..hi).contains(&(*k as f64 * hz)))
+        .map(|(_, p)| p)
+        .sum()
+}
+
+/// Mean power per bin between `lo` and `hi` Hz (a density).
+fn density(spectrum: &[f64], segment: usize, rate: u32, lo: f64, hi: f64) -> f64 {
+    let hz = rate as f64 / segment as f64;
+    let bins = spectrum
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| (lo..hi).contains(&(*k as f64 * hz)))
+        .count();
+    band(spectrum, segment, rate, lo, hi) / bins as f64
+}
+
+fn pool() -> BabblePool {
+    // Six "talkers" with different pitches and lengths, plus one clip too short to keep.
+    let mut clips: Vec<Vec<f32>> = (0..6)
+        .map(|k| speechy(8_000 + 3_000 * k, SR, 110.0 + 23.0 * k as f32))
+        .collect();
+    clips.push(vec![0.1; 1_000]);
+    let pool = BabblePool::new(clips, SR).unwrap();
+    assert_eq!(pool.len(), 6);
+    pool
+}
+
+#[test]
+fn text_form_round_trips() {
+    for text in [
+        "clean",
+        "gain:-20",
+        "gain:+6",
+        "gain:+0.5",
+        "white:20",
+        "pink:-5",
+        "babble:10",
+        "babble:10:6",
+        "telephone",
+        "reverb:0.5",
+        "reverb:0.4+babble:10",
+        "gain:+6+white:1e1",
+        "telephone+white:20",
+        "reverb:3+pink:60+telephone+gain:-60",
+    ] {
+        let condition = Condition::parse(text).unwrap();
+        let printed = condition.to_string();
+        assert_eq!(printed.parse::<Condition>().unwrap(), condition, "{text}");
+    }
+    assert_eq!(
+        Condition::parse(" Reverb:0.4 + BABBLE:10:6 ").unwrap(),
+        Condition::Chain(vec![
+            Condition::Reverb { rt60: 0.4 },
+            Condition::Babble {
+                snr_db: 10.0,
+                talkers: 6
+            }
+        ])
+    );
+    assert_eq!(
+        Condition::parse("babble:10").unwrap(),
+        Condition::Babble {
+            snr_db: 10.0,
+            talkers: 4
+        }
+    );
+    assert_eq!(Condition::Gain { db: 6.0 }.to_string(), "gain:+6");
+    assert_eq!(Condition::Gain { db: -20.0 }.to_string(), "gain:-20");
+    assert_eq!(
+        Condition::Chain(vec![
+            Condition::White { snr_db: 20.0 },
+            Condition::Telephone
+        ])
+        .to_string(),
+        "white:20+telephone"
+    );
+    for (_, condition) in standard_conditions() {
+        assert_eq!(Condition::parse(&condition.to_string()).unwrap(), condition);
+    }
+    // Drawn conditions (arbitrary floats) round-trip exactly too.
+    let config = MultiConditionConfig {
+        gain_db: 10.0,
+        ..Default::default()
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    for _ in 0..500 {
+        let condition = config.draw(&mut rng);
+        assert_eq!(Condition::parse(&condition.to_string()).unwrap(), condition);
+    }
+}
+
+#[test]
+fn bad_text_is_a_typed_error() {
+    for text in ["", "foo", "whit:20", "+white:20", "pinkish:3"] {
+        assert!(
+            matches!(
+                Condition::parse(text),
+                Err(DegradeError::UnknownCondition(_))
+            ),
+            "{text:?}: {:?}",
+            Condition::parse(text)
+        );
+    }
+    for text in [
+        "white",
+        "white:",
+        "white:abc",
+        "white:nan",
+        "white:inf",
+        "white:61",
+        "pink:-21",
+        "gain:-70",
+        "gain:41",
+        "reverb:0.01",
+        "reverb:3.5",
+        "babble:10:0",
+        "babble:10:17",
+        "babble:10:4:2",
+        "babble:10:x",
+        "telephone:3",
+        "clean:1",
+        "white:20+",
+        "reverb:0.4++white:1",
+        "reverb:0.4+white:99",
+    ] {
+        assert!(
+            matches!(
+                Condition::parse(text),
+                Err(DegradeError::BadParameter { .. })
+            ),
+            "{text:?}: {:?}",
+            Condition::parse(text)
+        );
+    }
+    // Constructed out of range: apply refuses instead of panicking.
+    let clip = speechy(1_600, SR, 150.0);
+    assert!(Condition::Reverb { rt60: 1e9 }
+        .apply(&clip, SR, 0, None)
+        .is_err());
+    assert!(Condition::White { snr_db: f32::NAN }
+        .apply(&clip, SR, 0, None)
+        .is_err());
+}
+
+#[test]
+fn noises_hit_the_requested_snr() {
+    let clean = speechy(2 * SR as usize, SR, 140.0);
+    let pool = pool();
+    for snr in [-20.0f32, 0.0, 7.5, 20.0, 60.0] {
+        for condition in [
+            Condition::White { snr_db: snr },
+            Condition::Pink { snr_db: snr },
+            Condition::Babble {
+                snr_db: snr,
+                talkers: 4,
+            },
+            Condition::Babble {
+                snr_db: snr,
+                talkers: 1,
+            },
+            Condition::Babble {
+                snr_db: snr,
+                talkers: 12, // more talkers than clips: drawn with replacement
+            },
+        ] {
+            let out = condition.apply(&clean, SR, 11, Some(&pool)).unwrap();
+            assert_eq!(out.len(), clean.len());
+            let measured = measured_snr(&clean, &out);
+            assert!(
+                (measured - snr as f64).abs() < 0.2,
+                "{condition}: measured {measured:.3} dB"
+            );
+        }
+    }
+}
+
+#[test]
+fn white_and_pink_generators_have_unit_rms_and_their_slopes() {
+    let segment = 1024;
+    let white = white_noise(1 << 16, 1);
+    let pink = pink_noise(1 << 16, 1);
+    assert!((power(&white) - 1.0).abs() < 1e-4);
+    assert!((power(&pink) - 1.0).abs() < 1e-4);
+    let slope = |x: &[f32]| {
+        let spectrum = welch(x, segment);
+        // Two octave bands three octaves apart.
+        let low = density(&spectrum, segment, SR, 250.0, 500.0);
+        let high = density(&spectrum, segment, SR, 2_000.0, 4_000.0);
+        db(high / low) / 3.0
+    };
+    let white_slope = slope(&white);
+    assert!(white_slope.abs() < 0.3, "white: {white_slope:.2} dB/octave");
+    let pink_slope = slope(&pink);
+    assert!(
+        (pink_slope + 3.0).abs() < 0.4,
+        "pink: {pink_slope:.2} dB/octave"
+    );
+    // The pink condition adds the same colour.
+    let clean = speechy(1 << 16, SR, 140.0);
+    let out = Condition::Pink { snr_db: -10.0 }
+        .apply(&clean, SR, 5, None)
+        .unwrap();
+    let noise: Vec<f32> = out.iter().zip(&clean).map(|(o, c)| o - c).collect();
+    let condition_slope = slope(&noise);
+    assert!(
+        (condition_slope + 3.0).abs() < 0.4,
+        "pink condition: {condition_slope:.2} dB/octave"
+    );
+}
+
+#[test]
+fn telephone_keeps_only_the_telephone_band() {
+    let len = SR as usize; // 1 s
+    let input: Vec<f32> = white_noise(len, 9).iter().map(|s| 0.1 * s).collect();
+    let out = Condition::Telephone.apply(&input, SR, 0, None).unwrap();
+    assert_eq!(out.len(), len);
+    let segment = 512;
+    let spec_in = welch(&input, segment);
+    let spec_out = welch(&out, segment);
+    let total_in: f64 = spec_in.iter().sum();
+    let ratio = |lo: f64, hi: f64| {
+        db(band(&spec_out, segment, SR, lo, hi) / band(&spec_in, segment, SR, lo, hi))
+    };
+    let below = band(&spec_out, segment, SR, 0.0, 200.0);
+    let above = band(&spec_out, segment, SR, 3_800.0, 8_001.0);
+    let below_vs_total = db(below / total_in);
+    let above_vs_total = db(above / total_in);
+    assert!(
+        below_vs_total < -30.0,
+        "below 200 Hz: {below_vs_total:.1} dB"
+    );
+    assert!(
+        above_vs_total < -30.0,
+        "above 3.8 kHz: {above_vs_total:.1} dB"
+    );
+    // Band by band: the 4th-order high-pass at 300 Hz gives about -24 dB over 0-200 Hz.
+    assert!(ratio(0.0, 200.0) < -20.0, "{:.1}", ratio(0.0, 200.0));
+    assert!(ratio(0.0, 120.0) < -30.0, "{:.1}", ratio(0.0, 120.0));
+    assert!(
+        ratio(3_800.0, 8_001.0) < -30.0,
+        "{:.1}",
+        ratio(3_800.0, 8_001.0)
+    );
+    for (lo, hi) in [(500.0, 1_000.0), (1_000.0, 2_000.0), (2_000.0, 3_000.0)] {
+        let pass = ratio(lo, hi);
+        assert!(pass.abs() < 2.0, "{lo}-{hi} Hz: {pass:.2} dB");
+    }
+    // Deterministic, length-preserving at other rates, and no resampling at 8 kHz.
+    assert_eq!(
+        out,
+        Condition::Telephone.apply(&input, SR, 99, None).unwrap()
+    );
+    for (rate, len) in [
+        (8_000u32, 4_001usize),
+        (44_100, 4_411),
+        (11_025, 1_103),
+        (48_000, 1),
+    ] {
+        let clip = speechy(len, rate, 200.0);
+        let out = Condition::Telephone.apply(&clip, rate, 0, None).unwrap();
+        assert_eq!(out.len(), len, "{rate} Hz");
+        assert!(out.iter().all(|s| s.is_finite()));
+    }
+}
+
+/// RT60 from an impulse response by Schroeder backward integration: a least-squares line
+/// through the decay curve between -5 and -25 dB, extrapolated to -60 dB (T20).
+fn schroeder_rt60(h: &[f32], rate: u32) -> f64 {
+    let mut edc = vec![0.0f64; h.len()];
+    let mut acc = 0.0;
+    for i in (0..h.len()).rev() {
+        acc += (h[i] as f64).powi(2);
+        edc[i] = acc;
+    }
+    let points: Vec<(f64, f64)> = edc
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (i as f64 / rate as f64, db(e / edc[0])))
+        .filter(|(_, level)| (-25.0..=-5.0).contains(level))
+        .collect();
+    let n = points.len() as f64;
+    let (mx, my) = (
+        points.iter().map(|p| p.0).sum::<f64>() / n,
+        points.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let slope = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>()
+        / points.iter().map(|p| (p.0 - mx).powi(2)).sum::<f64>();
+    -60.0 / slope
+}
+
+#[test]
+fn reverb_decays_at_its_rt60() {
+    let len = 2 * SR as usize;
+    let mut impulse = vec![0.0f32; len];
+    impulse[0] = 1.0;
+    for rt60 in [0.2f32, 0.5, 1.0, 2.0] {
+        for seed in [1u64, 2] {
+            let h = Condition::Reverb { rt60 }
+                .apply(&impulse, SR, seed, None)
+                .unwrap();
+            assert_eq!(h.len(), len);
+            let measured = schroeder_rt60(&h, SR);
+            assert!(
+                (measured / rt60 as f64 - 1.0).abs() < 0.2,
+                "rt60 {rt60}: measured {measured:.3} s"
+            );
+            // The direct path leads, and the tail starts 2-5 ms (32-80 samples) later.
+            let peak = h.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+            assert_eq!(peak, h[0].abs());
+            let before = h[1..32].iter().fold(0.0f32, |m, s| m.max(s.abs()));
+            let by_5ms = h[32..=80].iter().fold(0.0f32, |m, s| m.max(s.abs()));
+            assert!(before < 1e-5 * peak, "tail before 2 ms: {before}");
+            assert!(by_5ms > 1e-2 * peak, "no tail by 5 ms: {by_5ms}");
+        }
+    }
+}
+
+#[test]
+fn reverb_keeps_length_and_rms_and_follows_its_seed() {
+    let clip = speechy(2 * SR as usize, SR, 120.0);
+    let reverb = Condition::Reverb { rt60: 0.6 };
+    let a = reverb.apply(&clip, SR, 1, None).unwrap();
+    let b = reverb.apply(&clip, SR, 1, None).unwrap();
+    let c = reverb.apply(&clip, SR, 2, None).unwrap();
+    assert_eq!(a.len(), clip.len());
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert!((db(power(&a) / power(&clip))).abs() < 0.01);
+    // Clips shorter than the impulse response.
+    for len in [1usize, 2, 100, 4_000] {
+        let short = speechy(len, SR, 300.0);
+        let out = Condition::Reverb { rt60: 3.0 }
+            .apply(&short, SR, 4, None)
+            .unwrap();
+        assert_eq!(out.len(), len);
+        assert!(out.iter().all(|s| s.is_finite()));
+    }
+}
+
+#[test]
+fn gain_is_exact() {
+    let clip = speechy(4_000, SR, 150.0);
+    for gain_db in [-60.0f32, -30.0, -6.0, 0.0, 6.0, 12.0, 40.0] {
+        let out = Condition::Gain { db: gain_db }
+            .apply(&clip, SR, 0, None)
+            .unwrap();
+        let factor = 10f32.powf(gain_db / 20.0);
+        assert!(out.iter().zip(&clip).all(|(o, c)| *o == c * factor));
+        assert!((db(power(&out) / power(&clip)) - gain_db as f64).abs() < 1e-3);
+    }
+    assert_eq!(Condition::Clean.apply(&clip, SR, 0, None).unwrap(), clip);
+}
+
+#[test]
+fn babble_needs_a_pool_at_the_clip_rate() {
+    let clip = speechy(8_000, SR, 150.0);
+    let babble = Condition::parse("babble:10").unwrap();
+    assert!(matches!(
+        babble.apply(&clip, SR, 0, None),
+        Err(DegradeError::NeedsBabble)
+    ));
+    let chain = Condition::parse("reverb:0.3+babble:5:2").unwrap();
+    assert!(chain.uses_babble());
+    assert!(matches!(
+        chain.apply(&clip, SR, 0, None),
+        Err(DegradeError::NeedsBabble)
+    ));
+    assert!(matches!(
+        babble.apply(&[], SR, 0, None),
+        Err(DegradeError::NeedsBabble)
+    ));
+    let pool = pool();
+    assert!(matches!(
+        babble.apply(&clip, 22_050, 0, Some(&pool)),
+        Err(DegradeError::BabbleSampleRate {
+            pool: 16_000,
+            clip: 22_050
+        })
+    ));
+    // The fallback swaps babble for pink noise at the same SNR.
+    let fallback = chain.clone().without_babble();
+    assert!(!fallback.uses_babble());
+    assert_eq!(fallback.to_string(), "reverb:0.3+pink:5");
+    assert_eq!(
+        fallback.apply(&clip, SR, 0, None).unwrap().len(),
+        clip.len()
+    );
+    // Pool building: short, silent and non-finite clips are skipped; none left is an error.
+    assert!(matches!(
+        BabblePool::new(vec![vec![0.5; 1_599], vec![0.0; 16_000], vec![]], SR),
+        Err(DegradeError::EmptyBabblePool)
+    ));
+    assert!(matches!(
+        BabblePool::new(vec![], SR),
+        Err(DegradeError::EmptyBabblePool)
+    ));
+    let mut bad = vec![0.1f32; 2_000];
+    bad[7] = f32::NAN;
+    assert_eq!(
+        BabblePool::new(vec![bad, vec![0.1; 1_600]], SR)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(BabblePool::new(vec![vec![0.1; 1_600]], 0).is_err());
+    // Babble follows its seed.
+    let a = babble.apply(&clip, SR, 1, Some(&pool)).unwrap();
+    assert_eq!(a, babble.apply(&clip, SR, 1, Some(&pool)).unwrap());
+    assert_ne!(a, babble.apply(&clip, SR, 2, Some(&pool)).unwrap());
+}
+
+#[test]
+fn chains_are_deterministic_and_ordered() {
+    let clip = speechy(SR as usize, SR, 130.0);
+    let pool = pool();
+    let chain = Condition::parse("reverb:0.4+babble:10+telephone+gain:-6").unwrap();
+    let a = chain.apply(&clip, SR, 42, Some(&pool)).unwrap();
+    assert_eq!(a.len(), clip.len());
+    assert_eq!(a, chain.apply(&clip, SR, 42, Some(&pool)).unwrap());
+    assert_ne!(a, chain.apply(&clip, SR, 43, Some(&pool)).unwrap());
+    // Order matters: noise after a -30 dB gain is at the SNR of the quiet clip.
+    let quiet_then_noise = Condition::parse("gain:-30+white:10").unwrap();
+    let out = quiet_then_noise.apply(&clip, SR, 1, None).unwrap();
+    let quiet: Vec<f32> = Condition::Gain { db: -30.0 }
+        .apply(&clip, SR, 0, None)
+        .unwrap();
+    assert!((measured_snr(&quiet, &out) - 10.0).abs() < 0.2);
+    // A stage of a chain differs from the same condition alone with the chain's seed
+    // (sub-seeds), yet the chain of one stage is still deterministic.
+    let white = Condition::White { snr_db: 0.0 };
+    let single_chain = Condition::Chain(vec![white.clone()]);
+    assert_eq!(
+        single_chain.apply(&clip, SR, 5, None).unwrap(),
+        single_chain.apply(&clip, SR, 5, None).unwrap()
+    );
+    assert_eq!(
+        Condition::Chain(vec![]).apply(&clip, SR, 5, None).unwrap(),
+        clip
+    );
+}
+
+#[test]
+fn silence_stays_silent_and_empty_stays_empty() {
+    let pool = pool();
+    let silence = vec![0.0f32; 8_000];
+    for text in [
+        "white:0",
+        "pink:-20",
+        "babble:0:8",
+        "reverb:1",
+        "telephone",
+        "gain:+40",
+        "reverb:0.5+babble:10",
+        "telephone+white:20",
+    ] {
+        let condition = Condition::parse(text).unwrap();
+        let out = condition.apply(&silence, SR, 3, Some(&pool)).unwrap();
+        assert_eq!(out, silence, "{text}");
+    }
+    for (name, condition) in standard_conditions() {
+        let out = condition.apply(&[], SR, 3, Some(&pool)).unwrap();
+        assert!(out.is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+    let mut clip = speechy(1_000, SR, 150.0);
+    clip[10] = f32::INFINITY;
+    for (_, condition) in standard_conditions() {
+        let condition = condition.without_babble();
+        assert!(condition.apply(&clip, SR, 0, None).is_err());
+        assert!(condition.apply(&[0.1; 100], 0, 0, None).is_err());
+        assert!(condition.apply(&[0.1; 100], 10_000_000, 0, None).is_err());
+    }
+    // Tiny and extreme-but-finite inputs.
+    for condition in [
+        "white:-20",
+        "pink:60",
+        "reverb:0.05",
+        "telephone",
+        "gain:+40",
+    ] {
+        let condition = Condition::parse(condition).unwrap();
+        for clip in [vec![1e-30f32], vec![1e30, -1e30, 1e30], vec![0.5; 3]] {
+            let out = condition.apply(&clip, SR, 0, None).unwrap();
+            assert_eq!(out.len(), clip.len());
+        }
+    }
+}
+
+#[test]
+fn standard_conditions_are_the_documented_table() {
+    let table = standard_conditions();
+    let names: Vec<&str> = table.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "clean",
+            "gain-30",
+            "gain-20",
+            "gain-10",
+            "gain+6",
+            "gain+12",
+            "white20",
+            "white10",
+            "pink10",
+            "babble10",
+            "telephone",
+            "reverb",
+            "telephone+white20",
+            "reverb+babble10"
+        ]
+    );
+    let texts: Vec<String> = table.iter().map(|(_, c)| c.to_string()).collect();
+    assert_eq!(
+        texts,
+        [
+            "clean",
+            "gain:-30",
+            "gain:-20",
+            "gain:-10",
+            "gain:+6",
+            "gain:+12",
+            "white:20",
+            "white:10",
+            "pink:10",
+            "babble:10",
+            "telephone",
+            "reverb:0.5",
+            "telephone+white:20",
+            "reverb:0.5+babble:10"
+        ]
+    );
+    let pool = pool();
+    let clip = speechy(SR as usize / 2, SR, 170.0);
+    for (name, condition) in &table {
+        let out = condition.apply(&clip, SR, 0, Some(&pool)).unwrap();
+        assert_eq!(out.len(), clip.len(), "{name}");
+        if name != "clean" && !name.starts_with("gain") {
+            assert_ne!(out, clip, "{name}");
+        }
+    }
+}
+
+#[test]
+fn serde_form_round_trips_and_checks_ranges() {
+    for (_, condition) in standard_conditions() {
+        let json = serde_json::to_string(&condition).unwrap();
+        let back: Condition = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, condition, "{json}");
+    }
+    assert_eq!(
+        serde_json::to_string(&Condition::White { snr_db: 20.0 }).unwrap(),
+        r#"{"type":"white","snr_db":20.0}"#
+    );
+    let chain: Condition = serde_json::from_str(
+        r#"{"type":"chain","stages":[{"type":"reverb","rt60":0.4},{"type":"babble","snr_db":10}]}"#,
+    )
+    .unwrap();
+    assert_eq!(chain.to_string(), "reverb:0.4+babble:10");
+    assert!(serde_json::from_str::<Condition>(r#"{"type":"white","snr_db":99}"#).is_err());
+    assert!(serde_json::from_str::<Condition>(r#"{"type":"hum"}"#).is_err());
+}
+
+#[test]
+fn multi_condition_draws_follow_the_config() {
+    let config = MultiConditionConfig::default();
+    config.validate().unwrap();
+    let draws = |config: &MultiConditionConfig, seed: u64| -> Vec<Condition> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        (0..4_000).map(|_| config.draw(&mut rng)).collect()
+    };
+    let drawn = draws(&config, 1);
+    assert_eq!(drawn, draws(&config, 1));
+    assert_ne!(drawn, draws(&config, 2));
+    let clean = drawn.iter().filter(|c| **c == Condition::Clean).count() as f64 / 4_000.0;
+    assert!((clean - 0.3).abs() < 0.03, "clean fraction {clean}");
+    let stages = |c: &Condition| -> Vec<Condition> {
+        match c {
+            Condition::Chain(stages) => stages.clone(),
+            other => vec![other.clone()],
+        }
+    };
+    let mut reverbs = 0;
+    let mut telephones = 0;
+    for condition in &drawn {
+        condition.validate().unwrap();
+        for stage in stages(condition) {
+            match stage {
+                Condition::Reverb { rt60 } => {
+                    assert!((0.2..=1.0).contains(&rt60));
+                    reverbs += 1;
+                }
+                Condition::Telephone => telephones += 1,
+                Condition::White { snr_db }
+                | Condition::Pink { snr_db }
+                | Condition::Babble { snr_db, .. } => assert!((0.0..=30.0).contains(&snr_db)),
+                Condition::Clean => {}
+                other => panic!("unexpected stage {other}"),
+            }
+        }
+    }
+    let degraded = drawn.len() as f64 * 0.7;
+    assert!((reverbs as f64 / degraded - 0.3).abs() < 0.04, "{reverbs}");
+    assert!(
+        (telephones as f64 / degraded - 0.2).abs() < 0.04,
+        "{telephones}"
+    );
+
+    // Only white noise and a gain, always degraded.
+    let white_only = MultiConditionConfig {
+        prob: 1.0,
+        noise_prob: 1.0,
+        telephone_prob: 0.0,
+        reverb_prob: 0.0,
+        noise_weights: NoiseWeights {
+            white: 1.0,
+            pink: 0.0,
+            babble: 0.0,
+        },
+        gain_db: 6.0,
+        ..Default::default()
+    };
+    white_only.validate().unwrap();
+    for condition in draws(&white_only, 3) {
+        match condition {
+            Condition::Chain(ref stages) => {
+                assert!(matches!(stages[0], Condition::White { .. }), "{condition}");
+                assert!(
+                    matches!(stages[1], Condition::Gain { db } if db.abs() <= 6.0),
+                    "{condition}"
+                );
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    // Validation.
+    for bad in [
+        MultiConditionConfig {
+            prob: 1.5,
+            ..Default::default()
+        },
+        MultiConditionConfig {
+            snr_db: (30.0, 0.0),
+            ..Default::default()
+        },
+        MultiConditionConfig {
+            snr_db: (0.0, 90.0),
+            ..Default::default()
+        },
+        MultiConditionConfig {
+            rt60: (0.0, 1.0),
+            ..Default::default()
+        },
+        MultiConditionConfig {
+            babble_talkers: (0, 4),
+            ..Default::default()
+        },
+        MultiConditionConfig {
+            gain_db: -3.0,
+            ..Default::default()
+        },
+        MultiConditionConfig {
+            noise_weights: NoiseWeights {
+                white: 0.0,
+                pink: 0.0,
+                babble: 0.0,
+            },
+            ..Default::default()
+        },
+        MultiConditionConfig {
+            noise_weights: NoiseWeights {
+                white: f32::NAN,
+                pink: 1.0,
+                babble: 1.0,
+            },
+            ..Default::default()
+        },
+    ] {
+        assert!(
+            matches!(bad.validate(), Err(DegradeError::BadConfig(_))),
+            "{bad:?}"
+        );
+    }
+
+    // serde: missing fields take their defaults.
+    let partial: MultiConditionConfig =
+        serde_json::from_str(r#"{"prob":0.5,"noise_weights":{"babble":0}}"#).unwrap();
+    assert_eq!(partial.prob, 0.5);
+    assert_eq!(partial.noise_weights.babble, 0.0);
+    assert_eq!(partial.noise_weights.white, 1.0);
+    assert_eq!(partial.rt60, MultiConditionConfig::default().rt60);
+    let json = serde_json::to_string(&config).unwrap();
+    assert_eq!(
+        serde_json::from_str::<MultiConditionConfig>(&json).unwrap(),
+        config
+    );
+}
+
+/// Timing per 2 s clip at 16 kHz; run in release:
+/// `cargo test --release -p emovox-audio --test degrade -- --ignored --nocapture timings`.
+#[test]
+#[ignore = "timing report, run in release"]
+fn timings() {
+    let clip = speechy(2 * SR as usize, SR, 140.0);
+    let pool = pool();
+    for text in [
+        "gain:-20",
+        "white:10",
+        "pink:10",
+        "babble:10",
+        "babble:10:16",
+        "telephone",
+        "reverb:0.5",
+        "reverb:1",
+        "reverb:3",
+        "reverb:0.5+babble:10",
+        "telephone+white:20",
+    ] {
+        let condition = Condition::parse(text).unwrap();
+        condition.apply(&clip, SR, 0, Some(&pool)).unwrap(); // warm the caches
+                                                             // The best of 10 batches of 20 runs (the machine may be shared).
+        let per_clip = (0..10u64)
+            .map(|batch| {
+                let start = std::time::Instant::now();
+                for seed in 0..20 {
+                    let seed = batch * 20 + seed;
+                    std::hint::black_box(condition.apply(&clip, SR, seed, Some(&pool)).unwrap());
+                }
+                start.elapsed().as_secs_f64() * 1e3 / 20.0
+            })
+            .fold(f64::INFINITY, f64::min);
+        println!("{text:>22}: {per_clip:.3} ms per 2 s clip");
+    }
+    // The telephone channel without resampling (a 2 s clip already at 8 kHz).
+    let narrow = speechy(16_000, 8_000, 140.0);
+    let start = std::time::Instant::now();
+    for _ in 0..50 {
+        std::hint::black_box(Condition::Telephone.apply(&narrow, 8_000, 0, None).unwrap());
+    }
+    println!(
+        "{:>22}: {:.3} ms per 2 s clip",
+        "telephone at 8 kHz",
+        start.elapsed().as_secs_f64() * 1e3 / 50.0
+    );
+    // Without the per-thread resampler cache (a resampler built per call).
+    let start = std::time::Instant::now();
+    for _ in 0..20 {
+        let narrow = emovox_audio::resample(&clip, SR, 8_000).unwrap();
+        std::hint::black_box(emovox_audio::resample(&narrow, 8_000, SR).unwrap());
+    }
+    println!(
+        "{:>22}: {:.3} ms per 2 s clip",
+        "resample uncached x2",
+        start.elapsed().as_secs_f64() * 1e3 / 20.0
+    );
+}

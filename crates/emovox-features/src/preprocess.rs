@@ -1,0 +1,228 @@
+//! [`Preprocessing`]: what is done to the samples before any feature is computed (resampling
+//! to the model's rate, silence trimming, level normalisation), described in the model file
+//! and applied by [`crate::FeaturePipeline`] in training and prediction alike.
+
+use serde::{Deserialize, Serialize};
+
+use crate::FeatureError;
+
+/// How a clip is prepared before its features are computed, after resampling to the
+/// pipeline's rate. Stored in every model file (inside its [`crate::FeatureSpec`]); the default
+/// (and what model files written before this field hold) does nothing.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Preprocessing {
+    /// Trim leading and trailing audio quieter than this many dB below the loudest frame, as
+    /// `librosa.effects.trim(y, top_db=...)`; `None` keeps the whole clip.
+    pub trim_top_db: Option<f32>,
+    /// Scale every clip to a fixed active speech level, so that the recording level (the gain
+    /// of the microphone, the distance to it, a normalising editor) is not a cue; `None` keeps
+    /// the level as recorded.
+    pub level: Option<LevelNormalisation>,
+}
+
+/// Scales a clip so that its active level ([`active_power`]) is `target_dbfs`.
+///
+/// The gain depends on the clip only through a measure that scales with the square of any gain
+/// applied to it, so a clip and the same clip `g` times louder give the same output (up to
+/// float rounding): the absolute level is removed, while loudness changes within the clip
+/// (which carry emotion) are kept.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LevelNormalisation {
+    /// The active level every clip is scaled to, in dB relative to a full-scale RMS of 1.
+    pub target_dbfs: f32,
+    /// Frames more than this many dB below the clip's mean frame power are left out of the
+    /// active level (the relative gate of EBU R 128), so pauses and silence do not count.
+    pub gate_db: f32,
+}
+
+impl Default for LevelNormalisation {
+    /// Active speech at -26 dBFS (the ITU-T P.56 level of telephony test speech), gate 10 dB.
+    fn default() -> Self {
+        Self {
+            target_dbfs: -26.0,
+            gate_db: 10.0,
+        }
+    }
+}
+
+/// Frame length of the active-level analysis, in seconds.
+const LEVEL_FRAME_SECONDS: f64 = 0.02;
+
+/// Below this mean power a clip is taken as digital silence and left unscaled.
+const SILENT_POWER: f64 = 1e-20;
+
+impl LevelNormalisation {
+    /// Checks the values are finite and in range (target -60..=0 dBFS, gate 0..=60 dB).
+    pub fn validate(&self) -> Result<(), FeatureError> {
+        if !(self.target_dbfs.is_finite() && (-60.0..=0.0).contains(&self.target_dbfs)) {
+            return Err(FeatureError::InvalidConfig(format!(
+                "level target_dbfs {} must be in -60..=0",
+                self.target_dbfs
+            )));
+        }
+        if !(self.gate_db.is_finite() && (0.0..=60.0).contains(&self.gate_db)) {
+            return Err(FeatureError::InvalidConfig(format!(
+                "level gate_db {} must be in 0..=60",
+                self.gate_db
+            )));
+        }
+        Ok(())
+    }
+
+    /// The gain that brings `samples` (at `sample_rate` Hz) to the target level; 1 for silence.
+    pub fn gain(&self, samples: &[f32], sample_rate: u32) -> f32 {
+        let power = active_power(samples, sample_rate, self.gate_db);
+        if power < SILENT_POWER {
+            return 1.0;
+        }
+        let target = 10f64.powf(self.target_dbfs as f64 / 10.0);
+        (target / power).sqrt() as f32
+    }
+
+    /// Scales `samples` in place to the target level.
+    pub fn apply(&self, samples: &mut [f32], sample_rate: u32) {
+        let gain = self.gain(samples, sample_rate);
+        samples.iter_mut().for_each(|s| *s *= gain);
+    }
+}
+
+/// The active power of a clip: the mean power of its 20 ms frames (hop 10 ms) whose power is
+/// at most `gate_db` below the mean power of all frames. A clip shorter than one frame is one
+/// frame. Scales exactly with the square of a gain applied to the clip.
+pub fn active_power(samples: &[f32], sample_rate: u32, gate_db: f32) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    let frame = ((sample_rate as f64 * LEVEL_FRAME_SECONDS) as usize).clamp(1, samples.len());
+    let hop = (frame / 2).max(1);
+    let frames = 1 + (samples.len() - frame) / hop;
+    let mut powers = Vec::with_capacity(frames);
+    for t in 0..frames {
+        let chunk = &samples[t * hop..t * hop + frame];
+        let energy: f64 = chunk.iter().map(|&s| (s as f64) * (s as f64)).sum();
+        powers.push(energy / frame as f64);
+    }
+    let mean = powers.iter().sum::<f64>() / frames as f64;
+    let gate = mean * 10f64.powf(-(gate_db as f64) / 10.0);
+    let (sum, count) = powers
+        .iter()
+        .filter(|&&p| p >= gate)
+        .fold((0.0, 0usize), |(s, n), &p| (s + p, n + 1));
+    if count == 0 {
+        mean
+    } else {
+        sum / count as f64
+    }
+}
+
+impl Preprocessing {
+    /// Checks the trimming threshold and the level settings.
+    pub fn validate(&self) -> Result<(), FeatureError> {
+        if let Some(top_db) = self.trim_top_db {
+            if !(top_db.is_finite() && top_db > 0.0) {
+                return Err(FeatureError::InvalidConfig(format!(
+                    "trim_top_db {top_db} must be finite and positive"
+                )));
+            }
+        }
+        if let Some(level) = &self.level {
+            level.validate()?;
+        }
+        Ok(())
+    }
+
+    /// Whether this preprocessing leaves samples untouched.
+    pub fn is_identity(&self) -> bool {
+        self.trim_top_db.is_none() && self.level.is_none()
+    }
+
+    /// Trims and level-normalises `samples` (at `sample_rate` Hz, the pipeline's rate).
+    pub fn apply(&self, samples: &[f32], sample_rate: u32) -> Vec<f32> {
+        let range = match self.trim_top_db {
+            Some(top_db) => emovox_audio::trim_silence(samples, top_db),
+            None => 0..samples.len(),
+        };
+        // A clip trimmed to nothing (all below the threshold cannot happen: the loudest frame
+        // is always kept) falls back to the whole clip.
+        let kept = if range.is_empty() {
+            samples
+        } else {
+            &samples[range]
+        };
+        let mut out = kept.to_vec();
+        if let Some(level) = &self.level {
+            level.apply(&mut out, sample_rate);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn burst(n: usize) -> Vec<f32> {
+        (0..n)
+            .map(|i| {
+                let t = i as f32 / 16_000.0;
+                let envelope = if (i / 4_000) % 2 == 0 { 1.0 } else { 0.05 };
+                envelope * 0.2 * (std::f32::consts::TAU * 220.0 * t).sin()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn active_power_scales_with_the_square_of_the_gain() {
+        let x = burst(32_000);
+        let p = active_power(&x, 16_000, 10.0);
+        let loud: Vec<f32> = x.iter().map(|s| s * 10.0).collect();
+        let ratio = active_power(&loud, 16_000, 10.0) / p;
+        assert!((ratio - 100.0).abs() < 1e-6 * 100.0, "{ratio}");
+        // The quiet halves are gated out: active power is that of the loud halves.
+        let loud_half = 0.2f64 * 0.2 / 2.0;
+        assert!((p / loud_half - 1.0).abs() < 0.05, "{p} vs {loud_half}");
+    }
+
+    #[test]
+    fn level_normalisation_reaches_its_target_and_is_gain_invariant() {
+        let level = LevelNormalisation::default();
+        let x = burst(24_000);
+        let mut a = x.clone();
+        level.apply(&mut a, 16_000);
+        let db = 10.0 * active_power(&a, 16_000, level.gate_db).log10();
+        assert!((db + 26.0).abs() < 1e-3, "{db}");
+        for gain in [0.03f32, 0.5, 4.0] {
+            let mut b: Vec<f32> = x.iter().map(|s| s * gain).collect();
+            level.apply(&mut b, 16_000);
+            let worst = a
+                .iter()
+                .zip(&b)
+                .map(|(u, v)| (u - v).abs())
+                .fold(0.0, f32::max);
+            assert!(worst < 1e-6, "gain {gain}: {worst}");
+        }
+        let mut silence = vec![0.0f32; 1_000];
+        level.apply(&mut silence, 16_000);
+        assert!(silence.iter().all(|s| *s == 0.0));
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        let bad_level = Preprocessing {
+            level: Some(LevelNormalisation {
+                target_dbfs: 3.0,
+                gate_db: 10.0,
+            }),
+            ..Preprocessing::default()
+        };
+        assert!(bad_level.validate().is_err());
+        let bad_trim = Preprocessing {
+            trim_top_db: Some(f32::NAN),
+            ..Preprocessing::default()
+        };
+        assert!(bad_trim.validate().is_err());
+        assert!(Preprocessing::default().validate().is_ok());
+        assert!(Preprocessing::default().is_identity());
+    }
+}

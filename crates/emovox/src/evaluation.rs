@@ -1,0 +1,240 @@
+//! Scoring a [`Classifier`] on labelled clips, as recorded or under a named recording
+//! condition ([`Condition`]: gain, noise, babble, telephone, reverberation), with accuracy,
+//! UAR, a confusion matrix and calibration.
+//!
+//! ```no_run
+//! use emovox::audio::degrade::Condition;
+//! use emovox::evaluation::{evaluate, LabelledClip, LabelSubset};
+//! use emovox::Classifier;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let classifier = Classifier::bundled()?;
+//! let audio = emovox::audio::read_wav("angry.wav")?;
+//! let clips = vec![LabelledClip {
+//!     samples: audio.samples,
+//!     sample_rate: audio.sample_rate,
+//!     label: "angry".into(),
+//!     speaker: "s1".into(),
+//! }];
+//! let noisy: Condition = "white:10".parse()?;
+//! let result = evaluate(&classifier, &clips, &noisy, 7, LabelSubset::Model)?;
+//! println!("UAR {:.3}, ECE {:.3}", result.matrix.uar(), result.calibration.ece);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use emovox_audio::degrade::{BabblePool, Condition};
+use emovox_metrics::{Calibration, ConfusionMatrix};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{Classifier, Error};
+
+/// Bins of the reliability table in every [`Evaluation`].
+pub const CALIBRATION_BINS: usize = 10;
+
+/// One clip with its true label.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabelledClip {
+    /// Mono samples.
+    pub samples: Vec<f32>,
+    /// Their sample rate, in Hz.
+    pub sample_rate: u32,
+    /// The true label (a label of the classifier, or the clip is not scored).
+    pub label: String,
+    /// Who speaks: babble for a clip is made of the other speakers' clips.
+    pub speaker: String,
+}
+
+impl LabelledClip {
+    /// Decodes the WAV file at `path` as a clip of `label` spoken by `speaker`.
+    pub fn read(
+        path: impl AsRef<std::path::Path>,
+        label: &str,
+        speaker: &str,
+    ) -> Result<Self, Error> {
+        let audio = emovox_audio::read_wav(path)?;
+        Ok(Self {
+            samples: audio.samples,
+            sample_rate: audio.sample_rate,
+            label: label.to_string(),
+            speaker: speaker.to_string(),
+        })
+    }
+}
+
+/// Which of the classifier's labels are scored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelSubset {
+    /// Every label of the model; the prediction is the most probable of them all.
+    Model,
+    /// Only the model's labels that some clip carries (a corpus with 4 of the model's 8
+    /// emotions is scored over those 4): probabilities are renormalised over them and the
+    /// prediction is the most probable of them, as cross-corpus studies score a model.
+    Present,
+}
+
+/// The scores of a classifier on a set of clips under one condition.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// The condition, as [`Condition`]'s display form (`clean`, `white:10`, ...).
+    pub condition: String,
+    /// Rows are true labels, columns predictions, over the scored labels.
+    pub matrix: ConfusionMatrix,
+    /// Top-label calibration of the (renormalised) probabilities.
+    pub calibration: Calibration,
+    /// Clips whose label is not among the scored labels.
+    pub unscored: usize,
+    /// Clips the classifier refused (too short, ...), with the reason.
+    pub failed: Vec<String>,
+}
+
+/// Scores `classifier` on `clips` degraded by `condition` (clip `i` with seed
+/// `seed + i`; babble made of the clips of the other speakers).
+pub fn evaluate(
+    classifier: &Classifier,
+    clips: &[LabelledClip],
+    condition: &Condition,
+    seed: u64,
+    subset: LabelSubset,
+) -> Result<Evaluation, Error> {
+    let labels = scored_labels(classifier.labels(), clips, subset);
+    let columns: Vec<usize> = labels
+        .iter()
+        .map(|l| classifier.labels().iter().position(|m| m == l))
+        .collect::<Option<_>>()
+        .expect("scored labels are the classifier's");
+    let pools = if needs_babble(condition) {
+        babble_pools(clips)?
+    } else {
+        BTreeMap::new()
+    };
+    let outcomes: Vec<Option<Result<(usize, Vec<f32>), String>>> = clips
+        .par_iter()
+        .enumerate()
+        .map(|(i, clip)| {
+            let truth = labels.iter().position(|l| *l == clip.label)?;
+            let scored = degrade(clip, condition, seed.wrapping_add(i as u64), &pools)
+                .and_then(|audio| classifier.probabilities(&audio, clip.sample_rate))
+                .map(|p| (truth, renormalised(&p, &columns)))
+                .map_err(|e| e.to_string());
+            Some(scored)
+        })
+        .collect();
+    let mut matrix = ConfusionMatrix::new(labels.clone());
+    let (mut truths, mut probabilities, mut failed, mut unscored) =
+        (Vec::new(), Vec::new(), Vec::new(), 0);
+    for outcome in outcomes {
+        match outcome {
+            None => unscored += 1,
+            Some(Err(reason)) => failed.push(reason),
+            Some(Ok((truth, p))) => {
+                matrix.add(truth, argmax(&p))?;
+                truths.push(truth);
+                probabilities.push(p);
+            }
+        }
+    }
+    let calibration = Calibration::from_probabilities(&probabilities, &truths, CALIBRATION_BINS)?;
+    Ok(Evaluation {
+        condition: condition.to_string(),
+        matrix,
+        calibration,
+        unscored,
+        failed,
+    })
+}
+
+/// The labels scored: the model's, or those of its labels some clip carries (model order).
+fn scored_labels(model: &[String], clips: &[LabelledClip], subset: LabelSubset) -> Vec<String> {
+    match subset {
+        LabelSubset::Model => model.to_vec(),
+        LabelSubset::Present => model
+            .iter()
+            .filter(|l| clips.iter().any(|c| &c.label == *l))
+            .cloned()
+            .collect(),
+    }
+}
+
+/// The probabilities of `columns`, renormalised to sum to 1.
+fn renormalised(probabilities: &[f32], columns: &[usize]) -> Vec<f32> {
+    let kept: Vec<f32> = columns.iter().map(|&c| probabilities[c]).collect();
+    let total: f32 = kept.iter().sum();
+    if total > 0.0 {
+        kept.iter().map(|p| p / total).collect()
+    } else {
+        vec![1.0 / kept.len() as f32; kept.len()]
+    }
+}
+
+fn argmax(p: &[f32]) -> usize {
+    p.iter()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
+            if v > best.1 {
+                (i, v)
+            } else {
+                best
+            }
+        })
+        .0
+}
+
+/// Whether `condition` (or a stage of it) mixes in babble.
+fn needs_babble(condition: &Condition) -> bool {
+    match condition {
+        Condition::Babble { .. } => true,
+        Condition::Chain(stages) => stages.iter().any(needs_babble),
+        _ => false,
+    }
+}
+
+/// One babble pool per speaker, made of every other speaker's clips (all clips when there is
+/// a single speaker).
+fn babble_pools(clips: &[LabelledClip]) -> Result<BTreeMap<String, BabblePool>, Error> {
+    let speakers: Vec<&String> = {
+        let mut s: Vec<&String> = clips.iter().map(|c| &c.speaker).collect();
+        s.sort();
+        s.dedup();
+        s
+    };
+    let mut pools = BTreeMap::new();
+    for speaker in speakers {
+        let others: Vec<&LabelledClip> = clips
+            .iter()
+            .filter(|c| &c.speaker != speaker || clips.iter().all(|d| &d.speaker == speaker))
+            .collect();
+        let rate = others[0].sample_rate;
+        let samples = others
+            .iter()
+            .filter(|c| c.sample_rate == rate)
+            .map(|c| c.samples.clone())
+            .collect();
+        pools.insert(speaker.clone(), BabblePool::new(samples, rate)?);
+    }
+    Ok(pools)
+}
+
+/// The clip under `condition`, with its speaker's babble pool.
+fn degrade<'a>(
+    clip: &'a LabelledClip,
+    condition: &Condition,
+    seed: u64,
+    pools: &BTreeMap<String, BabblePool>,
+) -> Result<Cow<'a, [f32]>, Error> {
+    if *condition == Condition::Clean {
+        return Ok(Cow::Borrowed(&clip.samples));
+    }
+    let degraded = condition.apply(
+        &clip.samples,
+        clip.sample_rate,
+        seed,
+        pools.get(&clip.speaker),
+    )?;
+    Ok(Cow::Owned(degraded))
+}
