@@ -115,6 +115,8 @@ fn small_recipe() -> TrainConfig {
             final_fraction: 0.1,
         },
         crop_frames: 40,
+        // Stored-feature crops (SpecAugment only): these tests are about the file round trip.
+        augment: AugmentConfig::default(),
         seed: 7,
         ..TrainConfig::default()
     }
@@ -230,6 +232,7 @@ fn waveform_augmented_ensemble_trains_on_generated_speech() {
                 gain_db: 6.0,
                 noise_prob: 0.5,
                 noise_snr_db: (10.0, 30.0),
+                conditions: None,
             },
             ..AugmentConfig::default()
         },
@@ -341,8 +344,16 @@ fn two_feature_views_train_save_load_and_predict_together() {
         .iter()
         .map(|c| c.probabilities(&samples, RATE).unwrap())
         .collect();
-    for (i, p) in both.iter().enumerate() {
-        assert!((p - (alone[0][i] + alone[1][i]) / 2.0).abs() < 1e-5);
+    // ... calibrated by the temperature the recipe fitted on the validation clips.
+    let mean: Vec<f32> = (0..both.len())
+        .map(|i| (alone[0][i] + alone[1][i]) / 2.0)
+        .collect();
+    let calibration = classifier
+        .model()
+        .calibration()
+        .expect("the recipe calibrates");
+    for (p, q) in both.iter().zip(calibration.apply(&mean)) {
+        assert!((p - q).abs() < 1e-5);
     }
     // The single-model API refuses the two-view file with a clear error.
     let err = emovox_model::EmotionModel::load(&path).unwrap_err();

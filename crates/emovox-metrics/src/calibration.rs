@@ -8,13 +8,13 @@
 //! of exactly 0. A confidence is compared with the bin edges in the inputs' `f32` precision, so
 //! `0.6_f32` with 5 bins falls in `(0.4, 0.6]`, not in the next bin.
 //!
-//! [`fit_temperature`] and [`apply_temperature`] implement temperature scaling (Guo et al.,
+//! [`fit_temperature`] fits temperature scaling (Guo et al.,
 //! 2017), the standard post-hoc calibration: one scalar `T` divides the scores before the
 //! softmax; `T > 1` softens over-confident predictions, `T < 1` sharpens under-confident ones,
 //! and the argmax (hence accuracy, UAR and F1) is unchanged.
 //!
 //! ```
-//! use emovox_metrics::{apply_temperature, fit_temperature, Calibration};
+//! use emovox_metrics::{fit_temperature, Calibration};
 //! let probabilities = vec![vec![0.9, 0.1], vec![0.8, 0.2], vec![0.3, 0.7], vec![0.6, 0.4]];
 //! let truth = [0, 1, 1, 0];
 //! let c = Calibration::from_probabilities(&probabilities, &truth, 5).unwrap();
@@ -27,9 +27,11 @@
 //!     .map(|p| p.iter().map(|q| q.ln()).collect())
 //!     .collect();
 //! let t = fit_temperature(&scores, &truth).unwrap();
-//! let calibrated = apply_temperature(&[0.9, 0.1], t);
-//! assert!((calibrated.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+//! assert!(t > 0.0);
 //! ```
+//!
+//! A fitted temperature is applied at inference by `emovox_model::ProbabilityCalibration`,
+//! stored in the model file.
 
 use crate::error::MetricsError;
 use serde::{Deserialize, Serialize};
@@ -348,7 +350,7 @@ fn mean_nll(scores: &[Vec<f32>], truth: &[usize], temperature: f64) -> f64 {
 /// zero probability as `-inf` is allowed): both work, because
 /// `softmax(ln p / T) = p^(1/T) / sum_k p_k^(1/T)`. To calibrate an ensemble, such as the
 /// average of several networks' (or feature views') probabilities, pass the logarithm of the
-/// *averaged* probabilities and calibrate that average with [`apply_temperature`]; fitting on
+/// *averaged* probabilities and calibrate that average (`p^(1/T)`, renormalised); fitting on
 /// each network's logits would calibrate the members, not their average. Fit on held-out
 /// (validation) predictions, not on the training set.
 ///
@@ -388,45 +390,4 @@ pub fn fit_temperature(
     }
     let t = ((a + b) / 2.0).exp() as f32;
     Ok(t.clamp(MIN_TEMPERATURE, MAX_TEMPERATURE))
-}
-
-/// Applies temperature scaling to one row of probabilities: `p_k^(1/T) / sum_j p_j^(1/T)`,
-/// i.e. `softmax(ln p / T)`, computed in log space (so tiny probabilities and extreme
-/// temperatures neither overflow nor underflow to a zero sum). `T = 1` returns `p`
-/// (renormalised), `T > 1` flattens it, `T < 1` sharpens it; the order of the classes is kept
-/// and zero probabilities stay zero.
-///
-/// For an ensemble, apply it to the averaged probabilities with the temperature
-/// [`fit_temperature`] found on the logarithm of those averages. An empty row gives an empty
-/// result and an all-zero row all zeros; negative or NaN entries give NaN.
-///
-/// # Panics
-///
-/// If `temperature` is not finite and positive.
-pub fn apply_temperature(probabilities: &[f32], temperature: f32) -> Vec<f32> {
-    assert!(
-        temperature.is_finite() && temperature > 0.0,
-        "temperature must be finite and positive, got {temperature}"
-    );
-    let t = f64::from(temperature);
-    let scaled: Vec<f64> = probabilities
-        .iter()
-        .map(|&p| {
-            if p == 0.0 {
-                f64::NEG_INFINITY
-            } else {
-                f64::from(p).ln() / t
-            }
-        })
-        .collect();
-    if scaled.iter().any(|s| s.is_nan()) {
-        return vec![f32::NAN; probabilities.len()];
-    }
-    let max = scaled.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if max == f64::NEG_INFINITY {
-        return vec![0.0; probabilities.len()];
-    }
-    let weights: Vec<f64> = scaled.iter().map(|&s| (s - max).exp()).collect();
-    let sum: f64 = weights.iter().sum();
-    weights.iter().map(|&w| (w / sum) as f32).collect()
 }

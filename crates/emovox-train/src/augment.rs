@@ -57,8 +57,10 @@ impl AugmentConfig {
     }
 }
 
-/// A `len`-frame window of `features` starting at a random frame (the whole clip, zero-padded
-/// at a random offset, when it is shorter).
+/// A `len`-frame window of `features` starting at a random frame. A clip shorter than that is
+/// repeated (from a random frame, wrapping around) to fill the window, so that the statistics a
+/// network pools over time are those of the clip, as at inference on the whole clip (zero
+/// padding would add frames of corpus-mean features to every short clip).
 pub fn random_crop<R: Rng + ?Sized>(
     features: ArrayView3<f32>,
     len: usize,
@@ -70,9 +72,14 @@ pub fn random_crop<R: Rng + ?Sized>(
         return features.slice(s![.., .., start..start + len]).to_owned();
     }
     let mut out = Array3::zeros((channels, bins, len));
-    let offset = rng.gen_range(0..=len - frames);
-    out.slice_mut(s![.., .., offset..offset + frames])
-        .assign(&features);
+    if frames == 0 {
+        return out;
+    }
+    let offset = rng.gen_range(0..frames);
+    for t in 0..len {
+        out.slice_mut(s![.., .., t])
+            .assign(&features.slice(s![.., .., (offset + t) % frames]));
+    }
     out
 }
 
@@ -128,9 +135,16 @@ mod tests {
         assert_eq!(crop.dim(), (2, 3, 4));
         let start = crop[[0, 0, 0]] as usize;
         assert_eq!(crop, x.slice(s![.., .., start..start + 4]));
-        let padded = random_crop(x.view(), 15, &mut rng);
-        assert_eq!(padded.dim(), (2, 3, 15));
-        assert_eq!(padded.iter().filter(|v| **v != 0.0).count(), 2 * 3 * 10 - 1);
+        let tiled = random_crop(x.view(), 25, &mut rng);
+        assert_eq!(tiled.dim(), (2, 3, 25));
+        // Frame t of the window is frame (offset + t) mod 10 of the clip.
+        let offset = tiled[[0, 0, 0]] as usize;
+        for t in 0..25 {
+            assert_eq!(
+                tiled.slice(s![.., .., t]),
+                x.slice(s![.., .., (offset + t) % 10])
+            );
+        }
     }
 
     #[test]

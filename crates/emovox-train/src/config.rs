@@ -117,9 +117,14 @@ impl Default for TrainConfig {
 impl TrainConfig {
     /// The default recipe with a second feature view ([`default_extra_views`]): the recipe of
     /// the train example and of the bundled model; train it with [`crate::train_views`].
+    ///
+    /// It keeps the last epoch's weights (`keep_best: false`): validation speakers only
+    /// monitor the run and fit the calibration temperature, so figures on them are not
+    /// inflated by choosing the epoch that scores best on them.
     pub fn two_views() -> Self {
         Self {
             extra_views: default_extra_views(),
+            keep_best: false,
             ..Self::default()
         }
     }

@@ -30,7 +30,8 @@ pub struct ViewsOutcome {
     pub histories: Vec<Vec<EpochRecord>>,
     /// Each view's kept epoch (1-based), in view order.
     pub best_epochs: Vec<usize>,
-    /// The combined model's validation probabilities (the mean over views).
+    /// The combined model's validation probabilities (the mean over views, calibrated when
+    /// the recipe calibrates).
     pub val_probabilities: Vec<Vec<f32>>,
     /// True validation label indices, aligned with `val_probabilities`.
     pub val_truth: Vec<usize>,
@@ -94,7 +95,7 @@ pub fn train_views(
             "the views' validation sets hold different clips".into(),
         ));
     }
-    let val_probabilities: Vec<Vec<f32>> = (0..val_truth.len())
+    let mut val_probabilities: Vec<Vec<f32>> = (0..val_truth.len())
         .map(|i| {
             let per_view: Vec<&[f32]> = views
                 .iter()
@@ -111,13 +112,15 @@ pub fn train_views(
         histories.push(view.history);
         best_epochs.push(view.best_epoch);
     }
-    let model = MultiViewModel::new(models)?;
-    let model = if config.calibrate && !val_truth.is_empty() {
+    let mut model = MultiViewModel::new(models)?;
+    if config.calibrate && !val_truth.is_empty() {
         let calibration = fit_calibration(&val_probabilities, &val_truth, data[0].val)?;
-        model.with_calibration(Some(calibration))
-    } else {
-        model
-    };
+        val_probabilities = val_probabilities
+            .iter()
+            .map(|p| calibration.apply(p))
+            .collect();
+        model = model.with_calibration(Some(calibration));
+    }
     Ok(ViewsOutcome {
         model,
         histories,

@@ -56,7 +56,7 @@ pub struct Classifier {
 /// actors 19-20 (see the README for its report and the command that trained it).
 static BUNDLED_MODEL: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../models/emovox-ravdess.safetensors"
+    "/../../models/emovox.safetensors"
 ));
 
 impl Classifier {

@@ -89,6 +89,25 @@ fn assert_regions_near(found: &[SpeechRegion], truth: &[SpeechRegion], tolerance
 }
 
 #[test]
+fn quiet_and_loud_recordings_give_the_same_regions() {
+    // The recording level is no cue for the VAD either: the same speech 30 dB quieter or
+    // 12 dB louder is found where it is (the absolute floor, -80 dBFS, is below both).
+    let config = VadConfig::default();
+    let vad = Vad::new(&config, RATE).unwrap();
+    let (signal, truth) = recording(Some(30.0));
+    for db in [-30.0f32, -20.0, 12.0] {
+        let gain = 10f32.powf(db / 20.0);
+        let scaled: Vec<f32> = signal.iter().map(|s| s * gain).collect();
+        assert_regions_near(
+            &vad.detect(&scaled).regions,
+            &truth,
+            0.04,
+            &format!("gain {db} dB"),
+        );
+    }
+}
+
+#[test]
 fn clean_speech_boundaries_within_one_frame() {
     let config = VadConfig::default();
     let vad = Vad::new(&config, RATE).unwrap();

@@ -52,8 +52,8 @@ pub struct VadConfig {
     pub frame_seconds: f64,
     /// A frame is loud when its RMS level exceeds the noise floor by this many dB (default 6).
     pub threshold_db: f32,
-    /// A frame is never loud below this absolute level in dBFS (default -55), so digital silence
-    /// and very low noise are not speech.
+    /// A frame is never loud below this absolute level in dBFS (default -80, below speech
+    /// recorded 30 dB quieter than usual), so digital silence and dither are not speech.
     pub min_level_db: f32,
     /// How fast the noise-floor estimate may rise, in dB per second (default 1.0). It falls
     /// immediately to any quieter frame, so it tracks the minimum of recent frame levels.
@@ -71,7 +71,7 @@ impl Default for VadConfig {
         Self {
             frame_seconds: 0.02,
             threshold_db: 6.0,
-            min_level_db: -55.0,
+            min_level_db: -80.0,
             floor_rise_db_per_second: 1.0,
             min_speech_seconds: 0.06,
             hangover_seconds: 0.3,
