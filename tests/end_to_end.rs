@@ -140,7 +140,6 @@ fn generated_data(dir: &Path, keep_waveforms: bool) -> GeneratedData {
     let extract = ExtractConfig {
         report_skipped: false,
         keep_waveforms,
-        ..ExtractConfig::default()
     };
     let (train_set, skipped) = extract_dataset(&train_utts, &labels, &pipeline, &extract).unwrap();
     assert!(skipped.is_empty());

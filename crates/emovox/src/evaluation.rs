@@ -113,16 +113,19 @@ pub fn evaluate(
     } else {
         BTreeMap::new()
     };
-    let outcomes: Vec<Option<Result<(usize, Vec<f32>), String>>> = clips
+    let outcomes: Vec<ClipOutcome> = clips
         .par_iter()
         .enumerate()
         .map(|(i, clip)| {
-            let truth = labels.iter().position(|l| *l == clip.label)?;
+            let Some(truth) = labels.iter().position(|l| *l == clip.label) else {
+                return ClipOutcome::Unscored;
+            };
             let scored = degrade(clip, condition, seed.wrapping_add(i as u64), &pools)
-                .and_then(|audio| classifier.probabilities(&audio, clip.sample_rate))
-                .map(|p| (truth, renormalised(&p, &columns)))
-                .map_err(|e| e.to_string());
-            Some(scored)
+                .and_then(|audio| classifier.probabilities(&audio, clip.sample_rate));
+            match scored {
+                Ok(p) => ClipOutcome::Scored(truth, renormalised(&p, &columns)),
+                Err(e) => ClipOutcome::Failed(e.to_string()),
+            }
         })
         .collect();
     let mut matrix = ConfusionMatrix::new(labels.clone());
@@ -130,9 +133,9 @@ pub fn evaluate(
         (Vec::new(), Vec::new(), Vec::new(), 0);
     for outcome in outcomes {
         match outcome {
-            None => unscored += 1,
-            Some(Err(reason)) => failed.push(reason),
-            Some(Ok((truth, p))) => {
+            ClipOutcome::Unscored => unscored += 1,
+            ClipOutcome::Failed(reason) => failed.push(reason),
+            ClipOutcome::Scored(truth, p) => {
                 matrix.add(truth, argmax(&p))?;
                 truths.push(truth);
                 probabilities.push(p);
@@ -147,6 +150,16 @@ pub fn evaluate(
         unscored,
         failed,
     })
+}
+
+/// What became of one clip.
+enum ClipOutcome {
+    /// Its label is not among the scored labels.
+    Unscored,
+    /// The classifier refused it, with the reason.
+    Failed(String),
+    /// True label index and probabilities over the scored labels.
+    Scored(usize, Vec<f32>),
 }
 
 /// The labels scored: the model's, or those of its labels some clip carries (model order).

@@ -201,7 +201,7 @@ fn interpolate_by_two(y: &[f32], len: usize) -> Vec<f32> {
         .map(|n| {
             // Output n is sum_j h[j] u[n + m - j], u the zero-stuffed y: only taps j with
             // n + m - j even count, landing on y[(n + m - j) / 2].
-            let (taps, first) = if (n + m) % 2 == 0 {
+            let (taps, first) = if (n + m).is_multiple_of(2) {
                 (&even, (n + m) / 2)
             } else {
                 (&odd, (n + m - 1) / 2)
