@@ -3,7 +3,7 @@
 //! ```sh
 //! # The bundled model:
 //! cargo run --release --example train -- --data ../shared/datasets/ravdess16k \
-//!     --train-speakers 1-18 --val-speakers 19-20 --seed 42 --out models/emovox-ravdess.safetensors
+//!     --train-speakers 1-18 --val-speakers 19-20 --seed 42 --out models/emovox.safetensors
 //! # 5-fold speaker-independent cross-validation of the recipe (no model is kept):
 //! cargo run --release --example train -- --data ../shared/datasets/ravdess16k --folds 5 \
 //!     --out runs/cv.safetensors

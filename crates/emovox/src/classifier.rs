@@ -52,8 +52,9 @@ pub struct Classifier {
     pipelines: Vec<FeaturePipeline>,
 }
 
-/// The model that ships with emovox: trained from scratch on RAVDESS actors 01-18, selected on
-/// actors 19-20 (see the README for its report and the command that trained it).
+/// The model that ships with emovox: trained from scratch on RAVDESS actors 01-18 (level
+/// normalised, multi-condition training, last epoch), its temperature fitted on actors 19-20
+/// (see the README for its figures and the command that trained it).
 static BUNDLED_MODEL: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../models/emovox.safetensors"
