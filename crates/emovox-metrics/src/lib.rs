@@ -35,3 +35,19 @@ pub use epoch::EpochRecord;
 pub use error::MetricsError;
 pub use report::ClassificationReport;
 pub use summary::{FoldSummary, MeanStd, MetricsSummary};
+
+/// Index of the largest value of `scores` (the first on ties; 0 for an empty slice): the
+/// predicted class of a row of probabilities.
+pub fn argmax(scores: &[f32]) -> usize {
+    scores
+        .iter()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
+            if v > best.1 {
+                (i, v)
+            } else {
+                best
+            }
+        })
+        .0
+}

@@ -3,21 +3,7 @@
 
 /// Index of the largest probability of each row.
 pub fn argmax_rows(probs: &[Vec<f32>]) -> Vec<usize> {
-    probs
-        .iter()
-        .map(|p| {
-            p.iter()
-                .enumerate()
-                .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
-                    if v > best.1 {
-                        (i, v)
-                    } else {
-                        best
-                    }
-                })
-                .0
-        })
-        .collect()
+    probs.iter().map(|p| emovox_metrics::argmax(p)).collect()
 }
 
 /// Mean negative log-likelihood of the true classes (probabilities floored at 1e-7).

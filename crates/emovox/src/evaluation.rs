@@ -136,7 +136,7 @@ pub fn evaluate(
             ClipOutcome::Unscored => unscored += 1,
             ClipOutcome::Failed(reason) => failed.push(reason),
             ClipOutcome::Scored(truth, p) => {
-                matrix.add(truth, argmax(&p))?;
+                matrix.add(truth, emovox_metrics::argmax(&p))?;
                 truths.push(truth);
                 probabilities.push(p);
             }
@@ -183,19 +183,6 @@ fn renormalised(probabilities: &[f32], columns: &[usize]) -> Vec<f32> {
     } else {
         vec![1.0 / kept.len() as f32; kept.len()]
     }
-}
-
-fn argmax(p: &[f32]) -> usize {
-    p.iter()
-        .enumerate()
-        .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
-            if v > best.1 {
-                (i, v)
-            } else {
-                best
-            }
-        })
-        .0
 }
 
 /// Whether `condition` (or a stage of it) mixes in babble.
