@@ -158,6 +158,21 @@ impl Classifier {
     ) -> Result<Vec<ndarray::Array3<f32>>, Error> {
         validate_sample_rate(sample_rate)?;
         validate_samples(samples)?;
+        // Views share one rate (MultiViewModel checks it); when they also share their
+        // preprocessing, the clip is resampled and normalised once for all of them.
+        let first = &self.pipelines[0];
+        let shared = self
+            .pipelines
+            .iter()
+            .all(|p| p.spec().preprocessing == first.spec().preprocessing);
+        if shared {
+            let prepared = first.prepare(samples, sample_rate)?;
+            return Ok(self
+                .pipelines
+                .par_iter()
+                .map(|pipeline| pipeline.features(&prepared))
+                .collect::<Result<_, _>>()?);
+        }
         Ok(self
             .pipelines
             .par_iter()
