@@ -134,24 +134,31 @@ pub(crate) struct Batch {
     pub weights: Tensor,
 }
 
+/// What a batch is drawn from: the crops and, per example, its label and weight.
+pub(crate) struct BatchSource<'a> {
+    pub sampler: &'a CropSampler,
+    pub labels: &'a [usize],
+    /// Per example ([`example_weights`]).
+    pub weights: &'a [f32],
+    pub n_classes: usize,
+}
+
 /// Random crops with SpecAugment, optionally mixed up, plus smoothed targets and weights.
 pub(crate) fn build_batch(
     chunk: &[usize],
-    sampler: &CropSampler,
-    labels: &[usize],
-    class_weights: &[f32],
-    n_classes: usize,
+    source: &BatchSource<'_>,
     config: &TrainConfig,
     rng: &mut ChaCha8Rng,
 ) -> Result<Batch, TrainError> {
+    let (sampler, n_classes) = (source.sampler, source.n_classes);
     let len = config.crop_frames;
     let mut crops: Vec<Array3<f32>> = chunk
         .iter()
         .map(|&i| sampler.crop(i, rng))
         .collect::<Result<_, _>>()?;
-    let batch_labels: Vec<usize> = chunk.iter().map(|&i| labels[i]).collect();
+    let batch_labels: Vec<usize> = chunk.iter().map(|&i| source.labels[i]).collect();
     let mut targets = smoothed_targets(&batch_labels, n_classes, config.label_smoothing);
-    let mut weights: Vec<f32> = batch_labels.iter().map(|&l| class_weights[l]).collect();
+    let mut weights: Vec<f32> = chunk.iter().map(|&i| source.weights[i]).collect();
     let aug = &config.augment;
     if aug.mixup_alpha > 0.0 && rng.gen::<f32>() < aug.mixup_prob {
         let lambda = sample_beta(aug.mixup_alpha, rng);
@@ -182,24 +189,91 @@ pub(crate) fn build_batch(
     })
 }
 
-/// Inverse-frequency class weights normalised to mean 1 over present classes (all 1 when
-/// disabled).
-pub(crate) fn class_weights(labels: &[usize], n_classes: usize, enabled: bool) -> Vec<f32> {
-    let mut counts = vec![0usize; n_classes];
-    labels.iter().for_each(|&l| counts[l] += 1);
+/// Per training example, its class weight: with weighting enabled, the inverse frequency of
+/// its label within its own corpus, normalised to mean 1 over the classes that corpus has
+/// (`n_corpus / (classes_in_corpus * count)`), so each corpus is balanced in itself and a
+/// label two corpora share is not down-weighted against labels only one of them has; all 1
+/// when disabled.
+pub(crate) fn example_weights(dataset: &FeatureDataset, enabled: bool) -> Vec<f32> {
     if !enabled {
-        return vec![1.0; n_classes];
+        return vec![1.0; dataset.examples.len()];
     }
-    let present = counts.iter().filter(|&&c| c > 0).count() as f32;
-    let n = labels.len() as f32;
-    counts
+    let (corpus_of, n_corpora) = dataset.corpus_indices();
+    let n_classes = dataset.labels.len();
+    let mut counts = vec![vec![0usize; n_classes]; n_corpora];
+    for (example, &k) in dataset.examples.iter().zip(&corpus_of) {
+        counts[k][example.label] += 1;
+    }
+    let weights: Vec<Vec<f32>> = counts
         .iter()
-        .map(|&c| {
-            if c == 0 {
-                0.0
-            } else {
-                n / (present * c as f32)
-            }
+        .map(|counts| {
+            let present = counts.iter().filter(|&&c| c > 0).count() as f32;
+            let n = counts.iter().sum::<usize>() as f32;
+            counts
+                .iter()
+                .map(|&c| {
+                    if c == 0 {
+                        0.0
+                    } else {
+                        n / (present * c as f32)
+                    }
+                })
+                .collect()
         })
+        .collect();
+    dataset
+        .examples
+        .iter()
+        .zip(&corpus_of)
+        .map(|(example, &k)| weights[k][example.label])
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Example;
+
+    fn dataset(items: &[(usize, &str)]) -> FeatureDataset {
+        let labels = ["angry", "calm", "neutral"].map(String::from).to_vec();
+        let examples = items
+            .iter()
+            .map(|&(label, corpus)| Example {
+                features: Array3::zeros((1, 2, 3)),
+                label,
+                speaker: "s".into(),
+                corpus: corpus.into(),
+                path: "clip.wav".into(),
+                waveform: None,
+            })
+            .collect();
+        FeatureDataset::new(labels, examples).unwrap()
+    }
+
+    #[test]
+    fn one_corpus_gets_inverse_class_frequencies() {
+        // 4 clips, 3 classes: angry twice -> 4 / (3 * 2), the others 4 / 3.
+        let d = dataset(&[(0, "a"), (0, "a"), (1, "a"), (2, "a")]);
+        let w = example_weights(&d, true);
+        let expected = [4.0 / 6.0, 4.0 / 6.0, 4.0 / 3.0, 4.0 / 3.0];
+        for (w, e) in w.iter().zip(expected) {
+            assert!((w - e).abs() < 1e-6, "{w} vs {e}");
+        }
+        assert_eq!(example_weights(&d, false), vec![1.0; 4]);
+    }
+
+    #[test]
+    fn each_corpus_is_balanced_in_itself() {
+        // Corpus a: angry x1, neutral x1 (balanced, weights 1). Corpus b: angry x3, calm x1.
+        // Pooled weighting would down-weight angry in corpus a (4 of 6 clips are angry).
+        let d = dataset(&[(0, "a"), (2, "a"), (0, "b"), (0, "b"), (0, "b"), (1, "b")]);
+        let w = example_weights(&d, true);
+        let expected = [1.0, 1.0, 4.0 / 6.0, 4.0 / 6.0, 4.0 / 6.0, 2.0];
+        for (w, e) in w.iter().zip(expected) {
+            assert!((w - e).abs() < 1e-6, "{w} vs {e}");
+        }
+        // Each corpus's weights sum to its number of clips.
+        assert!((w[..2].iter().sum::<f32>() - 2.0).abs() < 1e-6);
+        assert!((w[2..].iter().sum::<f32>() - 4.0).abs() < 1e-6);
+    }
 }

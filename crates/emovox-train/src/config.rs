@@ -50,7 +50,8 @@ pub struct TrainConfig {
     pub augment: AugmentConfig,
     /// Label smoothing of the targets (0 disables it).
     pub label_smoothing: f32,
-    /// Weight the loss by inverse class frequency.
+    /// Weight the loss by inverse class frequency, counted within each clip's corpus (so with
+    /// several corpora each is balanced in itself).
     pub class_weighting: bool,
     /// Normalise features with training-set (corpus) mean and deviation per (channel, bin);
     /// stored in the model so inference does the same.

@@ -17,6 +17,9 @@ pub struct Example {
     pub label: usize,
     /// Speaker id.
     pub speaker: String,
+    /// Name of the corpus the clip comes from ([`crate::corpus::Utterance::corpus`]); with
+    /// several corpora, training scores each clip only against the labels its corpus annotates.
+    pub corpus: String,
     /// Source file, for reports.
     pub path: PathBuf,
     /// The mono waveform at the feature pipeline's sample rate, kept for waveform
@@ -43,6 +46,24 @@ impl FeatureDataset {
         let dataset = Self { labels, examples };
         dataset.validate()?;
         Ok(dataset)
+    }
+
+    /// Per example, the index of its corpus among the dataset's corpora (numbered in order of
+    /// first appearance), and the number of corpora.
+    pub fn corpus_indices(&self) -> (Vec<usize>, usize) {
+        let mut names: Vec<&str> = Vec::new();
+        let indices = self
+            .examples
+            .iter()
+            .map(|e| match names.iter().position(|n| *n == e.corpus) {
+                Some(k) => k,
+                None => {
+                    names.push(&e.corpus);
+                    names.len() - 1
+                }
+            })
+            .collect();
+        (indices, names.len())
     }
 
     /// Checks label indices and feature shapes are consistent and values are finite.

@@ -84,6 +84,7 @@ fn extract_one(
         features,
         label,
         speaker: utterance.speaker.clone(),
+        corpus: utterance.corpus.clone(),
         path: utterance.path.clone(),
         waveform: config.keep_waveforms.then(|| Arc::from(samples.as_ref())),
     })

@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::batch::{build_batch, class_weights, CropSampler};
+use crate::batch::{build_batch, example_weights, BatchSource, CropSampler};
 use crate::evaluate::{argmax_rows, mean_log_loss};
 use crate::init::seeded_init;
 use crate::loss::soft_cross_entropy;
@@ -329,7 +329,7 @@ struct Session<'a> {
     optimiser: candle_nn::AdamW,
     sampler: CropSampler,
     labels: Vec<usize>,
-    class_weights: Vec<f32>,
+    weights: Vec<f32>,
     n_classes: usize,
     order: Vec<usize>,
     step: usize,
@@ -356,7 +356,7 @@ impl<'a> Session<'a> {
         let optimiser = candle_nn::AdamW::new(trainable, params)?;
         let sampler = CropSampler::new(config, train_set, normalisation)?;
         let labels: Vec<usize> = train_set.examples.iter().map(|e| e.label).collect();
-        let class_weights = class_weights(&labels, arch.n_classes, config.class_weighting);
+        let weights = example_weights(train_set, config.class_weighting);
         Ok(Self {
             config,
             varmap,
@@ -365,7 +365,7 @@ impl<'a> Session<'a> {
             order: (0..sampler.len()).collect(),
             sampler,
             labels,
-            class_weights,
+            weights,
             n_classes: arch.n_classes,
             step: 0,
             rng,
@@ -397,15 +397,13 @@ impl<'a> Session<'a> {
                 .schedule
                 .rate(config.learning_rate, self.step - 1, total_steps);
             self.optimiser.set_learning_rate(lr);
-            let batch = build_batch(
-                chunk,
-                &self.sampler,
-                &self.labels,
-                &self.class_weights,
-                self.n_classes,
-                config,
-                &mut self.rng,
-            )?;
+            let source = BatchSource {
+                sampler: &self.sampler,
+                labels: &self.labels,
+                weights: &self.weights,
+                n_classes: self.n_classes,
+            };
+            let batch = build_batch(chunk, &source, config, &mut self.rng)?;
             let logits = self.network.forward_train(&batch.inputs, &mut self.rng)?;
             let loss = soft_cross_entropy(&logits, &batch.targets, &batch.weights)?;
             self.optimiser.backward_step(&loss)?;

@@ -40,6 +40,7 @@ fn clip(label: usize, speaker: usize, rng: &mut ChaCha8Rng) -> Example {
         features,
         label,
         speaker: format!("{speaker:02}"),
+        corpus: "synthetic".into(),
         path: format!("synthetic/{speaker}-{label}.wav").into(),
         waveform: None,
     }

@@ -41,9 +41,43 @@ fn rms(x: &[f32]) -> f32 {
 /// Silence gaps (seconds) around and between the three sentences.
 const GAPS: [f64; 4] = [1.0, 1.5, 1.2, 1.0];
 
-/// The three sentences separated by [`GAPS`], plus noise at `snr_db` below the speech RMS
-/// (`None`: digital silence); returns the signal and the true speech regions.
-fn recording(snr_db: Option<f32>) -> (Vec<f32>, Vec<SpeechRegion>) {
+/// What lies under and between the sentences of a test recording.
+#[derive(Clone, Copy, Debug)]
+enum Background {
+    /// Digital silence.
+    Silence,
+    /// White noise at this SNR (dB) below the speech RMS.
+    White(f32),
+    /// Babble of six talkers (two other espeak-ng voices, read from random offsets, summed) at
+    /// this SNR (dB) below the speech RMS.
+    Babble(f32),
+}
+
+/// Six-talker babble of `len` samples at unit RMS, from the two speech fixtures of the
+/// workspace (other voices than the sentences'), through `emovox_audio::degrade`.
+fn babble(len: usize) -> Vec<f32> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/speech");
+    let voices = ["kids_talking.wav", "dogs_sitting.wav"].map(|f| {
+        emovox_audio::read_wav(root.join(f))
+            .expect("fixture")
+            .samples
+    });
+    let pool = emovox_audio::BabblePool::new(voices.to_vec(), RATE).unwrap();
+    // The condition adds babble to a carrier; the difference is the babble alone.
+    let carrier = vec![0.1f32; len];
+    let condition = emovox_audio::Condition::Babble {
+        snr_db: 0.0,
+        talkers: 6,
+    };
+    let noisy = condition.apply(&carrier, RATE, 11, Some(&pool)).unwrap();
+    let noise: Vec<f32> = noisy.iter().zip(&carrier).map(|(n, c)| n - c).collect();
+    let scale = 1.0 / rms(&noise);
+    noise.iter().map(|n| n * scale).collect()
+}
+
+/// The three sentences separated by [`GAPS`] over `background`; returns the signal and the
+/// true speech regions.
+fn recording(background: Background) -> (Vec<f32>, Vec<SpeechRegion>) {
     let mut clean = Vec::new();
     let mut truth = Vec::new();
     let mut speech_energy = Vec::new();
@@ -59,12 +93,14 @@ fn recording(snr_db: Option<f32>) -> (Vec<f32>, Vec<SpeechRegion>) {
         clean.extend(s);
     }
     clean.resize(clean.len() + (GAPS[3] * f64::from(RATE)) as usize, 0.0);
-    if let Some(snr) = snr_db {
-        let level = rms(&speech_energy) * 10f32.powf(-snr / 20.0);
-        let hiss = noise(clean.len(), 7);
-        for (x, n) in clean.iter_mut().zip(hiss) {
-            *x += level * n;
-        }
+    let (snr, noise) = match background {
+        Background::Silence => return (clean, truth),
+        Background::White(snr) => (snr, noise(clean.len(), 7)),
+        Background::Babble(snr) => (snr, babble(clean.len())),
+    };
+    let level = rms(&speech_energy) * 10f32.powf(-snr / 20.0);
+    for (x, n) in clean.iter_mut().zip(noise) {
+        *x += level * n;
     }
     (clean, truth)
 }
@@ -94,7 +130,7 @@ fn quiet_and_loud_recordings_give_the_same_regions() {
     // 12 dB louder is found where it is (the absolute floor, -80 dBFS, is below both).
     let config = VadConfig::default();
     let vad = Vad::new(&config, RATE).unwrap();
-    let (signal, truth) = recording(Some(30.0));
+    let (signal, truth) = recording(Background::White(30.0));
     for db in [-30.0f32, -20.0, 12.0] {
         let gain = 10f32.powf(db / 20.0);
         let scaled: Vec<f32> = signal.iter().map(|s| s * gain).collect();
@@ -111,7 +147,7 @@ fn quiet_and_loud_recordings_give_the_same_regions() {
 fn clean_speech_boundaries_within_one_frame() {
     let config = VadConfig::default();
     let vad = Vad::new(&config, RATE).unwrap();
-    let (signal, truth) = recording(None);
+    let (signal, truth) = recording(Background::Silence);
     assert_regions_near(
         &vad.detect(&signal).regions,
         &truth,
@@ -126,12 +162,30 @@ fn noisy_speech_boundaries_within_one_hop() {
     // noise, and within one default hop (0.5 s) at 5 dB, where the soft onset of "The" is lost.
     let vad = Vad::new(&VadConfig::default(), RATE).unwrap();
     for (snr, tolerance) in [(30.0, 0.04), (20.0, 0.1), (10.0, 0.25), (5.0, 0.5)] {
-        let (signal, truth) = recording(Some(snr));
+        let (signal, truth) = recording(Background::White(snr));
         assert_regions_near(
             &vad.detect(&signal).regions,
             &truth,
             tolerance,
             &format!("SNR {snr} dB"),
+        );
+    }
+}
+
+#[test]
+#[ignore = "known failure (issue 11): the energy VAD's floor sits at babble's dips, so babble \
+            even 20 dB below the speech makes the whole recording one region"]
+fn speech_in_babble_at_10_db_is_found() {
+    // Babble is speech-shaped and fluctuates, so an energy detector sees its peaks. Measured
+    // with the default VadConfig: one region 0.06-10.73 s at 20 dB SNR.
+    let vad = Vad::new(&VadConfig::default(), RATE).unwrap();
+    for (snr, tolerance) in [(20.0, 0.1), (10.0, 0.25)] {
+        let (signal, truth) = recording(Background::Babble(snr));
+        assert_regions_near(
+            &vad.detect(&signal).regions,
+            &truth,
+            tolerance,
+            &format!("babble SNR {snr} dB"),
         );
     }
 }
@@ -153,7 +207,7 @@ fn pure_noise_and_silence_have_no_speech() {
 fn frame_decisions_follow_regions_with_hangover() {
     let config = VadConfig::default();
     let vad = Vad::new(&config, RATE).unwrap();
-    let (signal, _) = recording(None);
+    let (signal, _) = recording(Background::Silence);
     let decisions = vad.detect(&signal);
     assert_eq!(
         decisions.frames.len(),
