@@ -40,19 +40,27 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "_symphonia")]
+mod container;
+mod decode;
 pub mod degrade;
 mod error;
+#[cfg(feature = "opus")]
+mod opus;
 mod resample;
+mod sniff;
 mod stream;
 mod trim;
 mod validate;
 mod wav;
 
+pub use decode::{decode_audio, open_audio_stream, read_audio, AudioStream, ReadSeek};
 pub use degrade::{
     standard_conditions, BabblePool, Condition, DegradeError, MultiConditionConfig, NoiseWeights,
 };
 pub use error::AudioError;
 pub use resample::{resample, Resampler};
+pub use sniff::{detect_format, detect_format_of, AudioFormat};
 pub use stream::{open_wav_stream, WavStream};
 pub use trim::{trim_silence, TRIM_FRAME_LENGTH, TRIM_HOP_LENGTH};
 pub use validate::{validate_sample_rate, validate_samples, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE};

@@ -1,0 +1,274 @@
+//! The few container facts symphonia 0.5 does not act on, read with bounded seeks and reads:
+//! an MP4 audio track's edit list (encoder priming and padding, which ffmpeg and Apple's
+//! players trim), whether it exists at all, and an OGG stream's last page (its granule position
+//! ends an Opus stream; no end-of-stream flag means the file was cut short).
+
+use std::io::{Read, Seek, SeekFrom};
+
+/// What an MP4's first audio (`soun`) track says about itself.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Mp4Audio {
+    /// A `soun` track exists.
+    pub(crate) has_audio_track: bool,
+    /// Its sample (packet) count from `stsz`.
+    pub(crate) packets: Option<u64>,
+    /// One non-empty edit: (frames to skip at the start, frames to keep then), in the track's
+    /// media timescale (the sample rate, for audio written by ffmpeg and Apple).
+    pub(crate) edit: Option<(u64, Option<u64>)>,
+    /// The track's `mdhd` timescale.
+    pub(crate) timescale: u32,
+}
+
+/// Boxes looked at before giving up on a hostile file of millions of tiny boxes.
+const MAX_BOXES: usize = 4_096;
+
+struct Walker<'a, R: Read + Seek> {
+    reader: &'a mut R,
+    boxes: usize,
+}
+
+impl<R: Read + Seek> Walker<'_, R> {
+    /// The child boxes of `start..end`: (type, payload start, payload end).
+    fn children(&mut self, start: u64, end: u64) -> std::io::Result<Vec<([u8; 4], u64, u64)>> {
+        let mut out = Vec::new();
+        let mut at = start;
+        while at + 8 <= end && self.boxes < MAX_BOXES {
+            self.boxes += 1;
+            let mut header = [0u8; 16];
+            self.reader.seek(SeekFrom::Start(at))?;
+            self.reader.read_exact(&mut header[..8])?;
+            let size32 = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
+            let kind = [header[4], header[5], header[6], header[7]];
+            let (size, header_len) = match size32 {
+                0 => (end - at, 8),
+                1 => {
+                    if at + 16 > end {
+                        break;
+                    }
+                    self.reader.read_exact(&mut header[8..16])?;
+                    let mut large = [0u8; 8];
+                    large.copy_from_slice(&header[8..16]);
+                    (u64::from_be_bytes(large), 16)
+                }
+                n => (u64::from(n), 8),
+            };
+            if size < header_len || size > end - at {
+                break;
+            }
+            out.push((kind, at + header_len, at + size));
+            at += size;
+        }
+        Ok(out)
+    }
+
+    /// Up to `N` bytes of a payload (fewer if it is shorter).
+    fn read_payload<const N: usize>(&mut self, start: u64, end: u64) -> std::io::Result<Vec<u8>> {
+        let len = (end - start).min(N as u64) as usize;
+        let mut buf = vec![0u8; len];
+        self.reader.seek(SeekFrom::Start(start))?;
+        self.reader.read_exact(&mut buf)?;
+        Ok(buf)
+    }
+}
+
+fn be_u32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn be_u64(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_be_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// Looks through `moov` for the first `soun` track. Malformed or missing boxes give the
+/// default (symphonia reports the damage itself); the reader is left at its start.
+pub(crate) fn inspect_mp4<R: Read + Seek>(reader: &mut R, len: u64) -> Mp4Audio {
+    let mut walker = Walker { reader, boxes: 0 };
+    let found = walk_mp4(&mut walker, len).unwrap_or_default();
+    let _ = walker.reader.seek(SeekFrom::Start(0));
+    found
+}
+
+fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> std::io::Result<Mp4Audio> {
+    let find = |list: &[([u8; 4], u64, u64)], kind: &[u8; 4]| {
+        list.iter()
+            .find(|(k, _, _)| k == kind)
+            .map(|&(_, s, e)| (s, e))
+    };
+    let top = w.children(0, len)?;
+    let Some((moov_start, moov_end)) = find(&top, b"moov") else {
+        return Ok(Mp4Audio::default());
+    };
+    let moov = w.children(moov_start, moov_end)?;
+    let movie_timescale = match find(&moov, b"mvhd") {
+        Some((s, e)) => {
+            let p = w.read_payload::<32>(s, e)?;
+            let at = if p.first() == Some(&1) { 20 } else { 12 };
+            be_u32(&p, at).unwrap_or(0)
+        }
+        None => 0,
+    };
+    for &(kind, s, e) in &moov {
+        if &kind != b"trak" {
+            continue;
+        }
+        let trak = w.children(s, e)?;
+        let Some((mdia_s, mdia_e)) = find(&trak, b"mdia") else {
+            continue;
+        };
+        let mdia = w.children(mdia_s, mdia_e)?;
+        let handler = match find(&mdia, b"hdlr") {
+            Some((s, e)) => w.read_payload::<12>(s, e)?,
+            None => continue,
+        };
+        if handler.get(8..12) != Some(b"soun") {
+            continue;
+        }
+        let mut audio = Mp4Audio {
+            has_audio_track: true,
+            ..Mp4Audio::default()
+        };
+        if let Some((s, e)) = find(&mdia, b"mdhd") {
+            let p = w.read_payload::<32>(s, e)?;
+            let at = if p.first() == Some(&1) { 20 } else { 12 };
+            audio.timescale = be_u32(&p, at).unwrap_or(0);
+        }
+        if let Some((minf_s, minf_e)) = find(&mdia, b"minf") {
+            let minf = w.children(minf_s, minf_e)?;
+            if let Some((stbl_s, stbl_e)) = find(&minf, b"stbl") {
+                let stbl = w.children(stbl_s, stbl_e)?;
+                if let Some((s, e)) = find(&stbl, b"stsz").or_else(|| find(&stbl, b"stz2")) {
+                    let p = w.read_payload::<12>(s, e)?;
+                    audio.packets = be_u32(&p, 8).map(u64::from);
+                }
+            }
+        }
+        if let Some((edts_s, edts_e)) = find(&trak, b"edts") {
+            let edts = w.children(edts_s, edts_e)?;
+            if let Some((s, e)) = find(&edts, b"elst") {
+                // A handful of entries at most in real files; more are ignored (no trimming).
+                let p = w.read_payload::<{ 8 + 4 * 20 }>(s, e)?;
+                audio.edit = single_edit(&p, movie_timescale, audio.timescale);
+            }
+        }
+        return Ok(audio);
+    }
+    Ok(Mp4Audio::default())
+}
+
+/// The one non-empty entry of an `elst` payload as (skip, keep) in media units; `None` when
+/// there are several (or none), which emovox does not interpret.
+fn single_edit(p: &[u8], movie_timescale: u32, media_timescale: u32) -> Option<(u64, Option<u64>)> {
+    let version = *p.first()?;
+    let count = be_u32(p, 4)? as usize;
+    let entry_len = if version == 1 { 20 } else { 12 };
+    let mut edit = None;
+    for i in 0..count.min(4) {
+        let at = 8 + i * entry_len;
+        let (duration, media_time) = if version == 1 {
+            (be_u64(p, at)?, be_u64(p, at + 8)? as i64)
+        } else {
+            (
+                u64::from(be_u32(p, at)?),
+                i64::from(be_u32(p, at + 4)? as i32),
+            )
+        };
+        if media_time < 0 {
+            continue; // an empty edit (a delay before the track starts)
+        }
+        if edit.is_some() {
+            return None;
+        }
+        let keep = (duration > 0 && movie_timescale > 0).then(|| {
+            (u128::from(duration) * u128::from(media_timescale) / u128::from(movie_timescale))
+                .min(u128::from(u64::MAX)) as u64
+        });
+        edit = Some((media_time as u64, keep));
+    }
+    if count > 4 {
+        return None;
+    }
+    edit
+}
+
+/// The last page of an OGG file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct OggEnd {
+    /// The page is whole and carries the end-of-stream flag.
+    pub(crate) complete: bool,
+    /// Its granule position (for Opus: 48 kHz samples including the pre-skip).
+    pub(crate) granule: u64,
+    /// Its logical stream's serial number (symphonia's track id).
+    pub(crate) serial: u32,
+}
+
+/// Finds the last OGG page in the final 64 KiB of the file; `None` if there is none. The reader
+/// is left at its start.
+pub(crate) fn ogg_end<R: Read + Seek>(reader: &mut R, len: u64) -> std::io::Result<Option<OggEnd>> {
+    // A page is at most 27 + 255 + 255 * 255 = 65,307 bytes.
+    let tail_len = len.min(65_307 + 27);
+    reader.seek(SeekFrom::Start(len - tail_len))?;
+    let mut tail = vec![0u8; tail_len as usize];
+    reader.read_exact(&mut tail)?;
+    reader.seek(SeekFrom::Start(0))?;
+    // The last capture pattern whose header parses; a page cut short is incomplete.
+    let Some(last) = tail.windows(4).rposition(|w| w == b"OggS") else {
+        return Ok(None);
+    };
+    let page = &tail[last..];
+    let Some(header) = page.get(..27) else {
+        return Ok(Some(OggEnd {
+            complete: false,
+            granule: 0,
+            serial: 0,
+        }));
+    };
+    let granule = u64::from_le_bytes(header[6..14].try_into().unwrap_or_default());
+    let serial = u32::from_le_bytes(header[14..18].try_into().unwrap_or_default());
+    let segments = header[26] as usize;
+    let whole = page.get(27..27 + segments).is_some_and(|table| {
+        let body: usize = table.iter().map(|&b| b as usize).sum();
+        page.len() >= 27 + segments + body
+    });
+    Ok(Some(OggEnd {
+        complete: whole && header[5] & 0x04 != 0,
+        granule,
+        serial,
+    }))
+}
+
+/// FLAC's STREAMINFO total sample count (0 means "unknown" or "none"), from the first bytes.
+pub(crate) fn flac_total_samples<R: Read + Seek>(reader: &mut R) -> std::io::Result<Option<u64>> {
+    let mut head = [0u8; 26];
+    reader.seek(SeekFrom::Start(0))?;
+    let ok = reader.read_exact(&mut head).is_ok();
+    reader.seek(SeekFrom::Start(0))?;
+    if !ok || &head[..4] != b"fLaC" || head[4] & 0x7f != 0 {
+        return Ok(None);
+    }
+    let bits = u64::from_be_bytes(head[18..26].try_into().unwrap_or_default());
+    Ok(Some(bits & ((1 << 36) - 1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_lists() {
+        // ffmpeg's AAC: one edit, 1000 ms at a 1000 Hz movie timescale, media time 1024.
+        let mut p = vec![0, 0, 0, 0, 0, 0, 0, 1];
+        p.extend_from_slice(&1000u32.to_be_bytes());
+        p.extend_from_slice(&1024u32.to_be_bytes());
+        p.extend_from_slice(&[0, 1, 0, 0]);
+        assert_eq!(single_edit(&p, 1000, 16_000), Some((1024, Some(16_000))));
+        // An empty edit first (media time -1) is skipped.
+        let mut q = vec![0, 0, 0, 0, 0, 0, 0, 2];
+        q.extend_from_slice(&500u32.to_be_bytes());
+        q.extend_from_slice(&(-1i32).to_be_bytes());
+        q.extend_from_slice(&[0, 1, 0, 0]);
+        q.extend_from_slice(&p[8..]);
+        assert_eq!(single_edit(&q, 1000, 16_000), Some((1024, Some(16_000))));
+        // Cut short: no edit.
+        assert_eq!(single_edit(&p[..12], 1000, 16_000), None);
+    }
+}
