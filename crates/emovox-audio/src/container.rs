@@ -17,6 +17,8 @@ pub(crate) struct Mp4Audio {
     pub(crate) edit: Option<(u64, Option<u64>)>,
     /// The track's `mdhd` timescale.
     pub(crate) timescale: u32,
+    /// The movie or some track declares a timescale of 0.
+    pub(crate) zero_timescale: bool,
 }
 
 /// Boxes looked at before giving up on a hostile file of millions of tiny boxes.
@@ -28,8 +30,18 @@ struct Walker<'a, R: Read + Seek> {
 }
 
 impl<R: Read + Seek> Walker<'_, R> {
-    /// The child boxes of `start..end`: (type, payload start, payload end).
-    fn children(&mut self, start: u64, end: u64) -> std::io::Result<Vec<([u8; 4], u64, u64)>> {
+    /// The child boxes of `start..end`: (type, payload start, payload end). Inside `moov`
+    /// (`strict`), a box running past its parent is an error.
+    fn children(&mut self, start: u64, end: u64) -> Result<Vec<([u8; 4], u64, u64)>, Bad> {
+        self.children_of(start, end, true)
+    }
+
+    fn children_of(
+        &mut self,
+        start: u64,
+        end: u64,
+        strict: bool,
+    ) -> Result<Vec<([u8; 4], u64, u64)>, Bad> {
         let mut out = Vec::new();
         let mut at = start;
         while at + 8 <= end && self.boxes < MAX_BOXES {
@@ -53,6 +65,13 @@ impl<R: Read + Seek> Walker<'_, R> {
                 n => (u64::from(n), 8),
             };
             if size < header_len || size > end - at {
+                if strict {
+                    return Err(Bad::Malformed(format!(
+                        "the {} box declares {size} bytes, its parent holds {}",
+                        String::from_utf8_lossy(&kind),
+                        end - at
+                    )));
+                }
                 break;
             }
             out.push((kind, at + header_len, at + size));
@@ -62,7 +81,7 @@ impl<R: Read + Seek> Walker<'_, R> {
     }
 
     /// Up to `N` bytes of a payload (fewer if it is shorter).
-    fn read_payload<const N: usize>(&mut self, start: u64, end: u64) -> std::io::Result<Vec<u8>> {
+    fn read_payload<const N: usize>(&mut self, start: u64, end: u64) -> Result<Vec<u8>, Bad> {
         let len = (end - start).min(N as u64) as usize;
         let mut buf = vec![0u8; len];
         self.reader.seek(SeekFrom::Start(start))?;
@@ -79,22 +98,94 @@ fn be_u64(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_be_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
 
-/// Looks through `moov` for the first `soun` track. Malformed or missing boxes give the
-/// default (symphonia reports the damage itself); the reader is left at its start.
-pub(crate) fn inspect_mp4<R: Read + Seek>(reader: &mut R, len: u64) -> Mp4Audio {
-    let mut walker = Walker { reader, boxes: 0 };
-    let found = walk_mp4(&mut walker, len).unwrap_or_default();
-    let _ = walker.reader.seek(SeekFrom::Start(0));
-    found
+/// Why an MP4 walk stopped.
+enum Bad {
+    Io,
+    Malformed(String),
 }
 
-fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> std::io::Result<Mp4Audio> {
+impl From<std::io::Error> for Bad {
+    fn from(e: std::io::Error) -> Self {
+        let _ = e;
+        Bad::Io
+    }
+}
+
+/// The sample tables symphonia 0.5 sizes a `Vec` from before reading them: (type, offset of
+/// the entry count in the payload, bytes per entry). A count the box cannot hold would make it
+/// allocate up to 32 GiB for a file of a few bytes.
+const TABLES: &[(&[u8; 4], usize, u64)] = &[
+    (b"stts", 4, 8),
+    (b"ctts", 4, 8),
+    (b"stsc", 4, 12),
+    (b"stco", 4, 4),
+    (b"co64", 4, 8),
+    (b"stss", 4, 4),
+];
+
+/// Looks through `moov` for the first `soun` track, and refuses what symphonia 0.5 would
+/// allocate or panic on: sample tables declaring more entries than their box holds, boxes
+/// running past their parent, timescales of 0 (`zero_timescale`). Missing boxes give the
+/// default (symphonia reports those itself). The reader is left at its start.
+pub(crate) fn inspect_mp4<R: Read + Seek>(
+    reader: &mut R,
+    len: u64,
+) -> Result<Mp4Audio, crate::AudioError> {
+    let mut walker = Walker { reader, boxes: 0 };
+    let found = walk_mp4(&mut walker, len);
+    let _ = walker.reader.seek(SeekFrom::Start(0));
+    match found {
+        Ok(audio) => Ok(audio),
+        // Cut short, or unreadable: symphonia says so in its own words.
+        Err(Bad::Io) => Ok(Mp4Audio::default()),
+        Err(Bad::Malformed(reason)) => Err(crate::AudioError::CorruptStream {
+            format: "MP4",
+            reason,
+        }),
+    }
+}
+
+/// Checks the entry counts of a `stbl`'s tables against their sizes.
+fn check_tables<R: Read + Seek>(
+    w: &mut Walker<'_, R>,
+    stbl: &[([u8; 4], u64, u64)],
+) -> Result<(), Bad> {
+    for &(kind, s, e) in stbl {
+        let (count_at, entry) = if &kind == b"stsz" {
+            let p = w.read_payload::<12>(s, e)?;
+            // A constant sample size (non-zero) has no table.
+            if be_u32(&p, 4).is_some_and(|size| size != 0) {
+                continue;
+            }
+            (8, 4)
+        } else if let Some(&(_, at, entry)) = TABLES.iter().find(|(k, _, _)| **k == kind) {
+            (at, entry)
+        } else {
+            continue;
+        };
+        let p = w.read_payload::<12>(s, e)?;
+        let Some(count) = be_u32(&p, count_at) else {
+            continue;
+        };
+        let room = (e - s).saturating_sub(count_at as u64 + 4);
+        if u64::from(count) * entry > room {
+            return Err(Bad::Malformed(format!(
+                "the {} table declares {count} entries, its box holds {}",
+                String::from_utf8_lossy(&kind),
+                room / entry
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> Result<Mp4Audio, Bad> {
     let find = |list: &[([u8; 4], u64, u64)], kind: &[u8; 4]| {
         list.iter()
             .find(|(k, _, _)| k == kind)
             .map(|&(_, s, e)| (s, e))
     };
-    let top = w.children(0, len)?;
+    let top = w.children_of(0, len, false)?;
     let Some((moov_start, moov_end)) = find(&top, b"moov") else {
         return Ok(Mp4Audio::default());
     };
@@ -103,10 +194,13 @@ fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> std::io::Result<
         Some((s, e)) => {
             let p = w.read_payload::<32>(s, e)?;
             let at = if p.first() == Some(&1) { 20 } else { 12 };
-            be_u32(&p, at).unwrap_or(0)
+            be_u32(&p, at)
         }
-        None => 0,
+        None => None,
     };
+    let mut zero_timescale = movie_timescale == Some(0);
+    let movie_timescale = movie_timescale.unwrap_or(0);
+    let mut found: Option<Mp4Audio> = None;
     for &(kind, s, e) in &moov {
         if &kind != b"trak" {
             continue;
@@ -116,6 +210,26 @@ fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> std::io::Result<
             continue;
         };
         let mdia = w.children(mdia_s, mdia_e)?;
+        if let Some((s, e)) = find(&mdia, b"mdhd") {
+            let p = w.read_payload::<32>(s, e)?;
+            let at = if p.first() == Some(&1) { 20 } else { 12 };
+            zero_timescale |= be_u32(&p, at) == Some(0);
+        }
+        let mut packets = None;
+        if let Some((minf_s, minf_e)) = find(&mdia, b"minf") {
+            let minf = w.children(minf_s, minf_e)?;
+            if let Some((stbl_s, stbl_e)) = find(&minf, b"stbl") {
+                let stbl = w.children(stbl_s, stbl_e)?;
+                check_tables(w, &stbl)?;
+                if let Some((s, e)) = find(&stbl, b"stsz").or_else(|| find(&stbl, b"stz2")) {
+                    let p = w.read_payload::<12>(s, e)?;
+                    packets = be_u32(&p, 8).map(u64::from);
+                }
+            }
+        }
+        if found.is_some() {
+            continue;
+        }
         let handler = match find(&mdia, b"hdlr") {
             Some((s, e)) => w.read_payload::<12>(s, e)?,
             None => continue,
@@ -125,22 +239,13 @@ fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> std::io::Result<
         }
         let mut audio = Mp4Audio {
             has_audio_track: true,
+            packets,
             ..Mp4Audio::default()
         };
         if let Some((s, e)) = find(&mdia, b"mdhd") {
             let p = w.read_payload::<32>(s, e)?;
             let at = if p.first() == Some(&1) { 20 } else { 12 };
             audio.timescale = be_u32(&p, at).unwrap_or(0);
-        }
-        if let Some((minf_s, minf_e)) = find(&mdia, b"minf") {
-            let minf = w.children(minf_s, minf_e)?;
-            if let Some((stbl_s, stbl_e)) = find(&minf, b"stbl") {
-                let stbl = w.children(stbl_s, stbl_e)?;
-                if let Some((s, e)) = find(&stbl, b"stsz").or_else(|| find(&stbl, b"stz2")) {
-                    let p = w.read_payload::<12>(s, e)?;
-                    audio.packets = be_u32(&p, 8).map(u64::from);
-                }
-            }
         }
         if let Some((edts_s, edts_e)) = find(&trak, b"edts") {
             let edts = w.children(edts_s, edts_e)?;
@@ -150,9 +255,11 @@ fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> std::io::Result<
                 audio.edit = single_edit(&p, movie_timescale, audio.timescale);
             }
         }
-        return Ok(audio);
+        found = Some(audio);
     }
-    Ok(Mp4Audio::default())
+    let mut audio = found.unwrap_or_default();
+    audio.zero_timescale = zero_timescale;
+    Ok(audio)
 }
 
 /// The one non-empty entry of an `elst` payload as (skip, keep) in media units; `None` when
@@ -193,8 +300,10 @@ fn single_edit(p: &[u8], movie_timescale: u32, media_timescale: u32) -> Option<(
 /// The last page of an OGG file.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct OggEnd {
-    /// The page is whole and carries the end-of-stream flag.
-    pub(crate) complete: bool,
+    /// The page is whole (its header and every segment its table declares are present).
+    pub(crate) whole: bool,
+    /// The page carries the end-of-stream flag.
+    pub(crate) eos: bool,
     /// Its granule position (for Opus: 48 kHz samples including the pre-skip).
     pub(crate) granule: u64,
     /// Its logical stream's serial number (symphonia's track id).
@@ -217,7 +326,8 @@ pub(crate) fn ogg_end<R: Read + Seek>(reader: &mut R, len: u64) -> std::io::Resu
     let page = &tail[last..];
     let Some(header) = page.get(..27) else {
         return Ok(Some(OggEnd {
-            complete: false,
+            whole: false,
+            eos: false,
             granule: 0,
             serial: 0,
         }));
@@ -230,7 +340,8 @@ pub(crate) fn ogg_end<R: Read + Seek>(reader: &mut R, len: u64) -> std::io::Resu
         page.len() >= 27 + segments + body
     });
     Ok(Some(OggEnd {
-        complete: whole && header[5] & 0x04 != 0,
+        whole,
+        eos: header[5] & 0x04 != 0,
         granule,
         serial,
     }))
@@ -247,6 +358,51 @@ pub(crate) fn flac_total_samples<R: Read + Seek>(reader: &mut R) -> std::io::Res
     }
     let bits = u64::from_be_bytes(head[18..26].try_into().unwrap_or_default());
     Ok(Some(bits & ((1 << 36) - 1)))
+}
+
+/// Refuses a FLAC metadata block declaring more bytes than the file holds, before symphonia
+/// (which allocates the declared length, up to 16 MiB, then reads) sees it. Reads 4 bytes a
+/// block; a FLAC behind an ID3v2 tag is left to symphonia.
+pub(crate) fn check_flac_blocks<R: Read + Seek>(
+    reader: &mut R,
+    len: u64,
+) -> Result<(), crate::AudioError> {
+    let io = |source| crate::AudioError::Io {
+        path: "<stream>".into(),
+        source,
+    };
+    let mut magic = [0u8; 4];
+    reader.seek(SeekFrom::Start(0)).map_err(io)?;
+    if reader.read_exact(&mut magic).is_err() || &magic != b"fLaC" {
+        reader.seek(SeekFrom::Start(0)).map_err(io)?;
+        return Ok(());
+    }
+    let mut at = 4u64;
+    // Real files have a handful of blocks; a hostile one may declare thousands of empty ones.
+    for _ in 0..4_096 {
+        let mut header = [0u8; 4];
+        reader.seek(SeekFrom::Start(at)).map_err(io)?;
+        if reader.read_exact(&mut header).is_err() {
+            break; // symphonia reports the file cut short
+        }
+        let size = u64::from(u32::from_be_bytes([0, header[1], header[2], header[3]]));
+        if at + 4 + size > len {
+            reader.seek(SeekFrom::Start(0)).map_err(io)?;
+            return Err(crate::AudioError::CorruptStream {
+                format: "FLAC",
+                reason: format!(
+                    "a metadata block declares {size} bytes, the file holds {} after it",
+                    len - (at + 4).min(len)
+                ),
+            });
+        }
+        at += 4 + size;
+        if header[0] & 0x80 != 0 {
+            break; // the last metadata block
+        }
+    }
+    reader.seek(SeekFrom::Start(0)).map_err(io)?;
+    Ok(())
 }
 
 #[cfg(test)]

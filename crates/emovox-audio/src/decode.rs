@@ -361,8 +361,10 @@ mod packets {
         skip: u64,
         /// Frames to hand out at most (MP4 edit list, Opus end granule).
         keep: Option<u64>,
-        /// An OGG stream lacks its end-of-stream page (reported once the packets run out).
-        cut_short: bool,
+        /// An OGG file ends inside a page (reported once the packets run out).
+        ogg_cut: bool,
+        /// An OGG file's last page lacks the end-of-stream flag.
+        ogg_no_eos: bool,
         /// Interleaved samples of the last packet (reused; grown to the largest packet).
         interleaved: Option<SampleBuffer<f32>>,
         done: bool,
@@ -388,17 +390,20 @@ mod packets {
                 _ => None,
             };
             let mp4 = match format {
-                AudioFormat::Mp4 => container::inspect_mp4(&mut reader, len),
+                AudioFormat::Mp4 => container::inspect_mp4(&mut reader, len)?,
                 _ => container::Mp4Audio::default(),
             };
             let flac_total = match format {
-                AudioFormat::Flac => container::flac_total_samples(&mut reader).map_err(io)?,
+                AudioFormat::Flac => {
+                    container::check_flac_blocks(&mut reader, len)?;
+                    container::flac_total_samples(&mut reader).map_err(io)?
+                }
                 _ => None,
             };
             // An audio track of zero frames: symphonia meets the end of the file while it still
             // looks for the first packet, or finds no track it can describe.
             let declares_nothing = flac_total == Some(0)
-                || ogg.is_some_and(|end| end.granule == 0)
+                || ogg.is_some_and(|end| end.granule == 0 && end.whole)
                 || mp4.packets == Some(0);
             let stream = MediaSourceStream::new(
                 Box::new(Sized { inner: reader, len }),
@@ -414,19 +419,32 @@ mod packets {
                 limit_metadata_bytes: Limit::Maximum(METADATA_LIMIT),
                 limit_visual_bytes: Limit::Maximum(VISUAL_LIMIT),
             };
-            let probed = symphonia::default::get_probe()
-                .format(&hint, stream, &format_options, &metadata_options)
-                .map_err(|e| match e {
-                    SymError::IoError(ref io)
-                        if declares_nothing && io.kind() == std::io::ErrorKind::UnexpectedEof =>
-                    {
-                        AudioError::NoSamples
-                    }
-                    SymError::Unsupported(_) => AudioError::UnsupportedFormat(format!(
-                        "{container} signature, but no {container} stream symphonia can read"
-                    )),
-                    e => symphonia_error(e, container),
-                })?;
+            if mp4.zero_timescale {
+                // symphonia 0.5 panics on it (a time base of 0).
+                return Err(AudioError::CorruptStream {
+                    format: container,
+                    reason: "a track or the movie declares a timescale of 0".into(),
+                });
+            }
+            let probed = guarded(container, || {
+                symphonia::default::get_probe().format(
+                    &hint,
+                    stream,
+                    &format_options,
+                    &metadata_options,
+                )
+            })?
+            .map_err(|e| match e {
+                SymError::IoError(ref io)
+                    if declares_nothing && io.kind() == std::io::ErrorKind::UnexpectedEof =>
+                {
+                    AudioError::NoSamples
+                }
+                SymError::Unsupported(_) => AudioError::UnsupportedFormat(format!(
+                    "{container} signature, but no {container} stream symphonia can read"
+                )),
+                e => symphonia_error(e, container),
+            })?;
             let reader = probed.format;
             let Some(track) = reader
                 .tracks()
@@ -466,7 +484,7 @@ mod packets {
                 // RFC 7845: the last page's granule position counts every sample, pre-skip
                 // included; what lies beyond it in the last packet is padding.
                 declared = ogg
-                    .filter(|end| end.complete && end.serial == track_id)
+                    .filter(|end| end.whole && end.eos && end.serial == track_id)
                     .map(|end| end.granule.saturating_sub(skip));
                 keep = declared;
             }
@@ -484,9 +502,10 @@ mod packets {
                 decoded: 0,
                 skip,
                 keep,
-                cut_short: ogg.is_some_and(|end| !end.complete)
-                    || (ogg.is_none()
-                        && matches!(format, AudioFormat::OggVorbis | AudioFormat::OggOpus)),
+                ogg_cut: matches!(format, AudioFormat::OggVorbis | AudioFormat::OggOpus)
+                    && !ogg.is_some_and(|end| end.whole),
+                ogg_no_eos: matches!(format, AudioFormat::OggVorbis | AudioFormat::OggOpus)
+                    && !ogg.is_some_and(|end| end.eos),
                 interleaved: None,
                 done: false,
             })
@@ -506,6 +525,20 @@ mod packets {
             if self.done {
                 return Ok(false);
             }
+            let before = out.len();
+            let container = self.container;
+            match guarded(container, || self.decode_packet(out)) {
+                Ok(result) => result,
+                Err(panic) => {
+                    // The demuxer or decoder state is not to be trusted after a panic.
+                    self.done = true;
+                    out.truncate(before);
+                    Err(panic)
+                }
+            }
+        }
+
+        fn decode_packet(&mut self, out: &mut Vec<f32>) -> Result<bool, AudioError> {
             if self.keep.is_some_and(|keep| self.decoded >= keep) {
                 // The edit list or the end granule says the rest is padding.
                 self.done = true;
@@ -598,10 +631,11 @@ mod packets {
         /// The end-of-stream checks: nothing decoded, fewer frames than declared, an OGG file
         /// without its last page, a failed checksum.
         fn finish(&mut self) -> Result<(), AudioError> {
-            if self.decoded == 0 {
-                return Err(AudioError::NoSamples);
-            }
-            if let Some(declared) = self.declared {
+            let cut = |container| AudioError::CorruptStream {
+                format: container,
+                reason: "cut short: the last OGG page is incomplete".into(),
+            };
+            if let Some(declared) = self.declared.filter(|&d| d > 0) {
                 if self.decoded < declared {
                     return Err(AudioError::Truncated {
                         declared: declared as usize,
@@ -609,12 +643,16 @@ mod packets {
                     });
                 }
             }
-            if self.cut_short {
+            if self.ogg_cut {
+                return Err(cut(self.container));
+            }
+            if self.decoded == 0 {
+                return Err(AudioError::NoSamples);
+            }
+            if self.ogg_no_eos {
                 return Err(AudioError::CorruptStream {
                     format: self.container,
-                    reason: "cut short: the last OGG page is incomplete or lacks the \
-                             end-of-stream flag"
-                        .into(),
+                    reason: "cut short: the last OGG page lacks the end-of-stream flag".into(),
                 });
             }
             #[allow(irrefutable_let_patterns)] // without the `opus` feature
@@ -664,7 +702,9 @@ mod packets {
             ));
         }
         let options = DecoderOptions { verify: true };
-        match symphonia::default::get_codecs().make(params, &options) {
+        match guarded(container, || {
+            symphonia::default::get_codecs().make(params, &options)
+        })? {
             Ok(decoder) => Ok(Codec::Symphonia(decoder)),
             Err(SymError::Unsupported(what)) => {
                 let name = symphonia::default::get_codecs()
@@ -676,6 +716,24 @@ mod packets {
             }
             Err(e) => Err(symphonia_error(e, container)),
         }
+    }
+
+    /// Runs symphonia code, turning a panic of its own on malformed input into
+    /// [`AudioError::CorruptStream`]: symphonia 0.5 still has a few, which emovox's fuzzing
+    /// meets (FUZZING.md), and a caller's batch must go on past such a file. Nothing of emovox's
+    /// state is shared with the closure beyond what the caller drops after an error.
+    fn guarded<T>(container: &'static str, f: impl FnOnce() -> T) -> Result<T, AudioError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".into());
+            AudioError::CorruptStream {
+                format: container,
+                reason: format!("the decoder failed on malformed data ({what})"),
+            }
+        })
     }
 
     /// Adds where it happened to a corrupt-stream error.
