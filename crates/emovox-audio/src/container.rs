@@ -149,13 +149,21 @@ pub(crate) fn inspect_mp4<R: Read + Seek>(
 fn check_tables<R: Read + Seek>(
     w: &mut Walker<'_, R>,
     stbl: &[([u8; 4], u64, u64)],
+    len: u64,
 ) -> Result<(), Bad> {
     for &(kind, s, e) in stbl {
         let (count_at, entry) = if &kind == b"stsz" {
             let p = w.read_payload::<12>(s, e)?;
             // A constant sample size (non-zero) has no table.
-            if be_u32(&p, 4).is_some_and(|size| size != 0) {
+            if let Some(size) = be_u32(&p, 4).filter(|&size| size != 0) {
+                check_sample_size(size, len)?;
                 continue;
+            }
+            if let Some(count) = be_u32(&p, 8) {
+                let room = (e - s).saturating_sub(12);
+                if u64::from(count) * 4 <= room {
+                    check_sizes(w, s + 12, count, 4, 0, len)?;
+                }
             }
             (8, 4)
         } else if let Some(&(_, at, entry)) = TABLES.iter().find(|(k, _, _)| **k == kind) {
@@ -179,6 +187,108 @@ fn check_tables<R: Read + Seek>(
     Ok(())
 }
 
+/// symphonia reads each packet into a buffer of the size the tables give, allocated first: a
+/// packet larger than the whole file is refused here.
+fn check_sample_size(size: u32, len: u64) -> Result<(), Bad> {
+    if u64::from(size) > len {
+        return Err(Bad::Malformed(format!(
+            "a sample of {size} bytes declared in a file of {len}"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks `count` sample sizes, `stride` bytes apart from `start` (at `offset` in each entry).
+fn check_sizes<R: Read + Seek>(
+    w: &mut Walker<'_, R>,
+    start: u64,
+    count: u32,
+    stride: u64,
+    offset: u64,
+    len: u64,
+) -> Result<(), Bad> {
+    let total = u64::from(count) * stride;
+    // Whole entries per read (`total` is a multiple of `stride`).
+    let mut table = vec![0u8; total.min((1 << 16) / stride * stride) as usize];
+    let mut done = 0u64;
+    while done < total {
+        let n = (total - done).min(table.len() as u64) as usize;
+        w.reader.seek(SeekFrom::Start(start + done))?;
+        w.reader.read_exact(&mut table[..n])?;
+        let mut at = offset as usize;
+        while at + 4 <= n {
+            let size = u32::from_be_bytes([table[at], table[at + 1], table[at + 2], table[at + 3]]);
+            check_sample_size(size, len)?;
+            at += stride as usize;
+        }
+        done += n as u64;
+    }
+    Ok(())
+}
+
+/// Checks the sample sizes of a fragmented file: `trex` and `tfhd` defaults, `trun` entries.
+fn check_fragments<R: Read + Seek>(
+    w: &mut Walker<'_, R>,
+    top: &[([u8; 4], u64, u64)],
+    moov: &[([u8; 4], u64, u64)],
+    len: u64,
+) -> Result<(), Bad> {
+    for &(kind, s, e) in moov {
+        if &kind == b"mvex" {
+            for (kind, s, e) in w.children(s, e)? {
+                if &kind == b"trex" {
+                    let p = w.read_payload::<24>(s, e)?;
+                    if let Some(size) = be_u32(&p, 16) {
+                        check_sample_size(size, len)?;
+                    }
+                }
+            }
+        }
+    }
+    for &(kind, s, e) in top {
+        if &kind != b"moof" {
+            continue;
+        }
+        for (kind, s, e) in w.children(s, e)? {
+            if &kind != b"traf" {
+                continue;
+            }
+            for (kind, s, e) in w.children(s, e)? {
+                let p = w.read_payload::<40>(s, e)?;
+                let flags = be_u32(&p, 0).unwrap_or(0) & 0x00ff_ffff;
+                if &kind == b"tfhd" && flags & 0x10 != 0 {
+                    // After the track id: base data offset (8), description index (4),
+                    // default duration (4), each if flagged, then the default size.
+                    let mut at = 8;
+                    at += if flags & 0x01 != 0 { 8 } else { 0 };
+                    at += if flags & 0x02 != 0 { 4 } else { 0 };
+                    at += if flags & 0x08 != 0 { 4 } else { 0 };
+                    if let Some(size) = be_u32(&p, at) {
+                        check_sample_size(size, len)?;
+                    }
+                } else if &kind == b"trun" && flags & 0x200 != 0 {
+                    let count = be_u32(&p, 4).unwrap_or(0);
+                    let mut at = 8u64;
+                    at += if flags & 0x01 != 0 { 4 } else { 0 };
+                    at += if flags & 0x04 != 0 { 4 } else { 0 };
+                    let stride = 4 * [0x100, 0x200, 0x400, 0x800]
+                        .iter()
+                        .filter(|&&f| flags & f != 0)
+                        .count() as u64;
+                    let offset = if flags & 0x100 != 0 { 4 } else { 0 };
+                    if u64::from(count) * stride > (e - s).saturating_sub(at) {
+                        return Err(Bad::Malformed(format!(
+                            "a trun box declares {count} samples it does not hold"
+                        )));
+                    }
+                    check_sizes(w, s + at, count, stride, offset, len)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> Result<Mp4Audio, Bad> {
     let find = |list: &[([u8; 4], u64, u64)], kind: &[u8; 4]| {
         list.iter()
@@ -190,6 +300,7 @@ fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> Result<Mp4Audio,
         return Ok(Mp4Audio::default());
     };
     let moov = w.children(moov_start, moov_end)?;
+    check_fragments(w, &top, &moov, len)?;
     let movie_timescale = match find(&moov, b"mvhd") {
         Some((s, e)) => {
             let p = w.read_payload::<32>(s, e)?;
@@ -220,7 +331,7 @@ fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> Result<Mp4Audio,
             let minf = w.children(minf_s, minf_e)?;
             if let Some((stbl_s, stbl_e)) = find(&minf, b"stbl") {
                 let stbl = w.children(stbl_s, stbl_e)?;
-                check_tables(w, &stbl)?;
+                check_tables(w, &stbl, len)?;
                 if let Some((s, e)) = find(&stbl, b"stsz").or_else(|| find(&stbl, b"stz2")) {
                     let p = w.read_payload::<12>(s, e)?;
                     packets = be_u32(&p, 8).map(u64::from);
@@ -396,6 +507,19 @@ pub(crate) fn check_flac_blocks<R: Read + Seek>(
                 ),
             });
         }
+        if header[0] & 0x7f == 4 {
+            // VORBIS_COMMENT: lengths inside it are checked too (it is in the file, and at
+            // most 16 MiB).
+            let mut block = vec![0u8; size as usize];
+            reader.read_exact(&mut block).map_err(io)?;
+            if let Err(reason) = check_comment(&block) {
+                reader.seek(SeekFrom::Start(0)).map_err(io)?;
+                return Err(crate::AudioError::CorruptStream {
+                    format: "FLAC",
+                    reason,
+                });
+            }
+        }
         at += 4 + size;
         if header[0] & 0x80 != 0 {
             break; // the last metadata block
@@ -403,6 +527,138 @@ pub(crate) fn check_flac_blocks<R: Read + Seek>(
     }
     reader.seek(SeekFrom::Start(0)).map_err(io)?;
     Ok(())
+}
+
+/// Where the audio starts: past an ID3v2 tag (10 bytes of header, a 28-bit "syncsafe" size,
+/// 10 more if it has a footer), or 0. [`crate::detect_format_of`] has checked that it ends
+/// inside the file.
+pub(crate) fn audio_start<R: Read + Seek>(reader: &mut R, len: u64) -> std::io::Result<u64> {
+    let mut head = [0u8; 10];
+    reader.seek(SeekFrom::Start(0))?;
+    let ok = reader.read_exact(&mut head).is_ok();
+    reader.seek(SeekFrom::Start(0))?;
+    if !ok || &head[..3] != b"ID3" {
+        return Ok(0);
+    }
+    let size = head[6..10]
+        .iter()
+        .fold(0u64, |acc, &b| (acc << 7) | u64::from(b & 0x7f));
+    let footer = if head[5] & 0x10 != 0 { 10 } else { 0 };
+    Ok((10 + size + footer).min(len))
+}
+
+/// Checks a Vorbis comment structure (vendor string, then a count of length-prefixed comments)
+/// against the bytes that hold it: symphonia allocates each comment's declared length before
+/// reading it (up to 4 GiB for a few bytes of file).
+fn check_comment(body: &[u8]) -> Result<(), String> {
+    let read = |at: usize| {
+        body.get(at..at + 4)
+            .map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+    };
+    let bad = |what: &str| {
+        Err(format!(
+            "a Vorbis comment header declares {what} it does not hold"
+        ))
+    };
+    let Some(vendor) = read(0) else {
+        return Ok(()); // cut short: symphonia reports it
+    };
+    let mut at = 4 + vendor;
+    let Some(count) = usize::try_from(at).ok().and_then(read) else {
+        return if at > body.len() as u64 {
+            bad("a vendor string")
+        } else {
+            Ok(())
+        };
+    };
+    at += 4;
+    for _ in 0..count {
+        let Some(len) = usize::try_from(at).ok().and_then(read) else {
+            return bad("more comments than");
+        };
+        at += 4 + len;
+        if at > body.len() as u64 {
+            return bad("a comment longer than");
+        }
+    }
+    Ok(())
+}
+
+/// Refuses OGG comment packets (`\x03vorbis`, `OpusTags`) whose comment lengths run past the
+/// packet, before symphonia allocates them. Reassembles the first stream's second packet from
+/// the pages (at most the bytes the file holds; at most 1,024 pages are looked at).
+pub(crate) fn check_ogg_comments<R: Read + Seek>(
+    reader: &mut R,
+    len: u64,
+) -> Result<(), crate::AudioError> {
+    let found = ogg_comment_packet(reader, len);
+    let _ = reader.seek(SeekFrom::Start(0));
+    let Ok(Some(packet)) = found else {
+        return Ok(()); // damaged pages: symphonia reports them
+    };
+    let body = if let Some(rest) = packet.strip_prefix(b"\x03vorbis") {
+        rest
+    } else if let Some(rest) = packet.strip_prefix(b"OpusTags") {
+        rest
+    } else {
+        return Ok(());
+    };
+    check_comment(body).map_err(|reason| crate::AudioError::CorruptStream {
+        format: "OGG",
+        reason,
+    })
+}
+
+fn ogg_comment_packet<R: Read + Seek>(
+    reader: &mut R,
+    len: u64,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let mut at = 0u64;
+    let mut serial = None;
+    let mut packet_index = 0usize;
+    let mut packet = Vec::new();
+    for _ in 0..1_024 {
+        if at + 27 > len {
+            break;
+        }
+        let mut header = [0u8; 27 + 255];
+        reader.seek(SeekFrom::Start(at))?;
+        reader.read_exact(&mut header[..27])?;
+        if &header[..4] != b"OggS" {
+            break;
+        }
+        let segments = header[26] as usize;
+        reader.read_exact(&mut header[27..27 + segments])?;
+        let this_serial = u32::from_le_bytes([header[14], header[15], header[16], header[17]]);
+        let body: u64 = header[27..27 + segments]
+            .iter()
+            .map(|&b| u64::from(b))
+            .sum();
+        let body_start = at + 27 + segments as u64;
+        if body_start + body > len {
+            break;
+        }
+        if *serial.get_or_insert(this_serial) == this_serial {
+            let mut offset = body_start;
+            for &lace in &header[27..27 + segments] {
+                if packet_index == 1 {
+                    let start = packet.len();
+                    packet.resize(start + lace as usize, 0);
+                    reader.seek(SeekFrom::Start(offset))?;
+                    reader.read_exact(&mut packet[start..])?;
+                }
+                offset += u64::from(lace);
+                if lace < 255 {
+                    if packet_index == 1 {
+                        return Ok(Some(packet));
+                    }
+                    packet_index += 1;
+                }
+            }
+        }
+        at = body_start + body;
+    }
+    Ok(None)
 }
 
 #[cfg(test)]

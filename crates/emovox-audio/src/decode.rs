@@ -122,11 +122,11 @@ fn with_path(err: AudioError, path: &Path) -> AudioError {
 /// Iterating gives `Result<Vec<f32>, AudioError>` chunks; [`AudioStream::read_chunk`] fills a
 /// buffer of the caller's instead. A stream that turns out truncated or corrupt part-way gives
 /// the chunks decoded before the damage, then the error.
+#[cfg_attr(not(feature = "_symphonia"), allow(dead_code))]
 pub struct AudioStream {
     source: Source,
     format: AudioFormat,
     sample_rate: u32,
-    #[cfg_attr(not(feature = "_symphonia"), allow(dead_code))]
     chunk: usize,
     /// Decoded mono samples not handed out yet: `pending[start..]`.
     pending: Vec<f32>,
@@ -134,6 +134,8 @@ pub struct AudioStream {
     /// Mono samples handed out so far.
     emitted: usize,
     finished: bool,
+    /// The iterator has given its one error.
+    failed: bool,
 }
 
 enum Source {
@@ -185,6 +187,7 @@ impl AudioStream {
             start: 0,
             emitted: 0,
             finished: false,
+            failed: false,
         })
     }
 
@@ -269,17 +272,17 @@ impl AudioStream {
 impl Iterator for AudioStream {
     type Item = Result<Vec<f32>, AudioError>;
 
+    /// The next chunk; after an error, the end (`None`).
     fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
         let mut chunk = Vec::new();
         match self.read_chunk(&mut chunk) {
             Ok(true) => Some(Ok(chunk)),
             Ok(false) => None,
             Err(e) => {
-                // One error, then the end.
-                self.finished = true;
-                self.pending.clear();
-                self.start = 0;
-                self.emitted = self.emitted.max(1);
+                self.failed = true;
                 Some(Err(e))
             }
         }
@@ -297,22 +300,18 @@ mod packets {
     use symphonia::core::errors::Error as SymError;
     use symphonia::core::formats::{FormatOptions, FormatReader};
     use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
-    use symphonia::core::meta::{Limit, MetadataOptions};
-    use symphonia::core::probe::Hint;
 
     use super::ReadSeek;
     use crate::container;
     use crate::sniff::AudioFormat;
     use crate::{validate_sample_rate, AudioError};
 
-    /// Tags and pictures larger than this are skipped, not loaded (a hostile file may declare
-    /// gigabytes of metadata).
-    const METADATA_LIMIT: usize = 1 << 20;
-    const VISUAL_LIMIT: usize = 1 << 20;
-
     /// A source with its length known, as symphonia's demuxers want it.
+    /// The bytes of a file from `base` (past an ID3v2 tag) to its end, as a source of known
+    /// length.
     struct Sized {
         inner: Box<dyn ReadSeek>,
+        base: u64,
         len: u64,
     }
 
@@ -324,7 +323,18 @@ mod packets {
 
     impl Seek for Sized {
         fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-            self.inner.seek(pos)
+            let target = match pos {
+                SeekFrom::Start(n) => Some(self.base.saturating_add(n)),
+                SeekFrom::End(d) => (self.base + self.len).checked_add_signed(d),
+                SeekFrom::Current(d) => self.inner.stream_position()?.checked_add_signed(d),
+            };
+            match target.filter(|&t| t >= self.base) {
+                Some(t) => Ok(self.inner.seek(SeekFrom::Start(t))? - self.base),
+                None => Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "seek before the start of the audio",
+                )),
+            }
         }
     }
 
@@ -336,6 +346,31 @@ mod packets {
         fn byte_len(&self) -> Option<u64> {
             Some(self.len)
         }
+    }
+
+    /// The demuxer of the format told from the content (symphonia's probe is not used: it
+    /// scans for any registered format's marker, and may pick one the content is not, such as
+    /// ADTS inside an MP3).
+    fn demuxer(
+        format: AudioFormat,
+        stream: MediaSourceStream,
+        options: &FormatOptions,
+    ) -> symphonia::core::errors::Result<Box<dyn FormatReader>> {
+        #[allow(unused_imports)]
+        use symphonia::default::formats::*;
+        Ok(match format {
+            #[cfg(feature = "flac")]
+            AudioFormat::Flac => Box::new(FlacReader::try_new(stream, options)?),
+            #[cfg(feature = "mp3")]
+            AudioFormat::Mp3 => Box::new(MpaReader::try_new(stream, options)?),
+            #[cfg(any(feature = "vorbis", feature = "opus"))]
+            AudioFormat::OggVorbis | AudioFormat::OggOpus => {
+                Box::new(OggReader::try_new(stream, options)?)
+            }
+            #[cfg(any(feature = "aac", feature = "alac"))]
+            AudioFormat::Mp4 => Box::new(IsoMp4Reader::try_new(stream, options)?),
+            _ => return Err(SymError::Unsupported("format not enabled")),
+        })
     }
 
     enum Codec {
@@ -385,6 +420,7 @@ mod packets {
             reader.seek(SeekFrom::Start(0)).map_err(io)?;
             let ogg = match format {
                 AudioFormat::OggVorbis | AudioFormat::OggOpus => {
+                    container::check_ogg_comments(&mut reader, len)?;
                     container::ogg_end(&mut reader, len).map_err(io)?
                 }
                 _ => None,
@@ -405,19 +441,19 @@ mod packets {
             let declares_nothing = flac_total == Some(0)
                 || ogg.is_some_and(|end| end.granule == 0 && end.whole)
                 || mp4.packets == Some(0);
+            let base = container::audio_start(&mut reader, len).map_err(io)?;
+            reader.seek(SeekFrom::Start(base)).map_err(io)?;
             let stream = MediaSourceStream::new(
-                Box::new(Sized { inner: reader, len }),
+                Box::new(Sized {
+                    inner: reader,
+                    base,
+                    len: len - base,
+                }),
                 MediaSourceStreamOptions::default(),
             );
-            let mut hint = Hint::new();
-            hint.with_extension(format.hint());
             let format_options = FormatOptions {
                 enable_gapless: true,
                 ..FormatOptions::default()
-            };
-            let metadata_options = MetadataOptions {
-                limit_metadata_bytes: Limit::Maximum(METADATA_LIMIT),
-                limit_visual_bytes: Limit::Maximum(VISUAL_LIMIT),
             };
             if mp4.zero_timescale {
                 // symphonia 0.5 panics on it (a time base of 0).
@@ -426,26 +462,21 @@ mod packets {
                     reason: "a track or the movie declares a timescale of 0".into(),
                 });
             }
-            let probed = guarded(container, || {
-                symphonia::default::get_probe().format(
-                    &hint,
-                    stream,
-                    &format_options,
-                    &metadata_options,
-                )
-            })?
-            .map_err(|e| match e {
-                SymError::IoError(ref io)
-                    if declares_nothing && io.kind() == std::io::ErrorKind::UnexpectedEof =>
-                {
-                    AudioError::NoSamples
-                }
-                SymError::Unsupported(_) => AudioError::UnsupportedFormat(format!(
-                    "{container} signature, but no {container} stream symphonia can read"
-                )),
-                e => symphonia_error(e, container),
-            })?;
-            let reader = probed.format;
+            let reader =
+                guarded(container, || demuxer(format, stream, &format_options))?.map_err(|e| {
+                    match e {
+                        SymError::IoError(ref io)
+                            if declares_nothing
+                                && io.kind() == std::io::ErrorKind::UnexpectedEof =>
+                        {
+                            AudioError::NoSamples
+                        }
+                        SymError::Unsupported(_) => AudioError::UnsupportedFormat(format!(
+                            "{container} signature, but no {container} stream symphonia can read"
+                        )),
+                        e => symphonia_error(e, container),
+                    }
+                })?;
             let Some(track) = reader
                 .tracks()
                 .iter()

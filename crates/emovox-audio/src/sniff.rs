@@ -46,18 +46,6 @@ impl AudioFormat {
             AudioFormat::Mp4 => cfg!(any(feature = "aac", feature = "alac")),
         }
     }
-
-    /// The file extension symphonia's probe is hinted with.
-    #[cfg(feature = "_symphonia")]
-    pub(crate) fn hint(self) -> &'static str {
-        match self {
-            AudioFormat::Wav => "wav",
-            AudioFormat::Flac => "flac",
-            AudioFormat::Mp3 => "mp3",
-            AudioFormat::OggVorbis | AudioFormat::OggOpus => "ogg",
-            AudioFormat::Mp4 => "m4a",
-        }
-    }
 }
 
 impl std::fmt::Display for AudioFormat {

@@ -281,3 +281,16 @@ fn in_a_batch_the_good_files_still_decode() {
     assert!(results[..good.len()].iter().all(Result::is_ok));
     assert!(results[good.len()..].iter().all(Result::is_err));
 }
+
+#[test]
+fn a_stream_gives_its_chunks_then_one_error_then_ends() {
+    let b = bytes("speech16k_128k.mp3");
+    let stream = AudioStream::from_reader(Cursor::new(b[..b.len() / 2].to_vec()), 1_000).unwrap();
+    let items: Vec<_> = stream.collect();
+    let (last, chunks) = items.split_last().unwrap();
+    assert!(chunks.len() >= 5 && chunks.iter().all(Result::is_ok));
+    assert!(
+        matches!(last, Err(AudioError::Truncated { .. })),
+        "{last:?}"
+    );
+}

@@ -187,5 +187,13 @@ pub fn hostile_inputs() -> Vec<(String, Vec<u8>)> {
         ));
     }
     out.push(("video only".into(), bytes("video_only.mp4")));
+    // What cargo-fuzz found (FUZZING.md), kept as regressions.
+    for name in [
+        "mp4_oom_sample_size.bin",
+        "flac_oom_comment_length.bin",
+        "mp3_adts_probe_overflow.bin",
+    ] {
+        out.push((format!("fuzz/{name}"), bytes(&format!("fuzz/{name}"))));
+    }
     out
 }
