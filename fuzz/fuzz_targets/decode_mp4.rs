@@ -1,13 +1,16 @@
 //! Arbitrary MP4/M4A (AAC-LC, ALAC) bytes fed to `emovox_audio::decode_audio` and, in small chunks, to
-//! `AudioStream`: each must return samples or a typed error, never panic (a panic of
-//! symphonia's that emovox catches still aborts here, so that it is found), abort or allocate
-//! without bound. Inputs of another format are skipped, to keep the fuzzer on this container.
+//! `AudioStream`: each must return samples or a typed error, never panic (symphonia's own
+//! panics, which emovox catches, are logged: `common.rs`), abort or allocate without bound. Inputs of another format are skipped, to keep the fuzzer on this container.
 #![no_main]
 
 use emovox_audio::AudioFormat;
 use libfuzzer_sys::fuzz_target;
 
+#[path = "common.rs"]
+mod common;
+
 fuzz_target!(|data: &[u8]| {
+    common::tolerate_symphonia_panics();
     if !(matches!(emovox_audio::detect_format(data), Some(AudioFormat::Mp4))) {
         return;
     }

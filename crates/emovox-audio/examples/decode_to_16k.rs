@@ -5,6 +5,8 @@
 //!
 //! ```sh
 //! cargo run --release -p emovox-audio --example decode_to_16k -- podcast.mp3 > podcast.f32
+//! # decoding alone, at the file's own rate:
+//! cargo run --release -p emovox-audio --example decode_to_16k -- podcast.mp3 --native > p.f32
 //! ```
 
 use std::io::Write;
@@ -15,8 +17,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args_os()
         .nth(1)
         .ok_or("usage: decode_to_16k FILE > out.f32")?;
+    let native = std::env::args().nth(2).as_deref() == Some("--native");
     let mut stream = open_audio_stream(&path, 65_536)?;
-    let mut resampler = StreamResampler::new(stream.sample_rate(), 16_000)?;
+    let to = if native { stream.sample_rate() } else { 16_000 };
+    let mut resampler = StreamResampler::new(stream.sample_rate(), to)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let (mut chunk, mut resampled, mut bytes) = (Vec::new(), Vec::new(), Vec::new());

@@ -294,3 +294,13 @@ fn a_stream_gives_its_chunks_then_one_error_then_ends() {
         "{last:?}"
     );
 }
+
+#[test]
+fn what_the_fuzzer_found_inside_symphonia_is_an_error() {
+    // An esds descriptor length under 3: symphonia 0.5 subtracts with overflow (a panic in
+    // builds with overflow checks, caught by emovox; wrapping arithmetic otherwise). Either
+    // way the caller gets an error, and the next file decodes.
+    let result = decode(bytes("fuzz/mp4_esds_overflow.bin"));
+    assert!(result.is_err(), "{:?}", result.map(|a| a.samples.len()));
+    assert!(read_audio(fixture("speech16k_96k.m4a")).is_ok());
+}
