@@ -72,6 +72,12 @@ impl<R: Read + Seek> Walker<'_, R> {
                         end - at
                     )));
                 }
+                // At the top level, a box cut short by the end of the file is still looked
+                // into (symphonia reads what there is of it): its children are then checked
+                // against the bytes present.
+                if size >= header_len {
+                    out.push((kind, at + header_len, end));
+                }
                 break;
             }
             out.push((kind, at + header_len, at + size));
