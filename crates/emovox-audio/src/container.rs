@@ -27,6 +27,8 @@ const MAX_BOXES: usize = 4_096;
 struct Walker<'a, R: Read + Seek> {
     reader: &'a mut R,
     boxes: usize,
+    /// The boxes being walked are the items of an `ilst`.
+    in_ilst: bool,
 }
 
 impl<R: Read + Seek> Walker<'_, R> {
@@ -137,7 +139,11 @@ pub(crate) fn inspect_mp4<R: Read + Seek>(
     reader: &mut R,
     len: u64,
 ) -> Result<Mp4Audio, crate::AudioError> {
-    let mut walker = Walker { reader, boxes: 0 };
+    let mut walker = Walker {
+        reader,
+        boxes: 0,
+        in_ilst: false,
+    };
     let found = walk_mp4(&mut walker, len);
     let _ = walker.reader.seek(SeekFrom::Start(0));
     match found {
@@ -295,6 +301,43 @@ fn check_fragments<R: Read + Seek>(
     Ok(())
 }
 
+/// Walks every box symphonia reads inside `moov` (tracks, sample descriptions, user data and
+/// iTunes metadata), strictly: a box declaring more bytes than its parent holds is refused,
+/// since symphonia allocates some of them (an `ilst` `data` atom, say) at their declared size.
+fn check_tree<R: Read + Seek>(
+    w: &mut Walker<'_, R>,
+    start: u64,
+    end: u64,
+    depth: u32,
+) -> Result<(), Bad> {
+    if depth > 10 {
+        return Ok(());
+    }
+    let boxes = w.children(start, end)?;
+    for (kind, s, e) in boxes {
+        // Where the children of a container start, past its own fields.
+        let skip = match &kind {
+            b"moov" | b"trak" | b"mdia" | b"minf" | b"stbl" | b"edts" | b"dinf" | b"udta"
+            | b"mvex" | b"ilst" => Some(0),
+            b"meta" => Some(4),
+            b"stsd" => Some(8),
+            b"mp4a" | b"alac" | b"enca" => Some(28),
+            // The items of an `ilst` (`\xa9nam`, `covr`, `----` ...) hold `data` atoms.
+            _ if depth >= 1 && w.in_ilst => Some(0),
+            _ => None,
+        };
+        if let Some(skip) = skip {
+            if s + skip <= e {
+                let was = w.in_ilst;
+                w.in_ilst = &kind == b"ilst";
+                check_tree(w, s + skip, e, depth + 1)?;
+                w.in_ilst = was;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> Result<Mp4Audio, Bad> {
     let find = |list: &[([u8; 4], u64, u64)], kind: &[u8; 4]| {
         list.iter()
@@ -306,6 +349,7 @@ fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> Result<Mp4Audio,
         return Ok(Mp4Audio::default());
     };
     let moov = w.children(moov_start, moov_end)?;
+    check_tree(w, moov_start, moov_end, 0)?;
     check_fragments(w, &top, &moov, len)?;
     let movie_timescale = match find(&moov, b"mvhd") {
         Some((s, e)) => {

@@ -193,6 +193,7 @@ pub fn hostile_inputs() -> Vec<(String, Vec<u8>)> {
         "flac_oom_comment_length.bin",
         "mp3_adts_probe_overflow.bin",
         "mp4_oom_stts_in_cut_moov.bin",
+        "mp4_oom_ilst_data.bin",
     ] {
         out.push((format!("fuzz/{name}"), bytes(&format!("fuzz/{name}"))));
     }
