@@ -33,7 +33,7 @@ pub enum AudioError {
         /// Samples actually present.
         read: usize,
     },
-    /// The audio holds no samples.
+    /// The audio holds no samples (for compressed formats: an audio track of zero frames).
     #[error("the audio holds no samples")]
     NoSamples,
     /// A sample is NaN or infinite.
@@ -45,6 +45,30 @@ pub enum AudioError {
     /// The sample rate is zero or outside what any real recording uses.
     #[error("unsupported sample rate {0} Hz (expected {min}..={max} Hz)", min = crate::MIN_SAMPLE_RATE, max = crate::MAX_SAMPLE_RATE)]
     SampleRate(u32),
+    /// The content is of no format emovox reads, or of one whose Cargo feature is off. The
+    /// format is told from the bytes, never from the file name, so a lying extension lands here
+    /// (or decodes as what it really is).
+    #[error("unsupported audio format: {0}")]
+    UnsupportedFormat(String),
+    /// The container is supported, its codec is not (AC-3 in MP4, HE-AAC, surround Opus ...).
+    #[error("unsupported codec: {0}")]
+    UnsupportedCodec(String),
+    /// The container holds no audio track (a video-only MP4, say).
+    #[error("the file holds no audio track")]
+    NoAudioTrack,
+    /// A compressed stream is malformed: a bad frame or packet, a failed checksum, a container
+    /// cut short or damaged. `format` is the container or codec that refused it.
+    #[error("corrupt {format} stream: {reason}")]
+    CorruptStream {
+        /// The container or codec ("FLAC", "MP3", "OGG", "MP4", "Opus" ...).
+        format: &'static str,
+        /// What was wrong, as the decoder put it.
+        reason: String,
+    },
+    /// A safety limit of the demuxer was reached (a metadata block or packet larger than it
+    /// will hold in memory).
+    #[error("limit exceeded: {0}")]
+    LimitExceeded(String),
     /// The resampler could not be built or failed.
     #[error("resampling failed: {0}")]
     Resample(String),

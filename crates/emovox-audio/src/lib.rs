@@ -1,9 +1,65 @@
-//! Audio input for emovox: WAV decoding (hound), down-mixing, resampling (rubato), trimming,
+//! Audio input for emovox: decoding of WAV, FLAC, MP3, OGG Vorbis, OGG Opus and M4A/MP4
+//! (AAC-LC, ALAC), down-mixing, resampling (rubato; whole clips or streamed chunks), trimming,
 //! and seeded recording conditions ([`degrade`]: noise, gain, telephone, reverb).
 //!
 //! Decoding follows `soundfile`, so samples equal `librosa.load(path, sr=None)` for the same
 //! file: integer PCM is scaled by 1 / 2^(bits - 1) and channels are averaged. Bad input is a
 //! typed [`AudioError`], never a panic.
+//!
+//! # Formats
+//!
+//! [`read_audio`], [`decode_audio`] and [`open_audio_stream`] take any supported file; the
+//! format is told from the content ([`detect_format`]: magic bytes, an ID3v2 tag looked past),
+//! never from the extension. [`read_wav`], [`decode_wav`] and [`open_wav_stream`] stay WAV-only.
+//!
+//! | format | decoder | Cargo feature | what the tests hold it to |
+//! | --- | --- | --- | --- |
+//! | WAV (PCM 8/16/24/32, float 32) | hound | always | bit-exact to soundfile |
+//! | FLAC (16/24-bit, any channels) | symphonia | `flac` | bit-exact to soundfile |
+//! | M4A/MP4 ALAC | symphonia | `alac` | bit-exact to ffmpeg |
+//! | MP3 (MPEG-1/2 layer III) | symphonia | `mp3` | max abs diff ≤ 3e-6 vs ffmpeg |
+//! | OGG Vorbis | symphonia | `vorbis` | ≤ 1e-6 vs ffmpeg |
+//! | M4A/MP4 AAC-LC | symphonia | `aac` | ≤ 5e-6 vs ffmpeg |
+//! | OGG Opus (mono, stereo) | libopus | `opus` | ≤ 1e-4 vs ffmpeg's libopus decoder (mono: exact) |
+//!
+//! All features are on by default (the `emovox` facade forwards them under the same names).
+//! Lossy decoders are float implementations of one standard, so they differ from ffmpeg's in
+//! rounding only; lengths and alignment are exact: MP3 encoder delay and padding (LAME/Xing
+//! tag) and Vorbis granule positions are honoured by symphonia's gapless mode, the MP4 edit list
+//! (AAC's 1024 priming samples, and the encoded duration) and Opus's pre-skip and end granule
+//! (RFC 7845) by emovox. ffmpeg 5.1 keeps AAC's end padding; emovox gives exactly the encoded
+//! duration. Opus always decodes at 48 kHz, its native rate, as ffmpeg does.
+//!
+//! **Why libopus for Opus**: symphonia 0.5 demuxes OGG Opus but has no Opus decoder, and the
+//! pure-Rust decoders on crates.io are young ports (0.1 and 0.2 releases, one author each);
+//! libopus is the RFC 6716 reference decoder, maintained by Xiph, and what players and ffmpeg's
+//! `libopus` decoder run. The `opus` crate (0.3, through `audiopus_sys`) links the system
+//! library found by pkg-config: `apt-get install libopus-dev` on Debian (`.ci/run` does). Turn
+//! the `opus` feature off to build without it.
+//!
+//! Every file is decoded sequentially, packet by packet, without seeking back: an
+//! [`AudioStream`] holds about one chunk and one codec packet whatever the file's length.
+//! Surround Opus (mapping family 1 with more than two channels), HE-AAC and chained OGG streams
+//! are refused with [`AudioError::UnsupportedCodec`].
+//!
+//! # Bad input
+//!
+//! Truncated files are [`AudioError::Truncated`] where the container declares a length (FLAC
+//! STREAMINFO, the MP3 Xing frame count, MP4 sample tables and edit lists, OGG Opus granule
+//! positions), [`AudioError::CorruptStream`] otherwise (an OGG file without its end-of-stream
+//! page, an MP4 without its `moov`); damage that a checksum catches (FLAC frame CRC and MD5,
+//! OGG page CRC) or a decoder refuses (AAC, Opus) is [`AudioError::CorruptStream`]. MP3 frames
+//! carry no checksum, so damage inside them can decode to other samples. A declared length is
+//! never trusted for an allocation: emovox checks MP4 sample tables, box sizes and FLAC
+//! metadata blocks against the file before symphonia reads them (symphonia 0.5 sizes buffers
+//! from them), caps tags and pictures at 1 MiB, and turns the rare panic of symphonia's on
+//! malformed data into [`AudioError::CorruptStream`] (see `FUZZING.md`).
+//!
+//! # Resampling
+//!
+//! [`Resampler`] converts whole clips; [`StreamResampler`] converts a stream pushed in chunks of
+//! any size (`process_into` + `flush`, into the caller's buffer) and gives exactly the same
+//! samples as [`Resampler::process`] on the whole signal.
 //!
 //! ```
 //! use emovox_audio::{read_wav, trim_silence, Resampler};
@@ -40,20 +96,30 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "_symphonia")]
+mod container;
+mod decode;
 pub mod degrade;
 mod error;
+#[cfg(feature = "opus")]
+mod opus;
 mod resample;
+mod sniff;
 mod stream;
+mod stream_resample;
 mod trim;
 mod validate;
 mod wav;
 
+pub use decode::{decode_audio, open_audio_stream, read_audio, AudioStream, ReadSeek};
 pub use degrade::{
     standard_conditions, BabblePool, Condition, DegradeError, MultiConditionConfig, NoiseWeights,
 };
 pub use error::AudioError;
 pub use resample::{resample, Resampler};
+pub use sniff::{detect_format, detect_format_of, AudioFormat};
 pub use stream::{open_wav_stream, WavStream};
+pub use stream_resample::StreamResampler;
 pub use trim::{trim_silence, TRIM_FRAME_LENGTH, TRIM_HOP_LENGTH};
 pub use validate::{validate_sample_rate, validate_samples, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE};
 pub use wav::{decode_wav, read_wav, Audio};

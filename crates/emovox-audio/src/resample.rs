@@ -54,12 +54,26 @@ impl std::fmt::Debug for Resampler {
 /// `(n + 1) · from / to − 1`. With `g = gcd(from, to)`, putting `from / g − 1` zeros before the
 /// input and dropping the first `to / g − 1` outputs moves output `n` to input time
 /// `n · from / to` exactly. Returns `(lead_zeros, skip_outputs)`.
-fn alignment(from: u32, to: u32) -> (usize, usize) {
+pub(crate) fn alignment(from: u32, to: u32) -> (usize, usize) {
     let g = gcd(from, to);
     ((from / g - 1) as usize, (to / g - 1) as usize)
 }
 
-fn gcd(mut a: u32, mut b: u32) -> u32 {
+/// rubato's windowed-sinc resampler as every emovox conversion uses it (one channel, input
+/// chunks of [`CHUNK`] frames).
+pub(crate) fn build_sinc(from: u32, to: u32) -> Result<SincFixedIn<f32>, AudioError> {
+    let parameters = SincInterpolationParameters {
+        sinc_len: 256,
+        f_cutoff: 0.95,
+        interpolation: SincInterpolationType::Cubic,
+        oversampling_factor: 256,
+        window: WindowFunction::BlackmanHarris2,
+    };
+    SincFixedIn::<f32>::new(to as f64 / from as f64, 1.0, parameters, CHUNK, 1)
+        .map_err(|e| AudioError::Resample(e.to_string()))
+}
+
+pub(crate) fn gcd(mut a: u32, mut b: u32) -> u32 {
     while b != 0 {
         (a, b) = (b, a % b);
     }
@@ -78,15 +92,7 @@ impl Resampler {
                 sinc: None,
             });
         }
-        let parameters = SincInterpolationParameters {
-            sinc_len: 256,
-            f_cutoff: 0.95,
-            interpolation: SincInterpolationType::Cubic,
-            oversampling_factor: 256,
-            window: WindowFunction::BlackmanHarris2,
-        };
-        let inner = SincFixedIn::<f32>::new(to as f64 / from as f64, 1.0, parameters, CHUNK, 1)
-            .map_err(|e| AudioError::Resample(e.to_string()))?;
+        let inner = build_sinc(from, to)?;
         let output = vec![vec![0.0; inner.output_frames_max()]];
         let (lead_zeros, skip_outputs) = alignment(from, to);
         Ok(Self {

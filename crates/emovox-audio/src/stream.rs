@@ -1,7 +1,7 @@
 //! Streaming a WAV file from disk in chunks, for recordings larger than memory.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
 use hound::{WavReader, WavSpec};
@@ -20,15 +20,18 @@ use crate::AudioError;
 /// }
 /// # Ok::<(), emovox_audio::AudioError>(())
 /// ```
-pub struct WavStream {
-    reader: WavReader<BufReader<File>>,
+///
+/// The type parameter is the reader: a buffered file for [`open_wav_stream`]; [`crate::AudioStream`]
+/// uses other readers for the WAV files it streams.
+pub struct WavStream<R = BufReader<File>> {
+    reader: WavReader<R>,
     spec: WavSpec,
     chunk_frames: usize,
     read: usize,
     interleaved: Vec<f32>,
 }
 
-impl std::fmt::Debug for WavStream {
+impl<R> std::fmt::Debug for WavStream<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WavStream")
             .field("spec", &self.spec)
@@ -49,18 +52,22 @@ pub fn open_wav_stream(
         path: path.to_owned(),
         source,
     })?;
-    let (reader, spec) = open_reader(BufReader::new(file))?;
-    let chunk_frames = chunk_samples.max(1);
-    Ok(WavStream {
-        reader,
-        spec,
-        chunk_frames,
-        read: 0,
-        interleaved: Vec::new(),
-    })
+    WavStream::from_reader(BufReader::new(file), chunk_samples)
 }
 
-impl WavStream {
+impl<R: Read + Seek> WavStream<R> {
+    /// Streams WAV data from any seekable reader, checked as [`open_wav_stream`] checks a file.
+    pub(crate) fn from_reader(reader: R, chunk_samples: usize) -> Result<Self, AudioError> {
+        let (reader, spec) = open_reader(reader)?;
+        Ok(WavStream {
+            reader,
+            spec,
+            chunk_frames: chunk_samples.max(1),
+            read: 0,
+            interleaved: Vec::new(),
+        })
+    }
+
     /// Samples per second of the file.
     pub fn sample_rate(&self) -> u32 {
         self.spec.sample_rate
@@ -101,7 +108,7 @@ impl WavStream {
     }
 }
 
-impl Iterator for WavStream {
+impl<R: Read + Seek> Iterator for WavStream<R> {
     type Item = Result<Vec<f32>, AudioError>;
 
     fn next(&mut self) -> Option<Self::Item> {

@@ -75,7 +75,8 @@ fn extract_one(
         .iter()
         .position(|l| *l == utterance.label)
         .ok_or_else(|| format!("label `{}` is not one of {labels:?}", utterance.label))?;
-    let audio = emovox_audio::read_wav(&utterance.path).map_err(|e| e.to_string())?;
+    // Any supported format, told from the content.
+    let audio = emovox_audio::read_audio(&utterance.path).map_err(|e| e.to_string())?;
     let samples = pipeline
         .prepare(&audio.samples, audio.sample_rate)
         .map_err(|e| e.to_string())?;

@@ -466,3 +466,49 @@ fn folder_link_cycles_are_walked_once() {
     assert!(corpus.skipped.is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_folder_corpus_of_flac_mp3_ogg_opus_and_m4a_loads_and_extracts_like_wav() {
+    use emovox_features::FeaturePipeline;
+    use emovox_train::{extract_dataset, ExtractConfig, TrainConfig};
+
+    let formats =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../emovox-audio/tests/fixtures/formats");
+    let dir = fixture_dir("formats-corpus");
+    // Extensions in any case; the decoder tells the format from the content.
+    for (fixture, file) in [
+        ("speech16k.flac", "angry/a.FLAC"),
+        ("speech16k_128k.mp3", "angry/b.mp3"),
+        ("speech16k_64k.ogg", "happy/c.ogg"),
+        ("speech16k_32k.opus", "happy/d.Opus"),
+        ("speech16k_96k.m4a", "sad/e.m4a"),
+        ("speech16k_alac.m4a", "sad/f.mp4"),
+    ] {
+        std::fs::create_dir_all(dir.join(file).parent().unwrap()).unwrap();
+        std::fs::copy(formats.join(fixture), dir.join(file)).unwrap();
+    }
+    tiny_wav(&dir.join("sad/g.wav"));
+    std::fs::write(dir.join("happy/notes.txt"), "not audio").unwrap();
+    let corpus = load_folders(&dir).unwrap();
+    let names: Vec<String> = summary(&corpus).into_iter().map(|r| r.0).collect();
+    assert_eq!(
+        names,
+        ["a.FLAC", "b.mp3", "c.ogg", "d.Opus", "e.m4a", "f.mp4", "g.wav"]
+    );
+    let pipeline = FeaturePipeline::new(TrainConfig::default().features).unwrap();
+    let labels: Vec<String> = ["angry", "happy", "sad"].map(String::from).to_vec();
+    let config = ExtractConfig {
+        report_skipped: false,
+        ..ExtractConfig::default()
+    };
+    let (dataset, skipped) =
+        extract_dataset(&corpus.utterances, &labels, &pipeline, &config).unwrap();
+    // Every compressed clip (1 s of speech) decodes and yields features.
+    let skipped_names: Vec<_> = skipped
+        .iter()
+        .map(|s| s.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(skipped_names.iter().all(|n| n == "g.wav"), "{skipped:?}");
+    assert!(dataset.len() >= 6, "{}", dataset.len());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -10,8 +10,9 @@ pub enum CorpusError {
     /// The corpus folder does not exist or is not a folder.
     #[error("corpus folder {0} does not exist or is not a folder")]
     MissingDir(PathBuf),
-    /// No `.wav` file was found below the folder.
-    #[error("no .wav files below {0}")]
+    /// No audio file (`.wav`, `.flac`, `.mp3`, `.ogg`, `.opus`, `.m4a`, `.mp4`) was found
+    /// below the folder.
+    #[error("no audio files (.wav, .flac, .mp3, .ogg, .opus, .m4a, .mp4) below {0}")]
     NoAudio(PathBuf),
     /// A folder or file could not be read.
     #[error("cannot read {path}: {source}")]

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::named::stem;
-use super::walk::wav_files;
+use super::walk::audio_files;
 use super::{
     load_crema_d, load_emodb, load_folders, load_manifest, load_ravdess, load_savee, load_tess,
     parse_crema_d_name, parse_emodb_name, parse_folder_path, parse_ravdess_name, parse_tess_name,
@@ -132,7 +132,7 @@ pub fn detect_corpus(path: &Path) -> Result<CorpusKind, CorpusError> {
     if is_manifest(path) {
         return Ok(CorpusKind::Csv);
     }
-    let files = wav_files(path)?;
+    let files = audio_files(path)?;
     let count = |accepts: &dyn Fn(&Path) -> bool| files.iter().filter(|f| accepts(f)).count();
     let (best, matched) = CorpusKind::NAMED
         .into_iter()

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::walk::wav_files;
+use super::walk::audio_files;
 use super::{Corpus, CorpusError, Gender, SkippedFile, Utterance};
 
 /// What one corpus file name says about its recording.
@@ -46,7 +46,7 @@ pub(crate) fn parent_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Reads every `.wav` file below `dir` (sorted), keeping those `parse` accepts as utterances
+/// Reads every audio file (WAV, FLAC, MP3, OGG, Opus, M4A, MP4) below `dir` (sorted), keeping those `parse` accepts as utterances
 /// of corpus `name` and listing the others in [`Corpus::skipped`] with `parse`'s reason.
 pub(crate) fn load_named(
     dir: &Path,
@@ -57,7 +57,7 @@ pub(crate) fn load_named(
         name: name.into(),
         ..Corpus::default()
     };
-    for path in wav_files(dir)? {
+    for path in audio_files(dir)? {
         match parse(&path) {
             Ok(info) => corpus.utterances.push(Utterance {
                 path,

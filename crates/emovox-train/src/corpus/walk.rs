@@ -4,9 +4,22 @@ use std::path::{Path, PathBuf};
 
 use super::CorpusError;
 
-/// Every `.wav` file (any case) below `dir`, recursively, sorted by path; other files are ignored.
-/// Symbolic links to folders are followed, each real folder visited once (so link cycles end).
-pub fn wav_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
+/// The extensions (compared in any case) of the files corpus folders are searched for: every
+/// format `emovox_audio::read_audio` decodes. The decoder tells the format from the content, so
+/// the extension only decides which files are looked at.
+pub const AUDIO_EXTENSIONS: &[&str] = &["wav", "flac", "mp3", "ogg", "opus", "m4a", "mp4"];
+
+/// Whether `path` has one of the [`AUDIO_EXTENSIONS`] (any case).
+pub fn is_audio_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| AUDIO_EXTENSIONS.iter().any(|a| a.eq_ignore_ascii_case(e)))
+}
+
+/// Every audio file ([`AUDIO_EXTENSIONS`], any case) below `dir`, recursively, sorted by path;
+/// other files are ignored. Symbolic links to folders are followed, each real folder visited
+/// once (so link cycles end).
+pub fn audio_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
     if !dir.is_dir() {
         return Err(CorpusError::MissingDir(dir.to_owned()));
     }
@@ -31,10 +44,7 @@ pub fn wav_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
         for path in entries {
             if path.is_dir() {
                 pending.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
-            {
+            } else if is_audio_file(&path) {
                 files.push(path);
             }
         }
@@ -44,4 +54,9 @@ pub fn wav_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
     }
     files.sort();
     Ok(files)
+}
+
+/// The former name of [`audio_files`], which finds every supported format, not only WAV.
+pub fn wav_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
+    audio_files(dir)
 }

@@ -1,0 +1,736 @@
+//! The few container facts symphonia 0.5 does not act on, read with bounded seeks and reads:
+//! an MP4 audio track's edit list (encoder priming and padding, which ffmpeg and Apple's
+//! players trim), whether it exists at all, and an OGG stream's last page (its granule position
+//! ends an Opus stream; no end-of-stream flag means the file was cut short).
+
+use std::io::{Read, Seek, SeekFrom};
+
+/// What an MP4's first audio (`soun`) track says about itself.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Mp4Audio {
+    /// A `soun` track exists.
+    pub(crate) has_audio_track: bool,
+    /// Its sample (packet) count from `stsz`.
+    pub(crate) packets: Option<u64>,
+    /// One non-empty edit: (frames to skip at the start, frames to keep then), in the track's
+    /// media timescale (the sample rate, for audio written by ffmpeg and Apple).
+    pub(crate) edit: Option<(u64, Option<u64>)>,
+    /// The track's `mdhd` timescale.
+    pub(crate) timescale: u32,
+    /// The movie or some track declares a timescale of 0.
+    pub(crate) zero_timescale: bool,
+}
+
+/// Boxes looked at before giving up on a hostile file of millions of tiny boxes.
+const MAX_BOXES: usize = 4_096;
+
+struct Walker<'a, R: Read + Seek> {
+    reader: &'a mut R,
+    boxes: usize,
+    /// The boxes being walked are the items of an `ilst`.
+    in_ilst: bool,
+}
+
+impl<R: Read + Seek> Walker<'_, R> {
+    /// The child boxes of `start..end`: (type, payload start, payload end). Inside `moov`
+    /// (`strict`), a box running past its parent is an error.
+    fn children(&mut self, start: u64, end: u64) -> Result<Vec<([u8; 4], u64, u64)>, Bad> {
+        self.children_of(start, end, true)
+    }
+
+    fn children_of(
+        &mut self,
+        start: u64,
+        end: u64,
+        strict: bool,
+    ) -> Result<Vec<([u8; 4], u64, u64)>, Bad> {
+        let mut out = Vec::new();
+        let mut at = start;
+        while at + 8 <= end && self.boxes < MAX_BOXES {
+            self.boxes += 1;
+            let mut header = [0u8; 16];
+            self.reader.seek(SeekFrom::Start(at))?;
+            self.reader.read_exact(&mut header[..8])?;
+            let size32 = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
+            let kind = [header[4], header[5], header[6], header[7]];
+            let (size, header_len) = match size32 {
+                0 => (end - at, 8),
+                1 => {
+                    if at + 16 > end {
+                        break;
+                    }
+                    self.reader.read_exact(&mut header[8..16])?;
+                    let mut large = [0u8; 8];
+                    large.copy_from_slice(&header[8..16]);
+                    (u64::from_be_bytes(large), 16)
+                }
+                n => (u64::from(n), 8),
+            };
+            if size < header_len || size > end - at {
+                if strict {
+                    return Err(Bad::Malformed(format!(
+                        "the {} box declares {size} bytes, its parent holds {}",
+                        String::from_utf8_lossy(&kind),
+                        end - at
+                    )));
+                }
+                // At the top level, a box cut short by the end of the file is still looked
+                // into (symphonia reads what there is of it): its children are then checked
+                // against the bytes present.
+                if size >= header_len {
+                    out.push((kind, at + header_len, end));
+                }
+                break;
+            }
+            out.push((kind, at + header_len, at + size));
+            at += size;
+        }
+        Ok(out)
+    }
+
+    /// Up to `N` bytes of a payload (fewer if it is shorter).
+    fn read_payload<const N: usize>(&mut self, start: u64, end: u64) -> Result<Vec<u8>, Bad> {
+        let len = (end - start).min(N as u64) as usize;
+        let mut buf = vec![0u8; len];
+        self.reader.seek(SeekFrom::Start(start))?;
+        self.reader.read_exact(&mut buf)?;
+        Ok(buf)
+    }
+}
+
+fn be_u32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn be_u64(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_be_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// Why an MP4 walk stopped.
+enum Bad {
+    Io,
+    Malformed(String),
+}
+
+impl From<std::io::Error> for Bad {
+    fn from(e: std::io::Error) -> Self {
+        let _ = e;
+        Bad::Io
+    }
+}
+
+/// The sample tables symphonia 0.5 sizes a `Vec` from before reading them: (type, offset of
+/// the entry count in the payload, bytes per entry). A count the box cannot hold would make it
+/// allocate up to 32 GiB for a file of a few bytes.
+const TABLES: &[(&[u8; 4], usize, u64)] = &[
+    (b"stts", 4, 8),
+    (b"ctts", 4, 8),
+    (b"stsc", 4, 12),
+    (b"stco", 4, 4),
+    (b"co64", 4, 8),
+    (b"stss", 4, 4),
+];
+
+/// Looks through `moov` for the first `soun` track, and refuses what symphonia 0.5 would
+/// allocate or panic on: sample tables declaring more entries than their box holds, boxes
+/// running past their parent, timescales of 0 (`zero_timescale`). Missing boxes give the
+/// default (symphonia reports those itself). The reader is left at its start.
+pub(crate) fn inspect_mp4<R: Read + Seek>(
+    reader: &mut R,
+    len: u64,
+) -> Result<Mp4Audio, crate::AudioError> {
+    let mut walker = Walker {
+        reader,
+        boxes: 0,
+        in_ilst: false,
+    };
+    let found = walk_mp4(&mut walker, len);
+    let _ = walker.reader.seek(SeekFrom::Start(0));
+    match found {
+        Ok(audio) => Ok(audio),
+        // Cut short, or unreadable: symphonia says so in its own words.
+        Err(Bad::Io) => Ok(Mp4Audio::default()),
+        Err(Bad::Malformed(reason)) => Err(crate::AudioError::CorruptStream {
+            format: "MP4",
+            reason,
+        }),
+    }
+}
+
+/// Checks the entry counts of a `stbl`'s tables against their sizes.
+fn check_tables<R: Read + Seek>(
+    w: &mut Walker<'_, R>,
+    stbl: &[([u8; 4], u64, u64)],
+    len: u64,
+) -> Result<(), Bad> {
+    for &(kind, s, e) in stbl {
+        let (count_at, entry) = if &kind == b"stsz" {
+            let p = w.read_payload::<12>(s, e)?;
+            // A constant sample size (non-zero) has no table.
+            if let Some(size) = be_u32(&p, 4).filter(|&size| size != 0) {
+                check_sample_size(size, len)?;
+                continue;
+            }
+            if let Some(count) = be_u32(&p, 8) {
+                let room = (e - s).saturating_sub(12);
+                if u64::from(count) * 4 <= room {
+                    check_sizes(w, s + 12, count, 4, 0, len)?;
+                }
+            }
+            (8, 4)
+        } else if let Some(&(_, at, entry)) = TABLES.iter().find(|(k, _, _)| **k == kind) {
+            (at, entry)
+        } else {
+            continue;
+        };
+        let p = w.read_payload::<12>(s, e)?;
+        let Some(count) = be_u32(&p, count_at) else {
+            continue;
+        };
+        let room = (e - s).saturating_sub(count_at as u64 + 4);
+        if u64::from(count) * entry > room {
+            return Err(Bad::Malformed(format!(
+                "the {} table declares {count} entries, its box holds {}",
+                String::from_utf8_lossy(&kind),
+                room / entry
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// symphonia reads each packet into a buffer of the size the tables give, allocated first: a
+/// packet larger than the whole file is refused here.
+fn check_sample_size(size: u32, len: u64) -> Result<(), Bad> {
+    if u64::from(size) > len {
+        return Err(Bad::Malformed(format!(
+            "a sample of {size} bytes declared in a file of {len}"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks `count` sample sizes, `stride` bytes apart from `start` (at `offset` in each entry).
+fn check_sizes<R: Read + Seek>(
+    w: &mut Walker<'_, R>,
+    start: u64,
+    count: u32,
+    stride: u64,
+    offset: u64,
+    len: u64,
+) -> Result<(), Bad> {
+    let total = u64::from(count) * stride;
+    // Whole entries per read (`total` is a multiple of `stride`).
+    let mut table = vec![0u8; total.min((1 << 16) / stride * stride) as usize];
+    let mut done = 0u64;
+    while done < total {
+        let n = (total - done).min(table.len() as u64) as usize;
+        w.reader.seek(SeekFrom::Start(start + done))?;
+        w.reader.read_exact(&mut table[..n])?;
+        let mut at = offset as usize;
+        while at + 4 <= n {
+            let size = u32::from_be_bytes([table[at], table[at + 1], table[at + 2], table[at + 3]]);
+            check_sample_size(size, len)?;
+            at += stride as usize;
+        }
+        done += n as u64;
+    }
+    Ok(())
+}
+
+/// Checks the sample sizes of a fragmented file: `trex` and `tfhd` defaults, `trun` entries.
+fn check_fragments<R: Read + Seek>(
+    w: &mut Walker<'_, R>,
+    top: &[([u8; 4], u64, u64)],
+    moov: &[([u8; 4], u64, u64)],
+    len: u64,
+) -> Result<(), Bad> {
+    for &(kind, s, e) in moov {
+        if &kind == b"mvex" {
+            for (kind, s, e) in w.children(s, e)? {
+                if &kind == b"trex" {
+                    let p = w.read_payload::<24>(s, e)?;
+                    if let Some(size) = be_u32(&p, 16) {
+                        check_sample_size(size, len)?;
+                    }
+                }
+            }
+        }
+    }
+    for &(kind, s, e) in top {
+        if &kind != b"moof" {
+            continue;
+        }
+        for (kind, s, e) in w.children(s, e)? {
+            if &kind != b"traf" {
+                continue;
+            }
+            for (kind, s, e) in w.children(s, e)? {
+                let p = w.read_payload::<40>(s, e)?;
+                let flags = be_u32(&p, 0).unwrap_or(0) & 0x00ff_ffff;
+                if &kind == b"tfhd" && flags & 0x10 != 0 {
+                    // After the track id: base data offset (8), description index (4),
+                    // default duration (4), each if flagged, then the default size.
+                    let mut at = 8;
+                    at += if flags & 0x01 != 0 { 8 } else { 0 };
+                    at += if flags & 0x02 != 0 { 4 } else { 0 };
+                    at += if flags & 0x08 != 0 { 4 } else { 0 };
+                    if let Some(size) = be_u32(&p, at) {
+                        check_sample_size(size, len)?;
+                    }
+                } else if &kind == b"trun" && flags & 0x200 != 0 {
+                    let count = be_u32(&p, 4).unwrap_or(0);
+                    let mut at = 8u64;
+                    at += if flags & 0x01 != 0 { 4 } else { 0 };
+                    at += if flags & 0x04 != 0 { 4 } else { 0 };
+                    let stride = 4 * [0x100, 0x200, 0x400, 0x800]
+                        .iter()
+                        .filter(|&&f| flags & f != 0)
+                        .count() as u64;
+                    let offset = if flags & 0x100 != 0 { 4 } else { 0 };
+                    if u64::from(count) * stride > (e - s).saturating_sub(at) {
+                        return Err(Bad::Malformed(format!(
+                            "a trun box declares {count} samples it does not hold"
+                        )));
+                    }
+                    check_sizes(w, s + at, count, stride, offset, len)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Walks every box symphonia reads inside `moov` (tracks, sample descriptions, user data and
+/// iTunes metadata), strictly: a box declaring more bytes than its parent holds is refused,
+/// since symphonia allocates some of them (an `ilst` `data` atom, say) at their declared size.
+fn check_tree<R: Read + Seek>(
+    w: &mut Walker<'_, R>,
+    start: u64,
+    end: u64,
+    depth: u32,
+) -> Result<(), Bad> {
+    if depth > 10 {
+        return Ok(());
+    }
+    let boxes = w.children(start, end)?;
+    for (kind, s, e) in boxes {
+        // Where the children of a container start, past its own fields.
+        let skip = match &kind {
+            b"moov" | b"trak" | b"mdia" | b"minf" | b"stbl" | b"edts" | b"dinf" | b"udta"
+            | b"mvex" | b"ilst" => Some(0),
+            b"meta" => Some(4),
+            b"stsd" => Some(8),
+            b"mp4a" | b"alac" | b"enca" => Some(28),
+            // The items of an `ilst` (`\xa9nam`, `covr`, `----` ...) hold `data` atoms.
+            _ if depth >= 1 && w.in_ilst => Some(0),
+            _ => None,
+        };
+        if let Some(skip) = skip {
+            if s + skip <= e {
+                let was = w.in_ilst;
+                w.in_ilst = &kind == b"ilst";
+                check_tree(w, s + skip, e, depth + 1)?;
+                w.in_ilst = was;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> Result<Mp4Audio, Bad> {
+    let find = |list: &[([u8; 4], u64, u64)], kind: &[u8; 4]| {
+        list.iter()
+            .find(|(k, _, _)| k == kind)
+            .map(|&(_, s, e)| (s, e))
+    };
+    let top = w.children_of(0, len, false)?;
+    let Some((moov_start, moov_end)) = find(&top, b"moov") else {
+        return Ok(Mp4Audio::default());
+    };
+    let moov = w.children(moov_start, moov_end)?;
+    check_tree(w, moov_start, moov_end, 0)?;
+    check_fragments(w, &top, &moov, len)?;
+    let movie_timescale = match find(&moov, b"mvhd") {
+        Some((s, e)) => {
+            let p = w.read_payload::<32>(s, e)?;
+            let at = if p.first() == Some(&1) { 20 } else { 12 };
+            be_u32(&p, at)
+        }
+        None => None,
+    };
+    let mut zero_timescale = movie_timescale == Some(0);
+    let movie_timescale = movie_timescale.unwrap_or(0);
+    let mut found: Option<Mp4Audio> = None;
+    for &(kind, s, e) in &moov {
+        if &kind != b"trak" {
+            continue;
+        }
+        let trak = w.children(s, e)?;
+        let Some((mdia_s, mdia_e)) = find(&trak, b"mdia") else {
+            continue;
+        };
+        let mdia = w.children(mdia_s, mdia_e)?;
+        if let Some((s, e)) = find(&mdia, b"mdhd") {
+            let p = w.read_payload::<32>(s, e)?;
+            let at = if p.first() == Some(&1) { 20 } else { 12 };
+            zero_timescale |= be_u32(&p, at) == Some(0);
+        }
+        let mut packets = None;
+        if let Some((minf_s, minf_e)) = find(&mdia, b"minf") {
+            let minf = w.children(minf_s, minf_e)?;
+            if let Some((stbl_s, stbl_e)) = find(&minf, b"stbl") {
+                let stbl = w.children(stbl_s, stbl_e)?;
+                check_tables(w, &stbl, len)?;
+                if let Some((s, e)) = find(&stbl, b"stsz").or_else(|| find(&stbl, b"stz2")) {
+                    let p = w.read_payload::<12>(s, e)?;
+                    packets = be_u32(&p, 8).map(u64::from);
+                }
+            }
+        }
+        if found.is_some() {
+            continue;
+        }
+        let handler = match find(&mdia, b"hdlr") {
+            Some((s, e)) => w.read_payload::<12>(s, e)?,
+            None => continue,
+        };
+        if handler.get(8..12) != Some(b"soun") {
+            continue;
+        }
+        let mut audio = Mp4Audio {
+            has_audio_track: true,
+            packets,
+            ..Mp4Audio::default()
+        };
+        if let Some((s, e)) = find(&mdia, b"mdhd") {
+            let p = w.read_payload::<32>(s, e)?;
+            let at = if p.first() == Some(&1) { 20 } else { 12 };
+            audio.timescale = be_u32(&p, at).unwrap_or(0);
+        }
+        if let Some((edts_s, edts_e)) = find(&trak, b"edts") {
+            let edts = w.children(edts_s, edts_e)?;
+            if let Some((s, e)) = find(&edts, b"elst") {
+                // A handful of entries at most in real files; more are ignored (no trimming).
+                let p = w.read_payload::<{ 8 + 4 * 20 }>(s, e)?;
+                audio.edit = single_edit(&p, movie_timescale, audio.timescale);
+            }
+        }
+        found = Some(audio);
+    }
+    let mut audio = found.unwrap_or_default();
+    audio.zero_timescale = zero_timescale;
+    Ok(audio)
+}
+
+/// The one non-empty entry of an `elst` payload as (skip, keep) in media units; `None` when
+/// there are several (or none), which emovox does not interpret.
+fn single_edit(p: &[u8], movie_timescale: u32, media_timescale: u32) -> Option<(u64, Option<u64>)> {
+    let version = *p.first()?;
+    let count = be_u32(p, 4)? as usize;
+    let entry_len = if version == 1 { 20 } else { 12 };
+    let mut edit = None;
+    for i in 0..count.min(4) {
+        let at = 8 + i * entry_len;
+        let (duration, media_time) = if version == 1 {
+            (be_u64(p, at)?, be_u64(p, at + 8)? as i64)
+        } else {
+            (
+                u64::from(be_u32(p, at)?),
+                i64::from(be_u32(p, at + 4)? as i32),
+            )
+        };
+        if media_time < 0 {
+            continue; // an empty edit (a delay before the track starts)
+        }
+        if edit.is_some() {
+            return None;
+        }
+        let keep = (duration > 0 && movie_timescale > 0).then(|| {
+            (u128::from(duration) * u128::from(media_timescale) / u128::from(movie_timescale))
+                .min(u128::from(u64::MAX)) as u64
+        });
+        edit = Some((media_time as u64, keep));
+    }
+    if count > 4 {
+        return None;
+    }
+    edit
+}
+
+/// The last page of an OGG file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct OggEnd {
+    /// The page is whole (its header and every segment its table declares are present).
+    pub(crate) whole: bool,
+    /// The page carries the end-of-stream flag.
+    pub(crate) eos: bool,
+    /// Its granule position (for Opus: 48 kHz samples including the pre-skip).
+    pub(crate) granule: u64,
+    /// Its logical stream's serial number (symphonia's track id).
+    pub(crate) serial: u32,
+}
+
+/// Finds the last OGG page in the final 64 KiB of the file; `None` if there is none. The reader
+/// is left at its start.
+pub(crate) fn ogg_end<R: Read + Seek>(reader: &mut R, len: u64) -> std::io::Result<Option<OggEnd>> {
+    // A page is at most 27 + 255 + 255 * 255 = 65,307 bytes.
+    let tail_len = len.min(65_307 + 27);
+    reader.seek(SeekFrom::Start(len - tail_len))?;
+    let mut tail = vec![0u8; tail_len as usize];
+    reader.read_exact(&mut tail)?;
+    reader.seek(SeekFrom::Start(0))?;
+    // The last capture pattern whose header parses; a page cut short is incomplete.
+    let Some(last) = tail.windows(4).rposition(|w| w == b"OggS") else {
+        return Ok(None);
+    };
+    let page = &tail[last..];
+    let Some(header) = page.get(..27) else {
+        return Ok(Some(OggEnd {
+            whole: false,
+            eos: false,
+            granule: 0,
+            serial: 0,
+        }));
+    };
+    let granule = u64::from_le_bytes(header[6..14].try_into().unwrap_or_default());
+    let serial = u32::from_le_bytes(header[14..18].try_into().unwrap_or_default());
+    let segments = header[26] as usize;
+    let whole = page.get(27..27 + segments).is_some_and(|table| {
+        let body: usize = table.iter().map(|&b| b as usize).sum();
+        page.len() >= 27 + segments + body
+    });
+    Ok(Some(OggEnd {
+        whole,
+        eos: header[5] & 0x04 != 0,
+        granule,
+        serial,
+    }))
+}
+
+/// FLAC's STREAMINFO total sample count (0 means "unknown" or "none"), from the first bytes.
+pub(crate) fn flac_total_samples<R: Read + Seek>(reader: &mut R) -> std::io::Result<Option<u64>> {
+    let mut head = [0u8; 26];
+    reader.seek(SeekFrom::Start(0))?;
+    let ok = reader.read_exact(&mut head).is_ok();
+    reader.seek(SeekFrom::Start(0))?;
+    if !ok || &head[..4] != b"fLaC" || head[4] & 0x7f != 0 {
+        return Ok(None);
+    }
+    let bits = u64::from_be_bytes(head[18..26].try_into().unwrap_or_default());
+    Ok(Some(bits & ((1 << 36) - 1)))
+}
+
+/// Refuses a FLAC metadata block declaring more bytes than the file holds, before symphonia
+/// (which allocates the declared length, up to 16 MiB, then reads) sees it. Reads 4 bytes a
+/// block; a FLAC behind an ID3v2 tag is left to symphonia.
+pub(crate) fn check_flac_blocks<R: Read + Seek>(
+    reader: &mut R,
+    len: u64,
+) -> Result<(), crate::AudioError> {
+    let io = |source| crate::AudioError::Io {
+        path: "<stream>".into(),
+        source,
+    };
+    let mut magic = [0u8; 4];
+    reader.seek(SeekFrom::Start(0)).map_err(io)?;
+    if reader.read_exact(&mut magic).is_err() || &magic != b"fLaC" {
+        reader.seek(SeekFrom::Start(0)).map_err(io)?;
+        return Ok(());
+    }
+    let mut at = 4u64;
+    // Real files have a handful of blocks; a hostile one may declare thousands of empty ones.
+    for _ in 0..4_096 {
+        let mut header = [0u8; 4];
+        reader.seek(SeekFrom::Start(at)).map_err(io)?;
+        if reader.read_exact(&mut header).is_err() {
+            break; // symphonia reports the file cut short
+        }
+        let size = u64::from(u32::from_be_bytes([0, header[1], header[2], header[3]]));
+        if at + 4 + size > len {
+            reader.seek(SeekFrom::Start(0)).map_err(io)?;
+            return Err(crate::AudioError::CorruptStream {
+                format: "FLAC",
+                reason: format!(
+                    "a metadata block declares {size} bytes, the file holds {} after it",
+                    len - (at + 4).min(len)
+                ),
+            });
+        }
+        if header[0] & 0x7f == 4 {
+            // VORBIS_COMMENT: lengths inside it are checked too (it is in the file, and at
+            // most 16 MiB).
+            let mut block = vec![0u8; size as usize];
+            reader.read_exact(&mut block).map_err(io)?;
+            if let Err(reason) = check_comment(&block) {
+                reader.seek(SeekFrom::Start(0)).map_err(io)?;
+                return Err(crate::AudioError::CorruptStream {
+                    format: "FLAC",
+                    reason,
+                });
+            }
+        }
+        at += 4 + size;
+        if header[0] & 0x80 != 0 {
+            break; // the last metadata block
+        }
+    }
+    reader.seek(SeekFrom::Start(0)).map_err(io)?;
+    Ok(())
+}
+
+/// Where the audio starts: past an ID3v2 tag (10 bytes of header, a 28-bit "syncsafe" size,
+/// 10 more if it has a footer), or 0. [`crate::detect_format_of`] has checked that it ends
+/// inside the file.
+pub(crate) fn audio_start<R: Read + Seek>(reader: &mut R, len: u64) -> std::io::Result<u64> {
+    let mut head = [0u8; 10];
+    reader.seek(SeekFrom::Start(0))?;
+    let ok = reader.read_exact(&mut head).is_ok();
+    reader.seek(SeekFrom::Start(0))?;
+    if !ok || &head[..3] != b"ID3" {
+        return Ok(0);
+    }
+    let size = head[6..10]
+        .iter()
+        .fold(0u64, |acc, &b| (acc << 7) | u64::from(b & 0x7f));
+    let footer = if head[5] & 0x10 != 0 { 10 } else { 0 };
+    Ok((10 + size + footer).min(len))
+}
+
+/// Checks a Vorbis comment structure (vendor string, then a count of length-prefixed comments)
+/// against the bytes that hold it: symphonia allocates each comment's declared length before
+/// reading it (up to 4 GiB for a few bytes of file).
+fn check_comment(body: &[u8]) -> Result<(), String> {
+    let read = |at: usize| {
+        body.get(at..at + 4)
+            .map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+    };
+    let bad = |what: &str| {
+        Err(format!(
+            "a Vorbis comment header declares {what} it does not hold"
+        ))
+    };
+    let Some(vendor) = read(0) else {
+        return Ok(()); // cut short: symphonia reports it
+    };
+    let mut at = 4 + vendor;
+    let Some(count) = usize::try_from(at).ok().and_then(read) else {
+        return if at > body.len() as u64 {
+            bad("a vendor string")
+        } else {
+            Ok(())
+        };
+    };
+    at += 4;
+    for _ in 0..count {
+        let Some(len) = usize::try_from(at).ok().and_then(read) else {
+            return bad("more comments than");
+        };
+        at += 4 + len;
+        if at > body.len() as u64 {
+            return bad("a comment longer than");
+        }
+    }
+    Ok(())
+}
+
+/// Refuses OGG comment packets (`\x03vorbis`, `OpusTags`) whose comment lengths run past the
+/// packet, before symphonia allocates them. Reassembles the first stream's second packet from
+/// the pages (at most the bytes the file holds; at most 1,024 pages are looked at).
+pub(crate) fn check_ogg_comments<R: Read + Seek>(
+    reader: &mut R,
+    len: u64,
+) -> Result<(), crate::AudioError> {
+    let found = ogg_comment_packet(reader, len);
+    let _ = reader.seek(SeekFrom::Start(0));
+    let Ok(Some(packet)) = found else {
+        return Ok(()); // damaged pages: symphonia reports them
+    };
+    let body = if let Some(rest) = packet.strip_prefix(b"\x03vorbis") {
+        rest
+    } else if let Some(rest) = packet.strip_prefix(b"OpusTags") {
+        rest
+    } else {
+        return Ok(());
+    };
+    check_comment(body).map_err(|reason| crate::AudioError::CorruptStream {
+        format: "OGG",
+        reason,
+    })
+}
+
+fn ogg_comment_packet<R: Read + Seek>(
+    reader: &mut R,
+    len: u64,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let mut at = 0u64;
+    let mut serial = None;
+    let mut packet_index = 0usize;
+    let mut packet = Vec::new();
+    for _ in 0..1_024 {
+        if at + 27 > len {
+            break;
+        }
+        let mut header = [0u8; 27 + 255];
+        reader.seek(SeekFrom::Start(at))?;
+        reader.read_exact(&mut header[..27])?;
+        if &header[..4] != b"OggS" {
+            break;
+        }
+        let segments = header[26] as usize;
+        reader.read_exact(&mut header[27..27 + segments])?;
+        let this_serial = u32::from_le_bytes([header[14], header[15], header[16], header[17]]);
+        let body: u64 = header[27..27 + segments]
+            .iter()
+            .map(|&b| u64::from(b))
+            .sum();
+        let body_start = at + 27 + segments as u64;
+        if body_start + body > len {
+            break;
+        }
+        if *serial.get_or_insert(this_serial) == this_serial {
+            let mut offset = body_start;
+            for &lace in &header[27..27 + segments] {
+                if packet_index == 1 {
+                    let start = packet.len();
+                    packet.resize(start + lace as usize, 0);
+                    reader.seek(SeekFrom::Start(offset))?;
+                    reader.read_exact(&mut packet[start..])?;
+                }
+                offset += u64::from(lace);
+                if lace < 255 {
+                    if packet_index == 1 {
+                        return Ok(Some(packet));
+                    }
+                    packet_index += 1;
+                }
+            }
+        }
+        at = body_start + body;
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_lists() {
+        // ffmpeg's AAC: one edit, 1000 ms at a 1000 Hz movie timescale, media time 1024.
+        let mut p = vec![0, 0, 0, 0, 0, 0, 0, 1];
+        p.extend_from_slice(&1000u32.to_be_bytes());
+        p.extend_from_slice(&1024u32.to_be_bytes());
+        p.extend_from_slice(&[0, 1, 0, 0]);
+        assert_eq!(single_edit(&p, 1000, 16_000), Some((1024, Some(16_000))));
+        // An empty edit first (media time -1) is skipped.
+        let mut q = vec![0, 0, 0, 0, 0, 0, 0, 2];
+        q.extend_from_slice(&500u32.to_be_bytes());
+        q.extend_from_slice(&(-1i32).to_be_bytes());
+        q.extend_from_slice(&[0, 1, 0, 0]);
+        q.extend_from_slice(&p[8..]);
+        assert_eq!(single_edit(&q, 1000, 16_000), Some((1024, Some(16_000))));
+        // Cut short: no edit.
+        assert_eq!(single_edit(&p[..12], 1000, 16_000), None);
+    }
+}

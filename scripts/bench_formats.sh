@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Decoding + resampling to 16 kHz of a 3-minute 44.1 kHz stereo file of every format: emovox
+# (crates/emovox-audio/examples/decode_to_16k.rs: AudioStream -> StreamResampler -> f32le on
+# stdout) against `ffmpeg -i f -f f32le -ar 16000 -`, both pinned to one core and timed by
+# hyperfine the same way (output discarded). Needs Debian's ffmpeg and hyperfine.
+#
+#   bash scripts/bench_formats.sh [OUT_DIR]     # OUT_DIR default: a temporary folder
+#
+# The input is synthetic: two sines (220 and 330 Hz, one per channel) and pink noise, 180 s.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-$(mktemp -d)}
+mkdir -p "$out"
+core=${BENCH_CORE:-1}
+FF="ffmpeg -hide_banner -loglevel error -y"
+
+cargo build --release -p emovox-audio --example decode_to_16k
+emovox=target/release/examples/decode_to_16k
+
+src="$out/src.wav"
+$FF -f lavfi -i "sine=frequency=220:sample_rate=44100:duration=180" \
+    -f lavfi -i "sine=frequency=330:sample_rate=44100:duration=180" \
+    -f lavfi -i "anoisesrc=color=pink:sample_rate=44100:duration=180:amplitude=0.05:seed=1" \
+    -filter_complex "[0][1]amerge=inputs=2[s];[2]asplit[n1][n2];[n1][n2]amerge=inputs=2[n];[s][n]amix=inputs=2:normalize=0[o]" \
+    -map "[o]" -c:a pcm_s16le "$src"
+$FF -i "$src" -c:a pcm_s16le "$out/f.wav"
+$FF -i "$src" -c:a flac "$out/f.flac"
+$FF -i "$src" -c:a libmp3lame -b:a 128k "$out/f.mp3"
+$FF -i "$src" -c:a libvorbis -b:a 64k "$out/f.ogg"
+$FF -i "$src" -c:a libopus -b:a 64k "$out/f.opus"
+$FF -i "$src" -c:a aac -b:a 96k "$out/f.m4a"
+$FF -i "$src" -c:a alac "$out/alac.m4a"
+
+for f in f.wav f.flac f.mp3 f.ogg f.opus f.m4a alac.m4a; do
+    hyperfine --warmup 1 --runs "${RUNS:-5}" --style basic --export-markdown "$out/$f.md" \
+        -n "emovox $f" "taskset -c $core $emovox $out/$f" \
+        -n "ffmpeg $f" "taskset -c $core ffmpeg -v error -i $out/$f -f f32le -ar 16000 -"
+done
+cat "$out"/*.md
