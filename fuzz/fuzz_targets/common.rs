@@ -27,3 +27,23 @@ pub fn tolerate_symphonia_panics() {
         }));
     });
 }
+
+/// Decodes `data` whole and streamed in chunks of 997 samples: each must give samples that
+/// keep the crate's guarantees (non-empty, finite, a valid rate, chunks within the asked
+/// size) or a typed error.
+pub fn check_decoders(data: &[u8]) {
+    tolerate_symphonia_panics();
+    if let Ok(audio) = emovox_audio::decode_audio(std::io::Cursor::new(data.to_vec())) {
+        assert!(!audio.samples.is_empty());
+        assert!(audio.samples.iter().all(|s| s.is_finite()));
+        assert!(emovox_audio::validate_sample_rate(audio.sample_rate).is_ok());
+    }
+    if let Ok(mut stream) =
+        emovox_audio::AudioStream::from_reader(std::io::Cursor::new(data.to_vec()), 997)
+    {
+        let mut chunk = Vec::new();
+        while let Ok(true) = stream.read_chunk(&mut chunk) {
+            assert!(!chunk.is_empty() && chunk.len() <= 997);
+        }
+    }
+}
