@@ -14,7 +14,9 @@ pub fn tolerate_symphonia_panics() {
     HOOK.call_once(|| {
         let libfuzzer_hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let location = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+            let location = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()));
             match location {
                 Some(at) if at.contains("/symphonia-") => {
                     let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
