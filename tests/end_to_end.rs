@@ -9,7 +9,7 @@ use emovox_model::{ModelConfig, MultiViewModel, PoolingKind};
 use emovox_train::corpus::{Gender, Utterance};
 use emovox_train::{
     extract_dataset, train, train_views, AugmentConfig, ExtractConfig, FeatureDataset, LrSchedule,
-    TrainConfig, TrainOptions, ViewData, WaveAugmentConfig,
+    TrainConfig, TrainOptions, ViewsDataset, WaveAugmentConfig,
 };
 
 const LABELS: [&str; 3] = ["calm", "happy", "angry"];
@@ -308,21 +308,10 @@ fn two_feature_views_train_save_load_and_predict_together() {
         report_skipped: false,
         ..ExtractConfig::default()
     };
-    let sets: Vec<(FeatureDataset, FeatureDataset)> = recipe
-        .view_features()
-        .into_iter()
-        .map(|spec| {
-            let pipeline = FeaturePipeline::new(spec).unwrap();
-            let train = extract_dataset(&train_utts, &labels, &pipeline, &extract).unwrap();
-            let val = extract_dataset(&val_utts, &labels, &pipeline, &extract).unwrap();
-            (train.0, val.0)
-        })
-        .collect();
-    let views: Vec<ViewData> = sets
-        .iter()
-        .map(|(train, val)| ViewData { train, val })
-        .collect();
-    let outcome = train_views(&recipe, &views, &quiet()).unwrap();
+    let specs = recipe.view_features();
+    let (train_set, _) = ViewsDataset::extract(&train_utts, &labels, &specs, &extract).unwrap();
+    let (val_set, _) = ViewsDataset::extract(&val_utts, &labels, &specs, &extract).unwrap();
+    let outcome = train_views(&recipe, &train_set, &val_set, &quiet()).unwrap();
     let path = dir.join("two-views.safetensors");
     outcome.model.save(&path).unwrap();
 

@@ -29,10 +29,10 @@ pub enum TrainError {
     /// Validation metrics could not be computed (e.g. a label index out of range).
     #[error(transparent)]
     Metrics(#[from] emovox_metrics::MetricsError),
-    /// Writing the epoch log failed.
-    #[error("cannot write training log {path}: {source}")]
-    Log {
-        /// The log file.
+    /// Writing a file (the epoch log, a report, a model) failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
         path: std::path::PathBuf,
         /// The I/O error.
         #[source]

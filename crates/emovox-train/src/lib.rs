@@ -1,10 +1,12 @@
 //! Corpus loaders, in-memory datasets, augmentation and the training loop of emovox.
 //!
-//! Typical use: load a corpus ([`corpus`]), extract features into a [`FeatureDataset`] with a
-//! `FeaturePipeline` built from the recipe's [`TrainConfig::features`] (keeping waveforms when
-//! the recipe augments them, [`ExtractConfig::keep_waveforms`]), split by speaker, then
-//! [`train`] with the [`TrainConfig`] (its default is the best measured recipe) to get an
-//! [`emovox_model::EmotionModel`] with filled-in metadata.
+//! Typical use: load a corpus ([`corpus::load_corpora`]), extract every feature view of a
+//! recipe once ([`ViewsDataset::extract_for`]), split by speaker
+//! ([`ViewsDataset::split_by_speakers`], [`protocol::SpeakerSet`]), then [`train_views`] with the
+//! [`TrainConfig`] (`TrainConfig::two_views()` is the recipe of the bundled model) to get an
+//! [`emovox_model::MultiViewModel`] with filled-in metadata, and
+//! [`ViewsOutcome::write_report`]; or run a speaker-independent protocol with
+//! [`cross_validate`] (see [`CrossValidation`] for the 5-fold protocol in a dozen lines).
 
 #![warn(missing_docs)]
 
@@ -12,6 +14,7 @@ pub mod augment;
 mod batch;
 mod config;
 pub mod corpus;
+mod cross_validation;
 mod dataset;
 mod error;
 pub mod evaluate;
@@ -21,18 +24,25 @@ pub mod loss;
 mod normalise;
 pub mod protocol;
 mod report;
+mod run_files;
 mod schedule;
 mod trainer;
 mod views;
+mod views_dataset;
 pub mod wave_augment;
 
 pub use augment::AugmentConfig;
 pub use config::{default_extra_views, default_feature_spec, TrainConfig, TrainOptions};
+pub use cross_validation::{
+    cross_validate, fold_recipe, CrossValidation, CrossValidationOptions, FoldOutcome,
+};
 pub use dataset::{ClassCounts, Example, FeatureDataset};
 pub use error::TrainError;
 pub use extract::{extract_dataset, ExtractConfig};
 pub use normalise::corpus_statistics;
+pub use run_files::classification_text;
 pub use schedule::LrSchedule;
 pub use trainer::{train, EpochRecord, TrainOutcome};
-pub use views::{train_views, view_log_path, ViewData, ViewsOutcome};
+pub use views::{train_views, view_log_path, ViewsOutcome};
+pub use views_dataset::ViewsDataset;
 pub use wave_augment::WaveAugmentConfig;

@@ -108,6 +108,18 @@ impl SpeakerSet {
         })
     }
 
+    /// The distinct speakers of `utterances` in the set, sorted.
+    pub fn speakers_of(&self, utterances: &[Utterance]) -> Vec<String> {
+        let mut speakers: Vec<String> = utterances
+            .iter()
+            .filter(|u| self.contains(&u.speaker))
+            .map(|u| u.speaker.clone())
+            .collect();
+        speakers.sort();
+        speakers.dedup();
+        speakers
+    }
+
     /// The utterances whose speaker is in the set, in their order.
     pub fn select(&self, utterances: &[Utterance]) -> Vec<Utterance> {
         utterances

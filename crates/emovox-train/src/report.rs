@@ -29,7 +29,7 @@ impl RunReport {
         let log = match &options.log_path {
             None => None,
             Some(path) => {
-                let file = File::create(path).map_err(|source| TrainError::Log {
+                let file = File::create(path).map_err(|source| TrainError::Write {
                     path: path.clone(),
                     source,
                 })?;
@@ -52,11 +52,11 @@ impl RunReport {
         let Some((path, file)) = &mut self.log else {
             return Ok(());
         };
-        let line = serde_json::to_string(record).map_err(|e| TrainError::Log {
+        let line = serde_json::to_string(record).map_err(|e| TrainError::Write {
             path: path.clone(),
             source: std::io::Error::other(e),
         })?;
-        writeln!(file, "{line}").map_err(|source| TrainError::Log {
+        writeln!(file, "{line}").map_err(|source| TrainError::Write {
             path: path.clone(),
             source,
         })

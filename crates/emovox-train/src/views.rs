@@ -10,16 +10,8 @@ use rayon::prelude::*;
 
 use crate::{
     train, EpochRecord, FeatureDataset, TrainConfig, TrainError, TrainOptions, TrainOutcome,
+    ViewsDataset,
 };
-
-/// One view's data: the same clips, in the same order, extracted with that view's features.
-#[derive(Clone, Copy, Debug)]
-pub struct ViewData<'a> {
-    /// Training examples.
-    pub train: &'a FeatureDataset,
-    /// Validation examples (may be empty).
-    pub val: &'a FeatureDataset,
-}
 
 /// The result of [`train_views`].
 #[derive(Debug)]
@@ -58,35 +50,36 @@ impl TrainConfig {
     }
 }
 
-/// Trains every view of `config` (`data[v]` extracted with view `v`'s features), the views in
-/// parallel, each exactly as [`train`] trains a single-view recipe with the same seed, and
-/// combines them into one [`MultiViewModel`]. The per-epoch log of view `v > 0` goes beside
+/// Trains every view of `config` on `train` (extracted with the recipe's views, checked by
+/// [`ViewsDataset::check_recipe`]), validating on `val` (may be empty), the views in parallel,
+/// each exactly as [`train`] trains a single-view recipe with the same seed, and combines them
+/// into one [`MultiViewModel`]. The per-epoch log of view `v > 0` goes beside
 /// `options.log_path` with `.view{v}` before its extension.
 pub fn train_views(
     config: &TrainConfig,
-    data: &[ViewData<'_>],
+    train_set: &ViewsDataset,
+    val_set: &ViewsDataset,
     options: &TrainOptions,
 ) -> Result<ViewsOutcome, TrainError> {
     config.validate()?;
-    let n_views = 1 + config.extra_views.len();
-    if data.len() != n_views {
-        return Err(TrainError::InvalidData(format!(
-            "the recipe has {n_views} views but {} datasets were given",
-            data.len()
-        )));
-    }
+    train_set.check_recipe(config)?;
+    val_set.check_recipe(config)?;
     let started = Instant::now();
-    let views: Vec<TrainOutcome> = data
-        .par_iter()
-        .enumerate()
-        .map(|(v, view)| {
+    let views: Vec<TrainOutcome> = (0..train_set.views().len())
+        .into_par_iter()
+        .map(|v| {
             let recipe = config.for_view(v).expect("one dataset per view");
             let view_options = TrainOptions {
                 quiet: options.quiet || v > 0,
                 log_path: view_log_path(options, v),
                 ..options.clone()
             };
-            train(&recipe, view.train, view.val, &view_options)
+            train(
+                &recipe,
+                &train_set.views()[v],
+                &val_set.views()[v],
+                &view_options,
+            )
         })
         .collect::<Result<_, _>>()?;
     let val_truth = views[0].val_truth.clone();
@@ -104,9 +97,9 @@ pub fn train_views(
             average_probabilities(&per_view)
         })
         .collect();
-    let mut models = Vec::with_capacity(n_views);
-    let mut histories = Vec::with_capacity(n_views);
-    let mut best_epochs = Vec::with_capacity(n_views);
+    let mut models = Vec::with_capacity(views.len());
+    let mut histories = Vec::with_capacity(views.len());
+    let mut best_epochs = Vec::with_capacity(views.len());
     for view in views {
         models.push(view.model);
         histories.push(view.history);
@@ -114,7 +107,7 @@ pub fn train_views(
     }
     let mut model = MultiViewModel::new(models)?;
     if config.calibrate && !val_truth.is_empty() {
-        let calibration = fit_calibration(&val_probabilities, &val_truth, data[0].val)?;
+        let calibration = fit_calibration(&val_probabilities, &val_truth, &val_set.views()[0])?;
         val_probabilities = val_probabilities
             .iter()
             .map(|p| calibration.apply(p))

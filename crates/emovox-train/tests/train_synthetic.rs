@@ -3,9 +3,11 @@
 
 use emovox_features::{FeatureKind, FeatureSpec, MelConfig, MfccConfig};
 use emovox_model::{EmotionModel, ModelConfig, PoolingKind};
+use emovox_train::protocol::Fold;
 use emovox_train::{
-    evaluate, train, train_views, AugmentConfig, Example, FeatureDataset, LrSchedule, TrainConfig,
-    TrainError, TrainOptions, ViewData,
+    cross_validate, evaluate, fold_recipe, train, train_views, AugmentConfig,
+    CrossValidationOptions, Example, FeatureDataset, LrSchedule, TrainConfig, TrainError,
+    TrainOptions, ViewsDataset,
 };
 use ndarray::Array3;
 use rand::{Rng, SeedableRng};
@@ -271,17 +273,10 @@ fn two_feature_views_train_like_single_views_and_are_averaged() {
         train(&config, &train0, &val0, &quiet()),
         Err(TrainError::InvalidConfig(_))
     ));
-    let views = [
-        ViewData {
-            train: &train0,
-            val: &val0,
-        },
-        ViewData {
-            train: &train1,
-            val: &val1,
-        },
-    ];
-    let outcome = train_views(&config, &views, &quiet()).unwrap();
+    let specs = config.view_features();
+    let train_set = ViewsDataset::new(specs.clone(), vec![train0.clone(), train1.clone()]).unwrap();
+    let val_set = ViewsDataset::new(specs.clone(), vec![val0.clone(), val1.clone()]).unwrap();
+    let outcome = train_views(&config, &train_set, &val_set, &quiet()).unwrap();
     assert_eq!(outcome.model.views().len(), 2);
     assert_eq!(outcome.model.views()[1].metadata().features, mfcc_spec());
     // Each view is exactly the single-view run of that view's recipe.
@@ -306,8 +301,99 @@ fn two_feature_views_train_like_single_views_and_are_averaged() {
         .filter(|(p, t)| p == t)
         .count();
     assert!(correct as f64 >= 0.8 * predicted.len() as f64, "{correct}");
+    // Data extracted with other features than the recipe's views is refused.
+    let one_view = ViewsDataset::new(specs[..1].to_vec(), vec![train0.clone()]).unwrap();
+    let one_val = ViewsDataset::new(specs[..1].to_vec(), vec![val0.clone()]).unwrap();
     assert!(matches!(
-        train_views(&config, &views[..1], &quiet()),
+        train_views(&config, &one_view, &one_val, &quiet()),
+        Err(TrainError::InvalidData(_))
+    ));
+    let swapped = ViewsDataset::new(
+        vec![specs[1].clone(), specs[0].clone()],
+        vec![train0.clone(), train1.clone()],
+    )
+    .unwrap();
+    assert!(matches!(
+        train_views(&config, &swapped, &val_set, &quiet()),
+        Err(TrainError::InvalidData(_))
+    ));
+    // Views that do not hold the same clips are refused.
+    assert!(ViewsDataset::new(specs, vec![train0, val1]).is_err());
+}
+
+#[test]
+fn cross_validation_trains_each_fold_without_its_test_speakers() {
+    let config = small_config();
+    let data = ViewsDataset::new(config.view_features(), vec![dataset(0..4, 3, 41)]).unwrap();
+    let speakers =
+        |ids: &[usize]| -> Vec<String> { ids.iter().map(|s| format!("{s:02}")).collect() };
+    let folds = vec![
+        Fold {
+            name: "fold-1".into(),
+            train_speakers: speakers(&[2, 3]),
+            test_speakers: speakers(&[0, 1]),
+        },
+        Fold {
+            name: "fold-2".into(),
+            train_speakers: speakers(&[0, 1]),
+            test_speakers: speakers(&[2, 3]),
+        },
+    ];
+    let options = |jobs| CrossValidationOptions {
+        jobs,
+        corpus: "synthetic".into(),
+        log_dir: None,
+    };
+    let cv = cross_validate(&config, &data, &folds, &options(1)).unwrap();
+    assert_eq!(cv.folds.len(), 2);
+    assert!(!cv.recipe.keep_best && !cv.recipe.calibrate);
+    for fold in &cv.folds {
+        // 2 test speakers x 3 classes x 3 clips, and nothing else, are scored.
+        assert_eq!(fold.matrix.total(), 18);
+        assert_eq!(fold.history.len(), config.epochs);
+        let provenance = fold.model.views()[0].metadata().training.clone().unwrap();
+        assert_eq!(provenance.train_speakers, fold.fold.train_speakers);
+        assert_eq!(provenance.val_speakers, fold.fold.test_speakers);
+    }
+    // A fold is exactly the last-epoch run of its split, whatever runs beside it.
+    let (test, train_set) = data.split_by_speakers(&folds[1].test_speakers);
+    let alone = train_views(&fold_recipe(&config), &train_set, &test, &quiet()).unwrap();
+    let bytes = |m: &emovox_model::MultiViewModel| m.views()[0].to_safetensors_bytes().unwrap();
+    assert!(
+        bytes(&cv.folds[1].model) == bytes(&alone.model),
+        "fold 2 differs from its run"
+    );
+    let parallel = cross_validate(&config, &data, &folds, &options(2)).unwrap();
+    for (a, b) in cv.folds.iter().zip(&parallel.folds) {
+        assert_eq!(a.matrix, b.matrix);
+    }
+    let mean = cv.folds.iter().map(|f| f.matrix.uar()).sum::<f64>() / 2.0;
+    assert!((cv.summary.uar.mean - mean).abs() < 1e-12);
+    // The report folder holds the summary and every fold's model.
+    let dir = std::env::temp_dir().join(format!("emovox-cv-{}", std::process::id()));
+    let json = cv.write(&dir).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert_eq!(report["folds"].as_array().unwrap().len(), 2);
+    assert!((report["summary"]["uar"]["mean"].as_f64().unwrap() - mean).abs() < 1e-12);
+    assert!(dir.join("fold-2.safetensors").is_file());
+    std::fs::remove_dir_all(&dir).unwrap();
+    // Bad protocols are errors, not panics.
+    assert!(matches!(
+        cross_validate(&config, &data, &[], &options(1)),
+        Err(TrainError::InvalidData(_))
+    ));
+    assert!(matches!(
+        cross_validate(&config, &data, &folds, &options(0)),
+        Err(TrainError::InvalidConfig(_))
+    ));
+    let nobody = Fold {
+        name: "nobody".into(),
+        train_speakers: speakers(&[0, 1, 2, 3]),
+        test_speakers: speakers(&[9]),
+    };
+    assert!(matches!(
+        cross_validate(&config, &data, &[nobody], &options(1)),
         Err(TrainError::InvalidData(_))
     ));
 }

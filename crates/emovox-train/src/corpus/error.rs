@@ -7,6 +7,9 @@ use thiserror::Error;
 /// Why a corpus folder, manifest or speaker list was refused.
 #[derive(Debug, Error)]
 pub enum CorpusError {
+    /// No corpus path was given.
+    #[error("no corpus was given")]
+    NoCorpus,
     /// The corpus folder does not exist or is not a folder.
     #[error("corpus folder {0} does not exist or is not a folder")]
     MissingDir(PathBuf),

@@ -169,3 +169,25 @@ pub fn load_corpus(
     };
     Ok((kind.load(path)?, kind))
 }
+
+/// Loads every corpus of `paths` as [`load_corpus`] does and combines them
+/// ([`crate::protocol::combine`]: speakers become `corpus:id`) when there are several; returns
+/// the corpus with the kind used for each path.
+pub fn load_corpora(
+    paths: &[std::path::PathBuf],
+    kind: Option<CorpusKind>,
+) -> Result<(Corpus, Vec<CorpusKind>), CorpusError> {
+    let mut corpora = Vec::with_capacity(paths.len());
+    let mut kinds = Vec::with_capacity(paths.len());
+    for path in paths {
+        let (corpus, used) = load_corpus(path, kind)?;
+        corpora.push(corpus);
+        kinds.push(used);
+    }
+    let corpus = match corpora.len() {
+        0 => return Err(CorpusError::NoCorpus),
+        1 => corpora.remove(0),
+        _ => crate::protocol::combine(&corpora),
+    };
+    Ok((corpus, kinds))
+}

@@ -31,7 +31,7 @@ pub use crema_d::{
 pub use emodb::{load_emodb, parse_emodb_name, EMODB_EMOTIONS, EMODB_SPEAKERS};
 pub use error::CorpusError;
 pub use folders::{load_folders, parse_folder_path, UNKNOWN_SPEAKER};
-pub use kind::{detect_corpus, load_corpus, CorpusKind};
+pub use kind::{detect_corpus, load_corpora, load_corpus, CorpusKind};
 pub use manifest::load_manifest;
 pub use named::NameInfo;
 pub use ravdess::{load_ravdess, parse_ravdess_name, RAVDESS_EMOTIONS};
@@ -98,7 +98,12 @@ pub struct Corpus {
 impl Corpus {
     /// The distinct labels of the utterances, sorted.
     pub fn labels(&self) -> Vec<String> {
-        let mut labels: Vec<String> = self.utterances.iter().map(|u| u.label.clone()).collect();
+        Self::labels_of(&self.utterances)
+    }
+
+    /// The distinct labels of `utterances` (e.g. after a label scheme), sorted.
+    pub fn labels_of(utterances: &[Utterance]) -> Vec<String> {
+        let mut labels: Vec<String> = utterances.iter().map(|u| u.label.clone()).collect();
         labels.sort();
         labels.dedup();
         labels

@@ -1,0 +1,227 @@
+//! Speaker-independent cross-validation of a recipe as a library call: [`cross_validate`]
+//! trains one model per [`Fold`] and scores its **last** epoch on the fold's test speakers,
+//! who only monitor training (no early stopping, no calibration, nothing selected on them).
+//!
+//! The 5-fold protocol over a corpus folder, from a user's own `main`:
+//!
+//! ```no_run
+//! use emovox_train::corpus::load_corpus;
+//! use emovox_train::protocol::k_fold_speakers;
+//! use emovox_train::{cross_validate, CrossValidationOptions, TrainConfig, ViewsDataset};
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let (corpus, _) = load_corpus("datasets/ravdess16k".as_ref(), None)?;
+//!     let recipe = TrainConfig::two_views();
+//!     let (data, _skipped) =
+//!         ViewsDataset::extract_for(&recipe, &corpus.utterances, &corpus.labels())?;
+//!     let folds = k_fold_speakers(&corpus.utterances, 5)?;
+//!     let options = CrossValidationOptions {
+//!         jobs: 2,
+//!         ..CrossValidationOptions::default()
+//!     };
+//!     let cv = cross_validate(&recipe, &data, &folds, &options)?;
+//!     println!("UAR {:.3} +- {:.3}", cv.summary.uar.mean, cv.summary.uar.std);
+//!     cv.write("runs/cv")?;
+//!     Ok(())
+//! }
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use emovox_metrics::{ConfusionMatrix, FoldSummary};
+use emovox_model::MultiViewModel;
+use rayon::prelude::*;
+
+use crate::protocol::Fold;
+use crate::run_files::{create_dir, write_json};
+use crate::{train_views, EpochRecord, TrainConfig, TrainError, TrainOptions, ViewsDataset};
+
+/// How [`cross_validate`] runs; changes no result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CrossValidationOptions {
+    /// Threads shared by the folds (each fold's views and ensemble members run on them too);
+    /// 1 trains the folds one after another.
+    pub jobs: usize,
+    /// Corpus name recorded in each fold model's provenance.
+    pub corpus: String,
+    /// Folder for each fold's per-epoch log, `<fold>.epochs.jsonl` (views after the first
+    /// beside it); `None` keeps no logs.
+    pub log_dir: Option<PathBuf>,
+}
+
+impl Default for CrossValidationOptions {
+    /// One thread per CPU, no logs.
+    fn default() -> Self {
+        Self {
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            corpus: String::new(),
+            log_dir: None,
+        }
+    }
+}
+
+/// What one fold yields.
+#[derive(Debug)]
+pub struct FoldOutcome {
+    /// The fold.
+    pub fold: Fold,
+    /// The last epoch's confusion matrix on the fold's test speakers.
+    pub matrix: ConfusionMatrix,
+    /// Per-epoch records of the first view (test speakers as validation).
+    pub history: Vec<EpochRecord>,
+    /// Wall-clock seconds of the fold's training.
+    pub seconds: f64,
+    /// The fold's model (last epoch, uncalibrated).
+    pub model: MultiViewModel,
+}
+
+/// The result of [`cross_validate`].
+#[derive(Debug)]
+pub struct CrossValidation {
+    /// The recipe as every fold ran it ([`fold_recipe`]).
+    pub recipe: TrainConfig,
+    /// Each fold's outcome, in fold order.
+    pub folds: Vec<FoldOutcome>,
+    /// Mean and standard deviation over folds, and the pooled matrix.
+    pub summary: FoldSummary,
+}
+
+/// The recipe as a fold runs it: the last epoch's weights, no early stopping and no
+/// calibration (the fold's validation speakers are its test speakers).
+pub fn fold_recipe(recipe: &TrainConfig) -> TrainConfig {
+    TrainConfig {
+        keep_best: false,
+        patience: None,
+        calibrate: false,
+        ..recipe.clone()
+    }
+}
+
+/// Trains [`fold_recipe`]`(recipe)` once per fold on the fold's training speakers of `data`
+/// and scores its last epoch on the fold's test speakers. Folds run `options.jobs` threads
+/// wide; a fold's result does not depend on how many run at once.
+pub fn cross_validate(
+    recipe: &TrainConfig,
+    data: &ViewsDataset,
+    folds: &[Fold],
+    options: &CrossValidationOptions,
+) -> Result<CrossValidation, TrainError> {
+    if folds.is_empty() {
+        return Err(TrainError::InvalidData("no folds to run".into()));
+    }
+    if options.jobs == 0 {
+        return Err(TrainError::InvalidConfig("jobs must be at least 1".into()));
+    }
+    let recipe = fold_recipe(recipe);
+    recipe.validate()?;
+    data.check_recipe(&recipe)?;
+    if let Some(dir) = &options.log_dir {
+        create_dir(dir)?;
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs)
+        .build()
+        .map_err(|e| {
+            TrainError::InvalidConfig(format!("cannot start {} threads: {e}", options.jobs))
+        })?;
+    let outcomes: Vec<FoldOutcome> = pool.install(|| {
+        folds
+            .par_iter()
+            .map(|fold| run_fold(&recipe, data, fold, options))
+            .collect::<Result<_, _>>()
+    })?;
+    let matrices: Vec<ConfusionMatrix> = outcomes.iter().map(|o| o.matrix.clone()).collect();
+    Ok(CrossValidation {
+        summary: FoldSummary::from_folds(&matrices)?,
+        recipe,
+        folds: outcomes,
+    })
+}
+
+/// Trains on every speaker but the fold's test speakers and scores the last epoch on its test speakers.
+fn run_fold(
+    recipe: &TrainConfig,
+    data: &ViewsDataset,
+    fold: &Fold,
+    options: &CrossValidationOptions,
+) -> Result<FoldOutcome, TrainError> {
+    let (test_set, train_set) = data.split_by_speakers(&fold.test_speakers);
+    if train_set.is_empty() || test_set.is_empty() {
+        return Err(TrainError::InvalidData(format!(
+            "{}: {} training and {} test clips",
+            fold.name,
+            train_set.len(),
+            test_set.len()
+        )));
+    }
+    let train_options = TrainOptions {
+        quiet: true,
+        log_path: options
+            .log_dir
+            .as_ref()
+            .map(|dir| dir.join(format!("{}.epochs.jsonl", fold.name))),
+        corpus: options.corpus.clone(),
+    };
+    let outcome = train_views(recipe, &train_set, &test_set, &train_options)?;
+    Ok(FoldOutcome {
+        fold: fold.clone(),
+        matrix: outcome.validation_matrix()?,
+        history: outcome.histories.into_iter().next().unwrap_or_default(),
+        seconds: outcome.seconds,
+        model: outcome.model,
+    })
+}
+
+impl CrossValidation {
+    /// One line per fold (test speakers, accuracy, UAR, macro-F1, clips, seconds) and the
+    /// summary line (mean +- standard deviation over folds, pooled UAR).
+    pub fn to_text(&self) -> String {
+        let mut text = String::new();
+        for fold in &self.folds {
+            let m = &fold.matrix;
+            text += &format!(
+                "{}: test {:?}: accuracy {:.3}, UAR {:.3}, macro-F1 {:.3} ({} clips, {:.0} s)\n",
+                fold.fold.name,
+                fold.fold.test_speakers,
+                m.accuracy(),
+                m.uar(),
+                m.macro_f1(),
+                m.total(),
+                fold.seconds
+            );
+        }
+        let s = &self.summary;
+        text += &format!(
+            "{} folds: UAR {:.3} +- {:.3}, accuracy {:.3} +- {:.3}, macro-F1 {:.3} +- {:.3}; pooled UAR {:.3}",
+            self.folds.len(),
+            s.uar.mean,
+            s.uar.std,
+            s.accuracy.mean,
+            s.accuracy.std,
+            s.macro_f1.mean,
+            s.macro_f1.std,
+            s.pooled.uar,
+        );
+        text
+    }
+
+    /// Writes `cross_validation.json` (folds, summary, per-fold seconds and per-epoch test
+    /// curves, the recipe) and each fold's model, `<fold>.safetensors`, into `dir` (created if
+    /// needed); returns the JSON file's path.
+    pub fn write(&self, dir: impl AsRef<Path>) -> Result<PathBuf, TrainError> {
+        let dir = dir.as_ref();
+        create_dir(dir)?;
+        for fold in &self.folds {
+            fold.model
+                .save(dir.join(format!("{}.safetensors", fold.fold.name)))?;
+        }
+        let report = serde_json::json!({
+            "folds": self.folds.iter().map(|f| &f.fold).collect::<Vec<_>>(),
+            "summary": self.summary,
+            "fold_seconds": self.folds.iter().map(|f| f.seconds).collect::<Vec<_>>(),
+            "histories": self.folds.iter().map(|f| &f.history).collect::<Vec<_>>(),
+            "recipe": self.recipe,
+        });
+        write_json(dir, "cross_validation.json", &report)
+    }
+}

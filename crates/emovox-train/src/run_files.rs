@@ -1,0 +1,94 @@
+//! Writing what a run produced to a folder: JSON values, text and plots, each failure a
+//! [`TrainError::Write`] naming the file.
+
+use std::path::{Path, PathBuf};
+
+use emovox_metrics::{plot, ConfusionMatrix};
+use serde::Serialize;
+
+use crate::{TrainError, ViewsOutcome};
+
+/// `error` as a [`TrainError::Write`] of `path`.
+pub(crate) fn write_error(path: &Path, error: impl Into<std::io::Error>) -> TrainError {
+    TrainError::Write {
+        path: path.to_path_buf(),
+        source: error.into(),
+    }
+}
+
+/// Creates `dir` and its parents.
+pub(crate) fn create_dir(dir: &Path) -> Result<(), TrainError> {
+    std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))
+}
+
+/// Writes `value` as pretty JSON to `dir/name`.
+pub(crate) fn write_json(
+    dir: &Path,
+    name: &str,
+    value: &impl Serialize,
+) -> Result<PathBuf, TrainError> {
+    let path = dir.join(name);
+    let text = serde_json::to_string_pretty(value).map_err(|e| write_error(&path, e))?;
+    std::fs::write(&path, text).map_err(|e| write_error(&path, e))?;
+    Ok(path)
+}
+
+impl ViewsOutcome {
+    /// The kept model's confusion matrix on the validation clips.
+    pub fn validation_matrix(&self) -> Result<ConfusionMatrix, TrainError> {
+        let predicted = crate::evaluate::argmax_rows(&self.val_probabilities);
+        Ok(ConfusionMatrix::from_predictions(
+            self.model.labels().to_vec(),
+            &self.val_truth,
+            &predicted,
+        )?)
+    }
+
+    /// Writes the run's report into `dir` (created if needed): `metrics.json` (validation
+    /// summary, kept epochs, seconds, per-epoch histories, provenance),
+    /// `classification_report.txt`, `confusion.svg` and `training_curves.svg`. Returns the
+    /// validation confusion matrix.
+    pub fn write_report(&self, dir: impl AsRef<Path>) -> Result<ConfusionMatrix, TrainError> {
+        let dir = dir.as_ref();
+        create_dir(dir)?;
+        let matrix = self.validation_matrix()?;
+        let provenance: Vec<_> = self
+            .model
+            .views()
+            .iter()
+            .map(|v| &v.metadata().training)
+            .collect();
+        let metrics = serde_json::json!({
+            "validation": matrix.summary(),
+            "best_epochs": self.best_epochs,
+            "training_seconds": self.seconds,
+            "histories": self.histories,
+            "provenance": provenance,
+        });
+        write_json(dir, "metrics.json", &metrics)?;
+        let report = dir.join("classification_report.txt");
+        std::fs::write(&report, classification_text(&matrix))
+            .map_err(|e| write_error(&report, e))?;
+        plot::confusion_plot(&matrix, dir.join("confusion.svg"))?;
+        let history: Vec<emovox_metrics::EpochRecord> = self.histories[0]
+            .iter()
+            .filter_map(|e| e.to_metrics())
+            .collect();
+        if !history.is_empty() {
+            plot::training_curves_plot(&history, dir.join("training_curves.svg"))?;
+        }
+        Ok(matrix)
+    }
+}
+
+/// The per-class report, the headline scores and the matrix, as text.
+pub fn classification_text(matrix: &ConfusionMatrix) -> String {
+    format!(
+        "{}\naccuracy {:.4}  UAR {:.4}  macro-F1 {:.4}\n\n{}",
+        matrix.report().to_text(2),
+        matrix.accuracy(),
+        matrix.uar(),
+        matrix.macro_f1(),
+        matrix.to_text()
+    )
+}
