@@ -137,22 +137,28 @@ impl Preprocessing {
         self.trim_top_db.is_none() && self.level.is_none()
     }
 
-    /// Trims and level-normalises `samples` (at `sample_rate` Hz, the pipeline's rate).
+    /// Level-normalises, then trims `samples` (at `sample_rate` Hz, the pipeline's rate).
+    ///
+    /// Normalising first makes trimming independent of the recording level: the trim
+    /// threshold is relative to the loudest frame, but frames below the absolute floor of
+    /// `librosa.effects.trim` (-100 dB) all count as that floor, which for a clip recorded
+    /// 30 dB quieter can lie within `trim_top_db` of its loudest frame. At the normalised
+    /// level (-26 dBFS active speech) that floor is far below any threshold. The active level
+    /// is gated (silence does not count), so trimming after normalising leaves it at its
+    /// target within a fraction of a dB.
     pub fn apply(&self, samples: &[f32], sample_rate: u32) -> Vec<f32> {
-        let range = match self.trim_top_db {
-            Some(top_db) => emovox_audio::trim_silence(samples, top_db),
-            None => 0..samples.len(),
-        };
-        // A clip trimmed to nothing (all below the threshold cannot happen: the loudest frame
-        // is always kept) falls back to the whole clip.
-        let kept = if range.is_empty() {
-            samples
-        } else {
-            &samples[range]
-        };
-        let mut out = kept.to_vec();
+        let mut out = samples.to_vec();
         if let Some(level) = &self.level {
             level.apply(&mut out, sample_rate);
+        }
+        if let Some(top_db) = self.trim_top_db {
+            // The loudest frame is always kept, so a trimmed range is empty only for an empty
+            // clip.
+            let range = emovox_audio::trim_silence(&out, top_db);
+            if !range.is_empty() {
+                out.truncate(range.end);
+                out.drain(..range.start);
+            }
         }
         out
     }
@@ -205,6 +211,37 @@ mod tests {
         let mut silence = vec![0.0f32; 1_000];
         level.apply(&mut silence, 16_000);
         assert!(silence.iter().all(|s| *s == 0.0));
+    }
+
+    #[test]
+    fn trimming_does_not_depend_on_the_recording_level() {
+        // Half a second of tone at -60 dBFS between two seconds of near-silence (-140 dBFS):
+        // 30 dB quieter, the silence falls below trim's absolute floor (-100 dB), which lies
+        // within 40 dB of the tone; trimming must still cut the same samples.
+        let clip: Vec<f32> = (0..40_000)
+            .map(|i| {
+                let t = i as f32 / 16_000.0;
+                let amplitude = if (16_000..24_000).contains(&i) { 1e-3 } else { 1e-7 };
+                amplitude * (std::f32::consts::TAU * 200.0 * t).sin()
+            })
+            .collect();
+        let preprocessing = Preprocessing {
+            trim_top_db: Some(40.0),
+            level: Some(LevelNormalisation::default()),
+        };
+        let reference = preprocessing.apply(&clip, 16_000);
+        assert!(reference.len() < 12_000, "{}", reference.len());
+        for gain in [0.03f32, 0.3, 4.0] {
+            let scaled: Vec<f32> = clip.iter().map(|s| s * gain).collect();
+            let out = preprocessing.apply(&scaled, 16_000);
+            assert_eq!(out.len(), reference.len(), "gain {gain}");
+            let worst = out
+                .iter()
+                .zip(&reference)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(worst < 1e-6, "gain {gain}: {worst}");
+        }
     }
 
     #[test]
