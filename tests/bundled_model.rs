@@ -1,6 +1,8 @@
 //! The bundled model: it loads, describes itself, and (with EMOVOX_DATA pointing at the RAVDESS
 //! folder) reaches its documented floor on the validation actors 19-20, which it never trained on.
 
+#[path = "support/corpus_env.rs"]
+mod corpus_env;
 use emovox::Classifier;
 use emovox_metrics::ConfusionMatrix;
 use emovox_train::corpus::load_ravdess;
@@ -40,8 +42,8 @@ fn bundled_model_predicts_the_committed_speech_fixture() {
 
 #[test]
 fn bundled_model_reaches_its_floor_on_unseen_actors() {
-    let Some(root) = std::env::var_os("EMOVOX_DATA") else {
-        println!("EMOVOX_DATA is not set: skipping the bundled-model evaluation on actors 19-20");
+    let Some(root) = corpus_env::data_dir("EMOVOX_DATA", "the bundled model on actors 19-20")
+    else {
         return;
     };
     let classifier = Classifier::bundled().unwrap();

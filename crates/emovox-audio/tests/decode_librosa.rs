@@ -2,6 +2,8 @@
 //!
 //! Fixtures were written with soundfile and decoded by librosa 0.11 (see `fixtures/manifest.json`).
 
+#[path = "../../../tests/support/corpus_env.rs"]
+mod corpus_env;
 use std::path::{Path, PathBuf};
 
 use emovox_audio::{decode_wav, read_wav};
@@ -51,8 +53,8 @@ fn decoding_from_memory_equals_decoding_the_file() {
 
 #[test]
 fn corpus_clip_decodes_bit_exactly_as_librosa() {
-    let Some(reference) = std::env::var_os("EMOVOX_REFERENCE").map(PathBuf::from) else {
-        eprintln!("EMOVOX_REFERENCE is not set: skipping the corpus decoding check");
+    let Some(reference) = corpus_env::data_dir("EMOVOX_REFERENCE", "the corpus decoding check")
+    else {
         return;
     };
     let librosa = reference.join("librosa");

@@ -221,7 +221,11 @@ mod tests {
         let clip: Vec<f32> = (0..40_000)
             .map(|i| {
                 let t = i as f32 / 16_000.0;
-                let amplitude = if (16_000..24_000).contains(&i) { 1e-3 } else { 1e-7 };
+                let amplitude = if (16_000..24_000).contains(&i) {
+                    1e-3
+                } else {
+                    1e-7
+                };
                 amplitude * (std::f32::consts::TAU * 200.0 * t).sin()
             })
             .collect();

@@ -3,9 +3,11 @@
 
 mod common;
 
+#[path = "../../../tests/support/corpus_env.rs"]
+mod corpus_env;
 use common::{fixture_dir, tiny_wav};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use emovox_train::corpus::{
     apply_scheme, detect_corpus, load_corpus, load_crema_d, load_emodb, load_folders,
@@ -430,11 +432,10 @@ fn corpus_kinds_parse_print_and_serialise() {
 
 #[test]
 fn shared_ravdess_copy_is_detected_and_maps_to_common_labels() {
-    let Some(root) = std::env::var_os("EMOVOX_DATA") else {
-        println!("EMOVOX_DATA is not set: skipping RAVDESS detection and label schemes");
+    let Some(root) = corpus_env::data_dir("EMOVOX_DATA", "RAVDESS detection and label schemes")
+    else {
         return;
     };
-    let root = PathBuf::from(root);
     assert_eq!(detect_corpus(&root).unwrap(), CorpusKind::Ravdess);
     let (corpus, _) = load_corpus(&root, None).unwrap();
     let count = |utterances: &[Utterance], label: &str| {

@@ -2,9 +2,10 @@
 
 mod common;
 
+#[path = "../../../tests/support/corpus_env.rs"]
+mod corpus_env;
 use common::{fixture_dir, tiny_wav};
 
-use std::path::PathBuf;
 
 use emovox_train::corpus::{load_ravdess, parse_ravdess_name, CorpusError, Gender};
 use emovox_train::protocol::SpeakerSet;
@@ -76,11 +77,10 @@ fn speaker_lists_parse_ranges_and_ignore_zero_padding() {
 
 #[test]
 fn shared_ravdess_copy_loads_whole() {
-    let Some(root) = std::env::var_os("EMOVOX_DATA") else {
-        println!("EMOVOX_DATA is not set: skipping the RAVDESS loader check");
+    let Some(root) = corpus_env::data_dir("EMOVOX_DATA", "the RAVDESS loader check") else {
         return;
     };
-    let corpus = load_ravdess(&PathBuf::from(root)).unwrap();
+    let corpus = load_ravdess(&root).unwrap();
     assert_eq!(corpus.utterances.len(), 1200);
     assert_eq!(corpus.speakers().len(), 20);
     assert_eq!(corpus.labels().len(), 8);

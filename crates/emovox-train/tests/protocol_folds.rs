@@ -3,6 +3,8 @@
 
 mod common;
 
+#[path = "../../../tests/support/corpus_env.rs"]
+mod corpus_env;
 use common::tiny_wav;
 
 use std::collections::BTreeSet;
@@ -187,11 +189,10 @@ fn combining_corpora_keeps_speakers_apart() {
 
 #[test]
 fn shared_ravdess_copy_folds_into_balanced_fives() {
-    let Some(root) = std::env::var_os("EMOVOX_DATA") else {
-        println!("EMOVOX_DATA is not set: skipping the RAVDESS 5-fold check");
+    let Some(root) = corpus_env::data_dir("EMOVOX_DATA", "the RAVDESS 5-fold check") else {
         return;
     };
-    let corpus = load_ravdess(&PathBuf::from(root)).unwrap();
+    let corpus = load_ravdess(&root).unwrap();
     assert_eq!(corpus.speakers().len(), 20);
     assert_ravdess_five_folds(&corpus);
     for fold in k_fold_speakers(&corpus.utterances, 5).unwrap() {

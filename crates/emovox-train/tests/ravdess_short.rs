@@ -2,6 +2,8 @@
 //! otherwise). Trains the default recipe for a few epochs on actors 01-18 and checks the
 //! validation UAR on actors 19-20 is well above chance (1/8). Meant for release builds.
 
+#[path = "../../../tests/support/corpus_env.rs"]
+mod corpus_env;
 use std::path::Path;
 
 use emovox_features::FeaturePipeline;
@@ -11,8 +13,7 @@ use emovox_train::{extract_dataset, train, ExtractConfig, TrainConfig, TrainOpti
 
 #[test]
 fn short_ravdess_run_beats_chance_on_unseen_actors() {
-    let Some(root) = std::env::var_os("EMOVOX_DATA") else {
-        println!("EMOVOX_DATA is not set: skipping the RAVDESS training test");
+    let Some(root) = corpus_env::data_dir("EMOVOX_DATA", "the RAVDESS training test") else {
         return;
     };
     let corpus = load_ravdess(Path::new(&root)).unwrap();

@@ -3,6 +3,8 @@
 //! signals, espeak-ng speech fixtures and, when `EMOVOX_DATA` points at RAVDESS, real clips of
 //! held-out actors 19-20.
 
+#[path = "../../../tests/support/corpus_env.rs"]
+mod corpus_env;
 use std::path::Path;
 
 use emovox::Classifier;
@@ -96,12 +98,7 @@ fn espeak_speech_gets_the_same_probabilities_at_any_level() {
 
 #[test]
 fn ravdess_clips_get_the_same_probabilities_at_any_level() {
-    let Some(root) = std::env::var_os("EMOVOX_DATA") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must set EMOVOX_DATA (.ci/run does when ../shared is present)"
-        );
-        eprintln!("skipped: EMOVOX_DATA is not set");
+    let Some(root) = corpus_env::data_dir("EMOVOX_DATA", "RAVDESS clips at 35 gains") else {
         return;
     };
     let classifier = Classifier::bundled().unwrap();

@@ -1,5 +1,7 @@
 //! Reading librosa reference arrays: raw little-endian f32 plus a JSON sidecar with the shape.
 
+#[path = "../../../../tests/support/corpus_env.rs"]
+mod corpus_env;
 use std::path::{Path, PathBuf};
 
 use ndarray::{ArrayD, IxDyn};
@@ -36,13 +38,8 @@ pub fn synthetic_dir() -> PathBuf {
 
 /// `$EMOVOX_REFERENCE/librosa`, or `None` (with a note) when the variable is unset.
 pub fn shared_librosa_dir() -> Option<PathBuf> {
-    match std::env::var_os("EMOVOX_REFERENCE") {
-        Some(dir) => Some(PathBuf::from(dir).join("librosa")),
-        None => {
-            eprintln!("EMOVOX_REFERENCE is not set: skipping the corpus-derived librosa goldens");
-            None
-        }
-    }
+    corpus_env::data_dir("EMOVOX_REFERENCE", "the corpus-derived librosa goldens")
+        .map(|dir| dir.join("librosa"))
 }
 
 /// Largest absolute difference; panics if the shapes differ.
