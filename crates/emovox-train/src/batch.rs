@@ -189,11 +189,13 @@ pub(crate) fn build_batch(
     })
 }
 
-/// Per training example, its class weight: with weighting enabled, the inverse frequency of
-/// its label within its own corpus, normalised to mean 1 over the classes that corpus has
-/// (`n_corpus / (classes_in_corpus * count)`), so each corpus is balanced in itself and a
-/// label two corpora share is not down-weighted against labels only one of them has; all 1
-/// when disabled.
+/// Per training example, its class weight: with weighting enabled, every (corpus, label) pair
+/// the training set has carries the same total weight, `n / (pairs * count)` for a clip whose
+/// pair has `count` clips among `n` clips and `pairs` pairs present. With one corpus this is
+/// the inverse class frequency normalised to mean 1; with several, a label two corpora share
+/// is learnt from both equally, however many clips each corpus has of it, and a corpus
+/// that annotates fewer labels does not outweigh another on the labels it has. All 1 when
+/// disabled.
 pub(crate) fn example_weights(dataset: &FeatureDataset, enabled: bool) -> Vec<f32> {
     if !enabled {
         return vec![1.0; dataset.examples.len()];
@@ -204,28 +206,13 @@ pub(crate) fn example_weights(dataset: &FeatureDataset, enabled: bool) -> Vec<f3
     for (example, &k) in dataset.examples.iter().zip(&corpus_of) {
         counts[k][example.label] += 1;
     }
-    let weights: Vec<Vec<f32>> = counts
-        .iter()
-        .map(|counts| {
-            let present = counts.iter().filter(|&&c| c > 0).count() as f32;
-            let n = counts.iter().sum::<usize>() as f32;
-            counts
-                .iter()
-                .map(|&c| {
-                    if c == 0 {
-                        0.0
-                    } else {
-                        n / (present * c as f32)
-                    }
-                })
-                .collect()
-        })
-        .collect();
+    let pairs = counts.iter().flatten().filter(|&&c| c > 0).count() as f32;
+    let n = dataset.examples.len() as f32;
     dataset
         .examples
         .iter()
         .zip(&corpus_of)
-        .map(|(example, &k)| weights[k][example.label])
+        .map(|(example, &k)| n / (pairs * counts[k][example.label] as f32))
         .collect()
 }
 
@@ -263,17 +250,17 @@ mod tests {
     }
 
     #[test]
-    fn each_corpus_is_balanced_in_itself() {
-        // Corpus a: angry x1, neutral x1 (balanced, weights 1). Corpus b: angry x3, calm x1.
-        // Pooled weighting would down-weight angry in corpus a (4 of 6 clips are angry).
+    fn every_corpus_label_pair_weighs_the_same() {
+        // Corpus a: angry x1, neutral x1. Corpus b: angry x3, calm x1. Four pairs over six
+        // clips: each pair totals 6 / 4 = 1.5, so the lone clips weigh 1.5 and b's angry 0.5.
         let d = dataset(&[(0, "a"), (2, "a"), (0, "b"), (0, "b"), (0, "b"), (1, "b")]);
         let w = example_weights(&d, true);
-        let expected = [1.0, 1.0, 4.0 / 6.0, 4.0 / 6.0, 4.0 / 6.0, 2.0];
+        let expected = [1.5, 1.5, 0.5, 0.5, 0.5, 1.5];
         for (w, e) in w.iter().zip(expected) {
             assert!((w - e).abs() < 1e-6, "{w} vs {e}");
         }
-        // Each corpus's weights sum to its number of clips.
-        assert!((w[..2].iter().sum::<f32>() - 2.0).abs() < 1e-6);
-        assert!((w[2..].iter().sum::<f32>() - 4.0).abs() < 1e-6);
+        // Angry weighs as much in corpus a (one clip) as in corpus b (three clips).
+        assert!((w[0] - w[2..5].iter().sum::<f32>()).abs() < 1e-6);
+        assert!((w.iter().sum::<f32>() - 6.0).abs() < 1e-5);
     }
 }

@@ -50,8 +50,8 @@ pub struct TrainConfig {
     pub augment: AugmentConfig,
     /// Label smoothing of the targets (0 disables it).
     pub label_smoothing: f32,
-    /// Weight the loss by inverse class frequency, counted within each clip's corpus (so with
-    /// several corpora each is balanced in itself).
+    /// Weight the loss by inverse class frequency, every (corpus, label) pair of the training
+    /// set carrying the same total weight (with one corpus: inverse class frequency).
     pub class_weighting: bool,
     /// Normalise features with training-set (corpus) mean and deviation per (channel, bin);
     /// stored in the model so inference does the same.
