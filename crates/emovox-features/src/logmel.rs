@@ -20,14 +20,14 @@ impl LogMelSpectrogram {
     /// Validates `config` and precomputes the FFT plan, window and filterbank.
     pub fn new(config: MelConfig) -> Result<Self, FeatureError> {
         config.validate()?;
-        let stft = PowerSpectrogram::new(config.n_fft, config.win_length, config.hop_length);
+        let stft = PowerSpectrogram::new(config.n_fft, config.win_length, config.hop_length)?;
         let filterbank = MelFilterbank::new(
             config.sample_rate,
             config.n_fft,
             config.n_mels,
             config.fmin as f64,
             config.fmax_hz() as f64,
-        );
+        )?;
         Ok(Self {
             config,
             stft,

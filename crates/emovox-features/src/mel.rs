@@ -2,6 +2,8 @@
 
 use ndarray::Array2;
 
+use crate::FeatureError;
+
 const F_SP: f64 = 200.0 / 3.0;
 const MIN_LOG_HZ: f64 = 1000.0;
 const MIN_LOG_MEL: f64 = MIN_LOG_HZ / F_SP;
@@ -47,9 +49,31 @@ pub struct MelFilterbank {
 
 impl MelFilterbank {
     /// Builds the filterbank of `librosa.filters.mel(sr, n_fft, n_mels, fmin, fmax)` with
-    /// `htk=False, norm='slaney'`, computed in f64 and stored as f32 as librosa does.
-    pub fn new(sample_rate: u32, n_fft: usize, n_mels: usize, fmin: f64, fmax: f64) -> Self {
+    /// `htk=False, norm='slaney'`, computed in f64 and stored as f32 as librosa does; fails
+    /// unless `n_fft >= 2`, `1 <= n_mels <= n_fft / 2 + 1` and `0 <= fmin < fmax <= sample_rate / 2`.
+    pub fn new(
+        sample_rate: u32,
+        n_fft: usize,
+        n_mels: usize,
+        fmin: f64,
+        fmax: f64,
+    ) -> Result<Self, FeatureError> {
         let n_bins = n_fft / 2 + 1;
+        let nyquist = sample_rate as f64 / 2.0;
+        if n_fft < 2
+            || !(1..=n_bins).contains(&n_mels)
+            || !(fmin.is_finite()
+                && fmin >= 0.0
+                && fmax.is_finite()
+                && fmin < fmax
+                && fmax <= nyquist)
+        {
+            return Err(FeatureError::InvalidConfig(format!(
+                "mel filterbank of {n_mels} bands over {fmin}-{fmax} Hz, n_fft {n_fft}, \
+                 {sample_rate} Hz: needs n_fft >= 2, 1 <= n_mels <= n_fft / 2 + 1 and \
+                 0 <= fmin < fmax <= sample_rate / 2"
+            )));
+        }
         let sr = sample_rate as f64;
         let fft_freqs: Vec<f64> = (0..n_bins)
             .map(|i| i as f64 * (sr / n_fft as f64))
@@ -84,7 +108,7 @@ impl MelFilterbank {
                 }
             })
             .collect();
-        Self { n_bins, bands }
+        Ok(Self { n_bins, bands })
     }
 
     /// Number of mel bands.

@@ -39,17 +39,24 @@ pub(crate) struct StftScratch {
 
 impl PowerSpectrogram {
     /// Plans an STFT of `n_fft` points with a periodic Hann window of `win_length` samples
-    /// (centred in the frame) and `hop_length` samples between frames. Arguments are assumed
-    /// valid (see [`crate::MelConfig::validate`]).
-    pub fn new(n_fft: usize, win_length: usize, hop_length: usize) -> Self {
+    /// (centred in the frame) and `hop_length` samples between frames; fails unless
+    /// `2 <= n_fft <= 65536`, `1 <= win_length <= n_fft` and `hop_length >= 1` (the ranges of
+    /// [`crate::MelConfig::validate`]).
+    pub fn new(n_fft: usize, win_length: usize, hop_length: usize) -> Result<Self, FeatureError> {
+        if !(2..=65_536).contains(&n_fft) || !(1..=n_fft).contains(&win_length) || hop_length == 0 {
+            return Err(FeatureError::InvalidConfig(format!(
+                "STFT of n_fft {n_fft}, win_length {win_length}, hop_length {hop_length}: \
+                 needs 2 <= n_fft <= 65536, 1 <= win_length <= n_fft and hop_length >= 1"
+            )));
+        }
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
-        Self {
+        Ok(Self {
             n_fft,
             win_length,
             hop_length,
             window: padded_hann(win_length, n_fft),
             fft,
-        }
+        })
     }
 
     /// Number of frequency bins, `n_fft / 2 + 1`.

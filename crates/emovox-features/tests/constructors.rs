@@ -1,0 +1,52 @@
+//! Every public constructor of a feature plan validates its arguments: a bad value is a
+//! `FeatureError::InvalidConfig`, never a panic or a plan that divides by zero later.
+
+use emovox_features::{FeatureError, MelFilterbank, PowerSpectrogram};
+
+#[test]
+fn stft_plans_refuse_impossible_frames() {
+    assert!(PowerSpectrogram::new(512, 400, 160).is_ok());
+    for (n_fft, win, hop) in [
+        (512, 400, 0),
+        (512, 0, 160),
+        (512, 513, 160),
+        (1, 1, 1),
+        (1 << 20, 400, 160),
+    ] {
+        assert!(
+            matches!(
+                PowerSpectrogram::new(n_fft, win, hop),
+                Err(FeatureError::InvalidConfig(_))
+            ),
+            "n_fft {n_fft}, win_length {win}, hop_length {hop}"
+        );
+    }
+}
+
+#[test]
+fn mel_filterbanks_refuse_impossible_bands() {
+    assert_eq!(
+        MelFilterbank::new(16_000, 512, 40, 0.0, 8_000.0)
+            .unwrap()
+            .n_mels(),
+        40
+    );
+    let bad = [
+        (16_000, 512, 0, 0.0, 8_000.0),
+        (16_000, 512, 300, 0.0, 8_000.0),
+        (16_000, 512, 40, 0.0, 9_000.0),
+        (16_000, 512, 40, 4_000.0, 4_000.0),
+        (16_000, 512, 40, -1.0, 8_000.0),
+        (16_000, 512, 40, 0.0, f64::NAN),
+        (16_000, 1, 1, 0.0, 8_000.0),
+    ];
+    for (rate, n_fft, n_mels, fmin, fmax) in bad {
+        assert!(
+            matches!(
+                MelFilterbank::new(rate, n_fft, n_mels, fmin, fmax),
+                Err(FeatureError::InvalidConfig(_))
+            ),
+            "{rate} Hz, n_fft {n_fft}, {n_mels} mels, {fmin}-{fmax} Hz"
+        );
+    }
+}
