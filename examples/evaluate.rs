@@ -25,10 +25,10 @@ use clap::Parser;
 use emovox::audio::degrade::{standard_conditions, Condition};
 use emovox::evaluation::{evaluate, Evaluation, LabelSubset, LabelledClip};
 use emovox::Classifier;
+use emovox_corpus::protocol::SpeakerSet;
+use emovox_corpus::{apply_scheme, load_corpus, CorpusKind, LabelScheme};
 use emovox_metrics::plot;
 use emovox_model::MultiViewModel;
-use emovox_train::corpus::{apply_scheme, load_corpus, CorpusKind, LabelScheme};
-use emovox_train::protocol::SpeakerSet;
 use rayon::prelude::*;
 
 /// Evaluate an emotion model on labelled speech.

@@ -13,7 +13,6 @@
 pub mod augment;
 mod batch;
 mod config;
-pub mod corpus;
 mod cross_validation;
 mod dataset;
 mod error;
@@ -22,7 +21,6 @@ mod extract;
 mod init;
 pub mod loss;
 mod normalise;
-pub mod protocol;
 mod report;
 mod run_files;
 mod schedule;
@@ -30,6 +28,11 @@ mod trainer;
 mod views;
 mod views_dataset;
 pub mod wave_augment;
+
+/// Corpus loaders and label schemes ([`emovox_corpus`], re-exported).
+pub use emovox_corpus as corpus;
+/// Speaker sets and folds ([`emovox_corpus::protocol`], re-exported).
+pub use emovox_corpus::protocol;
 
 pub use augment::AugmentConfig;
 pub use config::{default_extra_views, default_feature_spec, TrainConfig, TrainOptions};

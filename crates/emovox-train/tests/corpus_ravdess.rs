@@ -6,7 +6,6 @@ mod common;
 mod corpus_env;
 use common::{fixture_dir, tiny_wav};
 
-
 use emovox_train::corpus::{load_ravdess, parse_ravdess_name, CorpusError, Gender};
 use emovox_train::protocol::SpeakerSet;
 

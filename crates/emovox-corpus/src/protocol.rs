@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::corpus::{Corpus, CorpusError, Gender, Utterance};
+use crate::{Corpus, CorpusError, Gender, Utterance};
 
 /// A set of speakers given as a list such as `1-18`, `19,20` or `01,03,5-7`.
 ///
@@ -18,14 +18,14 @@ use crate::corpus::{Corpus, CorpusError, Gender, Utterance};
 /// `turev16k:1984`) matches only that corpus's speakers, a bare item those of every corpus.
 ///
 /// ```
-/// use emovox_train::protocol::SpeakerSet;
+/// use emovox_corpus::protocol::SpeakerSet;
 ///
 /// let train = SpeakerSet::parse("1-18")?;
 /// assert!(train.contains("07") && !train.contains("19"));
 /// let held_out = SpeakerSet::parse("ravdess:19-20,turev16k:1984,turev16k:7895")?;
 /// assert!(held_out.contains("ravdess:20") && held_out.contains("turev16k:1984"));
 /// assert!(!held_out.contains("ravdess:1984") && !held_out.contains("20"));
-/// # Ok::<(), emovox_train::corpus::CorpusError>(())
+/// # Ok::<(), emovox_corpus::CorpusError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpeakerSet {
@@ -213,8 +213,8 @@ fn folds_from_groups(all: &[String], groups: Vec<(String, Vec<String>)>) -> Vec<
 /// Fails unless `2 <= k <= number of speakers`.
 ///
 /// ```
-/// use emovox_train::corpus::{Gender, Utterance};
-/// use emovox_train::protocol::k_fold_speakers;
+/// use emovox_corpus::{Gender, Utterance};
+/// use emovox_corpus::protocol::k_fold_speakers;
 ///
 /// let utterances: Vec<Utterance> = (1..=4)
 ///     .map(|actor| Utterance {
@@ -228,7 +228,7 @@ fn folds_from_groups(all: &[String], groups: Vec<(String, Vec<String>)>) -> Vec<
 /// let folds = k_fold_speakers(&utterances, 2)?;
 /// assert_eq!(folds[0].test_speakers, ["01", "02"]);
 /// assert_eq!(folds[1].train_speakers, ["01", "02"]);
-/// # Ok::<(), emovox_train::corpus::CorpusError>(())
+/// # Ok::<(), emovox_corpus::CorpusError>(())
 /// ```
 pub fn k_fold_speakers(utterances: &[Utterance], k: usize) -> Result<Vec<Fold>, CorpusError> {
     let speakers = speaker_genders(utterances);
@@ -283,7 +283,7 @@ pub fn leave_one_speaker_out(utterances: &[Utterance]) -> Result<Vec<Fold>, Corp
 }
 
 /// The labels present in both `a` and `b`, sorted: the classes a cross-corpus test can score
-/// (apply the same [`crate::corpus::LabelScheme`] to both first).
+/// (apply the same [`crate::LabelScheme`] to both first).
 pub fn shared_labels(a: &[Utterance], b: &[Utterance]) -> Vec<String> {
     let labels =
         |u: &[Utterance]| -> BTreeSet<String> { u.iter().map(|u| u.label.clone()).collect() };

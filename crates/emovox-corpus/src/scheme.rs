@@ -152,7 +152,7 @@ impl FromStr for LabelScheme {
 /// and how many were dropped per original (native) label.
 ///
 /// ```
-/// use emovox_train::corpus::{apply_scheme, Gender, LabelScheme, Utterance};
+/// use emovox_corpus::{apply_scheme, Gender, LabelScheme, Utterance};
 ///
 /// let clip = |label: &str| Utterance {
 ///     path: format!("{label}.wav").into(),

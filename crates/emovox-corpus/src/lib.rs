@@ -1,10 +1,14 @@
-//! Corpus loaders: labelled utterances with speaker ids, read from each corpus' own layout.
+//! Emotional speech corpora: labelled utterances with speaker ids, read from each corpus' own
+//! layout, label schemes across corpora, and speaker-independent protocols ([`protocol`]).
+//! Evaluating a model on a corpus needs this crate, not the training stack.
 //!
 //! One loader per corpus (RAVDESS, CREMA-D, TESS, SAVEE, EmoDB, folder-per-label, CSV
 //! manifest), each keeping the corpus' own label words lower-cased; [`load_corpus`] picks the
 //! loader by [`CorpusKind`] or [`detect_corpus`]. [`apply_scheme`] maps native labels to the
 //! classes a model is trained on ([`LabelScheme`]). Files that cannot be used are never dropped
 //! silently: they are listed in [`Corpus::skipped`] with the reason.
+
+#![warn(missing_docs)]
 
 use std::path::PathBuf;
 
@@ -18,6 +22,7 @@ mod folders;
 mod kind;
 mod manifest;
 mod named;
+pub mod protocol;
 mod ravdess;
 mod savee;
 mod scheme;
