@@ -84,6 +84,7 @@ pub enum MetricsError {
     UnsupportedPlotFormat(std::path::PathBuf),
 }
 
+#[cfg(feature = "plot")]
 impl<E: std::error::Error + Send + Sync> From<plotters::drawing::DrawingAreaErrorKind<E>>
     for MetricsError
 {

@@ -25,6 +25,7 @@ pub mod calibration;
 pub mod confusion;
 pub mod epoch;
 pub mod error;
+#[cfg(feature = "plot")]
 pub mod plot;
 pub mod report;
 pub mod summary;

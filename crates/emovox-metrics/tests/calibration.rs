@@ -3,6 +3,7 @@
 //! diagram files.
 
 use emovox_metrics::calibration::PROBABILITY_FLOOR;
+#[cfg(feature = "plot")]
 use emovox_metrics::plot::reliability_diagram;
 use emovox_metrics::{fit_temperature, Calibration, MetricsError};
 
@@ -416,6 +417,7 @@ fn out_dir() -> std::path::PathBuf {
     dir
 }
 
+#[cfg(feature = "plot")]
 #[test]
 fn reliability_diagram_svg_and_png() {
     let (p, truth) = hand_example();
