@@ -190,12 +190,24 @@ fn train_save_load_and_predict_on_generated_speech() {
     let accuracy = file_accuracy(&classifier, &test_utts);
     assert!(accuracy >= 0.8, "held-out accuracy {accuracy}");
 
-    // Probabilities are a distribution; batch and single predictions agree.
-    let clips: Vec<Vec<f32>> = (0..3).map(|c| clip(c, 999)).collect();
-    let batch = classifier.predict_batch(&clips, RATE).unwrap();
-    for (clip, from_batch) in clips.iter().zip(&batch) {
+    // Probabilities are a distribution; batch and single predictions agree, and a bad clip
+    // in a batch is its own error while the others are still predicted.
+    let mut clips: Vec<Vec<f32>> = (0..3).map(|c| clip(c, 999)).collect();
+    clips.insert(1, vec![f32::NAN; 8_000]);
+    clips.insert(3, Vec::new());
+    let batch = classifier.predict_batch(&clips, RATE);
+    assert_eq!(batch.len(), 5);
+    assert!(
+        matches!(batch[1], Err(emovox::Error::Audio(_))),
+        "{:?}",
+        batch[1]
+    );
+    assert!(batch[3].is_err());
+    for (clip, from_batch) in clips.iter().zip(&batch).filter(|(_, b)| b.is_ok()) {
+        let from_batch = from_batch.as_ref().unwrap();
         let single = classifier.predict(clip, RATE).unwrap();
         assert_eq!(single.label, from_batch.label);
+        assert_eq!(single.probabilities, from_batch.probabilities);
         let sum: f32 = single.probabilities.iter().map(|(_, p)| p).sum();
         assert!((sum - 1.0).abs() < 1e-4);
         assert_eq!(
@@ -211,7 +223,7 @@ fn train_save_load_and_predict_on_generated_speech() {
     let resampled = emovox_audio::resample(&clips[0], RATE, 44_100).unwrap();
     assert_eq!(
         classifier.predict(&resampled, 44_100).unwrap().label,
-        batch[0].label
+        batch[0].as_ref().unwrap().label
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use emovox_audio::{read_wav, validate_sample_rate, validate_samples};
+use emovox_audio::{read_audio, validate_sample_rate, validate_samples};
 use emovox_features::FeaturePipeline;
 use emovox_model::{EmotionModel, MultiViewModel};
 use rayon::prelude::*;
@@ -111,32 +111,34 @@ impl Classifier {
         ))
     }
 
-    /// Decodes a WAV file and predicts its emotion.
+    /// Decodes an audio file (WAV, FLAC, MP3, OGG Vorbis/Opus, M4A: told from the content) and
+    /// predicts its emotion.
     pub fn predict_file(&self, path: impl AsRef<Path>) -> Result<Prediction, Error> {
-        let audio = read_wav(path)?;
+        let audio = read_audio(path)?;
         self.predict(&audio.samples, audio.sample_rate)
     }
 
-    /// Predicts many clips, all at `sample_rate` Hz, in parallel (rayon).
+    /// Predicts many clips, all at `sample_rate` Hz, in parallel (rayon), in clip order: a
+    /// clip that cannot be classified (empty, NaN, too short, ...) is its own error and the
+    /// others are still predicted.
     pub fn predict_batch<S: AsRef<[f32]> + Sync>(
         &self,
         clips: &[S],
         sample_rate: u32,
-    ) -> Result<Vec<Prediction>, Error> {
-        Ok(self
-            .probabilities_batch(clips, sample_rate)?
-            .iter()
-            .map(|p| Prediction::from_probabilities(self.labels(), p))
-            .collect())
+    ) -> Vec<Result<Prediction, Error>> {
+        self.probabilities_batch(clips, sample_rate)
+            .into_iter()
+            .map(|p| Ok(Prediction::from_probabilities(self.labels(), &p?)))
+            .collect()
     }
 
     /// Class probabilities of many clips at `sample_rate` Hz, in clip order, computed in
-    /// parallel (rayon's pool: `RAYON_NUM_THREADS` bounds it).
+    /// parallel (rayon's pool: `RAYON_NUM_THREADS` bounds it); each clip's own result.
     pub fn probabilities_batch<S: AsRef<[f32]> + Sync>(
         &self,
         clips: &[S],
         sample_rate: u32,
-    ) -> Result<Vec<Vec<f32>>, Error> {
+    ) -> Vec<Result<Vec<f32>, Error>> {
         clips
             .par_iter()
             .map(|clip| self.probabilities(clip.as_ref(), sample_rate))
@@ -212,5 +214,7 @@ impl crate::timeline::WindowClassifier for Classifier {
 
     fn classify_batch(&self, windows: &[&[f32]]) -> Result<Vec<Vec<f32>>, Error> {
         self.probabilities_batch(windows, Classifier::sample_rate(self))
+            .into_iter()
+            .collect()
     }
 }

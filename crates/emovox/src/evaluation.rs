@@ -9,7 +9,7 @@
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let classifier = Classifier::bundled()?;
-//! let audio = emovox::audio::read_wav("angry.wav")?;
+//! let audio = emovox::audio::read_audio("angry.wav")?;
 //! let clips = vec![LabelledClip {
 //!     samples: audio.samples,
 //!     sample_rate: audio.sample_rate,
@@ -50,13 +50,14 @@ pub struct LabelledClip {
 }
 
 impl LabelledClip {
-    /// Decodes the WAV file at `path` as a clip of `label` spoken by `speaker`.
+    /// Decodes the audio file at `path` (any format emovox reads) as a clip of `label` spoken
+    /// by `speaker`.
     pub fn read(
         path: impl AsRef<std::path::Path>,
         label: &str,
         speaker: &str,
     ) -> Result<Self, Error> {
-        let audio = emovox_audio::read_wav(path)?;
+        let audio = emovox_audio::read_audio(path)?;
         Ok(Self {
             samples: audio.samples,
             sample_rate: audio.sample_rate,
