@@ -35,7 +35,17 @@ fn bundled_model_predicts_the_committed_speech_fixture() {
         "/tests/fixtures/speech/kids_talking.wav"
     );
     let prediction = classifier.predict_file(fixture).unwrap();
-    assert!(classifier.labels().contains(&prediction.label));
+    // The file path is the sample path: decoding then predicting gives the same answer.
+    let audio = emovox_audio::read_audio(fixture).unwrap();
+    let direct = classifier.predict(&audio.samples, audio.sample_rate).unwrap();
+    assert_eq!(prediction, direct);
+    // The same speech at 44.1 kHz is resampled to the model's rate and says the same.
+    let resampled = emovox_audio::resample(&audio.samples, audio.sample_rate, 44_100).unwrap();
+    let at_44k = classifier.predict(&resampled, 44_100).unwrap();
+    assert_eq!(at_44k.label, prediction.label);
+    for ((_, a), (_, b)) in at_44k.probabilities.iter().zip(&prediction.probabilities) {
+        assert!((a - b).abs() < 0.05, "{:?} vs {:?}", at_44k, prediction);
+    }
     let total: f32 = prediction.probabilities.iter().map(|(_, p)| p).sum();
     assert!((total - 1.0).abs() < 1e-4);
 }
