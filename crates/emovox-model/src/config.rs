@@ -11,6 +11,8 @@ pub enum PoolingKind {
     /// Mean and standard deviation over time, concatenated.
     MeanStd,
     /// Attention-weighted mean and standard deviation (attentive statistics pooling).
+    /// Measured: trained worse than [`PoolingKind::MeanStd`] within 30 epochs on RAVDESS
+    /// (`docs/experiments.md`); kept for model files and experiments that use it.
     Attentive,
 }
 
@@ -168,6 +170,8 @@ impl Normalisation {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InferenceConfig {
     /// Crop length in frames for test-time crops; `None` runs on the whole utterance.
+    /// Measured: test-time crops did not beat the whole utterance in 5-fold cross-validation
+    /// (`docs/experiments.md`, rows 8-9); the default recipes use `None`.
     pub crop_frames: Option<usize>,
     /// Number of evenly spaced crops whose probabilities are averaged (used when the utterance
     /// is longer than `crop_frames`).
