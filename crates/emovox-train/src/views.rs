@@ -124,6 +124,49 @@ pub fn train_views(
     })
 }
 
+/// `model` (uncalibrated: any calibration it has is replaced) with the temperature of minimum
+/// log-loss of its view-averaged probabilities on `val`, which must be extracted with the
+/// model's own feature views (e.g. [`ViewsDataset::extract`] with each view's
+/// `metadata().features`); also returns the calibrated validation probabilities. How an
+/// ensemble of separately trained models ([`MultiViewModel::new`] over their views) gets one
+/// calibration.
+pub fn calibrate(
+    model: MultiViewModel,
+    val: &ViewsDataset,
+) -> Result<(MultiViewModel, Vec<Vec<f32>>), TrainError> {
+    let specs: Vec<FeatureSpec> = model
+        .views()
+        .iter()
+        .map(|v| v.metadata().features.clone())
+        .collect();
+    if val.specs() != specs.as_slice() {
+        return Err(TrainError::InvalidData(
+            "the validation set was not extracted with the model's feature views".into(),
+        ));
+    }
+    if val.is_empty() || val.labels() != model.labels() {
+        return Err(TrainError::InvalidData(
+            "calibration needs validation clips labelled with the model's labels".into(),
+        ));
+    }
+    let model = model.with_calibration(None);
+    let probabilities: Vec<Vec<f32>> = (0..val.len())
+        .into_par_iter()
+        .map(|i| {
+            let features: Vec<_> = val
+                .views()
+                .iter()
+                .map(|d| d.examples[i].features.clone())
+                .collect();
+            model.predict_proba(&features)
+        })
+        .collect::<Result<_, _>>()?;
+    let truth: Vec<usize> = val.views()[0].examples.iter().map(|e| e.label).collect();
+    let calibration = fit_calibration(&probabilities, &truth, &val.views()[0])?;
+    let calibrated = probabilities.iter().map(|p| calibration.apply(p)).collect();
+    Ok((model.with_calibration(Some(calibration)), calibrated))
+}
+
 /// The temperature of minimum log-loss of `probabilities` (the views' mean) on `val`.
 fn fit_calibration(
     probabilities: &[Vec<f32>],

@@ -52,16 +52,18 @@ pub struct Classifier {
     pipelines: Vec<FeaturePipeline>,
 }
 
-/// The model that ships with emovox: trained from scratch on RAVDESS actors 01-18 (level
-/// normalised, multi-condition training, last epoch), its temperature fitted on actors 19-20
-/// (see the README for its figures and the command that trained it).
+/// The model that ships with emovox: an ensemble of two models trained from scratch (level
+/// normalised, multi-condition training, last epoch), one on RAVDESS actors 01-18 and one on
+/// those actors plus TurEV-DB speakers 1157, 1234, 1358 and 6783, their four views averaged and
+/// one temperature fitted on RAVDESS actors 19-20 and TurEV-DB speakers 1984 and 7895 (see the
+/// README for its figures and the commands that made it).
 static BUNDLED_MODEL: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../models/emovox.safetensors"
 ));
 
 impl Classifier {
-    /// The bundled RAVDESS model (8 emotions, 16 kHz), compiled into the library.
+    /// The bundled model (8 emotions, 16 kHz; RAVDESS and TurEV-DB), compiled into the library.
     pub fn bundled() -> Result<Self, Error> {
         Self::from_views(MultiViewModel::from_safetensors_bytes(BUNDLED_MODEL)?)
     }
