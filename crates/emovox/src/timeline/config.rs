@@ -65,16 +65,19 @@ pub struct VadConfig {
     /// Span of the short-term level compared with `threshold_db`, in seconds (default 0.06):
     /// long enough that a lone loud frame of a fluctuating noise (babble) is not speech.
     pub short_term_seconds: f64,
-    /// How far back the noise floor looks, in seconds (default 3.0): the floor is the lowest
-    /// level of the recent past, so it falls at once and rises after this long.
+    /// How far back the noise floor looks, in seconds (default 3.0): it follows the lowest
+    /// level of this recent past.
     pub floor_window_seconds: f64,
-    /// The noise floor is the lowest mean level over this many seconds (default 0.5) within
-    /// the floor window, i.e. near the mean level of the noise even when it fluctuates.
+    /// The noise floor follows the lowest mean level over this many seconds (default 0.5)
+    /// within the floor window, i.e. the mean level of the noise even when it fluctuates.
     pub floor_average_seconds: f64,
-    /// The noise floor is never more than this many dB (default 9) above the quietest single
+    /// The noise floor is never more than this many dB (default 18) above the quietest single
     /// frame of the floor window. It bounds the floor before `floor_average_seconds` of audio
     /// were heard and when speech leaves only short pauses.
     pub floor_spread_db: f32,
+    /// How fast the noise floor may rise, in dB per second (default 1.0); it falls at once.
+    /// Slow rising keeps it below long stretches of speech.
+    pub floor_rise_db_per_second: f32,
     /// Minimum speech duration (default 0.06 s): speech starts only after this many seconds of
     /// consecutive frames above both thresholds, so clicks are ignored.
     pub min_speech_seconds: f64,
@@ -93,7 +96,8 @@ impl Default for VadConfig {
             short_term_seconds: 0.06,
             floor_window_seconds: 3.0,
             floor_average_seconds: 0.5,
-            floor_spread_db: 9.0,
+            floor_spread_db: 18.0,
+            floor_rise_db_per_second: 1.0,
             min_speech_seconds: 0.06,
             hangover_seconds: 0.3,
         }
@@ -178,10 +182,12 @@ impl VadConfig {
             && self.edge_threshold_db.is_finite()
             && self.min_level_db.is_finite()
             && self.floor_spread_db.is_finite()
-            && self.floor_spread_db >= 0.0)
+            && self.floor_spread_db >= 0.0
+            && self.floor_rise_db_per_second.is_finite()
+            && self.floor_rise_db_per_second >= 0.0)
         {
             return Err(TimelineError::Config(
-                "VAD levels must be finite (and the floor spread non-negative)".into(),
+                "VAD levels must be finite (and the floor spread and rise non-negative)".into(),
             ));
         }
         Ok(())

@@ -38,16 +38,19 @@ impl SlidingMin {
 /// Running noise-floor estimate of one recording or stream.
 ///
 /// Two minima over the last [`Vad`] floor window: of the frame levels, and of the levels
-/// averaged (in power) over the floor-average span. The floor is the second, capped at the
-/// first plus the floor spread. A stationary noise gives both minima near its mean; a
-/// fluctuating one (babble) has deep single-frame dips but a steady average, so the floor sits
-/// near its mean, not at its dips. Until one average span was heard the cap alone applies.
+/// averaged (in power) over the floor-average span. The floor's target is the second, capped
+/// at the first plus the floor spread (until one average span was heard the cap alone
+/// applies); the floor falls at once to its target and rises towards it at most at the floor
+/// rise rate. A stationary noise gives both minima near its mean; a fluctuating one (babble)
+/// has deep single-frame dips but a steady average, so the floor sits near its mean, not at
+/// its dips.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NoiseFloor {
     /// Mean squares of the most recent frames (at most the longer of the two spans).
     recent: VecDeque<f64>,
     frame_min: SlidingMin,
     average_min: SlidingMin,
+    floor: Option<f32>,
 }
 
 impl NoiseFloor {
@@ -63,7 +66,12 @@ impl NoiseFloor {
             self.average_min.push(index, average, vad.floor_window_frames);
         }
         let cap = self.frame_min.min().unwrap_or(level) + vad.floor_spread_db;
-        self.average_min.min().map_or(cap, |average| average.min(cap))
+        let target = self.average_min.min().map_or(cap, |average| average.min(cap));
+        let floor = self
+            .floor
+            .map_or(target, |floor| target.min(floor + vad.floor_rise_per_frame));
+        self.floor = Some(floor);
+        floor
     }
 
     /// Level (dBFS) of the mean power of the last `frames` frames (fewer at the start).

@@ -31,11 +31,12 @@ pub struct VadDecisions {
 
 /// The voice activity detector for one sample rate and configuration; create once, reuse.
 ///
-/// Each frame's level is `10 log10(mean square)` dBFS. The *noise floor* is the lowest level
-/// averaged over `floor_average_seconds` (0.5 s) seen in the last `floor_window_seconds` (3 s),
-/// but at most `floor_spread_db` (9 dB) above the quietest single frame of that window: a
-/// minimum-statistics estimate that falls at once, rises after the window, and sits near the
-/// mean of a fluctuating noise such as babble rather than at its dips. A frame is *speech* when
+/// Each frame's level is `10 log10(mean square)` dBFS. The *noise floor* follows the lowest
+/// level averaged over `floor_average_seconds` (0.5 s) seen in the last `floor_window_seconds`
+/// (3 s), but at most `floor_spread_db` (18 dB) above the quietest single frame of that
+/// window: a minimum-statistics estimate near the mean of a fluctuating noise such as babble
+/// rather than at its dips. It falls at once and rises by at most `floor_rise_db_per_second`
+/// (1 dB/s), so long stretches of speech do not lift it. A frame is *speech* when
 /// its level exceeds `floor + edge_threshold_db` (3 dB) and `min_level_db`, and its short-term
 /// level (mean power over the last `short_term_seconds`, 60 ms) exceeds `floor + threshold_db`
 /// (6 dB): a lone loud frame of babble or a click does not make it. Speech starts after
@@ -76,6 +77,7 @@ pub struct Vad {
     floor_window_frames: usize,
     floor_average_frames: usize,
     floor_spread_db: f32,
+    floor_rise_per_frame: f32,
     min_speech_frames: usize,
     hangover_frames: usize,
 }
@@ -102,6 +104,7 @@ impl Vad {
             floor_window_frames: frames(config.floor_window_seconds).max(1),
             floor_average_frames: frames(config.floor_average_seconds).max(1),
             floor_spread_db: config.floor_spread_db,
+            floor_rise_per_frame: config.floor_rise_db_per_second * frame_seconds as f32,
             min_speech_frames: frames(config.min_speech_seconds).max(1),
             hangover_frames: frames(config.hangover_seconds),
         })
