@@ -63,10 +63,14 @@ impl NoiseFloor {
         self.frame_min.push(index, level, vad.floor_window_frames);
         if self.recent.len() >= vad.floor_average_frames {
             let average = self.recent_level(vad.floor_average_frames);
-            self.average_min.push(index, average, vad.floor_window_frames);
+            self.average_min
+                .push(index, average, vad.floor_window_frames);
         }
         let cap = self.frame_min.min().unwrap_or(level) + vad.floor_spread_db;
-        let target = self.average_min.min().map_or(cap, |average| average.min(cap));
+        let target = self
+            .average_min
+            .min()
+            .map_or(cap, |average| average.min(cap));
         let floor = self
             .floor
             .map_or(target, |floor| target.min(floor + vad.floor_rise_per_frame));

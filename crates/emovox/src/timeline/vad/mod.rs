@@ -51,8 +51,10 @@ pub struct VadDecisions {
 ///
 /// Validated (tests/timeline_vad.rs, table in docs/experiments.md) on espeak-ng sentences
 /// between known silences: region boundaries within one 20 ms frame of the truth on clean
-/// audio; at 10 dB SNR within 0.1 s (mean 0.05 s) in white and pink noise and 0.04 s in
-/// six-talker babble.
+/// audio; at 10 dB SNR within 0.1 s (mean 0.05 s) in white, pink and six-talker babble noise.
+/// Limits of a level detector: two competing talkers 10 dB down are taken for speech, and a
+/// sound without any pause whose level varies by less than `floor_spread_db` is not (it
+/// looks like babble); the floor needs a pause or some background to settle on.
 ///
 /// ```
 /// use emovox::timeline::{Vad, VadConfig};

@@ -39,7 +39,8 @@ impl VadState {
         let level = level_db(mean_square);
         let floor = self.floor.push(vad, index, mean_square, level);
         let edge = level > floor + vad.edge_threshold_db && level > vad.min_level_db;
-        let speech = edge && self.floor.recent_level(vad.short_term_frames) > floor + vad.threshold_db;
+        let speech =
+            edge && self.floor.recent_level(vad.short_term_frames) > floor + vad.threshold_db;
         self.edge_run = if edge { self.edge_run + 1 } else { 0 };
         let mut closed = None;
         if speech {
