@@ -45,24 +45,44 @@ impl Default for SegmentConfig {
 }
 
 /// Settings of the energy-based voice activity detector ([`Vad`](super::Vad)).
+///
+/// Levels are `10 log10(mean square)` in dBFS, compared with an adaptive noise floor; see
+/// [`Vad`](super::Vad) for how the settings combine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VadConfig {
     /// Length of one VAD frame, in seconds (default 0.02). Frames do not overlap.
     pub frame_seconds: f64,
-    /// A frame is loud when its RMS level exceeds the noise floor by this many dB (default 6).
+    /// Speech needs its short-term level (mean power over `short_term_seconds`) this many dB
+    /// above the noise floor (default 6).
     pub threshold_db: f32,
-    /// A frame is never loud below this absolute level in dBFS (default -80, below speech
+    /// The frames next to speech belong to it while their own level exceeds the noise floor
+    /// by this many dB (default 3); they set where a speech region starts and ends.
+    pub edge_threshold_db: f32,
+    /// A frame is never speech below this absolute level in dBFS (default -80, below speech
     /// recorded 30 dB quieter than usual), so digital silence and dither are not speech.
     pub min_level_db: f32,
-    /// How fast the noise-floor estimate may rise, in dB per second (default 1.0). It falls
-    /// immediately to any quieter frame, so it tracks the minimum of recent frame levels.
+    /// Span of the short-term level compared with `threshold_db`, in seconds (default 0.06):
+    /// long enough that a lone loud frame of a fluctuating noise (babble) is not speech.
+    pub short_term_seconds: f64,
+    /// How far back the noise floor looks, in seconds (default 3.0): it follows the lowest
+    /// level of this recent past.
+    pub floor_window_seconds: f64,
+    /// The noise floor follows the lowest mean level over this many seconds (default 0.5)
+    /// within the floor window, i.e. the mean level of the noise even when it fluctuates.
+    pub floor_average_seconds: f64,
+    /// The noise floor is never more than this many dB (default 18) above the quietest single
+    /// frame of the floor window. It bounds the floor before `floor_average_seconds` of audio
+    /// were heard and when speech leaves only short pauses.
+    pub floor_spread_db: f32,
+    /// How fast the noise floor may rise, in dB per second (default 1.0); it falls at once.
+    /// Slow rising keeps it below long stretches of speech.
     pub floor_rise_db_per_second: f32,
     /// Minimum speech duration (default 0.06 s): speech starts only after this many seconds of
-    /// consecutive loud frames, so clicks are ignored.
+    /// consecutive frames above both thresholds, so clicks are ignored.
     pub min_speech_seconds: f64,
     /// Hangover, i.e. minimum silence duration (default 0.3 s): speech ends only after this long
-    /// without a loud frame, so pauses between words do not split speech.
+    /// without a speech frame, so pauses between words do not split speech.
     pub hangover_seconds: f64,
 }
 
@@ -71,7 +91,12 @@ impl Default for VadConfig {
         Self {
             frame_seconds: 0.02,
             threshold_db: 6.0,
+            edge_threshold_db: 3.0,
             min_level_db: -80.0,
+            short_term_seconds: 0.06,
+            floor_window_seconds: 3.0,
+            floor_average_seconds: 0.5,
+            floor_spread_db: 18.0,
             floor_rise_db_per_second: 1.0,
             min_speech_seconds: 0.06,
             hangover_seconds: 0.3,
@@ -144,6 +169,9 @@ impl VadConfig {
     /// Checks the VAD settings.
     pub fn validate(&self) -> Result<(), TimelineError> {
         positive("vad.frame_seconds", self.frame_seconds)?;
+        positive("vad.short_term_seconds", self.short_term_seconds)?;
+        positive("vad.floor_window_seconds", self.floor_window_seconds)?;
+        positive("vad.floor_average_seconds", self.floor_average_seconds)?;
         let non_negative = |s: f64| s.is_finite() && s >= 0.0;
         if !(non_negative(self.min_speech_seconds) && non_negative(self.hangover_seconds)) {
             return Err(TimelineError::Config(
@@ -151,12 +179,15 @@ impl VadConfig {
             ));
         }
         if !(self.threshold_db.is_finite()
+            && self.edge_threshold_db.is_finite()
             && self.min_level_db.is_finite()
+            && self.floor_spread_db.is_finite()
+            && self.floor_spread_db >= 0.0
             && self.floor_rise_db_per_second.is_finite()
             && self.floor_rise_db_per_second >= 0.0)
         {
             return Err(TimelineError::Config(
-                "VAD levels must be finite (and the floor rise non-negative)".into(),
+                "VAD levels must be finite (and the floor spread and rise non-negative)".into(),
             ));
         }
         Ok(())
