@@ -37,7 +37,9 @@ fn bundled_model_predicts_the_committed_speech_fixture() {
     let prediction = classifier.predict_file(fixture).unwrap();
     // The file path is the sample path: decoding then predicting gives the same answer.
     let audio = emovox_audio::read_audio(fixture).unwrap();
-    let direct = classifier.predict(&audio.samples, audio.sample_rate).unwrap();
+    let direct = classifier
+        .predict(&audio.samples, audio.sample_rate)
+        .unwrap();
     assert_eq!(prediction, direct);
     // The same speech at 44.1 kHz is resampled to the model's rate and says the same.
     let resampled = emovox_audio::resample(&audio.samples, audio.sample_rate, 44_100).unwrap();
