@@ -101,8 +101,10 @@ mod container;
 mod decode;
 pub mod degrade;
 mod error;
+mod interpolated;
 #[cfg(feature = "opus")]
 mod opus;
+mod polyphase;
 mod resample;
 mod sniff;
 mod stream;
