@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use emovox_audio::{read_wav, validate_sample_rate, validate_samples};
+use emovox_audio::{read_audio, validate_sample_rate, validate_samples};
 use emovox_features::FeaturePipeline;
 use emovox_model::{EmotionModel, MultiViewModel};
 use rayon::prelude::*;
@@ -111,9 +111,11 @@ impl Classifier {
         ))
     }
 
-    /// Decodes a WAV file and predicts its emotion.
+    /// Decodes an audio file (WAV, FLAC, MP3, OGG Vorbis or Opus, M4A with AAC or ALAC: the
+    /// format is told from the content, see [`emovox_audio::read_audio`]) and predicts its
+    /// emotion.
     pub fn predict_file(&self, path: impl AsRef<Path>) -> Result<Prediction, Error> {
-        let audio = read_wav(path)?;
+        let audio = read_audio(path)?;
         self.predict(&audio.samples, audio.sample_rate)
     }
 

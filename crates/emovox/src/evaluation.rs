@@ -50,13 +50,14 @@ pub struct LabelledClip {
 }
 
 impl LabelledClip {
-    /// Decodes the WAV file at `path` as a clip of `label` spoken by `speaker`.
+    /// Decodes the audio file at `path` (any format [`emovox_audio::read_audio`] reads) as a
+    /// clip of `label` spoken by `speaker`.
     pub fn read(
         path: impl AsRef<std::path::Path>,
         label: &str,
         speaker: &str,
     ) -> Result<Self, Error> {
-        let audio = emovox_audio::read_wav(path)?;
+        let audio = emovox_audio::read_audio(path)?;
         Ok(Self {
             samples: audio.samples,
             sample_rate: audio.sample_rate,
