@@ -177,7 +177,9 @@ mod tests {
             let row = &p.taps[r * TAPS..(r + 1) * TAPS];
             let sum: f32 = row.iter().sum();
             assert!((sum - 1.0).abs() < 1e-5, "phase {r}: {sum}");
-            let peak = (0..TAPS).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap();
+            let peak = (0..TAPS)
+                .max_by(|&a, &b| row[a].total_cmp(&row[b]))
+                .unwrap();
             // The instant lies between taps BEFORE and BEFORE + 1.
             assert!(peak == BEFORE || peak == BEFORE + 1, "phase {r}: {peak}");
         }

@@ -229,7 +229,9 @@ mod tests {
                     .map(|i| (f64::from(out[i]) - ideal[i]).abs())
                     .fold(0.0, f64::max)
             };
-            let exact = error(Engine::Polyphase(Box::new(Polyphase::new(from, to).unwrap())));
+            let exact = error(Engine::Polyphase(Box::new(
+                Polyphase::new(from, to).unwrap(),
+            )));
             let rubato = error(Engine::Interpolated(Box::new(
                 Interpolated::new(from, to).unwrap(),
             )));

@@ -91,7 +91,11 @@ fn long_files_of_every_format_are_streamed_in_bounded_memory() {
     let mut writer = hound::WavWriter::create(&long_wav, spec).unwrap();
     for i in 0..300 * 44_100 {
         let t = i as f32 / 44_100.0;
-        let s = if t % 10.0 < 0.3 { 0.3 * (6.0 * t).sin() } else { 0.0 };
+        let s = if t % 10.0 < 0.3 {
+            0.3 * (6.0 * t).sin()
+        } else {
+            0.0
+        };
         writer.write_sample((s * 32_767.0) as i16).unwrap();
     }
     writer.finalize().unwrap();
