@@ -1,7 +1,9 @@
-//! Predicts the emotion of one or more WAV files.
+//! Predicts the emotion of one or more audio files: WAV, FLAC, MP3, OGG Vorbis or Opus, M4A
+//! (AAC or ALAC), at any sample rate (the format is told from the content).
 //!
 //! ```sh
 //! cargo run --release --example predict -- tests/fixtures/speech/kids_talking.wav
+//! cargo run --release --example predict -- tests/fixtures/formats/sentence_128k.mp3
 //! cargo run --release --example predict -- --model model.safetensors a.wav b.wav --json
 //! ```
 //!
@@ -25,7 +27,7 @@ struct Args {
     /// Print one JSON object per file and line instead of text.
     #[arg(long)]
     json: bool,
-    /// WAV files to classify.
+    /// Audio files to classify (WAV, FLAC, MP3, OGG Vorbis/Opus, M4A).
     #[arg(required = true)]
     files: Vec<PathBuf>,
 }

@@ -6,13 +6,14 @@
 //! cargo run --release --example timeline -- recording.wav --plot timeline.png
 //! ```
 //!
-//! A file at the model's sample rate is streamed from disk in chunks (memory does not grow with
-//! its length); other rates are read whole and resampled.
+//! Any format emovox reads (WAV, FLAC, MP3, OGG Vorbis/Opus, M4A) at any sample rate: the file
+//! is streamed from disk, decoded and resampled to the model's rate chunk by chunk, so memory
+//! does not grow with its length.
 
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
-use emovox::timeline::{predict_segments, stream_wav, SegmentConfig, Timeline};
+use emovox::timeline::{stream_file, SegmentConfig, Timeline};
 use emovox::Classifier;
 use emovox_metrics::plot::{render, Figure, PlotFormat};
 use emovox_metrics::MetricsError;
@@ -24,7 +25,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// A WAV file.
+    /// An audio file: WAV, FLAC, MP3, OGG Vorbis or Opus, M4A (AAC or ALAC), any sample rate.
     file: PathBuf,
     /// Model file; the bundled RAVDESS model when omitted.
     #[arg(long)]
@@ -67,13 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.window_seconds = args.window.unwrap_or(config.window_seconds);
     config.hop_seconds = args.hop.unwrap_or(config.hop_seconds);
 
-    let file_rate = emovox::audio::open_wav_stream(&args.file, 1)?.sample_rate();
-    let timeline = if file_rate == classifier.sample_rate() {
-        stream_wav(&classifier, &args.file, &config, 16_000)?
-    } else {
-        let audio = emovox::audio::read_wav(&args.file)?;
-        predict_segments(&classifier, &audio.samples, audio.sample_rate, &config)?
-    };
+    let timeline = stream_file(&classifier, &args.file, &config, 16_000)?;
     let segments = if args.windows {
         &timeline.windows
     } else {
@@ -116,10 +111,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Peak absolute amplitude in `columns` equal slices of the file, read in chunks.
-fn envelope(file: &Path, columns: usize) -> Result<Vec<f32>, emovox::audio::AudioError> {
-    let mut stream = emovox::audio::open_wav_stream(file, 65_536)?;
-    let per_column = stream.total_samples().div_ceil(columns).max(1);
+/// Peak absolute amplitude in `columns` equal slices of the file's `duration` seconds, read in
+/// chunks.
+fn envelope(
+    file: &Path,
+    duration: f64,
+    columns: usize,
+) -> Result<Vec<f32>, emovox::audio::AudioError> {
+    let mut stream = emovox::audio::open_audio_stream(file, 65_536)?;
+    let samples = (duration * f64::from(stream.sample_rate())).ceil() as usize;
+    let per_column = samples.div_ceil(columns).max(1);
     let mut peaks = vec![0.0f32; columns];
     let mut position = 0usize;
     let mut chunk = Vec::new();
@@ -138,7 +139,7 @@ fn plot(file: &Path, timeline: &Timeline, out: &Path) -> Result<(), Box<dyn std:
     PlotFormat::from_path(out)?;
     let figure = TimelineFigure {
         title: format!("{} — emotion timeline", file.display()),
-        peaks: envelope(file, TimelineFigure::WIDTH as usize)?,
+        peaks: envelope(file, timeline.duration, TimelineFigure::WIDTH as usize)?,
         timeline,
     };
     render(&figure, out)?;

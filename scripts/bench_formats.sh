@@ -2,7 +2,8 @@
 # Decoding + resampling to 16 kHz of a 3-minute 44.1 kHz stereo file of every format: emovox
 # (crates/emovox-audio/examples/decode_to_16k.rs: AudioStream -> StreamResampler -> f32le on
 # stdout) against `ffmpeg -i f -f f32le -ar 16000 -`, both pinned to one core and timed by
-# hyperfine the same way (output discarded). Needs Debian's ffmpeg and hyperfine.
+# hyperfine the same way (output discarded). Needs Debian's ffmpeg, hyperfine and python3
+# (`apt-get install ffmpeg hyperfine`).
 #
 #   bash scripts/bench_formats.sh [OUT_DIR]     # OUT_DIR default: a temporary folder
 #
@@ -32,8 +33,22 @@ $FF -i "$src" -c:a aac -b:a 96k "$out/f.m4a"
 $FF -i "$src" -c:a alac "$out/alac.m4a"
 
 for f in f.wav f.flac f.mp3 f.ogg f.opus f.m4a alac.m4a; do
-    hyperfine --warmup 1 --runs "${RUNS:-5}" --style basic --export-markdown "$out/$f.md" \
+    hyperfine --warmup 1 --runs "${RUNS:-5}" --style basic --export-json "$out/$f.json" \
         -n "emovox $f" "taskset -c $core $emovox $out/$f" \
         -n "ffmpeg $f" "taskset -c $core ffmpeg -v error -i $out/$f -f f32le -ar 16000 -"
 done
-cat "$out"/*.md
+# One row per format: mean wall and CPU (user + sys) seconds of both, emovox's real-time factor
+# (180 s / CPU seconds, the figure that does not depend on what else the machine runs) and the
+# ratio of the two CPU times.
+python3 - "$out" <<'PY'
+import json, sys
+out = sys.argv[1]
+print("| file (180 s) | emovox wall | emovox CPU | x real time (CPU) | ffmpeg wall | ffmpeg CPU | x real time (CPU) | emovox / ffmpeg (CPU) |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+for f in ["f.wav", "f.flac", "f.mp3", "f.ogg", "f.opus", "f.m4a", "alac.m4a"]:
+    runs = json.load(open(f"{out}/{f}.json"))["results"]
+    (e, g) = runs
+    cpu = lambda r: r["user"] + r["system"]
+    print(f"| {f} | {e['mean']:.3f} s ± {e['stddev']:.3f} | {cpu(e):.3f} s | {180 / cpu(e):.0f}x "
+          f"| {g['mean']:.3f} s ± {g['stddev']:.3f} | {cpu(g):.3f} s | {180 / cpu(g):.0f}x | {cpu(e) / cpu(g):.2f} |")
+PY

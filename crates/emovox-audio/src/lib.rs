@@ -1,6 +1,7 @@
 //! Audio input for emovox: decoding of WAV, FLAC, MP3, OGG Vorbis, OGG Opus and M4A/MP4
-//! (AAC-LC, ALAC), down-mixing, resampling (rubato; whole clips or streamed chunks), trimming,
-//! and seeded recording conditions ([`degrade`]: noise, gain, telephone, reverb).
+//! (AAC-LC, ALAC), down-mixing, resampling (a windowed sinc tabulated per output phase; whole
+//! clips or streamed chunks), trimming, and seeded recording conditions ([`degrade`]: noise,
+//! gain, telephone, reverb).
 //!
 //! Decoding follows `soundfile`, so samples equal `librosa.load(path, sr=None)` for the same
 //! file: integer PCM is scaled by 1 / 2^(bits - 1) and channels are averaged. Bad input is a
@@ -101,8 +102,10 @@ mod container;
 mod decode;
 pub mod degrade;
 mod error;
+mod interpolated;
 #[cfg(feature = "opus")]
 mod opus;
+mod polyphase;
 mod resample;
 mod sniff;
 mod stream;

@@ -113,8 +113,9 @@ impl Classifier {
         ))
     }
 
-    /// Decodes an audio file (WAV, FLAC, MP3, OGG Vorbis/Opus, M4A: told from the content) and
-    /// predicts its emotion.
+    /// Decodes an audio file (WAV, FLAC, MP3, OGG Vorbis or Opus, M4A with AAC or ALAC: the
+    /// format is told from the content, see [`emovox_audio::read_audio`]) and predicts its
+    /// emotion.
     pub fn predict_file(&self, path: impl AsRef<Path>) -> Result<Prediction, Error> {
         let audio = read_audio(path)?;
         self.predict(&audio.samples, audio.sample_rate)

@@ -50,8 +50,8 @@ pub struct LabelledClip {
 }
 
 impl LabelledClip {
-    /// Decodes the audio file at `path` (any format emovox reads) as a clip of `label` spoken
-    /// by `speaker`.
+    /// Decodes the audio file at `path` (any format [`emovox_audio::read_audio`] reads) as a
+    /// clip of `label` spoken by `speaker`.
     pub fn read(
         path: impl AsRef<std::path::Path>,
         label: &str,

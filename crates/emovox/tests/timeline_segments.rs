@@ -360,14 +360,46 @@ fn other_sample_rates_are_resampled() {
             "{a:?} vs {b:?}"
         );
     }
-    let err = SegmentStream::new(&classifier, 44_100, &config).unwrap_err();
-    assert!(matches!(
-        err,
-        TimelineError::SampleRateMismatch {
-            audio: 44_100,
-            classifier: RATE
+}
+
+/// The next chunk length of a seeded pseudo-random sequence (xorshift), in `0..=max`.
+fn random_len(state: &mut u64, max: usize) -> usize {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    (*state % (max as u64 + 1)) as usize
+}
+
+#[test]
+fn a_stream_at_any_common_rate_equals_the_batch_path_for_random_chunkings() {
+    // The stream resamples chunk by chunk with emovox_audio::StreamResampler, the batch path
+    // resamples the whole clip; the resampled samples are identical, so the windows, their
+    // probabilities and the speech regions must be too (tolerance 0).
+    let classifier = ToneClassifier::new(RATE);
+    let config = SegmentConfig::default();
+    let mut parts = PARTS.to_vec();
+    parts.push((0.3, Some(800.0))); // a partial tail window
+    let mut seed = 0x5eed_u64;
+    for rate in [8_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000] {
+        let samples = recording(&parts, rate);
+        let batch = predict_segments(&classifier, &samples, rate, &config).unwrap();
+        assert!(batch.windows.len() > 20, "{rate} Hz");
+        for max_chunk in [7, 1_000, 100_000] {
+            let mut stream = SegmentStream::new(&classifier, rate, &config).unwrap();
+            let mut windows = Vec::new();
+            let mut rest = &samples[..];
+            while !rest.is_empty() {
+                let (chunk, tail) = rest.split_at(random_len(&mut seed, max_chunk).min(rest.len()));
+                rest = tail;
+                windows.extend(stream.push(chunk).unwrap());
+            }
+            windows.extend(stream.finish().unwrap());
+            assert_eq!(stream.samples_seen(), samples.len());
+            assert_eq!(stream.duration_seconds(), batch.duration, "{rate} Hz");
+            assert_eq!(windows, batch.windows, "{rate} Hz, chunks <= {max_chunk}");
+            assert_eq!(stream.speech_regions(), batch.speech, "{rate} Hz");
         }
-    ));
+    }
 }
 
 /// A classifier that misbehaves in a chosen way.

@@ -28,15 +28,6 @@ pub enum TimelineError {
     /// The configuration is inconsistent (non-positive durations, hop longer than window...).
     #[error("invalid segment configuration: {0}")]
     Config(String),
-    /// The audio's sample rate differs from the classifier's and cannot be converted here
-    /// (streams need matching rates; [`predict_segments`](super::predict_segments) resamples).
-    #[error("sample rate {audio} Hz differs from the classifier's {classifier} Hz")]
-    SampleRateMismatch {
-        /// Rate of the audio.
-        audio: u32,
-        /// Rate the classifier expects.
-        classifier: u32,
-    },
     /// The classifier returned a probability vector of the wrong length or with non-finite values.
     #[error(
         "the classifier returned {got} probabilities for {expected} labels (or non-finite values)"

@@ -2,8 +2,9 @@
 //! detection, label smoothing and streaming.
 //!
 //! - [`predict_segments`] computes a [`Timeline`] of a recording in memory;
-//! - [`SegmentStream`] does the same incrementally, chunk by chunk, in bounded memory, and
-//!   [`stream_wav`] runs it over a WAV file on disk;
+//! - [`SegmentStream`] does the same incrementally, chunk by chunk, in bounded memory, for
+//!   audio at any sample rate (resampled as it arrives), and [`stream_file`] runs it over an
+//!   audio file of any supported format on disk ([`stream_wav`] over a WAV file);
 //! - [`Vad`] is the voice activity detector, [`smooth`] the smoothing;
 //! - any model implementing [`WindowClassifier`] can be used.
 //!
@@ -23,5 +24,5 @@ pub use config::{SegmentConfig, SmoothingConfig, VadConfig};
 pub use error::TimelineError;
 pub use segments::{predict_segments, Segment, Timeline};
 pub use smoothing::{clip_to_speech, smooth};
-pub use stream::{stream_wav, SegmentStream};
+pub use stream::{stream_file, stream_wav, SegmentStream};
 pub use vad::{SpeechRegion, Vad, VadDecisions};

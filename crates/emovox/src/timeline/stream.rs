@@ -4,6 +4,8 @@
 use std::collections::VecDeque;
 use std::path::Path;
 
+use emovox_audio::{AudioError, StreamResampler};
+
 use super::plan::WindowPlan;
 use super::segments::first_non_finite;
 use super::vad::VadState;
@@ -14,9 +16,13 @@ use super::{Segment, SegmentConfig, SpeechRegion, Timeline, TimelineError, Windo
 /// Holds a ring buffer of exactly one window of samples and one window of VAD decisions, so
 /// memory does not grow with the stream (only the returned segments and the list of speech
 /// regions do, a few bytes per region). A window's prediction is returned by the
-/// [`push`](Self::push) that completes it, so latency is one window. Audio must already be at
-/// the classifier's sample rate. The windows, probabilities and speech regions equal those of
-/// `predict_segments` on the concatenated audio, whatever the chunk sizes.
+/// [`push`](Self::push) that completes it, so latency is one window (plus 128 input samples
+/// when resampling). Audio may come at any sample rate: a [`StreamResampler`] converts it to the
+/// classifier's rate as it arrives (the same samples as the whole-clip resampler
+/// [`predict_segments`](super::predict_segments) uses). The windows, probabilities and speech
+/// regions equal those of `predict_segments` on the concatenated audio, whatever the chunk
+/// sizes and the rate (the tests compare them exactly, at 8 to 48 kHz, for seeded random
+/// chunkings).
 ///
 /// ```
 /// use emovox::timeline::{SegmentConfig, SegmentStream, WindowClassifier};
@@ -48,12 +54,19 @@ use super::{Segment, SegmentConfig, SpeechRegion, Timeline, TimelineError, Windo
 /// ```
 pub struct SegmentStream<'c, C> {
     classifier: &'c C,
+    /// From the pushed audio's rate to the classifier's (a copy when they are equal).
+    resampler: StreamResampler,
+    /// Resampled samples of the current push (reused).
+    resampled: Vec<f32>,
+    /// Samples pushed, at the audio's rate.
+    pushed: usize,
     plan: WindowPlan,
     samples: VecDeque<f32>,
     decisions: VecDeque<bool>,
     vad: VadState,
     frame_sum: f64,
     frame_fill: usize,
+    /// Samples at the classifier's rate gone through the windows.
     total: usize,
     next_window: usize,
     speech: Vec<SpeechRegion>,
@@ -64,7 +77,7 @@ pub struct SegmentStream<'c, C> {
 impl<C> std::fmt::Debug for SegmentStream<'_, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SegmentStream")
-            .field("samples_seen", &self.total)
+            .field("samples_seen", &self.pushed)
             .field("next_window", &self.next_window)
             .field("finished", &self.finished)
             .finish_non_exhaustive()
@@ -72,22 +85,21 @@ impl<C> std::fmt::Debug for SegmentStream<'_, C> {
 }
 
 impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
-    /// Starts a stream of audio at `sample_rate` Hz, which must equal the classifier's rate.
+    /// Starts a stream of audio at `sample_rate` Hz (any rate in
+    /// [`emovox_audio::MIN_SAMPLE_RATE`]..=[`emovox_audio::MAX_SAMPLE_RATE`]; it is resampled
+    /// to the classifier's rate as it is pushed).
     pub fn new(
         classifier: &'c C,
         sample_rate: u32,
         config: &SegmentConfig,
     ) -> Result<Self, TimelineError> {
-        emovox_audio::validate_sample_rate(sample_rate)?;
-        if sample_rate != classifier.sample_rate() {
-            return Err(TimelineError::SampleRateMismatch {
-                audio: sample_rate,
-                classifier: classifier.sample_rate(),
-            });
-        }
-        let plan = WindowPlan::new(config, sample_rate)?;
+        let resampler = StreamResampler::new(sample_rate, classifier.sample_rate())?;
+        let plan = WindowPlan::new(config, classifier.sample_rate())?;
         Ok(Self {
             classifier,
+            resampler,
+            resampled: Vec::new(),
+            pushed: 0,
             samples: VecDeque::with_capacity(plan.window_samples),
             decisions: VecDeque::with_capacity(plan.window_frames),
             scratch: Vec::with_capacity(plan.window_samples),
@@ -102,18 +114,30 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
         })
     }
 
-    /// Feeds the next chunk of samples; returns the predictions of the speech windows it
-    /// completed (usually none or one), in time order. Errors on non-finite samples, a
-    /// classifier failure, or a stream already finished.
+    /// Feeds the next chunk of samples (any length, at the rate given to [`new`](Self::new));
+    /// returns the predictions of the speech windows it completed (usually none or one), in
+    /// time order. Errors on non-finite samples (the index counts from the start of the stream),
+    /// a classifier failure, or a stream already finished.
     pub fn push(&mut self, chunk: &[f32]) -> Result<Vec<Segment>, TimelineError> {
         if self.finished {
             return Err(TimelineError::StreamFinished);
         }
         if let Some(index) = first_non_finite(chunk) {
             return Err(TimelineError::NonFiniteSample {
-                index: self.total + index,
+                index: self.pushed + index,
             });
         }
+        self.pushed += chunk.len();
+        let mut resampled = std::mem::take(&mut self.resampled);
+        resampled.clear();
+        self.resampler.process_into(chunk, &mut resampled)?;
+        let windows = self.feed(&resampled);
+        self.resampled = resampled;
+        windows
+    }
+
+    /// Runs samples at the classifier's rate through the VAD and the windows.
+    fn feed(&mut self, chunk: &[f32]) -> Result<Vec<Segment>, TimelineError> {
         let frame = self.plan.vad.frame_samples();
         let mut out = Vec::new();
         let mut rest = chunk;
@@ -142,9 +166,13 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
             return Ok(Vec::new());
         }
         self.finished = true;
-        if self.total == 0 {
+        if self.pushed == 0 {
             return Err(TimelineError::Empty);
         }
+        let mut tail = std::mem::take(&mut self.resampled);
+        tail.clear();
+        self.resampler.flush(&mut tail)?;
+        let mut windows = self.feed(&tail)?;
         if self.frame_fill > 0 {
             self.end_frame();
         }
@@ -156,13 +184,11 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
         if self.total < self.plan.min_window_samples {
             return Err(self.plan.too_short(self.total));
         }
-        match self.plan.tail_window(self.total, self.next_window) {
-            Some(window) => {
-                let frames = self.plan.frames_of(&window).len();
-                Ok(self.classify_recent(window, frames)?.into_iter().collect())
-            }
-            None => Ok(Vec::new()),
+        if let Some(window) = self.plan.tail_window(self.total, self.next_window) {
+            let frames = self.plan.frames_of(&window).len();
+            windows.extend(self.classify_recent(window, frames)?);
         }
+        Ok(windows)
     }
 
     /// Speech regions closed so far (all of them after [`finish`](Self::finish)).
@@ -170,9 +196,15 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
         &self.speech
     }
 
-    /// Samples pushed so far.
+    /// Samples pushed so far, at the rate given to [`new`](Self::new).
     pub fn samples_seen(&self) -> usize {
-        self.total
+        self.pushed
+    }
+
+    /// Seconds of audio gone through the windows so far (all of it after
+    /// [`finish`](Self::finish)).
+    pub fn duration_seconds(&self) -> f64 {
+        self.total as f64 / f64::from(self.classifier.sample_rate())
     }
 
     /// Capacity of the sample ring buffer; stays at one window however long the stream.
@@ -244,10 +276,25 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
     }
 }
 
-/// Computes the timeline of a WAV file by streaming it from disk in chunks of `chunk_samples`
-/// through a [`SegmentStream`]: memory is one chunk plus one window, whatever the file length.
-/// The file must be at the classifier's sample rate ([`TimelineError::SampleRateMismatch`]
-/// otherwise: resample long files offline first).
+/// Computes the timeline of an audio file of any supported format (WAV, FLAC, MP3, OGG
+/// Vorbis/Opus, M4A; told from the content) and any sample rate by streaming it from disk in
+/// chunks of `chunk_samples` through a [`SegmentStream`]: the file is decoded packet by packet
+/// and resampled as it goes, so memory is about one chunk plus one window whatever its length.
+/// The timeline equals [`predict_segments`](super::predict_segments) on the decoded file.
+pub fn stream_file<C: WindowClassifier>(
+    classifier: &C,
+    path: impl AsRef<Path>,
+    config: &SegmentConfig,
+    chunk_samples: usize,
+) -> Result<Timeline, TimelineError> {
+    let mut audio = emovox_audio::open_audio_stream(path, chunk_samples)?;
+    let rate = audio.sample_rate();
+    stream_chunks(classifier, rate, config, chunk_samples, |chunk| {
+        audio.read_chunk(chunk)
+    })
+}
+
+/// [`stream_file`] for WAV files only (read by hound, as [`emovox_audio::open_wav_stream`]).
 pub fn stream_wav<C: WindowClassifier>(
     classifier: &C,
     path: impl AsRef<Path>,
@@ -255,18 +302,32 @@ pub fn stream_wav<C: WindowClassifier>(
     chunk_samples: usize,
 ) -> Result<Timeline, TimelineError> {
     let mut wav = emovox_audio::open_wav_stream(path, chunk_samples)?;
-    let mut stream = SegmentStream::new(classifier, wav.sample_rate(), config)?;
+    let rate = wav.sample_rate();
+    stream_chunks(classifier, rate, config, chunk_samples, |chunk| {
+        wav.read_chunk(chunk)
+    })
+}
+
+/// Pushes the chunks `read` gives (until it returns false) through a [`SegmentStream`] and
+/// assembles the timeline.
+fn stream_chunks<C: WindowClassifier>(
+    classifier: &C,
+    sample_rate: u32,
+    config: &SegmentConfig,
+    chunk_samples: usize,
+    mut read: impl FnMut(&mut Vec<f32>) -> Result<bool, AudioError>,
+) -> Result<Timeline, TimelineError> {
+    let mut stream = SegmentStream::new(classifier, sample_rate, config)?;
     let mut windows = Vec::new();
     let mut chunk = Vec::with_capacity(chunk_samples);
-    while wav.read_chunk(&mut chunk)? {
+    while read(&mut chunk)? {
         windows.extend(stream.push(&chunk)?);
     }
     windows.extend(stream.finish()?);
-    let duration = stream.samples_seen() as f64 / f64::from(classifier.sample_rate());
     Ok(Timeline::from_windows(
         classifier.labels().to_vec(),
-        duration,
-        stream.speech.clone(),
+        stream.duration_seconds(),
+        std::mem::take(&mut stream.speech),
         windows,
         config,
     ))
