@@ -1,0 +1,15 @@
+"""emovox: speech emotion recognition, from Python.
+
+librosa-compatible audio loading and features computed in Rust (``emovox.load``,
+``emovox.feature.mfcc``, ``emovox.feature.melspectrogram``, ``emovox.feature.delta``,
+``emovox.power_to_db``) and the emotion classifier (``emovox.Classifier``).
+Every function releases the GIL while it works, so Python threads run in parallel.
+"""
+
+from __future__ import annotations
+
+from . import feature
+from ._classifier import Classifier
+from ._core import load, power_to_db
+
+__all__ = ["Classifier", "feature", "load", "power_to_db"]

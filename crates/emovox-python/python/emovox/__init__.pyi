@@ -1,0 +1,44 @@
+from os import PathLike
+from typing import IO, Any, Callable, Dict, List, Literal, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from . import feature as feature
+
+__all__ = ["Classifier", "feature", "load", "power_to_db"]
+
+def load(
+    path: Union[str, PathLike[str], IO[bytes]],
+    *,
+    sr: Optional[float] = 22050,
+    mono: Literal[True] = True,
+    offset: float = 0.0,
+    duration: Optional[float] = None,
+    dtype: npt.DTypeLike = np.float32,
+    res_type: Literal["soxr_hq"] = "soxr_hq",
+) -> Tuple[np.ndarray, int]: ...
+def power_to_db(
+    S: npt.ArrayLike,
+    *,
+    ref: Union[float, Callable[[np.ndarray], Any]] = 1.0,
+    amin: float = 1e-10,
+    top_db: Optional[float] = 80.0,
+) -> Union[np.floating[Any], np.ndarray]: ...
+
+class Classifier:
+    @classmethod
+    def bundled(cls) -> Classifier: ...
+    @classmethod
+    def load(cls, path: Union[str, PathLike[str]]) -> Classifier: ...
+    @property
+    def labels(self) -> List[str]: ...
+    @property
+    def sample_rate(self) -> int: ...
+    def predict(self, y: npt.ArrayLike, sr: float) -> Dict[str, Any]: ...
+    def predict_batch(
+        self, clips: Sequence[npt.ArrayLike], sr: float, *, errors: Literal["raise", "return"] = "raise"
+    ) -> List[Dict[str, Any]]: ...
+    def timeline(
+        self, y: npt.ArrayLike, sr: float, window: float = 2.0, hop: float = 0.5
+    ) -> List[Dict[str, Any]]: ...

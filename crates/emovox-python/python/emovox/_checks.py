@@ -1,0 +1,86 @@
+"""Argument checks shared by the librosa-compatible functions.
+
+emovox implements a subset of librosa's options. Every argument is either implemented exactly,
+or refused here with a ``ValueError`` that names it: nothing is silently ignored.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Dict, Mapping
+
+import numpy as np
+
+
+def refuse_unknown(function: str, kwargs: Mapping[str, Any], known: Mapping[str, Any]) -> Dict[str, Any]:
+    """Returns ``known`` updated by ``kwargs``; a keyword not in ``known`` is a ValueError."""
+    unknown = sorted(set(kwargs) - set(known))
+    if unknown:
+        names = ", ".join(repr(name) for name in unknown)
+        raise ValueError(
+            f"{function}: unsupported argument(s) {names}: emovox implements "
+            f"{', '.join(sorted(known))} besides the named parameters"
+        )
+    merged = dict(known)
+    merged.update(kwargs)
+    return merged
+
+
+def require(function: str, name: str, value: Any, supported: Any) -> None:
+    """Refuses ``value`` for argument ``name`` unless it equals ``supported`` (a bool, a number,
+    a string or None)."""
+    if isinstance(supported, bool):
+        same = isinstance(value, (bool, np.bool_)) and bool(value) == supported
+    elif isinstance(supported, numbers.Real):
+        same = isinstance(value, numbers.Real) and not isinstance(value, bool) and value == supported
+    elif supported is None:
+        same = value is None
+    else:
+        same = isinstance(value, str) and value == supported
+    if not same:
+        raise ValueError(
+            f"{function}: unsupported argument {name}={value!r}: emovox implements only "
+            f"{name}={supported!r}"
+        )
+
+
+def rate(function: str, name: str, value: Any) -> int:
+    """A sample rate as the whole number of Hz emovox works with."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != int(value) or value <= 0:
+        raise ValueError(f"{function}: {name}={value!r} must be a positive whole number of Hz")
+    return int(value)
+
+
+def positive_int(function: str, name: str, value: Any) -> int:
+    """A positive integer argument (``n_fft``, ``hop_length`` ...)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{function}: {name}={value!r} must be a positive integer")
+    return int(value)
+
+
+def signal(function: str, y: Any) -> np.ndarray:
+    """Audio as a C-contiguous float32 array; float32 arrays that already are pass unchanged
+    (zero-copy). Non-float audio is refused, as librosa refuses it."""
+    if y is None:
+        raise ValueError(f"{function}: y (the audio) is required")
+    array = np.asarray(y)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise ValueError(f"{function}: audio data must be floating-point, got dtype {array.dtype}")
+    if array.ndim == 0:
+        raise ValueError(f"{function}: audio must have at least one dimension, got a scalar")
+    return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def result_dtype(y: Any) -> np.dtype:
+    """The float dtype librosa returns for input ``y``: float64 stays float64, else float32."""
+    return np.dtype(np.float64) if np.asarray(y).dtype == np.float64 else np.dtype(np.float32)
+
+
+def per_channel(y: np.ndarray, compute) -> np.ndarray:
+    """Applies ``compute`` to every 1-D signal of ``y`` (shape (..., n)); shape (..., d, t)."""
+    if y.ndim == 1:
+        return compute(y)
+    flat = y.reshape(-1, y.shape[-1])
+    results = [compute(np.ascontiguousarray(channel)) for channel in flat]
+    stacked = np.stack(results)
+    return stacked.reshape(y.shape[:-1] + stacked.shape[1:])

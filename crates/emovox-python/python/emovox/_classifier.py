@@ -1,0 +1,171 @@
+"""``emovox.Classifier``: the emotion of speech clips, with probabilities."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Dict, List, Sequence, Union
+
+import numpy as np
+
+from . import _checks
+from . import _emovox
+
+Prediction = Dict[str, Any]
+
+
+class Classifier:
+    """A speech emotion classifier: a trained emovox model and its feature pipeline.
+
+    Build one with :meth:`Classifier.bundled` (the model shipped with
+    emovox: 8 RAVDESS emotions, 16 kHz) or :meth:`Classifier.load` (a model
+    file written by emovox's train example). A classifier is thread-safe and
+    releases the GIL while it works: share one between threads.
+
+    Audio is a 1-D float array of samples at any rate ``sr`` (resampled to
+    :attr:`sample_rate`); contiguous float32 arrays are read in place, without
+    a copy.
+
+    Examples
+    --------
+    >>> import emovox
+    >>> classifier = emovox.Classifier.bundled()
+    >>> y, sr = emovox.load("speech.wav", sr=None)  # doctest: +SKIP
+    >>> classifier.predict(y, sr)["label"]  # doctest: +SKIP
+    'angry'
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: _emovox.NativeClassifier) -> None:
+        """Use :meth:`bundled` or :meth:`load`."""
+        if not isinstance(native, _emovox.NativeClassifier):
+            raise TypeError("use emovox.Classifier.bundled() or emovox.Classifier.load(path)")
+        self._native = native
+
+    @classmethod
+    def bundled(cls) -> "Classifier":
+        """The model bundled with emovox (8 RAVDESS emotions, 16 kHz)."""
+        return cls(_emovox.NativeClassifier.bundled())
+
+    @classmethod
+    def load(cls, path: Union[str, "os.PathLike[str]"]) -> "Classifier":
+        """Loads a model file (one self-describing safetensors file).
+
+        Raises
+        ------
+        FileNotFoundError
+            if ``path`` does not exist
+        ValueError
+            if the file is not a valid emovox model (the message says why)
+        """
+        return cls(_emovox.NativeClassifier.load(os.fspath(path)))
+
+    @property
+    def labels(self) -> List[str]:
+        """The labels the model chooses from, in the order of ``probabilities``."""
+        return self._native.labels
+
+    @property
+    def sample_rate(self) -> int:
+        """The rate the model works at (Hz); other rates are resampled to it."""
+        return self._native.sample_rate
+
+    def predict(self, y: np.ndarray, sr: float) -> Prediction:
+        """Predicts the emotion of one mono clip.
+
+        Parameters
+        ----------
+        y : np.ndarray [shape=(n,)]
+            audio samples (float)
+        sr : number > 0
+            their sampling rate (a whole number of Hz)
+
+        Returns
+        -------
+        prediction : dict
+            ``label`` (str), ``confidence`` (float, the label's probability) and
+            ``probabilities`` ({label: probability} in :attr:`labels` order,
+            summing to 1)
+
+        Raises
+        ------
+        ValueError
+            for NaN or infinite samples, an empty or too short clip, an
+            unsupported rate (the message is emovox's)
+        """
+        return self._native.predict(_mono("predict", y), _checks.rate("predict", "sr", sr))
+
+    def predict_batch(
+        self, clips: Sequence[np.ndarray], sr: float, *, errors: str = "raise"
+    ) -> List[Prediction]:
+        """Predicts many clips at one rate, in parallel (on every core).
+
+        Parameters
+        ----------
+        clips : sequence of np.ndarray [shape=(n,)]
+            the clips (float), each of any length
+        sr : number > 0
+            their sampling rate
+        errors : 'raise' or 'return'
+            a clip emovox refuses (NaN, too short, ...) raises its exception
+            (``'raise'``, after every clip was tried), or is returned in its
+            place as ``{"error": message}`` (``'return'``); the other clips
+            are predicted either way
+
+        Returns
+        -------
+        predictions : list of dict
+            one per clip, in order, as :meth:`predict` returns them
+        """
+        if errors not in ("raise", "return"):
+            raise ValueError(f"predict_batch: errors={errors!r} must be 'raise' or 'return'")
+        arrays = [_mono("predict_batch", clip) for clip in clips]
+        results = self._native.predict_batch(arrays, _checks.rate("predict_batch", "sr", sr))
+        out: List[Prediction] = []
+        for index, result in enumerate(results):
+            if isinstance(result, BaseException):
+                if errors == "raise":
+                    if sys.version_info >= (3, 11):
+                        result.add_note(f"(clip {index} of the batch)")
+                    raise result
+                result = {"error": str(result)}
+            out.append(result)
+        return out
+
+    def timeline(
+        self, y: np.ndarray, sr: float, window: float = 2.0, hop: float = 0.5
+    ) -> List[Dict[str, Any]]:
+        """The emotion timeline of a long recording.
+
+        Windows of ``window`` seconds every ``hop`` seconds are classified
+        where an energy voice-activity detector finds speech; neighbouring
+        windows with the same label are merged, and the result is cut to the
+        speech regions.
+
+        Returns
+        -------
+        segments : list of dict
+            ``start`` and ``end`` (seconds), ``label``, ``confidence`` and
+            ``probabilities`` of each segment, in time order; empty when no
+            speech was found
+
+        Raises
+        ------
+        ValueError
+            for bad samples, a recording shorter than 1 s, or bad
+            ``window``/``hop`` (the message is emovox's)
+        """
+        return self._native.timeline(
+            _mono("timeline", y), _checks.rate("timeline", "sr", sr), float(window), float(hop)
+        )
+
+    def __repr__(self) -> str:
+        return f"Classifier(labels={self.labels!r}, sample_rate={self.sample_rate})"
+
+
+def _mono(function: str, y: Any) -> np.ndarray:
+    samples = _checks.signal(function, y)
+    if samples.ndim != 1:
+        raise ValueError(f"{function}: expected mono audio of shape (n,), got shape {samples.shape}")
+    return samples

@@ -1,0 +1,183 @@
+"""``emovox.load`` and ``emovox.power_to_db``, with librosa's signatures."""
+
+from __future__ import annotations
+
+import numbers
+import os
+import warnings
+from typing import Any, Callable, Optional, Tuple, Union
+
+import numpy as np
+
+from . import _checks
+from . import _emovox
+
+
+def load(
+    path: Any,
+    *,
+    sr: Optional[float] = 22050,
+    mono: bool = True,
+    offset: float = 0.0,
+    duration: Optional[float] = None,
+    dtype: Any = np.float32,
+    res_type: str = "soxr_hq",
+) -> Tuple[np.ndarray, int]:
+    """Load an audio file as a floating point time series.
+
+    Audio will be automatically resampled to the given rate
+    (default ``sr=22050``).
+
+    To preserve the native sampling rate of the file, use ``sr=None``.
+
+    Same signature and result as ``librosa.load`` (librosa 0.11). Every format
+    emovox decodes is read, told from the file's content (never its name):
+    WAV (PCM 8/16/24/32-bit, float 32), FLAC, MP3, OGG Vorbis, OGG Opus and
+    M4A/MP4 (AAC-LC, ALAC). Samples equal soundfile's (integer PCM scaled by
+    1 / 2**(bits - 1)); channels are averaged.
+
+    Parameters
+    ----------
+    path : string, pathlib.Path or file-like object
+        path to the input file, or an open binary file (read whole).
+    sr : number > 0 [scalar] or None
+        target sampling rate (a whole number of Hz).
+        'None' uses the native sampling rate
+    mono : True
+        the signal is down-mixed to mono; ``mono=False`` is refused
+    offset : float >= 0
+        start reading after this time (in seconds)
+    duration : float >= 0 or None
+        only load up to this much audio (in seconds)
+    dtype : numeric type
+        data type of ``y``: ``np.float32`` or ``np.float64``
+    res_type : 'soxr_hq'
+        librosa's default resampler. emovox resamples with its own
+        windowed-sinc filter instead (rubato, 256 taps, Blackman-Harris,
+        cutoff 0.95 of Nyquist) and gives librosa's output length
+        (``ceil(n * sr / sr_native)``); other ``res_type`` values are
+        refused. On speech the two differ by less than 2e-3 (see the tests).
+
+    Returns
+    -------
+    y : np.ndarray [shape=(n,)]
+        audio time series.
+    sr : int > 0 [scalar]
+        sampling rate of ``y``
+
+    Raises
+    ------
+    FileNotFoundError
+        if ``path`` does not exist
+    ValueError
+        for an argument emovox does not implement, or a file it cannot
+        decode (the message says why: empty, truncated, corrupt, unsupported
+        format or codec, ...)
+
+    Examples
+    --------
+    >>> import emovox
+    >>> y, sr = emovox.load("speech.wav", sr=16000)  # doctest: +SKIP
+    """
+    function = "load"
+    _checks.require(function, "mono", mono, True)
+    _checks.require(function, "res_type", res_type, "soxr_hq")
+    out_dtype = np.dtype(dtype)
+    if out_dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"{function}: unsupported argument dtype={dtype!r}: emovox implements float32 and float64")
+    target = None if sr is None else _checks.rate(function, "sr", sr)
+    offset = _seconds(function, "offset", offset)
+    duration = None if duration is None else _seconds(function, "duration", duration)
+    if isinstance(path, (str, os.PathLike)):
+        y, rate = _emovox.load_path(os.fspath(path), target, offset, duration)
+    elif hasattr(path, "read"):
+        y, rate = _emovox.load_bytes(bytes(path.read()), target, offset, duration)
+    else:
+        raise ValueError(
+            f"{function}: unsupported path {path!r}: emovox reads a file name, a path or an open binary file"
+        )
+    return y.astype(out_dtype, copy=False), rate
+
+
+def _seconds(function: str, name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
+        raise ValueError(f"{function}: {name}={value!r} must be a finite number of seconds >= 0")
+    return float(value)
+
+
+def power_to_db(
+    S: Any,
+    *,
+    ref: Union[float, Callable] = 1.0,
+    amin: float = 1e-10,
+    top_db: Optional[float] = 80.0,
+) -> Union[np.floating, np.ndarray]:
+    """Convert a power spectrogram (amplitude squared) to decibel (dB) units
+
+    This computes the scaling ``10 * log10(S / ref)`` in a numerically
+    stable way, as ``librosa.power_to_db`` (librosa 0.11) does, in Rust.
+
+    Parameters
+    ----------
+    S : np.ndarray
+        input power
+    ref : scalar or callable
+        If scalar, the amplitude ``abs(S)`` is scaled relative to ``ref``::
+
+            10 * log10(S / ref)
+
+        Zeros in the output correspond to positions where ``S == ref``.
+
+        If callable, the reference value is computed as ``ref(S)``.
+    amin : float > 0 [scalar]
+        minimum threshold for ``abs(S)`` and ``ref``
+    top_db : float >= 0 [scalar]
+        threshold the output at ``top_db`` below the peak:
+        ``max(10 * log10(S/ref)) - top_db``
+
+    Returns
+    -------
+    S_db : np.ndarray
+        ``S_db ~= 10 * log10(S) - 10 * log10(ref)``, of ``S``'s shape; float32
+        for float32 input, float64 otherwise
+
+    Raises
+    ------
+    ValueError
+        if ``amin <= 0`` or ``top_db < 0``
+
+    Examples
+    --------
+    >>> import numpy as np, emovox
+    >>> emovox.power_to_db(np.array([1.0, 10.0, 100.0], dtype=np.float32))
+    array([ 0., 10., 20.], dtype=float32)
+    """
+    function = "power_to_db"
+    array = np.asarray(S)
+    if np.issubdtype(array.dtype, np.complexfloating):
+        warnings.warn(
+            "power_to_db was called on complex input so phase information will be discarded. "
+            "To suppress this warning, call power_to_db(np.abs(D)**2) instead.",
+            stacklevel=2,
+        )
+        array = np.abs(array)
+    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer) or array.dtype == bool):
+        raise ValueError(f"{function}: S must be numeric, got dtype {array.dtype}")
+    if array.dtype == np.float16:
+        raise ValueError(f"{function}: unsupported dtype float16: emovox implements float32 and float64")
+    if not amin > 0:
+        raise ValueError(f"{function}: amin must be strictly positive")
+    if top_db is not None and top_db < 0:
+        raise ValueError(f"{function}: top_db must be non-negative")
+    reference = ref(array) if callable(ref) else np.abs(ref)
+    if array.dtype == np.float32:
+        native, cast = _emovox.power_to_db_f32, np.float32
+    else:
+        native, cast = _emovox.power_to_db_f64, np.float64
+    out = native(
+        np.asarray(array, dtype=cast, order="C"),
+        float(reference),
+        float(amin),
+        None if top_db is None else float(top_db),
+    )
+    return out[()] if out.ndim == 0 else out

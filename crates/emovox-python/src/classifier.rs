@@ -1,0 +1,149 @@
+//! `emovox.Classifier`: the facade's [`emovox::Classifier`] with predictions as Python dicts.
+
+use std::path::PathBuf;
+
+use emovox::timeline::{Segment, SegmentConfig};
+use emovox::Prediction;
+use numpy::PyReadonlyArray1;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use rayon::prelude::*;
+
+use crate::arrays::contiguous;
+use crate::error::{to_py_err, IntoPyResult};
+
+/// The native classifier; `emovox.Classifier` (Python) wraps it.
+#[pyclass(frozen, module = "emovox._emovox", name = "NativeClassifier")]
+struct NativeClassifier {
+    inner: emovox::Classifier,
+}
+
+/// `{"label", "confidence", "probabilities": {label: p}}` of a prediction.
+fn prediction_dict<'py>(py: Python<'py>, prediction: &Prediction) -> PyResult<Bound<'py, PyDict>> {
+    let probabilities = PyDict::new(py);
+    for (label, p) in &prediction.probabilities {
+        probabilities.set_item(label, p)?;
+    }
+    let dict = PyDict::new(py);
+    dict.set_item("label", &prediction.label)?;
+    dict.set_item("confidence", prediction.confidence)?;
+    dict.set_item("probabilities", probabilities)?;
+    Ok(dict)
+}
+
+/// `{"start", "end", "label", "confidence", "probabilities": {label: p}}` of a segment.
+fn segment_dict<'py>(
+    py: Python<'py>,
+    segment: &Segment,
+    labels: &[String],
+) -> PyResult<Bound<'py, PyDict>> {
+    let probabilities = PyDict::new(py);
+    for (label, p) in labels.iter().zip(&segment.probabilities) {
+        probabilities.set_item(label, p)?;
+    }
+    let dict = PyDict::new(py);
+    dict.set_item("start", segment.start)?;
+    dict.set_item("end", segment.end)?;
+    dict.set_item("label", &segment.label)?;
+    dict.set_item("confidence", segment.confidence)?;
+    dict.set_item("probabilities", probabilities)?;
+    Ok(dict)
+}
+
+#[pymethods]
+impl NativeClassifier {
+    /// The bundled model.
+    #[staticmethod]
+    fn bundled(py: Python<'_>) -> PyResult<Self> {
+        let inner = py.detach(emovox::Classifier::bundled).py()?;
+        Ok(Self { inner })
+    }
+
+    /// A model file.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner = py.detach(|| emovox::Classifier::load(&path)).py()?;
+        Ok(Self { inner })
+    }
+
+    /// The labels, in probability order.
+    #[getter]
+    fn labels(&self) -> Vec<String> {
+        self.inner.labels().to_vec()
+    }
+
+    /// The model's sample rate.
+    #[getter]
+    fn sample_rate(&self) -> u32 {
+        self.inner.sample_rate()
+    }
+
+    /// One clip's prediction.
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        y: PyReadonlyArray1<'py, f32>,
+        sr: u32,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let samples = contiguous(&y)?;
+        let prediction = py.detach(|| self.inner.predict(samples, sr)).py()?;
+        prediction_dict(py, &prediction)
+    }
+
+    /// Every clip's prediction, in parallel; a clip that fails is its exception object in the
+    /// returned list, and the others are still predicted.
+    fn predict_batch<'py>(
+        &self,
+        py: Python<'py>,
+        clips: Vec<PyReadonlyArray1<'py, f32>>,
+        sr: u32,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let slices = clips.iter().map(contiguous).collect::<PyResult<Vec<_>>>()?;
+        let results: Vec<Result<Prediction, emovox::Error>> = py.detach(|| {
+            slices
+                .par_iter()
+                .map(|samples| self.inner.predict(samples, sr))
+                .collect()
+        });
+        let items = results
+            .iter()
+            .map(|result| match result {
+                Ok(prediction) => Ok(prediction_dict(py, prediction)?.into_any()),
+                Err(error) => Ok(to_py_err(error).into_value(py).into_bound(py).into_any()),
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, items)
+    }
+
+    /// The smoothed emotion timeline of a recording.
+    #[pyo3(signature = (y, sr, window, hop))]
+    fn timeline<'py>(
+        &self,
+        py: Python<'py>,
+        y: PyReadonlyArray1<'py, f32>,
+        sr: u32,
+        window: f64,
+        hop: f64,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let samples = contiguous(&y)?;
+        let config = SegmentConfig {
+            window_seconds: window,
+            hop_seconds: hop,
+            ..SegmentConfig::default()
+        };
+        let timeline = py
+            .detach(|| self.inner.predict_segments(samples, sr, &config))
+            .py()?;
+        let segments = timeline
+            .smoothed
+            .iter()
+            .map(|segment| segment_dict(py, segment, &timeline.labels))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, segments)
+    }
+}
+
+/// Adds the classifier class to the native module.
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<NativeClassifier>()
+}

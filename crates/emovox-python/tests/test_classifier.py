@@ -1,0 +1,170 @@
+"""emovox.Classifier: predictions, batches, timelines, errors, the GIL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import emovox
+from conftest import REPO, SPEECH_FIXTURES, generated_signal
+
+RAVDESS_LABELS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"]
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return emovox.Classifier.bundled()
+
+
+@pytest.fixture(scope="module")
+def clips():
+    return [emovox.load(path, sr=None) for path in SPEECH_FIXTURES]
+
+
+def test_bundled_model(classifier):
+    assert sorted(classifier.labels) == sorted(RAVDESS_LABELS)
+    assert classifier.sample_rate == 16000
+    assert "Classifier(labels=" in repr(classifier)
+
+
+def test_prediction_is_a_consistent_dict(classifier, clips):
+    for y, sr in clips:
+        prediction = classifier.predict(y, sr)
+        probabilities = prediction["probabilities"]
+        assert list(probabilities) == classifier.labels
+        assert abs(sum(probabilities.values()) - 1.0) < 1e-4
+        assert prediction["label"] == max(probabilities, key=probabilities.get)
+        assert prediction["confidence"] == probabilities[prediction["label"]]
+
+
+def test_predictions_equal_the_rust_predict_example(classifier):
+    """The same files through the Rust `predict` example (built by `cargo test --release`)."""
+    binary = REPO / "target" / "release" / "examples" / "predict"
+    binary = os.environ.get("EMOVOX_PREDICT_BIN", str(binary))
+    if not os.path.exists(binary):
+        pytest.skip(f"{binary} is not built (cargo test --release builds it)")
+    output = subprocess.run(
+        [binary, "--json", *map(str, SPEECH_FIXTURES)], check=True, capture_output=True, text=True
+    ).stdout
+    for line, path in zip(output.strip().splitlines(), SPEECH_FIXTURES):
+        rust = json.loads(line)
+        ours = classifier.predict(*emovox.load(path, sr=None))
+        assert ours["label"] == rust["label"]
+        for label, p in ours["probabilities"].items():
+            assert abs(p - rust["probabilities"][label]) < 1e-5
+
+
+def test_resampled_and_float64_input(classifier, clips):
+    y, sr = clips[0]
+    at_16k = classifier.predict(y, sr)
+    assert classifier.predict(y.astype(np.float64), sr) == at_16k
+    y48, _ = emovox.load(SPEECH_FIXTURES[0], sr=48000)
+    assert classifier.predict(y48, 48000)["label"] == at_16k["label"]
+
+
+def test_batch_equals_one_by_one_and_keeps_going_past_bad_clips(classifier, clips):
+    arrays = [y for y, _ in clips] + [generated_signal(16000, 2.0, 3)]
+    one_by_one = [classifier.predict(y, 16000) for y in arrays]
+    assert classifier.predict_batch(arrays, 16000) == one_by_one
+    bad = arrays[0].copy()
+    bad[5] = np.nan
+    mixed = classifier.predict_batch([arrays[0], bad, np.zeros(10, np.float32), arrays[1]], 16000, errors="return")
+    assert mixed[0] == one_by_one[0] and mixed[3] == one_by_one[1]
+    assert "non-finite sample" in mixed[1]["error"] and list(mixed[1]) == ["error"]
+    assert "error" in mixed[2]
+    with pytest.raises(ValueError, match="non-finite sample"):
+        classifier.predict_batch([arrays[0], bad], 16000)
+
+
+def test_nan_and_bad_input_are_value_errors_with_the_rust_message(classifier, clips):
+    y, sr = clips[0]
+    bad = y.copy()
+    bad[1234] = np.nan
+    with pytest.raises(ValueError, match=r"^non-finite sample \(NaN or infinity\) at index 1234$"):
+        classifier.predict(bad, sr)
+    with pytest.raises(ValueError, match="no samples"):
+        classifier.predict(np.zeros(0, np.float32), sr)
+    with pytest.raises(ValueError, match="unsupported sample rate"):
+        classifier.predict(y, 10)
+    with pytest.raises(ValueError, match="mono"):
+        classifier.predict(np.stack([y, y]), sr)
+
+
+def test_timeline(classifier, clips):
+    pause = np.zeros(8000, np.float32)
+    recording = np.concatenate([clips[0][0], pause, clips[1][0], pause, clips[0][0]])
+    segments = classifier.timeline(recording, 16000)
+    assert segments, "speech was found"
+    duration = recording.size / 16000
+    for segment in segments:
+        assert 0.0 <= segment["start"] < segment["end"] <= duration + 1e-9
+        assert segment["label"] in classifier.labels
+        assert segment["confidence"] == segment["probabilities"][segment["label"]]
+    assert all(a["end"] <= b["start"] + 1e-9 for a, b in zip(segments, segments[1:]))
+    with pytest.raises(ValueError, match="segment configuration|hop"):
+        classifier.timeline(recording, 16000, window=1.0, hop=2.0)
+    with pytest.raises(ValueError):
+        classifier.timeline(recording[:4000], 16000)
+
+
+def test_model_files(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        emovox.Classifier.load(tmp_path / "missing.safetensors")
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"\x00" * 64)
+    with pytest.raises(ValueError, match="model file"):
+        emovox.Classifier.load(junk)
+    loaded = emovox.Classifier.load(REPO / "models" / "emovox.safetensors")
+    assert loaded.labels == emovox.Classifier.bundled().labels
+
+
+def runs_without_the_gil(name, work) -> float:
+    """Runs `work` in a thread while this thread counts loop turns; returns the share of
+    `work`'s duration, inside its middle 80 %, during which this thread got turns (it cannot get
+    any while `work` holds the GIL in native code)."""
+    times = {}
+    turns = []
+
+    def target():
+        times["start"] = time.perf_counter()
+        work()
+        times["end"] = time.perf_counter()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    while thread.is_alive():
+        turns.append(time.perf_counter())
+        time.sleep(0.001)
+    thread.join()
+    start, end = times["start"], times["end"]
+    assert end - start > 0.1, f"{name} took only {end - start:.3f} s: too short to tell"
+    lo, hi = start + 0.1 * (end - start), end - 0.1 * (end - start)
+    inside = sorted(t for t in turns if lo <= t <= hi)
+    if len(inside) < 2:
+        return 0.0
+    # The longest stretch of the middle without a turn.
+    edges = [lo, *inside, hi]
+    longest_gap = max(b - a for a, b in zip(edges, edges[1:]))
+    return 1.0 - longest_gap / (hi - lo)
+
+
+def test_the_gil_is_released_during_heavy_work(classifier, clips):
+    long_signal = np.tile(generated_signal(16000, 10.0), 180)  # 30 minutes
+    batch = [clips[0][0]] * 64
+    pause = np.zeros(8000, np.float32)
+    recording = np.concatenate([part for y, _ in clips for part in (y, pause)] * 10)
+    for name, work in (
+        ("mfcc", lambda: emovox.feature.mfcc(y=long_signal, sr=16000, n_fft=512, hop_length=160, n_mels=40)),
+        ("melspectrogram", lambda: emovox.feature.melspectrogram(y=long_signal, sr=16000)),
+        ("predict_batch", lambda: classifier.predict_batch(batch, 16000)),
+        ("timeline", lambda: classifier.timeline(recording, 16000)),
+    ):
+        share = runs_without_the_gil(name, work)
+        # Holding the GIL, the counting thread gets no turn in the middle at all (share 0).
+        assert share > 0.5, f"{name}: the other thread ran only in {share:.0%} of the work"

@@ -1,0 +1,187 @@
+"""emovox.feature.* and emovox.power_to_db against librosa 0.11 itself."""
+
+from __future__ import annotations
+
+import librosa
+import numpy as np
+import pytest
+
+import emovox
+from conftest import generated_signal
+
+TOLERANCE = 2e-3
+#: The speech preset: 16 kHz, n_fft 512, 25 ms window, 10 ms hop, 40 mels, 40 MFCC.
+SPEECH = dict(n_fft=512, win_length=400, hop_length=160, n_mels=40, fmax=8000)
+
+
+def assert_like_librosa(ours: np.ndarray, theirs: np.ndarray, relative: bool = False) -> None:
+    """Same shape and dtype, and equal within 2e-3 (absolute; relative to the peak for powers)."""
+    assert ours.shape == theirs.shape
+    assert ours.dtype == theirs.dtype
+    scale = float(np.max(np.abs(theirs))) if relative else 1.0
+    worst = float(np.max(np.abs(ours.astype(np.float64) - theirs)))
+    assert worst <= TOLERANCE * scale, f"max abs difference {worst} (scale {scale})"
+
+
+@pytest.mark.parametrize("sr,kwargs", [(16000, dict(n_mfcc=40, **SPEECH)), (22050, {}), (16000, dict(n_mfcc=13, lifter=22))])
+def test_mfcc_equals_librosa_on_generated_signals(sr, kwargs):
+    for seed in range(3):
+        y = generated_signal(sr, 2.0 + seed, seed)
+        assert_like_librosa(emovox.feature.mfcc(y=y, sr=sr, **kwargs), librosa.feature.mfcc(y=y, sr=sr, **kwargs))
+
+
+def test_mfcc_equals_librosa_on_a_ravdess_clip(ravdess_path):
+    y, sr = librosa.load(ravdess_path, sr=None)
+    for kwargs in (dict(n_mfcc=40, **SPEECH), {}):
+        assert_like_librosa(emovox.feature.mfcc(y=y, sr=sr, **kwargs), librosa.feature.mfcc(y=y, sr=sr, **kwargs))
+
+
+def check_melspectrogram(y, sr):
+    for kwargs in (SPEECH, dict(n_mels=64, fmin=50.0), {}):
+        ours = emovox.feature.melspectrogram(y=y, sr=sr, **kwargs)
+        theirs = librosa.feature.melspectrogram(y=y, sr=sr, **kwargs)
+        assert_like_librosa(ours, theirs, relative=True)
+        assert_like_librosa(emovox.power_to_db(ours), librosa.power_to_db(theirs))
+
+
+def test_melspectrogram_equals_librosa_on_generated_signals():
+    for seed, sr in enumerate((16000, 22050)):
+        check_melspectrogram(generated_signal(sr, 2.5, seed), sr)
+
+
+def test_melspectrogram_equals_librosa_on_a_ravdess_clip(ravdess_path):
+    check_melspectrogram(*librosa.load(ravdess_path, sr=None))
+
+
+def test_multichannel_input_follows_librosa(speech16k):
+    stereo = np.stack([speech16k, 0.1 * speech16k[::-1]])
+    assert_like_librosa(
+        emovox.feature.mfcc(y=stereo, sr=16000, **SPEECH), librosa.feature.mfcc(y=stereo, sr=16000, **SPEECH)
+    )
+    assert_like_librosa(
+        emovox.feature.melspectrogram(y=stereo, sr=16000, **SPEECH),
+        librosa.feature.melspectrogram(y=stereo, sr=16000, **SPEECH),
+        relative=True,
+    )
+
+
+def test_float64_input_gives_float64_like_librosa(speech16k):
+    y = speech16k.astype(np.float64)
+    assert_like_librosa(emovox.feature.mfcc(y=y, sr=16000, **SPEECH), librosa.feature.mfcc(y=y, sr=16000, **SPEECH))
+
+
+def test_spectrogram_input_S(speech16k):
+    power = np.abs(librosa.stft(speech16k, n_fft=512, win_length=400, hop_length=160)) ** 2
+    mel = librosa.feature.melspectrogram(S=power, sr=16000, n_mels=40, fmax=8000)
+    assert_like_librosa(emovox.feature.melspectrogram(S=power, sr=16000, n_mels=40, fmax=8000), mel, relative=True)
+    log_mel = librosa.power_to_db(mel)
+    assert_like_librosa(
+        emovox.feature.mfcc(S=log_mel, n_mfcc=20, lifter=10), librosa.feature.mfcc(S=log_mel, n_mfcc=20, lifter=10)
+    )
+
+
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("width", [3, 9])
+def test_delta_equals_librosa(speech16k, order, width):
+    M = librosa.feature.mfcc(y=speech16k, sr=16000, **SPEECH)
+    assert_like_librosa(
+        emovox.feature.delta(M, width=width, order=order), librosa.feature.delta(M, width=width, order=order)
+    )
+    # Another axis, and float64 data.
+    M64 = M.T.astype(np.float64)
+    assert_like_librosa(
+        emovox.feature.delta(M64, width=width, order=order, axis=0),
+        librosa.feature.delta(M64, width=width, order=order, axis=0),
+    )
+
+
+def test_power_to_db_equals_librosa():
+    rng = np.random.default_rng(1)
+    S = (rng.random((40, 300)) ** 6 * 100).astype(np.float32)
+    S[0, :10] = 0.0
+    for kwargs in ({}, dict(ref=np.max), dict(ref=3.0, amin=1e-5, top_db=None), dict(top_db=40.0)):
+        assert_like_librosa(emovox.power_to_db(S, **kwargs), librosa.power_to_db(S, **kwargs))
+        assert_like_librosa(emovox.power_to_db(S.astype(np.float64), **kwargs), librosa.power_to_db(S.astype(np.float64), **kwargs))
+    scalar = emovox.power_to_db(np.float32(10.0))
+    assert np.ndim(scalar) == 0 and abs(float(scalar) - 10.0) < 1e-5
+
+
+@pytest.mark.parametrize(
+    "call,named",
+    [
+        (lambda y: emovox.feature.mfcc(y=y, sr=16000, dct_type=3), "dct_type"),
+        (lambda y: emovox.feature.mfcc(y=y, sr=16000, norm=None), "norm"),
+        (lambda y: emovox.feature.mfcc(y=y, sr=16000, htk=True), "htk"),
+        (lambda y: emovox.feature.mfcc(y=y, sr=16000, window="hamming"), "window"),
+        (lambda y: emovox.feature.mfcc(y=y, sr=16000, center=False), "center"),
+        (lambda y: emovox.feature.mfcc(y=y, sr=16000, pad_mode="reflect"), "pad_mode"),
+        (lambda y: emovox.feature.mfcc(y=y, sr=16000, power=1.0), "power"),
+        (lambda y: emovox.feature.mfcc(y=y, sr=16000, mel_norm=None), "mel_norm"),
+        (lambda y: emovox.feature.mfcc(y=y, sr=16000, n_fft=512, bogus=1, other=2), "'bogus', 'other'"),
+        (lambda y: emovox.feature.melspectrogram(y=y, sr=16000, norm=1.0), "norm"),
+        (lambda y: emovox.feature.melspectrogram(y=y, sr=16000, dtype=np.float64), "dtype"),
+        (lambda y: emovox.feature.melspectrogram(y=y, sr=16000.5), "sr"),
+        (lambda y: emovox.feature.delta(np.ones((2, 20)), mode="nearest"), "mode"),
+        (lambda y: emovox.feature.delta(np.ones((2, 20)), order=3), "order"),
+        (lambda y: emovox.feature.delta(np.ones((2, 20)), deriv=1), "'deriv'"),
+        (lambda y: emovox.load("x.wav", mono=False), "mono"),
+        (lambda y: emovox.load("x.wav", res_type="kaiser_best"), "res_type"),
+        (lambda y: emovox.load("x.wav", dtype=np.int16), "dtype"),
+    ],
+)
+def test_unsupported_arguments_are_value_errors_naming_them(speech16k, call, named):
+    with pytest.raises(ValueError, match=named):
+        call(speech16k)
+
+
+def test_bad_input_is_a_value_error_with_emovox_message(speech16k):
+    y = speech16k.copy()
+    y[100] = np.nan
+    with pytest.raises(ValueError, match="non-finite sample at index 100"):
+        emovox.feature.mfcc(y=y, sr=16000, **SPEECH)
+    with pytest.raises(ValueError, match="shorter than one frame"):
+        emovox.feature.mfcc(y=speech16k[:100], sr=16000, **SPEECH)
+    with pytest.raises(ValueError, match="fmax"):
+        emovox.feature.mfcc(y=speech16k, sr=16000, fmax=9000)
+    with pytest.raises(ValueError, match="floating-point"):
+        emovox.feature.mfcc(y=(speech16k * 32767).astype(np.int16), sr=16000)
+    with pytest.raises(ValueError, match="width"):
+        emovox.feature.delta(np.ones((2, 5), dtype=np.float32), width=9)
+    with pytest.raises(ValueError, match="amin"):
+        emovox.power_to_db(np.ones(3), amin=0.0)
+
+
+def test_contiguous_float32_is_passed_without_a_copy(speech16k):
+    from emovox import _checks
+
+    assert _checks.signal("test", speech16k) is speech16k
+    strided = speech16k[::2]
+    converted = _checks.signal("test", strided)
+    assert converted is not strided and converted.flags.c_contiguous
+    # Non-contiguous and float64 input give the same MFCC as their contiguous float32 copy.
+    expected = emovox.feature.mfcc(y=np.ascontiguousarray(strided), sr=8000)
+    np.testing.assert_array_equal(emovox.feature.mfcc(y=strided, sr=8000), expected)
+
+
+def test_help_reads_like_librosa():
+    for ours, theirs in (
+        (emovox.feature.mfcc, librosa.feature.mfcc),
+        (emovox.feature.melspectrogram, librosa.feature.melspectrogram),
+        (emovox.feature.delta, librosa.feature.delta),
+        (emovox.power_to_db, librosa.power_to_db),
+        (emovox.load, librosa.load),
+    ):
+        import inspect
+
+        ours_params = inspect.signature(ours).parameters
+        theirs_params = inspect.signature(theirs).parameters
+        assert list(ours_params) == list(theirs_params), ours.__name__
+        for name, parameter in theirs_params.items():
+            default = ours_params[name].default
+            if parameter.default is inspect.Parameter.empty:
+                assert default is inspect.Parameter.empty
+            else:
+                assert default is parameter.default or default == parameter.default, (ours.__name__, name)
+        first_line = theirs.__doc__.strip().splitlines()[0]
+        assert ours.__doc__.strip().splitlines()[0] == first_line
+        assert "Parameters\n    ----------" in ours.__doc__ and "Returns\n    -------" in ours.__doc__

@@ -1,0 +1,74 @@
+"""emovox.load against librosa.load."""
+
+from __future__ import annotations
+
+import io
+
+import librosa
+import numpy as np
+import pytest
+import soundfile
+
+import emovox
+from conftest import SPEECH_FIXTURES, generated_signal
+
+
+@pytest.fixture(scope="module")
+def stereo_files(tmp_path_factory):
+    """A 24-bit stereo WAV and a FLAC at 44.1 kHz, written by soundfile (as librosa reads them)."""
+    folder = tmp_path_factory.mktemp("audio")
+    left = generated_signal(44100, 1.5, 1)
+    stereo = np.stack([left, 0.5 * generated_signal(44100, 1.5, 2)], axis=1)
+    paths = {}
+    for name, subtype, fmt in (("pcm24.wav", "PCM_24", "WAV"), ("pcm16.flac", "PCM_16", "FLAC")):
+        paths[name] = folder / name
+        soundfile.write(paths[name], stereo, 44100, subtype=subtype, format=fmt)
+    return paths
+
+
+def test_native_rate_equals_librosa_exactly(stereo_files):
+    for path in list(stereo_files.values()) + SPEECH_FIXTURES:
+        ours, sr = emovox.load(path, sr=None)
+        theirs, their_sr = librosa.load(path, sr=None)
+        assert sr == their_sr and ours.dtype == theirs.dtype == np.float32
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_resampled_like_librosa_within_tolerance(stereo_files, ravdess_path):
+    cases = [(stereo_files["pcm24.wav"], 16000), (stereo_files["pcm24.wav"], 22050), (ravdess_path, 22050)]
+    for path, sr in cases:
+        ours, rate = emovox.load(path, sr=sr)
+        theirs, _ = librosa.load(path, sr=sr)
+        assert rate == sr and ours.shape == theirs.shape and ours.dtype == theirs.dtype
+        worst = float(np.max(np.abs(ours - theirs)))
+        assert worst <= 2e-3, f"{path.name} at {sr} Hz: max abs difference {worst}"
+
+
+def test_offset_duration_dtype_and_file_objects(stereo_files):
+    path = stereo_files["pcm24.wav"]
+    ours, _ = emovox.load(path, sr=None, offset=0.25, duration=0.5, dtype=np.float64)
+    theirs, _ = librosa.load(path, sr=None, offset=0.25, duration=0.5, dtype=np.float64)
+    assert ours.dtype == np.float64
+    np.testing.assert_array_equal(ours, theirs)
+    with open(path, "rb") as handle:
+        from_file, _ = emovox.load(handle, sr=None)
+    np.testing.assert_array_equal(from_file, emovox.load(path, sr=None)[0])
+    past_the_end, _ = emovox.load(path, sr=None, offset=10.0)
+    assert past_the_end.size == 0
+
+
+def test_bad_files_are_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.wav"):
+        emovox.load(tmp_path / "missing.wav")
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="empty"):
+        emovox.load(empty)
+    garbage = tmp_path / "garbage.mp3"
+    garbage.write_bytes(b"this is not audio at all" * 10)
+    with pytest.raises(ValueError, match="unsupported audio format"):
+        emovox.load(garbage)
+    with pytest.raises(ValueError, match="unsupported audio format"):
+        emovox.load(io.BytesIO(b"nope" * 100))
+    with pytest.raises(ValueError, match="offset"):
+        emovox.load(garbage, offset=-1.0)

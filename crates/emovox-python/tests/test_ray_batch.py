@@ -1,0 +1,111 @@
+"""examples/python/ray_batch.py on a local Ray (2 CPUs) over generated clips, some bad."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile
+
+import emovox
+from conftest import REPO, SPEECH_FIXTURES, generated_signal
+
+pytest.importorskip("ray", reason="ray[data] is not installed (pip install 'ray[data]')")
+pandas = pytest.importorskip("pandas")
+
+SCRIPT = REPO / "examples" / "python" / "ray_batch.py"
+GOOD_CLIPS = 200
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory):
+    """200 short good clips (generated and espeak-ng speech, 0.6-2.5 s, WAV and FLAC at 16, 22.05
+    and 48 kHz) and 6 bad files; returns (manifest path, bad file names)."""
+    folder = tmp_path_factory.mktemp("clips")
+    rng = np.random.default_rng(7)
+    speech = [emovox.load(path, sr=16000)[0] for path in SPEECH_FIXTURES]
+    rows = []
+    for i in range(GOOD_CLIPS):
+        seconds = float(rng.uniform(0.6, 2.5))
+        if i % 2:
+            source = speech[i % len(speech)]
+            start = int(rng.integers(0, max(1, source.size - int(seconds * 16000))))
+            y, sr = source[start : start + int(seconds * 16000)], 16000
+        else:
+            sr = (16000, 22050, 48000)[i % 3]
+            y = generated_signal(sr, seconds, seed=i)
+        name = f"clip{i:03d}.{'flac' if i % 5 == 0 else 'wav'}"
+        soundfile.write(folder / name, y, sr)
+        rows.append(name)
+    bad = {
+        "empty.wav": b"",
+        "garbage.wav": b"RIFF not really a wave file" * 20,
+        "text.mp3": b"hello" * 100,
+    }
+    for name, content in bad.items():
+        (folder / name).write_bytes(content)
+    truncated = (folder / "clip000.flac").read_bytes()
+    (folder / "truncated.flac").write_bytes(truncated[: len(truncated) // 3])
+    soundfile.write(folder / "too_short.wav", np.zeros(50, np.float32), 16000)
+    bad_names = [*bad, "truncated.flac", "too_short.wav", "missing.wav"]
+    path = folder / "manifest.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["path"])
+        for name in rows[:100] + bad_names + rows[100:]:
+            writer.writerow([name])
+    return path, bad_names
+
+
+def run_script(manifest_path, out, *extra):
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), str(manifest_path), "--out", str(out), "--num-cpus", "2", *extra],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def read_rows(out, suffix):
+    files = sorted(out.glob(f"*.{suffix}"))
+    assert files, f"no .{suffix} files in {out}"
+    if suffix == "parquet":
+        return pandas.concat([pandas.read_parquet(f) for f in files], ignore_index=True)
+    return pandas.concat([pandas.read_json(f, lines=True) for f in files], ignore_index=True)
+
+
+def test_every_file_is_a_row_and_labels_equal_one_by_one_predictions(manifest, tmp_path):
+    manifest_path, bad_names = manifest
+    figures = run_script(manifest_path, tmp_path / "out", "--compare-loop")
+    rows = read_rows(tmp_path / "out", "parquet").set_index("path")
+    folder = manifest_path.parent
+    assert len(rows) == GOOD_CLIPS + len(bad_names) == figures["clips"]
+    classifier = emovox.Classifier.bundled()
+    for name in bad_names:
+        row = rows.loc[str(folder / name)]
+        assert isinstance(row["error"], str) and row["error"], name
+        assert pandas.isna(row["label"])
+    for path, row in rows.iterrows():
+        if os.path.basename(path) in bad_names:
+            continue
+        assert pandas.isna(row["error"]), (path, row["error"])
+        expected = classifier.predict(*emovox.load(path, sr=None))
+        assert row["label"] == expected["label"], path
+        for label, p in expected["probabilities"].items():
+            assert abs(row[f"p_{label}"] - p) < 1e-6
+    # Throughput is recorded, not asserted (see README "Python" for the measured figures).
+    print("ray_batch figures:", json.dumps(figures))
+
+
+def test_jsonl_output_and_folder_manifest(manifest, tmp_path):
+    manifest_path, bad_names = manifest
+    figures = run_script(manifest_path.parent, tmp_path / "json", "--format", "jsonl")
+    rows = read_rows(tmp_path / "json", "json")
+    # The folder holds every file but the missing one.
+    assert len(rows) == figures["clips"] == GOOD_CLIPS + len(bad_names) - 1
+    assert rows["error"].notna().sum() == len(bad_names) - 1

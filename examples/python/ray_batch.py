@@ -1,0 +1,199 @@
+"""Score many audio files with emovox on Ray Data: one Classifier per worker actor.
+
+    python examples/python/ray_batch.py MANIFEST --out OUT [--format parquet|jsonl]
+        [--address ADDRESS | --num-cpus N] [--model PATH] [--batch-size 16] [--compare-loop]
+
+MANIFEST is a CSV file whose ``path`` column (or first column) lists audio files (relative
+paths are taken from the CSV's folder), or a folder searched recursively for audio files.
+Every file is decoded by emovox (any format it reads, told from the content) and classified
+by its own copy of the model in each worker actor (``map_batches`` with an actor pool, one CPU
+per actor). Rows are written as Parquet (or JSON lines) to the folder OUT:
+
+    path, label, confidence, p_<label> (one column per label), error
+
+A file that cannot be read or classified is a row with ``error`` set and the other columns
+empty; it never fails the job.
+
+On one machine the script starts a local Ray (``--num-cpus``, default: all cores). On a
+cluster (``ray start --head`` on one node, ``ray start --address=HEAD:6379`` on the others)
+run it unchanged on any node with ``--address auto``: actors are spread over the cluster's
+CPUs; the files must be readable at the same paths on every node (a shared file system).
+
+``--compare-loop`` first scores the same files in this process, one by one
+(``emovox.load`` + ``Classifier.predict``), and prints both throughputs: Ray's end to end
+(start-up included) and Ray's scoring rate once its actors run (first batch started to last
+batch finished; for this, its rows also carry each batch's ``_started`` and ``_finished`` Unix
+times). Prints one JSON line
+with the figures at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+
+AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".mp4"}
+
+
+def read_manifest(manifest: Path) -> List[str]:
+    """The audio files a CSV manifest lists, or those below a folder, as absolute paths."""
+    if manifest.is_dir():
+        return sorted(str(p.resolve()) for p in manifest.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES)
+    with open(manifest, newline="") as handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        return []
+    column = rows[0].index("path") if "path" in rows[0] else 0
+    body = rows[1:] if "path" in rows[0] else rows
+    base = manifest.resolve().parent
+    return [str((base / row[column]).resolve()) for row in body if row]
+
+
+def score_file(classifier: Any, path: str) -> Dict[str, Any]:
+    """One output row: the prediction of `path`, or its error."""
+    import emovox
+
+    row: Dict[str, Any] = {"path": path, "label": None, "confidence": float("nan"), "error": None}
+    row.update({f"p_{label}": float("nan") for label in classifier.labels})
+    try:
+        y, sr = emovox.load(path, sr=None)
+        prediction = classifier.predict(y, sr)
+    except (OSError, ValueError) as error:
+        row["error"] = f"{type(error).__name__}: {error}"
+        return row
+    row["label"] = prediction["label"]
+    row["confidence"] = prediction["confidence"]
+    row.update({f"p_{label}": p for label, p in prediction["probabilities"].items()})
+    return row
+
+
+class Scorer:
+    """A Ray Data actor: loads the model once, then scores batches of paths."""
+
+    def __init__(self, model: Optional[str], threads: int, timed: bool = False) -> None:
+        # emovox's Rust thread pool is sized on first use: one thread per CPU the actor holds.
+        os.environ["RAYON_NUM_THREADS"] = str(threads)
+        import emovox
+
+        self.classifier = emovox.Classifier.load(model) if model else emovox.Classifier.bundled()
+        self.timed = timed
+
+    def __call__(self, batch: Dict[str, np.ndarray]) -> "pandas.DataFrame":
+        import pandas
+
+        started = time.time()
+        rows = [score_file(self.classifier, str(path)) for path in batch["path"]]
+        # Text columns typed as strings even when a batch holds only errors (or no errors).
+        frame = pandas.DataFrame(rows).astype({"path": "string", "label": "string", "error": "string"})
+        if self.timed:
+            frame["_started"], frame["_finished"] = started, time.time()
+        return frame
+
+
+def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, float]:
+    """Scores `paths` on Ray Data and writes the rows to `args.out`. Returns the seconds taken
+    from the dataset's creation to the last row written and, with ``--compare-loop``, the
+    seconds from the first batch started to the last finished (the cluster's scoring rate,
+    without Ray's start-up)."""
+    import ray
+
+    if args.address:
+        ray.init(address=args.address)
+    else:
+        ray.init(num_cpus=args.num_cpus, include_dashboard=False)
+    cpus = int(ray.cluster_resources().get("CPU", 1))
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    # Ray Data 2.60 may see 0 CPUs to budget with before its autoscaling coordinator reports
+    # (then actors wait forever); the cluster's CPUs are the budget.
+    context.execution_options.resource_limits = ray.data.ExecutionResources(cpu=cpus)
+    start = time.perf_counter()
+    dataset = ray.data.from_items([{"path": p} for p in paths], override_num_blocks=max(1, min(len(paths), cpus * 4)))
+    scored = dataset.map_batches(
+        Scorer,
+        fn_constructor_args=(args.model, 1, args.compare_loop),
+        batch_size=args.batch_size,
+        batch_format="numpy",
+        concurrency=max(1, cpus),
+        num_cpus=1,
+    )
+    # Writing takes no CPU of its own: the actors hold every CPU, and a writer waiting for one
+    # would stall the pipeline.
+    writer = {"ray_remote_args": {"num_cpus": 0}}
+    seconds: Dict[str, float] = {}
+    if args.format == "parquet":
+        scored.write_parquet(args.out, **writer)
+    else:
+        scored.write_json(args.out, **writer)
+    seconds["total"] = time.perf_counter() - start
+    ray.shutdown()
+    if args.compare_loop:
+        seconds["scoring"] = scoring_span(args.out, args.format)
+    return seconds
+
+
+def scoring_span(out: str, fmt: str) -> float:
+    """Seconds from the first batch started to the last finished, read back from the rows
+    (``--compare-loop`` adds each batch's ``_started`` and ``_finished`` times to its rows)."""
+    import pandas
+
+    files = sorted(Path(out).glob("*.parquet" if fmt == "parquet" else "*.json"))
+    if fmt == "parquet":
+        frames = [pandas.read_parquet(f, columns=["_started", "_finished"]) for f in files]
+    else:
+        frames = [pandas.read_json(f, lines=True)[["_started", "_finished"]] for f in files]
+    times = pandas.concat(frames)
+    return float(times["_finished"].max() - times["_started"].min())
+
+
+def score_in_a_loop(paths: List[str], model: Optional[str]) -> float:
+    """The single-process reference: every file one by one in this process; seconds taken."""
+    import emovox
+
+    classifier = emovox.Classifier.load(model) if model else emovox.Classifier.bundled()
+    start = time.perf_counter()
+    for path in paths:
+        score_file(classifier, path)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("manifest", type=Path, help="CSV of paths (column `path` or the first), or a folder")
+    parser.add_argument("--out", required=True, help="output folder (Parquet or JSON-lines files)")
+    parser.add_argument("--format", choices=["parquet", "jsonl"], default="parquet")
+    parser.add_argument("--address", help="a running Ray cluster (`auto`, or HEAD:6379); default: a local Ray")
+    parser.add_argument("--num-cpus", type=int, default=os.cpu_count(), help="CPUs of the local Ray")
+    parser.add_argument("--model", help="an emovox model file (default: the bundled model)")
+    parser.add_argument("--batch-size", type=int, default=16, help="files per map_batches call")
+    parser.add_argument("--compare-loop", action="store_true", help="also time a single-process loop over the files")
+    args = parser.parse_args()
+
+    paths = read_manifest(args.manifest)
+    if not paths:
+        parser.error(f"{args.manifest} lists no audio files")
+    figures: Dict[str, Any] = {"clips": len(paths)}
+    if args.compare_loop:
+        loop_seconds = score_in_a_loop(paths, args.model)
+        figures["loop_clips_per_second"] = round(len(paths) / loop_seconds, 2)
+    ray_seconds = score_with_ray(paths, args)
+    figures["ray_seconds"] = round(ray_seconds["total"], 3)
+    figures["ray_clips_per_second"] = round(len(paths) / ray_seconds["total"], 2)
+    if args.compare_loop:
+        figures["speedup"] = round(figures["ray_clips_per_second"] / figures["loop_clips_per_second"], 3)
+        figures["ray_scoring_clips_per_second"] = round(len(paths) / ray_seconds["scoring"], 2)
+        figures["scoring_speedup"] = round(
+            figures["ray_scoring_clips_per_second"] / figures["loop_clips_per_second"], 3
+        )
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
