@@ -89,6 +89,48 @@ impl NoiseFloor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timeline::VadConfig;
+
+    /// The floor after each of `mean_squares`, with the default settings (20 ms frames).
+    fn floors(mean_squares: impl IntoIterator<Item = f64>) -> Vec<f32> {
+        let vad = Vad::new(&VadConfig::default(), 16_000).unwrap();
+        let mut floor = NoiseFloor::default();
+        mean_squares
+            .into_iter()
+            .enumerate()
+            .map(|(i, ms)| floor.push(&vad, i, ms, level_db(ms)))
+            .collect()
+    }
+
+    #[test]
+    fn floor_of_a_fluctuating_noise_sits_near_its_mean() {
+        // Frames alternating between -30 and -50 dB (mean power -32.97 dB): the floor follows
+        // the lowest 0.5 s average (12 loud frames of 25: -33.14 dB), not the dips.
+        let got = floors((0..200).map(|i| if i % 2 == 0 { 1e-3 } else { 1e-5 }));
+        let last = *got.last().unwrap();
+        assert!((last - -33.14).abs() < 0.01, "floor {last}");
+    }
+
+    #[test]
+    fn floor_falls_at_once_holds_for_its_window_then_rises_at_one_db_per_second() {
+        // 2 s at -40 dB, 1 s at -60 dB (frames 100-149), then 6 s at -40 dB again.
+        let levels = [(100, 1e-4), (50, 1e-6), (300, 1e-4)];
+        let got = floors(
+            levels
+                .iter()
+                .flat_map(|&(n, ms)| std::iter::repeat_n(ms, n)),
+        );
+        assert!((got[99] - -40.0).abs() < 1e-3);
+        // The first quiet frame caps the floor 18 dB above it at once; once a whole 0.5 s
+        // average is quiet the floor is at the quiet level.
+        assert!((got[100] - -42.0).abs() < 1e-3, "capped: {}", got[100]);
+        assert!((got[124] - -60.0).abs() < 1e-3, "quiet: {}", got[124]);
+        // The quiet frames stay in the 3 s window until frame 298; then the floor rises by
+        // 1 dB per second.
+        assert!((got[298] - -60.0).abs() < 1e-3, "held: {}", got[298]);
+        let rise = got[349] - got[299];
+        assert!((rise - 1.0).abs() < 0.01, "rise {rise}");
+    }
 
     #[test]
     fn sliding_min_forgets_old_values() {
