@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test binary uses part of this module
 
+pub mod ws;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
