@@ -82,7 +82,7 @@ try {
   assert.equal(shown, live[live.length - 1].label, "the big label is the latest window's");
   await page.screenshot({ path: resolve(here, "screenshots/page-live.png"), fullPage: true });
   await page.getByRole("button", { name: "Stop recording" }).click();
-  await page.waitForSelector("#recording[hidden]");
+  await page.waitForSelector("#recording", { state: "hidden" });
 
   // The fake microphone loops the fixture, so each 2 s window holds (a rotation of) the
   // same speech the service classified whole: the labels agree and the probability of the

@@ -75,7 +75,10 @@ async fn main() -> std::process::ExitCode {
     let clip = bytes::Bytes::from(std::fs::read(&args.clip).expect("the clip"));
     let truncated = clip.slice(..clip.len() / 3);
     let too_large = bytes::Bytes::from(vec![0u8; 33 * 1024 * 1024]);
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.clients)
+        .build()
+        .unwrap();
     let url = format!("{}/v1/predict", args.url.trim_end_matches('/'));
     let deadline = Instant::now() + Duration::from_secs_f64(args.seconds);
     let started = Instant::now();
@@ -110,7 +113,11 @@ async fn main() -> std::process::ExitCode {
                         }
                         Err(_) => None,
                     };
-                    samples.push(Sample { kind, status, seconds: t.elapsed().as_secs_f64() });
+                    samples.push(Sample {
+                        kind,
+                        status,
+                        seconds: t.elapsed().as_secs_f64(),
+                    });
                 }
                 samples
             })
@@ -127,10 +134,23 @@ async fn main() -> std::process::ExitCode {
         .map(|s| s.seconds)
         .collect();
     good.sort_by(f64::total_cmp);
-    let good_failed = samples.iter().filter(|s| matches!(s.kind, Kind::Good) && s.status != Some(200)).count();
-    let bad: Vec<&Sample> = samples.iter().filter(|s| !matches!(s.kind, Kind::Good)).collect();
-    let bad_wrong = bad.iter().filter(|s| s.status != Some(s.kind.expected())).count();
-    let percentile = |q: f64| good.get(((good.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(f64::NAN);
+    let good_failed = samples
+        .iter()
+        .filter(|s| matches!(s.kind, Kind::Good) && s.status != Some(200))
+        .count();
+    let bad: Vec<&Sample> = samples
+        .iter()
+        .filter(|s| !matches!(s.kind, Kind::Good))
+        .collect();
+    let bad_wrong = bad
+        .iter()
+        .filter(|s| s.status != Some(s.kind.expected()))
+        .count();
+    let percentile = |q: f64| {
+        good.get(((good.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
     let peak_rss_mb = args.server_pid.and_then(peak_rss_mb);
     println!(
         "{}",

@@ -37,7 +37,12 @@ pub const ROUTES: [Route; 9] = [
     route("/v1/stream", "GET", false, true),
 ];
 
-const fn route(path: &'static str, method: &'static str, classifies: bool, documented: bool) -> Route {
+const fn route(
+    path: &'static str,
+    method: &'static str,
+    classifies: bool,
+    documented: bool,
+) -> Route {
     Route {
         path,
         method,
@@ -92,7 +97,10 @@ pub fn router(state: AppState) -> Router {
         .merge(classifying)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::observe))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::observe,
+        ))
         .with_state(state)
 }
 

@@ -149,13 +149,7 @@ struct Envelope {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let mut response = (
-            status,
-            axum::Json(Envelope {
-                error: self.body(),
-            }),
-        )
-            .into_response();
+        let mut response = (status, axum::Json(Envelope { error: self.body() })).into_response();
         if let Self::Busy { retry_after, .. } = self {
             response
                 .headers_mut()

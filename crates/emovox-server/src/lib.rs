@@ -39,4 +39,4 @@ pub mod windows;
 pub use app::{route_label, router, serve, Route, ROUTES};
 pub use config::ServerConfig;
 pub use error::{ApiError, ErrorBody};
-pub use state::{AppState, ModelInfo, ViewInfo};
+pub use state::{AppState, ModelInfo, ViewInfo, BUNDLED_ID};

@@ -76,7 +76,10 @@ pub async fn in_flight_gate(
     let response = next.run(request).await;
     // A streamed response keeps its slot until its body is done.
     let (parts, body) = response.into_parts();
-    let body = Body::new(GuardedBody { body, _permit: permit });
+    let body = Body::new(GuardedBody {
+        body,
+        _permit: permit,
+    });
     Ok(Response::from_parts(parts, body))
 }
 

@@ -87,7 +87,9 @@ impl Metrics {
                 "emovox_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}"
             );
         }
-        out.push_str("# HELP emovox_http_request_duration_seconds Time to the response head, by route.\n");
+        out.push_str(
+            "# HELP emovox_http_request_duration_seconds Time to the response head, by route.\n",
+        );
         out.push_str("# TYPE emovox_http_request_duration_seconds histogram\n");
         for (route, h) in &c.latency {
             for (bound, n) in BUCKETS.iter().zip(h.buckets) {
@@ -107,7 +109,10 @@ impl Metrics {
         out.push_str("# HELP emovox_audio_seconds_total Seconds of audio classified, by route.\n");
         out.push_str("# TYPE emovox_audio_seconds_total counter\n");
         for (route, seconds) in &c.audio_seconds {
-            let _ = writeln!(out, "emovox_audio_seconds_total{{route=\"{route}\"}} {seconds}");
+            let _ = writeln!(
+                out,
+                "emovox_audio_seconds_total{{route=\"{route}\"}} {seconds}"
+            );
         }
         out.push_str("# HELP emovox_stream_windows_total Windows sent on WebSocket streams.\n");
         out.push_str("# TYPE emovox_stream_windows_total counter\n");

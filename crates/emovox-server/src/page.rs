@@ -9,10 +9,26 @@ use crate::ApiError;
 
 /// The page's files: name, content type, content.
 const ASSETS: [(&str, &str, &str); 4] = [
-    ("index.html", "text/html; charset=utf-8", include_str!("page/index.html")),
-    ("app.js", "text/javascript; charset=utf-8", include_str!("page/app.js")),
-    ("worklet.js", "text/javascript; charset=utf-8", include_str!("page/worklet.js")),
-    ("style.css", "text/css; charset=utf-8", include_str!("page/style.css")),
+    (
+        "index.html",
+        "text/html; charset=utf-8",
+        include_str!("page/index.html"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("page/app.js"),
+    ),
+    (
+        "worklet.js",
+        "text/javascript; charset=utf-8",
+        include_str!("page/worklet.js"),
+    ),
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_str!("page/style.css"),
+    ),
 ];
 
 /// `GET /`: the page.

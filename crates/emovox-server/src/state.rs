@@ -30,10 +30,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state around a loaded classifier; `model_name` names it in responses
-    /// (the model file's stem, or `emovox-bundled`).
-    pub fn new(classifier: Classifier, model_name: &str, config: ServerConfig) -> Self {
-        let model = ModelInfo::of(&classifier, model_name);
+    /// Builds the state around a loaded classifier; `model_id` names it in responses.
+    pub fn new(classifier: Classifier, model_id: &str, config: ServerConfig) -> Self {
+        let model = ModelInfo::of(&classifier, model_id);
         Self {
             cpu: CpuPool::new(config.worker_count()),
             in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
@@ -47,23 +46,33 @@ impl AppState {
 
     /// Loads the model `config.model` names (the bundled one when none) and builds the state.
     pub fn load(config: ServerConfig) -> Result<Self, emovox::Error> {
-        let (classifier, name) = match &config.model {
-            Some(path) => (
-                Classifier::load(path)?,
-                path.file_stem()
-                    .map_or("model".into(), |s| s.to_string_lossy().into_owned()),
-            ),
-            None => (Classifier::bundled()?, "emovox-bundled".to_string()),
+        let (classifier, id) = match &config.model {
+            Some(path) => {
+                let classifier = Classifier::load(path)?;
+                let bytes =
+                    std::fs::read(path).map_err(|source| emovox::audio::AudioError::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
+                let stem = path
+                    .file_stem()
+                    .map_or("model".into(), |s| s.to_string_lossy().into_owned());
+                (classifier, format!("{stem}@{:016x}", fnv1a(&bytes)))
+            }
+            None => (Classifier::bundled()?, BUNDLED_ID.to_string()),
         };
-        Ok(Self::new(classifier, &name, config))
+        Ok(Self::new(classifier, &id, config))
     }
 }
+
+/// The id of the bundled model: it is compiled into this version of emovox.
+pub const BUNDLED_ID: &str = concat!("emovox-bundled@", env!("CARGO_PKG_VERSION"));
 
 /// The description of the served model (`GET /v1/model`).
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelInfo {
-    /// `name@hash`: the model's name and the first 16 hex digits of a hash (FNV-1a, 64-bit) of
-    /// its weights and metadata, so two different files never share an id.
+    /// [`BUNDLED_ID`] for the bundled model; for a file, its stem and a 64-bit FNV-1a hash of
+    /// its bytes (`name@hash`), so two different files never share an id.
     pub id: String,
     /// The labels, in the order of probabilities.
     pub labels: Vec<String>,
@@ -85,7 +94,7 @@ pub struct ViewInfo {
 }
 
 impl ModelInfo {
-    fn of(classifier: &Classifier, name: &str) -> Self {
+    fn of(classifier: &Classifier, id: &str) -> Self {
         let views = classifier
             .model()
             .views()
@@ -99,13 +108,8 @@ impl ModelInfo {
                 }
             })
             .collect();
-        let hash = classifier
-            .model()
-            .to_safetensors_bytes()
-            .map(|bytes| fnv1a(&bytes))
-            .unwrap_or_default();
         Self {
-            id: format!("{name}@{hash:016x}"),
+            id: id.to_string(),
             labels: classifier.labels().to_vec(),
             sample_rate: classifier.sample_rate(),
             views,

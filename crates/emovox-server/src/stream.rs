@@ -121,7 +121,12 @@ enum Input {
 }
 
 /// Runs one stream: the socket on this task, classification on a thread of its own.
-async fn serve(mut socket: WebSocket, state: AppState, query: StreamQuery, _slot: OwnedSemaphorePermit) {
+async fn serve(
+    mut socket: WebSocket,
+    state: AppState,
+    query: StreamQuery,
+    _slot: OwnedSemaphorePermit,
+) {
     let config = SegmentConfig::default();
     let ready = json!({
         "type": "ready",

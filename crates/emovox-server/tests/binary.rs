@@ -24,19 +24,27 @@ fn start() -> (Child, String, mpsc::Receiver<String>) {
             }
         }
     });
-    let line = rx.recv_timeout(Duration::from_secs(60)).expect("a start line");
+    let line = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("a start line");
     let addr = line
         .split("http://")
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_string();
-    assert!(addr.starts_with("127.0.0.1:"), "binds loopback by default: {addr}");
+    assert!(
+        addr.starts_with("127.0.0.1:"),
+        "binds loopback by default: {addr}"
+    );
     (child, addr, rx)
 }
 
 fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill").args([&format!("-{name}"), &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
 }
 
@@ -55,9 +63,13 @@ fn wait(child: &mut Child) -> std::process::ExitStatus {
 async fn serves_logs_one_line_per_request_and_stops_on_sigterm_and_sigint() {
     for sig in ["TERM", "INT"] {
         let (mut child, addr, lines) = start();
-        let health = reqwest::get(format!("http://{addr}/healthz")).await.unwrap();
+        let health = reqwest::get(format!("http://{addr}/healthz"))
+            .await
+            .unwrap();
         assert_eq!(health.status(), 200);
-        let missing = reqwest::get(format!("http://{addr}/missing")).await.unwrap();
+        let missing = reqwest::get(format!("http://{addr}/missing"))
+            .await
+            .unwrap();
         assert_eq!(missing.status(), 404);
         signal(&child, sig);
         let status = wait(&mut child);
@@ -67,6 +79,9 @@ async fn serves_logs_one_line_per_request_and_stops_on_sigterm_and_sigint() {
         assert_eq!(requests.len(), 2, "{log:#?}");
         assert!(requests[0].contains("GET /healthz 200"), "{log:#?}");
         assert!(requests[1].contains("GET /missing 404"), "{log:#?}");
-        assert!(log.iter().any(|l| l.contains(&format!("SIG{sig}"))), "{log:#?}");
+        assert!(
+            log.iter().any(|l| l.contains(&format!("SIG{sig}"))),
+            "{log:#?}"
+        );
     }
 }

@@ -20,7 +20,11 @@ async fn i16le_frames_give_the_same_windows_as_the_library() {
         .collect();
     let chunks: Vec<Vec<u8>> = speech
         .chunks(1_000)
-        .map(|c| c.iter().flat_map(|s| ((s * 32_768.0) as i16).to_le_bytes()).collect())
+        .map(|c| {
+            c.iter()
+                .flat_map(|s| ((s * 32_768.0) as i16).to_le_bytes())
+                .collect()
+        })
         .collect();
     let socket = connect(&server, "?rate=16000&format=i16le").await;
     let (received, _) = run_stream(socket, chunks, 0.0, false).await;
@@ -28,7 +32,11 @@ async fn i16le_frames_give_the_same_windows_as_the_library() {
     let expected = classifier
         .predict_segments(&speech, 16_000, &emovox::timeline::SegmentConfig::default())
         .unwrap();
-    let windows: Vec<&Value> = received.iter().map(|(_, m)| m).filter(|m| m["type"] == "window").collect();
+    let windows: Vec<&Value> = received
+        .iter()
+        .map(|(_, m)| m)
+        .filter(|m| m["type"] == "window")
+        .collect();
     assert_eq!(windows.len(), expected.windows.len());
     for (got, want) in windows.iter().zip(&expected.windows) {
         assert_eq!(got["label"], want.label.as_str());
@@ -46,30 +54,54 @@ async fn frames_that_are_not_pcm_are_a_clear_error() {
     let server = TestServer::start(ServerConfig::default()).await;
     let mut socket = connect(&server, "?rate=16000").await;
     assert_eq!(next_json(&mut socket).await.unwrap()["type"], "ready");
-    socket.send(Message::Text("{\"hello\": 1}".into())).await.unwrap();
+    socket
+        .send(Message::Text("{\"hello\": 1}".into()))
+        .await
+        .unwrap();
     let error = next_json(&mut socket).await.unwrap();
     assert_eq!(error["type"], "error");
     assert_eq!(error["error"]["code"], "not_pcm");
-    assert!(error["error"]["message"].as_str().unwrap().contains("binary frames"));
-    assert!(next_json(&mut socket).await.is_none(), "closed after the error");
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("binary frames"));
+    assert!(
+        next_json(&mut socket).await.is_none(),
+        "closed after the error"
+    );
 
     let mut socket = connect(&server, "?rate=16000&format=f32le").await;
     next_json(&mut socket).await.unwrap();
-    socket.send(Message::Binary(vec![0u8; 7].into())).await.unwrap();
+    socket
+        .send(Message::Binary(vec![0u8; 7].into()))
+        .await
+        .unwrap();
     let error = next_json(&mut socket).await.unwrap();
     assert_eq!(error["error"]["code"], "not_pcm");
-    assert!(error["error"]["message"].as_str().unwrap().contains("7 bytes"));
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("7 bytes"));
 
     let mut socket = connect(&server, "?rate=16000").await;
     next_json(&mut socket).await.unwrap();
-    socket.send(Message::Binary(f32le(&[0.1, f32::NAN, 0.2]).into())).await.unwrap();
+    socket
+        .send(Message::Binary(f32le(&[0.1, f32::NAN, 0.2]).into()))
+        .await
+        .unwrap();
     let error = next_json(&mut socket).await.unwrap();
     assert_eq!(error["error"]["code"], "bad_audio");
 
     // Bad query parameters are refused before the upgrade, as JSON errors.
     for query in ["", "?rate=0", "?rate=16000&format=mp3"] {
-        let response = reqwest::get(server.url(&format!("/v1/stream{query}"))).await.unwrap();
-        assert_eq!(response.status(), reqwest::StatusCode::BAD_REQUEST, "{query}");
+        let response = reqwest::get(server.url(&format!("/v1/stream{query}")))
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::BAD_REQUEST,
+            "{query}"
+        );
     }
     server.stop().await;
 }

@@ -26,7 +26,10 @@ async fn windows_equal_the_library_and_arrive_within_100_ms_of_their_last_sample
     let ready = &received[0].1;
     assert_eq!(ready["type"], "ready");
     assert_eq!(ready["sample_rate"], rate);
-    let windows: Vec<&(Instant, Value)> = received.iter().filter(|(_, m)| m["type"] == "window").collect();
+    let windows: Vec<&(Instant, Value)> = received
+        .iter()
+        .filter(|(_, m)| m["type"] == "window")
+        .collect();
     assert_eq!(received.last().unwrap().1["type"], "done");
 
     // The windows are those of the library's timeline of the same audio (resampled the same way).
@@ -59,7 +62,9 @@ async fn windows_equal_the_library_and_arrive_within_100_ms_of_their_last_sample
         worst.as_secs_f64() * 1e3,
         latencies.iter().map(Duration::as_secs_f64).sum::<f64>() / latencies.len() as f64 * 1e3
     );
-    assert!(*worst < Duration::from_millis(100), "worst latency {worst:?}");
+    assert!(
+        *worst < Duration::from_millis(100),
+        "worst latency {worst:?}"
+    );
     server.stop().await;
 }
-

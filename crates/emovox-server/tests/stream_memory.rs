@@ -13,13 +13,20 @@ use tokio_tungstenite::tungstenite::Message;
 fn rss() -> usize {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
     let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse::<usize>().unwrap() * 1024
+    line.split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse::<usize>()
+        .unwrap()
+        * 1024
 }
 
 /// Streams `seconds` of speech at 48 kHz as fast as the server takes it; returns the done
 /// message.
 async fn stream(server: &TestServer, speech: &[f32], seconds: f64) -> Value {
-    let (socket, _) = tokio_tungstenite::connect_async(server.ws_url("/v1/stream?rate=48000")).await.unwrap();
+    let (socket, _) = tokio_tungstenite::connect_async(server.ws_url("/v1/stream?rate=48000"))
+        .await
+        .unwrap();
     let (mut sink, mut source) = socket.split();
     let total = (seconds * 48_000.0) as usize;
     let bytes: Vec<u8> = speech.iter().flat_map(|s| s.to_le_bytes()).collect();
@@ -28,7 +35,9 @@ async fn stream(server: &TestServer, speech: &[f32], seconds: f64) -> Value {
         let mut sent = 0;
         while sent < total {
             for chunk in bytes.chunks(chunk_bytes) {
-                sink.send(Message::Binary(chunk.to_vec().into())).await.unwrap();
+                sink.send(Message::Binary(chunk.to_vec().into()))
+                    .await
+                    .unwrap();
                 sent += chunk.len() / 4;
             }
         }
@@ -62,7 +71,10 @@ async fn memory_per_stream_does_not_grow_with_its_length() {
     assert_eq!(short["buffer_samples"], long["buffer_samples"]);
     // 300 s at 48 kHz is 57.6 MB of float samples sent; the process grows by far less.
     let grown = after.saturating_sub(before);
-    eprintln!("RSS grew by {:.1} MB over a 300 s stream", grown as f64 / 1e6);
+    eprintln!(
+        "RSS grew by {:.1} MB over a 300 s stream",
+        grown as f64 / 1e6
+    );
     assert!(grown < 12_000_000, "RSS grew by {grown} bytes");
     server.stop().await;
 }

@@ -4,7 +4,7 @@
 
 const $ = (id) => document.getElementById(id);
 // Colours readable with white text (contrast >= 4.5:1), one per label in model order.
-const COLOURS = ["#555555", "#1b6e3a", "#8a5a00", "#1f4e9c", "#b3261e", "#6a3d9a", "#2f6f6f", "#8e2466",
+const COLOURS = ["#b3261e", "#1b6e3a", "#6b4e16", "#6a3d9a", "#8a5a00", "#555555", "#1f4e9c", "#2f6f6f",
   "#3d5a1e", "#7a3b00", "#23407a", "#5c2a5c", "#006064", "#4e342e"];
 const state = { labels: [], model: null, recorder: null };
 

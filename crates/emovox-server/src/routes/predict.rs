@@ -15,7 +15,10 @@ use crate::{ApiError, AppState};
 /// `label`, `confidence`, `probabilities`, `duration` and `model`. A `multipart/form-data`
 /// body is a batch: every part is classified and answered in `results`, in order, each with
 /// its `name` and either a prediction or an `error`; a bad part does not fail the others.
-pub async fn predict(State(state): State<AppState>, request: Request) -> Result<Json<Value>, ApiError> {
+pub async fn predict(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
     let multipart = request
         .headers()
         .get(CONTENT_TYPE)
@@ -28,7 +31,12 @@ pub async fn predict(State(state): State<AppState>, request: Request) -> Result<
         return predict_parts(state, form).await;
     }
     let config = &state.config;
-    let bytes = read_body(request.into_body(), config.max_body_bytes, config.body_timeout()).await?;
+    let bytes = read_body(
+        request.into_body(),
+        config.max_body_bytes,
+        config.body_timeout(),
+    )
+    .await?;
     let mut answer = classify(&state, bytes).await?;
     answer["model"] = json!(state.model.id);
     Ok(Json(answer))
@@ -43,7 +51,10 @@ async fn classify(state: &AppState, bytes: Bytes) -> Result<Value, ApiError> {
         .run(move || -> Result<_, ApiError> {
             let audio = decode_clip(bytes, max_seconds)?;
             let duration = audio.duration_seconds();
-            Ok((classifier.predict(&audio.samples, audio.sample_rate)?, duration))
+            Ok((
+                classifier.predict(&audio.samples, audio.sample_rate)?,
+                duration,
+            ))
         })
         .await??;
     state.metrics.record_audio("/v1/predict", duration);
@@ -62,12 +73,12 @@ async fn predict_parts(state: AppState, mut form: Multipart) -> Result<Json<Valu
     let limit = state.config.max_body_bytes;
     let read_all = async {
         let mut parts = Vec::new();
-        while let Some(field) = form.next_field().await.map_err(|e| multipart_error(e, limit))? {
-            let name = field
-                .file_name()
-                .or(field.name())
-                .unwrap_or("")
-                .to_string();
+        while let Some(field) = form
+            .next_field()
+            .await
+            .map_err(|e| multipart_error(e, limit))?
+        {
+            let name = field.file_name().or(field.name()).unwrap_or("").to_string();
             let bytes = field.bytes().await.map_err(|e| multipart_error(e, limit))?;
             parts.push((name, bytes));
         }
@@ -79,7 +90,9 @@ async fn predict_parts(state: AppState, mut form: Multipart) -> Result<Json<Valu
             seconds: timeout.as_secs_f64(),
         })??;
     if parts.is_empty() {
-        return Err(ApiError::BadRequest("the multipart form holds no file".into()));
+        return Err(ApiError::BadRequest(
+            "the multipart form holds no file".into(),
+        ));
     }
     let answers = futures_util::future::join_all(parts.into_iter().map(|(name, bytes)| {
         let state = &state;
@@ -104,4 +117,3 @@ fn multipart_error(err: axum::extract::multipart::MultipartError, limit: usize) 
         ApiError::BadRequest(format!("malformed multipart form: {}", err.body_text()))
     }
 }
-

@@ -54,7 +54,12 @@ pub async fn timeline(
     let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let config = query.config()?;
     let limits = &state.config;
-    let bytes = read_body(request.into_body(), limits.max_body_bytes, limits.body_timeout()).await?;
+    let bytes = read_body(
+        request.into_body(),
+        limits.max_body_bytes,
+        limits.body_timeout(),
+    )
+    .await?;
     let audio = state.cpu.run(move || open(bytes)).await??;
     let slot = state.cpu.slot().await?;
     let (lines, receiver) = mpsc::channel::<String>(LINES_BUFFERED);
@@ -70,7 +75,11 @@ pub async fn timeline(
         let line = receiver.recv().await?;
         Some((Ok::<_, std::convert::Infallible>(line + "\n"), receiver))
     });
-    Ok(([(CONTENT_TYPE, "application/x-ndjson")], Body::from_stream(body)).into_response())
+    Ok((
+        [(CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(body),
+    )
+        .into_response())
 }
 
 /// The worker: decodes, resamples and classifies, sending lines as it goes. Stops early (Ok)
@@ -92,7 +101,11 @@ fn run(
     loop {
         let more = audio.read_chunk(&mut chunk)?;
         check_duration(audio.samples_read(), rate, max_seconds)?;
-        let done = if more { live.push(&chunk)? } else { live.finish()? };
+        let done = if more {
+            live.push(&chunk)?
+        } else {
+            live.finish()?
+        };
         for window in done {
             if !send(segment_json("window", &window, Some(labels))) {
                 return Ok(());

@@ -23,7 +23,11 @@ pub struct TestServer {
 impl TestServer {
     /// Starts the bundled model with `config` (its bind address and port are ignored).
     pub async fn start(config: ServerConfig) -> Self {
-        let state = AppState::new(Classifier::bundled().unwrap(), "emovox-bundled", config);
+        let state = AppState::new(
+            Classifier::bundled().unwrap(),
+            emovox_server::BUNDLED_ID,
+            config,
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
@@ -69,7 +73,9 @@ pub fn speech(name: &str) -> PathBuf {
 
 /// A committed compressed fixture of emovox-audio's tests (FLAC, MP3, OGG, Opus, M4A).
 pub fn formats(name: &str) -> PathBuf {
-    repo().join("crates/emovox-audio/tests/fixtures/formats").join(name)
+    repo()
+        .join("crates/emovox-audio/tests/fixtures/formats")
+        .join(name)
 }
 
 /// The samples of a WAV file, mono.

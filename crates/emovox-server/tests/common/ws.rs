@@ -8,18 +8,23 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::TestServer;
 
-pub type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub async fn connect(server: &TestServer, query: &str) -> Socket {
-    let (socket, _) = tokio_tungstenite::connect_async(server.ws_url(&format!("/v1/stream{query}")))
-        .await
-        .unwrap();
+    let (socket, _) =
+        tokio_tungstenite::connect_async(server.ws_url(&format!("/v1/stream{query}")))
+            .await
+            .unwrap();
     socket
 }
 
 pub async fn next_json(socket: &mut Socket) -> Option<Value> {
     loop {
-        match tokio::time::timeout(Duration::from_secs(60), socket.next()).await.ok()?? {
+        match tokio::time::timeout(Duration::from_secs(60), socket.next())
+            .await
+            .ok()??
+        {
             Ok(Message::Text(text)) => return Some(serde_json::from_str(&text).unwrap()),
             Ok(Message::Close(_)) | Err(_) => return None,
             Ok(_) => continue,
@@ -42,7 +47,8 @@ pub async fn run_stream(
     let (mut sink, mut source) = socket.split();
     let sender = tokio::spawn(async move {
         let mut sent = Vec::new();
-        let mut ticker = paced.then(|| tokio::time::interval(Duration::from_secs_f64(chunk_seconds)));
+        let mut ticker =
+            paced.then(|| tokio::time::interval(Duration::from_secs_f64(chunk_seconds)));
         for chunk in samples {
             if let Some(ticker) = ticker.as_mut() {
                 ticker.tick().await;
@@ -68,4 +74,3 @@ pub async fn run_stream(
     }
     (received, sender.await.unwrap())
 }
-
