@@ -146,6 +146,11 @@ async fn main() -> std::process::ExitCode {
         .iter()
         .filter(|s| s.status != Some(s.kind.expected()))
         .count();
+    let mut failures = std::collections::BTreeMap::<String, usize>::new();
+    for s in samples.iter().filter(|s| s.status != Some(s.kind.expected())) {
+        let status = s.status.map_or("connection error".into(), |c| c.to_string());
+        *failures.entry(format!("{:?}: {status}", s.kind)).or_default() += 1;
+    }
     let percentile = |q: f64| {
         good.get(((good.len() as f64 - 1.0) * q).round() as usize)
             .copied()
@@ -165,6 +170,7 @@ async fn main() -> std::process::ExitCode {
             "max_ms": good.last().map(|s| s * 1e3),
             "bad_sent": bad.len(),
             "bad_with_wrong_status": bad_wrong,
+            "failures": failures,
             "server_peak_rss_mb": peak_rss_mb,
         })
     );
