@@ -147,9 +147,16 @@ async fn main() -> std::process::ExitCode {
         .filter(|s| s.status != Some(s.kind.expected()))
         .count();
     let mut failures = std::collections::BTreeMap::<String, usize>::new();
-    for s in samples.iter().filter(|s| s.status != Some(s.kind.expected())) {
-        let status = s.status.map_or("connection error".into(), |c| c.to_string());
-        *failures.entry(format!("{:?}: {status}", s.kind)).or_default() += 1;
+    for s in samples
+        .iter()
+        .filter(|s| s.status != Some(s.kind.expected()))
+    {
+        let status = s
+            .status
+            .map_or("connection error".into(), |c| c.to_string());
+        *failures
+            .entry(format!("{:?}: {status}", s.kind))
+            .or_default() += 1;
     }
     let percentile = |q: f64| {
         good.get(((good.len() as f64 - 1.0) * q).round() as usize)
