@@ -1,0 +1,85 @@
+//! [`ServerConfig`]: where the service listens, which model it serves and its limits; a serde
+//! type and the command line of the `emovox-server` binary at once.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Settings of the service. Every limit is enforced with a typed JSON error (see
+/// [`crate::ApiError`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clap::Args)]
+#[serde(default)]
+pub struct ServerConfig {
+    /// Address to bind (loopback unless told otherwise).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// TCP port (0: any free port, printed at start).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Model file (safetensors); the bundled RAVDESS model when omitted.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Largest request body accepted, in bytes (413 above).
+    #[arg(long, default_value_t = 32 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Longest clip `/v1/predict` classifies, in seconds (413 above).
+    #[arg(long, default_value_t = 60.0)]
+    pub max_clip_seconds: f64,
+    /// Longest recording `/v1/timeline` accepts, in seconds (an error line past it).
+    #[arg(long, default_value_t = 3600.0)]
+    pub max_timeline_seconds: f64,
+    /// Requests to `/v1/predict` and `/v1/timeline` served at once; more get 503 + Retry-After.
+    #[arg(long, default_value_t = 64)]
+    pub max_in_flight: usize,
+    /// Threads classifying at once (the CPU pool); the number of cores when omitted.
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Seconds a client may take to send its whole request body (408 past it).
+    #[arg(long, default_value_t = 30.0)]
+    pub body_timeout_seconds: f64,
+    /// WebSocket streams served at once; more get 503 + Retry-After.
+    #[arg(long, default_value_t = 8)]
+    pub max_streams: usize,
+    /// Seconds a WebSocket stream may stay silent (no frame) before it is closed.
+    #[arg(long, default_value_t = 30.0)]
+    pub stream_idle_seconds: f64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: IpAddr::from([127, 0, 0, 1]),
+            port: 8080,
+            model: None,
+            max_body_bytes: 32 * 1024 * 1024,
+            max_clip_seconds: 60.0,
+            max_timeline_seconds: 3600.0,
+            max_in_flight: 64,
+            workers: None,
+            body_timeout_seconds: 30.0,
+            max_streams: 8,
+            stream_idle_seconds: 30.0,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The size of the CPU pool: [`ServerConfig::workers`], or the number of cores.
+    pub fn worker_count(&self) -> usize {
+        self.workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+            .max(1)
+    }
+
+    /// [`ServerConfig::body_timeout_seconds`] as a duration.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.body_timeout_seconds.max(0.0))
+    }
+
+    /// [`ServerConfig::stream_idle_seconds`] as a duration.
+    pub fn stream_idle(&self) -> Duration {
+        Duration::from_secs_f64(self.stream_idle_seconds.max(0.0))
+    }
+}

@@ -1,0 +1,119 @@
+//! `POST /v1/predict`: one audio file as the body, or several as a multipart form.
+
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::Json;
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+use crate::decode::decode_clip;
+use crate::limits::read_body;
+use crate::windows::probabilities_json;
+use crate::{ApiError, AppState};
+
+/// Classifies the body (any format emovox decodes, told from the content) and answers
+/// `label`, `confidence`, `probabilities`, `duration` and `model`. A `multipart/form-data`
+/// body is a batch: every part is classified and answered in `results`, in order, each with
+/// its `name` and either a prediction or an `error`; a bad part does not fail the others.
+pub async fn predict(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Json<Value>, ApiError> {
+    let multipart = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if multipart {
+        let form = Multipart::from_request(request, &state)
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        return predict_parts(state, form).await;
+    }
+    let config = &state.config;
+    let bytes = read_body(
+        request.into_body(),
+        config.max_body_bytes,
+        config.body_timeout(),
+    )
+    .await?;
+    let mut answer = classify(&state, bytes).await?;
+    answer["model"] = json!(state.model.id);
+    Ok(Json(answer))
+}
+
+/// Decodes and classifies one file on the CPU pool.
+async fn classify(state: &AppState, bytes: Bytes) -> Result<Value, ApiError> {
+    let classifier = state.classifier.clone();
+    let max_seconds = state.config.max_clip_seconds;
+    let (prediction, duration) = state
+        .cpu
+        .run(move || -> Result<_, ApiError> {
+            let audio = decode_clip(bytes, max_seconds)?;
+            let duration = audio.duration_seconds();
+            Ok((
+                classifier.predict(&audio.samples, audio.sample_rate)?,
+                duration,
+            ))
+        })
+        .await??;
+    state.metrics.record_audio("/v1/predict", duration);
+    let probabilities: Vec<f32> = prediction.probabilities.iter().map(|(_, p)| *p).collect();
+    Ok(json!({
+        "label": prediction.label,
+        "confidence": prediction.confidence,
+        "probabilities": probabilities_json(state.classifier.labels(), &probabilities),
+        "duration": duration,
+    }))
+}
+
+/// The multipart batch: reads the parts within the body limits, then classifies each.
+async fn predict_parts(state: AppState, mut form: Multipart) -> Result<Json<Value>, ApiError> {
+    let timeout = state.config.body_timeout();
+    let limit = state.config.max_body_bytes;
+    let read_all = async {
+        let mut parts = Vec::new();
+        while let Some(field) = form
+            .next_field()
+            .await
+            .map_err(|e| multipart_error(e, limit))?
+        {
+            let name = field.file_name().or(field.name()).unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|e| multipart_error(e, limit))?;
+            parts.push((name, bytes));
+        }
+        Ok::<_, ApiError>(parts)
+    };
+    let parts = tokio::time::timeout(timeout, read_all)
+        .await
+        .map_err(|_| ApiError::Timeout {
+            seconds: timeout.as_secs_f64(),
+        })??;
+    if parts.is_empty() {
+        return Err(ApiError::BadRequest(
+            "the multipart form holds no file".into(),
+        ));
+    }
+    let answers = futures_util::future::join_all(parts.into_iter().map(|(name, bytes)| {
+        let state = &state;
+        async move {
+            let mut answer = match classify(state, bytes).await {
+                Ok(answer) => answer,
+                Err(err) => json!({ "error": err.body(), "status": err.status().as_u16() }),
+            };
+            answer["name"] = json!(name);
+            answer
+        }
+    }))
+    .await;
+    Ok(Json(json!({ "model": state.model.id, "results": answers })))
+}
+
+/// A multipart failure: the body limit (413) or a malformed form (400).
+fn multipart_error(err: axum::extract::multipart::MultipartError, limit: usize) -> ApiError {
+    if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::BodyTooLarge { limit }
+    } else {
+        ApiError::BadRequest(format!("malformed multipart form: {}", err.body_text()))
+    }
+}

@@ -1,0 +1,143 @@
+//! `POST /v1/timeline`: the emotion timeline of a long recording, streamed as NDJSON while it
+//! is computed.
+
+use axum::body::Body;
+use axum::extract::{Query, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use emovox::audio::AudioStream;
+use emovox::timeline::{SegmentConfig, Timeline};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use crate::decode::{check_duration, open, CHUNK_SAMPLES};
+use crate::limits::read_body;
+use crate::windows::{segment_json, LiveTimeline};
+use crate::{ApiError, AppState};
+
+/// Lines buffered between the worker and a slow reader (the worker waits beyond that).
+const LINES_BUFFERED: usize = 64;
+
+/// Optional windowing, as query parameters (`?window=2&hop=0.5`).
+#[derive(Debug, Default, Deserialize)]
+pub struct TimelineQuery {
+    /// Window length in seconds (default 2).
+    pub window: Option<f64>,
+    /// Hop between windows in seconds (default 0.5).
+    pub hop: Option<f64>,
+}
+
+impl TimelineQuery {
+    /// The segment configuration these parameters give, validated.
+    pub fn config(&self) -> Result<SegmentConfig, ApiError> {
+        let mut config = SegmentConfig::default();
+        config.window_seconds = self.window.unwrap_or(config.window_seconds);
+        config.hop_seconds = self.hop.unwrap_or(config.hop_seconds);
+        config.min_window_seconds = config.min_window_seconds.min(config.window_seconds);
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+/// Answers `application/x-ndjson`: one `{"type":"window",...}` line per classified speech
+/// window as soon as it is computed, then the smoothed timeline as `{"type":"segment",...}`
+/// lines (`start`, `end`, `label`, `confidence`: the timeline example's JSON), then one
+/// `{"type":"done",...}` line. A failure once the stream has begun (corrupt data further in,
+/// the duration limit) is a last `{"type":"error","error":{...}}` line; failures found
+/// before (size, format, query) are the usual JSON errors with their status.
+pub async fn timeline(
+    State(state): State<AppState>,
+    query: Result<Query<TimelineQuery>, axum::extract::rejection::QueryRejection>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let config = query.config()?;
+    let limits = &state.config;
+    let bytes = read_body(
+        request.into_body(),
+        limits.max_body_bytes,
+        limits.body_timeout(),
+    )
+    .await?;
+    let audio = state.cpu.run(move || open(bytes)).await??;
+    let slot = state.cpu.slot().await?;
+    let (lines, receiver) = mpsc::channel::<String>(LINES_BUFFERED);
+    let worker_state = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        if let Err(err) = run(&worker_state, audio, &config, &lines) {
+            let line = json!({ "type": "error", "error": err.body() });
+            let _ = lines.blocking_send(line.to_string());
+        }
+    });
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        let line = receiver.recv().await?;
+        Some((Ok::<_, std::convert::Infallible>(line + "\n"), receiver))
+    });
+    Ok((
+        [(CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(body),
+    )
+        .into_response())
+}
+
+/// The worker: decodes, resamples and classifies, sending lines as it goes. Stops early (Ok)
+/// when the client has gone.
+fn run(
+    state: &AppState,
+    mut audio: AudioStream,
+    config: &SegmentConfig,
+    lines: &mpsc::Sender<String>,
+) -> Result<(), ApiError> {
+    let classifier = &*state.classifier;
+    let labels = classifier.labels();
+    let rate = audio.sample_rate();
+    let max_seconds = state.config.max_timeline_seconds;
+    let mut live = LiveTimeline::new(classifier, rate, config)?;
+    let mut windows = Vec::new();
+    let mut chunk = Vec::with_capacity(CHUNK_SAMPLES);
+    let send = |value: Value| lines.blocking_send(value.to_string()).is_ok();
+    loop {
+        let more = audio.read_chunk(&mut chunk)?;
+        check_duration(audio.samples_read(), rate, max_seconds)?;
+        let done = if more {
+            live.push(&chunk)?
+        } else {
+            live.finish()?
+        };
+        for window in done {
+            if !send(segment_json("window", &window, Some(labels))) {
+                return Ok(());
+            }
+            windows.push(window);
+        }
+        if !more {
+            break;
+        }
+    }
+    let stream = live.segments();
+    let duration = stream.samples_seen() as f64 / f64::from(classifier.sample_rate());
+    state.metrics.record_audio("/v1/timeline", duration);
+    let timeline = Timeline::from_windows(
+        labels.to_vec(),
+        duration,
+        stream.speech_regions().to_vec(),
+        windows,
+        config,
+    );
+    for segment in &timeline.smoothed {
+        if !send(segment_json("segment", segment, None)) {
+            return Ok(());
+        }
+    }
+    send(json!({
+        "type": "done",
+        "model": state.model.id,
+        "duration": duration,
+        "speech": timeline.speech,
+        "windows": timeline.windows.len(),
+        "segments": timeline.smoothed.len(),
+    }));
+    Ok(())
+}

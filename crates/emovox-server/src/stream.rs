@@ -1,0 +1,292 @@
+//! `GET /v1/stream`: a WebSocket taking live PCM and answering one JSON message per
+//! classified window.
+//!
+//! Protocol: connect with `?rate=48000` (Hz, required) and `&format=f32le` (default) or
+//! `&format=i16le`; send binary frames of mono little-endian samples in that format, any
+//! length that is a whole number of samples; send the text frame `end` (or close) to finish.
+//! The server sends `{"type":"ready",...}` first, then `{"type":"window",...}` for each
+//! speech window as soon as its last sample has arrived, `{"type":"done",...}` after `end`,
+//! and `{"type":"error","error":{...}}` before closing on a protocol error (a text frame that
+//! is not `end`, a frame that is not a whole number of samples, a NaN, a stalled client).
+//! Memory per connection is bounded: one window of samples, the resampler's state, and a
+//! few chunks queued (the socket is not read while the queue is full).
+
+use std::sync::Arc;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use emovox::timeline::SegmentConfig;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, OwnedSemaphorePermit};
+
+use crate::limits::RETRY_AFTER_SECONDS;
+use crate::windows::{segment_json, LiveTimeline};
+use crate::{ApiError, AppState};
+
+/// Largest WebSocket message accepted, in bytes (one second of 48 kHz f32 is 192 kB).
+pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
+/// Chunks queued between the socket and the classifying thread.
+const CHUNKS_QUEUED: usize = 4;
+/// WebSocket close code for data of the wrong type (RFC 6455: 1003).
+const CLOSE_UNSUPPORTED_DATA: u16 = 1003;
+/// WebSocket close code for a policy violation (RFC 6455: 1008), used for idle clients.
+const CLOSE_POLICY: u16 = 1008;
+
+/// The sample encodings a stream accepts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PcmFormat {
+    /// 32-bit IEEE float, little-endian (what an AudioWorklet gives).
+    #[default]
+    F32le,
+    /// 16-bit signed integer, little-endian (scaled by 1/32768).
+    I16le,
+}
+
+impl PcmFormat {
+    /// Bytes per sample.
+    pub fn sample_bytes(self) -> usize {
+        match self {
+            Self::F32le => 4,
+            Self::I16le => 2,
+        }
+    }
+
+    /// Decodes a frame; `None` when its length is not a whole number of samples.
+    pub fn decode(self, bytes: &[u8]) -> Option<Vec<f32>> {
+        if bytes.len() % self.sample_bytes() != 0 {
+            return None;
+        }
+        Some(match self {
+            Self::F32le => bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+            Self::I16le => bytes
+                .chunks_exact(2)
+                .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32_768.0)
+                .collect(),
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::F32le => "f32le",
+            Self::I16le => "i16le",
+        }
+    }
+}
+
+/// Query parameters of `/v1/stream`.
+#[derive(Debug, Deserialize)]
+pub struct StreamQuery {
+    /// Sample rate of the PCM the client sends, in Hz.
+    pub rate: u32,
+    /// Sample encoding (default `f32le`).
+    #[serde(default)]
+    pub format: PcmFormat,
+}
+
+/// Checks the query and the stream limit, then upgrades to a WebSocket.
+pub async fn stream(
+    State(state): State<AppState>,
+    query: Result<Query<StreamQuery>, axum::extract::rejection::QueryRejection>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| {
+        ApiError::BadRequest(format!(
+            "{} (connect with ?rate=HZ[&format=f32le|i16le])",
+            e.body_text()
+        ))
+    })?;
+    emovox::audio::validate_sample_rate(query.rate)?;
+    let Ok(slot) = state.streams.clone().try_acquire_owned() else {
+        return Err(ApiError::Busy {
+            in_flight: state.config.max_streams,
+            retry_after: RETRY_AFTER_SECONDS,
+        });
+    };
+    Ok(upgrade
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| serve(socket, state, query, slot)))
+}
+
+/// What the socket task hands the classifying thread.
+enum Input {
+    Samples(Vec<f32>),
+    End,
+}
+
+/// Runs one stream: the socket on this task, classification on a thread of its own.
+async fn serve(
+    mut socket: WebSocket,
+    state: AppState,
+    query: StreamQuery,
+    _slot: OwnedSemaphorePermit,
+) {
+    let config = SegmentConfig::default();
+    let ready = json!({
+        "type": "ready",
+        "model": state.model.id,
+        "labels": state.classifier.labels(),
+        "sample_rate": query.rate,
+        "format": query.format.name(),
+        "window_seconds": config.window_seconds,
+        "hop_seconds": config.hop_seconds,
+    });
+    if socket.send(text(&ready)).await.is_err() {
+        return;
+    }
+    let (inputs, input_rx) = mpsc::channel::<Input>(CHUNKS_QUEUED);
+    let (output_tx, mut outputs) = mpsc::channel::<Value>(CHUNKS_QUEUED * 4);
+    let worker_state = state.clone();
+    let rate = query.rate;
+    tokio::task::spawn_blocking(move || classify(worker_state, rate, config, input_rx, output_tx));
+    let idle = state.config.stream_idle();
+    let mut inputs = Some(inputs);
+    loop {
+        tokio::select! {
+            out = outputs.recv() => match out {
+                Some(message) => {
+                    let failed = message["type"] == "error";
+                    if socket.send(text(&message)).await.is_err() {
+                        return;
+                    }
+                    if failed {
+                        close(&mut socket, CLOSE_UNSUPPORTED_DATA, "error").await;
+                        return;
+                    }
+                }
+                // The worker is done (after `end`): close normally.
+                None => {
+                    close(&mut socket, 1000, "done").await;
+                    return;
+                }
+            },
+            received = tokio::time::timeout(idle, socket.recv()), if inputs.is_some() => {
+                let protocol_error = match received {
+                    Err(_) => Some((
+                        "timeout",
+                        format!("no frame for {} s; the stream is closed", idle.as_secs_f64()),
+                        CLOSE_POLICY,
+                    )),
+                    Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return,
+                    Ok(Some(Ok(Message::Binary(bytes)))) => match query.format.decode(&bytes) {
+                        Some(samples) => {
+                            let sender = inputs.as_ref().expect("guarded by the select condition");
+                            if sender.send(Input::Samples(samples)).await.is_err() {
+                                inputs = None;
+                            }
+                            None
+                        }
+                        None => Some((
+                            "not_pcm",
+                            format!(
+                                "a binary frame of {} bytes is not a whole number of {} samples ({} bytes each)",
+                                bytes.len(),
+                                query.format.name(),
+                                query.format.sample_bytes()
+                            ),
+                            CLOSE_UNSUPPORTED_DATA,
+                        )),
+                    },
+                    Ok(Some(Ok(Message::Text(t)))) if t.trim() == "end" => {
+                        if let Some(sender) = inputs.take() {
+                            let _ = sender.send(Input::End).await;
+                        }
+                        None
+                    }
+                    Ok(Some(Ok(Message::Text(_)))) => Some((
+                        "not_pcm",
+                        format!(
+                            "text frames are not PCM: send binary frames of mono {} samples at {} Hz, and the text frame \"end\" to finish",
+                            query.format.name(),
+                            query.rate
+                        ),
+                        CLOSE_UNSUPPORTED_DATA,
+                    )),
+                    Ok(Some(Ok(_))) => None, // ping / pong: answered by the library
+                };
+                if let Some((code, message, close_code)) = protocol_error {
+                    let error = json!({ "type": "error", "error": { "code": code, "message": message } });
+                    let _ = socket.send(text(&error)).await;
+                    close(&mut socket, close_code, code).await;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The classifying thread of one stream: samples in, window messages out.
+fn classify(
+    state: AppState,
+    rate: u32,
+    config: SegmentConfig,
+    mut inputs: mpsc::Receiver<Input>,
+    outputs: mpsc::Sender<Value>,
+) {
+    let classifier: Arc<emovox::Classifier> = state.classifier.clone();
+    let labels = classifier.labels();
+    let error = |err: ApiError| json!({ "type": "error", "error": err.body() });
+    let mut live = match LiveTimeline::new(&classifier, rate, &config) {
+        Ok(live) => live,
+        Err(err) => {
+            let _ = outputs.blocking_send(error(err));
+            return;
+        }
+    };
+    let mut sent = 0usize;
+    while let Some(input) = inputs.blocking_recv() {
+        let (windows, end) = match input {
+            Input::Samples(samples) => (live.push(&samples), false),
+            Input::End => (live.finish(), true),
+        };
+        match windows {
+            Ok(windows) => {
+                for window in windows {
+                    state.metrics.record_stream_window();
+                    sent += 1;
+                    if outputs
+                        .blocking_send(segment_json("window", &window, Some(labels)))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+            Err(err) => {
+                let _ = outputs.blocking_send(error(err));
+                return;
+            }
+        }
+        if end {
+            let stream = live.segments();
+            let seconds = stream.samples_seen() as f64 / f64::from(classifier.sample_rate());
+            state.metrics.record_audio("/v1/stream", seconds);
+            let _ = outputs.blocking_send(json!({
+                "type": "done",
+                "duration": seconds,
+                "windows": sent,
+                "buffer_samples": stream.buffer_capacity(),
+            }));
+            return;
+        }
+    }
+}
+
+fn text(value: &Value) -> Message {
+    Message::Text(value.to_string().into())
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await;
+}
