@@ -16,7 +16,7 @@ core=${BENCH_CORE:-1}
 FF="ffmpeg -hide_banner -loglevel error -y"
 
 cargo build --release -p emovox-audio --example decode_to_16k
-emovox=target/release/examples/decode_to_16k
+emovox=${CARGO_TARGET_DIR:-target}/release/examples/decode_to_16k
 
 src="$out/src.wav"
 $FF -f lavfi -i "sine=frequency=220:sample_rate=44100:duration=180" \

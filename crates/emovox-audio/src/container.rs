@@ -17,6 +17,9 @@ pub(crate) struct Mp4Audio {
     pub(crate) edit: Option<(u64, Option<u64>)>,
     /// The track's `mdhd` timescale.
     pub(crate) timescale: u32,
+    /// The movie's `mvhd` timescale, the unit of an edit's length (ffmpeg writes 1000: an
+    /// edit's length is then rounded to the millisecond).
+    pub(crate) movie_timescale: u32,
     /// The movie or some track declares a timescale of 0.
     pub(crate) zero_timescale: bool,
 }
@@ -420,6 +423,7 @@ fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> Result<Mp4Audio,
     }
     let mut audio = found.unwrap_or_default();
     audio.zero_timescale = zero_timescale;
+    audio.movie_timescale = movie_timescale;
     Ok(audio)
 }
 

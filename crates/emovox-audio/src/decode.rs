@@ -396,6 +396,10 @@ mod packets {
         skip: u64,
         /// Frames to hand out at most (MP4 edit list, Opus end granule).
         keep: Option<u64>,
+        /// How far short of `declared` a complete stream may end: an MP4 edit's length is in
+        /// the movie's timescale, so it can round the track's true length up by one movie tick
+        /// (ffmpeg: 1 ms, 22 frames at 22.05 kHz).
+        slack: u64,
         /// An OGG file ends inside a page (reported once the packets run out).
         ogg_cut: bool,
         /// An OGG file's last page lacks the end-of-stream flag.
@@ -503,11 +507,14 @@ mod packets {
             validate_sample_rate(sample_rate)?;
             let codec = make_codec(params, container)?;
             let mut declared = params.n_frames;
-            let (mut skip, mut keep) = (0, None);
+            let (mut skip, mut keep, mut slack) = (0, None, 0);
             if let Some((start, length)) = mp4.edit {
                 // Edit-list units are the track's timescale; emovox counts in samples.
                 skip = media_to_frames(start, mp4.timescale, sample_rate);
                 keep = length.map(|l| media_to_frames(l, mp4.timescale, sample_rate));
+                if keep.is_some() && mp4.movie_timescale > 0 {
+                    slack = u64::from(sample_rate.div_ceil(mp4.movie_timescale));
+                }
             }
             #[cfg(feature = "opus")]
             if let Codec::Opus(opus) = &codec {
@@ -533,6 +540,7 @@ mod packets {
                 decoded: 0,
                 skip,
                 keep,
+                slack,
                 ogg_cut: matches!(format, AudioFormat::OggVorbis | AudioFormat::OggOpus)
                     && !ogg.is_some_and(|end| end.whole),
                 ogg_no_eos: matches!(format, AudioFormat::OggVorbis | AudioFormat::OggOpus)
@@ -667,7 +675,7 @@ mod packets {
                 reason: "cut short: the last OGG page is incomplete".into(),
             };
             if let Some(declared) = self.declared.filter(|&d| d > 0) {
-                if self.decoded < declared {
+                if self.decoded + self.slack < declared {
                     return Err(AudioError::Truncated {
                         declared: declared as usize,
                         read: self.decoded as usize,
