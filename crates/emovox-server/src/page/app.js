@@ -21,8 +21,8 @@ async function loadModel() {
     const model = await response.json();
     state.model = model;
     state.labels = model.labels;
-    const training = model.views[0] && model.views[0].training;
-    const corpus = training && training.corpus ? `, trained on ${training.corpus}` : "";
+    const corpora = [...new Set(model.views.map((v) => v.training && v.training.corpus).filter(Boolean))];
+    const corpus = corpora.length ? `, trained on ${corpora.join(" and ")}` : "";
     $("model").textContent = `Model ${model.id}: ${model.labels.length} emotions (${model.labels.join(", ")})${corpus}.`;
     $("model").dataset.ready = "true";
     renderBars(null);
