@@ -2,6 +2,7 @@
 //!
 //! Fixtures were written with soundfile and decoded by librosa 0.11 (see `fixtures/manifest.json`).
 
+mod common;
 #[path = "../../../tests/support/corpus_env.rs"]
 mod corpus_env;
 use std::path::{Path, PathBuf};
@@ -12,14 +13,6 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
-}
-
-fn read_f32(path: &Path) -> Vec<f32> {
-    std::fs::read(path)
-        .unwrap()
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect()
 }
 
 #[test]
@@ -33,7 +26,7 @@ fn every_encoding_decodes_exactly_as_librosa() {
         "pcm16_3ch_extensible",
     ] {
         let audio = read_wav(fixture(&format!("{name}.wav"))).unwrap();
-        let expected = read_f32(&fixture(&format!("{name}.librosa.f32")));
+        let expected = common::read_f32(&fixture(&format!("{name}.librosa.f32")));
         assert_eq!(audio.sample_rate, 8000, "{name}");
         assert_eq!(audio.samples.len(), expected.len(), "{name}");
         // Bit-exact: same scaling constants and the same f32 channel mean as numpy.
@@ -65,5 +58,8 @@ fn corpus_clip_decodes_bit_exactly_as_librosa() {
         .join(meta["input_file"].as_str().unwrap());
     let audio = read_wav(&wav).unwrap();
     assert_eq!(audio.sample_rate, 16_000);
-    assert_eq!(audio.samples, read_f32(&librosa.join("clip1_input.f32")));
+    assert_eq!(
+        audio.samples,
+        common::read_f32(&librosa.join("clip1_input.f32"))
+    );
 }

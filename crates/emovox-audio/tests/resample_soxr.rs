@@ -1,6 +1,7 @@
 //! Resampling agrees with what Python users get: `librosa.load(path, sr=16000)` resamples with
 //! soxr's "HQ" recipe (fixtures/resample/make.py made the references).
 
+mod common;
 use std::path::Path;
 
 use emovox_audio::{read_wav, Resampler};
@@ -9,14 +10,6 @@ fn fixture(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/resample")
         .join(name)
-}
-
-fn read_f32(path: &Path) -> Vec<f32> {
-    std::fs::read(path)
-        .unwrap()
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect()
 }
 
 #[test]
@@ -28,7 +21,7 @@ fn resampling_to_16k_matches_soxr_hq() {
     // exact per-phase taps, was 1.1e-3 from soxr at 44.1 kHz. Tolerance 1e-4 (-77 dB re peak).
     for (rate, tolerance) in [(44_100, 1e-4f32), (8_000, 1e-4)] {
         let audio = read_wav(fixture(&format!("signal{rate}.wav"))).unwrap();
-        let soxr = read_f32(&fixture(&format!("signal{rate}.soxr16k.f32")));
+        let soxr = common::read_f32(&fixture(&format!("signal{rate}.soxr16k.f32")));
         let ours = Resampler::new(rate, 16_000)
             .unwrap()
             .process(&audio.samples)

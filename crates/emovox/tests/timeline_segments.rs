@@ -2,8 +2,8 @@
 //! synthetic recordings built from known tone segments, silence and low noise.
 
 use emovox::timeline::{
-    predict_segments, stream_wav, Segment, SegmentConfig, SegmentStream, SmoothingConfig, Timeline,
-    TimelineError, WindowClassifier,
+    predict_segments, stream_file, Segment, SegmentConfig, SegmentStream, SmoothingConfig,
+    Timeline, TimelineError, WindowClassifier,
 };
 
 const RATE: u32 = 16_000;
@@ -275,7 +275,7 @@ fn stream_memory_stays_one_window_over_ten_minutes() {
 }
 
 #[test]
-fn stream_wav_equals_batch() {
+fn stream_file_equals_batch() {
     let classifier = ToneClassifier::new(RATE);
     let samples = recording(&PARTS, RATE);
     let path = std::env::temp_dir().join(format!("emovox_timeline_{}.wav", std::process::id()));
@@ -291,7 +291,7 @@ fn stream_wav_equals_batch() {
     }
     writer.finalize().unwrap();
     let config = SegmentConfig::default();
-    let streamed = stream_wav(&classifier, &path, &config, 4096);
+    let streamed = stream_file(&classifier, &path, &config, 4096);
     std::fs::remove_file(&path).unwrap();
     let batch: Timeline = predict_segments(&classifier, &samples, RATE, &config).unwrap();
     assert_eq!(streamed.unwrap(), batch);

@@ -4,7 +4,7 @@
 //! - [`predict_segments`] computes a [`Timeline`] of a recording in memory;
 //! - [`SegmentStream`] does the same incrementally, chunk by chunk, in bounded memory, for
 //!   audio at any sample rate (resampled as it arrives), and [`stream_file`] runs it over an
-//!   audio file of any supported format on disk ([`stream_wav`] over a WAV file);
+//!   audio file of any supported format on disk ([`stream_file`]);
 //! - [`Vad`] is the voice activity detector, [`smooth`] the smoothing;
 //! - any model implementing [`WindowClassifier`] can be used.
 //!
@@ -24,5 +24,5 @@ pub use config::{SegmentConfig, SmoothingConfig, VadConfig};
 pub use error::TimelineError;
 pub use segments::{predict_segments, Segment, Timeline};
 pub use smoothing::{clip_to_speech, smooth};
-pub use stream::{stream_file, stream_wav, SegmentStream};
+pub use stream::{stream_file, SegmentStream};
 pub use vad::{SpeechRegion, Vad, VadDecisions};

@@ -155,7 +155,7 @@ pub(crate) fn classify_windows<C: WindowClassifier>(
 /// [`Vad`](super::Vad) are skipped, the rest are classified in batches, and the window labels are
 /// smoothed. A recording shorter than one window is classified whole when at least
 /// `min_window_seconds` long. For recordings that do not fit in memory use
-/// [`SegmentStream`](super::SegmentStream) or [`stream_wav`](super::stream_wav), which give the
+/// [`SegmentStream`](super::SegmentStream) or [`stream_file`](super::stream_file), which give the
 /// same windows.
 ///
 /// Errors: empty input, non-finite samples, an unsupported sample rate, a recording shorter

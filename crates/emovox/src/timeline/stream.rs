@@ -294,20 +294,6 @@ pub fn stream_file<C: WindowClassifier>(
     })
 }
 
-/// [`stream_file`] for WAV files only (read by hound, as [`emovox_audio::open_wav_stream`]).
-pub fn stream_wav<C: WindowClassifier>(
-    classifier: &C,
-    path: impl AsRef<Path>,
-    config: &SegmentConfig,
-    chunk_samples: usize,
-) -> Result<Timeline, TimelineError> {
-    let mut wav = emovox_audio::open_wav_stream(path, chunk_samples)?;
-    let rate = wav.sample_rate();
-    stream_chunks(classifier, rate, config, chunk_samples, |chunk| {
-        wav.read_chunk(chunk)
-    })
-}
-
 /// Pushes the chunks `read` gives (until it returns false) through a [`SegmentStream`] and
 /// assembles the timeline.
 fn stream_chunks<C: WindowClassifier>(
