@@ -101,6 +101,7 @@
 mod container;
 mod decode;
 pub mod degrade;
+mod envelope;
 mod error;
 mod interpolated;
 #[cfg(feature = "opus")]
@@ -118,6 +119,7 @@ pub use decode::{decode_audio, open_audio_stream, read_audio, AudioStream, ReadS
 pub use degrade::{
     standard_conditions, BabblePool, Condition, DegradeError, MultiConditionConfig, NoiseWeights,
 };
+pub use envelope::peak_envelope;
 pub use error::AudioError;
 pub use resample::{resample, Resampler};
 pub use sniff::{detect_format, detect_format_of, AudioFormat};

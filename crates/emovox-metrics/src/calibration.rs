@@ -318,27 +318,31 @@ fn check_scores(scores: &[Vec<f32>]) -> Result<(), MetricsError> {
     Ok(())
 }
 
-/// Mean over examples of `-ln softmax(z / T)[truth]`, the log-probability clamped below at
-/// `ln(PROBABILITY_FLOOR)`; rows already checked.
-fn mean_nll(scores: &[Vec<f32>], truth: &[usize], temperature: f64) -> f64 {
+/// Weighted mean over examples of `-ln softmax(z / T)[truth]` (every weight 1 when `weights`
+/// is `None`), the log-probability clamped below at `ln(PROBABILITY_FLOOR)`; rows already checked.
+fn mean_nll(
+    scores: &[Vec<f32>],
+    truth: &[usize],
+    weights: Option<&[f32]>,
+    temperature: f64,
+) -> f64 {
     let floor = PROBABILITY_FLOOR.ln();
-    let total: f64 = scores
-        .iter()
-        .zip(truth)
-        .map(|(z, &label)| {
-            let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let max = f64::from(max) / temperature;
-            let log_sum = z
-                .iter()
-                .map(|&v| (f64::from(v) / temperature - max).exp())
-                .sum::<f64>()
-                .ln()
-                + max;
-            let log_p = f64::from(z[label]) / temperature - log_sum;
-            -log_p.max(floor)
-        })
-        .sum();
-    total / scores.len() as f64
+    let (mut total, mut weight_sum) = (0.0f64, 0.0f64);
+    for (i, (z, &label)) in scores.iter().zip(truth).enumerate() {
+        let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let max = f64::from(max) / temperature;
+        let log_sum = z
+            .iter()
+            .map(|&v| (f64::from(v) / temperature - max).exp())
+            .sum::<f64>()
+            .ln()
+            + max;
+        let log_p = f64::from(z[label]) / temperature - log_sum;
+        let w = weights.map_or(1.0, |w| f64::from(w[i]));
+        total += w * -log_p.max(floor);
+        weight_sum += w;
+    }
+    total / weight_sum
 }
 
 /// Fits the temperature of temperature scaling: the `T` in
@@ -361,10 +365,46 @@ pub fn fit_temperature(
     log_probabilities_or_logits: &[Vec<f32>],
     truth: &[usize],
 ) -> Result<f32, MetricsError> {
-    let scores = log_probabilities_or_logits;
+    fit(log_probabilities_or_logits, truth, None)
+}
+
+/// [`fit_temperature`] minimising the *weighted* mean negative log-likelihood: example `i`
+/// counts `weights[i]` times. With weights that give every group the same total (e.g. each
+/// corpus of a validation set made of several, or each class), a group with more clips does
+/// not choose the temperature alone.
+///
+/// Errors as [`fit_temperature`], and with [`MetricsError::InvalidWeight`] on a weight that is
+/// negative or not finite, or weights that sum to zero (reported at row 0), and
+/// [`MetricsError::LengthMismatch`] when `weights` and `truth` differ in length.
+pub fn fit_temperature_weighted(
+    log_probabilities_or_logits: &[Vec<f32>],
+    truth: &[usize],
+    weights: &[f32],
+) -> Result<f32, MetricsError> {
+    if weights.len() != truth.len() {
+        return Err(MetricsError::LengthMismatch {
+            truth: truth.len(),
+            predicted: weights.len(),
+        });
+    }
+    if let Some((row, &value)) = weights
+        .iter()
+        .enumerate()
+        .find(|(_, w)| !w.is_finite() || **w < 0.0)
+    {
+        return Err(MetricsError::InvalidWeight { row, value });
+    }
+    if !weights.iter().any(|&w| w > 0.0) {
+        return Err(MetricsError::InvalidWeight { row: 0, value: 0.0 });
+    }
+    fit(log_probabilities_or_logits, truth, Some(weights))
+}
+
+/// Golden-section search of the temperature (see [`fit_temperature`]).
+fn fit(scores: &[Vec<f32>], truth: &[usize], weights: Option<&[f32]>) -> Result<f32, MetricsError> {
     check_rows(scores, truth)?;
     check_scores(scores)?;
-    let objective = |log_t: f64| mean_nll(scores, truth, log_t.exp());
+    let objective = |log_t: f64| mean_nll(scores, truth, weights, log_t.exp());
     let inv_phi = (5.0_f64.sqrt() - 1.0) / 2.0;
     let (mut a, mut b) = (
         f64::from(MIN_TEMPERATURE).ln(),

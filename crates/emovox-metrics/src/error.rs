@@ -76,6 +76,14 @@ pub enum MetricsError {
         /// The offending value.
         value: f32,
     },
+    /// An example weight was negative or not finite, or all weights were zero (row 0).
+    #[error("invalid weight {value} at row {row}: weights must be finite, >= 0 and not all 0")]
+    InvalidWeight {
+        /// Index of the offending row.
+        row: usize,
+        /// The offending value.
+        value: f32,
+    },
     /// Writing a plot failed.
     #[error("plot error: {0}")]
     Plot(String),

@@ -5,7 +5,7 @@
 use emovox_metrics::calibration::PROBABILITY_FLOOR;
 #[cfg(feature = "plot")]
 use emovox_metrics::plot::reliability_diagram;
-use emovox_metrics::{fit_temperature, Calibration, MetricsError};
+use emovox_metrics::{fit_temperature, fit_temperature_weighted, Calibration, MetricsError};
 
 /// Temperature scaling of probabilities, `p^(1/T)` renormalised (what
 /// `emovox_model::ProbabilityCalibration` does at inference), for checking fitted temperatures.
@@ -293,6 +293,46 @@ fn fit_temperature_recovers_known_temperature() {
             raw.ece
         );
     }
+}
+
+#[test]
+fn weighted_fit_lets_a_small_group_count_as_much_as_a_large_one() {
+    // 4000 rows drawn at T = 0.5 and 400 at T = 2: unweighted, the large group decides; with
+    // each group weighing the same in total, the temperature lies between the two, and a
+    // weight of 0 on one group recovers the other's temperature.
+    let (mut z, mut truth) = sampled_logits(4000, 0.5, 3);
+    let (z2, truth2) = sampled_logits(400, 2.0, 4);
+    z.extend(z2);
+    truth.extend(truth2);
+    let group = |w_large: f32, w_small: f32| -> Vec<f32> {
+        (0..truth.len())
+            .map(|i| if i < 4000 { w_large } else { w_small })
+            .collect()
+    };
+    let plain = fit_temperature(&z, &truth).unwrap();
+    let ones = fit_temperature_weighted(&z, &truth, &group(1.0, 1.0)).unwrap();
+    assert!((plain - ones).abs() < 1e-4, "{plain} vs {ones}");
+    let balanced = fit_temperature_weighted(&z, &truth, &group(0.1, 1.0)).unwrap();
+    assert!(
+        balanced > plain * 1.3 && balanced < 2.0,
+        "{plain} -> {balanced}"
+    );
+    let small_only = fit_temperature_weighted(&z, &truth, &group(0.0, 1.0)).unwrap() as f64;
+    assert!((small_only - 2.0).abs() < 0.4, "{small_only}");
+    for bad in [-1.0, f32::NAN, f32::INFINITY] {
+        assert!(matches!(
+            fit_temperature_weighted(&z, &truth, &group(1.0, bad)),
+            Err(MetricsError::InvalidWeight { row: 4000, .. })
+        ));
+    }
+    assert!(matches!(
+        fit_temperature_weighted(&z, &truth, &group(0.0, 0.0)),
+        Err(MetricsError::InvalidWeight { row: 0, .. })
+    ));
+    assert!(matches!(
+        fit_temperature_weighted(&z, &truth, &[1.0]),
+        Err(MetricsError::LengthMismatch { .. })
+    ));
 }
 
 #[test]

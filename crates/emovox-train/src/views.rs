@@ -125,7 +125,7 @@ pub fn train_views(
 }
 
 /// `model` (uncalibrated: any calibration it has is replaced) with the temperature of minimum
-/// log-loss of its view-averaged probabilities on `val`, which must be extracted with the
+/// corpus-balanced log-loss of its view-averaged probabilities on `val`, which must be extracted with the
 /// model's own feature views (e.g. [`ViewsDataset::extract`] with each view's
 /// `metadata().features`); also returns the calibrated validation probabilities. How an
 /// ensemble of separately trained models ([`MultiViewModel::new`] over their views) gets one
@@ -167,7 +167,9 @@ pub fn calibrate(
     Ok((model.with_calibration(Some(calibration)), calibrated))
 }
 
-/// The temperature of minimum log-loss of `probabilities` (the views' mean) on `val`.
+/// The temperature of minimum log-loss of `probabilities` (the views' mean) on `val`, every
+/// corpus of `val` weighing the same in total ([`corpus_weights`]), so that a validation set of
+/// one large and one small corpus calibrates both (with one corpus: the plain log-loss).
 fn fit_calibration(
     probabilities: &[Vec<f32>],
     truth: &[usize],
@@ -177,8 +179,25 @@ fn fit_calibration(
         .iter()
         .map(|p| p.iter().map(|&q| q.max(1e-12).ln()).collect())
         .collect();
-    let temperature = emovox_metrics::fit_temperature(&log_probabilities, truth)?;
+    let weights = corpus_weights(val);
+    let temperature =
+        emovox_metrics::fit_temperature_weighted(&log_probabilities, truth, &weights)?;
     Ok(ProbabilityCalibration::new(temperature, val.speakers())?)
+}
+
+/// Weights giving every corpus of `dataset` the same total, `n / (corpora * clips of the corpus)`
+/// (all 1 with one corpus).
+fn corpus_weights(dataset: &FeatureDataset) -> Vec<f32> {
+    let (corpus_of, n_corpora) = dataset.corpus_indices();
+    let mut counts = vec![0usize; n_corpora];
+    for &k in &corpus_of {
+        counts[k] += 1;
+    }
+    let n = corpus_of.len() as f32;
+    corpus_of
+        .iter()
+        .map(|&k| n / (n_corpora as f32 * counts[k] as f32))
+        .collect()
 }
 
 /// Where [`train_views`] logs view `v`'s epochs: `options.log_path` (`log.jsonl`) for view 0,
@@ -203,6 +222,30 @@ fn view_log_file(path: &std::path::Path, v: usize) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_corpus_weighs_the_same_in_calibration() {
+        let example = |corpus: &str| crate::Example {
+            features: ndarray::Array3::zeros((1, 2, 3)),
+            label: 0,
+            speaker: "s".into(),
+            corpus: corpus.into(),
+            path: "clip.wav".into(),
+            waveform: None,
+        };
+        let labels = vec!["a".to_string(), "b".to_string()];
+        let two = FeatureDataset::new(
+            labels.clone(),
+            vec![example("x"), example("x"), example("x"), example("y")],
+        )
+        .unwrap();
+        assert_eq!(
+            corpus_weights(&two),
+            vec![2.0 / 3.0, 2.0 / 3.0, 2.0 / 3.0, 2.0]
+        );
+        let one = FeatureDataset::new(labels, vec![example("x"), example("x")]).unwrap();
+        assert_eq!(corpus_weights(&one), vec![1.0, 1.0]);
+    }
 
     #[test]
     fn view_logs_sit_beside_the_first() {

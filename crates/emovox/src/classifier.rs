@@ -195,8 +195,13 @@ impl Classifier {
         samples: &[f32],
         sample_rate: u32,
         config: &crate::timeline::SegmentConfig,
-    ) -> Result<crate::timeline::Timeline, crate::timeline::TimelineError> {
-        crate::timeline::predict_segments(self, samples, sample_rate, config)
+    ) -> Result<crate::timeline::Timeline, Error> {
+        Ok(crate::timeline::predict_segments(
+            self,
+            samples,
+            sample_rate,
+            config,
+        )?)
     }
 }
 

@@ -17,6 +17,9 @@ pub enum Error {
     /// A recording condition could not be applied (bad parameters, no babble).
     #[error(transparent)]
     Degrade(#[from] emovox_audio::degrade::DegradeError),
+    /// A timeline could not be computed (empty or too short recording, bad configuration).
+    #[error(transparent)]
+    Timeline(#[from] crate::timeline::TimelineError),
     /// Scores could not be computed (e.g. no clip was scored).
     #[error(transparent)]
     Metrics(#[from] emovox_metrics::MetricsError),

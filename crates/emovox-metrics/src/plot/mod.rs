@@ -1,6 +1,6 @@
 //! Plots as SVG or PNG, chosen by the file's extension: confusion heat map, training curves and
-//! reliability diagram, and [`render`] for any other [`Figure`] (the timeline example draws its
-//! own).
+//! reliability diagram, an emotion timeline over a waveform ([`timeline_plot`]), and [`render`]
+//! for any other [`Figure`].
 //!
 //! Text is laid out, and in PNGs drawn, with DejaVu Sans compiled into this crate
 //! (`assets/DejaVuSans.ttf`, license beside it), registered as plotters' `sans-serif`,
@@ -14,9 +14,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
+mod timeline;
+pub use timeline::{timeline_plot, TimelineChart, TimelineSpan};
+
 /// DejaVu Sans 2.37 (Bitstream Vera license, DejaVu changes public domain; see
 /// `assets/DejaVuSans.LICENSE`).
-static BUNDLED_FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+static BUNDLED_FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 
 /// Registers the bundled font as plotters' `sans-serif`, `serif` and `monospace` families, once
 /// per process. Every plot of this module calls it; call it before drawing text with plotters
