@@ -22,12 +22,11 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use emovox::audio::degrade::{standard_conditions, Condition};
-use emovox::evaluation::{evaluate, Evaluation, LabelSubset, LabelledClip};
+use emovox::audio::degrade::parse_conditions;
+use emovox::evaluation::{evaluate_conditions, LabelSubset, LabelledClip};
 use emovox::Classifier;
 use emovox_corpus::protocol::SpeakerSet;
 use emovox_corpus::{apply_scheme, load_corpus, CorpusKind, LabelScheme};
-use emovox_metrics::plot;
 use emovox_model::MultiViewModel;
 use rayon::prelude::*;
 
@@ -95,103 +94,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Subset::Model => LabelSubset::Model,
         Subset::Present => LabelSubset::Present,
     };
-    let mut rows: Vec<(String, Evaluation)> = Vec::new();
-    for (name, condition) in conditions {
-        let result = evaluate(&classifier, &clips, &condition, args.seed, subset)?;
+    let table = evaluate_conditions(&classifier, &clips, &conditions, args.seed, subset)?;
+    for (name, result) in &table.rows {
         for reason in &result.failed {
             eprintln!("{name}: failed: {reason}");
         }
         if result.unscored > 0 {
             eprintln!("{name}: {} clips with labels not scored", result.unscored);
         }
-        rows.push((name, result));
     }
-    let json: Vec<serde_json::Value> = rows.iter().map(|(n, e)| to_json(n, e)).collect();
     if args.json {
-        json.iter().for_each(|row| println!("{row}"));
-    } else if let [(_, only)] = rows.as_slice() {
-        let m = &only.matrix;
-        println!("{}", m.report().to_text(2));
-        println!(
-            "accuracy {:.4}  UAR {:.4}  macro-F1 {:.4}  n {}\n",
-            m.accuracy(),
-            m.uar(),
-            m.macro_f1(),
-            m.total()
-        );
-        println!(
-            "confusion matrix (rows = true, columns = predicted):\n{}",
-            m.to_text()
-        );
-        println!("calibration:\n{}", only.calibration.to_text());
-    } else {
-        println!(
-            "{:<24} {:>6} {:>8} {:>6} {:>5}",
-            "condition", "UAR", "accuracy", "ECE", "n"
-        );
-        for (name, e) in &rows {
-            let m = &e.matrix;
-            let (uar, acc, ece) = (m.uar(), m.accuracy(), e.calibration.ece);
-            println!(
-                "{name:<24} {uar:>6.3} {acc:>8.3} {ece:>6.3} {:>5}",
-                m.total()
-            );
+        for row in table.rows.iter().map(|(n, e)| e.to_json(n)) {
+            println!("{row}");
         }
+    } else {
+        print!("{}", table.to_text());
     }
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir)?;
-        std::fs::write(
-            dir.join("evaluation.json"),
-            serde_json::to_string_pretty(&json)?,
-        )?;
-        let (name, first) = &rows[0];
-        plot::reliability_diagram(&first.calibration, name, dir.join("reliability.svg"))?;
-        if rows.len() > 1 {
-            let bars: Vec<(String, f64)> = rows
-                .iter()
-                .map(|(n, e)| (n.clone(), e.matrix.uar()))
-                .collect();
-            for ext in ["svg", "png"] {
-                let path = dir.join(format!("conditions.{ext}"));
-                plot::condition_bars(&bars, "UAR per recording condition", path)?;
-            }
-        }
+        table.write(dir)?;
     }
     Ok(())
-}
-
-/// Named conditions: `standard` expands to the standard table, anything else is parsed.
-fn parse_conditions(
-    names: &[String],
-) -> Result<Vec<(String, Condition)>, Box<dyn std::error::Error>> {
-    let mut out = Vec::new();
-    for name in names {
-        if name == "standard" {
-            out.extend(standard_conditions());
-        } else {
-            let condition: Condition = name.parse()?;
-            out.push((name.clone(), condition));
-        }
-    }
-    Ok(out)
-}
-
-/// One condition's figures as JSON.
-fn to_json(name: &str, e: &Evaluation) -> serde_json::Value {
-    let summary = e.matrix.summary();
-    serde_json::json!({
-        "condition": name,
-        "definition": e.condition,
-        "accuracy": summary.accuracy,
-        "uar": summary.uar,
-        "macro_f1": summary.macro_f1,
-        "n": summary.n,
-        "labels": summary.labels,
-        "confusion": summary.confusion,
-        "ece": e.calibration.ece,
-        "calibration": e.calibration,
-        "failed": e.failed.len(),
-    })
 }
 
 /// Decodes the selected clips of the corpus in parallel; unreadable files are reported.

@@ -1,4 +1,4 @@
-//! Extracts MFCCs, librosa-exact, from a WAV file or every WAV below a folder.
+//! Extracts MFCCs, librosa-exact, from an audio file or every audio file below a folder.
 //!
 //! ```sh
 //! cargo run --release --example mfcc -- IN.wav --out OUT.npy [--preset speech|librosa]
@@ -6,10 +6,9 @@
 //! ```
 //!
 //! Writes float32 `.npy` arrays of shape (n_mfcc, frames), as `librosa.feature.mfcc` returns
-//! them, and always prints one JSON line of throughput figures at the end, where
-//! `mfcc_seconds` times feature extraction only (decoding excluded).
+//! them; prints one JSON line of throughput (`mfcc_seconds`: extraction only, no decoding).
 
-use std::collections::BTreeMap;
+use std::collections::{btree_map::Entry, BTreeMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -31,7 +30,7 @@ enum Preset {
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// A WAV file, or a folder searched recursively for WAV files.
+    /// An audio file (WAV, FLAC, MP3, OGG, M4A), or a folder searched recursively for them.
     input: PathBuf,
     /// Output .npy (for a file) or output folder (for a folder); omitted: nothing is written.
     #[arg(long)]
@@ -76,9 +75,7 @@ impl Args {
             Preset::Librosa => MfccConfig::librosa(self.sample_rate.unwrap_or(file_rate)),
         };
         let mel = &mut config.mel;
-        if let Some(sr) = self.sample_rate {
-            mel.sample_rate = sr;
-        }
+        mel.sample_rate = self.sample_rate.unwrap_or(mel.sample_rate);
         if let Some(n) = self.n_fft {
             mel.n_fft = n;
             mel.win_length = self.win_length.unwrap_or(n);
@@ -87,43 +84,17 @@ impl Args {
         mel.hop_length = self.hop_length.unwrap_or(mel.hop_length);
         mel.n_mels = self.n_mels.unwrap_or(mel.n_mels);
         mel.fmin = self.fmin.unwrap_or(mel.fmin);
-        if self.fmax.is_some() {
-            mel.fmax = self.fmax;
-        }
+        mel.fmax = self.fmax.or(mel.fmax);
         config.n_mfcc = self.n_mfcc.unwrap_or(config.n_mfcc);
         config
     }
 }
 
-/// MFCC plans built once per input sample rate and shared by all worker threads.
-#[derive(Default)]
-struct Plans(Mutex<BTreeMap<u32, Arc<Mfcc>>>);
+/// MFCC plans, one per input sample rate, shared by the worker threads.
+type Plans = Mutex<BTreeMap<u32, Arc<Mfcc>>>;
 
-impl Plans {
-    fn for_rate(
-        &self,
-        args: &Args,
-        file_rate: u32,
-    ) -> Result<Arc<Mfcc>, emovox_features::FeatureError> {
-        let mut plans = self
-            .0
-            .lock()
-            .expect("no thread panics while holding the lock");
-        if let Some(plan) = plans.get(&file_rate) {
-            return Ok(plan.clone());
-        }
-        let plan = Arc::new(Mfcc::new(args.config(file_rate))?);
-        plans.insert(file_rate, plan.clone());
-        Ok(plan)
-    }
-}
-
-/// One decoded input, resampled to the rate its MFCC plan expects.
-struct Decoded {
-    file: PathBuf,
-    samples: Vec<f32>,
-    plan: Arc<Mfcc>,
-}
+/// One decoded input (file, samples at its plan's rate, plan).
+type Decoded = (PathBuf, Vec<f32>, Arc<Mfcc>);
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
@@ -133,52 +104,43 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build_global()?;
-
     let files = if args.input.is_dir() {
-        emovox_train::corpus::wav_files(&args.input)?
+        emovox_corpus::audio_files(&args.input)?
     } else {
         vec![args.input.clone()]
     };
     let plans = Plans::default();
 
-    // Phase 1: decode (and resample) every file in parallel.
+    // Decode (and resample) every file in parallel, then extract features (timed alone).
     let start = Instant::now();
     let decoded: Vec<Result<Decoded, String>> = files
         .par_iter()
         .map(|file| decode(&args, &plans, file).map_err(|e| format!("{}: {e}", file.display())))
         .collect();
     let decode_seconds = start.elapsed().as_secs_f64();
-    let (decoded, mut failures): (Vec<Decoded>, Vec<String>) = split_results(decoded);
+    let (decoded, failed): (Vec<_>, Vec<_>) = decoded.into_iter().partition(Result::is_ok);
+    let mut failures: Vec<String> = failed.into_iter().filter_map(Result::err).collect();
+    let decoded: Vec<Decoded> = decoded.into_iter().flatten().collect();
 
-    // Phase 2: feature extraction only, timed on the wall clock.
     let start = Instant::now();
-    let extracted: Vec<Result<ndarray::Array2<f32>, String>> = decoded
+    let extracted: Vec<_> = decoded
         .par_iter()
-        .map(|d| {
-            d.plan
-                .compute(&d.samples)
-                .map_err(|e| format!("{}: {e}", d.file.display()))
-        })
+        .map(|(_, x, plan)| plan.compute(x))
         .collect();
     let mfcc_seconds = start.elapsed().as_secs_f64();
 
-    // Phase 3: write the arrays and add up the totals.
     let (mut frames, mut audio_seconds, mut done) = (0usize, 0.0f64, 0usize);
-    for (input, result) in decoded.iter().zip(extracted) {
-        let written = result.and_then(|mfcc| {
-            if let Some(out) = output_path(&args, &input.file) {
-                write_npy(&out, &mfcc).map_err(|e| format!("{}: {e}", out.display()))?;
-            }
-            Ok(mfcc.ncols())
-        });
-        match written {
+    for ((file, samples, plan), result) in decoded.iter().zip(extracted) {
+        match result
+            .map_err(Into::into)
+            .and_then(|m| write_output(&args, file, &m))
+        {
             Ok(n) => {
                 frames += n;
-                audio_seconds +=
-                    input.samples.len() as f64 / input.plan.config().mel.sample_rate as f64;
+                audio_seconds += samples.len() as f64 / plan.config().mel.sample_rate as f64;
                 done += 1;
             }
-            Err(message) => failures.push(message),
+            Err(e) => failures.push(format!("{}: {e}", file.display())),
         }
     }
     for message in &failures {
@@ -197,71 +159,41 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "threads": threads,
         })
     );
-    if !failures.is_empty() {
-        std::process::exit(1);
-    }
-    Ok(())
+    // Exit status 1 when any file failed (each was reported above).
+    std::process::exit(i32::from(!failures.is_empty()))
 }
 
-/// Separates successes from error messages, keeping order.
-fn split_results<T>(results: Vec<Result<T, String>>) -> (Vec<T>, Vec<String>) {
-    let mut ok = Vec::new();
-    let mut errors = Vec::new();
-    for result in results {
-        match result {
-            Ok(value) => ok.push(value),
-            Err(message) => errors.push(message),
-        }
-    }
-    (ok, errors)
-}
-
-/// Where the array of `file` goes: `--out` itself for a single file, or the file's relative
-/// path under `--out` with a `.npy` extension for a folder.
-fn output_path(args: &Args, file: &Path) -> Option<PathBuf> {
-    let out = args.out.as_ref()?;
-    if args.input.is_dir() {
-        let relative = file.strip_prefix(&args.input).unwrap_or(file);
-        Some(out.join(relative).with_extension("npy"))
-    } else {
-        Some(out.clone())
-    }
-}
-
+/// Reads any format emovox decodes and resamples it to the rate of its plan (built once per
+/// input rate).
 fn decode(args: &Args, plans: &Plans, file: &Path) -> Result<Decoded, Box<dyn std::error::Error>> {
-    let audio = emovox_audio::read_wav(file)?;
-    let plan = plans.for_rate(args, audio.sample_rate)?;
-    let rate = plan.config().mel.sample_rate;
-    let samples = if audio.sample_rate == rate {
-        audio.samples
-    } else {
-        emovox_audio::resample(&audio.samples, audio.sample_rate, rate)?
+    let audio = emovox_audio::read_audio(file)?;
+    let plan = match plans.lock().expect("no panics").entry(audio.sample_rate) {
+        Entry::Occupied(plan) => plan.get().clone(),
+        Entry::Vacant(slot) => slot
+            .insert(Arc::new(Mfcc::new(args.config(audio.sample_rate))?))
+            .clone(),
     };
-    Ok(Decoded {
-        file: file.to_owned(),
-        samples,
-        plan,
-    })
+    let rate = plan.config().mel.sample_rate;
+    let samples = emovox_audio::resample(&audio.samples, audio.sample_rate, rate)?;
+    Ok((file.to_owned(), samples, plan))
 }
 
-/// Writes a C-order float32 array as a version 1.0 `.npy` file.
-fn write_npy(path: &Path, array: &ndarray::Array2<f32>) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+/// Writes the array of `file` as float32 `.npy` (to `--out` itself for a single file, or to the
+/// file's relative path under `--out` for a folder; nothing without `--out`); its frames.
+fn write_output(
+    args: &Args,
+    file: &Path,
+    mfcc: &ndarray::Array2<f32>,
+) -> Result<usize, Box<dyn std::error::Error>> {
+    if let Some(out) = &args.out {
+        let path = match file.strip_prefix(&args.input) {
+            Ok(relative) if args.input.is_dir() => out.join(relative).with_extension("npy"),
+            _ => out.clone(),
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        ndarray_npy::write_npy(path, mfcc)?;
     }
-    let (rows, cols) = array.dim();
-    let mut header =
-        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
-    // Magic (6) + version (2) + length (2) + header + '\n' must be a multiple of 64.
-    let unpadded = 10 + header.len() + 1;
-    header.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
-    header.push('\n');
-    let mut bytes = Vec::with_capacity(10 + header.len() + 4 * rows * cols);
-    bytes.extend_from_slice(b"\x93NUMPY\x01\x00");
-    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(header.as_bytes());
-    for v in array.as_standard_layout().iter() {
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    std::fs::write(path, bytes)
+    Ok(mfcc.ncols())
 }

@@ -20,6 +20,14 @@ pub enum Error {
     /// A timeline could not be computed (empty or too short recording, bad configuration).
     #[error(transparent)]
     Timeline(#[from] crate::timeline::TimelineError),
+    /// A report could not be written.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: std::path::PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
     /// Scores could not be computed (e.g. no clip was scored).
     #[error(transparent)]
     Metrics(#[from] emovox_metrics::MetricsError),

@@ -567,6 +567,31 @@ impl fmt::Display for Condition {
     }
 }
 
+/// Conditions by name, in order: `standard` expands to [`standard_conditions`], any other name
+/// is parsed as a [`Condition`] (`white:10`, `reverb:0.5+babble:10`, ...) and keeps its text
+/// as its name.
+///
+/// ```
+/// let conditions = emovox_audio::degrade::parse_conditions(&["clean", "standard"])?;
+/// assert_eq!(conditions[0].0, "clean");
+/// assert_eq!(conditions.len(), 1 + emovox_audio::standard_conditions().len());
+/// assert!(emovox_audio::degrade::parse_conditions(&["white:loud"]).is_err());
+/// # Ok::<(), emovox_audio::DegradeError>(())
+/// ```
+pub fn parse_conditions(
+    names: &[impl AsRef<str>],
+) -> Result<Vec<(String, Condition)>, DegradeError> {
+    let mut out = Vec::new();
+    for name in names.iter().map(AsRef::as_ref) {
+        if name == "standard" {
+            out.extend(standard_conditions());
+        } else {
+            out.push((name.to_string(), name.parse()?));
+        }
+    }
+    Ok(out)
+}
+
 /// The named evaluation conditions, in this order:
 ///
 /// | name                | definition                                   |

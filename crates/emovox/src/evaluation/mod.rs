@@ -33,6 +33,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Classifier, Error};
 
+mod table;
+pub use table::{evaluate_conditions, ConditionTable};
+
 /// Bins of the reliability table in every [`Evaluation`].
 pub const CALIBRATION_BINS: usize = 10;
 
@@ -92,6 +95,27 @@ pub struct Evaluation {
     pub unscored: usize,
     /// Clips the classifier refused (too short, ...), with the reason.
     pub failed: Vec<String>,
+}
+
+impl Evaluation {
+    /// This evaluation as one JSON object named `name`: accuracy, UAR, macro-F1, n, labels,
+    /// confusion matrix, ECE, the reliability table and the number of failed clips.
+    pub fn to_json(&self, name: &str) -> serde_json::Value {
+        let summary = self.matrix.summary();
+        serde_json::json!({
+            "condition": name,
+            "definition": self.condition,
+            "accuracy": summary.accuracy,
+            "uar": summary.uar,
+            "macro_f1": summary.macro_f1,
+            "n": summary.n,
+            "labels": summary.labels,
+            "confusion": summary.confusion,
+            "ece": self.calibration.ece,
+            "calibration": self.calibration,
+            "failed": self.failed.len(),
+        })
+    }
 }
 
 /// Scores `classifier` on `clips` degraded by `condition` (clip `i` with seed

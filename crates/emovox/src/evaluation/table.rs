@@ -1,0 +1,115 @@
+//! [`ConditionTable`]: one evaluation per named recording condition, printed and written.
+
+use std::path::Path;
+
+use emovox_audio::degrade::Condition;
+
+use super::{evaluate, Evaluation, LabelSubset, LabelledClip};
+use crate::{Classifier, Error};
+
+/// The evaluations of one classifier on the same clips under several named conditions, in
+/// order (see [`evaluate_conditions`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConditionTable {
+    /// Condition name and its evaluation.
+    pub rows: Vec<(String, Evaluation)>,
+}
+
+/// Scores `classifier` on `clips` under every named condition (e.g. from
+/// [`emovox_audio::degrade::parse_conditions`]), each as [`evaluate`] does with `seed` and
+/// `subset`.
+pub fn evaluate_conditions(
+    classifier: &Classifier,
+    clips: &[LabelledClip],
+    conditions: &[(String, Condition)],
+    seed: u64,
+    subset: LabelSubset,
+) -> Result<ConditionTable, Error> {
+    let rows = conditions
+        .iter()
+        .map(|(name, condition)| {
+            Ok((
+                name.clone(),
+                evaluate(classifier, clips, condition, seed, subset)?,
+            ))
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(ConditionTable { rows })
+}
+
+impl ConditionTable {
+    /// Every row as [`Evaluation::to_json`], in a JSON array.
+    pub fn to_json(&self) -> serde_json::Value {
+        self.rows.iter().map(|(n, e)| e.to_json(n)).collect()
+    }
+
+    /// For one condition, the full report (per-class precision/recall/F1, accuracy, UAR,
+    /// macro-F1, confusion matrix, reliability table); for several, one line per condition:
+    /// UAR, accuracy, ECE, clips scored.
+    pub fn to_text(&self) -> String {
+        if let [(_, only)] = self.rows.as_slice() {
+            let m = &only.matrix;
+            return format!(
+                "{}\naccuracy {:.4}  UAR {:.4}  macro-F1 {:.4}  n {}\n\n\
+                 confusion matrix (rows = true, columns = predicted):\n{}\ncalibration:\n{}",
+                m.report().to_text(2),
+                m.accuracy(),
+                m.uar(),
+                m.macro_f1(),
+                m.total(),
+                m.to_text(),
+                only.calibration.to_text()
+            );
+        }
+        let mut text = format!(
+            "{:<24} {:>6} {:>8} {:>6} {:>5}\n",
+            "condition", "UAR", "accuracy", "ECE", "n"
+        );
+        for (name, e) in &self.rows {
+            let m = &e.matrix;
+            let (uar, acc, ece, n) = (m.uar(), m.accuracy(), e.calibration.ece, m.total());
+            text.push_str(&format!(
+                "{name:<24} {uar:>6.3} {acc:>8.3} {ece:>6.3} {n:>5}\n"
+            ));
+        }
+        text
+    }
+
+    /// Writes `evaluation.json` ([`ConditionTable::to_json`]) into `dir` (created), and with the
+    /// `plot` feature `reliability.svg` (the first condition's reliability diagram) and, for
+    /// several conditions, `conditions.svg` and `conditions.png` (UAR per condition).
+    pub fn write(&self, dir: impl AsRef<Path>) -> Result<(), Error> {
+        let dir = dir.as_ref();
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Io { path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let json = dir.join("evaluation.json");
+        std::fs::write(&json, format!("{:#}", self.to_json())).map_err(io(&json))?;
+        #[cfg(feature = "plot")]
+        self.plot(dir)?;
+        Ok(())
+    }
+
+    #[cfg(feature = "plot")]
+    fn plot(&self, dir: &Path) -> Result<(), Error> {
+        use emovox_metrics::plot;
+        let Some((name, first)) = self.rows.first() else {
+            return Ok(());
+        };
+        plot::reliability_diagram(&first.calibration, name, dir.join("reliability.svg"))?;
+        if self.rows.len() > 1 {
+            let bars: Vec<(String, f64)> = self
+                .rows
+                .iter()
+                .map(|(n, e)| (n.clone(), e.matrix.uar()))
+                .collect();
+            for ext in ["svg", "png"] {
+                let path = dir.join(format!("conditions.{ext}"));
+                plot::condition_bars(&bars, "UAR per recording condition", path)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,110 @@
+//! Scoring a classifier on labelled clips: what is counted, what is refused, what is written.
+
+use std::path::PathBuf;
+
+use emovox::audio::degrade::{parse_conditions, Condition};
+use emovox::evaluation::{evaluate, evaluate_conditions, LabelSubset, LabelledClip};
+use emovox::Classifier;
+
+fn fixture(n: usize) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/espeak_sentence{n}.wav"))
+}
+
+/// The three espeak-ng sentences, each by its own "speaker", all labelled `neutral`.
+fn clips() -> Vec<LabelledClip> {
+    (1..=3)
+        .map(|n| LabelledClip::read(fixture(n), "neutral", &format!("s{n}")).unwrap())
+        .collect()
+}
+
+#[test]
+fn every_clip_is_scored_refused_or_left_out_and_the_others_still_count() {
+    let classifier = Classifier::bundled().unwrap();
+    let mut set = clips();
+    let mut unknown = set[0].clone();
+    unknown.label = "bored".into();
+    let mut empty = set[1].clone();
+    empty.samples.clear();
+    set.push(unknown);
+    set.push(empty);
+    let result = evaluate(&classifier, &set, &Condition::Clean, 1, LabelSubset::Model).unwrap();
+    assert_eq!(result.matrix.total(), 3);
+    assert_eq!(result.unscored, 1);
+    assert_eq!(result.failed.len(), 1, "{:?}", result.failed);
+    assert_eq!(result.matrix.labels(), classifier.labels());
+    // The matrix holds the classifier's own answers.
+    for (clip, row) in set.iter().take(3).zip(0..) {
+        let predicted = classifier
+            .predict(&clip.samples, clip.sample_rate)
+            .unwrap()
+            .label;
+        let column = classifier
+            .labels()
+            .iter()
+            .position(|l| *l == predicted)
+            .unwrap();
+        let neutral = classifier
+            .labels()
+            .iter()
+            .position(|l| l == "neutral")
+            .unwrap();
+        assert!(
+            result.matrix.counts()[neutral][column] >= 1,
+            "clip {row}: {predicted}"
+        );
+    }
+}
+
+#[test]
+fn present_labels_only_are_scored_and_renormalised() {
+    let classifier = Classifier::bundled().unwrap();
+    let result = evaluate(
+        &classifier,
+        &clips(),
+        &Condition::Clean,
+        1,
+        LabelSubset::Present,
+    )
+    .unwrap();
+    // Only `neutral` is present: every clip is scored as it, with probability 1.
+    assert_eq!(result.matrix.labels(), ["neutral".to_string()]);
+    assert_eq!(result.matrix.accuracy(), 1.0);
+    assert!((result.calibration.mean_confidence - 1.0).abs() < 1e-5);
+}
+
+#[test]
+fn a_table_of_conditions_prints_and_writes_every_row() {
+    let classifier = Classifier::bundled().unwrap();
+    let conditions = parse_conditions(&["clean", "gain:-20", "white:10"]).unwrap();
+    let table =
+        evaluate_conditions(&classifier, &clips(), &conditions, 7, LabelSubset::Model).unwrap();
+    assert_eq!(table.rows.len(), 3);
+    // The level of a recording changes nothing; noise is applied.
+    assert_eq!(table.rows[0].1.matrix, table.rows[1].1.matrix);
+    assert_eq!(table.rows[2].1.condition, "white:10");
+    let text = table.to_text();
+    for name in ["clean", "gain:-20", "white:10"] {
+        assert!(
+            text.lines().any(|l| l.starts_with(name)),
+            "{name} missing:\n{text}"
+        );
+    }
+    let dir = std::env::temp_dir().join(format!("emovox-evaluation-{}", std::process::id()));
+    table.write(&dir).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("evaluation.json")).unwrap())
+            .unwrap();
+    let rows = json.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[2]["condition"], "white:10");
+    assert_eq!(rows[0]["n"], 3);
+    if cfg!(feature = "plot") {
+        for file in ["reliability.svg", "conditions.svg", "conditions.png"] {
+            assert!(dir.join(file).exists(), "{file}");
+        }
+    }
+    // A folder that cannot be created is an error naming it.
+    let blocked = dir.join("evaluation.json").join("sub");
+    let err = table.write(&blocked).unwrap_err().to_string();
+    assert!(err.contains("evaluation.json"), "{err}");
+}
