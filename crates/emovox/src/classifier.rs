@@ -52,11 +52,12 @@ pub struct Classifier {
     pipelines: Vec<FeaturePipeline>,
 }
 
-/// The model that ships with emovox: an ensemble of two models trained from scratch (level
-/// normalised, multi-condition training, last epoch), one on RAVDESS actors 01-18 and one on
-/// those actors plus TurEV-DB speakers 1157, 1234, 1358 and 6783, their four views averaged and
-/// one temperature fitted on RAVDESS actors 19-20 and TurEV-DB speakers 1984 and 7895 (see the
-/// README for its figures and the commands that made it).
+/// The model that ships with emovox: an ensemble of three models trained from scratch (level
+/// normalised, multi-condition training, last epoch), one on RAVDESS actors 01-18 and two on
+/// those actors plus TurEV-DB speakers 1157, 1234, 1358 and 6783 (with and without silence
+/// trimming), their six views averaged and one temperature fitted on RAVDESS actors 19-20 and
+/// TurEV-DB speakers 1984 and 7895, each corpus weighing the same (see the README for its
+/// figures and the commands that made it).
 static BUNDLED_MODEL: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../models/emovox.safetensors"
