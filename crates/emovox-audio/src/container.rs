@@ -27,6 +27,9 @@ pub(crate) struct Mp4Audio {
 /// Boxes looked at before giving up on a hostile file of millions of tiny boxes.
 const MAX_BOXES: usize = 4_096;
 
+/// A box's (type, payload start, payload end), as [`Walker::children`] lists them.
+type BoxRange = ([u8; 4], u64, u64);
+
 struct Walker<'a, R: Read + Seek> {
     reader: &'a mut R,
     boxes: usize,
@@ -37,16 +40,11 @@ struct Walker<'a, R: Read + Seek> {
 impl<R: Read + Seek> Walker<'_, R> {
     /// The child boxes of `start..end`: (type, payload start, payload end). Inside `moov`
     /// (`strict`), a box running past its parent is an error.
-    fn children(&mut self, start: u64, end: u64) -> Result<Vec<([u8; 4], u64, u64)>, Bad> {
+    fn children(&mut self, start: u64, end: u64) -> Result<Vec<BoxRange>, Bad> {
         self.children_of(start, end, true)
     }
 
-    fn children_of(
-        &mut self,
-        start: u64,
-        end: u64,
-        strict: bool,
-    ) -> Result<Vec<([u8; 4], u64, u64)>, Bad> {
+    fn children_of(&mut self, start: u64, end: u64, strict: bool) -> Result<Vec<BoxRange>, Bad> {
         let mut out = Vec::new();
         let mut at = start;
         while at + 8 <= end && self.boxes < MAX_BOXES {
@@ -89,6 +87,13 @@ impl<R: Read + Seek> Walker<'_, R> {
             at += size;
         }
         Ok(out)
+    }
+
+    /// The timescale in a `mvhd` or `mdhd` payload (of version 0 or 1), if the box holds one.
+    fn timescale(&mut self, start: u64, end: u64) -> Result<Option<u32>, Bad> {
+        let p = self.read_payload::<32>(start, end)?;
+        let at = if p.first() == Some(&1) { 20 } else { 12 };
+        Ok(be_u32(&p, at))
     }
 
     /// Up to `N` bytes of a payload (fewer if it is shorter).
@@ -163,7 +168,7 @@ pub(crate) fn inspect_mp4<R: Read + Seek>(
 /// Checks the entry counts of a `stbl`'s tables against their sizes.
 fn check_tables<R: Read + Seek>(
     w: &mut Walker<'_, R>,
-    stbl: &[([u8; 4], u64, u64)],
+    stbl: &[BoxRange],
     len: u64,
 ) -> Result<(), Bad> {
     for &(kind, s, e) in stbl {
@@ -244,8 +249,8 @@ fn check_sizes<R: Read + Seek>(
 /// Checks the sample sizes of a fragmented file: `trex` and `tfhd` defaults, `trun` entries.
 fn check_fragments<R: Read + Seek>(
     w: &mut Walker<'_, R>,
-    top: &[([u8; 4], u64, u64)],
-    moov: &[([u8; 4], u64, u64)],
+    top: &[BoxRange],
+    moov: &[BoxRange],
     len: u64,
 ) -> Result<(), Bad> {
     for &(kind, s, e) in moov {
@@ -341,25 +346,24 @@ fn check_tree<R: Read + Seek>(
     Ok(())
 }
 
+/// The payload range of the first box of type `kind` in `list`.
+fn find_box(list: &[BoxRange], kind: &[u8; 4]) -> Option<(u64, u64)> {
+    list.iter()
+        .find(|(k, _, _)| k == kind)
+        .map(|&(_, s, e)| (s, e))
+}
+
+/// Walks `moov`: every box and table is checked, and the first `soun` track described.
 fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> Result<Mp4Audio, Bad> {
-    let find = |list: &[([u8; 4], u64, u64)], kind: &[u8; 4]| {
-        list.iter()
-            .find(|(k, _, _)| k == kind)
-            .map(|&(_, s, e)| (s, e))
-    };
     let top = w.children_of(0, len, false)?;
-    let Some((moov_start, moov_end)) = find(&top, b"moov") else {
+    let Some((moov_start, moov_end)) = find_box(&top, b"moov") else {
         return Ok(Mp4Audio::default());
     };
     let moov = w.children(moov_start, moov_end)?;
     check_tree(w, moov_start, moov_end, 0)?;
     check_fragments(w, &top, &moov, len)?;
-    let movie_timescale = match find(&moov, b"mvhd") {
-        Some((s, e)) => {
-            let p = w.read_payload::<32>(s, e)?;
-            let at = if p.first() == Some(&1) { 20 } else { 12 };
-            be_u32(&p, at)
-        }
+    let movie_timescale = match find_box(&moov, b"mvhd") {
+        Some((s, e)) => w.timescale(s, e)?,
         None => None,
     };
     let mut zero_timescale = movie_timescale == Some(0);
@@ -369,62 +373,102 @@ fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> Result<Mp4Audio,
         if &kind != b"trak" {
             continue;
         }
-        let trak = w.children(s, e)?;
-        let Some((mdia_s, mdia_e)) = find(&trak, b"mdia") else {
+        let Some(track) = Mp4Track::walk(w, s, e, len)? else {
             continue;
         };
-        let mdia = w.children(mdia_s, mdia_e)?;
-        if let Some((s, e)) = find(&mdia, b"mdhd") {
-            let p = w.read_payload::<32>(s, e)?;
-            let at = if p.first() == Some(&1) { 20 } else { 12 };
-            zero_timescale |= be_u32(&p, at) == Some(0);
+        zero_timescale |= track.timescale == Some(0);
+        if found.is_none() {
+            found = track.sound(w, movie_timescale)?;
         }
-        let mut packets = None;
-        if let Some((minf_s, minf_e)) = find(&mdia, b"minf") {
-            let minf = w.children(minf_s, minf_e)?;
-            if let Some((stbl_s, stbl_e)) = find(&minf, b"stbl") {
-                let stbl = w.children(stbl_s, stbl_e)?;
-                check_tables(w, &stbl, len)?;
-                if let Some((s, e)) = find(&stbl, b"stsz").or_else(|| find(&stbl, b"stz2")) {
-                    let p = w.read_payload::<12>(s, e)?;
-                    packets = be_u32(&p, 8).map(u64::from);
-                }
-            }
-        }
-        if found.is_some() {
-            continue;
-        }
-        let handler = match find(&mdia, b"hdlr") {
-            Some((s, e)) => w.read_payload::<12>(s, e)?,
-            None => continue,
-        };
-        if handler.get(8..12) != Some(b"soun") {
-            continue;
-        }
-        let mut audio = Mp4Audio {
-            has_audio_track: true,
-            packets,
-            ..Mp4Audio::default()
-        };
-        if let Some((s, e)) = find(&mdia, b"mdhd") {
-            let p = w.read_payload::<32>(s, e)?;
-            let at = if p.first() == Some(&1) { 20 } else { 12 };
-            audio.timescale = be_u32(&p, at).unwrap_or(0);
-        }
-        if let Some((edts_s, edts_e)) = find(&trak, b"edts") {
-            let edts = w.children(edts_s, edts_e)?;
-            if let Some((s, e)) = find(&edts, b"elst") {
-                // A handful of entries at most in real files; more are ignored (no trimming).
-                let p = w.read_payload::<{ 8 + 4 * 20 }>(s, e)?;
-                audio.edit = single_edit(&p, movie_timescale, audio.timescale);
-            }
-        }
-        found = Some(audio);
     }
     let mut audio = found.unwrap_or_default();
     audio.zero_timescale = zero_timescale;
     audio.movie_timescale = movie_timescale;
     Ok(audio)
+}
+
+/// One `trak` of `moov` with a `mdia` box, its tables checked.
+struct Mp4Track {
+    /// The boxes of the `trak`.
+    trak: Vec<BoxRange>,
+    /// The boxes of its `mdia`.
+    mdia: Vec<BoxRange>,
+    /// Its `mdhd` timescale, if it has one.
+    timescale: Option<u32>,
+    /// Its sample (packet) count from `stsz` or `stz2`.
+    packets: Option<u64>,
+}
+
+impl Mp4Track {
+    /// Reads the `trak` box `start..end` and checks its sample tables; `None` without `mdia`.
+    fn walk<R: Read + Seek>(
+        w: &mut Walker<'_, R>,
+        start: u64,
+        end: u64,
+        len: u64,
+    ) -> Result<Option<Self>, Bad> {
+        let trak = w.children(start, end)?;
+        let Some((mdia_s, mdia_e)) = find_box(&trak, b"mdia") else {
+            return Ok(None);
+        };
+        let mdia = w.children(mdia_s, mdia_e)?;
+        let timescale = match find_box(&mdia, b"mdhd") {
+            Some((s, e)) => w.timescale(s, e)?,
+            None => None,
+        };
+        let mut packets = None;
+        if let Some((minf_s, minf_e)) = find_box(&mdia, b"minf") {
+            let minf = w.children(minf_s, minf_e)?;
+            if let Some((stbl_s, stbl_e)) = find_box(&minf, b"stbl") {
+                let stbl = w.children(stbl_s, stbl_e)?;
+                check_tables(w, &stbl, len)?;
+                if let Some((s, e)) = find_box(&stbl, b"stsz").or_else(|| find_box(&stbl, b"stz2"))
+                {
+                    let p = w.read_payload::<12>(s, e)?;
+                    packets = be_u32(&p, 8).map(u64::from);
+                }
+            }
+        }
+        Ok(Some(Self {
+            trak,
+            mdia,
+            timescale,
+            packets,
+        }))
+    }
+
+    /// What the track says of itself if it is a sound (`soun`) track, its edit list read;
+    /// `None` for any other.
+    fn sound<R: Read + Seek>(
+        &self,
+        w: &mut Walker<'_, R>,
+        movie_timescale: u32,
+    ) -> Result<Option<Mp4Audio>, Bad> {
+        let handler = match find_box(&self.mdia, b"hdlr") {
+            Some((s, e)) => w.read_payload::<12>(s, e)?,
+            None => return Ok(None),
+        };
+        if handler.get(8..12) != Some(b"soun") {
+            return Ok(None);
+        }
+        let timescale = self.timescale.unwrap_or(0);
+        let mut edit = None;
+        if let Some((edts_s, edts_e)) = find_box(&self.trak, b"edts") {
+            let edts = w.children(edts_s, edts_e)?;
+            if let Some((s, e)) = find_box(&edts, b"elst") {
+                // A handful of entries at most in real files; more are ignored (no trimming).
+                let p = w.read_payload::<{ 8 + 4 * 20 }>(s, e)?;
+                edit = single_edit(&p, movie_timescale, timescale);
+            }
+        }
+        Ok(Some(Mp4Audio {
+            has_audio_track: true,
+            packets: self.packets,
+            edit,
+            timescale,
+            ..Mp4Audio::default()
+        }))
+    }
 }
 
 /// The one non-empty entry of an `elst` payload as (skip, keep) in media units; `None` when

@@ -296,9 +296,9 @@ mod packets {
     use std::io::{Read, Seek, SeekFrom};
 
     use symphonia::core::audio::SampleBuffer;
-    use symphonia::core::codecs::{Decoder, DecoderOptions, CODEC_TYPE_NULL};
+    use symphonia::core::codecs::{CodecParameters, Decoder, DecoderOptions, CODEC_TYPE_NULL};
     use symphonia::core::errors::Error as SymError;
-    use symphonia::core::formats::{FormatOptions, FormatReader};
+    use symphonia::core::formats::{FormatOptions, FormatReader, Packet, Track};
     use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
 
     use super::ReadSeek;
@@ -374,9 +374,67 @@ mod packets {
     }
 
     enum Codec {
-        Symphonia(Box<dyn Decoder>),
+        Symphonia(SymphoniaCodec),
         #[cfg(feature = "opus")]
         Opus(crate::opus::OpusPackets),
+    }
+
+    /// Symphonia's decoder of a track, with the buffer its packets are interleaved into.
+    struct SymphoniaCodec {
+        decoder: Box<dyn Decoder>,
+        /// Interleaved samples of the last packet (reused; grown to the largest packet).
+        interleaved: Option<SampleBuffer<f32>>,
+    }
+
+    impl SymphoniaCodec {
+        /// Decodes `packet`, appending its samples, channels averaged, to `out`. A packet at
+        /// another rate than the track's `sample_rate`, or of zero channels, is corrupt; `at`
+        /// (seconds into the stream) places the error.
+        fn decode_mono(
+            &mut self,
+            packet: &Packet,
+            sample_rate: u32,
+            container: &'static str,
+            at: f64,
+            out: &mut Vec<f32>,
+        ) -> Result<(), AudioError> {
+            let decoded = self
+                .decoder
+                .decode(packet)
+                .map_err(|e| at_time(symphonia_error(e, container), at))?;
+            let spec = *decoded.spec();
+            if spec.rate != sample_rate {
+                return Err(AudioError::CorruptStream {
+                    format: container,
+                    reason: format!(
+                        "the sample rate changes from {sample_rate} Hz to {} Hz at {at:.3} s",
+                        spec.rate
+                    ),
+                });
+            }
+            let channels = spec.channels.count();
+            if decoded.frames() == 0 {
+                return Ok(());
+            }
+            if channels == 0 {
+                return Err(AudioError::CorruptStream {
+                    format: container,
+                    reason: "a packet of zero channels".into(),
+                });
+            }
+            let buffer = match &mut self.interleaved {
+                Some(b) if b.capacity() >= decoded.frames() * channels => b,
+                slot => slot.insert(SampleBuffer::new(decoded.capacity() as u64, spec)),
+            };
+            buffer.copy_interleaved_ref(decoded);
+            let samples = buffer.samples();
+            if channels == 1 {
+                out.extend_from_slice(samples);
+            } else {
+                crate::wav::down_mix_into(samples, channels, out);
+            }
+            Ok(())
+        }
     }
 
     /// One audio track of a container, decoded packet by packet into mono samples.
@@ -392,143 +450,289 @@ mod packets {
         raw: u64,
         /// Mono frames handed out, after trimming.
         decoded: u64,
-        /// Frames still to drop at the start (MP4 edit list, Opus pre-skip).
-        skip: u64,
-        /// Frames to hand out at most (MP4 edit list, Opus end granule).
-        keep: Option<u64>,
-        /// How far short of `declared` a complete stream may end: an MP4 edit's length is in
-        /// the movie's timescale, so it can round the track's true length up by one movie tick
-        /// (ffmpeg: 1 ms, 22 frames at 22.05 kHz).
-        slack: u64,
+        /// What is cut from the decoder's output.
+        trim: Trim,
         /// An OGG file ends inside a page (reported once the packets run out).
         ogg_cut: bool,
         /// An OGG file's last page lacks the end-of-stream flag.
         ogg_no_eos: bool,
-        /// Interleaved samples of the last packet (reused; grown to the largest packet).
-        interleaved: Option<SampleBuffer<f32>>,
         done: bool,
     }
 
-    impl PacketSource {
-        /// Opens the container, picks its first audio track and builds its decoder.
-        pub(crate) fn open(
-            mut reader: Box<dyn ReadSeek>,
+    /// What the container's own structures say, read before symphonia sees the file (see
+    /// [`container`]).
+    struct ContainerFacts {
+        /// The last page of an OGG file (`None` for other formats).
+        ogg: Option<container::OggEnd>,
+        /// The first audio track of an MP4 file (the default for other formats).
+        mp4: container::Mp4Audio,
+        /// The audio track declares zero frames: symphonia then meets the end of the file
+        /// while it still looks for the first packet, or finds no track it can describe.
+        declares_nothing: bool,
+    }
+
+    impl ContainerFacts {
+        /// Checks what symphonia 0.5 would misread (OGG comment headers, MP4 boxes and
+        /// tables, FLAC metadata blocks) and reads the facts it does not act on. The reader is
+        /// left at its start.
+        fn inspect<R: Read + Seek>(
+            reader: &mut R,
             format: AudioFormat,
+            len: u64,
         ) -> Result<Self, AudioError> {
-            let container = container_name(format);
-            let io = |source| AudioError::Io {
-                path: "<stream>".into(),
-                source,
-            };
-            let len = reader.seek(SeekFrom::End(0)).map_err(io)?;
-            reader.seek(SeekFrom::Start(0)).map_err(io)?;
             let ogg = match format {
                 AudioFormat::OggVorbis | AudioFormat::OggOpus => {
-                    container::check_ogg_comments(&mut reader, len)?;
-                    container::ogg_end(&mut reader, len).map_err(io)?
+                    container::check_ogg_comments(reader, len)?;
+                    container::ogg_end(reader, len).map_err(stream_io)?
                 }
                 _ => None,
             };
             let mp4 = match format {
-                AudioFormat::Mp4 => container::inspect_mp4(&mut reader, len)?,
+                AudioFormat::Mp4 => container::inspect_mp4(reader, len)?,
                 _ => container::Mp4Audio::default(),
             };
             let flac_total = match format {
                 AudioFormat::Flac => {
-                    container::check_flac_blocks(&mut reader, len)?;
-                    container::flac_total_samples(&mut reader).map_err(io)?
+                    container::check_flac_blocks(reader, len)?;
+                    container::flac_total_samples(reader).map_err(stream_io)?
                 }
                 _ => None,
             };
-            // An audio track of zero frames: symphonia meets the end of the file while it still
-            // looks for the first packet, or finds no track it can describe.
             let declares_nothing = flac_total == Some(0)
                 || ogg.is_some_and(|end| end.granule == 0 && end.whole)
                 || mp4.packets == Some(0);
-            let base = container::audio_start(&mut reader, len).map_err(io)?;
-            reader.seek(SeekFrom::Start(base)).map_err(io)?;
-            let stream = MediaSourceStream::new(
-                Box::new(Sized {
-                    inner: reader,
-                    base,
-                    len: len - base,
-                }),
-                MediaSourceStreamOptions::default(),
-            );
-            let format_options = FormatOptions {
-                enable_gapless: true,
-                ..FormatOptions::default()
+            Ok(Self {
+                ogg,
+                mp4,
+                declares_nothing,
+            })
+        }
+
+        /// An OGG file (of either codec) ends inside its last page.
+        fn ogg_cut(&self, format: AudioFormat) -> bool {
+            is_ogg(format) && !self.ogg.is_some_and(|end| end.whole)
+        }
+
+        /// An OGG file (of either codec) lacks the end-of-stream flag on its last page.
+        fn ogg_no_eos(&self, format: AudioFormat) -> bool {
+            is_ogg(format) && !self.ogg.is_some_and(|end| end.eos)
+        }
+    }
+
+    /// OGG Vorbis or OGG Opus.
+    fn is_ogg(format: AudioFormat) -> bool {
+        matches!(format, AudioFormat::OggVorbis | AudioFormat::OggOpus)
+    }
+
+    /// What is cut from a track's decoded frames: the encoder's priming at the start and its
+    /// padding at the end, as the container declares them.
+    #[derive(Debug, Default)]
+    struct Trim {
+        /// Frames still to drop at the start (MP4 edit list, Opus pre-skip).
+        skip: u64,
+        /// Frames to hand out at most (MP4 edit list, Opus end granule).
+        keep: Option<u64>,
+        /// How far short of the declared length a complete stream may end: an MP4 edit's length
+        /// is in the movie's timescale, so it can round the track's true length up by one movie
+        /// tick (ffmpeg: 1 ms, 22 frames at 22.05 kHz).
+        slack: u64,
+    }
+
+    impl Trim {
+        /// The trimming of an MP4 audio track's edit list, in frames of `sample_rate` (none
+        /// without an edit, as for the other containers).
+        fn of_edit_list(mp4: &container::Mp4Audio, sample_rate: u32) -> Self {
+            let Some((start, length)) = mp4.edit else {
+                return Self::default();
             };
-            if mp4.zero_timescale {
-                // symphonia 0.5 panics on it (a time base of 0).
-                return Err(AudioError::CorruptStream {
-                    format: container,
-                    reason: "a track or the movie declares a timescale of 0".into(),
-                });
+            // Edit-list units are the track's timescale; emovox counts in samples.
+            let keep = length.map(|l| media_to_frames(l, mp4.timescale, sample_rate));
+            let slack = if keep.is_some() && mp4.movie_timescale > 0 {
+                u64::from(sample_rate.div_ceil(mp4.movie_timescale))
+            } else {
+                0
+            };
+            Self {
+                skip: media_to_frames(start, mp4.timescale, sample_rate),
+                keep,
+                slack,
             }
-            let reader =
-                guarded(container, || demuxer(format, stream, &format_options))?.map_err(|e| {
-                    match e {
-                        SymError::IoError(ref io)
-                            if declares_nothing
-                                && io.kind() == std::io::ErrorKind::UnexpectedEof =>
-                        {
-                            AudioError::NoSamples
-                        }
-                        SymError::Unsupported(_) => AudioError::UnsupportedFormat(format!(
-                            "{container} signature, but no {container} stream symphonia can read"
-                        )),
-                        e => symphonia_error(e, container),
-                    }
-                })?;
-            let Some(track) = reader
-                .tracks()
-                .iter()
-                .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
-            else {
-                return Err(if mp4.has_audio_track && declares_nothing {
+        }
+
+        /// The track's trimming and the frames it declares once trimmed: the MP4 edit list,
+        /// then for Opus the pre-skip and the end granule (RFC 7845), over symphonia's
+        /// `n_frames`.
+        #[cfg_attr(not(feature = "opus"), allow(unused_mut, unused_variables))]
+        fn of_track(
+            facts: &ContainerFacts,
+            codec: &Codec,
+            track_id: u32,
+            sample_rate: u32,
+            n_frames: Option<u64>,
+        ) -> (Self, Option<u64>) {
+            let mut trim = Self::of_edit_list(&facts.mp4, sample_rate);
+            let mut declared = n_frames;
+            #[cfg(feature = "opus")]
+            if let Codec::Opus(opus) = codec {
+                trim.skip = opus.pre_skip();
+                // RFC 7845: the last page's granule position counts every sample, pre-skip
+                // included; what lies beyond it in the last packet is padding.
+                declared = facts
+                    .ogg
+                    .filter(|end| end.whole && end.eos && end.serial == track_id)
+                    .map(|end| end.granule.saturating_sub(trim.skip));
+                trim.keep = declared;
+            }
+            if trim.keep.is_some() {
+                declared = trim.keep;
+            }
+            (trim, declared)
+        }
+
+        /// Everything to keep has been handed out (`handed_out` frames): the rest is padding.
+        fn all_kept(&self, handed_out: u64) -> bool {
+            self.keep.is_some_and(|keep| handed_out >= keep)
+        }
+
+        /// Cuts the new frames `out[from..]` (after `handed_out` frames already handed out):
+        /// first what is still to skip at the start, then anything past what is to be kept.
+        fn apply(&mut self, out: &mut Vec<f32>, from: usize, handed_out: u64) {
+            let produced = (out.len() - from) as u64;
+            let dropped = self.skip.min(produced);
+            if dropped > 0 {
+                out.drain(from..from + dropped as usize);
+                self.skip -= dropped;
+            }
+            if let Some(keep) = self.keep {
+                let room = keep.saturating_sub(handed_out);
+                let have = (out.len() - from) as u64;
+                if have > room {
+                    out.truncate(from + room as usize);
+                }
+            }
+        }
+    }
+
+    /// The length of `reader` in bytes; the reader is left at its start.
+    fn byte_len(reader: &mut dyn ReadSeek) -> Result<u64, AudioError> {
+        let len = reader.seek(SeekFrom::End(0)).map_err(stream_io)?;
+        reader.seek(SeekFrom::Start(0)).map_err(stream_io)?;
+        Ok(len)
+    }
+
+    /// An I/O error of the byte source.
+    fn stream_io(source: std::io::Error) -> AudioError {
+        AudioError::Io {
+            path: "<stream>".into(),
+            source,
+        }
+    }
+
+    /// Opens symphonia's demuxer for `format` on the bytes from where the audio starts (past
+    /// an ID3v2 tag) to the end of the source, `len` bytes long.
+    fn open_demuxer(
+        mut reader: Box<dyn ReadSeek>,
+        format: AudioFormat,
+        len: u64,
+        facts: &ContainerFacts,
+    ) -> Result<Box<dyn FormatReader>, AudioError> {
+        let container = container_name(format);
+        let base = container::audio_start(&mut reader, len).map_err(stream_io)?;
+        reader.seek(SeekFrom::Start(base)).map_err(stream_io)?;
+        let stream = MediaSourceStream::new(
+            Box::new(Sized {
+                inner: reader,
+                base,
+                len: len - base,
+            }),
+            MediaSourceStreamOptions::default(),
+        );
+        let format_options = FormatOptions {
+            enable_gapless: true,
+            ..FormatOptions::default()
+        };
+        if facts.mp4.zero_timescale {
+            // symphonia 0.5 panics on it (a time base of 0).
+            return Err(AudioError::CorruptStream {
+                format: container,
+                reason: "a track or the movie declares a timescale of 0".into(),
+            });
+        }
+        guarded(container, || demuxer(format, stream, &format_options))?.map_err(|e| match e {
+            SymError::IoError(ref io)
+                if facts.declares_nothing && io.kind() == std::io::ErrorKind::UnexpectedEof =>
+            {
+                AudioError::NoSamples
+            }
+            SymError::Unsupported(_) => AudioError::UnsupportedFormat(format!(
+                "{container} signature, but no {container} stream symphonia can read"
+            )),
+            e => symphonia_error(e, container),
+        })
+    }
+
+    /// The first track whose codec symphonia knows, or why there is none: no samples, an MP4
+    /// audio codec other than AAC-LC or ALAC, or no audio track at all.
+    fn first_audio_track<'a>(
+        reader: &'a dyn FormatReader,
+        facts: &ContainerFacts,
+    ) -> Result<&'a Track, AudioError> {
+        let has_audio_track = facts.mp4.has_audio_track;
+        reader
+            .tracks()
+            .iter()
+            .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
+            .ok_or_else(|| {
+                if has_audio_track && facts.declares_nothing {
                     AudioError::NoSamples
-                } else if mp4.has_audio_track {
+                } else if has_audio_track {
                     AudioError::UnsupportedCodec(
                         "MP4 audio track of a codec other than AAC-LC or ALAC".into(),
                     )
                 } else {
                     AudioError::NoAudioTrack
-                });
-            };
-            let params = &track.codec_params;
-            let track_id = track.id;
-            let sample_rate = params
-                .sample_rate
-                .ok_or_else(|| AudioError::CorruptStream {
-                    format: container,
-                    reason: "the audio track declares no sample rate".into(),
-                })?;
-            validate_sample_rate(sample_rate)?;
-            let codec = make_codec(params, container)?;
-            let mut declared = params.n_frames;
-            let (mut skip, mut keep, mut slack) = (0, None, 0);
-            if let Some((start, length)) = mp4.edit {
-                // Edit-list units are the track's timescale; emovox counts in samples.
-                skip = media_to_frames(start, mp4.timescale, sample_rate);
-                keep = length.map(|l| media_to_frames(l, mp4.timescale, sample_rate));
-                if keep.is_some() && mp4.movie_timescale > 0 {
-                    slack = u64::from(sample_rate.div_ceil(mp4.movie_timescale));
                 }
-            }
-            #[cfg(feature = "opus")]
-            if let Codec::Opus(opus) = &codec {
-                skip = opus.pre_skip();
-                // RFC 7845: the last page's granule position counts every sample, pre-skip
-                // included; what lies beyond it in the last packet is padding.
-                declared = ogg
-                    .filter(|end| end.whole && end.eos && end.serial == track_id)
-                    .map(|end| end.granule.saturating_sub(skip));
-                keep = declared;
-            }
-            if keep.is_some() {
-                declared = keep;
-            }
+            })
+    }
+
+    /// The sample rate a track declares, checked.
+    fn track_sample_rate(
+        params: &CodecParameters,
+        container: &'static str,
+    ) -> Result<u32, AudioError> {
+        let sample_rate = params
+            .sample_rate
+            .ok_or_else(|| AudioError::CorruptStream {
+                format: container,
+                reason: "the audio track declares no sample rate".into(),
+            })?;
+        validate_sample_rate(sample_rate)?;
+        Ok(sample_rate)
+    }
+
+    impl PacketSource {
+        /// Opens the container, picks its first audio track and builds its decoder: the
+        /// container is inspected ahead of symphonia, its demuxer opened, the track picked
+        /// and its trimming worked out.
+        pub(crate) fn open(
+            mut reader: Box<dyn ReadSeek>,
+            format: AudioFormat,
+        ) -> Result<Self, AudioError> {
+            let container = container_name(format);
+            let len = byte_len(&mut *reader)?;
+            let facts = ContainerFacts::inspect(&mut reader, format, len)?;
+            let reader = open_demuxer(reader, format, len, &facts)?;
+            let track = first_audio_track(&*reader, &facts)?;
+            let track_id = track.id;
+            let sample_rate = track_sample_rate(&track.codec_params, container)?;
+            let codec = make_codec(&track.codec_params, container)?;
+            let (trim, declared) = Trim::of_track(
+                &facts,
+                &codec,
+                track_id,
+                sample_rate,
+                track.codec_params.n_frames,
+            );
             Ok(PacketSource {
                 reader,
                 codec,
@@ -538,14 +742,9 @@ mod packets {
                 declared,
                 raw: 0,
                 decoded: 0,
-                skip,
-                keep,
-                slack,
-                ogg_cut: matches!(format, AudioFormat::OggVorbis | AudioFormat::OggOpus)
-                    && !ogg.is_some_and(|end| end.whole),
-                ogg_no_eos: matches!(format, AudioFormat::OggVorbis | AudioFormat::OggOpus)
-                    && !ogg.is_some_and(|end| end.eos),
-                interleaved: None,
+                trim,
+                ogg_cut: facts.ogg_cut(format),
+                ogg_no_eos: facts.ogg_no_eos(format),
                 done: false,
             })
         }
@@ -577,19 +776,17 @@ mod packets {
             }
         }
 
+        /// [`PacketSource::decode_next`] but for panics: reads the next packet, decodes it if
+        /// it is of the track and trims it. Every error ends the stream (`done`).
         fn decode_packet(&mut self, out: &mut Vec<f32>) -> Result<bool, AudioError> {
-            if self.keep.is_some_and(|keep| self.decoded >= keep) {
+            if self.trim.all_kept(self.decoded) {
                 // The edit list or the end granule says the rest is padding.
-                self.done = true;
-                self.finish()?;
-                return Ok(false);
+                return self.end();
             }
             let packet = match self.reader.next_packet() {
                 Ok(packet) => packet,
                 Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    self.done = true;
-                    self.finish()?;
-                    return Ok(false);
+                    return self.end();
                 }
                 Err(e) => {
                     self.done = true;
@@ -600,71 +797,37 @@ mod packets {
                 return Ok(true);
             }
             let before = out.len();
-            let at = self.raw as f64 / self.sample_rate as f64;
-            let container = self.container;
-            match &mut self.codec {
-                Codec::Symphonia(decoder) => {
-                    let decoded = decoder.decode(&packet).map_err(|e| {
-                        self.done = true;
-                        at_time(symphonia_error(e, container), at)
-                    })?;
-                    let spec = *decoded.spec();
-                    if spec.rate != self.sample_rate {
-                        self.done = true;
-                        return Err(AudioError::CorruptStream {
-                            format: container,
-                            reason: format!(
-                                "the sample rate changes from {} Hz to {} Hz at {at:.3} s",
-                                self.sample_rate, spec.rate
-                            ),
-                        });
-                    }
-                    let channels = spec.channels.count();
-                    if decoded.frames() == 0 {
-                        return Ok(true);
-                    }
-                    if channels == 0 {
-                        self.done = true;
-                        return Err(AudioError::CorruptStream {
-                            format: container,
-                            reason: "a packet of zero channels".into(),
-                        });
-                    }
-                    let buffer = match &mut self.interleaved {
-                        Some(b) if b.capacity() >= decoded.frames() * channels => b,
-                        slot => slot.insert(SampleBuffer::new(decoded.capacity() as u64, spec)),
-                    };
-                    buffer.copy_interleaved_ref(decoded);
-                    let samples = buffer.samples();
-                    if channels == 1 {
-                        out.extend_from_slice(samples);
-                    } else {
-                        crate::wav::down_mix_into(samples, channels, out);
-                    }
-                }
-                #[cfg(feature = "opus")]
-                Codec::Opus(opus) => opus.decode(&packet, out).map_err(|e| {
-                    self.done = true;
-                    at_time(e, at)
-                })?,
+            if let Err(e) = self.decode_untrimmed(&packet, out) {
+                self.done = true;
+                return Err(e);
             }
-            let produced = (out.len() - before) as u64;
-            self.raw += produced;
-            // Trim: the start (priming, pre-skip), then anything past what is to be kept.
-            let dropped = self.skip.min(produced);
-            if dropped > 0 {
-                out.drain(before..before + dropped as usize);
-                self.skip -= dropped;
-            }
-            if let Some(keep) = self.keep {
-                let room = keep.saturating_sub(self.decoded);
-                let have = (out.len() - before) as u64;
-                if have > room {
-                    out.truncate(before + room as usize);
-                }
-            }
+            self.raw += (out.len() - before) as u64;
+            self.trim.apply(out, before, self.decoded);
             self.decoded += (out.len() - before) as u64;
             Ok(true)
+        }
+
+        /// Decodes one packet of the track, appending its mono samples, untrimmed, to `out`.
+        fn decode_untrimmed(
+            &mut self,
+            packet: &Packet,
+            out: &mut Vec<f32>,
+        ) -> Result<(), AudioError> {
+            let at = self.raw as f64 / self.sample_rate as f64;
+            match &mut self.codec {
+                Codec::Symphonia(codec) => {
+                    codec.decode_mono(packet, self.sample_rate, self.container, at, out)
+                }
+                #[cfg(feature = "opus")]
+                Codec::Opus(opus) => opus.decode(packet, out).map_err(|e| at_time(e, at)),
+            }
+        }
+
+        /// Ends the stream (`done`) once its checks pass: false, the end.
+        fn end(&mut self) -> Result<bool, AudioError> {
+            self.done = true;
+            self.finish()?;
+            Ok(false)
         }
 
         /// The end-of-stream checks: nothing decoded, fewer frames than declared, an OGG file
@@ -675,7 +838,7 @@ mod packets {
                 reason: "cut short: the last OGG page is incomplete".into(),
             };
             if let Some(declared) = self.declared.filter(|&d| d > 0) {
-                if self.decoded + self.slack < declared {
+                if self.decoded + self.trim.slack < declared {
                     return Err(AudioError::Truncated {
                         declared: declared as usize,
                         read: self.decoded as usize,
@@ -695,8 +858,8 @@ mod packets {
                 });
             }
             #[allow(irrefutable_let_patterns)] // without the `opus` feature
-            if let Codec::Symphonia(decoder) = &mut self.codec {
-                if decoder.finalize().verify_ok == Some(false) {
+            if let Codec::Symphonia(codec) = &mut self.codec {
+                if codec.decoder.finalize().verify_ok == Some(false) {
                     return Err(AudioError::CorruptStream {
                         format: self.container,
                         reason: "the decoded audio fails the stream's MD5 checksum".into(),
@@ -728,10 +891,7 @@ mod packets {
     }
 
     /// Builds the track's decoder: libopus for Opus, symphonia's for the rest.
-    fn make_codec(
-        params: &symphonia::core::codecs::CodecParameters,
-        container: &'static str,
-    ) -> Result<Codec, AudioError> {
+    fn make_codec(params: &CodecParameters, container: &'static str) -> Result<Codec, AudioError> {
         if params.codec == symphonia::core::codecs::CODEC_TYPE_OPUS {
             #[cfg(feature = "opus")]
             return Ok(Codec::Opus(crate::opus::OpusPackets::new(params)?));
@@ -744,7 +904,10 @@ mod packets {
         match guarded(container, || {
             symphonia::default::get_codecs().make(params, &options)
         })? {
-            Ok(decoder) => Ok(Codec::Symphonia(decoder)),
+            Ok(decoder) => Ok(Codec::Symphonia(SymphoniaCodec {
+                decoder,
+                interleaved: None,
+            })),
             Err(SymError::Unsupported(what)) => {
                 let name = symphonia::default::get_codecs()
                     .get_codec(params.codec)

@@ -161,6 +161,120 @@ fn check_rows(rows: &[Vec<f32>], truth: &[usize]) -> Result<usize, MetricsError>
     Ok(n_classes)
 }
 
+/// Checks that every row holds probabilities: finite, non-negative, summing to 1 within
+/// [`PROBABILITY_SUM_TOLERANCE`].
+fn check_probabilities(probabilities: &[Vec<f32>]) -> Result<(), MetricsError> {
+    for (row, values) in probabilities.iter().enumerate() {
+        if let Some((class, &value)) = values
+            .iter()
+            .enumerate()
+            .find(|(_, p)| !p.is_finite() || **p < 0.0)
+        {
+            return Err(MetricsError::InvalidProbability { row, class, value });
+        }
+        let sum: f64 = values.iter().map(|&p| f64::from(p)).sum();
+        if (sum - 1.0).abs() > PROBABILITY_SUM_TOLERANCE {
+            return Err(MetricsError::UnnormalisedProbabilities { row, sum });
+        }
+    }
+    Ok(())
+}
+
+/// The squared distance between a row of probabilities and the one-hot row of `label`.
+fn brier_score(values: &[f32], label: usize) -> f64 {
+    values
+        .iter()
+        .enumerate()
+        .map(|(k, &p)| {
+            let target = if k == label { 1.0 } else { 0.0 };
+            (f64::from(p) - target).powi(2)
+        })
+        .sum::<f64>()
+}
+
+/// The running sums of [`Calibration::from_probabilities`]: per confidence bin, the examples,
+/// their confidences and their correct predictions; over all examples, the negative
+/// log-likelihood and the Brier score.
+struct Tally {
+    counts: Vec<u64>,
+    confidence_sums: Vec<f64>,
+    correct_counts: Vec<u64>,
+    nll: f64,
+    brier: f64,
+}
+
+impl Tally {
+    fn new(n_bins: usize) -> Self {
+        Self {
+            counts: vec![0; n_bins],
+            confidence_sums: vec![0.0; n_bins],
+            correct_counts: vec![0; n_bins],
+            nll: 0.0,
+            brier: 0.0,
+        }
+    }
+
+    /// Counts one example: its row of probabilities (checked) and its true class.
+    fn add(&mut self, values: &[f32], label: usize) {
+        let (predicted, confidence) = top(values);
+        let bin = bin_index(confidence, self.counts.len());
+        self.counts[bin] += 1;
+        self.confidence_sums[bin] += f64::from(confidence);
+        self.correct_counts[bin] += u64::from(predicted == label);
+        self.nll -= f64::from(values[label]).max(PROBABILITY_FLOOR).ln();
+        self.brier += brier_score(values, label);
+    }
+
+    /// The bins, with their mean confidence and accuracy (0 for an empty bin).
+    fn bins(&self) -> Vec<ReliabilityBin> {
+        let n_bins = self.counts.len();
+        (0..n_bins)
+            .map(|i| {
+                let count = self.counts[i];
+                let (mean_confidence, accuracy) = if count == 0 {
+                    (0.0, 0.0)
+                } else {
+                    (
+                        self.confidence_sums[i] / count as f64,
+                        self.correct_counts[i] as f64 / count as f64,
+                    )
+                };
+                ReliabilityBin {
+                    lower: i as f64 / n_bins as f64,
+                    upper: (i + 1) as f64 / n_bins as f64,
+                    count,
+                    mean_confidence,
+                    accuracy,
+                }
+            })
+            .collect()
+    }
+
+    /// The calibration of the examples counted (at least one).
+    fn into_calibration(self) -> Calibration {
+        let n = self.counts.iter().sum::<u64>();
+        let total = n as f64;
+        let bins = self.bins();
+        let ece = bins.iter().map(|b| b.count as f64 / total * b.gap()).sum();
+        let mce = bins
+            .iter()
+            .filter(|b| b.count > 0)
+            .map(ReliabilityBin::gap)
+            .fold(0.0, f64::max);
+        Calibration {
+            n_bins: bins.len(),
+            ece,
+            mce,
+            mean_confidence: self.confidence_sums.iter().sum::<f64>() / total,
+            accuracy: self.correct_counts.iter().sum::<u64>() as f64 / total,
+            nll: self.nll / total,
+            brier: self.brier / total,
+            n,
+            bins,
+        }
+    }
+}
+
 impl Calibration {
     /// Computes the calibration of `probabilities` (one row of class probabilities per example,
     /// each summing to 1) against the true class indices `truth`, with `n_bins` equal-width
@@ -181,80 +295,12 @@ impl Calibration {
         if n_bins == 0 {
             return Err(MetricsError::ZeroBins);
         }
-        for (row, values) in probabilities.iter().enumerate() {
-            if let Some((class, &value)) = values
-                .iter()
-                .enumerate()
-                .find(|(_, p)| !p.is_finite() || **p < 0.0)
-            {
-                return Err(MetricsError::InvalidProbability { row, class, value });
-            }
-            let sum: f64 = values.iter().map(|&p| f64::from(p)).sum();
-            if (sum - 1.0).abs() > PROBABILITY_SUM_TOLERANCE {
-                return Err(MetricsError::UnnormalisedProbabilities { row, sum });
-            }
-        }
-
-        let mut counts = vec![0u64; n_bins];
-        let mut confidence_sums = vec![0.0f64; n_bins];
-        let mut correct_counts = vec![0u64; n_bins];
-        let (mut nll, mut brier) = (0.0f64, 0.0f64);
+        check_probabilities(probabilities)?;
+        let mut tally = Tally::new(n_bins);
         for (values, &label) in probabilities.iter().zip(truth) {
-            let (predicted, confidence) = top(values);
-            let bin = bin_index(confidence, n_bins);
-            counts[bin] += 1;
-            confidence_sums[bin] += f64::from(confidence);
-            correct_counts[bin] += u64::from(predicted == label);
-            nll -= f64::from(values[label]).max(PROBABILITY_FLOOR).ln();
-            brier += values
-                .iter()
-                .enumerate()
-                .map(|(k, &p)| {
-                    let target = if k == label { 1.0 } else { 0.0 };
-                    (f64::from(p) - target).powi(2)
-                })
-                .sum::<f64>();
+            tally.add(values, label);
         }
-
-        let n = probabilities.len() as u64;
-        let total = n as f64;
-        let bins: Vec<ReliabilityBin> = (0..n_bins)
-            .map(|i| {
-                let count = counts[i];
-                let (mean_confidence, accuracy) = if count == 0 {
-                    (0.0, 0.0)
-                } else {
-                    (
-                        confidence_sums[i] / count as f64,
-                        correct_counts[i] as f64 / count as f64,
-                    )
-                };
-                ReliabilityBin {
-                    lower: i as f64 / n_bins as f64,
-                    upper: (i + 1) as f64 / n_bins as f64,
-                    count,
-                    mean_confidence,
-                    accuracy,
-                }
-            })
-            .collect();
-        let ece = bins.iter().map(|b| b.count as f64 / total * b.gap()).sum();
-        let mce = bins
-            .iter()
-            .filter(|b| b.count > 0)
-            .map(ReliabilityBin::gap)
-            .fold(0.0, f64::max);
-        Ok(Self {
-            n_bins,
-            ece,
-            mce,
-            mean_confidence: confidence_sums.iter().sum::<f64>() / total,
-            accuracy: correct_counts.iter().sum::<u64>() as f64 / total,
-            nll: nll / total,
-            brier: brier / total,
-            n,
-            bins,
-        })
+        Ok(tally.into_calibration())
     }
 
     /// A small text table, one line per bin (range, count, mean confidence, accuracy; `-` for

@@ -128,15 +128,7 @@ async fn serve(
     _slot: OwnedSemaphorePermit,
 ) {
     let config = SegmentConfig::default();
-    let ready = json!({
-        "type": "ready",
-        "model": state.model.id,
-        "labels": state.classifier.labels(),
-        "sample_rate": query.rate,
-        "format": query.format.name(),
-        "window_seconds": config.window_seconds,
-        "hop_seconds": config.hop_seconds,
-    });
+    let ready = ready_message(&state, &query, &config);
     if socket.send(text(&ready)).await.is_err() {
         return;
     }
@@ -148,76 +140,152 @@ async fn serve(
     let idle = state.config.stream_idle();
     let mut inputs = Some(inputs);
     loop {
-        tokio::select! {
-            out = outputs.recv() => match out {
-                Some(message) => {
-                    let failed = message["type"] == "error";
-                    if socket.send(text(&message)).await.is_err() {
-                        return;
-                    }
-                    if failed {
-                        close(&mut socket, CLOSE_UNSUPPORTED_DATA, "error").await;
-                        return;
-                    }
-                }
-                // The worker is done (after `end`): close normally.
-                None => {
-                    close(&mut socket, 1000, "done").await;
-                    return;
-                }
-            },
+        let flow = tokio::select! {
+            out = outputs.recv() => send_output(&mut socket, out).await,
             received = tokio::time::timeout(idle, socket.recv()), if inputs.is_some() => {
-                let protocol_error = match received {
-                    Err(_) => Some((
-                        "timeout",
-                        format!("no frame for {} s; the stream is closed", idle.as_secs_f64()),
-                        CLOSE_POLICY,
-                    )),
-                    Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return,
-                    Ok(Some(Ok(Message::Binary(bytes)))) => match query.format.decode(&bytes) {
-                        Some(samples) => {
-                            let sender = inputs.as_ref().expect("guarded by the select condition");
-                            if sender.send(Input::Samples(samples)).await.is_err() {
-                                inputs = None;
-                            }
-                            None
-                        }
-                        None => Some((
-                            "not_pcm",
-                            format!(
-                                "a binary frame of {} bytes is not a whole number of {} samples ({} bytes each)",
-                                bytes.len(),
-                                query.format.name(),
-                                query.format.sample_bytes()
-                            ),
-                            CLOSE_UNSUPPORTED_DATA,
-                        )),
-                    },
-                    Ok(Some(Ok(Message::Text(t)))) if t.trim() == "end" => {
-                        if let Some(sender) = inputs.take() {
-                            let _ = sender.send(Input::End).await;
-                        }
-                        None
-                    }
-                    Ok(Some(Ok(Message::Text(_)))) => Some((
-                        "not_pcm",
-                        format!(
-                            "text frames are not PCM: send binary frames of mono {} samples at {} Hz, and the text frame \"end\" to finish",
-                            query.format.name(),
-                            query.rate
-                        ),
-                        CLOSE_UNSUPPORTED_DATA,
-                    )),
-                    Ok(Some(Ok(_))) => None, // ping / pong: answered by the library
+                let step = match received {
+                    Err(_) => Err(ProtocolError::idle(idle)),
+                    Ok(frame) => take_frame(frame, &query, &mut inputs).await,
                 };
-                if let Some((code, message, close_code)) = protocol_error {
-                    let error = json!({ "type": "error", "error": { "code": code, "message": message } });
-                    let _ = socket.send(text(&error)).await;
-                    close(&mut socket, close_code, code).await;
-                    return;
+                match step {
+                    Ok(flow) => flow,
+                    Err(error) => {
+                        error.send(&mut socket).await;
+                        Flow::Stop
+                    }
                 }
             }
+        };
+        if let Flow::Stop = flow {
+            return;
         }
+    }
+}
+
+/// The first message of a stream: the model, its labels, the PCM expected and the windowing.
+fn ready_message(state: &AppState, query: &StreamQuery, config: &SegmentConfig) -> Value {
+    json!({
+        "type": "ready",
+        "model": state.model.id,
+        "labels": state.classifier.labels(),
+        "sample_rate": query.rate,
+        "format": query.format.name(),
+        "window_seconds": config.window_seconds,
+        "hop_seconds": config.hop_seconds,
+    })
+}
+
+/// Whether a stream goes on after a step.
+enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Sends the client the classifying thread's next message; closes the socket after an error
+/// message, or normally once the thread is done (`None`, after `end`).
+async fn send_output(socket: &mut WebSocket, out: Option<Value>) -> Flow {
+    let Some(message) = out else {
+        close(socket, 1000, "done").await;
+        return Flow::Stop;
+    };
+    let failed = message["type"] == "error";
+    if socket.send(text(&message)).await.is_err() {
+        return Flow::Stop;
+    }
+    if failed {
+        close(socket, CLOSE_UNSUPPORTED_DATA, "error").await;
+        return Flow::Stop;
+    }
+    Flow::Continue
+}
+
+/// Acts on a frame from the client: samples go to the classifying thread (`inputs`, dropped
+/// once the thread is gone), `end` is passed on once, a close or a broken socket stops the
+/// stream, and a frame that is not PCM is a [`ProtocolError`].
+async fn take_frame(
+    frame: Option<Result<Message, axum::Error>>,
+    query: &StreamQuery,
+    inputs: &mut Option<mpsc::Sender<Input>>,
+) -> Result<Flow, ProtocolError> {
+    match frame {
+        None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Ok(Flow::Stop),
+        Some(Ok(Message::Binary(bytes))) => {
+            let samples = query
+                .format
+                .decode(&bytes)
+                .ok_or_else(|| ProtocolError::not_whole_samples(bytes.len(), query.format))?;
+            let sender = inputs.as_ref().expect("guarded by the select condition");
+            if sender.send(Input::Samples(samples)).await.is_err() {
+                *inputs = None;
+            }
+            Ok(Flow::Continue)
+        }
+        Some(Ok(Message::Text(t))) if t.trim() == "end" => {
+            if let Some(sender) = inputs.take() {
+                let _ = sender.send(Input::End).await;
+            }
+            Ok(Flow::Continue)
+        }
+        Some(Ok(Message::Text(_))) => Err(ProtocolError::text_frame(query)),
+        Some(Ok(_)) => Ok(Flow::Continue), // ping / pong: answered by the library
+    }
+}
+
+/// A client breaking the protocol: answered with an error message, then a close.
+struct ProtocolError {
+    /// The error's `code` in the message, also the close reason.
+    code: &'static str,
+    message: String,
+    /// The WebSocket close code.
+    close_code: u16,
+}
+
+impl ProtocolError {
+    /// No frame for `idle`.
+    fn idle(idle: std::time::Duration) -> Self {
+        Self {
+            code: "timeout",
+            message: format!(
+                "no frame for {} s; the stream is closed",
+                idle.as_secs_f64()
+            ),
+            close_code: CLOSE_POLICY,
+        }
+    }
+
+    /// A binary frame of `len` bytes, not a whole number of samples of `format`.
+    fn not_whole_samples(len: usize, format: PcmFormat) -> Self {
+        Self {
+            code: "not_pcm",
+            message: format!(
+                "a binary frame of {} bytes is not a whole number of {} samples ({} bytes each)",
+                len,
+                format.name(),
+                format.sample_bytes()
+            ),
+            close_code: CLOSE_UNSUPPORTED_DATA,
+        }
+    }
+
+    /// A text frame other than `end`.
+    fn text_frame(query: &StreamQuery) -> Self {
+        Self {
+            code: "not_pcm",
+            message: format!(
+                "text frames are not PCM: send binary frames of mono {} samples at {} Hz, and the text frame \"end\" to finish",
+                query.format.name(),
+                query.rate
+            ),
+            close_code: CLOSE_UNSUPPORTED_DATA,
+        }
+    }
+
+    /// Sends the error message, then closes the socket.
+    async fn send(self, socket: &mut WebSocket) {
+        let error =
+            json!({ "type": "error", "error": { "code": self.code, "message": self.message } });
+        let _ = socket.send(text(&error)).await;
+        close(socket, self.close_code, self.code).await;
     }
 }
 

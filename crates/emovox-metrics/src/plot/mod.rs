@@ -6,7 +6,7 @@
 //! (`assets/DejaVuSans.ttf`, license beside it), registered as plotters' `sans-serif`,
 //! `serif` and `monospace` families: no system font library (fontconfig, freetype) is needed.
 
-use crate::calibration::Calibration;
+use crate::calibration::{Calibration, ReliabilityBin};
 use crate::confusion::ConfusionMatrix;
 use crate::epoch::EpochRecord;
 use crate::error::MetricsError;
@@ -305,19 +305,18 @@ impl<'a> ReliabilityFigure<'a> {
     }
 }
 
-impl Figure for ReliabilityFigure<'_> {
-    fn size(&self) -> (u32, u32) {
-        (700, 800)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), MetricsError> {
+impl ReliabilityFigure<'_> {
+    /// The top panel: accuracy bars, the gap to mean confidence, the diagonal, a legend.
+    fn draw_reliability<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), MetricsError> {
         let c = self.calibration;
-        let (top, bottom) = root.split_vertically(580);
         let caption = format!(
             "{} (ECE = {:.4}, MCE = {:.4}, n = {})",
             self.title, c.ece, c.mce, c.n
         );
-        let mut chart = ChartBuilder::on(&top)
+        let mut chart = ChartBuilder::on(area)
             .caption(caption, ("sans-serif", 20))
             .margin(10)
             .x_label_area_size(40)
@@ -330,36 +329,18 @@ impl Figure for ReliabilityFigure<'_> {
             .draw()?;
         let filled = || c.bins.iter().filter(|b| b.count > 0);
         let bar = RGBColor(70, 110, 200);
+        let accuracy = |b: &ReliabilityBin| [(b.lower, 0.0), (b.upper, b.accuracy)];
+        let gap = |b: &ReliabilityBin| [(b.lower, b.accuracy), (b.upper, b.mean_confidence)];
         chart
-            .draw_series(filled().map(|b| {
-                Rectangle::new(
-                    [(b.lower, 0.0), (b.upper, b.accuracy)],
-                    bar.mix(0.8).filled(),
-                )
-            }))?
+            .draw_series(filled().map(|b| Rectangle::new(accuracy(b), bar.mix(0.8).filled())))?
             .label("accuracy")
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], bar.filled()));
-        chart.draw_series(filled().map(|b| {
-            Rectangle::new(
-                [(b.lower, 0.0), (b.upper, b.accuracy)],
-                BLACK.stroke_width(1),
-            )
-        }))?;
+        chart.draw_series(filled().map(|b| Rectangle::new(accuracy(b), BLACK.stroke_width(1))))?;
         chart
-            .draw_series(filled().map(|b| {
-                Rectangle::new(
-                    [(b.lower, b.accuracy), (b.upper, b.mean_confidence)],
-                    RED.mix(0.3).filled(),
-                )
-            }))?
+            .draw_series(filled().map(|b| Rectangle::new(gap(b), RED.mix(0.3).filled())))?
             .label("gap to mean confidence")
             .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], RED.mix(0.3).filled()));
-        chart.draw_series(filled().map(|b| {
-            Rectangle::new(
-                [(b.lower, b.accuracy), (b.upper, b.mean_confidence)],
-                RED.stroke_width(2),
-            )
-        }))?;
+        chart.draw_series(filled().map(|b| Rectangle::new(gap(b), RED.stroke_width(2))))?;
         chart
             .draw_series(LineSeries::new(
                 [(0.0, 0.0), (1.0, 1.0)],
@@ -373,9 +354,17 @@ impl Figure for ReliabilityFigure<'_> {
             .background_style(WHITE)
             .border_style(BLACK)
             .draw()?;
+        Ok(())
+    }
 
-        let max_count = c.bins.iter().map(|b| b.count).max().unwrap_or(0).max(1);
-        let mut histogram = ChartBuilder::on(&bottom)
+    /// The bottom panel: the number of examples per bin.
+    fn draw_counts<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), MetricsError> {
+        let bins = &self.calibration.bins;
+        let max_count = bins.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+        let mut histogram = ChartBuilder::on(area)
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(55)
@@ -386,13 +375,25 @@ impl Figure for ReliabilityFigure<'_> {
             .y_desc("count")
             .y_labels(4)
             .draw()?;
-        histogram.draw_series(c.bins.iter().filter(|b| b.count > 0).map(|b| {
+        histogram.draw_series(bins.iter().filter(|b| b.count > 0).map(|b| {
             Rectangle::new(
                 [(b.lower, 0), (b.upper, b.count)],
                 RGBColor(150, 150, 150).filled(),
             )
         }))?;
         Ok(())
+    }
+}
+
+impl Figure for ReliabilityFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        (700, 800)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), MetricsError> {
+        let (top, bottom) = root.split_vertically(580);
+        self.draw_reliability(&top)?;
+        self.draw_counts(&bottom)
     }
 }
 
