@@ -30,7 +30,9 @@ system).
 kept busy, then Ray's throughput two ways: end to end (``ray.init``, actor start-up and
 writing included) and its scoring rate once its actors run (first batch started to last batch
 finished; for this, its rows also carry each batch's ``_started`` and ``_finished`` Unix
-times). Prints one JSON line with the figures at the end.
+times and ``_cpu``, the actor's CPU seconds per row of the batch). Both sides' CPU seconds
+per clip tell how much of a difference in throughput is the CPU each got. Prints one JSON line
+with the figures at the end.
 """
 
 from __future__ import annotations
@@ -95,12 +97,13 @@ class Scorer:
     def __call__(self, batch: Dict[str, np.ndarray]) -> "pandas.DataFrame":
         import pandas
 
-        started = time.time()
+        started, cpu_started = time.time(), time.process_time()
         rows = [score_file(self.classifier, str(path)) for path in batch["path"]]
         # Text columns typed as strings even when a batch holds only errors (or no errors).
         frame = pandas.DataFrame(rows).astype({"path": "string", "label": "string", "error": "string"})
         if self.timed:
             frame["_started"], frame["_finished"] = started, time.time()
+            frame["_cpu"] = (time.process_time() - cpu_started) / max(1, len(frame))
         return frame
 
 
@@ -108,7 +111,7 @@ def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, floa
     """Scores `paths` on Ray Data and writes the rows to `args.out`. Returns the seconds taken
     by ``ray.init`` (``init``), from its start to the last row written (``total``) and, with
     ``--compare-loop``, from the first batch started to the last finished (``scoring``: the
-    cluster's scoring rate, without Ray's start-up)."""
+    cluster's scoring rate, without Ray's start-up) and the actors' CPU seconds (``cpu``)."""
     import ray
 
     start = time.perf_counter()
@@ -146,22 +149,27 @@ def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, floa
     seconds["total"] = time.perf_counter() - start
     ray.shutdown()
     if args.compare_loop:
-        seconds["scoring"] = scoring_span(args.out, args.format)
+        seconds.update(scoring_times(args.out, args.format))
     return seconds
 
 
-def scoring_span(out: str, fmt: str) -> float:
-    """Seconds from the first batch started to the last finished, read back from the rows
-    (``--compare-loop`` adds each batch's ``_started`` and ``_finished`` times to its rows)."""
+def scoring_times(out: str, fmt: str) -> Dict[str, float]:
+    """Seconds from the first batch started to the last finished (``scoring``) and the actors'
+    CPU seconds (``cpu``), read back from the rows (``--compare-loop`` adds each batch's
+    ``_started``, ``_finished`` and ``_cpu`` to its rows)."""
     import pandas
 
+    columns = ["_started", "_finished", "_cpu"]
     files = sorted(Path(out).glob("*.parquet" if fmt == "parquet" else "*.json"))
     if fmt == "parquet":
-        frames = [pandas.read_parquet(f, columns=["_started", "_finished"]) for f in files]
+        frames = [pandas.read_parquet(f, columns=columns) for f in files]
     else:
-        frames = [pandas.read_json(f, lines=True)[["_started", "_finished"]] for f in files]
+        frames = [pandas.read_json(f, lines=True)[columns] for f in files]
     times = pandas.concat(frames)
-    return float(times["_finished"].max() - times["_started"].min())
+    return {
+        "scoring": float(times["_finished"].max() - times["_started"].min()),
+        "cpu": float(times["_cpu"].sum()),
+    }
 
 
 def score_in_a_loop(paths: List[str], model: Optional[str]) -> Dict[str, float]:
@@ -201,6 +209,7 @@ def main() -> None:
         figures["loop_rayon_threads"] = os.environ.get("RAYON_NUM_THREADS", "all cores")
         figures["loop_clips_per_second"] = round(len(paths) / loop["wall"], 2)
         figures["loop_cpu_cores_busy"] = round(loop["cpu"] / loop["wall"], 2)
+        figures["loop_cpu_ms_per_clip"] = round(1e3 * loop["cpu"] / len(paths), 1)
     ray_seconds = score_with_ray(paths, args)
     figures["ray_init_seconds"] = round(ray_seconds["init"], 3)
     figures["ray_seconds"] = round(ray_seconds["total"], 3)
@@ -208,6 +217,8 @@ def main() -> None:
     if args.compare_loop:
         figures["speedup"] = round(figures["ray_clips_per_second"] / figures["loop_clips_per_second"], 3)
         figures["ray_scoring_clips_per_second"] = round(len(paths) / ray_seconds["scoring"], 2)
+        figures["ray_cpu_cores_busy"] = round(ray_seconds["cpu"] / ray_seconds["scoring"], 2)
+        figures["ray_cpu_ms_per_clip"] = round(1e3 * ray_seconds["cpu"] / len(paths), 1)
         figures["scoring_speedup"] = round(
             figures["ray_scoring_clips_per_second"] / figures["loop_clips_per_second"], 3
         )
