@@ -18,7 +18,7 @@ empty; it never fails the job.
 On one machine the script starts a local Ray (``--num-cpus``, default: all cores) whose
 workers run at ``--worker-niceness`` (default 0, the driver's priority; Ray's own default is
 15, which lets any other process on the machine take the workers' CPUs: on a shared machine
-that made each actor 10-50x slower than the same code in the driver). On a cluster
+that made each actor 25-35x slower than the same code in the driver). On a cluster
 (``RAY_worker_niceness=0 ray start --head`` on one node, ``... ray start --address=HEAD:6379``
 on the others) run it unchanged on any node with ``--address auto``: actors are spread over
 the cluster's CPUs; the files must be readable at the same paths on every node (a shared file
