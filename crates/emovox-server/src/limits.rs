@@ -154,3 +154,30 @@ pub async fn read_body(body: Body, limit: usize, timeout: Duration) -> Result<By
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn work_on_one_thread_sees_a_one_thread_rayon_pool() {
+        // The global pool has at least two threads here, so the test can fail.
+        let global = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        assert_eq!(global.install(rayon::current_num_threads), 2);
+        assert_eq!(
+            global.install(|| on_one_thread(rayon::current_num_threads)),
+            1
+        );
+        assert_eq!(on_one_thread(rayon::current_num_threads), 1);
+    }
+
+    #[tokio::test]
+    async fn the_pool_runs_each_closure_on_one_thread() {
+        let pool = CpuPool::new(2);
+        let threads = pool.run(rayon::current_num_threads).await.unwrap();
+        assert_eq!(threads, 1);
+    }
+}
