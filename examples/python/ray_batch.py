@@ -1,7 +1,8 @@
 """Score many audio files with emovox on Ray Data: one Classifier per worker actor.
 
     python examples/python/ray_batch.py MANIFEST --out OUT [--format parquet|jsonl]
-        [--address ADDRESS | --num-cpus N] [--model PATH] [--batch-size 16] [--compare-loop]
+        [--address ADDRESS | --num-cpus N [--worker-niceness 0]] [--model PATH] [--batch-size 16]
+        [--compare-loop]
 
 MANIFEST is a CSV file whose ``path`` column (or first column) lists audio files (relative
 paths are taken from the CSV's folder), or a folder searched recursively for audio files.
@@ -14,16 +15,23 @@ per actor). Rows are written as Parquet (or JSON lines) to the folder OUT:
 A file that cannot be read or classified is a row with ``error`` set and the other columns
 empty; it never fails the job.
 
-On one machine the script starts a local Ray (``--num-cpus``, default: all cores). On a
-cluster (``ray start --head`` on one node, ``ray start --address=HEAD:6379`` on the others)
-run it unchanged on any node with ``--address auto``: actors are spread over the cluster's
-CPUs; the files must be readable at the same paths on every node (a shared file system).
+On one machine the script starts a local Ray (``--num-cpus``, default: all cores) whose
+workers run at ``--worker-niceness`` (default 0, the driver's priority; Ray's own default is
+15, which lets any other process on the machine take the workers' CPUs: on a shared machine
+that made each actor 25-35x slower than the same code in the driver). On a cluster
+(``RAY_worker_niceness=0 ray start --head`` on one node, ``... ray start --address=HEAD:6379``
+on the others) run it unchanged on any node with ``--address auto``: actors are spread over
+the cluster's CPUs; the files must be readable at the same paths on every node (a shared file
+system).
 
 ``--compare-loop`` first scores the same files in this process, one by one
-(``emovox.load`` + ``Classifier.predict``), and prints both throughputs: Ray's end to end
-(start-up included) and Ray's scoring rate once its actors run (first batch started to last
-batch finished; for this, its rows also carry each batch's ``_started`` and ``_finished`` Unix
-times). Prints one JSON line
+(``emovox.load`` + ``Classifier.predict``, emovox using every core unless
+``RAYON_NUM_THREADS`` says otherwise), and prints the loop's throughput and the CPU cores it
+kept busy, then Ray's throughput two ways: end to end (``ray.init``, actor start-up and
+writing included) and its scoring rate once its actors run (first batch started to last batch
+finished; for this, its rows also carry each batch's ``_started`` and ``_finished`` Unix
+times and ``_cpu``, the actor's CPU seconds per row of the batch). Both sides' CPU seconds
+per clip tell how much of a difference in throughput is the CPU each got. Prints one JSON line
 with the figures at the end.
 """
 
@@ -78,7 +86,8 @@ class Scorer:
     """A Ray Data actor: loads the model once, then scores batches of paths."""
 
     def __init__(self, model: Optional[str], threads: int, timed: bool = False) -> None:
-        # emovox's Rust thread pool is sized on first use: one thread per CPU the actor holds.
+        # emovox's Rust thread pool is sized on first use: one thread per CPU the actor holds
+        # (more would have the actors compete for the same cores).
         os.environ["RAYON_NUM_THREADS"] = str(threads)
         import emovox
 
@@ -88,33 +97,39 @@ class Scorer:
     def __call__(self, batch: Dict[str, np.ndarray]) -> "pandas.DataFrame":
         import pandas
 
-        started = time.time()
+        started, cpu_started = time.time(), time.process_time()
         rows = [score_file(self.classifier, str(path)) for path in batch["path"]]
         # Text columns typed as strings even when a batch holds only errors (or no errors).
         frame = pandas.DataFrame(rows).astype({"path": "string", "label": "string", "error": "string"})
         if self.timed:
             frame["_started"], frame["_finished"] = started, time.time()
+            frame["_cpu"] = (time.process_time() - cpu_started) / max(1, len(frame))
         return frame
 
 
 def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, float]:
     """Scores `paths` on Ray Data and writes the rows to `args.out`. Returns the seconds taken
-    from the dataset's creation to the last row written and, with ``--compare-loop``, the
-    seconds from the first batch started to the last finished (the cluster's scoring rate,
-    without Ray's start-up)."""
+    by ``ray.init`` (``init``), from its start to the last row written (``total``) and, with
+    ``--compare-loop``, from the first batch started to the last finished (``scoring``: the
+    cluster's scoring rate, without Ray's start-up) and the actors' CPU seconds (``cpu``)."""
     import ray
 
+    start = time.perf_counter()
     if args.address:
         ray.init(address=args.address)
     else:
-        ray.init(num_cpus=args.num_cpus, include_dashboard=False)
+        ray.init(
+            num_cpus=args.num_cpus,
+            include_dashboard=False,
+            _system_config={"worker_niceness": args.worker_niceness},
+        )
+    seconds: Dict[str, float] = {"init": time.perf_counter() - start}
     cpus = int(ray.cluster_resources().get("CPU", 1))
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     # Ray Data 2.60 may see 0 CPUs to budget with before its autoscaling coordinator reports
     # (then actors wait forever); the cluster's CPUs are the budget.
     context.execution_options.resource_limits = ray.data.ExecutionResources(cpu=cpus)
-    start = time.perf_counter()
     dataset = ray.data.from_items([{"path": p} for p in paths], override_num_blocks=max(1, min(len(paths), cpus * 4)))
     scored = dataset.map_batches(
         Scorer,
@@ -127,7 +142,6 @@ def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, floa
     # Writing takes no CPU of its own: the actors hold every CPU, and a writer waiting for one
     # would stall the pipeline.
     writer = {"ray_remote_args": {"num_cpus": 0}}
-    seconds: Dict[str, float] = {}
     if args.format == "parquet":
         scored.write_parquet(args.out, **writer)
     else:
@@ -135,33 +149,40 @@ def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, floa
     seconds["total"] = time.perf_counter() - start
     ray.shutdown()
     if args.compare_loop:
-        seconds["scoring"] = scoring_span(args.out, args.format)
+        seconds.update(scoring_times(args.out, args.format))
     return seconds
 
 
-def scoring_span(out: str, fmt: str) -> float:
-    """Seconds from the first batch started to the last finished, read back from the rows
-    (``--compare-loop`` adds each batch's ``_started`` and ``_finished`` times to its rows)."""
+def scoring_times(out: str, fmt: str) -> Dict[str, float]:
+    """Seconds from the first batch started to the last finished (``scoring``) and the actors'
+    CPU seconds (``cpu``), read back from the rows (``--compare-loop`` adds each batch's
+    ``_started``, ``_finished`` and ``_cpu`` to its rows)."""
     import pandas
 
+    columns = ["_started", "_finished", "_cpu"]
     files = sorted(Path(out).glob("*.parquet" if fmt == "parquet" else "*.json"))
     if fmt == "parquet":
-        frames = [pandas.read_parquet(f, columns=["_started", "_finished"]) for f in files]
+        frames = [pandas.read_parquet(f, columns=columns) for f in files]
     else:
-        frames = [pandas.read_json(f, lines=True)[["_started", "_finished"]] for f in files]
+        frames = [pandas.read_json(f, lines=True)[columns] for f in files]
     times = pandas.concat(frames)
-    return float(times["_finished"].max() - times["_started"].min())
+    return {
+        "scoring": float(times["_finished"].max() - times["_started"].min()),
+        "cpu": float(times["_cpu"].sum()),
+    }
 
 
-def score_in_a_loop(paths: List[str], model: Optional[str]) -> float:
-    """The single-process reference: every file one by one in this process; seconds taken."""
+def score_in_a_loop(paths: List[str], model: Optional[str]) -> Dict[str, float]:
+    """The single-process reference: every file one by one in this process (the model loaded
+    before the clock starts). Returns the seconds taken (``wall``) and the CPU seconds of all
+    the process's threads meanwhile (``cpu``)."""
     import emovox
 
     classifier = emovox.Classifier.load(model) if model else emovox.Classifier.bundled()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for path in paths:
         score_file(classifier, path)
-    return time.perf_counter() - start
+    return {"wall": time.perf_counter() - start, "cpu": time.process_time() - cpu_start}
 
 
 def main() -> None:
@@ -171,6 +192,9 @@ def main() -> None:
     parser.add_argument("--format", choices=["parquet", "jsonl"], default="parquet")
     parser.add_argument("--address", help="a running Ray cluster (`auto`, or HEAD:6379); default: a local Ray")
     parser.add_argument("--num-cpus", type=int, default=os.cpu_count(), help="CPUs of the local Ray")
+    parser.add_argument(
+        "--worker-niceness", type=int, default=0, help="niceness of the local Ray's workers (Ray's default: 15)"
+    )
     parser.add_argument("--model", help="an emovox model file (default: the bundled model)")
     parser.add_argument("--batch-size", type=int, default=16, help="files per map_batches call")
     parser.add_argument("--compare-loop", action="store_true", help="also time a single-process loop over the files")
@@ -181,14 +205,20 @@ def main() -> None:
         parser.error(f"{args.manifest} lists no audio files")
     figures: Dict[str, Any] = {"clips": len(paths)}
     if args.compare_loop:
-        loop_seconds = score_in_a_loop(paths, args.model)
-        figures["loop_clips_per_second"] = round(len(paths) / loop_seconds, 2)
+        loop = score_in_a_loop(paths, args.model)
+        figures["loop_rayon_threads"] = os.environ.get("RAYON_NUM_THREADS", "all cores")
+        figures["loop_clips_per_second"] = round(len(paths) / loop["wall"], 2)
+        figures["loop_cpu_cores_busy"] = round(loop["cpu"] / loop["wall"], 2)
+        figures["loop_cpu_ms_per_clip"] = round(1e3 * loop["cpu"] / len(paths), 1)
     ray_seconds = score_with_ray(paths, args)
+    figures["ray_init_seconds"] = round(ray_seconds["init"], 3)
     figures["ray_seconds"] = round(ray_seconds["total"], 3)
     figures["ray_clips_per_second"] = round(len(paths) / ray_seconds["total"], 2)
     if args.compare_loop:
         figures["speedup"] = round(figures["ray_clips_per_second"] / figures["loop_clips_per_second"], 3)
         figures["ray_scoring_clips_per_second"] = round(len(paths) / ray_seconds["scoring"], 2)
+        figures["ray_cpu_cores_busy"] = round(ray_seconds["cpu"] / ray_seconds["scoring"], 2)
+        figures["ray_cpu_ms_per_clip"] = round(1e3 * ray_seconds["cpu"] / len(paths), 1)
         figures["scoring_speedup"] = round(
             figures["ray_scoring_clips_per_second"] / figures["loop_clips_per_second"], 3
         )

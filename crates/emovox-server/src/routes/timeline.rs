@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::decode::{check_duration, open, CHUNK_SAMPLES};
-use crate::limits::read_body;
+use crate::limits::{on_one_thread, read_body};
 use crate::windows::{segment_json, LiveTimeline};
 use crate::{ApiError, AppState};
 
@@ -66,7 +66,7 @@ pub async fn timeline(
     let worker_state = state.clone();
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        if let Err(err) = run(&worker_state, audio, &config, &lines) {
+        if let Err(err) = on_one_thread(|| run(&worker_state, audio, &config, &lines)) {
             let line = json!({ "type": "error", "error": err.body() });
             let _ = lines.blocking_send(line.to_string());
         }
