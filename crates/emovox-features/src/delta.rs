@@ -47,7 +47,11 @@ pub fn delta(
         return Err(FeatureError::TooFewFrames { frames, width });
     }
     let mut out = Array2::zeros(features.raw_dim());
-    delta_into(features.view(), &savgol_weights(width, order), out.view_mut());
+    delta_into(
+        features.view(),
+        &savgol_weights(width, order),
+        out.view_mut(),
+    );
     Ok(out)
 }
 

@@ -96,7 +96,10 @@ impl FrontEnd {
                 other: other.sample_rate(),
             });
         }
-        let keys: Vec<_> = views.iter().map(|v| Some(&v.spec().preprocessing)).collect();
+        let keys: Vec<_> = views
+            .iter()
+            .map(|v| Some(&v.spec().preprocessing))
+            .collect();
         let (preparation_of, preparations) = group(&keys);
         let preparation_of: Vec<usize> = preparation_of.into_iter().flatten().collect();
         let keys: Vec<_> = views
@@ -166,7 +169,11 @@ impl FrontEnd {
         views: &mut Vec<Array3<f32>>,
     ) -> Result<(), FeatureError> {
         check_signal(samples, 1)?;
-        scratch.fit_groups(self.preparations.len(), self.spectra.len(), self.pitches.len());
+        scratch.fit_groups(
+            self.preparations.len(),
+            self.spectra.len(),
+            self.pitches.len(),
+        );
         let FeatureScratch {
             resampled,
             powers,

@@ -22,9 +22,9 @@
 mod config;
 mod db;
 mod dct;
-mod front_end;
 mod delta;
 mod error;
+mod front_end;
 mod logmel;
 mod mel;
 mod mfcc;

@@ -244,11 +244,13 @@ impl PitchTracker {
         let threshold = self.config.voicing_threshold;
         let rate = self.sample_rate as f32;
         scratch.voiced.clear();
-        scratch
-            .voiced
-            .extend(scratch.strength.iter().zip(&scratch.period).map(|(&s, &p)| {
-                (s >= threshold && p > 0.0).then(|| (rate / p / 100.0).log2())
-            }));
+        scratch.voiced.extend(
+            scratch
+                .strength
+                .iter()
+                .zip(&scratch.period)
+                .map(|(&s, &p)| (s >= threshold && p > 0.0).then(|| (rate / p / 100.0).log2())),
+        );
         rows.clear();
         rows.resize(PITCH_ROWS * frames, 0.0);
         let (contour, strength) = rows.split_at_mut(frames);

@@ -41,8 +41,9 @@ impl ResamplerCache {
         };
         let mut resampler = match cached {
             Some(r) => r,
-            None => Resampler::new(from, self.to)
-                .map_err(|e| FeatureError::Resample(e.to_string()))?,
+            None => {
+                Resampler::new(from, self.to).map_err(|e| FeatureError::Resample(e.to_string()))?
+            }
         };
         let result = resampler
             .process_into(samples, out)
