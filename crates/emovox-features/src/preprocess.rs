@@ -183,7 +183,7 @@ impl Preprocessing {
         if let Some(top_db) = self.trim_top_db {
             // The loudest frame is always kept, so a trimmed range is empty only for an empty
             // clip.
-            let range = emovox_audio::trim_silence(&out, top_db);
+            let range = emovox_audio::trim_silence(out, top_db);
             if !range.is_empty() {
                 out.truncate(range.end);
                 out.drain(..range.start);
