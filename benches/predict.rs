@@ -1,10 +1,18 @@
 //! Prediction latency of the bundled model: one 4 s clip, feature extraction included, on one
 //! core (run with `RAYON_NUM_THREADS=1` to pin candle's matmuls to one thread as well).
 //!
-//! `cargo bench --bench predict`
+//! - `predict_4s_clip`: `Classifier::predict`, features and network;
+//! - `features_4s_clip`: the features of the four views as the classifier computes them (one
+//!   shared `FrontEnd`, caller-owned buffers); the network's share is the difference;
+//! - `features_4s_clip_per_view`: the same features from four independent, allocating
+//!   `FeaturePipeline::compute` calls (how they were computed before the front end).
+//!
+//! `RAYON_NUM_THREADS=1 cargo bench --bench predict`; compare with librosa's MFCC of a 4 s clip:
+//! `python3 scripts/librosa_mfcc_bench.py --clip-seconds 4`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use emovox::Classifier;
+use emovox_features::{FeaturePipeline, FeatureScratch, FeatureSpec, FrontEnd};
 
 /// A deterministic 4 s speech-like signal at 16 kHz (a gliding harmonic tone with noise).
 fn clip() -> Vec<f32> {
@@ -28,14 +36,30 @@ fn bench_predict(c: &mut Criterion) {
     c.bench_function("predict_4s_clip", |b| {
         b.iter(|| classifier.predict(&samples, 16_000).unwrap())
     });
-    let pipelines: Vec<_> = classifier
+    let specs: Vec<FeatureSpec> = classifier
         .model()
         .views()
         .iter()
-        .map(|view| emovox_features::FeaturePipeline::new(view.metadata().features.clone()))
+        .map(|view| view.metadata().features.clone())
+        .collect();
+    // What the classifier computes: the views' shared front end, buffers reused.
+    let front_end = FrontEnd::new(specs.clone()).unwrap();
+    let mut scratch = FeatureScratch::new();
+    let mut views = Vec::new();
+    c.bench_function("features_4s_clip", |b| {
+        b.iter(|| {
+            front_end
+                .compute_into(&samples, 16_000, &mut scratch, &mut views)
+                .unwrap()
+        })
+    });
+    // Each view on its own, allocating: what the classifier computed before the front end.
+    let pipelines: Vec<_> = specs
+        .into_iter()
+        .map(FeaturePipeline::new)
         .collect::<Result<_, _>>()
         .unwrap();
-    c.bench_function("features_4s_clip", |b| {
+    c.bench_function("features_4s_clip_per_view", |b| {
         b.iter(|| {
             pipelines
                 .iter()

@@ -54,11 +54,21 @@ impl Resampler {
     /// Resamples one whole clip to `round(len · to / from)` samples, aligned with the input.
     /// An empty clip gives an empty output; a NaN or infinite sample is an error.
     pub fn process(&mut self, samples: &[f32]) -> Result<Vec<f32>, AudioError> {
-        self.stream.reset();
         let mut out = Vec::with_capacity(self.output_len(samples.len()));
-        self.stream.process_into(samples, &mut out)?;
-        self.stream.flush(&mut out)?;
+        self.process_into(samples, &mut out)?;
         Ok(out)
+    }
+
+    /// [`Resampler::process`] into a caller-owned buffer: `out` is cleared, then holds the
+    /// resampled clip (nothing is allocated when its capacity suffices, as in rubato's
+    /// `process_into_buffer`).
+    pub fn process_into(&mut self, samples: &[f32], out: &mut Vec<f32>) -> Result<(), AudioError> {
+        self.stream.reset();
+        out.clear();
+        out.reserve(self.output_len(samples.len()));
+        self.stream.process_into(samples, out)?;
+        self.stream.flush(out)?;
+        Ok(())
     }
 }
 

@@ -1,7 +1,7 @@
 //! `librosa.power_to_db` with a fast, vectorisable logarithm.
 
 /// Smallest power considered (librosa's `amin`).
-pub const AMIN: f32 = 1e-10;
+pub(crate) const AMIN: f32 = 1e-10;
 
 /// `log10(x)` for positive, normal `x`, to about 1e-7 absolute: exponent from the bits, and the
 /// mantissa's logarithm from an odd series in `(m - 1) / (m + 1)` with m in [0.707, 1.414].
@@ -24,7 +24,7 @@ pub fn fast_log10(x: f32) -> f32 {
 
 /// Converts power values to dB in place, `10 log10(max(x, amin))` (ref 1.0), and returns the
 /// largest dB value, for the clip-wide `top_db` floor that follows.
-pub fn power_to_db_in_place(values: &mut [f32]) -> f32 {
+pub(crate) fn power_to_db_in_place(values: &mut [f32]) -> f32 {
     // Two plain passes, each free of loop-carried float dependencies, so both vectorise.
     for v in values.iter_mut() {
         let clamped = if *v > AMIN { *v } else { AMIN };
@@ -50,7 +50,7 @@ fn max_of(values: &[f32]) -> f32 {
 }
 
 /// Raises every dB value to at least `max_db - top_db`, as librosa's `top_db` does.
-pub fn apply_top_db(values: &mut [f32], max_db: f32, top_db: f32) {
+pub(crate) fn apply_top_db(values: &mut [f32], max_db: f32, top_db: f32) {
     let floor = max_db - top_db;
     values
         .iter_mut()

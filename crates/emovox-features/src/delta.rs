@@ -1,12 +1,12 @@
 //! Deltas as `librosa.feature.delta`: a Savitzky-Golay derivative along time, `mode='interp'`.
 
-use ndarray::{Array2, ArrayView1, ArrayViewMut1, Axis};
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 
 use crate::FeatureError;
 
 /// Savitzky-Golay derivative filter of `order` 1 or 2 over a symmetric window of `width` frames
 /// (polynomial order = derivative order, as librosa uses).
-fn savgol_weights(width: usize, order: usize) -> Vec<f64> {
+pub(crate) fn savgol_weights(width: usize, order: usize) -> Vec<f64> {
     let half = (width / 2) as f64;
     let offsets: Vec<f64> = (0..width).map(|i| i as f64 - half).collect();
     match order {
@@ -46,12 +46,21 @@ pub fn delta(
     if frames < width {
         return Err(FeatureError::TooFewFrames { frames, width });
     }
-    let weights = savgol_weights(width, order);
     let mut out = Array2::zeros(features.raw_dim());
-    for (row, out_row) in features.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
-        delta_row(row, out_row, &weights);
-    }
+    delta_into(
+        features.view(),
+        &savgol_weights(width, order),
+        out.view_mut(),
+    );
     Ok(out)
+}
+
+/// [`delta`] with the filter `weights` ([`savgol_weights`]) given and the output written into
+/// `out` (the shape of `features`, at least `weights.len()` frames: checked by the callers).
+pub(crate) fn delta_into(features: ArrayView2<f32>, weights: &[f64], mut out: ArrayViewMut2<f32>) {
+    for (row, out_row) in features.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))) {
+        delta_row(row, out_row, weights);
+    }
 }
 
 fn delta_row(row: ArrayView1<f32>, mut out: ArrayViewMut1<f32>, weights: &[f64]) {

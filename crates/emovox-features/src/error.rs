@@ -26,6 +26,17 @@ pub enum FeatureError {
     /// The input could not be resampled to the pipeline's rate (e.g. an absurd sample rate).
     #[error("cannot resample the input: {0}")]
     Resample(String),
+    /// A [`crate::FrontEnd`] was given no feature spec.
+    #[error("a front end needs at least one feature spec")]
+    NoViews,
+    /// The specs of a [`crate::FrontEnd`] ask for different sample rates.
+    #[error("the views of a front end must share one sample rate: {first} Hz and {other} Hz")]
+    MixedSampleRates {
+        /// The first view's rate, in Hz.
+        first: u32,
+        /// A rate that differs from it, in Hz.
+        other: u32,
+    },
     /// Deltas need at least as many frames as the delta window is wide.
     #[error("deltas of width {width} need at least {width} frames, got {frames}")]
     TooFewFrames {

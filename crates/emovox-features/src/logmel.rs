@@ -5,7 +5,7 @@ use ndarray::Array2;
 use crate::db::{apply_top_db, power_to_db_in_place};
 use crate::error::check_signal;
 use crate::mel::{MelFilterbank, MEL_BLOCK};
-use crate::stft::PowerSpectrogram;
+use crate::stft::{PowerSpectrogram, StftScratch};
 use crate::{FeatureError, MelConfig};
 
 /// A log-mel spectrogram plan (librosa's `power_to_db(melspectrogram(...))`), built once.
@@ -77,23 +77,51 @@ impl LogMelSpectrogram {
         &self,
         samples: &[f32],
     ) -> Result<(Vec<f32>, usize), FeatureError> {
-        let (mut values, frames) = self.mel_power_frames(samples)?;
-        let max_db = power_to_db_in_place(&mut values);
-        if let Some(top_db) = self.config.top_db {
-            apply_top_db(&mut values, max_db, top_db);
-        }
+        let mut values = Vec::new();
+        let frames = self.log_mel_into(samples, &mut SpectralScratch::default(), &mut values)?;
         Ok((values, frames))
     }
 
+    /// The log-mel spectrogram in dB of `samples` written frame after frame into `values`
+    /// (resized to frames x n_mels); returns the number of frames.
+    pub(crate) fn log_mel_into(
+        &self,
+        samples: &[f32],
+        scratch: &mut SpectralScratch,
+        values: &mut Vec<f32>,
+    ) -> Result<usize, FeatureError> {
+        let frames = self.mel_power_into(samples, scratch, values)?;
+        let max_db = power_to_db_in_place(values);
+        if let Some(top_db) = self.config.top_db {
+            apply_top_db(values, max_db, top_db);
+        }
+        Ok(frames)
+    }
+
     fn mel_power_frames(&self, samples: &[f32]) -> Result<(Vec<f32>, usize), FeatureError> {
+        let mut values = Vec::new();
+        let frames = self.mel_power_into(samples, &mut SpectralScratch::default(), &mut values)?;
+        Ok((values, frames))
+    }
+
+    /// The mel power spectrogram written frame after frame into `values` (resized to
+    /// frames x n_mels); returns the number of frames.
+    fn mel_power_into(
+        &self,
+        samples: &[f32],
+        scratch: &mut SpectralScratch,
+        values: &mut Vec<f32>,
+    ) -> Result<usize, FeatureError> {
         check_signal(samples, self.stft.min_samples())?;
         let n_mels = self.config.n_mels;
         let frames = self.stft.frames_for(samples.len());
-        let mut values = vec![0.0f32; frames * n_mels];
-        let mut scratch = self.stft.scratch();
+        values.clear();
+        values.resize(frames * n_mels, 0.0);
         // Spectra are gathered MEL_BLOCK frames at a time, bin-major, for the blocked filterbank.
-        let mut block = vec![0.0f32; self.stft.n_bins() * MEL_BLOCK];
-        self.stft.for_each_frame(samples, &mut scratch, |t, power| {
+        let SpectralScratch { stft, block } = scratch;
+        block.clear();
+        block.resize(self.stft.n_bins() * MEL_BLOCK, 0.0);
+        self.stft.for_each_frame(samples, stft, |t, power| {
             let j = t % MEL_BLOCK;
             for (bin, &p) in power.iter().enumerate() {
                 block[bin * MEL_BLOCK + j] = p;
@@ -101,11 +129,19 @@ impl LogMelSpectrogram {
             if j + 1 == MEL_BLOCK || t + 1 == frames {
                 let first = t - j;
                 self.filterbank
-                    .apply_block(&block, j + 1, &mut values[first * n_mels..]);
+                    .apply_block(block, j + 1, &mut values[first * n_mels..]);
             }
         });
-        Ok((values, frames))
+        Ok(frames)
     }
+}
+
+/// Working memory of a log-mel computation: the STFT's buffers and the block of spectra the
+/// filterbank is applied to.
+#[derive(Debug, Default)]
+pub(crate) struct SpectralScratch {
+    stft: StftScratch,
+    block: Vec<f32>,
 }
 
 /// Turns (frames, bins) row-major values into librosa's (bins, frames) layout.

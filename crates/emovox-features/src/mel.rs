@@ -13,7 +13,7 @@ fn log_step() -> f64 {
 }
 
 /// Hz to mel on the Slaney (Auditory Toolbox) scale: linear below 1 kHz, logarithmic above.
-pub fn hz_to_mel(hz: f64) -> f64 {
+pub(crate) fn hz_to_mel(hz: f64) -> f64 {
     if hz >= MIN_LOG_HZ {
         MIN_LOG_MEL + (hz / MIN_LOG_HZ).ln() / log_step()
     } else {
@@ -22,7 +22,7 @@ pub fn hz_to_mel(hz: f64) -> f64 {
 }
 
 /// Mel to Hz on the Slaney scale; the inverse of [`hz_to_mel`].
-pub fn mel_to_hz(mel: f64) -> f64 {
+pub(crate) fn mel_to_hz(mel: f64) -> f64 {
     if mel >= MIN_LOG_MEL {
         MIN_LOG_HZ * (log_step() * (mel - MIN_LOG_MEL)).exp()
     } else {
@@ -31,7 +31,7 @@ pub fn mel_to_hz(mel: f64) -> f64 {
 }
 
 /// Frames per block in [`MelFilterbank::apply_block`].
-pub const MEL_BLOCK: usize = 8;
+pub(crate) const MEL_BLOCK: usize = 8;
 
 /// One triangular filter: its weights over the contiguous FFT bins where it is non-zero.
 #[derive(Clone, Debug, PartialEq)]
@@ -125,7 +125,7 @@ impl MelFilterbank {
     /// bin-major, frame-minor (`block[bin * MEL_BLOCK + frame]`), so the inner loop runs over
     /// frames and vectorises; the first `frames` results are written frame after frame into
     /// `out` (`out[frame * n_mels + band]`).
-    pub fn apply_block(&self, block: &[f32], frames: usize, out: &mut [f32]) {
+    pub(crate) fn apply_block(&self, block: &[f32], frames: usize, out: &mut [f32]) {
         let n_mels = self.n_mels();
         for (m, band) in self.bands.iter().enumerate() {
             let mut acc = [0.0f32; MEL_BLOCK];

@@ -47,6 +47,11 @@ impl Mfcc {
         &self.log_mel
     }
 
+    /// The (n_mfcc, n_mels) DCT matrix, liftering folded in.
+    pub(crate) fn dct(&self) -> &Array2<f32> {
+        &self.dct
+    }
+
     /// MFCCs of `samples`, shape (n_mfcc, frames) as librosa returns them.
     pub fn compute(&self, samples: &[f32]) -> Result<Array2<f32>, FeatureError> {
         let (values, frames) = self.log_mel.compute_frame_major(samples)?;

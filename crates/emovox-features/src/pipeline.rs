@@ -1,15 +1,20 @@
 //! [`FeaturePipeline`]: from samples to a model's input, the one path training and prediction share.
 
 use std::borrow::Cow;
-use std::sync::Mutex;
 
-use emovox_audio::Resampler;
-use ndarray::{concatenate, s, Array2, Array3, Axis};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{s, Array3, ArrayView2, Axis};
 
-use crate::delta::delta;
+use crate::delta::{delta_into, savgol_weights};
 use crate::error::check_signal;
+use crate::logmel::SpectralScratch;
 use crate::normalise::normalize_utterance;
-use crate::{FeatureError, FeatureKind, FeatureSpec, LogMelSpectrogram, Mfcc, PitchTracker};
+use crate::pitch::PITCH_ROWS;
+use crate::resamplers::ResamplerCache;
+use crate::{
+    FeatureError, FeatureKind, FeatureScratch, FeatureSpec, LogMelSpectrogram, Mfcc, PitchTracker,
+    Preprocessing,
+};
 
 /// The extractor a [`FeatureSpec`] asks for.
 #[derive(Debug)]
@@ -50,12 +55,11 @@ pub struct FeaturePipeline {
     spec: FeatureSpec,
     extractor: Extractor,
     pitch: Option<PitchTracker>,
-    /// Resamplers from the input rates seen so far, taken out while in use.
-    resamplers: Mutex<Vec<Resampler>>,
+    /// Savitzky-Golay filters of delta orders 1, 2, ... (`delta_orders` of them).
+    delta_weights: Vec<Vec<f64>>,
+    /// Resamplers from the input rates seen so far.
+    resamplers: ResamplerCache,
 }
-
-/// Resamplers kept per pipeline (one per input rate).
-const CACHED_RESAMPLERS: usize = 8;
 
 impl FeaturePipeline {
     /// Validates the spec and builds the extractor plan once.
@@ -71,11 +75,16 @@ impl FeaturePipeline {
             .clone()
             .map(|config| PitchTracker::new(config, mel.sample_rate, mel.hop_length))
             .transpose()?;
+        let delta_weights = (1..=spec.delta_orders)
+            .map(|order| savgol_weights(spec.delta_width, order))
+            .collect();
+        let resamplers = ResamplerCache::new(mel.sample_rate);
         Ok(Self {
             spec,
             extractor,
             pitch,
-            resamplers: Mutex::new(Vec::new()),
+            delta_weights,
+            resamplers,
         })
     }
 
@@ -121,9 +130,56 @@ impl FeaturePipeline {
     }
 
     /// The features of `samples` (mono, at `sample_rate` Hz), shape (channels, bins, frames):
-    /// [`FeaturePipeline::prepare`], then [`FeaturePipeline::features`].
+    /// [`FeaturePipeline::prepare`], then [`FeaturePipeline::features`]. Allocates its working
+    /// memory and output on every call: [`FeaturePipeline::compute_into`] reuses them.
     pub fn compute(&self, samples: &[f32], sample_rate: u32) -> Result<Array3<f32>, FeatureError> {
-        self.features(&self.prepare(samples, sample_rate)?)
+        let mut out = Array3::zeros((0, 0, 0));
+        self.compute_into(samples, sample_rate, &mut FeatureScratch::new(), &mut out)?;
+        Ok(out)
+    }
+
+    /// [`FeaturePipeline::compute`] with caller-owned buffers, in the style of realfft's
+    /// `process_with_scratch`: `scratch` holds the working memory, and `out` receives the
+    /// features (replaced by a new array only when its shape differs from the result's, so a
+    /// loop over clips of one length allocates nothing once warm).
+    ///
+    /// On error `out` is left as it was or partly written.
+    pub fn compute_into(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+        scratch: &mut FeatureScratch,
+        out: &mut Array3<f32>,
+    ) -> Result<(), FeatureError> {
+        scratch.fit_groups(1, 1, 1);
+        let FeatureScratch {
+            resampled,
+            powers,
+            prepared,
+            log_mel,
+            pitch,
+            spectral,
+            tracking,
+        } = scratch;
+        check_signal(samples, 1)?;
+        let input = self.resample_into(samples, sample_rate, resampled)?;
+        let input = preprocess_into(
+            &self.spec.preprocessing,
+            input,
+            self.sample_rate(),
+            powers,
+            &mut prepared[0],
+        );
+        self.check_length(input)?;
+        self.log_mel_into(input, spectral, &mut log_mel[0])?;
+        let pitch_rows = match &self.pitch {
+            Some(tracker) => {
+                tracker.compute_into(input, tracking, &mut pitch[0])?;
+                Some(pitch[0].as_slice())
+            }
+            None => None,
+        };
+        self.assemble_into(&log_mel[0], pitch_rows, out)
     }
 
     /// The samples features are computed from: `samples` (mono, at `sample_rate` Hz)
@@ -138,7 +194,10 @@ impl FeaturePipeline {
         let resampled = if sample_rate == self.sample_rate() {
             Cow::Borrowed(samples)
         } else {
-            Cow::Owned(self.resample(samples, sample_rate)?)
+            let mut out = Vec::new();
+            self.resamplers
+                .resample_into(samples, sample_rate, &mut out)?;
+            Cow::Owned(out)
         };
         let preprocessing = &self.spec.preprocessing;
         if preprocessing.is_identity() {
@@ -149,58 +208,142 @@ impl FeaturePipeline {
         ))
     }
 
-    /// Resamples with a cached resampler for `from` Hz (built on first use of that rate).
-    fn resample(&self, samples: &[f32], from: u32) -> Result<Vec<f32>, FeatureError> {
-        let cached = {
-            let mut cache = self.resamplers.lock().unwrap_or_else(|e| e.into_inner());
-            let found = cache.iter().position(|r| r.from_rate() == from);
-            found.map(|i| cache.swap_remove(i))
-        };
-        let mut resampler = match cached {
-            Some(r) => r,
-            None => Resampler::new(from, self.sample_rate())
-                .map_err(|e| FeatureError::Resample(e.to_string()))?,
-        };
-        let out = resampler
-            .process(samples)
-            .map_err(|e| FeatureError::Resample(e.to_string()));
-        let mut cache = self.resamplers.lock().unwrap_or_else(|e| e.into_inner());
-        if cache.len() < CACHED_RESAMPLERS {
-            cache.push(resampler);
+    /// `samples` at the pipeline's rate: borrowed when they already are, else resampled into
+    /// `buffer` with the cached resampler of `sample_rate`.
+    pub(crate) fn resample_into<'a>(
+        &self,
+        samples: &'a [f32],
+        sample_rate: u32,
+        buffer: &'a mut Vec<f32>,
+    ) -> Result<&'a [f32], FeatureError> {
+        if sample_rate == self.sample_rate() {
+            return Ok(samples);
         }
-        out
+        self.resamplers
+            .resample_into(samples, sample_rate, buffer)?;
+        Ok(buffer)
     }
 
     /// The features of samples already prepared ([`FeaturePipeline::prepare`]: at
     /// [`FeaturePipeline::sample_rate`], preprocessed), shape (channels, bins, frames).
     pub fn features(&self, samples: &[f32]) -> Result<Array3<f32>, FeatureError> {
+        self.check_length(samples)?;
+        let mut log_mel = Vec::new();
+        self.log_mel_into(samples, &mut SpectralScratch::default(), &mut log_mel)?;
+        let pitch = match &self.pitch {
+            Some(tracker) => Some(tracker.compute(samples)?),
+            None => None,
+        };
+        let mut out = Array3::zeros((0, 0, 0));
+        let pitch_rows = pitch.as_ref().map(|rows| {
+            rows.as_slice()
+                .expect("the tracker returns a standard-layout array")
+        });
+        self.assemble_into(&log_mel, pitch_rows, &mut out)?;
+        Ok(out)
+    }
+
+    /// Refuses a prepared clip shorter than [`FeaturePipeline::min_samples`] (an empty one is
+    /// left to the extractors, which name it).
+    pub(crate) fn check_length(&self, samples: &[f32]) -> Result<(), FeatureError> {
         if !samples.is_empty() && samples.len() < self.min_samples() {
             return Err(FeatureError::TooShort {
                 samples: samples.len(),
                 frame: self.min_samples(),
             });
         }
-        let spectral = match &self.extractor {
-            Extractor::LogMel(log_mel) => log_mel.compute(samples)?,
-            Extractor::Mfcc(mfcc) => mfcc.compute(samples)?,
-        };
-        let base = match &self.pitch {
-            Some(tracker) => concatenate![Axis(0), spectral, tracker.compute(samples)?],
-            None => spectral,
-        };
-        let mut channels: Vec<Array2<f32>> = Vec::with_capacity(self.n_channels());
-        for order in 1..=self.spec.delta_orders {
-            channels.push(delta(&base, self.spec.delta_width, order)?);
-        }
-        channels.insert(0, base);
-        let (bins, frames) = channels[0].dim();
-        let mut out = Array3::zeros((channels.len(), bins, frames));
-        for (c, mut channel) in channels.into_iter().enumerate() {
-            if self.spec.utterance_norm {
-                normalize_utterance(&mut channel);
-            }
-            out.slice_mut(s![c, .., ..]).assign(&channel);
-        }
-        Ok(out)
+        Ok(())
     }
+
+    /// The log-mel plan underneath the spec's representation.
+    fn log_mel_plan(&self) -> &LogMelSpectrogram {
+        match &self.extractor {
+            Extractor::LogMel(log_mel) => log_mel,
+            Extractor::Mfcc(mfcc) => mfcc.log_mel(),
+        }
+    }
+
+    /// The log-mel spectrogram in dB of prepared `samples`, frame-major, into `values`.
+    pub(crate) fn log_mel_into(
+        &self,
+        samples: &[f32],
+        scratch: &mut SpectralScratch,
+        values: &mut Vec<f32>,
+    ) -> Result<usize, FeatureError> {
+        self.log_mel_plan().log_mel_into(samples, scratch, values)
+    }
+
+    /// The pitch tracker, when the spec asks for pitch rows.
+    pub(crate) fn pitch_tracker(&self) -> Option<&PitchTracker> {
+        self.pitch.as_ref()
+    }
+
+    /// Builds the model input from a log-mel spectrogram (dB, frame-major, as
+    /// [`FeaturePipeline::log_mel_into`] gives it) and the pitch rows: channel 0 is the base
+    /// representation (log-mel, or its DCT for MFCC) followed by the pitch rows, the next
+    /// channels its deltas; then each channel is normalised when `utterance_norm` is set.
+    pub(crate) fn assemble_into(
+        &self,
+        log_mel: &[f32],
+        pitch: Option<&[f32]>,
+        out: &mut Array3<f32>,
+    ) -> Result<(), FeatureError> {
+        let n_mels = self.spec.kind.mel().n_mels;
+        let frames = log_mel.len() / n_mels;
+        if self.spec.delta_orders > 0 && frames < self.spec.delta_width {
+            return Err(FeatureError::TooFewFrames {
+                frames,
+                width: self.spec.delta_width,
+            });
+        }
+        let shape = (self.n_channels(), self.n_bins(), frames);
+        if out.dim() != shape {
+            *out = Array3::zeros(shape);
+        }
+        let log_mel = ArrayView2::from_shape((frames, n_mels), log_mel)
+            .expect("log_mel_into gives frames x n_mels values");
+        let spectral_bins = self.spec.kind.n_bins();
+        let mut base = out.index_axis_mut(Axis(0), 0);
+        match &self.extractor {
+            Extractor::LogMel(_) => base.slice_mut(s![..n_mels, ..]).assign(&log_mel.t()),
+            // One matrix product over all frames: (n_mfcc, n_mels) x (n_mels, frames).
+            Extractor::Mfcc(mfcc) => general_mat_mul(
+                1.0,
+                mfcc.dct(),
+                &log_mel.t(),
+                0.0,
+                &mut base.slice_mut(s![..spectral_bins, ..]),
+            ),
+        }
+        if let Some(rows) = pitch {
+            let rows = ArrayView2::from_shape((PITCH_ROWS, frames), rows)
+                .expect("the tracker gives PITCH_ROWS x frames values");
+            base.slice_mut(s![spectral_bins.., ..]).assign(&rows);
+        }
+        let (base, mut derived) = out.view_mut().split_at(Axis(0), 1);
+        let base = base.index_axis_move(Axis(0), 0);
+        for (order, weights) in self.delta_weights.iter().enumerate() {
+            delta_into(base.view(), weights, derived.index_axis_mut(Axis(0), order));
+        }
+        if self.spec.utterance_norm {
+            out.outer_iter_mut().for_each(normalize_utterance);
+        }
+        Ok(())
+    }
+}
+
+/// `input` preprocessed as `preprocessing` says, into `buffer`; `input` itself when there is
+/// nothing to do.
+pub(crate) fn preprocess_into<'a>(
+    preprocessing: &Preprocessing,
+    input: &'a [f32],
+    sample_rate: u32,
+    powers: &mut Vec<f64>,
+    buffer: &'a mut Vec<f32>,
+) -> &'a [f32] {
+    if preprocessing.is_identity() {
+        return input;
+    }
+    preprocessing.apply_into(input, sample_rate, powers, buffer);
+    buffer
 }

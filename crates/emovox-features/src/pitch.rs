@@ -120,13 +120,21 @@ impl std::fmt::Debug for PitchTracker {
     }
 }
 
-/// Working memory of one [`PitchTracker::compute`] call.
-struct PitchScratch {
+/// Working memory of a [`PitchTracker`]: sized for a plan on first use and reused from clip
+/// to clip, so tracking allocates nothing once warm.
+#[derive(Debug, Default)]
+pub(crate) struct PitchScratch {
     frame: Vec<f32>,
     spectrum: Vec<Complex<f32>>,
     forward_scratch: Vec<Complex<f32>>,
     inverse_scratch: Vec<Complex<f32>>,
     acf: Vec<f32>,
+    normalised: Vec<f32>,
+    energy: Vec<f32>,
+    strength: Vec<f32>,
+    period: Vec<f32>,
+    voiced: Vec<Option<f32>>,
+    known: Vec<(usize, f32)>,
 }
 
 /// Octave cost per octave of lag (Boersma's 0.01): among equally periodic candidates the
@@ -178,53 +186,77 @@ impl PitchTracker {
         1 + len / self.hop_length
     }
 
-    fn scratch(&self) -> PitchScratch {
-        PitchScratch {
-            frame: self.forward.make_input_vec(),
-            spectrum: self.forward.make_output_vec(),
-            forward_scratch: self.forward.make_scratch_vec(),
-            inverse_scratch: self.inverse.make_scratch_vec(),
-            acf: self.inverse.make_output_vec(),
-        }
+    /// Sizes the transform buffers of `scratch` for this plan (a no-op once they fit).
+    fn fit_scratch(&self, scratch: &mut PitchScratch) {
+        let n_fft = self.forward.len();
+        scratch.frame.resize(n_fft, 0.0);
+        scratch.spectrum.resize(n_fft / 2 + 1, Complex::default());
+        scratch
+            .forward_scratch
+            .resize(self.forward.get_scratch_len(), Complex::default());
+        scratch
+            .inverse_scratch
+            .resize(self.inverse.get_scratch_len(), Complex::default());
+        scratch.acf.resize(n_fft, 0.0);
     }
 
     /// Pitch contour and voicing of `samples` (mono, at the plan's sample rate), shape
     /// (2, frames). Refuses empty and non-finite signals.
     pub fn compute(&self, samples: &[f32]) -> Result<Array2<f32>, FeatureError> {
+        let mut rows = Vec::new();
+        let frames = self.compute_into(samples, &mut PitchScratch::default(), &mut rows)?;
+        Ok(Array2::from_shape_vec((PITCH_ROWS, frames), rows)
+            .expect("length is PITCH_ROWS * frames by construction"))
+    }
+
+    /// [`PitchTracker::compute`] written row after row into `rows` (resized to 2 x frames,
+    /// contour then voicing), with caller-owned working memory; returns the number of frames.
+    pub(crate) fn compute_into(
+        &self,
+        samples: &[f32],
+        scratch: &mut PitchScratch,
+        rows: &mut Vec<f32>,
+    ) -> Result<usize, FeatureError> {
         check_signal(samples, 1)?;
+        self.fit_scratch(scratch);
         let frames = self.frames_for(samples.len());
-        let mut scratch = self.scratch();
-        let mut energy = vec![0.0f32; frames];
-        let mut strength = vec![0.0f32; frames];
-        let mut period = vec![0.0f32; frames];
-        for t in 0..frames {
-            let (e, s, p) = self.analyse_frame(samples, t, &mut scratch);
-            energy[t] = e;
-            strength[t] = s;
-            period[t] = p;
+        for buffer in [
+            &mut scratch.energy,
+            &mut scratch.strength,
+            &mut scratch.period,
+        ] {
+            buffer.clear();
+            buffer.resize(frames, 0.0);
         }
-        let loudest = energy.iter().copied().fold(0.0f32, f32::max);
+        for t in 0..frames {
+            let (e, s, p) = self.analyse_frame(samples, t, scratch);
+            scratch.energy[t] = e;
+            scratch.strength[t] = s;
+            scratch.period[t] = p;
+        }
+        let loudest = scratch.energy.iter().copied().fold(0.0f32, f32::max);
         let floor = loudest * 10f32.powf(-self.config.silence_db / 10.0);
-        for (s, &e) in strength.iter_mut().zip(&energy) {
+        for (s, &e) in scratch.strength.iter_mut().zip(&scratch.energy) {
             if e <= floor || e == 0.0 {
                 *s = 0.0;
             }
         }
-        let voiced: Vec<Option<f32>> = strength
-            .iter()
-            .zip(&period)
-            .map(|(&s, &p)| {
-                (s >= self.config.voicing_threshold && p > 0.0)
-                    .then(|| (self.sample_rate as f32 / p / 100.0).log2())
-            })
-            .collect();
-        let contour = interpolate_gaps(&voiced);
-        let mut out = Array2::zeros((PITCH_ROWS, frames));
-        for t in 0..frames {
-            out[[0, t]] = contour[t];
-            out[[1, t]] = strength[t];
-        }
-        Ok(out)
+        let threshold = self.config.voicing_threshold;
+        let rate = self.sample_rate as f32;
+        scratch.voiced.clear();
+        scratch.voiced.extend(
+            scratch
+                .strength
+                .iter()
+                .zip(&scratch.period)
+                .map(|(&s, &p)| (s >= threshold && p > 0.0).then(|| (rate / p / 100.0).log2())),
+        );
+        rows.clear();
+        rows.resize(PITCH_ROWS * frames, 0.0);
+        let (contour, strength) = rows.split_at_mut(frames);
+        interpolate_gaps(&scratch.voiced, &mut scratch.known, contour);
+        strength.copy_from_slice(&scratch.strength);
+        Ok(frames)
     }
 
     /// Energy, voicing strength and period (in samples, 0 when there is no peak) of frame `t`.
@@ -238,13 +270,14 @@ impl PitchTracker {
         let start = (t * self.hop_length) as isize - (win / 2) as isize;
         let frame = &mut scratch.frame;
         frame.fill(0.0);
+        // The part of the window inside the clip; the rest stays zero (padding).
+        let lo = start.clamp(0, samples.len() as isize) as usize;
+        let hi = (start + win as isize).clamp(0, samples.len() as isize) as usize;
+        let offset = (lo as isize - start) as usize;
+        frame[offset..offset + (hi - lo)].copy_from_slice(&samples[lo..hi]);
         let mut sum = 0.0f32;
-        for (i, out) in frame[..win].iter_mut().enumerate() {
-            let index = start + i as isize;
-            if index >= 0 && (index as usize) < samples.len() {
-                *out = samples[index as usize];
-                sum += *out;
-            }
+        for &x in &samples[lo..hi] {
+            sum += x;
         }
         let mean = sum / win as f32;
         let mut energy = 0.0f32;
@@ -268,13 +301,20 @@ impl PitchTracker {
                 &mut scratch.inverse_scratch,
             )
             .expect("a power spectrum is real, so the inverse transform accepts it");
-        let acf = &scratch.acf;
-        let zero = acf[0];
-        let normalised = |lag: usize| acf[lag] / zero / self.window_acf[lag];
+        let zero = scratch.acf[0];
+        // The autocorrelation normalised by lag 0 and by the window's own, each lag once.
+        let normalised = &mut scratch.normalised;
+        normalised.clear();
+        normalised.extend(
+            scratch.acf[..=self.max_lag]
+                .iter()
+                .zip(&self.window_acf)
+                .map(|(&r, &w)| r / zero / w),
+        );
         let min_f0_lag = self.sample_rate as f32 / self.config.fmin;
         let mut best = (0.0f32, 0.0f32, 0.0f32); // (score, strength, period)
         for lag in self.min_lag..self.max_lag {
-            let (left, centre, right) = (normalised(lag - 1), normalised(lag), normalised(lag + 1));
+            let (left, centre, right) = (normalised[lag - 1], normalised[lag], normalised[lag + 1]);
             if centre < left || centre < right || centre <= 0.0 {
                 continue;
             }
@@ -297,17 +337,20 @@ impl PitchTracker {
 }
 
 /// Fills the gaps of a sequence by linear interpolation between known neighbours, holding the
-/// first and last known values at the ends; all zeros when nothing is known.
-fn interpolate_gaps(values: &[Option<f32>]) -> Vec<f32> {
-    let known: Vec<(usize, f32)> = values
-        .iter()
-        .enumerate()
-        .filter_map(|(i, v)| v.map(|v| (i, v)))
-        .collect();
+/// first and last known values at the ends; all zeros when nothing is known. `out` has the
+/// length of `values`; `known` is working memory.
+fn interpolate_gaps(values: &[Option<f32>], known: &mut Vec<(usize, f32)>, out: &mut [f32]) {
+    known.clear();
+    known.extend(
+        values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| (i, v))),
+    );
     let (Some(&first), Some(&last)) = (known.first(), known.last()) else {
-        return vec![0.0; values.len()];
+        out.fill(0.0);
+        return;
     };
-    let mut out = vec![0.0; values.len()];
     out[..=first.0].fill(first.1);
     out[last.0..].fill(last.1);
     for pair in known.windows(2) {
@@ -317,7 +360,6 @@ fn interpolate_gaps(values: &[Option<f32>]) -> Vec<f32> {
             *o = v0 + a * (v1 - v0);
         }
     }
-    out
 }
 
 /// The autocorrelation of `x` for lags `0..lags`, normalised to 1 at lag 0.
@@ -413,9 +455,16 @@ mod tests {
 
     #[test]
     fn interpolate_gaps_holds_ends_and_fills_nothing_known_with_zeros() {
-        let filled = interpolate_gaps(&[None, Some(1.0), None, Some(3.0), None]);
-        assert_eq!(filled, vec![1.0, 1.0, 2.0, 3.0, 3.0]);
-        assert_eq!(interpolate_gaps(&[None, None]), vec![0.0, 0.0]);
+        let fill = |values: &[Option<f32>]| {
+            let mut out = vec![f32::NAN; values.len()];
+            interpolate_gaps(values, &mut Vec::new(), &mut out);
+            out
+        };
+        assert_eq!(
+            fill(&[None, Some(1.0), None, Some(3.0), None]),
+            vec![1.0, 1.0, 2.0, 3.0, 3.0]
+        );
+        assert_eq!(fill(&[None, None]), vec![0.0, 0.0]);
     }
 
     #[test]

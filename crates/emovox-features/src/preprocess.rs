@@ -24,7 +24,8 @@ pub struct Preprocessing {
     pub level: Option<LevelNormalisation>,
 }
 
-/// Scales a clip so that its active level ([`active_power`]) is `target_dbfs`.
+/// Scales a clip so that its active level is `target_dbfs`: the mean power of its 20 ms frames
+/// (hop 10 ms) that are at most `gate_db` below the mean power of all its frames.
 ///
 /// The gain depends on the clip only through a measure that scales with the square of any gain
 /// applied to it, so a clip and the same clip `g` times louder give the same output (up to
@@ -75,7 +76,12 @@ impl LevelNormalisation {
 
     /// The gain that brings `samples` (at `sample_rate` Hz) to the target level; 1 for silence.
     pub fn gain(&self, samples: &[f32], sample_rate: u32) -> f32 {
-        let power = active_power(samples, sample_rate, self.gate_db);
+        self.gain_with(samples, sample_rate, &mut Vec::new())
+    }
+
+    /// [`LevelNormalisation::gain`] with caller-owned working memory for the frame powers.
+    fn gain_with(&self, samples: &[f32], sample_rate: u32, powers: &mut Vec<f64>) -> f32 {
+        let power = active_power(samples, sample_rate, self.gate_db, powers);
         if power < SILENT_POWER {
             return 1.0;
         }
@@ -85,22 +91,27 @@ impl LevelNormalisation {
 
     /// Scales `samples` in place to the target level.
     pub fn apply(&self, samples: &mut [f32], sample_rate: u32) {
-        let gain = self.gain(samples, sample_rate);
+        self.apply_with(samples, sample_rate, &mut Vec::new());
+    }
+
+    fn apply_with(&self, samples: &mut [f32], sample_rate: u32, powers: &mut Vec<f64>) {
+        let gain = self.gain_with(samples, sample_rate, powers);
         samples.iter_mut().for_each(|s| *s *= gain);
     }
 }
 
 /// The active power of a clip: the mean power of its 20 ms frames (hop 10 ms) whose power is
 /// at most `gate_db` below the mean power of all frames. A clip shorter than one frame is one
-/// frame. Scales exactly with the square of a gain applied to the clip.
-pub fn active_power(samples: &[f32], sample_rate: u32, gate_db: f32) -> f64 {
+/// frame. Scales exactly with the square of a gain applied to the clip. `powers` is working
+/// memory for the frame powers.
+fn active_power(samples: &[f32], sample_rate: u32, gate_db: f32, powers: &mut Vec<f64>) -> f64 {
     if samples.is_empty() {
         return 0.0;
     }
     let frame = ((sample_rate as f64 * LEVEL_FRAME_SECONDS) as usize).clamp(1, samples.len());
     let hop = (frame / 2).max(1);
     let frames = 1 + (samples.len() - frame) / hop;
-    let mut powers = Vec::with_capacity(frames);
+    powers.clear();
     for t in 0..frames {
         let chunk = &samples[t * hop..t * hop + frame];
         let energy: f64 = chunk.iter().map(|&s| (s as f64) * (s as f64)).sum();
@@ -150,20 +161,34 @@ impl Preprocessing {
     /// is gated (silence does not count), so trimming after normalising leaves it at its
     /// target within a fraction of a dB.
     pub fn apply(&self, samples: &[f32], sample_rate: u32) -> Vec<f32> {
-        let mut out = samples.to_vec();
+        let mut out = Vec::new();
+        self.apply_into(samples, sample_rate, &mut Vec::new(), &mut out);
+        out
+    }
+
+    /// [`Preprocessing::apply`] into `out` (cleared first), with `powers` as working memory
+    /// for the level measurement: nothing is allocated once both have grown to the clip.
+    pub(crate) fn apply_into(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+        powers: &mut Vec<f64>,
+        out: &mut Vec<f32>,
+    ) {
+        out.clear();
+        out.extend_from_slice(samples);
         if let Some(level) = &self.level {
-            level.apply(&mut out, sample_rate);
+            level.apply_with(out, sample_rate, powers);
         }
         if let Some(top_db) = self.trim_top_db {
             // The loudest frame is always kept, so a trimmed range is empty only for an empty
             // clip.
-            let range = emovox_audio::trim_silence(&out, top_db);
+            let range = emovox_audio::trim_silence(out, top_db);
             if !range.is_empty() {
                 out.truncate(range.end);
                 out.drain(..range.start);
             }
         }
-        out
     }
 }
 
@@ -184,9 +209,9 @@ mod tests {
     #[test]
     fn active_power_scales_with_the_square_of_the_gain() {
         let x = burst(32_000);
-        let p = active_power(&x, 16_000, 10.0);
+        let p = active_power(&x, 16_000, 10.0, &mut Vec::new());
         let loud: Vec<f32> = x.iter().map(|s| s * 10.0).collect();
-        let ratio = active_power(&loud, 16_000, 10.0) / p;
+        let ratio = active_power(&loud, 16_000, 10.0, &mut Vec::new()) / p;
         assert!((ratio - 100.0).abs() < 1e-6 * 100.0, "{ratio}");
         // The quiet halves are gated out: active power is that of the loud halves.
         let loud_half = 0.2f64 * 0.2 / 2.0;
@@ -199,7 +224,7 @@ mod tests {
         let x = burst(24_000);
         let mut a = x.clone();
         level.apply(&mut a, 16_000);
-        let db = 10.0 * active_power(&a, 16_000, level.gate_db).log10();
+        let db = 10.0 * active_power(&a, 16_000, level.gate_db, &mut Vec::new()).log10();
         assert!((db + 26.0).abs() < 1e-3, "{db}");
         for gain in [0.03f32, 0.5, 4.0] {
             let mut b: Vec<f32> = x.iter().map(|s| s * gain).collect();

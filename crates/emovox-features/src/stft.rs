@@ -29,7 +29,9 @@ impl std::fmt::Debug for PowerSpectrogram {
     }
 }
 
-/// Per-call working memory of a [`PowerSpectrogram`], so frames allocate nothing.
+/// Working memory of a [`PowerSpectrogram`], so frames allocate nothing; sized for a plan on
+/// first use ([`PowerSpectrogram::fit_scratch`]) and reused from clip to clip.
+#[derive(Debug, Default)]
 pub(crate) struct StftScratch {
     frame: Vec<f32>,
     spectrum: Vec<Complex<f32>>,
@@ -76,13 +78,15 @@ impl PowerSpectrogram {
         1 + len / self.hop_length
     }
 
-    pub(crate) fn scratch(&self) -> StftScratch {
-        StftScratch {
-            frame: self.fft.make_input_vec(),
-            spectrum: self.fft.make_output_vec(),
-            fft_scratch: self.fft.make_scratch_vec(),
-            power: vec![0.0; self.n_bins()],
-        }
+    /// Sizes `scratch` for this plan (a no-op when it already fits, so nothing is allocated
+    /// from the second clip on).
+    pub(crate) fn fit_scratch(&self, scratch: &mut StftScratch) {
+        scratch.frame.resize(self.n_fft, 0.0);
+        scratch.spectrum.resize(self.n_bins(), Complex::default());
+        scratch
+            .fft_scratch
+            .resize(self.fft.get_scratch_len(), Complex::default());
+        scratch.power.resize(self.n_bins(), 0.0);
     }
 
     /// Calls `visit(frame_index, power_spectrum)` for every frame of `samples`, in order.
@@ -92,6 +96,7 @@ impl PowerSpectrogram {
         scratch: &mut StftScratch,
         mut visit: impl FnMut(usize, &[f32]),
     ) {
+        self.fit_scratch(scratch);
         let half = (self.n_fft / 2) as isize;
         let len = samples.len() as isize;
         for t in 0..self.frames_for(samples.len()) {
@@ -125,7 +130,7 @@ impl PowerSpectrogram {
     pub fn compute(&self, samples: &[f32]) -> Result<Array2<f32>, FeatureError> {
         check_signal(samples, self.min_samples())?;
         let mut out = Array2::zeros((self.n_bins(), self.frames_for(samples.len())));
-        let mut scratch = self.scratch();
+        let mut scratch = StftScratch::default();
         self.for_each_frame(samples, &mut scratch, |t, power| {
             out.column_mut(t)
                 .iter_mut()

@@ -10,7 +10,7 @@ pub fn hann_periodic(length: usize) -> Vec<f32> {
 
 /// A periodic Hann window of `win_length` centred in a frame of `n_fft` samples, zeros around it,
 /// as librosa pads a window shorter than the FFT.
-pub fn padded_hann(win_length: usize, n_fft: usize) -> Vec<f32> {
+pub(crate) fn padded_hann(win_length: usize, n_fft: usize) -> Vec<f32> {
     let mut frame = vec![0.0; n_fft];
     let offset = (n_fft - win_length) / 2;
     frame[offset..offset + win_length].copy_from_slice(&hann_periodic(win_length));

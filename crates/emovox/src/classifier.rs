@@ -1,9 +1,10 @@
 //! [`Classifier`]: from samples or files to an emotion [`Prediction`].
 
 use std::path::Path;
+use std::sync::Mutex;
 
 use emovox_audio::{read_audio, validate_sample_rate, validate_samples};
-use emovox_features::FeaturePipeline;
+use emovox_features::{FeatureScratch, FrontEnd};
 use emovox_model::{EmotionModel, MultiViewModel};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -41,15 +42,19 @@ impl Prediction {
 }
 
 /// A trained emotion model together with the feature pipelines it was trained with (one per
-/// feature view of a [`MultiViewModel`], usually one).
+/// feature view of a [`MultiViewModel`]).
 ///
-/// The same [`FeaturePipeline`] serves training and prediction, configured from the model
-/// file's own metadata, so a model can never be fed features it was not trained on.
-/// `Classifier` is `Send + Sync`: share one across threads.
+/// The same [`emovox_features::FeaturePipeline`] serves training and prediction, configured
+/// from the model file's own metadata, so a model can never be fed features it was not trained
+/// on. The views' pipelines form one [`FrontEnd`]: views that share preprocessing, mel settings
+/// or pitch settings compute them once per clip. `Classifier` is `Send + Sync`: share one
+/// across threads.
 #[derive(Debug)]
 pub struct Classifier {
     model: MultiViewModel,
-    pipelines: Vec<FeaturePipeline>,
+    front_end: FrontEnd,
+    /// Feature working memory, one per thread classifying at once, reused from clip to clip.
+    scratch: Mutex<Vec<FeatureScratch>>,
 }
 
 /// The model that ships with emovox: an ensemble of three models trained from scratch (level
@@ -62,6 +67,11 @@ static BUNDLED_MODEL: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../models/emovox.safetensors"
 ));
+
+/// Working memory used for clips up to this many samples (65 s at 16 kHz) goes back to the
+/// classifier's pool; that of longer clips is freed, so one long clip does not keep its
+/// buffers alive.
+const POOLED_CLIP_SAMPLES: usize = 1 << 20;
 
 impl Classifier {
     /// The bundled model (8 emotions, 16 kHz; RAVDESS and TurEV-DB), compiled into the library.
@@ -82,12 +92,17 @@ impl Classifier {
 
     /// Wraps an already loaded model, building the feature pipeline of every view.
     pub fn from_views(model: MultiViewModel) -> Result<Self, Error> {
-        let pipelines = model
-            .views()
-            .iter()
-            .map(|view| FeaturePipeline::new(view.metadata().features.clone()))
-            .collect::<Result<_, _>>()?;
-        Ok(Self { model, pipelines })
+        let front_end = FrontEnd::new(
+            model
+                .views()
+                .iter()
+                .map(|view| view.metadata().features.clone()),
+        )?;
+        Ok(Self {
+            model,
+            front_end,
+            scratch: Mutex::new(Vec::new()),
+        })
     }
 
     /// The labels this classifier chooses from, in the order of [`Prediction::probabilities`].
@@ -97,7 +112,7 @@ impl Classifier {
 
     /// The sample rate the model works at; other rates are resampled to it.
     pub fn sample_rate(&self) -> u32 {
-        self.pipelines[0].sample_rate()
+        self.front_end.sample_rate()
     }
 
     /// The underlying model, e.g. to read the metadata of its views.
@@ -155,8 +170,8 @@ impl Classifier {
         Ok(self.model.predict_proba(&features)?)
     }
 
-    /// Validates a clip and turns it into the input features of every view (each view's
-    /// pipeline resamples and preprocesses it as its model file says).
+    /// Validates a clip and turns it into the input features of every view (resampled and
+    /// preprocessed as the model file says), with working memory from the classifier's pool.
     fn features(
         &self,
         samples: &[f32],
@@ -164,26 +179,22 @@ impl Classifier {
     ) -> Result<Vec<ndarray::Array3<f32>>, Error> {
         validate_sample_rate(sample_rate)?;
         validate_samples(samples)?;
-        // Views share one rate (MultiViewModel checks it); when they also share their
-        // preprocessing, the clip is resampled and normalised once for all of them.
-        let first = &self.pipelines[0];
-        let shared = self
-            .pipelines
-            .iter()
-            .all(|p| p.spec().preprocessing == first.spec().preprocessing);
-        if shared {
-            let prepared = first.prepare(samples, sample_rate)?;
-            return Ok(self
-                .pipelines
-                .par_iter()
-                .map(|pipeline| pipeline.features(&prepared))
-                .collect::<Result<_, _>>()?);
+        let mut scratch = {
+            let mut pool = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
+            pool.pop().unwrap_or_default()
+        };
+        let mut views = Vec::new();
+        let result = self
+            .front_end
+            .compute_into(samples, sample_rate, &mut scratch, &mut views);
+        if samples.len() <= POOLED_CLIP_SAMPLES {
+            self.scratch
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(scratch);
         }
-        Ok(self
-            .pipelines
-            .par_iter()
-            .map(|pipeline| pipeline.compute(samples, sample_rate))
-            .collect::<Result<_, _>>()?)
+        result?;
+        Ok(views)
     }
 }
 

@@ -1,0 +1,224 @@
+//! [`FrontEnd`]: the features of several views computed with one shared front end.
+
+use ndarray::Array3;
+
+use crate::error::check_signal;
+use crate::{FeatureError, FeaturePipeline, FeatureScratch, FeatureSpec};
+
+/// Where one view's intermediate results come from: the index of its group at each stage.
+#[derive(Clone, Copy, Debug)]
+struct Route {
+    preparation: usize,
+    spectrum: usize,
+    pitch: Option<usize>,
+}
+
+/// The features of several [`FeatureSpec`]s (the views of a multi-view model) from one clip,
+/// each intermediate result computed once for all the views that share it:
+///
+/// - the clip is resampled once (the views must share a sample rate);
+/// - it is preprocessed once per distinct [`crate::Preprocessing`];
+/// - the power spectrogram, mel filterbank and dB conversion run once per distinct
+///   (preprocessing, [`crate::MelConfig`]): a log-mel view and an MFCC view over the same mel
+///   settings share them, the MFCC being the DCT of that log-mel;
+/// - the pitch track runs once per distinct (preprocessing, [`crate::PitchConfig`], hop).
+///
+/// Each view's output is exactly what its own [`FeaturePipeline::compute`] gives (the same
+/// code computes every stage; tested bit for bit).
+///
+/// ```
+/// use emovox_features::{
+///     FeatureKind, FeaturePipeline, FeatureScratch, FeatureSpec, FrontEnd, MelConfig, MfccConfig,
+/// };
+///
+/// let mfcc = FeatureSpec {
+///     kind: FeatureKind::Mfcc(MfccConfig { mel: MelConfig::speech_with_mels(64), n_mfcc: 40, lifter: 0.0 }),
+///     delta_orders: 2,
+///     delta_width: 9,
+///     utterance_norm: false,
+///     pitch: None,
+///     preprocessing: Default::default(),
+/// };
+/// let log_mel = FeatureSpec { kind: FeatureKind::LogMel(MelConfig::speech_with_mels(64)), ..mfcc.clone() };
+/// let front_end = FrontEnd::new(vec![log_mel.clone(), mfcc])?;
+/// let clip: Vec<f32> = (0..16_000).map(|i| (i as f32 * 0.05).sin()).collect();
+/// let mut scratch = FeatureScratch::new();
+/// let mut views = Vec::new();
+/// front_end.compute_into(&clip, 16_000, &mut scratch, &mut views)?;
+/// assert_eq!(views[0], FeaturePipeline::new(log_mel)?.compute(&clip, 16_000)?);
+/// assert_eq!(views[1].shape(), &[3, 40, 101]);
+/// # Ok::<(), emovox_features::FeatureError>(())
+/// ```
+#[derive(Debug)]
+pub struct FrontEnd {
+    views: Vec<FeaturePipeline>,
+    routes: Vec<Route>,
+    /// For each group of each stage, the view whose plans compute it.
+    preparations: Vec<usize>,
+    spectra: Vec<usize>,
+    pitches: Vec<usize>,
+}
+
+/// Groups equal keys: for each key, the index of its group (`None` for no key), and for each
+/// group, the index of its first key.
+fn group<K: PartialEq>(keys: &[Option<K>]) -> (Vec<Option<usize>>, Vec<usize>) {
+    let mut leaders: Vec<usize> = Vec::new();
+    let groups = keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| {
+            let key = key.as_ref()?;
+            let found = leaders
+                .iter()
+                .position(|&leader| keys[leader].as_ref() == Some(key));
+            Some(found.unwrap_or_else(|| {
+                leaders.push(i);
+                leaders.len() - 1
+            }))
+        })
+        .collect();
+    (groups, leaders)
+}
+
+impl FrontEnd {
+    /// Validates every spec and plans the shared stages. Errors: an invalid spec (as
+    /// [`FeaturePipeline::new`]), no spec at all ([`FeatureError::NoViews`]), or specs at
+    /// different sample rates ([`FeatureError::MixedSampleRates`]).
+    pub fn new(specs: impl IntoIterator<Item = FeatureSpec>) -> Result<Self, FeatureError> {
+        let views = specs
+            .into_iter()
+            .map(FeaturePipeline::new)
+            .collect::<Result<Vec<_>, _>>()?;
+        let first = views.first().ok_or(FeatureError::NoViews)?.sample_rate();
+        if let Some(other) = views.iter().find(|v| v.sample_rate() != first) {
+            return Err(FeatureError::MixedSampleRates {
+                first,
+                other: other.sample_rate(),
+            });
+        }
+        let keys: Vec<_> = views
+            .iter()
+            .map(|v| Some(&v.spec().preprocessing))
+            .collect();
+        let (preparation_of, preparations) = group(&keys);
+        let preparation_of: Vec<usize> = preparation_of.into_iter().flatten().collect();
+        let keys: Vec<_> = views
+            .iter()
+            .zip(&preparation_of)
+            .map(|(v, &p)| Some((p, v.spec().kind.mel())))
+            .collect();
+        let (spectrum_of, spectra) = group(&keys);
+        let keys: Vec<_> = views
+            .iter()
+            .zip(&preparation_of)
+            .map(|(v, &p)| {
+                let pitch = v.spec().pitch.as_ref()?;
+                Some((p, pitch, v.hop_length()))
+            })
+            .collect();
+        let (pitch_of, pitches) = group(&keys);
+        let routes = preparation_of
+            .iter()
+            .zip(spectrum_of)
+            .zip(pitch_of)
+            .map(|((&preparation, spectrum), pitch)| Route {
+                preparation,
+                spectrum: spectrum.expect("every view has a spectrum"),
+                pitch,
+            })
+            .collect();
+        Ok(Self {
+            views,
+            routes,
+            preparations,
+            spectra,
+            pitches,
+        })
+    }
+
+    /// The pipeline of every view, in view order.
+    pub fn views(&self) -> &[FeaturePipeline] {
+        &self.views
+    }
+
+    /// Sample rate every view works at, in Hz.
+    pub fn sample_rate(&self) -> u32 {
+        self.views[0].sample_rate()
+    }
+
+    /// The features of every view for `samples` (mono, at `sample_rate` Hz), in view order.
+    /// Allocates its working memory and outputs: [`FrontEnd::compute_into`] reuses them.
+    pub fn compute(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+    ) -> Result<Vec<Array3<f32>>, FeatureError> {
+        let mut views = Vec::new();
+        self.compute_into(samples, sample_rate, &mut FeatureScratch::new(), &mut views)?;
+        Ok(views)
+    }
+
+    /// [`FrontEnd::compute`] with caller-owned buffers: `scratch` holds the working memory and
+    /// `views` receives one array per view (resized to the number of views; an array is
+    /// replaced only when its shape differs from the result's).
+    pub fn compute_into(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+        scratch: &mut FeatureScratch,
+        views: &mut Vec<Array3<f32>>,
+    ) -> Result<(), FeatureError> {
+        check_signal(samples, 1)?;
+        scratch.fit_groups(
+            self.preparations.len(),
+            self.spectra.len(),
+            self.pitches.len(),
+        );
+        let FeatureScratch {
+            resampled,
+            powers,
+            prepared,
+            log_mel,
+            pitch,
+            spectral,
+            tracking,
+        } = scratch;
+        // Views share the rate: the first one's resampler cache serves them all.
+        let input = self.views[0].resample_into(samples, sample_rate, resampled)?;
+        for (&leader, buffer) in self.preparations.iter().zip(prepared.iter_mut()) {
+            let preprocessing = &self.views[leader].spec().preprocessing;
+            if !preprocessing.is_identity() {
+                preprocessing.apply_into(input, self.sample_rate(), powers, buffer);
+            }
+        }
+        // The clip of preprocessing group `g`.
+        let clip_of = |g: usize| -> &[f32] {
+            let preprocessing = &self.views[self.preparations[g]].spec().preprocessing;
+            if preprocessing.is_identity() {
+                input
+            } else {
+                &prepared[g]
+            }
+        };
+        for (view, route) in self.views.iter().zip(&self.routes) {
+            view.check_length(clip_of(route.preparation))?;
+        }
+        for (&leader, values) in self.spectra.iter().zip(log_mel.iter_mut()) {
+            let clip = clip_of(self.routes[leader].preparation);
+            self.views[leader].log_mel_into(clip, spectral, values)?;
+        }
+        for (&leader, rows) in self.pitches.iter().zip(pitch.iter_mut()) {
+            let clip = clip_of(self.routes[leader].preparation);
+            let tracker = self.views[leader]
+                .pitch_tracker()
+                .expect("pitch groups hold views with pitch");
+            tracker.compute_into(clip, tracking, rows)?;
+        }
+        views.resize_with(self.views.len(), || Array3::zeros((0, 0, 0)));
+        for ((view, route), out) in self.views.iter().zip(&self.routes).zip(views.iter_mut()) {
+            let pitch_rows = route.pitch.map(|p| pitch[p].as_slice());
+            view.assemble_into(&log_mel[route.spectrum], pitch_rows, out)?;
+        }
+        Ok(())
+    }
+}

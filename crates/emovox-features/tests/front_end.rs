@@ -1,0 +1,220 @@
+//! The shared front end and caller-owned buffers give exactly what the allocating per-view
+//! pipelines give, bit for bit, whatever the clip lengths, rates and view mixes.
+
+use emovox_features::{
+    FeatureError, FeatureKind, FeaturePipeline, FeatureScratch, FeatureSpec, FrontEnd,
+    LevelNormalisation, MelConfig, MfccConfig, PitchConfig, Preprocessing,
+};
+use ndarray::Array3;
+
+/// A speech-like clip: a gliding harmonic tone with noise, bursts and pauses (xorshift noise).
+fn clip(len: usize, rate: u32, seed: u32) -> Vec<f32> {
+    let mut state = seed | 1;
+    (0..len)
+        .map(|i| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let t = i as f32 / rate as f32;
+            let f0 = 140.0 + 50.0 * (1.3 * t).sin();
+            let voiced: f32 = (1..6)
+                .map(|h| (std::f32::consts::TAU * f0 * h as f32 * t).sin() / h as f32)
+                .sum();
+            let envelope = if (t * 2.0).fract() < 0.7 { 0.3 } else { 0.002 };
+            envelope * voiced + 0.003 * (state as f32 / u32::MAX as f32 - 0.5)
+        })
+        .collect()
+}
+
+fn spec(kind: FeatureKind, pitch: bool, preprocessing: Preprocessing) -> FeatureSpec {
+    FeatureSpec {
+        kind,
+        delta_orders: 2,
+        delta_width: 9,
+        utterance_norm: false,
+        pitch: pitch.then(PitchConfig::speech),
+        preprocessing,
+    }
+}
+
+fn mfcc_over(mel: MelConfig) -> FeatureKind {
+    FeatureKind::Mfcc(MfccConfig {
+        mel,
+        n_mfcc: 40,
+        lifter: 0.0,
+    })
+}
+
+/// The four views of the bundled model: log-mel and MFCC over one 64-band mel setting, with
+/// pitch, level-normalised; then the same with trimming and a 60 dB floor.
+fn bundled_like() -> Vec<FeatureSpec> {
+    let level = Preprocessing {
+        trim_top_db: None,
+        level: Some(LevelNormalisation::default()),
+    };
+    let trimmed = Preprocessing {
+        trim_top_db: Some(40.0),
+        ..level.clone()
+    };
+    let mel80 = MelConfig::speech_with_mels(64);
+    let mel60 = MelConfig {
+        top_db: Some(60.0),
+        ..mel80.clone()
+    };
+    vec![
+        spec(FeatureKind::LogMel(mel80.clone()), true, level.clone()),
+        spec(mfcc_over(mel80), true, level),
+        spec(FeatureKind::LogMel(mel60.clone()), true, trimmed.clone()),
+        spec(mfcc_over(mel60), true, trimmed),
+    ]
+}
+
+/// Views that share some stages and not others: no pitch, another mel setting, utterance
+/// normalisation, one delta order, a lifter.
+fn mixed() -> Vec<FeatureSpec> {
+    let none = Preprocessing::default();
+    let mut normalised = spec(FeatureKind::Mfcc(MfccConfig::speech()), false, none.clone());
+    normalised.utterance_norm = true;
+    normalised.delta_orders = 1;
+    let liftered = FeatureKind::Mfcc(MfccConfig {
+        lifter: 22.0,
+        ..MfccConfig::speech()
+    });
+    vec![
+        spec(FeatureKind::LogMel(MelConfig::speech()), true, none.clone()),
+        normalised,
+        spec(liftered, true, none.clone()),
+        spec(
+            FeatureKind::LogMel(MelConfig::speech_with_mels(64)),
+            false,
+            none,
+        ),
+    ]
+}
+
+fn assert_views_equal_pipelines(specs: Vec<FeatureSpec>, clips: &[(Vec<f32>, u32)]) {
+    let pipelines: Vec<FeaturePipeline> = specs
+        .iter()
+        .cloned()
+        .map(|s| FeaturePipeline::new(s).unwrap())
+        .collect();
+    let front_end = FrontEnd::new(specs).unwrap();
+    // One scratch and one set of outputs for every clip, as a caller would keep them.
+    let mut scratch = FeatureScratch::new();
+    let mut views = Vec::new();
+    let mut single = Array3::zeros((0, 0, 0));
+    for (samples, rate) in clips {
+        front_end
+            .compute_into(samples, *rate, &mut scratch, &mut views)
+            .unwrap();
+        assert_eq!(views.len(), pipelines.len());
+        for (v, pipeline) in pipelines.iter().enumerate() {
+            let expected = pipeline.compute(samples, *rate).unwrap();
+            assert_eq!(
+                views[v],
+                expected,
+                "view {v}, {} samples at {rate} Hz",
+                samples.len()
+            );
+            pipeline
+                .compute_into(samples, *rate, &mut scratch, &mut single)
+                .unwrap();
+            assert_eq!(single, expected, "compute_into of view {v}");
+        }
+    }
+}
+
+fn clips() -> Vec<(Vec<f32>, u32)> {
+    vec![
+        (clip(64_000, 16_000, 1), 16_000),
+        (clip(20_000, 16_000, 2), 16_000),
+        (clip(64_000, 16_000, 3), 16_000),
+        (clip(96_000, 48_000, 4), 48_000),
+        (clip(30_000, 22_050, 5), 22_050),
+        (clip(64_000, 16_000, 6), 16_000),
+    ]
+}
+
+#[test]
+fn bundled_views_equal_their_own_pipelines_bit_for_bit() {
+    assert_views_equal_pipelines(bundled_like(), &clips());
+}
+
+#[test]
+fn partly_shared_views_equal_their_own_pipelines_bit_for_bit() {
+    assert_views_equal_pipelines(mixed(), &clips());
+}
+
+#[test]
+fn the_allocating_wrapper_equals_compute_into() {
+    let front_end = FrontEnd::new(bundled_like()).unwrap();
+    let samples = clip(40_000, 16_000, 9);
+    let mut views = Vec::new();
+    front_end
+        .compute_into(&samples, 16_000, &mut FeatureScratch::new(), &mut views)
+        .unwrap();
+    assert_eq!(front_end.compute(&samples, 16_000).unwrap(), views);
+}
+
+#[test]
+fn bad_front_ends_and_clips_are_typed_errors() {
+    let no_views: Vec<FeatureSpec> = Vec::new();
+    assert_eq!(FrontEnd::new(no_views).unwrap_err(), FeatureError::NoViews);
+    let at_8k = spec(
+        FeatureKind::LogMel(MelConfig {
+            sample_rate: 8_000,
+            fmax: Some(4_000.0),
+            ..MelConfig::speech()
+        }),
+        false,
+        Preprocessing::default(),
+    );
+    let mut specs = mixed();
+    specs.push(at_8k);
+    assert_eq!(
+        FrontEnd::new(specs).unwrap_err(),
+        FeatureError::MixedSampleRates {
+            first: 16_000,
+            other: 8_000
+        }
+    );
+    let mut bad = mixed();
+    bad[1].delta_width = 4;
+    assert!(matches!(
+        FrontEnd::new(bad),
+        Err(FeatureError::InvalidConfig(_))
+    ));
+
+    let front_end = FrontEnd::new(bundled_like()).unwrap();
+    let mut scratch = FeatureScratch::new();
+    let mut views = Vec::new();
+    assert_eq!(
+        front_end.compute_into(&[], 16_000, &mut scratch, &mut views),
+        Err(FeatureError::EmptySignal)
+    );
+    let mut nan = clip(16_000, 16_000, 3);
+    nan[77] = f32::NAN;
+    assert_eq!(
+        front_end.compute_into(&nan, 16_000, &mut scratch, &mut views),
+        Err(FeatureError::NonFiniteSample { index: 77 })
+    );
+    // Too short for the delta window (8 hops of 160 samples): the pipelines' own error.
+    let short = clip(1_000, 16_000, 4);
+    let expected = FeaturePipeline::new(bundled_like().remove(0))
+        .unwrap()
+        .compute(&short, 16_000)
+        .unwrap_err();
+    assert_eq!(
+        front_end.compute_into(&short, 16_000, &mut scratch, &mut views),
+        Err(expected)
+    );
+    assert!(matches!(
+        front_end.compute_into(&clip(16_000, 16_000, 5), 0, &mut scratch, &mut views),
+        Err(FeatureError::Resample(_))
+    ));
+    // The scratch still works after the errors.
+    front_end
+        .compute_into(&clip(16_000, 16_000, 6), 16_000, &mut scratch, &mut views)
+        .unwrap();
+    assert_eq!(views.len(), 4);
+}
