@@ -1,4 +1,5 @@
-//! The bundled model hears the same sentence the same way whatever the file format: an
+//! The bundled model hears the same sentence the same way whatever the file format (the same
+//! probabilities within a codec's tolerance; the label too unless the sentence is ambiguous): an
 //! espeak-ng sentence (not from any corpus, so held out) as 16-bit WAV, FLAC, ALAC, OGG Vorbis
 //! at 64 kbps, MP3 at 128 kbps, AAC-LC at 96 kbps and OGG Opus at 32 kbps
 //! (tests/fixtures/formats/make.sh made them), each decoded by `Classifier::predict_file` and
@@ -10,19 +11,20 @@ const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/formats")
 
 /// Each compressed fixture and the largest difference of any class probability from the WAV's
 /// allowed for it. Lossless files decode to the WAV's samples exactly, so their probabilities
-/// must be identical. The lossy tolerances are about twice the differences measured
-/// (2026-12-03: Vorbis 0.009, MP3 0.015, AAC 0.022, Opus 0.045; README, "Audio formats").
+/// must be identical. The lossy tolerances are about twice the differences measured with the
+/// six-view bundled model (2026-12-03 evening: Vorbis 0.041, MP3 0.012, AAC 0.012, Opus 0.071;
+/// the four-view model of the afternoon: 0.009, 0.015, 0.022, 0.045).
 const FORMATS: [(&str, f32); 6] = [
     ("sentence.flac", 0.0),
     ("sentence_alac.m4a", 0.0),
-    ("sentence_64k.ogg", 0.02),
+    ("sentence_64k.ogg", 0.08),
     ("sentence_128k.mp3", 0.03),
-    ("sentence_96k.m4a", 0.05),
-    ("sentence_32k.opus", 0.10),
+    ("sentence_96k.m4a", 0.03),
+    ("sentence_32k.opus", 0.15),
 ];
 
 #[test]
-fn the_bundled_model_gives_the_same_label_in_every_format() {
+fn the_bundled_model_hears_the_same_sentence_in_every_format() {
     let classifier = Classifier::bundled().unwrap();
     let wav = classifier
         .predict_file(format!("{DIR}/sentence.wav"))
@@ -43,7 +45,23 @@ fn the_bundled_model_gives_the_same_label_in_every_format() {
             "{file}: {} ({:.4}), largest probability difference from the WAV {worst:.5}",
             prediction.label, prediction.confidence
         );
-        assert_eq!(prediction.label, wav.label, "{file}");
         assert!(worst <= tolerance, "{file}: {worst} > {tolerance}");
+        // The label may change only between labels the WAV itself holds within the codec's
+        // tolerance of its best (the synthetic sentence is ambiguous: happy 0.239, angry 0.210):
+        // a label the WAV puts further down is a different answer, not a codec's rounding.
+        let on_wav = |label: &str| {
+            wav.probabilities
+                .iter()
+                .find(|(l, _)| l == label)
+                .map_or(0.0, |(_, p)| *p)
+        };
+        assert!(
+            on_wav(&prediction.label) >= wav.confidence - 2.0 * tolerance,
+            "{file}: {} ({:.3} on the WAV) against {} ({:.3})",
+            prediction.label,
+            on_wav(&prediction.label),
+            wav.label,
+            wav.confidence
+        );
     }
 }
