@@ -137,10 +137,7 @@ fn generated_data(dir: &Path, keep_waveforms: bool) -> GeneratedData {
     let test_utts = corpus(dir, 6..8, 3);
     let labels: Vec<String> = LABELS.iter().map(|s| s.to_string()).collect();
     let pipeline = FeaturePipeline::new(spec()).unwrap();
-    let extract = ExtractConfig {
-        report_skipped: false,
-        keep_waveforms,
-    };
+    let extract = ExtractConfig { keep_waveforms };
     let (train_set, skipped) = extract_dataset(&train_utts, &labels, &pipeline, &extract).unwrap();
     assert!(skipped.is_empty());
     let (val_set, _) = extract_dataset(&val_utts, &labels, &pipeline, &extract).unwrap();
@@ -163,9 +160,9 @@ fn file_accuracy(classifier: &Classifier, utts: &[Utterance]) -> f64 {
 
 fn quiet() -> TrainOptions {
     TrainOptions {
-        quiet: true,
         log_path: None,
         corpus: "generated".into(),
+        ..TrainOptions::default()
     }
 }
 
@@ -316,10 +313,7 @@ fn two_feature_views_train_save_load_and_predict_together() {
         extra_views: vec![log_mel],
         ..small_recipe()
     };
-    let extract = ExtractConfig {
-        report_skipped: false,
-        ..ExtractConfig::default()
-    };
+    let extract = ExtractConfig::default();
     let specs = recipe.view_features();
     let (train_set, _) = ViewsDataset::extract(&train_utts, &labels, &specs, &extract).unwrap();
     let (val_set, _) = ViewsDataset::extract(&val_utts, &labels, &specs, &extract).unwrap();

@@ -16,7 +16,7 @@
 //! let model = EmotionModel::load("model.safetensors")?;
 //! let pipeline = FeaturePipeline::new(model.metadata().features.clone())?;
 //! let samples = vec![0.0f32; 48_000]; // 3 s of 16 kHz audio
-//! let probabilities = model.predict_proba(&pipeline.compute(&samples, 16_000)?)?;
+//! let probabilities = model.probabilities(&pipeline.compute(&samples, 16_000)?)?;
 //! for (label, p) in model.metadata().labels.iter().zip(&probabilities) {
 //!     println!("{label}: {p:.2}");
 //! }
@@ -34,6 +34,7 @@ mod model;
 mod network;
 mod pooling;
 mod views;
+mod weights;
 
 pub use calibration::ProbabilityCalibration;
 pub use config::{
@@ -42,7 +43,7 @@ pub use config::{
 pub use conv::TimeConv;
 pub use error::ModelError;
 pub use file::{CALIBRATION_KEY, METADATA_KEY, VIEWS_KEY};
-pub use model::{crop_starts, expected_tensors, EmotionModel};
+pub use model::{crop_starts, EmotionModel};
 pub use network::Network;
 pub use pooling::TemporalPooling;
 pub use views::{average_probabilities, MultiViewModel};

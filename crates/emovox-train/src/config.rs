@@ -1,7 +1,9 @@
 //! The training recipe ([`TrainConfig`]) and run options ([`TrainOptions`]).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use candle_core::Device;
 use emovox_features::{
     FeatureKind, FeatureSpec, LevelNormalisation, MelConfig, MfccConfig, PitchConfig, Preprocessing,
 };
@@ -9,7 +11,7 @@ use emovox_model::{InferenceConfig, ModelConfig, PoolingKind};
 use serde::{Deserialize, Serialize};
 
 use crate::wave_augment::WaveAugmentConfig;
-use crate::{AugmentConfig, LrSchedule, TrainError};
+use crate::{AugmentConfig, LrSchedule, TrainError, TrainObserver};
 use emovox_audio::degrade::MultiConditionConfig;
 
 /// Everything that determines a trained model (with the data and the seed).
@@ -213,13 +215,49 @@ pub fn default_extra_views() -> Vec<FeatureSpec> {
     }]
 }
 
-/// How a run reports itself; does not change the model.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// How a run reports itself and where it runs; does not change the model.
+#[derive(Clone)]
 pub struct TrainOptions {
-    /// Hide the progress bar (it is also hidden when stderr is not a terminal).
-    pub quiet: bool,
+    /// Told the progress of the run (the first view's, first member's); `None` reports
+    /// nothing. The library prints nothing itself: register e.g. a [`crate::ProgressBar`].
+    pub observer: Option<Arc<dyn TrainObserver>>,
     /// Append one JSON line per epoch to this file.
     pub log_path: Option<PathBuf>,
     /// Corpus name recorded in the model's provenance.
     pub corpus: String,
+    /// The device the networks train on (and the trained model lives on).
+    pub device: Device,
+}
+
+impl Default for TrainOptions {
+    /// No observer, no log, on the CPU.
+    fn default() -> Self {
+        Self {
+            observer: None,
+            log_path: None,
+            corpus: String::new(),
+            device: Device::Cpu,
+        }
+    }
+}
+
+impl std::fmt::Debug for TrainOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrainOptions")
+            .field("observer", &self.observer.as_ref().map(|_| "registered"))
+            .field("log_path", &self.log_path)
+            .field("corpus", &self.corpus)
+            .field("device", &self.device)
+            .finish()
+    }
+}
+
+impl TrainOptions {
+    /// These options without an observer (for the runs beside the one that reports).
+    pub(crate) fn unobserved(&self) -> Self {
+        Self {
+            observer: None,
+            ..self.clone()
+        }
+    }
 }
