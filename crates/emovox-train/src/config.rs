@@ -11,7 +11,7 @@ use emovox_model::{InferenceConfig, ModelConfig, PoolingKind};
 use serde::{Deserialize, Serialize};
 
 use crate::wave_augment::WaveAugmentConfig;
-use crate::{AugmentConfig, LrSchedule, TrainError, TrainObserver};
+use crate::{AugmentConfig, EarlyStopping, LrSchedule, TrainError, TrainObserver};
 use emovox_audio::degrade::MultiConditionConfig;
 
 /// Everything that determines a trained model (with the data and the seed).
@@ -40,9 +40,7 @@ pub struct TrainConfig {
     pub weight_decay: f64,
     /// Learning-rate schedule over all steps.
     pub schedule: LrSchedule,
-    /// Stop after this many epochs without a better validation UAR; `None` runs all epochs.
-    pub patience: Option<usize>,
-    /// Keep the weights of the epoch with the best validation UAR (early stopping); `false`
+    /// Keep the weights of the epoch with the best validation UAR; `false`
     /// keeps the last epoch's and uses validation data only to monitor the run (as
     /// cross-validation does, where the validation speakers are the test speakers).
     pub keep_best: bool,
@@ -94,7 +92,6 @@ impl Default for TrainConfig {
                 div_factor: 10.0,
                 final_div_factor: 100.0,
             },
-            patience: None,
             keep_best: true,
             crop_frames: 200,
             augment: AugmentConfig {
@@ -152,12 +149,6 @@ impl TrainConfig {
         }
         if self.crop_frames < self.model.min_frames() {
             return fail("crop_frames is below the network's minimum number of frames");
-        }
-        if self.patience.is_some() && !self.keep_best {
-            return fail("patience (early stopping) needs keep_best");
-        }
-        if self.patience == Some(0) {
-            return fail("patience must be positive when set");
         }
         if self.augment.mixup_alpha < 0.0 || !(0.0..=1.0).contains(&self.augment.mixup_prob) {
             return fail("mixup_alpha must be >= 0 and mixup_prob in [0, 1]");
@@ -227,12 +218,16 @@ pub struct TrainOptions {
     pub corpus: String,
     /// The device the networks train on (and the trained model lives on).
     pub device: Device,
+    /// Stops a run before the recipe's last epoch (e.g. [`crate::NoImprovementSince`]);
+    /// `None` runs every epoch. Its patience is recorded in the model's provenance.
+    pub early_stopping: Option<Arc<dyn EarlyStopping>>,
 }
 
 impl Default for TrainOptions {
-    /// No observer, no log, on the CPU.
+    /// No observer, no log, on the CPU, every epoch.
     fn default() -> Self {
         Self {
+            early_stopping: None,
             observer: None,
             log_path: None,
             corpus: String::new(),
@@ -248,6 +243,10 @@ impl std::fmt::Debug for TrainOptions {
             .field("log_path", &self.log_path)
             .field("corpus", &self.corpus)
             .field("device", &self.device)
+            .field(
+                "early_stopping",
+                &self.early_stopping.as_ref().map(|s| s.patience()),
+            )
             .finish()
     }
 }

@@ -90,12 +90,11 @@ pub struct CrossValidation {
     pub summary: FoldSummary,
 }
 
-/// The recipe as a fold runs it: the last epoch's weights, no early stopping and no
-/// calibration (the fold's validation speakers are its test speakers).
+/// The recipe as a fold runs it: the last epoch's weights and no calibration (the fold's
+/// validation speakers are its test speakers); a fold registers no early stopping either.
 pub fn fold_recipe(recipe: &TrainConfig) -> TrainConfig {
     TrainConfig {
         keep_best: false,
-        patience: None,
         calibrate: false,
         ..recipe.clone()
     }
@@ -160,6 +159,7 @@ fn run_fold(
     }
     let train_options = TrainOptions {
         observer: None,
+        early_stopping: None, // cross-validation never stops early
         log_path: options
             .log_dir
             .as_ref()

@@ -15,6 +15,7 @@ mod batch;
 mod config;
 mod cross_validation;
 mod dataset;
+mod early_stopping;
 mod error;
 pub mod evaluate;
 mod extract;
@@ -41,6 +42,7 @@ pub use cross_validation::{
     cross_validate, fold_recipe, CrossValidation, CrossValidationOptions, FoldOutcome,
 };
 pub use dataset::{ClassCounts, Example, FeatureDataset};
+pub use early_stopping::{EarlyStopping, NoImprovementSince};
 pub use error::TrainError;
 pub use extract::{extract_dataset, ExtractConfig};
 pub use normalise::corpus_statistics;

@@ -130,7 +130,7 @@ pub fn train(
         .training
         .clone()
         .map(|p| TrainingProvenance {
-            recipe: serde_json::to_value(config).ok(),
+            recipe: recipe_json(config, options),
             ..p
         });
     let models = std::iter::once(first.model).chain(outcomes.map(|o| o.model));
@@ -199,11 +199,13 @@ fn train_network(
         best_epoch: kept.epoch,
         val_accuracy: kept.scores.as_ref().map(|s| s.accuracy),
         val_uar: kept.scores.as_ref().map(|s| s.uar),
-        recipe: serde_json::to_value(TrainConfig {
-            model: arch,
-            ..config.clone()
-        })
-        .ok(),
+        recipe: recipe_json(
+            &TrainConfig {
+                model: arch,
+                ..config.clone()
+            },
+            options,
+        ),
     };
     Ok(TrainOutcome {
         model: kept.model.with_training(Some(provenance)),
@@ -262,17 +264,29 @@ fn run_epochs(
             probabilities,
         };
         match &kept {
-            Some(current) if config.keep_best && !candidate.improves_on(current) => {
-                if config.patience.is_some_and(|p| epoch - current.epoch >= p) {
-                    break;
-                }
-            }
+            Some(current) if config.keep_best && !candidate.improves_on(current) => {}
             _ => kept = Some(candidate),
+        }
+        if let Some(strategy) = &options.early_stopping {
+            if strategy.should_stop(&history) {
+                break;
+            }
         }
     }
     report.finish();
     let kept = kept.ok_or_else(|| TrainError::InvalidData("no epoch was run".into()))?;
     Ok((history, kept))
+}
+
+/// The recipe as the model's provenance records it: the config, plus the patience of the
+/// registered early stopping (`null` without one) under `patience`.
+fn recipe_json(config: &TrainConfig, options: &TrainOptions) -> Option<serde_json::Value> {
+    let mut recipe = serde_json::to_value(config).ok()?;
+    let patience = options.early_stopping.as_ref().and_then(|s| s.patience());
+    recipe
+        .as_object_mut()?
+        .insert("patience".into(), serde_json::json!(patience));
+    Some(recipe)
 }
 
 /// Checks the datasets fit together and returns the architecture with the data's input

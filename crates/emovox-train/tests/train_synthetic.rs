@@ -206,14 +206,30 @@ fn early_stopping_halts_after_patience_epochs_without_improvement() {
     let val_set = dataset(2..3, 3, 10);
     let config = TrainConfig {
         epochs: 30,
-        patience: Some(2),
         learning_rate: 1e-9, // nothing is learnt, so UAR stops improving at once
         schedule: LrSchedule::Constant,
         ..small_config()
     };
-    let outcome = train(&config, &train_set, &val_set, &quiet()).unwrap();
+    let options = TrainOptions {
+        early_stopping: Some(std::sync::Arc::new(
+            emovox_train::NoImprovementSince::new(2).unwrap(),
+        )),
+        ..quiet()
+    };
+    let outcome = train(&config, &train_set, &val_set, &options).unwrap();
     assert!(outcome.history.len() < 30);
     assert_eq!(outcome.history.len(), outcome.best_epoch + 2);
+    let provenance = outcome.model.metadata().training.clone().unwrap();
+    assert_eq!(provenance.recipe.unwrap()["patience"], 2);
+    // Without a registered strategy every epoch runs, and the provenance says so.
+    let config = TrainConfig {
+        epochs: 4,
+        ..config
+    };
+    let outcome = train(&config, &train_set, &val_set, &quiet()).unwrap();
+    assert_eq!(outcome.history.len(), 4);
+    let provenance = outcome.model.metadata().training.clone().unwrap();
+    assert!(provenance.recipe.unwrap()["patience"].is_null());
 }
 
 #[test]
