@@ -1,11 +1,13 @@
 //! The emovox CNN, its configuration and self-describing safetensors model files.
 //!
-//! * [`ModelConfig`] – architecture hyper-parameters; [`Network`] – the candle module.
+//! * [`ModelConfig`] – architecture hyper-parameters; [`Network`] – the candle module (a
+//!   `ModuleT` built from a `VarBuilder`, on its device).
 //! * [`ModelMetadata`] – labels, feature spec, architecture, normalisation, inference settings
 //!   and training provenance, stored as JSON in the safetensors header under
 //!   [`METADATA_KEY`].
-//! * [`EmotionModel`] – load / save one file, predict class probabilities from the output of
-//!   `emovox_features::FeaturePipeline::compute`.
+//! * [`EmotionModel`] – load / save one file (onto any device: `load_on`), class probabilities
+//!   from the output of `emovox_features::FeaturePipeline::compute`, one clip or a batch (one
+//!   forward pass per input length).
 //! * [`MultiViewModel`] – several models reading different features of the same clip
 //!   (e.g. log-mel and MFCC), probabilities averaged, stored in one file.
 //!
