@@ -73,6 +73,12 @@ impl Classifier {
         Self::from_views(MultiViewModel::load(path)?)
     }
 
+    /// Loads a model file onto `device`: the network runs there (e.g. a CUDA device with the
+    /// `cuda` feature), the features are computed on the CPU.
+    pub fn load_on(path: impl AsRef<Path>, device: &candle_core::Device) -> Result<Self, Error> {
+        Self::from_views(MultiViewModel::load_on(path, device)?)
+    }
+
     /// Wraps an already loaded single-view model, building the feature pipeline its metadata
     /// describes.
     pub fn from_model(model: EmotionModel) -> Result<Self, Error> {
