@@ -8,6 +8,10 @@
 //! - `timeline_10min/predict_segments`: the whole-recording path (2 s windows, 0.5 s hop).
 //! - `timeline_10min/stream_30ms_chunks`: [`SegmentStream`] fed 480-sample (30 ms) chunks.
 //!
+//! - `timeline_bundled_1min/predict_segments`: the whole-recording path with the bundled
+//!   model over 1 minute (the windows of equal length go through one batched forward pass per
+//!   [`SegmentConfig::batch_size`] windows).
+//!
 //! Throughput is in samples; x real time = samples/s / 16,000.
 
 use std::convert::Infallible;
@@ -28,7 +32,7 @@ impl WindowClassifier for Constant {
     fn labels(&self) -> &[String] {
         &self.0
     }
-    fn classify(&self, window: &[f32]) -> Result<Vec<f32>, Infallible> {
+    fn probabilities(&self, window: &[f32]) -> Result<Vec<f32>, Infallible> {
         let p = if window[0] > 0.0 { 0.7 } else { 0.3 };
         Ok(vec![p, 1.0 - p])
     }
@@ -79,10 +83,23 @@ fn bench_timeline(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_bundled_timeline(c: &mut Criterion) {
+    let samples = recording(60);
+    let classifier = emovox::Classifier::bundled().expect("the bundled model loads");
+    let config = SegmentConfig::default();
+    let mut group = c.benchmark_group("timeline_bundled_1min");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(samples.len() as u64));
+    group.bench_function("predict_segments", |b| {
+        b.iter(|| predict_segments(&classifier, &samples, RATE, &config).expect("timeline"))
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     // Plots need system fonts, which the CI machine does not have; the figures are printed.
     config = Criterion::default().without_plots();
-    targets = bench_timeline
+    targets = bench_timeline, bench_bundled_timeline
 }
 criterion_main!(benches);

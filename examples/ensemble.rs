@@ -51,12 +51,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .map(|v| v.metadata().features.clone())
         .collect();
-    let (val, _) = ViewsDataset::extract(
+    let (val, skipped) = ViewsDataset::extract(
         &utterances,
         model.labels(),
         &specs,
         &ExtractConfig::default(),
     )?;
+    skipped
+        .iter()
+        .for_each(|s| eprintln!("skipped {}: {}", s.path.display(), s.reason));
     let (model, probabilities) = calibrate(model, &val)?;
     let truth: Vec<usize> = val.views()[0].examples.iter().map(|e| e.label).collect();
     let predicted: Vec<usize> = probabilities

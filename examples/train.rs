@@ -14,6 +14,7 @@
 //! `cross_validation.json` there instead ([`emovox_train::CrossValidation::write`]).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::Parser;
 use emovox_train::corpus::{
@@ -21,8 +22,8 @@ use emovox_train::corpus::{
 };
 use emovox_train::protocol::{k_fold_speakers, leave_one_speaker_out, SpeakerSet};
 use emovox_train::{
-    classification_text, cross_validate, train_views, CrossValidationOptions, TrainConfig,
-    TrainOptions, ViewsDataset,
+    classification_text, cross_validate, train_views, CrossValidationOptions, ProgressBar,
+    TrainConfig, TrainObserver, TrainOptions, ViewsDataset,
 };
 
 type BoxError = Box<dyn std::error::Error>;
@@ -102,7 +103,10 @@ fn main() -> Result<(), BoxError> {
         return Ok(());
     }
     let (corpus, utterances, labels) = prepare(&args)?;
-    let (dataset, _) = ViewsDataset::extract_for(&recipe, &utterances, &labels)?;
+    let (dataset, skipped) = ViewsDataset::extract_for(&recipe, &utterances, &labels)?;
+    skipped
+        .iter()
+        .for_each(|s| eprintln!("skipped {}: {}", s.path.display(), s.reason));
     let report_dir = args.out().with_extension("report");
     let folds = match (args.folds, args.loso) {
         (Some(k), _) => Some(k_fold_speakers(&utterances, k)?),
@@ -114,6 +118,7 @@ fn main() -> Result<(), BoxError> {
             jobs: args.jobs.unwrap_or(CrossValidationOptions::default().jobs),
             corpus: corpus.name,
             log_dir: Some(report_dir.clone()),
+            ..CrossValidationOptions::default()
         };
         let cv = cross_validate(&recipe, &dataset, &folds, &options)?;
         println!(
@@ -140,9 +145,10 @@ fn main() -> Result<(), BoxError> {
     );
     std::fs::create_dir_all(&report_dir)?;
     let options = TrainOptions {
-        quiet: args.quiet,
+        observer: (!args.quiet).then(|| Arc::new(ProgressBar::new()) as Arc<dyn TrainObserver>),
         log_path: Some(report_dir.join("epochs.jsonl")),
         corpus: corpus.name,
+        ..TrainOptions::default()
     };
     let outcome = train_views(&recipe, &train_set, &val_set, &options)?;
     outcome.model.save(args.out())?;

@@ -84,6 +84,35 @@ pub enum ModelError {
     /// The features hold NaN or infinite values.
     #[error("features hold a non-finite value")]
     NonFiniteInput,
+    /// A thread panicked while holding a lock the model needs (e.g. a `VarMap`'s).
+    #[error("the {what} lock is poisoned: a thread panicked while holding it")]
+    LockPoisoned {
+        /// What the lock guards.
+        what: &'static str,
+    },
+    /// A variable map with no variables was given as a trained network.
+    #[error("the variable map holds no variables: build the network with it first")]
+    EmptyVarMap,
+    /// An ensemble was asked of no models.
+    #[error("an ensemble needs at least one model")]
+    EmptyEnsemble,
+    /// An ensemble member is not a single network with the first member's metadata.
+    #[error("ensemble member {index} is not a single network with the first member's metadata")]
+    EnsembleMember {
+        /// Position of the member in the list given.
+        index: usize,
+    },
+    /// A multi-view model was asked of no views.
+    #[error("a multi-view model needs at least one view")]
+    NoViews,
+    /// A multi-view model was given another number of feature arrays than it has views.
+    #[error("{found} feature arrays for a model of {views} views")]
+    ViewCount {
+        /// Views of the model.
+        views: usize,
+        /// Feature arrays given.
+        found: usize,
+    },
     /// An error inside candle.
     #[error("tensor computation failed: {0}")]
     Candle(#[from] candle_core::Error),

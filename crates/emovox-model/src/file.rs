@@ -1,11 +1,13 @@
 //! One-file model storage: safetensors tensors plus the metadata JSON in the header.
 
-use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 
-use safetensors::{Dtype, SafeTensors, View};
+use candle_core::safetensors::Load;
+use candle_core::Device;
+use safetensors::{Dtype, SafeTensors};
 
+use crate::weights::{all_finite, NamedTensors};
 use crate::{ModelError, ModelMetadata, ProbabilityCalibration};
 
 /// Key of the safetensors `__metadata__` entry holding the [`ModelMetadata`] JSON.
@@ -30,30 +32,6 @@ pub(crate) enum FileMetadata {
     Views(Vec<ModelMetadata>),
 }
 
-/// A named f32 tensor as raw little-endian bytes.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct RawTensor {
-    pub shape: Vec<usize>,
-    pub values: Vec<f32>,
-}
-
-struct F32View<'a>(&'a RawTensor);
-
-impl View for F32View<'_> {
-    fn dtype(&self) -> Dtype {
-        Dtype::F32
-    }
-    fn shape(&self) -> &[usize] {
-        &self.0.shape
-    }
-    fn data(&self) -> Cow<'_, [u8]> {
-        Cow::Owned(self.0.values.iter().flat_map(|v| v.to_le_bytes()).collect())
-    }
-    fn data_len(&self) -> usize {
-        self.0.values.len() * 4
-    }
-}
-
 /// The bytes of the model file at `path`.
 pub(crate) fn read(path: &Path) -> Result<Vec<u8>, ModelError> {
     std::fs::read(path).map_err(|source| ModelError::Io {
@@ -70,10 +48,11 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
     })
 }
 
-/// Serialises tensors and metadata into safetensors bytes.
+/// Serialises tensors (copied to the CPU as they are written) and metadata into safetensors
+/// bytes.
 pub(crate) fn encode(
     metadata: &FileMetadata,
-    tensors: &BTreeMap<String, RawTensor>,
+    tensors: &NamedTensors,
     calibration: Option<&ProbabilityCalibration>,
 ) -> Result<Vec<u8>, ModelError> {
     let to_json =
@@ -93,11 +72,53 @@ pub(crate) fn encode(
             to_json(serde_json::to_string(calibration))?,
         );
     }
-    safetensors::serialize(
-        tensors.iter().map(|(name, t)| (name.as_str(), F32View(t))),
+    let entries = sorted_entries(&header)?;
+    let bytes = safetensors::serialize(
+        tensors.iter().map(|(name, t)| (name.as_str(), t)),
         Some(header),
     )
-    .map_err(|e| ModelError::MalformedFile(e.to_string()))
+    .map_err(|e| ModelError::MalformedFile(e.to_string()))?;
+    Ok(with_metadata_entries(bytes, &entries))
+}
+
+/// Start of every header safetensors writes with metadata.
+const HEADER_START: &[u8] = br#"{"__metadata__":{"#;
+
+/// The `__metadata__` entries as JSON (`"key":"value"`, comma-separated) in key order.
+fn sorted_entries(header: &HashMap<String, String>) -> Result<String, ModelError> {
+    let mut entries: Vec<(&String, &String)> = header.iter().collect();
+    entries.sort();
+    let json = |s: &String| {
+        serde_json::to_string(s).map_err(|e| ModelError::InvalidMetadata(e.to_string()))
+    };
+    let entries = entries
+        .into_iter()
+        .map(|(key, value)| Ok(format!("{}:{}", json(key)?, json(value)?)))
+        .collect::<Result<Vec<_>, ModelError>>()?;
+    Ok(entries.join(","))
+}
+
+/// `bytes` with its `__metadata__` entries written in key order. safetensors writes them in
+/// hash-map order, which changes from process to process, so a model with two entries
+/// (metadata and calibration) had two possible files; now the same model always gives the
+/// same bytes. The entries are the same, so the header keeps its length; a layout other than
+/// the expected one is left as written.
+fn with_metadata_entries(mut bytes: Vec<u8>, entries: &str) -> Vec<u8> {
+    let start = 8 + HEADER_START.len();
+    let end = start + entries.len();
+    let permutation = |written: &[u8]| {
+        let (mut a, mut b) = (written.to_vec(), entries.as_bytes().to_vec());
+        a.sort_unstable();
+        b.sort_unstable();
+        a == b
+    };
+    let expected_layout = bytes.get(8..start) == Some(HEADER_START)
+        && bytes.get(end) == Some(&b'}')
+        && permutation(&bytes[start..end]);
+    if expected_layout {
+        bytes[start..end].copy_from_slice(entries.as_bytes());
+    }
+    bytes
 }
 
 /// The calibration a model file holds, if any.
@@ -119,10 +140,12 @@ pub(crate) fn decode_calibration(
     Ok(Some(calibration))
 }
 
-/// Parses safetensors bytes into metadata and f32 tensors, checking dtypes and finiteness.
+/// Parses safetensors bytes into metadata and f32 tensors loaded by candle onto `device`,
+/// checking dtypes and finiteness.
 pub(crate) fn decode(
     bytes: &[u8],
-) -> Result<(FileMetadata, BTreeMap<String, RawTensor>), ModelError> {
+    device: &Device,
+) -> Result<(FileMetadata, NamedTensors), ModelError> {
     let file =
         SafeTensors::deserialize(bytes).map_err(|e| ModelError::MalformedFile(e.to_string()))?;
     let (_, header) =
@@ -139,7 +162,7 @@ pub(crate) fn decode(
         }
         (None, None) => return Err(ModelError::MissingMetadata { key: METADATA_KEY }),
     };
-    let mut tensors = BTreeMap::new();
+    let mut tensors = NamedTensors::new();
     for (name, view) in file.tensors() {
         if view.dtype() != Dtype::F32 {
             return Err(ModelError::TensorDtype {
@@ -147,16 +170,11 @@ pub(crate) fn decode(
                 dtype: format!("{:?}", view.dtype()),
             });
         }
-        let values: Vec<f32> = view
-            .data()
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        if values.iter().any(|v| !v.is_finite()) {
+        let tensor = view.load(device)?;
+        if !all_finite(&tensor)? {
             return Err(ModelError::NonFiniteTensor(name));
         }
-        let shape = view.shape().to_vec();
-        tensors.insert(name, RawTensor { shape, values });
+        tensors.insert(name, tensor);
     }
     Ok((metadata, tensors))
 }

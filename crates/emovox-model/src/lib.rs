@@ -1,11 +1,13 @@
 //! The emovox CNN, its configuration and self-describing safetensors model files.
 //!
-//! * [`ModelConfig`] – architecture hyper-parameters; [`Network`] – the candle module.
+//! * [`ModelConfig`] – architecture hyper-parameters; [`Network`] – the candle module (a
+//!   `ModuleT` built from a `VarBuilder`, on its device).
 //! * [`ModelMetadata`] – labels, feature spec, architecture, normalisation, inference settings
 //!   and training provenance, stored as JSON in the safetensors header under
 //!   [`METADATA_KEY`].
-//! * [`EmotionModel`] – load / save one file, predict class probabilities from the output of
-//!   `emovox_features::FeaturePipeline::compute`.
+//! * [`EmotionModel`] – load / save one file (onto any device: `load_on`), class probabilities
+//!   from the output of `emovox_features::FeaturePipeline::compute`, one clip or a batch (one
+//!   forward pass per input length).
 //! * [`MultiViewModel`] – several models reading different features of the same clip
 //!   (e.g. log-mel and MFCC), probabilities averaged, stored in one file.
 //!
@@ -16,7 +18,7 @@
 //! let model = EmotionModel::load("model.safetensors")?;
 //! let pipeline = FeaturePipeline::new(model.metadata().features.clone())?;
 //! let samples = vec![0.0f32; 48_000]; // 3 s of 16 kHz audio
-//! let probabilities = model.predict_proba(&pipeline.compute(&samples, 16_000)?)?;
+//! let probabilities = model.probabilities(&pipeline.compute(&samples, 16_000)?)?;
 //! for (label, p) in model.metadata().labels.iter().zip(&probabilities) {
 //!     println!("{label}: {p:.2}");
 //! }
@@ -34,6 +36,7 @@ mod model;
 mod network;
 mod pooling;
 mod views;
+mod weights;
 
 pub use calibration::ProbabilityCalibration;
 pub use config::{
@@ -42,7 +45,7 @@ pub use config::{
 pub use conv::TimeConv;
 pub use error::ModelError;
 pub use file::{CALIBRATION_KEY, METADATA_KEY, VIEWS_KEY};
-pub use model::{crop_starts, expected_tensors, EmotionModel};
+pub use model::{crop_starts, EmotionModel};
 pub use network::Network;
 pub use pooling::TemporalPooling;
 pub use views::{average_probabilities, MultiViewModel};

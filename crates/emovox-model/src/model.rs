@@ -1,134 +1,89 @@
 //! [`EmotionModel`]: a trained network plus its metadata, loadable from one file.
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Borrow;
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use candle_core::{DType, Device, Tensor, D};
-use candle_nn::{VarBuilder, VarMap};
-use ndarray::{s, Array3, Axis};
+use candle_core::{Device, ModuleT, Tensor, D};
+use candle_nn::VarMap;
+use ndarray::Array3;
 
-use crate::file::{self, FileMetadata, RawTensor};
-use crate::{ModelConfig, ModelError, ModelMetadata, Network};
+use crate::file::{self, FileMetadata};
+use crate::weights::{all_finite, member_prefix, networks_over, NamedTensors};
+use crate::{ModelError, ModelMetadata, Network};
 
 /// A ready-to-run emotion classifier: network weights plus everything needed to use them.
 ///
-/// It is immutable, `Send + Sync`, and runs on the CPU in inference mode (batch
-/// normalisation with running statistics, no dropout). It holds one network, or an ensemble
-/// of [`ModelConfig::members`] networks whose probabilities are averaged.
+/// It is immutable, `Send + Sync`, and runs in inference mode (batch normalisation with
+/// running statistics, no dropout) on the device its weights live on (the CPU unless loaded
+/// with [`EmotionModel::load_on`]). It holds one network, or an ensemble of
+/// [`crate::ModelConfig::members`] networks whose probabilities are averaged. Its weights are
+/// candle tensors, held once: the networks and the file writer share them.
 #[derive(Debug)]
 pub struct EmotionModel {
     metadata: ModelMetadata,
     networks: Vec<Network>,
-    pub(crate) tensors: BTreeMap<String, RawTensor>,
-}
-
-/// Tensor-name prefix of ensemble member `k` (members of a one-network model have none).
-fn member_prefix(k: usize) -> String {
-    format!("member{k}")
-}
-
-/// The networks of `config`, their variables named under [`member_prefix`] in an ensemble.
-fn build_networks(config: &ModelConfig, vb: VarBuilder) -> Result<Vec<Network>, ModelError> {
-    if config.members == 1 {
-        return Ok(vec![Network::new(config, vb)?]);
-    }
-    (0..config.members)
-        .map(|k| Ok(Network::new(config, vb.pp(member_prefix(k)))?))
-        .collect()
-}
-
-/// Names and shapes of every tensor the architecture has (weights and batch-norm statistics).
-pub fn expected_tensors(config: &ModelConfig) -> Result<BTreeMap<String, Vec<usize>>, ModelError> {
-    config.validate()?;
-    let varmap = VarMap::new();
-    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
-    build_networks(config, vb)?;
-    let data = varmap.data().lock().map_err(|_| {
-        ModelError::InvalidConfig("variable map lock poisoned while building network".into())
-    })?;
-    Ok(data
-        .iter()
-        .map(|(name, var)| (name.clone(), var.dims().to_vec()))
-        .collect())
+    tensors: NamedTensors,
+    device: Device,
 }
 
 impl EmotionModel {
-    /// Builds a model from metadata and the variables of a (trained) network.
+    /// Builds a model from metadata and the variables of a (trained) network, on the
+    /// variables' device.
     ///
     /// The values are copied, so later updates of `varmap` do not change the model.
     pub fn from_varmap(metadata: ModelMetadata, varmap: &VarMap) -> Result<Self, ModelError> {
-        let data = varmap
-            .data()
-            .lock()
-            .map_err(|_| ModelError::InvalidConfig("variable map lock poisoned".into()))?;
-        let mut tensors = BTreeMap::new();
+        let data = varmap.data().lock().map_err(|_| ModelError::LockPoisoned {
+            what: "variable map",
+        })?;
+        let mut tensors = NamedTensors::new();
         for (name, var) in data.iter() {
-            let t = var.as_tensor();
-            let values = t.flatten_all()?.to_vec1::<f32>()?;
-            if values.iter().any(|v| !v.is_finite()) {
+            let tensor = var.as_tensor().copy()?;
+            if !all_finite(&tensor)? {
                 return Err(ModelError::NonFiniteTensor(name.clone()));
             }
-            let shape = t.dims().to_vec();
-            tensors.insert(name.clone(), RawTensor { shape, values });
+            tensors.insert(name.clone(), tensor);
         }
         drop(data);
-        Self::from_raw(metadata, tensors)
+        let device = match tensors.values().next() {
+            Some(tensor) => tensor.device().clone(),
+            None => return Err(ModelError::EmptyVarMap),
+        };
+        Self::from_tensors(metadata, tensors, &device)
     }
 
-    pub(crate) fn from_raw(
+    /// Builds a model on `device` from metadata and its named tensors (checked against the
+    /// architecture: none missing, none extra, every shape as expected).
+    pub(crate) fn from_tensors(
         metadata: ModelMetadata,
-        tensors: BTreeMap<String, RawTensor>,
+        tensors: NamedTensors,
+        device: &Device,
     ) -> Result<Self, ModelError> {
         metadata.validate()?;
-        let expected = expected_tensors(&metadata.architecture)?;
-        for (name, shape) in &expected {
-            let found = tensors
-                .get(name)
-                .ok_or_else(|| ModelError::MissingTensor(name.clone()))?;
-            if &found.shape != shape {
-                return Err(ModelError::TensorShape {
-                    name: name.clone(),
-                    expected: shape.clone(),
-                    found: found.shape.clone(),
-                });
-            }
-        }
-        if let Some(extra) = tensors.keys().find(|n| !expected.contains_key(*n)) {
-            return Err(ModelError::UnexpectedTensor(extra.clone()));
-        }
-        let device = Device::Cpu;
-        let mut map = HashMap::with_capacity(tensors.len());
-        for (name, raw) in &tensors {
-            let t = Tensor::from_slice(&raw.values, raw.shape.as_slice(), &device)?;
-            map.insert(name.clone(), t);
-        }
-        let vb = VarBuilder::from_tensors(map, DType::F32, &device);
-        let networks = build_networks(&metadata.architecture, vb)?;
+        let networks = networks_over(&metadata.architecture, &tensors, device)?;
         Ok(Self {
             metadata,
             networks,
             tensors,
+            device: device.clone(),
         })
     }
 
     /// One model averaging the probabilities of `models`, which must be single networks with
     /// the same metadata apart from their training provenance (e.g. the same recipe trained
-    /// from different seeds). The result has no provenance; set it with
-    /// [`EmotionModel::with_training`].
+    /// from different seeds), on the first model's device. The result has no provenance; set
+    /// it with [`EmotionModel::with_training`].
     pub fn ensemble(models: Vec<EmotionModel>) -> Result<Self, ModelError> {
-        let first = models
-            .first()
-            .ok_or_else(|| ModelError::InvalidConfig("an ensemble needs a model".into()))?;
+        let first = models.first().ok_or(ModelError::EmptyEnsemble)?;
         let mut metadata = first.metadata.clone().without_training();
+        let device = first.device.clone();
         if models.len() == 1 {
-            return Self::from_raw(metadata, first.tensors.clone());
+            return Self::from_tensors(metadata, first.tensors.clone(), &device);
         }
-        for model in &models {
-            if model.networks.len() != 1 || model.metadata.clone().without_training() != metadata {
-                return Err(ModelError::InvalidConfig(
-                    "ensemble members must be single networks with the same metadata".into(),
-                ));
-            }
+        if let Some(index) = models.iter().position(|model| {
+            model.networks.len() != 1 || model.metadata.clone().without_training() != metadata
+        }) {
+            return Err(ModelError::EnsembleMember { index });
         }
         metadata.architecture.members = models.len();
         let tensors = models
@@ -141,19 +96,32 @@ impl EmotionModel {
                     .map(move |(name, t)| (format!("{}.{name}", member_prefix(k)), t))
             })
             .collect();
-        Self::from_raw(metadata, tensors)
+        Self::from_tensors(metadata, tensors, &device)
     }
 
-    /// Reads a model file written by [`EmotionModel::save`].
+    /// Reads a model file written by [`EmotionModel::save`] onto the CPU.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ModelError> {
-        Self::from_safetensors_bytes(&file::read(path.as_ref())?)
+        Self::load_on(path, &Device::Cpu)
     }
 
-    /// Parses the bytes of a model file (e.g. one embedded with `include_bytes!`).
-    /// A multi-view file is refused with [`ModelError::MultiViewFile`].
+    /// Reads a model file written by [`EmotionModel::save`] onto `device` (e.g. a CUDA device
+    /// with the `cuda` feature).
+    pub fn load_on(path: impl AsRef<Path>, device: &Device) -> Result<Self, ModelError> {
+        Self::from_safetensors_bytes_on(&file::read(path.as_ref())?, device)
+    }
+
+    /// Parses the bytes of a model file (e.g. one embedded with `include_bytes!`) onto the
+    /// CPU. A multi-view file is refused with [`ModelError::MultiViewFile`].
     pub fn from_safetensors_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
-        match file::decode(bytes)? {
-            (FileMetadata::Single(metadata), tensors) => Self::from_raw(*metadata, tensors),
+        Self::from_safetensors_bytes_on(bytes, &Device::Cpu)
+    }
+
+    /// [`EmotionModel::from_safetensors_bytes`] onto `device`.
+    pub fn from_safetensors_bytes_on(bytes: &[u8], device: &Device) -> Result<Self, ModelError> {
+        match file::decode(bytes, device)? {
+            (FileMetadata::Single(metadata), tensors) => {
+                Self::from_tensors(*metadata, tensors, device)
+            }
             (FileMetadata::Views(views), _) => {
                 Err(ModelError::MultiViewFile { views: views.len() })
             }
@@ -180,13 +148,18 @@ impl EmotionModel {
         &self.metadata
     }
 
+    /// The device the weights live on and the forward pass runs on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
     /// The same model with its training provenance replaced.
     pub fn with_training(mut self, training: Option<crate::TrainingProvenance>) -> Self {
         self.metadata.training = training;
         self
     }
 
-    /// The candle network, the first one of an ensemble (inference mode use:
+    /// The candle network, the first one of an ensemble (a [`ModuleT`]: inference is
     /// `forward_t(x, false)`).
     pub fn network(&self) -> &Network {
         &self.networks[0]
@@ -197,12 +170,17 @@ impl EmotionModel {
         &self.networks
     }
 
-    /// Number of trainable and statistic values stored in the file.
-    pub fn num_values(&self) -> usize {
-        self.tensors.values().map(|t| t.values.len()).sum()
+    /// The named weight tensors (and batch-norm statistics), as stored in the file.
+    pub(crate) fn tensors(&self) -> &NamedTensors {
+        &self.tensors
     }
 
-    /// Fewest frames [`EmotionModel::predict_proba`] accepts.
+    /// Number of trainable and statistic values stored in the file.
+    pub fn num_values(&self) -> usize {
+        self.tensors.values().map(Tensor::elem_count).sum()
+    }
+
+    /// Fewest frames [`EmotionModel::probabilities`] accepts.
     pub fn min_frames(&self) -> usize {
         self.metadata.architecture.min_frames()
     }
@@ -213,29 +191,76 @@ impl EmotionModel {
     /// model's [`ModelMetadata::features`]: shape (channels, bins, frames), with at least
     /// [`EmotionModel::min_frames`] frames. The model applies its own corpus normalisation and
     /// test-time crops, and averages the probabilities of the crops and ensemble members.
-    pub fn predict_proba(&self, features: &Array3<f32>) -> Result<Vec<f32>, ModelError> {
-        let input = self.prepare(features)?;
+    pub fn probabilities(&self, features: &Array3<f32>) -> Result<Vec<f32>, ModelError> {
+        let input = self.crops(features)?;
+        Ok(self.forward_group(&[input])?.swap_remove(0))
+    }
+
+    /// [`EmotionModel::probabilities`] for several utterances, in input order, each with its
+    /// own result: a bad one (wrong shape, too short, NaN) is its error and the others are
+    /// still scored. Utterances whose network input has the same length go through one
+    /// forward pass together.
+    pub fn probabilities_batch<A: Borrow<Array3<f32>>>(
+        &self,
+        batch: &[A],
+    ) -> Vec<Result<Vec<f32>, ModelError>> {
+        let mut results: Vec<Option<Result<Vec<f32>, ModelError>>> =
+            (0..batch.len()).map(|_| None).collect();
+        // Inputs grouped by shape (crops, frames), each with its clip's index.
+        let mut groups: BTreeMap<(usize, usize), Vec<(usize, Tensor)>> = BTreeMap::new();
+        for (i, features) in batch.iter().enumerate() {
+            match self.crops(features.borrow()) {
+                Ok(input) => {
+                    let key = (input.dims()[0], input.dims()[3]);
+                    groups.entry(key).or_default().push((i, input));
+                }
+                Err(error) => results[i] = Some(Err(error)),
+            }
+        }
+        for group in groups.into_values() {
+            let inputs: Vec<Tensor> = group.iter().map(|(_, t)| t.clone()).collect();
+            match self.forward_group(&inputs) {
+                Ok(rows) => {
+                    for ((i, _), row) in group.iter().zip(rows) {
+                        results[*i] = Some(Ok(row));
+                    }
+                }
+                // A failed pass is retried clip by clip, so each clip gets its own error.
+                Err(_) => {
+                    for (i, input) in group {
+                        let single = self.forward_group(&[input]);
+                        results[i] = Some(single.map(|mut rows| rows.swap_remove(0)));
+                    }
+                }
+            }
+        }
+        results.into_iter().flatten().collect()
+    }
+
+    /// Probabilities of clips whose crop tensors (crops, channels, bins, frames) all have the
+    /// same shape, in one forward pass per network: one row per clip.
+    fn forward_group(&self, inputs: &[Tensor]) -> Result<Vec<Vec<f32>>, ModelError> {
+        let (clips, crops) = (inputs.len(), inputs[0].dims()[0]);
+        let input = Tensor::cat(inputs, 0)?;
         let mut sum: Option<Tensor> = None;
         for network in &self.networks {
             let logits = network.forward_t(&input, false)?;
-            let probs = candle_nn::ops::softmax(&logits, D::Minus1)?.mean(0)?;
+            let classes = logits.dim(1)?;
+            let probs = candle_nn::ops::softmax(&logits, D::Minus1)?
+                .reshape((clips, crops, classes))?
+                .mean(1)?;
             sum = Some(match sum {
                 Some(total) => (total + probs)?,
                 None => probs,
             });
         }
-        let sum = sum.ok_or_else(|| ModelError::InvalidConfig("model has no network".into()))?;
-        Ok((sum / self.networks.len() as f64)?.to_vec1::<f32>()?)
-    }
-
-    /// [`EmotionModel::predict_proba`] for several utterances.
-    pub fn predict_proba_batch(&self, batch: &[Array3<f32>]) -> Result<Vec<Vec<f32>>, ModelError> {
-        batch.iter().map(|f| self.predict_proba(f)).collect()
+        let sum = sum.ok_or(ModelError::EmptyEnsemble)?;
+        Ok((sum / self.networks.len() as f64)?.to_vec2::<f32>()?)
     }
 
     /// Validates and normalises features, then stacks the test-time crops into a
-    /// (crops, channels, bins, frames) tensor.
-    fn prepare(&self, features: &Array3<f32>) -> Result<Tensor, ModelError> {
+    /// (crops, channels, bins, frames) tensor on the model's device.
+    fn crops(&self, features: &Array3<f32>) -> Result<Tensor, ModelError> {
         let arch = &self.metadata.architecture;
         let (channels, bins, frames) = features.dim();
         if channels != arch.in_channels || bins != arch.n_bins {
@@ -254,25 +279,18 @@ impl EmotionModel {
         if features.iter().any(|v| !v.is_finite()) {
             return Err(ModelError::NonFiniteInput);
         }
-        let mut x = features.to_owned();
+        let mut x = features.as_standard_layout().into_owned();
         if let Some(norm) = &self.metadata.normalisation {
             norm.apply(&mut x);
         }
-        let starts = crop_starts(frames, &self.metadata.inference);
+        let values = x.into_raw_vec_and_offset().0;
+        let clip = Tensor::from_vec(values, (channels, bins, frames), &self.device)?;
         let len = self.crop_len(frames);
-        let views: Vec<_> = starts
-            .iter()
-            .map(|&s| x.slice(s![.., .., s..s + len]))
-            .collect();
-        let stacked = ndarray::stack(Axis(0), &views)
-            .map_err(|e| ModelError::InvalidConfig(e.to_string()))?;
-        let shape = stacked.shape().to_vec();
-        let values = stacked
-            .as_standard_layout()
-            .iter()
-            .copied()
-            .collect::<Vec<_>>();
-        Ok(Tensor::from_vec(values, shape, &Device::Cpu)?)
+        let crops = crop_starts(frames, &self.metadata.inference)
+            .into_iter()
+            .map(|start| clip.narrow(2, start, len))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Tensor::stack(&crops, 0)?)
     }
 
     fn crop_len(&self, frames: usize) -> usize {

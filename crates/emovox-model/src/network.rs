@@ -22,7 +22,9 @@ impl ConvBn {
             bn: candle_nn::batch_norm(out_ch, 1e-5, vb.pp("bn"))?,
         })
     }
+}
 
+impl ModuleT for ConvBn {
     fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         self.bn.forward_t(&self.conv.forward(x)?, train)
     }
@@ -59,7 +61,9 @@ impl ConvBlock {
             shortcut,
         })
     }
+}
 
+impl ModuleT for ConvBlock {
     fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         let h = self.first.forward_t(x, train)?.relu()?;
         let Some(second) = &self.second else {
@@ -136,10 +140,14 @@ impl Head {
 
 /// The emovox CNN as a candle module (see [`ModelConfig`] for the architecture).
 ///
-/// In training mode ([`Network::forward_train`]) batch normalisation uses batch statistics and
-/// updates its running statistics, and dropout is active with masks drawn from the given
-/// generator; in inference mode ([`Network::forward_t`] with `train = false`) batch
-/// normalisation uses the running statistics and there is no dropout.
+/// It is a [`ModuleT`]: `forward_t(x, train)` maps `x`, (batch, channels, bins, frames)
+/// normalised features, to logits (batch, classes). In inference mode (`train = false`) batch
+/// normalisation uses its running statistics and there is no dropout. In training mode batch
+/// normalisation uses batch statistics and updates its running statistics, and dropout is
+/// active: [`Network::forward_train`] draws the dropout masks from the given generator
+/// (reproducible training), `forward_t(x, true)` from one seeded by the system.
+///
+/// Its layers read their weights from a [`VarBuilder`] and live on its device.
 #[derive(Clone, Debug)]
 pub struct Network {
     config: ModelConfig,
@@ -185,25 +193,12 @@ impl Network {
         &self.config
     }
 
-    /// `x`: (batch, channels, bins, frames) normalised features -> logits (batch, classes).
-    ///
-    /// `train = true` is training mode with dropout masks from a generator seeded from the
-    /// system; use [`Network::forward_train`] for reproducible training.
-    pub fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
-        if train {
-            let mut rng = rand::thread_rng();
-            self.forward_impl(x, Some(&mut rng))
-        } else {
-            self.forward_impl(x, None)
-        }
-    }
-
     /// Training-mode forward pass with dropout masks drawn from `rng`.
     pub fn forward_train(&self, x: &Tensor, rng: &mut dyn RngCore) -> Result<Tensor> {
-        self.forward_impl(x, Some(rng))
+        self.forward_rng(x, Some(rng))
     }
 
-    fn forward_impl(&self, x: &Tensor, rng: Option<&mut dyn RngCore>) -> Result<Tensor> {
+    fn forward_rng(&self, x: &Tensor, rng: Option<&mut dyn RngCore>) -> Result<Tensor> {
         let train = rng.is_some();
         let (batch, channels, bins, frames) = x.dims4()?;
         let mut h = x.reshape((batch, channels * bins, frames))?;
@@ -215,5 +210,16 @@ impl Network {
             }
         }
         self.head.forward(&self.pooling.forward(&h)?, rng)
+    }
+}
+
+impl ModuleT for Network {
+    /// `x`: (batch, channels, bins, frames) normalised features -> logits (batch, classes).
+    fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        if train {
+            self.forward_rng(x, Some(&mut rand::thread_rng()))
+        } else {
+            self.forward_rng(x, None)
+        }
     }
 }

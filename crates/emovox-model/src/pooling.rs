@@ -46,7 +46,9 @@ impl TemporalPooling {
                 Tensor::cat(&[mean.squeeze(D::Minus1)?, std], 1)
             }
             (PoolingKind::Attentive, Some((hidden, score))) => {
-                let frames_first = x.transpose(1, 2)?; // (batch, frames, channels)
+                // (batch, frames, channels), contiguous: candle's CPU batched matmul (in
+                // `Linear`) mixes up the clips of a batch given the transposed view.
+                let frames_first = x.transpose(1, 2)?.contiguous()?;
                 let logits = score.forward(&hidden.forward(&frames_first)?.tanh()?)?;
                 let weights = candle_nn::ops::softmax(&logits.transpose(1, 2)?, D::Minus1)?;
                 let mean = x.broadcast_mul(&weights)?.sum_keepdim(D::Minus1)?;

@@ -1,12 +1,13 @@
 //! [`MultiViewModel`]: models that read different features of the same audio, averaged.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
+use candle_core::Device;
 use ndarray::Array3;
 use rayon::prelude::*;
 
-use crate::file::{self, view_prefix, FileMetadata, RawTensor};
+use crate::file::{self, view_prefix, FileMetadata};
+use crate::weights::NamedTensors;
 use crate::{EmotionModel, ModelError, ProbabilityCalibration};
 
 /// An ensemble of [`EmotionModel`]s ("views") that read different features of the same clip,
@@ -29,7 +30,7 @@ use crate::{EmotionModel, ModelError, ProbabilityCalibration};
 ///     .iter()
 ///     .map(|view| FeaturePipeline::new(view.metadata().features.clone())?.compute(&samples, 16_000))
 ///     .collect::<Result<Vec<_>, _>>()?;
-/// let probabilities = model.predict_proba(&features)?;
+/// let probabilities = model.probabilities(&features)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
@@ -41,9 +42,7 @@ pub struct MultiViewModel {
 impl MultiViewModel {
     /// Combines views that share their labels (in the same order) and their sample rate.
     pub fn new(views: Vec<EmotionModel>) -> Result<Self, ModelError> {
-        let first = views
-            .first()
-            .ok_or_else(|| ModelError::InvalidConfig("a model needs at least one view".into()))?;
+        let first = views.first().ok_or(ModelError::NoViews)?;
         let (labels, rate) = (&first.metadata().labels, sample_rate(first));
         if let Some(other) = views
             .iter()
@@ -77,40 +76,53 @@ impl MultiViewModel {
         self.calibration.as_ref()
     }
 
-    /// Reads a model file: a multi-view file or a single model's.
+    /// Reads a model file onto the CPU: a multi-view file or a single model's.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ModelError> {
-        Self::from_safetensors_bytes(&file::read(path.as_ref())?)
+        Self::load_on(path, &Device::Cpu)
     }
 
-    /// Parses the bytes of a model file (e.g. one embedded with `include_bytes!`).
+    /// Reads a model file onto `device` (e.g. a CUDA device with the `cuda` feature).
+    pub fn load_on(path: impl AsRef<Path>, device: &Device) -> Result<Self, ModelError> {
+        Self::from_safetensors_bytes_on(&file::read(path.as_ref())?, device)
+    }
+
+    /// Parses the bytes of a model file (e.g. one embedded with `include_bytes!`) onto the CPU.
     pub fn from_safetensors_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
+        Self::from_safetensors_bytes_on(bytes, &Device::Cpu)
+    }
+
+    /// [`MultiViewModel::from_safetensors_bytes`] onto `device`.
+    pub fn from_safetensors_bytes_on(bytes: &[u8], device: &Device) -> Result<Self, ModelError> {
         let calibration = file::decode_calibration(bytes)?;
-        Ok(Self::decode_views(bytes)?.with_calibration(calibration))
+        Ok(Self::decode_views(bytes, device)?.with_calibration(calibration))
     }
 
     /// The views of a model file, without its calibration.
-    fn decode_views(bytes: &[u8]) -> Result<Self, ModelError> {
-        match file::decode(bytes)? {
+    fn decode_views(bytes: &[u8], device: &Device) -> Result<Self, ModelError> {
+        match file::decode(bytes, device)? {
             (FileMetadata::Single(metadata), tensors) => {
-                Self::new(vec![EmotionModel::from_raw(*metadata, tensors)?])
+                Self::new(vec![EmotionModel::from_tensors(
+                    *metadata, tensors, device,
+                )?])
             }
             (FileMetadata::Views(metadata), mut tensors) => {
                 let mut views = Vec::with_capacity(metadata.len());
                 for (v, view_metadata) in metadata.into_iter().enumerate() {
                     let prefix = view_prefix(v);
-                    let names: Vec<String> = tensors
-                        .keys()
-                        .filter(|n| n.starts_with(&prefix))
-                        .cloned()
-                        .collect();
-                    let view_tensors = names
+                    let (view_tensors, rest): (NamedTensors, NamedTensors) =
+                        std::mem::take(&mut tensors)
+                            .into_iter()
+                            .partition(|(name, _)| name.starts_with(&prefix));
+                    tensors = rest;
+                    let view_tensors = view_tensors
                         .into_iter()
-                        .map(|n| {
-                            let t = tensors.remove(&n).expect("name listed from the map");
-                            (n[prefix.len()..].to_string(), t)
-                        })
+                        .map(|(name, t)| (name[prefix.len()..].to_string(), t))
                         .collect();
-                    views.push(EmotionModel::from_raw(view_metadata, view_tensors)?);
+                    views.push(EmotionModel::from_tensors(
+                        view_metadata,
+                        view_tensors,
+                        device,
+                    )?);
                 }
                 if let Some(extra) = tensors.keys().next() {
                     return Err(ModelError::UnexpectedTensor(extra.clone()));
@@ -126,15 +138,15 @@ impl MultiViewModel {
         let calibration = self.calibration.as_ref();
         if let [single] = self.views.as_slice() {
             let metadata = FileMetadata::Single(Box::new(single.metadata().clone()));
-            return file::encode(&metadata, &single.tensors, calibration);
+            return file::encode(&metadata, single.tensors(), calibration);
         }
         let metadata = self.views.iter().map(|v| v.metadata().clone()).collect();
-        let tensors: BTreeMap<String, RawTensor> = self
+        let tensors: NamedTensors = self
             .views
             .iter()
             .enumerate()
             .flat_map(|(v, view)| {
-                view.tensors
+                view.tensors()
                     .iter()
                     .map(move |(name, t)| (format!("{}{name}", view_prefix(v)), t.clone()))
             })
@@ -170,33 +182,79 @@ impl MultiViewModel {
     /// Class probabilities of one utterance from the features of every view, in view order
     /// (`features[v]` computed with view `v`'s feature specification): the mean of the views'
     /// probabilities, calibrated when the model has a [`ProbabilityCalibration`].
-    pub fn predict_proba(&self, features: &[Array3<f32>]) -> Result<Vec<f32>, ModelError> {
-        if features.len() != self.views.len() {
-            return Err(ModelError::InvalidConfig(format!(
-                "{} feature arrays for a model of {} views",
-                features.len(),
-                self.views.len()
-            )));
-        }
+    pub fn probabilities(&self, features: &[Array3<f32>]) -> Result<Vec<f32>, ModelError> {
+        self.check_views(features)?;
         // Views run in parallel (rayon); the mean is taken in view order, so it does not depend
         // on the number of threads.
         let per_view: Vec<Vec<f32>> = self
             .views
             .par_iter()
             .zip(features)
-            .map(|(view, x)| view.predict_proba(x))
+            .map(|(view, x)| view.probabilities(x))
             .collect::<Result<_, _>>()?;
+        Ok(self.combine(&per_view))
+    }
+
+    /// [`MultiViewModel::probabilities`] for several utterances (`batch[i][v]`: utterance `i`
+    /// through view `v`'s pipeline), in input order, each with its own result. Every view
+    /// scores the batch with [`EmotionModel::probabilities_batch`] (one forward pass per
+    /// input length); the views run in parallel.
+    pub fn probabilities_batch<C: AsRef<[Array3<f32>]> + Sync>(
+        &self,
+        batch: &[C],
+    ) -> Vec<Result<Vec<f32>, ModelError>> {
+        let checked: Vec<Result<(), ModelError>> =
+            batch.iter().map(|c| self.check_views(c.as_ref())).collect();
+        let valid: Vec<usize> = (0..batch.len()).filter(|&i| checked[i].is_ok()).collect();
+        let per_view: Vec<Vec<Result<Vec<f32>, ModelError>>> = self
+            .views
+            .par_iter()
+            .enumerate()
+            .map(|(v, view)| {
+                let inputs: Vec<&Array3<f32>> =
+                    valid.iter().map(|&i| &batch[i].as_ref()[v]).collect();
+                view.probabilities_batch(&inputs)
+            })
+            .collect();
+        let mut per_view: Vec<_> = per_view.into_iter().map(Vec::into_iter).collect();
+        checked
+            .into_iter()
+            .map(|check| {
+                check?;
+                // Every view's result for this clip, the first error winning.
+                let results: Vec<Result<Vec<f32>, ModelError>> =
+                    per_view.iter_mut().filter_map(Iterator::next).collect();
+                let probabilities = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+                Ok(self.combine(&probabilities))
+            })
+            .collect()
+    }
+
+    /// One feature array per view, or [`ModelError::ViewCount`].
+    fn check_views(&self, features: &[Array3<f32>]) -> Result<(), ModelError> {
+        if features.len() == self.views.len() {
+            Ok(())
+        } else {
+            Err(ModelError::ViewCount {
+                views: self.views.len(),
+                found: features.len(),
+            })
+        }
+    }
+
+    /// The views' mean (in view order), calibrated when the model has a calibration.
+    fn combine(&self, per_view: &[Vec<f32>]) -> Vec<f32> {
         let per_view: Vec<&[f32]> = per_view.iter().map(Vec::as_slice).collect();
         let mean = average_probabilities(&per_view);
-        Ok(match &self.calibration {
+        match &self.calibration {
             Some(calibration) => calibration.apply(&mean),
             None => mean,
-        })
+        }
     }
 }
 
 /// How views combine: the mean of their class probabilities, accumulated in view order (so the
-/// result does not depend on threads). Used by [`MultiViewModel::predict_proba`] and by
+/// result does not depend on threads). Used by [`MultiViewModel::probabilities`] and by
 /// training, which scores a multi-view model from its views' own predictions.
 pub fn average_probabilities(per_view: &[&[f32]]) -> Vec<f32> {
     let classes = per_view.first().map_or(0, |p| p.len());

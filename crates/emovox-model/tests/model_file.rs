@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Device, ModuleT, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use emovox_features::{FeatureKind, FeatureSpec, MelConfig, MfccConfig};
 use emovox_model::{
@@ -109,8 +109,8 @@ fn save_load_round_trip_keeps_predictions_and_metadata() {
         assert_eq!(loaded.metadata(), model.metadata());
         for frames in [4, 19, 57] {
             let f = features(frames, frames as f32);
-            let before = model.predict_proba(&f).unwrap();
-            let after = loaded.predict_proba(&f).unwrap();
+            let before = model.probabilities(&f).unwrap();
+            let after = loaded.probabilities(&f).unwrap();
             assert_eq!(before, after);
             assert_eq!(before.len(), 3);
             assert!((before.iter().sum::<f32>() - 1.0).abs() < 1e-5);
@@ -125,8 +125,8 @@ fn running_statistics_are_saved_and_used_at_inference() {
     let model = (0..20)
         .map(|_| trained_like(PoolingKind::MeanStd, false))
         .find(|m| {
-            m.predict_proba(&features(30, 0.5)).unwrap()
-                != m.predict_proba(&features(30, 2.5)).unwrap()
+            m.probabilities(&features(30, 0.5)).unwrap()
+                != m.probabilities(&features(30, 2.5)).unwrap()
         })
         .expect("a network whose output depends on its input");
     let bytes = model.to_safetensors_bytes().unwrap();
@@ -157,8 +157,8 @@ fn running_statistics_are_saved_and_used_at_inference() {
     let reset = EmotionModel::from_safetensors_bytes(&reset).unwrap();
     let f = features(30, 0.5);
     assert_ne!(
-        model.predict_proba(&f).unwrap(),
-        reset.predict_proba(&f).unwrap()
+        model.probabilities(&f).unwrap(),
+        reset.probabilities(&f).unwrap()
     );
 }
 
@@ -167,8 +167,8 @@ fn inference_is_deterministic_while_training_mode_is_not() {
     let model = trained_like(PoolingKind::MeanStd, false);
     let f = features(40, 1.0);
     assert_eq!(
-        model.predict_proba(&f).unwrap(),
-        model.predict_proba(&f).unwrap()
+        model.probabilities(&f).unwrap(),
+        model.probabilities(&f).unwrap()
     );
     // Dropout (p = 0.5) makes two training-mode passes differ.
     let x = Tensor::randn(0f32, 1.0, (2, 2, BINS, 24), &Device::Cpu).unwrap();
@@ -179,12 +179,56 @@ fn inference_is_deterministic_while_training_mode_is_not() {
 }
 
 #[test]
-fn batch_prediction_equals_single_predictions() {
-    let model = trained_like(PoolingKind::Attentive, false);
-    let batch = vec![features(10, 0.0), features(33, 2.0)];
-    let probs = model.predict_proba_batch(&batch).unwrap();
-    for (f, p) in batch.iter().zip(&probs) {
-        assert_eq!(&model.predict_proba(f).unwrap(), p);
+fn batched_forward_matches_clip_by_clip_and_keeps_bad_clips_apart() {
+    // Test-time crops (20 frames, 3 of them) and an attentive pooling; clips of three lengths,
+    // two of each length (so they share a forward pass), and bad clips among them.
+    // A random initialisation can leave the output independent of the input: draw until clips
+    // score differently, so that a mix-up of clips is seen.
+    let gap = |a: &[f32], b: &[f32]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max)
+    };
+    let model = (0..20)
+        .map(|_| trained_like(PoolingKind::Attentive, true))
+        .find(|m| {
+            let p = |f: &Array3<f32>| m.probabilities(f).unwrap();
+            [(10, 0.0, 1.0), (33, 2.0, 5.0), (57, 3.0, 6.0)]
+                .iter()
+                .all(|&(n, a, b)| gap(&p(&features(n, a)), &p(&features(n, b))) > 1e-4)
+        })
+        .expect("a network whose output depends on its input");
+    let mut nan = features(33, 4.0);
+    nan[[0, 2, 5]] = f32::NAN;
+    let batch = vec![
+        features(10, 0.0),
+        features(33, 2.0),
+        features(1, 0.0), // too short
+        features(10, 1.0),
+        nan,
+        features(57, 3.0),
+        features(33, 5.0),
+        Array3::zeros((1, BINS, 30)), // wrong shape
+        features(57, 6.0),
+    ];
+    let results = model.probabilities_batch(&batch);
+    assert_eq!(results.len(), batch.len());
+    assert!(matches!(results[2], Err(ModelError::TooFewFrames { .. })));
+    assert!(matches!(results[4], Err(ModelError::NonFiniteInput)));
+    assert!(matches!(results[7], Err(ModelError::InputShape { .. })));
+    for i in [0, 1, 3, 5, 6, 8] {
+        let batched = results[i].as_ref().unwrap();
+        let single = model.probabilities(&batch[i]).unwrap();
+        for (b, s) in batched.iter().zip(&single) {
+            assert!((b - s).abs() < 1e-5, "clip {i}: {batched:?} vs {single:?}");
+        }
+    }
+    // Clips of the same length score differently (the model was drawn so), so a mix-up
+    // within a group would have been seen above.
+    for (a, b) in [(0, 3), (1, 6), (5, 8)] {
+        let (pa, pb) = (results[a].as_ref().unwrap(), results[b].as_ref().unwrap());
+        assert!(gap(pa, pb) > 1e-4, "clips {a} and {b}: {pa:?} {pb:?}");
     }
 }
 
@@ -272,18 +316,18 @@ fn missing_extra_or_misshapen_tensors_are_errors() {
 fn bad_inputs_are_typed_errors() {
     let model = trained_like(PoolingKind::MeanStd, false);
     assert_eq!(model.min_frames(), 2);
-    let err = model.predict_proba(&features(1, 0.0)).unwrap_err();
+    let err = model.probabilities(&features(1, 0.0)).unwrap_err();
     assert!(
         matches!(err, ModelError::TooFewFrames { frames: 1, min: 2 }),
         "{err}"
     );
     let err = model
-        .predict_proba(&Array3::zeros((1, BINS, 30)))
+        .probabilities(&Array3::zeros((1, BINS, 30)))
         .unwrap_err();
     assert!(matches!(err, ModelError::InputShape { .. }), "{err}");
     let mut nan = features(30, 0.0);
     nan[[1, 3, 7]] = f32::NAN;
-    let err = model.predict_proba(&nan).unwrap_err();
+    let err = model.probabilities(&nan).unwrap_err();
     assert!(matches!(err, ModelError::NonFiniteInput), "{err}");
 }
 
@@ -302,8 +346,22 @@ fn invalid_configurations_are_rejected() {
 
 #[test]
 fn default_architecture_fits_the_size_budget() {
-    let shapes = emovox_model::expected_tensors(&ModelConfig::default()).unwrap();
-    let values: usize = shapes.values().map(|s| s.iter().product::<usize>()).sum();
+    let cfg = ModelConfig {
+        in_channels: 2,
+        n_bins: BINS,
+        n_classes: 3,
+        ..ModelConfig::default()
+    };
+    let varmap = VarMap::new();
+    Network::new(
+        &cfg,
+        VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu),
+    )
+    .unwrap();
+    let values = EmotionModel::from_varmap(metadata(cfg), &varmap)
+        .unwrap()
+        .num_values();
+    assert!(values > 10_000, "{values} values");
     assert!(values * 4 < 10 * 1024 * 1024, "{values} values");
 }
 
@@ -312,7 +370,7 @@ fn ensemble_averages_member_probabilities_and_round_trips() {
     let a = trained_like(PoolingKind::MeanStd, false);
     let b = trained_like(PoolingKind::MeanStd, false);
     let f = features(40, 0.5);
-    let (pa, pb) = (a.predict_proba(&f).unwrap(), b.predict_proba(&f).unwrap());
+    let (pa, pb) = (a.probabilities(&f).unwrap(), b.probabilities(&f).unwrap());
     assert_ne!(
         pa, pb,
         "members should differ for the test to mean anything"
@@ -320,7 +378,7 @@ fn ensemble_averages_member_probabilities_and_round_trips() {
     let ensemble = EmotionModel::ensemble(vec![a, b]).unwrap();
     assert_eq!(ensemble.networks().len(), 2);
     assert_eq!(ensemble.metadata().architecture.members, 2);
-    let pe = ensemble.predict_proba(&f).unwrap();
+    let pe = ensemble.probabilities(&f).unwrap();
     for k in 0..3 {
         assert!(
             (pe[k] - (pa[k] + pb[k]) / 2.0).abs() < 1e-6,
@@ -329,14 +387,20 @@ fn ensemble_averages_member_probabilities_and_round_trips() {
     }
     let loaded =
         EmotionModel::from_safetensors_bytes(&ensemble.to_safetensors_bytes().unwrap()).unwrap();
-    assert_eq!(loaded.predict_proba(&f).unwrap(), pe);
+    assert_eq!(loaded.probabilities(&f).unwrap(), pe);
 
     // Members must agree on what they are.
     let other = trained_like(PoolingKind::Mean, false);
     let err =
         EmotionModel::ensemble(vec![trained_like(PoolingKind::MeanStd, false), other]).unwrap_err();
-    assert!(matches!(err, ModelError::InvalidConfig(_)), "{err}");
-    assert!(EmotionModel::ensemble(Vec::new()).is_err());
+    assert!(
+        matches!(err, ModelError::EnsembleMember { index: 1 }),
+        "{err}"
+    );
+    assert!(matches!(
+        EmotionModel::ensemble(Vec::new()),
+        Err(ModelError::EmptyEnsemble)
+    ));
 }
 
 /// A second view: the same architecture reading MFCC instead of log-mel, with its own labels.
@@ -361,11 +425,11 @@ fn multi_view_model_averages_its_views_and_round_trips() {
     let mfcc = mfcc_view(&["angry", "happy", "sad"]);
     let (x0, x1) = (features(40, 0.0), features(40, 1.5));
     let (p0, p1) = (
-        log_mel.predict_proba(&x0).unwrap(),
-        mfcc.predict_proba(&x1).unwrap(),
+        log_mel.probabilities(&x0).unwrap(),
+        mfcc.probabilities(&x1).unwrap(),
     );
     let model = MultiViewModel::new(vec![log_mel, mfcc]).unwrap();
-    let p = model.predict_proba(&[x0.clone(), x1.clone()]).unwrap();
+    let p = model.probabilities(&[x0.clone(), x1.clone()]).unwrap();
     for ((m, a), b) in p.iter().zip(&p0).zip(&p1) {
         assert!((m - (a + b) / 2.0).abs() < 1e-6);
     }
@@ -378,14 +442,14 @@ fn multi_view_model_averages_its_views_and_round_trips() {
     for (a, b) in back.views().iter().zip(model.views()) {
         assert_eq!(a.metadata(), b.metadata());
     }
-    assert_eq!(back.predict_proba(&[x0.clone(), x1]).unwrap(), p);
+    assert_eq!(back.probabilities(&[x0.clone(), x1]).unwrap(), p);
     assert!(matches!(
         EmotionModel::from_safetensors_bytes(&bytes),
         Err(ModelError::MultiViewFile { views: 2 })
     ));
     assert!(matches!(
-        back.predict_proba(&[x0]),
-        Err(ModelError::InvalidConfig(_))
+        back.probabilities(&[x0]),
+        Err(ModelError::ViewCount { views: 2, found: 1 })
     ));
 }
 
@@ -398,8 +462,8 @@ fn a_single_model_file_is_a_one_view_model_byte_for_byte() {
     assert_eq!(one_view.to_safetensors_bytes().unwrap(), bytes);
     let x = features(30, 0.2);
     assert_eq!(
-        one_view.predict_proba(std::slice::from_ref(&x)).unwrap(),
-        model.predict_proba(&x).unwrap()
+        one_view.probabilities(std::slice::from_ref(&x)).unwrap(),
+        model.probabilities(&x).unwrap()
     );
 }
 
@@ -411,5 +475,36 @@ fn views_must_agree_on_their_labels() {
         MultiViewModel::new(vec![log_mel, other]),
         Err(ModelError::InvalidMetadata(_))
     ));
-    assert!(MultiViewModel::new(Vec::new()).is_err());
+    assert!(matches!(
+        MultiViewModel::new(Vec::new()),
+        Err(ModelError::NoViews)
+    ));
+}
+
+#[test]
+fn the_same_model_always_gives_the_same_bytes() {
+    // Two metadata entries (views and calibration): written in key order, not in the
+    // per-process order of a hash map, so every encoding is the same.
+    let model = MultiViewModel::new(vec![
+        trained_like(PoolingKind::MeanStd, false),
+        mfcc_view(&["angry", "happy", "sad"]),
+    ])
+    .unwrap()
+    .with_calibration(Some(
+        emovox_model::ProbabilityCalibration::new(1.5, vec!["04".into()]).unwrap(),
+    ));
+    let first = model.to_safetensors_bytes().unwrap();
+    for _ in 0..16 {
+        assert_eq!(model.to_safetensors_bytes().unwrap(), first);
+    }
+    let header = SafeTensors::read_metadata(&first).unwrap().1;
+    assert_eq!(header.metadata().as_ref().unwrap().len(), 2);
+    let text = String::from_utf8_lossy(&first[8..200]);
+    assert!(
+        text.starts_with(r#"{"__metadata__":{"emovox.calibration":"#),
+        "{text}"
+    );
+    let back = MultiViewModel::from_safetensors_bytes(&first).unwrap();
+    assert_eq!(back.calibration(), model.calibration());
+    assert_eq!(back.to_safetensors_bytes().unwrap(), first);
 }

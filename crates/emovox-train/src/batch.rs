@@ -141,6 +141,8 @@ pub(crate) struct BatchSource<'a> {
     /// Per example ([`example_weights`]).
     pub weights: &'a [f32],
     pub n_classes: usize,
+    /// Where the tensors go (the network's device).
+    pub device: &'a Device,
 }
 
 /// Random crops with SpecAugment, optionally mixed up, plus smoothed targets and weights.
@@ -181,11 +183,11 @@ pub(crate) fn build_batch(
     for crop in &crops {
         flat.extend(crop.iter().copied());
     }
-    let dev = Device::Cpu;
+    let dev = source.device;
     Ok(Batch {
-        inputs: Tensor::from_vec(flat, (chunk.len(), channels, bins, len), &dev)?,
-        targets: Tensor::from_vec(targets, (chunk.len(), n_classes), &dev)?,
-        weights: Tensor::from_vec(weights, chunk.len(), &dev)?,
+        inputs: Tensor::from_vec(flat, (chunk.len(), channels, bins, len), dev)?,
+        targets: Tensor::from_vec(targets, (chunk.len(), n_classes), dev)?,
+        weights: Tensor::from_vec(weights, chunk.len(), dev)?,
     })
 }
 

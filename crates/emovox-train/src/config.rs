@@ -1,7 +1,9 @@
 //! The training recipe ([`TrainConfig`]) and run options ([`TrainOptions`]).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use candle_core::Device;
 use emovox_features::{
     FeatureKind, FeatureSpec, LevelNormalisation, MelConfig, MfccConfig, PitchConfig, Preprocessing,
 };
@@ -9,7 +11,7 @@ use emovox_model::{InferenceConfig, ModelConfig, PoolingKind};
 use serde::{Deserialize, Serialize};
 
 use crate::wave_augment::WaveAugmentConfig;
-use crate::{AugmentConfig, LrSchedule, TrainError};
+use crate::{AugmentConfig, EarlyStopping, LrSchedule, TrainError, TrainObserver};
 use emovox_audio::degrade::MultiConditionConfig;
 
 /// Everything that determines a trained model (with the data and the seed).
@@ -38,9 +40,7 @@ pub struct TrainConfig {
     pub weight_decay: f64,
     /// Learning-rate schedule over all steps.
     pub schedule: LrSchedule,
-    /// Stop after this many epochs without a better validation UAR; `None` runs all epochs.
-    pub patience: Option<usize>,
-    /// Keep the weights of the epoch with the best validation UAR (early stopping); `false`
+    /// Keep the weights of the epoch with the best validation UAR; `false`
     /// keeps the last epoch's and uses validation data only to monitor the run (as
     /// cross-validation does, where the validation speakers are the test speakers).
     pub keep_best: bool,
@@ -92,7 +92,6 @@ impl Default for TrainConfig {
                 div_factor: 10.0,
                 final_div_factor: 100.0,
             },
-            patience: None,
             keep_best: true,
             crop_frames: 200,
             augment: AugmentConfig {
@@ -151,12 +150,6 @@ impl TrainConfig {
         if self.crop_frames < self.model.min_frames() {
             return fail("crop_frames is below the network's minimum number of frames");
         }
-        if self.patience.is_some() && !self.keep_best {
-            return fail("patience (early stopping) needs keep_best");
-        }
-        if self.patience == Some(0) {
-            return fail("patience must be positive when set");
-        }
         if self.augment.mixup_alpha < 0.0 || !(0.0..=1.0).contains(&self.augment.mixup_prob) {
             return fail("mixup_alpha must be >= 0 and mixup_prob in [0, 1]");
         }
@@ -213,13 +206,57 @@ pub fn default_extra_views() -> Vec<FeatureSpec> {
     }]
 }
 
-/// How a run reports itself; does not change the model.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// How a run reports itself and where it runs; does not change the model.
+#[derive(Clone)]
 pub struct TrainOptions {
-    /// Hide the progress bar (it is also hidden when stderr is not a terminal).
-    pub quiet: bool,
+    /// Told the progress of the run (the first view's, first member's); `None` reports
+    /// nothing. The library prints nothing itself: register e.g. a [`crate::ProgressBar`].
+    pub observer: Option<Arc<dyn TrainObserver>>,
     /// Append one JSON line per epoch to this file.
     pub log_path: Option<PathBuf>,
     /// Corpus name recorded in the model's provenance.
     pub corpus: String,
+    /// The device the networks train on (and the trained model lives on).
+    pub device: Device,
+    /// Stops a run before the recipe's last epoch (e.g. [`crate::NoImprovementSince`]);
+    /// `None` runs every epoch. Its patience is recorded in the model's provenance.
+    pub early_stopping: Option<Arc<dyn EarlyStopping>>,
+}
+
+impl Default for TrainOptions {
+    /// No observer, no log, on the CPU, every epoch.
+    fn default() -> Self {
+        Self {
+            early_stopping: None,
+            observer: None,
+            log_path: None,
+            corpus: String::new(),
+            device: Device::Cpu,
+        }
+    }
+}
+
+impl std::fmt::Debug for TrainOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrainOptions")
+            .field("observer", &self.observer.as_ref().map(|_| "registered"))
+            .field("log_path", &self.log_path)
+            .field("corpus", &self.corpus)
+            .field("device", &self.device)
+            .field(
+                "early_stopping",
+                &self.early_stopping.as_ref().map(|s| s.patience()),
+            )
+            .finish()
+    }
+}
+
+impl TrainOptions {
+    /// These options without an observer (for the runs beside the one that reports).
+    pub(crate) fn unobserved(&self) -> Self {
+        Self {
+            observer: None,
+            ..self.clone()
+        }
+    }
 }

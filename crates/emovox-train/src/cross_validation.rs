@@ -28,6 +28,7 @@
 
 use std::path::{Path, PathBuf};
 
+use candle_core::Device;
 use emovox_metrics::{ConfusionMatrix, FoldSummary};
 use emovox_model::MultiViewModel;
 use rayon::prelude::*;
@@ -37,7 +38,7 @@ use crate::run_files::{create_dir, write_json};
 use crate::{train_views, EpochRecord, TrainConfig, TrainError, TrainOptions, ViewsDataset};
 
 /// How [`cross_validate`] runs; changes no result.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct CrossValidationOptions {
     /// Threads shared by the folds (each fold's views and ensemble members run on them too);
     /// 1 trains the folds one after another.
@@ -47,15 +48,18 @@ pub struct CrossValidationOptions {
     /// Folder for each fold's per-epoch log, `<fold>.epochs.jsonl` (views after the first
     /// beside it); `None` keeps no logs.
     pub log_dir: Option<PathBuf>,
+    /// The device the folds train on.
+    pub device: Device,
 }
 
 impl Default for CrossValidationOptions {
-    /// One thread per CPU, no logs.
+    /// One thread per CPU, no logs, on the CPU.
     fn default() -> Self {
         Self {
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             corpus: String::new(),
             log_dir: None,
+            device: Device::Cpu,
         }
     }
 }
@@ -86,12 +90,11 @@ pub struct CrossValidation {
     pub summary: FoldSummary,
 }
 
-/// The recipe as a fold runs it: the last epoch's weights, no early stopping and no
-/// calibration (the fold's validation speakers are its test speakers).
+/// The recipe as a fold runs it: the last epoch's weights and no calibration (the fold's
+/// validation speakers are its test speakers); a fold registers no early stopping either.
 pub fn fold_recipe(recipe: &TrainConfig) -> TrainConfig {
     TrainConfig {
         keep_best: false,
-        patience: None,
         calibrate: false,
         ..recipe.clone()
     }
@@ -155,12 +158,14 @@ fn run_fold(
         )));
     }
     let train_options = TrainOptions {
-        quiet: true,
+        observer: None,
+        early_stopping: None, // cross-validation never stops early
         log_path: options
             .log_dir
             .as_ref()
             .map(|dir| dir.join(format!("{}.epochs.jsonl", fold.name))),
         corpus: options.corpus.clone(),
+        device: options.device.clone(),
     };
     let outcome = train_views(recipe, &train_set, &test_set, &train_options)?;
     Ok(FoldOutcome {

@@ -130,7 +130,7 @@ impl FeatureDataset {
     }
 
     /// Owned copies of every example's features, in order (the input of
-    /// `EmotionModel::predict_proba_batch`).
+    /// `EmotionModel::probabilities_batch`).
     pub fn features(&self) -> Vec<Array3<f32>> {
         self.examples.iter().map(|e| e.features.clone()).collect()
     }

@@ -23,6 +23,9 @@ pub enum TrainError {
     /// Building, running or snapshotting the model failed.
     #[error(transparent)]
     Model(#[from] emovox_model::ModelError),
+    /// A thread panicked while holding a lock training needs (e.g. the `VarMap`'s).
+    #[error("the {0} lock is poisoned: a thread panicked while holding it")]
+    LockPoisoned(&'static str),
     /// A tensor operation failed.
     #[error("tensor computation failed: {0}")]
     Candle(#[from] candle_core::Error),

@@ -12,27 +12,17 @@ use crate::corpus::{SkippedFile, Utterance};
 use crate::{Example, FeatureDataset, TrainError};
 
 /// How audio is prepared before feature extraction.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ExtractConfig {
-    /// Print skipped files to stderr.
-    pub report_skipped: bool,
     /// Keep each clip's prepared waveform (resampled and preprocessed by the pipeline) in its
     /// [`Example`] (needed by waveform augmentation; costs 4 bytes per sample of memory).
     pub keep_waveforms: bool,
 }
 
-impl Default for ExtractConfig {
-    fn default() -> Self {
-        Self {
-            report_skipped: true,
-            keep_waveforms: false,
-        }
-    }
-}
-
 /// Features of every utterance whose label is in `labels`, plus the files that were skipped
-/// (undecodable audio, unknown label, too short for one frame, ...), in input order.
+/// (undecodable audio, unknown label, too short for one frame, ...), in input order (reported
+/// to the caller, never printed).
 pub fn extract_dataset(
     utterances: &[Utterance],
     labels: &[String],
@@ -71,12 +61,7 @@ pub(crate) fn extract_views(
                     view.push(example);
                 }
             }
-            Err(skip) => {
-                if config.report_skipped {
-                    eprintln!("skipped {}: {}", skip.path.display(), skip.reason);
-                }
-                skipped.push(skip);
-            }
+            Err(skip) => skipped.push(skip),
         }
     }
     let datasets = per_view

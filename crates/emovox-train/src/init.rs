@@ -1,6 +1,6 @@
 //! Seeded weight initialisation (candle's CPU generator cannot be seeded).
 
-use candle_core::{Device, Tensor, Var};
+use candle_core::{Tensor, Var};
 use candle_nn::VarMap;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -15,7 +15,7 @@ pub(crate) fn seeded_init(varmap: &VarMap, rng: &mut ChaCha8Rng) -> Result<Vec<V
     let data = varmap
         .data()
         .lock()
-        .map_err(|_| TrainError::InvalidConfig("variable map lock poisoned".into()))?;
+        .map_err(|_| TrainError::LockPoisoned("variable map"))?;
     let mut named: Vec<(&String, &Var)> = data.iter().collect();
     named.sort_by(|a, b| a.0.cmp(b.0));
     let mut trainable = Vec::new();
@@ -37,7 +37,7 @@ pub(crate) fn seeded_init(varmap: &VarMap, rng: &mut ChaCha8Rng) -> Result<Vec<V
         } else {
             vec![0.0; count]
         };
-        var.set(&Tensor::from_vec(values, dims, &Device::Cpu)?)?;
+        var.set(&Tensor::from_vec(values, dims, var.device())?)?;
         trainable.push(var.clone());
     }
     Ok(trainable)

@@ -15,12 +15,14 @@ mod batch;
 mod config;
 mod cross_validation;
 mod dataset;
+mod early_stopping;
 mod error;
 pub mod evaluate;
 mod extract;
 mod init;
 pub mod loss;
 mod normalise;
+mod observer;
 mod report;
 mod run_files;
 mod schedule;
@@ -40,9 +42,11 @@ pub use cross_validation::{
     cross_validate, fold_recipe, CrossValidation, CrossValidationOptions, FoldOutcome,
 };
 pub use dataset::{ClassCounts, Example, FeatureDataset};
+pub use early_stopping::{EarlyStopping, NoImprovementSince};
 pub use error::TrainError;
 pub use extract::{extract_dataset, ExtractConfig};
 pub use normalise::corpus_statistics;
+pub use observer::{ProgressBar, TrainObserver};
 pub use run_files::classification_text;
 pub use schedule::LrSchedule;
 pub use trainer::{train, EpochRecord, TrainOutcome};

@@ -67,7 +67,7 @@ pub struct TrainOutcome {
     pub history: Vec<EpochRecord>,
     /// 1-based epoch whose weights were kept.
     pub best_epoch: usize,
-    /// The kept model's validation probabilities (label order), via `predict_proba`.
+    /// The kept model's validation probabilities (label order), via `probabilities_batch`.
     pub val_probabilities: Vec<Vec<f32>>,
     /// True validation label indices, aligned with `val_probabilities`.
     pub val_truth: Vec<usize>,
@@ -115,9 +115,8 @@ pub fn train(
                 options.clone()
             } else {
                 TrainOptions {
-                    quiet: true,
                     log_path: None,
-                    ..options.clone()
+                    ..options.unobserved()
                 }
             };
             train_network(&member, train_set, val_set, &member_options)
@@ -131,13 +130,16 @@ pub fn train(
         .training
         .clone()
         .map(|p| TrainingProvenance {
-            recipe: serde_json::to_value(config).ok(),
+            recipe: recipe_json(config, options),
             ..p
         });
     let models = std::iter::once(first.model).chain(outcomes.map(|o| o.model));
     let model = EmotionModel::ensemble(models.collect())?.with_training(provenance);
     let val_inputs: Vec<Array3<f32>> = val_set.features();
-    let val_probabilities = model.predict_proba_batch(&val_inputs)?;
+    let val_probabilities = model
+        .probabilities_batch(&val_inputs)
+        .into_iter()
+        .collect::<Result<_, _>>()?;
     Ok(TrainOutcome {
         model,
         history: first.history,
@@ -173,20 +175,77 @@ fn train_network(
     };
     metadata.validate()?;
 
-    let mut session = Session::new(config, &arch, train_set, normalisation.as_ref())?;
+    let mut session = Session::new(
+        config,
+        &arch,
+        train_set,
+        normalisation.as_ref(),
+        &options.device,
+    )?;
     let val_inputs: Vec<Array3<f32>> = val_set.features();
     let val_truth: Vec<usize> = val_set.examples.iter().map(|e| e.label).collect();
+    let validation = Validation {
+        inputs: &val_inputs,
+        truth: &val_truth,
+        labels: &train_set.labels,
+    };
+    let (history, kept) = run_epochs(&mut session, &metadata, &validation, options)?;
+    let provenance = TrainingProvenance {
+        corpus: options.corpus.clone(),
+        train_speakers: train_set.speakers(),
+        val_speakers: val_set.speakers(),
+        seed: config.seed,
+        epochs: history.len(),
+        best_epoch: kept.epoch,
+        val_accuracy: kept.scores.as_ref().map(|s| s.accuracy),
+        val_uar: kept.scores.as_ref().map(|s| s.uar),
+        recipe: recipe_json(
+            &TrainConfig {
+                model: arch,
+                ..config.clone()
+            },
+            options,
+        ),
+    };
+    Ok(TrainOutcome {
+        model: kept.model.with_training(Some(provenance)),
+        history,
+        best_epoch: kept.epoch,
+        val_probabilities: kept.probabilities,
+        val_truth,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The validation data of a run: inputs, true label indices, label names.
+struct Validation<'a> {
+    inputs: &'a [Array3<f32>],
+    truth: &'a [usize],
+    labels: &'a [String],
+}
+
+/// Runs the recipe's epochs, validating each through the inference path; returns every
+/// epoch's record and the weights kept (best validation UAR with `keep_best`, else the last).
+fn run_epochs(
+    session: &mut Session<'_>,
+    metadata: &ModelMetadata,
+    validation: &Validation<'_>,
+    options: &TrainOptions,
+) -> Result<(Vec<EpochRecord>, Kept), TrainError> {
+    let config = session.config;
     let total_steps = config.epochs * session.batches_per_epoch();
     let mut report = RunReport::new(total_steps, options)?;
     let mut history: Vec<EpochRecord> = Vec::new();
     let mut kept: Option<Kept> = None;
-
     for epoch in 1..=config.epochs {
         let epoch_start = Instant::now();
         let (train_loss, learning_rate) = session.run_epoch(epoch, total_steps, &report)?;
         let snapshot = EmotionModel::from_varmap(metadata.clone(), &session.varmap)?;
-        let probabilities = snapshot.predict_proba_batch(&val_inputs)?;
-        let scores = ValScores::compute(&val_truth, &probabilities, &train_set.labels)?;
+        let probabilities = snapshot
+            .probabilities_batch(validation.inputs)
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
+        let scores = ValScores::compute(validation.truth, &probabilities, validation.labels)?;
         let record = EpochRecord {
             epoch,
             train_loss,
@@ -205,40 +264,29 @@ fn train_network(
             probabilities,
         };
         match &kept {
-            Some(current) if config.keep_best && !candidate.improves_on(current) => {
-                if config.patience.is_some_and(|p| epoch - current.epoch >= p) {
-                    break;
-                }
-            }
+            Some(current) if config.keep_best && !candidate.improves_on(current) => {}
             _ => kept = Some(candidate),
+        }
+        if let Some(strategy) = &options.early_stopping {
+            if strategy.should_stop(&history) {
+                break;
+            }
         }
     }
     report.finish();
-
     let kept = kept.ok_or_else(|| TrainError::InvalidData("no epoch was run".into()))?;
-    let provenance = TrainingProvenance {
-        corpus: options.corpus.clone(),
-        train_speakers: train_set.speakers(),
-        val_speakers: val_set.speakers(),
-        seed: config.seed,
-        epochs: history.len(),
-        best_epoch: kept.epoch,
-        val_accuracy: kept.scores.as_ref().map(|s| s.accuracy),
-        val_uar: kept.scores.as_ref().map(|s| s.uar),
-        recipe: serde_json::to_value(TrainConfig {
-            model: arch,
-            ..config.clone()
-        })
-        .ok(),
-    };
-    Ok(TrainOutcome {
-        model: kept.model.with_training(Some(provenance)),
-        history,
-        best_epoch: kept.epoch,
-        val_probabilities: kept.probabilities,
-        val_truth,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok((history, kept))
+}
+
+/// The recipe as the model's provenance records it: the config, plus the patience of the
+/// registered early stopping (`null` without one) under `patience`.
+fn recipe_json(config: &TrainConfig, options: &TrainOptions) -> Option<serde_json::Value> {
+    let mut recipe = serde_json::to_value(config).ok()?;
+    let patience = options.early_stopping.as_ref().and_then(|s| s.patience());
+    recipe
+        .as_object_mut()?
+        .insert("patience".into(), serde_json::json!(patience));
+    Some(recipe)
 }
 
 /// Checks the datasets fit together and returns the architecture with the data's input
@@ -331,6 +379,7 @@ struct Session<'a> {
     labels: Vec<usize>,
     weights: Vec<f32>,
     n_classes: usize,
+    device: Device,
     order: Vec<usize>,
     step: usize,
     rng: ChaCha8Rng,
@@ -342,10 +391,11 @@ impl<'a> Session<'a> {
         arch: &ModelConfig,
         train_set: &FeatureDataset,
         normalisation: Option<&Normalisation>,
+        device: &Device,
     ) -> Result<Self, TrainError> {
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         let varmap = VarMap::new();
-        let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+        let vb = VarBuilder::from_varmap(&varmap, DType::F32, device);
         let network = Network::new(arch, vb)?;
         let trainable = seeded_init(&varmap, &mut rng)?;
         let params = ParamsAdamW {
@@ -367,6 +417,7 @@ impl<'a> Session<'a> {
             labels,
             weights,
             n_classes: arch.n_classes,
+            device: device.clone(),
             step: 0,
             rng,
         })
@@ -402,6 +453,7 @@ impl<'a> Session<'a> {
                 labels: &self.labels,
                 weights: &self.weights,
                 n_classes: self.n_classes,
+                device: &self.device,
             };
             let batch = build_batch(chunk, &source, config, &mut self.rng)?;
             let logits = self.network.forward_train(&batch.inputs, &mut self.rng)?;

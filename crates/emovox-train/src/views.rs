@@ -70,9 +70,12 @@ pub fn train_views(
         .map(|v| {
             let recipe = config.for_view(v).expect("one dataset per view");
             let view_options = TrainOptions {
-                quiet: options.quiet || v > 0,
                 log_path: view_log_path(options, v),
-                ..options.clone()
+                ..if v == 0 {
+                    options.clone()
+                } else {
+                    options.unobserved()
+                }
             };
             train(
                 &recipe,
@@ -158,7 +161,7 @@ pub fn calibrate(
                 .iter()
                 .map(|d| d.examples[i].features.clone())
                 .collect();
-            model.predict_proba(&features)
+            model.probabilities(&features)
         })
         .collect::<Result<_, _>>()?;
     let truth: Vec<usize> = val.views()[0].examples.iter().map(|e| e.label).collect();

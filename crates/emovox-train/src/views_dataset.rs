@@ -70,7 +70,6 @@ impl ViewsDataset {
     ) -> Result<(Self, Vec<SkippedFile>), TrainError> {
         let config = ExtractConfig {
             keep_waveforms: recipe.augment.wave.is_active(),
-            ..ExtractConfig::default()
         };
         Self::extract(utterances, labels, &recipe.view_features(), &config)
     }

@@ -498,10 +498,7 @@ fn a_folder_corpus_of_flac_mp3_ogg_opus_and_m4a_loads_and_extracts_like_wav() {
     );
     let pipeline = FeaturePipeline::new(TrainConfig::default().features).unwrap();
     let labels: Vec<String> = ["angry", "happy", "sad"].map(String::from).to_vec();
-    let config = ExtractConfig {
-        report_skipped: false,
-        ..ExtractConfig::default()
-    };
+    let config = ExtractConfig::default();
     let (dataset, skipped) =
         extract_dataset(&corpus.utterances, &labels, &pipeline, &config).unwrap();
     // Every compressed clip (1 s of speech) decodes and yields features.

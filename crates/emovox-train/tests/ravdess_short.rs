@@ -40,9 +40,9 @@ fn short_ravdess_run_beats_chance_on_unseen_actors() {
         ..TrainConfig::default()
     };
     let options = TrainOptions {
-        quiet: true,
         log_path: None,
         corpus: "ravdess".into(),
+        ..TrainOptions::default()
     };
     let outcome = train(&config, &train_set, &val_set, &options).unwrap();
     let uar = outcome.history[outcome.best_epoch - 1].val_uar.unwrap();
@@ -57,7 +57,7 @@ fn short_ravdess_run_beats_chance_on_unseen_actors() {
     let loaded = EmotionModel::from_safetensors_bytes(&bytes).unwrap();
     let first = &val_set.examples[0].features;
     assert_eq!(
-        loaded.predict_proba(first).unwrap(),
-        outcome.model.predict_proba(first).unwrap()
+        loaded.probabilities(first).unwrap(),
+        outcome.model.probabilities(first).unwrap()
     );
 }

@@ -93,11 +93,20 @@ fn small_config() -> TrainConfig {
     }
 }
 
+/// The model's probabilities of every input (all must be scorable).
+fn scores(model: &EmotionModel, inputs: &[ndarray::Array3<f32>]) -> Vec<Vec<f32>> {
+    model
+        .probabilities_batch(inputs)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 fn quiet() -> TrainOptions {
     TrainOptions {
-        quiet: true,
         log_path: None,
         corpus: "synthetic".into(),
+        ..TrainOptions::default()
     }
 }
 
@@ -130,7 +139,7 @@ fn learns_separable_classes_and_round_trips_through_a_file() {
     assert!(last < first, "loss {first} -> {last}");
     let truth: Vec<usize> = test_set.examples.iter().map(|e| e.label).collect();
     let inputs: Vec<_> = test_set.features();
-    let probs = outcome.model.predict_proba_batch(&inputs).unwrap();
+    let probs = scores(&outcome.model, &inputs);
     let predicted = evaluate::argmax_rows(&probs);
     let acc = emovox_metrics::ConfusionMatrix::from_predictions(
         test_set.labels.clone(),
@@ -144,7 +153,7 @@ fn learns_separable_classes_and_round_trips_through_a_file() {
     // Validation predictions are the kept model's inference-path outputs.
     let val_inputs: Vec<_> = val_set.features();
     assert_eq!(
-        outcome.model.predict_proba_batch(&val_inputs).unwrap(),
+        scores(&outcome.model, &val_inputs),
         outcome.val_probabilities
     );
 
@@ -163,7 +172,7 @@ fn learns_separable_classes_and_round_trips_through_a_file() {
     outcome.model.save(&path).unwrap();
     let loaded = EmotionModel::load(&path).unwrap();
     std::fs::remove_file(&path).unwrap();
-    assert_eq!(loaded.predict_proba_batch(&inputs).unwrap(), probs);
+    assert_eq!(scores(&loaded, &inputs), probs);
     assert_eq!(loaded.metadata(), meta);
 }
 
@@ -197,14 +206,30 @@ fn early_stopping_halts_after_patience_epochs_without_improvement() {
     let val_set = dataset(2..3, 3, 10);
     let config = TrainConfig {
         epochs: 30,
-        patience: Some(2),
         learning_rate: 1e-9, // nothing is learnt, so UAR stops improving at once
         schedule: LrSchedule::Constant,
         ..small_config()
     };
-    let outcome = train(&config, &train_set, &val_set, &quiet()).unwrap();
+    let options = TrainOptions {
+        early_stopping: Some(std::sync::Arc::new(
+            emovox_train::NoImprovementSince::new(2).unwrap(),
+        )),
+        ..quiet()
+    };
+    let outcome = train(&config, &train_set, &val_set, &options).unwrap();
     assert!(outcome.history.len() < 30);
     assert_eq!(outcome.history.len(), outcome.best_epoch + 2);
+    let provenance = outcome.model.metadata().training.clone().unwrap();
+    assert_eq!(provenance.recipe.unwrap()["patience"], 2);
+    // Without a registered strategy every epoch runs, and the provenance says so.
+    let config = TrainConfig {
+        epochs: 4,
+        ..config
+    };
+    let outcome = train(&config, &train_set, &val_set, &quiet()).unwrap();
+    assert_eq!(outcome.history.len(), 4);
+    let provenance = outcome.model.metadata().training.clone().unwrap();
+    assert!(provenance.recipe.unwrap()["patience"].is_null());
 }
 
 #[test]
@@ -289,7 +314,7 @@ fn two_feature_views_train_like_single_views_and_are_averaged() {
     let inputs: Vec<Vec<_>> = [&val0, &val1].iter().map(|d| d.features()).collect();
     for (i, probabilities) in outcome.val_probabilities.iter().enumerate() {
         let features = [inputs[0][i].clone(), inputs[1][i].clone()];
-        let direct = outcome.model.predict_proba(&features).unwrap();
+        let direct = outcome.model.probabilities(&features).unwrap();
         for (a, b) in direct.iter().zip(probabilities) {
             assert!((a - b).abs() < 1e-5);
         }
@@ -343,6 +368,7 @@ fn cross_validation_trains_each_fold_without_its_test_speakers() {
         jobs,
         corpus: "synthetic".into(),
         log_dir: None,
+        ..CrossValidationOptions::default()
     };
     let cv = cross_validate(&config, &data, &folds, &options(1)).unwrap();
     assert_eq!(cv.folds.len(), 2);

@@ -84,6 +84,12 @@ impl Classifier {
         Self::from_views(MultiViewModel::load(path)?)
     }
 
+    /// Loads a model file onto `device`: the network runs there (e.g. a CUDA device with the
+    /// `cuda` feature), the features are computed on the CPU.
+    pub fn load_on(path: impl AsRef<Path>, device: &candle_core::Device) -> Result<Self, Error> {
+        Self::from_views(MultiViewModel::load_on(path, device)?)
+    }
+
     /// Wraps an already loaded single-view model, building the feature pipeline its metadata
     /// describes.
     pub fn from_model(model: EmotionModel) -> Result<Self, Error> {
@@ -151,23 +157,37 @@ impl Classifier {
             .collect()
     }
 
-    /// Class probabilities of many clips at `sample_rate` Hz, in clip order, computed in
-    /// parallel (rayon's pool: `RAYON_NUM_THREADS` bounds it); each clip's own result.
+    /// Class probabilities of many clips at `sample_rate` Hz, in clip order; each clip's own
+    /// result. Features are computed in parallel (rayon's pool: `RAYON_NUM_THREADS` bounds
+    /// it), then clips of the same length go through the network together, one forward pass
+    /// per length ([`MultiViewModel::probabilities_batch`]).
     pub fn probabilities_batch<S: AsRef<[f32]> + Sync>(
         &self,
         clips: &[S],
         sample_rate: u32,
     ) -> Vec<Result<Vec<f32>, Error>> {
-        clips
+        let features: Vec<Result<Vec<ndarray::Array3<f32>>, Error>> = clips
             .par_iter()
-            .map(|clip| self.probabilities(clip.as_ref(), sample_rate))
-            .collect()
+            .map(|clip| self.features(clip.as_ref(), sample_rate))
+            .collect();
+        let ready: Vec<usize> = (0..clips.len()).filter(|&i| features[i].is_ok()).collect();
+        let inputs: Vec<&[ndarray::Array3<f32>]> = ready
+            .iter()
+            .filter_map(|&i| features[i].as_deref().ok())
+            .collect();
+        let scored = self.model.probabilities_batch(&inputs);
+        let mut results: Vec<Option<Result<Vec<f32>, Error>>> =
+            features.into_iter().map(|f| f.err().map(Err)).collect();
+        for (i, probabilities) in ready.into_iter().zip(scored) {
+            results[i] = Some(probabilities.map_err(Error::from));
+        }
+        results.into_iter().flatten().collect()
     }
 
     /// Class probabilities of one clip, in label order.
     pub fn probabilities(&self, samples: &[f32], sample_rate: u32) -> Result<Vec<f32>, Error> {
         let features = self.features(samples, sample_rate)?;
-        Ok(self.model.predict_proba(&features)?)
+        Ok(self.model.probabilities(&features)?)
     }
 
     /// Validates a clip and turns it into the input features of every view (resampled and
@@ -228,12 +248,12 @@ impl crate::timeline::WindowClassifier for Classifier {
         Classifier::labels(self)
     }
 
-    fn classify(&self, window: &[f32]) -> Result<Vec<f32>, Error> {
-        self.probabilities(window, Classifier::sample_rate(self))
+    fn probabilities(&self, window: &[f32]) -> Result<Vec<f32>, Error> {
+        Classifier::probabilities(self, window, Classifier::sample_rate(self))
     }
 
-    fn classify_batch(&self, windows: &[&[f32]]) -> Result<Vec<Vec<f32>>, Error> {
-        self.probabilities_batch(windows, Classifier::sample_rate(self))
+    fn probabilities_batch(&self, windows: &[&[f32]]) -> Result<Vec<Vec<f32>>, Error> {
+        Classifier::probabilities_batch(self, windows, Classifier::sample_rate(self))
             .into_iter()
             .collect()
     }

@@ -24,7 +24,7 @@ impl WindowClassifier for Loudness {
     fn labels(&self) -> &[String] {
         &self.0
     }
-    fn classify(&self, w: &[f32]) -> Result<Vec<f32>, Self::Error> {
+    fn probabilities(&self, w: &[f32]) -> Result<Vec<f32>, Self::Error> {
         let rms = (w.iter().map(|s| s * s).sum::<f32>() / w.len() as f32).sqrt();
         let loud = (rms * 10.0).min(1.0);
         Ok(vec![1.0 - loud, loud])

@@ -44,7 +44,7 @@ impl WindowClassifier for ToneClassifier {
     fn labels(&self) -> &[String] {
         &self.labels
     }
-    fn classify(&self, window: &[f32]) -> Result<Vec<f32>, FakeError> {
+    fn probabilities(&self, window: &[f32]) -> Result<Vec<f32>, FakeError> {
         let frame = self.rate as usize / 50;
         let (mut crossings, mut samples) = (0usize, 0usize);
         for f in window.chunks(frame) {
@@ -415,7 +415,7 @@ impl WindowClassifier for Broken {
     fn labels(&self) -> &[String] {
         &self.labels
     }
-    fn classify(&self, _: &[f32]) -> Result<Vec<f32>, FakeError> {
+    fn probabilities(&self, _: &[f32]) -> Result<Vec<f32>, FakeError> {
         if self.wrong_length {
             Ok(vec![1.0])
         } else {

@@ -9,16 +9,16 @@ pub trait WindowClassifier {
     /// Samples per second the classifier expects.
     fn sample_rate(&self) -> u32;
 
-    /// Class labels, in the order of the probabilities [`classify`](Self::classify) returns.
+    /// Class labels, in the order of the probabilities [`probabilities`](Self::probabilities) returns.
     fn labels(&self) -> &[String];
 
     /// Class probabilities (label order, summing to one) for one window of samples at
     /// [`sample_rate`](Self::sample_rate). Windows are usually full length, but the last window
     /// of a recording (and a recording shorter than one window) may be shorter.
-    fn classify(&self, window: &[f32]) -> Result<Vec<f32>, Self::Error>;
+    fn probabilities(&self, window: &[f32]) -> Result<Vec<f32>, Self::Error>;
 
     /// Probabilities for several windows at once; override it when batching is faster.
-    fn classify_batch(&self, windows: &[&[f32]]) -> Result<Vec<Vec<f32>>, Self::Error> {
-        windows.iter().map(|w| self.classify(w)).collect()
+    fn probabilities_batch(&self, windows: &[&[f32]]) -> Result<Vec<Vec<f32>>, Self::Error> {
+        windows.iter().map(|w| self.probabilities(w)).collect()
     }
 }

@@ -21,7 +21,7 @@ pub struct SegmentConfig {
     /// Fraction of a window's VAD frames that must be speech for the window to be classified
     /// (default 0.3); other windows are skipped.
     pub min_speech_fraction: f64,
-    /// Windows classified per [`WindowClassifier::classify_batch`](super::WindowClassifier::classify_batch)
+    /// Windows classified per [`WindowClassifier::probabilities_batch`](super::WindowClassifier::probabilities_batch)
     /// call by [`predict_segments`](super::predict_segments) (default 16).
     pub batch_size: usize,
     /// Voice activity detection.

@@ -120,12 +120,12 @@ pub(crate) fn classify_windows<C: WindowClassifier>(
 ) -> Result<Vec<Segment>, TimelineError> {
     let slices: Vec<&[f32]> = windows.iter().map(|w| &samples[w.clone()]).collect();
     let probabilities = classifier
-        .classify_batch(&slices)
+        .probabilities_batch(&slices)
         .map_err(|e| TimelineError::Classifier(Box::new(e)))?;
     if probabilities.len() != windows.len() {
         return Err(TimelineError::Classifier(
             format!(
-                "classify_batch returned {} results for {} windows",
+                "probabilities_batch returned {} results for {} windows",
                 probabilities.len(),
                 windows.len()
             )

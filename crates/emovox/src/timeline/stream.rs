@@ -33,7 +33,7 @@ use super::{Segment, SegmentConfig, SpeechRegion, Timeline, TimelineError, Windo
 ///     type Error = std::convert::Infallible;
 ///     fn sample_rate(&self) -> u32 { 16_000 }
 ///     fn labels(&self) -> &[String] { &self.0 }
-///     fn classify(&self, w: &[f32]) -> Result<Vec<f32>, Self::Error> {
+///     fn probabilities(&self, w: &[f32]) -> Result<Vec<f32>, Self::Error> {
 ///         let rms = (w.iter().map(|s| s * s).sum::<f32>() / w.len() as f32).sqrt();
 ///         let loud = (rms * 10.0).min(1.0);
 ///         Ok(vec![1.0 - loud, loud])
@@ -263,7 +263,7 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
             .extend(self.samples.iter().skip(self.samples.len() - len));
         let probabilities = self
             .classifier
-            .classify(&self.scratch)
+            .probabilities(&self.scratch)
             .map_err(|e| TimelineError::Classifier(Box::new(e)))?;
         let rate = f64::from(self.plan.vad.sample_rate());
         Segment::from_probabilities(
