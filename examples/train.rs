@@ -13,7 +13,7 @@
 //! ([`emovox_train::ViewsOutcome::write_report`]); with `--folds K`, the folds' models and
 //! `cross_validation.json` there instead ([`emovox_train::CrossValidation::write`]).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
@@ -86,15 +86,6 @@ struct Args {
     quiet: bool,
 }
 
-impl Args {
-    /// The model path (clap requires `--out` unless `--print-recipe` is given).
-    fn out(&self) -> &Path {
-        self.out
-            .as_deref()
-            .expect("clap requires --out without --print-recipe")
-    }
-}
-
 fn main() -> Result<(), BoxError> {
     let args = Args::parse();
     let recipe = recipe(&args)?;
@@ -102,12 +93,13 @@ fn main() -> Result<(), BoxError> {
         println!("{}", serde_json::to_string_pretty(&recipe)?);
         return Ok(());
     }
+    let out = args.out.clone().ok_or("--out is required")?;
     let (corpus, utterances, labels) = prepare(&args)?;
     let (dataset, skipped) = ViewsDataset::extract_for(&recipe, &utterances, &labels)?;
     skipped
         .iter()
         .for_each(|s| eprintln!("skipped {}: {}", s.path.display(), s.reason));
-    let report_dir = args.out().with_extension("report");
+    let report_dir = out.with_extension("report");
     let folds = match (args.folds, args.loso) {
         (Some(k), _) => Some(k_fold_speakers(&utterances, k)?),
         (None, true) => Some(leave_one_speaker_out(&utterances)?),
@@ -151,7 +143,7 @@ fn main() -> Result<(), BoxError> {
         ..TrainOptions::default()
     };
     let outcome = train_views(&recipe, &train_set, &val_set, &options)?;
-    outcome.model.save(args.out())?;
+    outcome.model.save(&out)?;
     let matrix = outcome.write_report(&report_dir)?;
     println!("{}", classification_text(&matrix));
     println!(
@@ -159,7 +151,7 @@ fn main() -> Result<(), BoxError> {
         matrix.total(),
         outcome.best_epochs,
         outcome.seconds,
-        args.out().display(),
+        out.display(),
         report_dir.display()
     );
     Ok(())

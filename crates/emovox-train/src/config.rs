@@ -19,7 +19,7 @@ use emovox_audio::degrade::MultiConditionConfig;
 /// `TrainConfig::default()` is the best single-network recipe measured on RAVDESS by 5-fold
 /// speaker-independent cross-validation; see `docs/experiments.md`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TrainConfig {
     /// Features the network is trained on; datasets must be extracted with a
     /// `FeaturePipeline` of this specification. Stored in the model.
