@@ -25,6 +25,11 @@ impl TimeConv {
         )?;
         Ok(Self { weight, kernel })
     }
+
+    /// The weight, (out, in, kernel).
+    pub fn weight(&self) -> &Tensor {
+        &self.weight
+    }
 }
 
 impl Module for TimeConv {

@@ -32,6 +32,7 @@ mod config;
 mod conv;
 mod error;
 mod file;
+mod inference;
 mod model;
 mod network;
 mod pooling;
@@ -45,6 +46,7 @@ pub use config::{
 pub use conv::TimeConv;
 pub use error::ModelError;
 pub use file::{CALIBRATION_KEY, METADATA_KEY, VIEWS_KEY};
+pub use inference::InferenceNetwork;
 pub use model::{crop_starts, EmotionModel};
 pub use network::Network;
 pub use pooling::TemporalPooling;

@@ -4,13 +4,13 @@ use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use candle_core::{Device, ModuleT, Tensor, D};
+use candle_core::{Device, Module, Tensor, D};
 use candle_nn::VarMap;
 use ndarray::Array3;
 
 use crate::file::{self, FileMetadata};
 use crate::weights::{all_finite, member_prefix, networks_over, NamedTensors};
-use crate::{ModelError, ModelMetadata, Network};
+use crate::{InferenceNetwork, ModelError, ModelMetadata, Network};
 
 /// A ready-to-run emotion classifier: network weights plus everything needed to use them.
 ///
@@ -23,6 +23,8 @@ use crate::{ModelError, ModelMetadata, Network};
 pub struct EmotionModel {
     metadata: ModelMetadata,
     networks: Vec<Network>,
+    /// The networks compiled for inference, which `probabilities` runs.
+    compiled: Vec<InferenceNetwork>,
     tensors: NamedTensors,
     device: Device,
 }
@@ -61,9 +63,14 @@ impl EmotionModel {
     ) -> Result<Self, ModelError> {
         metadata.validate()?;
         let networks = networks_over(&metadata.architecture, &tensors, device)?;
+        let compiled = networks
+            .iter()
+            .map(Network::for_inference)
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             metadata,
             networks,
+            compiled,
             tensors,
             device: device.clone(),
         })
@@ -159,7 +166,7 @@ impl EmotionModel {
         self
     }
 
-    /// The candle network, the first one of an ensemble (a [`ModuleT`]: inference is
+    /// The candle network, the first one of an ensemble (a [`candle_core::ModuleT`]: inference is
     /// `forward_t(x, false)`).
     pub fn network(&self) -> &Network {
         &self.networks[0]
@@ -243,8 +250,8 @@ impl EmotionModel {
         let (clips, crops) = (inputs.len(), inputs[0].dims()[0]);
         let input = Tensor::cat(inputs, 0)?;
         let mut sum: Option<Tensor> = None;
-        for network in &self.networks {
-            let logits = network.forward_t(&input, false)?;
+        for network in &self.compiled {
+            let logits = network.forward(&input)?;
             let classes = logits.dim(1)?;
             let probs = candle_nn::ops::softmax(&logits, D::Minus1)?
                 .reshape((clips, crops, classes))?

@@ -78,6 +78,23 @@ impl ModuleT for ConvBlock {
     }
 }
 
+/// The layers of one block, for [`crate::InferenceNetwork`] to absorb its batch norms.
+pub(crate) struct ConvBlockParts<'a> {
+    pub(crate) first: (&'a TimeConv, &'a BatchNorm),
+    pub(crate) second: Option<(&'a TimeConv, &'a BatchNorm)>,
+    pub(crate) shortcut: Option<(&'a TimeConv, &'a BatchNorm)>,
+}
+
+impl ConvBlock {
+    fn parts(&self) -> ConvBlockParts<'_> {
+        ConvBlockParts {
+            first: (&self.first.conv, &self.first.bn),
+            second: self.second.as_ref().map(|l| (&l.conv, &l.bn)),
+            shortcut: self.shortcut.as_ref().map(|l| (&l.conv, &l.bn)),
+        }
+    }
+}
+
 /// Max-pooling over time by `factor`, dropping trailing frames that do not fill a window.
 fn max_pool_time(x: &Tensor, factor: usize) -> Result<Tensor> {
     if factor == 1 {
@@ -108,7 +125,7 @@ fn dropout<R: RngCore + ?Sized>(x: &Tensor, p: f32, rng: Option<&mut R>) -> Resu
 
 /// Dense classifier on the pooled vector.
 #[derive(Clone, Debug)]
-struct Head {
+pub(crate) struct Head {
     dropout: f32,
     hidden: Option<Linear>,
     output: Linear,
@@ -129,7 +146,7 @@ impl Head {
         })
     }
 
-    fn forward(&self, x: &Tensor, mut rng: Option<&mut dyn RngCore>) -> Result<Tensor> {
+    pub(crate) fn forward(&self, x: &Tensor, mut rng: Option<&mut dyn RngCore>) -> Result<Tensor> {
         let mut h = dropout(x, self.dropout, rng.as_deref_mut())?;
         if let Some(hidden) = &self.hidden {
             h = dropout(&hidden.forward(&h)?.relu()?, self.dropout, rng)?;
@@ -191,6 +208,25 @@ impl Network {
     /// The architecture.
     pub fn config(&self) -> &ModelConfig {
         &self.config
+    }
+
+    /// The network compiled for inference (batch norm absorbed, frames-last activations):
+    /// the same function as `forward_t(x, false)`, about twice as fast on the CPU. It is a
+    /// snapshot of the current weights.
+    pub fn for_inference(&self) -> Result<crate::InferenceNetwork> {
+        crate::InferenceNetwork::new(self)
+    }
+
+    pub(crate) fn block_parts(&self) -> impl Iterator<Item = ConvBlockParts<'_>> {
+        self.blocks.iter().map(ConvBlock::parts)
+    }
+
+    pub(crate) fn pooling(&self) -> &TemporalPooling {
+        &self.pooling
+    }
+
+    pub(crate) fn head(&self) -> &Head {
+        &self.head
     }
 
     /// Training-mode forward pass with dropout masks drawn from `rng`.

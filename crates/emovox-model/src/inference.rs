@@ -1,0 +1,254 @@
+//! [`InferenceNetwork`]: a [`Network`] compiled for prediction.
+//!
+//! Two changes make inference about twice as fast on the CPU without changing its result
+//! beyond float rounding:
+//! - batch normalisation (running statistics) is absorbed into the convolution before it, as
+//!   candle-nn's `Conv2d::absorb_bn` does: one matrix product and one bias per layer;
+//! - activations are kept frames-last, (batch, frames, channels), so the shifted copies of a
+//!   convolution's input are contiguous rows (one `cat` of row blocks) and its matrix product
+//!   writes the next layer's input directly, instead of transposing every layer's input and
+//!   output through strided copies.
+
+use candle_core::{Module, Result, Tensor};
+use candle_nn::BatchNorm;
+
+use crate::network::{ConvBlockParts, Head, Network};
+use crate::pooling::TemporalPooling;
+use crate::TimeConv;
+
+/// A convolution with its batch normalisation absorbed, reading and writing frames-last
+/// activations.
+#[derive(Clone, Debug)]
+struct FusedConv {
+    /// (kernel * in, out): row `i * in + c` is input channel `c` at shift `i`.
+    weight: Tensor,
+    /// (out,)
+    bias: Tensor,
+    kernel: usize,
+}
+
+impl FusedConv {
+    fn new(conv: &TimeConv, bn: &BatchNorm) -> Result<Self> {
+        let Some((gamma, beta)) = bn.weight_and_bias() else {
+            candle_core::bail!("batch norm without affine weights cannot be absorbed")
+        };
+        let scale = gamma.div(&(bn.running_var() + bn.eps())?.sqrt()?)?;
+        let bias = beta.sub(&scale.mul(bn.running_mean())?)?;
+        let weight = conv.weight();
+        let (out_ch, in_ch, kernel) = weight.dims3()?;
+        let weight = weight
+            .broadcast_mul(&scale.reshape((out_ch, 1, 1))?)?
+            .permute((2, 1, 0))? // (kernel, in, out)
+            .contiguous()?
+            .reshape((kernel * in_ch, out_ch))?;
+        Ok(Self {
+            weight,
+            bias,
+            kernel,
+        })
+    }
+
+    /// `x`: (batch, frames, in), contiguous -> (batch, frames, out), contiguous.
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let (batch, frames, in_ch) = x.dims3()?;
+        let cols = if self.kernel == 1 {
+            x.clone()
+        } else {
+            let pad = self.kernel / 2;
+            let padded = x.pad_with_zeros(1, pad, pad)?;
+            let shifted = (0..self.kernel)
+                .map(|i| padded.narrow(1, i, frames))
+                .collect::<Result<Vec<_>>>()?;
+            Tensor::cat(&shifted, 2)? // (batch, frames, kernel * in), shift-major
+        };
+        let out_ch = self.weight.dim(1)?;
+        cols.reshape((batch * frames, self.kernel * in_ch))?
+            .matmul(&self.weight)?
+            .broadcast_add(&self.bias)?
+            .reshape((batch, frames, out_ch))
+    }
+}
+
+/// A convolution block with absorbed batch normalisation (see `ConvBlock` in the network).
+#[derive(Clone, Debug)]
+struct FusedBlock {
+    first: FusedConv,
+    second: Option<FusedConv>,
+    shortcut: Option<FusedConv>,
+}
+
+impl FusedBlock {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let h = self.first.forward(x)?.relu()?;
+        let Some(second) = &self.second else {
+            return Ok(h);
+        };
+        let h = second.forward(&h)?;
+        let skip = match &self.shortcut {
+            Some(proj) => proj.forward(x)?,
+            None => x.clone(),
+        };
+        (h + skip)?.relu()
+    }
+}
+
+/// Max-pooling over time of frames-last activations, dropping trailing frames that do not
+/// fill a window.
+fn max_pool_frames(x: &Tensor, factor: usize) -> Result<Tensor> {
+    if factor == 1 {
+        return Ok(x.clone());
+    }
+    let (batch, frames, channels) = x.dims3()?;
+    let kept = frames / factor;
+    x.narrow(1, 0, kept * factor)?
+        .reshape((batch, kept, factor, channels))?
+        .max(2)
+}
+
+/// A [`Network`] in inference mode, compiled for speed: the same function as
+/// `network.forward_t(x, false)` (equal within float rounding), built once by
+/// [`Network::for_inference`] from the network's current weights.
+///
+/// It holds its own (transformed) copy of the convolution weights, so later training of the
+/// network's variables does not change it.
+#[derive(Clone, Debug)]
+pub struct InferenceNetwork {
+    blocks: Vec<FusedBlock>,
+    time_pool: usize,
+    pooling: TemporalPooling,
+    head: Head,
+}
+
+impl InferenceNetwork {
+    pub(crate) fn new(network: &Network) -> Result<Self> {
+        let fuse = |(conv, bn): (&TimeConv, &BatchNorm)| FusedConv::new(conv, bn);
+        let blocks = network
+            .block_parts()
+            .map(|parts: ConvBlockParts| {
+                Ok(FusedBlock {
+                    first: fuse(parts.first)?,
+                    second: parts.second.map(fuse).transpose()?,
+                    shortcut: parts.shortcut.map(fuse).transpose()?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            blocks,
+            time_pool: network.config().time_pool,
+            pooling: network.pooling().clone(),
+            head: network.head().clone(),
+        })
+    }
+}
+
+impl Module for InferenceNetwork {
+    /// `x`: (batch, channels, bins, frames) normalised features -> logits (batch, classes).
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let (batch, channels, bins, frames) = x.dims4()?;
+        let mut h = x
+            .reshape((batch, channels * bins, frames))?
+            .transpose(1, 2)?
+            .contiguous()?;
+        let last = self.blocks.len() - 1;
+        for (i, block) in self.blocks.iter().enumerate() {
+            h = block.forward(&h)?;
+            if i < last {
+                h = max_pool_frames(&h, self.time_pool)?;
+            }
+        }
+        let channels_first = h.transpose(1, 2)?.contiguous()?;
+        let pooled = self.pooling.forward(&channels_first)?;
+        self.head.forward(&pooled, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use candle_core::{DType, Device, ModuleT};
+    use candle_nn::{VarBuilder, VarMap};
+
+    use super::*;
+    use crate::{ModelConfig, PoolingKind};
+
+    fn max_difference(a: &Tensor, b: &Tensor) -> f32 {
+        (a - b)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+    }
+
+    /// A trained-looking network: random weights and batch-norm statistics far from the
+    /// identity, so absorbing them is actually exercised.
+    fn network(residual: bool, pooling: PoolingKind) -> Network {
+        let config = ModelConfig {
+            in_channels: 2,
+            n_bins: 5,
+            n_classes: 4,
+            block_channels: vec![6, 8, 8],
+            kernel_size: 5,
+            residual,
+            time_pool: 2,
+            pooling,
+            attention_hidden: 4,
+            head_hidden: 7,
+            dropout: 0.3,
+            members: 1,
+        };
+        let dev = Device::Cpu;
+        let varmap = VarMap::new();
+        let vb = VarBuilder::from_varmap(&varmap, DType::F32, &dev);
+        let net = Network::new(&config, vb).unwrap();
+        for (name, var) in varmap.data().lock().unwrap().iter() {
+            let shape = var.as_tensor().shape().clone();
+            let value = if name.ends_with("running_var") {
+                Tensor::rand(0.5f32, 2.0, shape, &dev)
+            } else {
+                Tensor::randn(0f32, 0.5, shape, &dev)
+            };
+            var.set(&value.unwrap()).unwrap();
+        }
+        net
+    }
+
+    #[test]
+    fn equals_the_network_in_inference_mode() {
+        for (residual, pooling) in [
+            (false, PoolingKind::MeanStd),
+            (true, PoolingKind::MeanStd),
+            (true, PoolingKind::Attentive),
+            (false, PoolingKind::Mean),
+        ] {
+            let net = network(residual, pooling);
+            let fast = net.for_inference().unwrap();
+            // Odd frame counts exercise the dropped trailing frame of each pooling.
+            for frames in [8, 13, 37] {
+                let x = Tensor::randn(0f32, 1.0, (3, 2, 5, frames), &Device::Cpu).unwrap();
+                let reference = net.forward_t(&x, false).unwrap();
+                let ours = fast.forward(&x).unwrap();
+                assert_eq!(ours.dims(), reference.dims());
+                let diff = max_difference(&ours, &reference);
+                assert!(
+                    diff < 1e-4,
+                    "residual {residual}, {pooling:?}, {frames} frames: {diff}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn each_clip_of_a_batch_is_its_own() {
+        let net = network(true, PoolingKind::Attentive);
+        let fast = net.for_inference().unwrap();
+        let x = Tensor::randn(0f32, 1.0, (4, 2, 5, 20), &Device::Cpu).unwrap();
+        let batched = fast.forward(&x).unwrap();
+        for i in 0..4 {
+            let single = fast.forward(&x.narrow(0, i, 1).unwrap()).unwrap();
+            let row = batched.narrow(0, i, 1).unwrap();
+            assert!(max_difference(&single, &row) < 1e-5, "clip {i}");
+        }
+    }
+}
