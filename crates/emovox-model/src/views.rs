@@ -169,6 +169,11 @@ impl MultiViewModel {
         self.views
     }
 
+    /// The device the views' weights live on (every view is loaded onto the same one).
+    pub fn device(&self) -> &candle_core::Device {
+        self.views[0].device()
+    }
+
     /// Class names in output order (shared by every view).
     pub fn labels(&self) -> &[String] {
         &self.views[0].metadata().labels

@@ -158,14 +158,23 @@ impl Classifier {
     }
 
     /// Class probabilities of many clips at `sample_rate` Hz, in clip order; each clip's own
-    /// result. Features are computed in parallel (rayon's pool: `RAYON_NUM_THREADS` bounds
-    /// it), then clips of the same length go through the network together, one forward pass
-    /// per length ([`MultiViewModel::probabilities_batch`]).
+    /// result. On the CPU the clips run in parallel (rayon's pool: `RAYON_NUM_THREADS` bounds
+    /// it), each through its features and one forward pass of its own, so its activations stay
+    /// in cache (the 1-hour timeline with the bundled model on one thread: 45.9 s against
+    /// 72.2 s when 16 windows share a pass). On other devices the features are computed in
+    /// parallel, then clips of the same length go through the network together, one forward
+    /// pass per length ([`MultiViewModel::probabilities_batch`]).
     pub fn probabilities_batch<S: AsRef<[f32]> + Sync>(
         &self,
         clips: &[S],
         sample_rate: u32,
     ) -> Vec<Result<Vec<f32>, Error>> {
+        if self.model.device().is_cpu() {
+            return clips
+                .par_iter()
+                .map(|clip| self.probabilities(clip.as_ref(), sample_rate))
+                .collect();
+        }
         let features: Vec<Result<Vec<ndarray::Array3<f32>>, Error>> = clips
             .par_iter()
             .map(|clip| self.features(clip.as_ref(), sample_rate))

@@ -384,19 +384,33 @@ fn a_stream_at_any_common_rate_equals_the_batch_path_for_random_chunkings() {
         let samples = recording(&parts, rate);
         let batch = predict_segments(&classifier, &samples, rate, &config).unwrap();
         assert!(batch.windows.len() > 20, "{rate} Hz");
-        for max_chunk in [7, 1_000, 100_000] {
-            let mut stream = SegmentStream::new(&classifier, rate, &config).unwrap();
+        for (max_chunk, batched) in [(7, false), (1_000, false), (100_000, false), (1_000, true)] {
+            let mut stream = if batched {
+                SegmentStream::batched(&classifier, rate, &config).unwrap()
+            } else {
+                SegmentStream::new(&classifier, rate, &config).unwrap()
+            };
             let mut windows = Vec::new();
             let mut rest = &samples[..];
             while !rest.is_empty() {
                 let (chunk, tail) = rest.split_at(random_len(&mut seed, max_chunk).min(rest.len()));
                 rest = tail;
-                windows.extend(stream.push(chunk).unwrap());
+                let done = stream.push(chunk).unwrap();
+                // A batched stream answers a whole batch at once, never part of one.
+                assert!(
+                    !batched || done.len() % config.batch_size == 0,
+                    "{}",
+                    done.len()
+                );
+                windows.extend(done);
             }
             windows.extend(stream.finish().unwrap());
             assert_eq!(stream.samples_seen(), samples.len());
             assert_eq!(stream.duration_seconds(), batch.duration, "{rate} Hz");
-            assert_eq!(windows, batch.windows, "{rate} Hz, chunks <= {max_chunk}");
+            assert_eq!(
+                windows, batch.windows,
+                "{rate} Hz, chunks <= {max_chunk}, {batched}"
+            );
             assert_eq!(stream.speech_regions(), batch.speech, "{rate} Hz");
         }
     }

@@ -111,14 +111,14 @@ pub(crate) fn first_non_finite(samples: &[f32]) -> Option<usize> {
     samples.iter().position(|s| !s.is_finite())
 }
 
-/// Classifies `windows` (sample ranges of `samples`) and turns the results into segments.
+/// Classifies `windows` (each a sample range at `rate` Hz and its samples) in one
+/// [`WindowClassifier::probabilities_batch`] call and turns the results into segments.
 pub(crate) fn classify_windows<C: WindowClassifier>(
     classifier: &C,
-    samples: &[f32],
-    windows: &[Range<usize>],
+    windows: &[(Range<usize>, &[f32])],
     rate: u32,
 ) -> Result<Vec<Segment>, TimelineError> {
-    let slices: Vec<&[f32]> = windows.iter().map(|w| &samples[w.clone()]).collect();
+    let slices: Vec<&[f32]> = windows.iter().map(|(_, samples)| *samples).collect();
     let probabilities = classifier
         .probabilities_batch(&slices)
         .map_err(|e| TimelineError::Classifier(Box::new(e)))?;
@@ -136,7 +136,7 @@ pub(crate) fn classify_windows<C: WindowClassifier>(
     windows
         .iter()
         .zip(probabilities)
-        .map(|(w, p)| {
+        .map(|((w, _), p)| {
             Segment::from_probabilities(
                 w.start as f64 / rate,
                 w.end as f64 / rate,
@@ -193,7 +193,11 @@ pub fn predict_segments<C: WindowClassifier>(
         .collect();
     let mut windows = Vec::with_capacity(speech_windows.len());
     for batch in speech_windows.chunks(config.batch_size) {
-        windows.extend(classify_windows(classifier, &samples, batch, rate)?);
+        let batch: Vec<(Range<usize>, &[f32])> = batch
+            .iter()
+            .map(|w| (w.clone(), &samples[w.clone()]))
+            .collect();
+        windows.extend(classify_windows(classifier, &batch, rate)?);
     }
     Ok(Timeline::from_windows(
         classifier.labels().to_vec(),

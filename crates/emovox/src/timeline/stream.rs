@@ -7,7 +7,7 @@ use std::path::Path;
 use emovox_audio::{AudioError, StreamResampler};
 
 use super::plan::WindowPlan;
-use super::segments::first_non_finite;
+use super::segments::{classify_windows, first_non_finite};
 use super::vad::VadState;
 use super::{Segment, SegmentConfig, SpeechRegion, Timeline, TimelineError, WindowClassifier};
 
@@ -70,7 +70,12 @@ pub struct SegmentStream<'c, C> {
     total: usize,
     next_window: usize,
     speech: Vec<SpeechRegion>,
-    scratch: Vec<f32>,
+    /// Windows classified together (1: each as soon as it is complete).
+    batch_size: usize,
+    /// Speech windows waiting for their batch: range and a copy of their samples.
+    pending: Vec<(std::ops::Range<usize>, Vec<f32>)>,
+    /// Sample buffers of classified windows, reused by the next batch.
+    spare: Vec<Vec<f32>>,
     finished: bool,
 }
 
@@ -87,11 +92,35 @@ impl<C> std::fmt::Debug for SegmentStream<'_, C> {
 impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
     /// Starts a stream of audio at `sample_rate` Hz (any rate in
     /// [`emovox_audio::MIN_SAMPLE_RATE`]..=[`emovox_audio::MAX_SAMPLE_RATE`]; it is resampled
-    /// to the classifier's rate as it is pushed).
+    /// to the classifier's rate as it is pushed). Each window is classified by the push that
+    /// completes it: the lowest latency, for live audio.
     pub fn new(
         classifier: &'c C,
         sample_rate: u32,
         config: &SegmentConfig,
+    ) -> Result<Self, TimelineError> {
+        Self::with_batch_size(classifier, sample_rate, config, 1)
+    }
+
+    /// A stream for throughput rather than latency (recordings on disk): speech windows are
+    /// classified `config.batch_size` at a time through
+    /// [`WindowClassifier::probabilities_batch`], in the batches
+    /// [`predict_segments`](super::predict_segments) makes, so a window's prediction comes up
+    /// to `batch_size - 1` speech windows after the push that completes it (the rest at
+    /// [`finish`](Self::finish)). Memory stays bounded: one window of samples plus the batch.
+    pub fn batched(
+        classifier: &'c C,
+        sample_rate: u32,
+        config: &SegmentConfig,
+    ) -> Result<Self, TimelineError> {
+        Self::with_batch_size(classifier, sample_rate, config, config.batch_size)
+    }
+
+    fn with_batch_size(
+        classifier: &'c C,
+        sample_rate: u32,
+        config: &SegmentConfig,
+        batch_size: usize,
     ) -> Result<Self, TimelineError> {
         let resampler = StreamResampler::new(sample_rate, classifier.sample_rate())?;
         let plan = WindowPlan::new(config, classifier.sample_rate())?;
@@ -102,7 +131,6 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
             pushed: 0,
             samples: VecDeque::with_capacity(plan.window_samples),
             decisions: VecDeque::with_capacity(plan.window_frames),
-            scratch: Vec::with_capacity(plan.window_samples),
             plan,
             vad: VadState::default(),
             frame_sum: 0.0,
@@ -110,6 +138,9 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
             total: 0,
             next_window: 0,
             speech: Vec::new(),
+            batch_size,
+            pending: Vec::with_capacity(batch_size),
+            spare: Vec::new(),
             finished: false,
         })
     }
@@ -152,7 +183,10 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
                 let window = self.plan.full_window(self.next_window);
                 self.next_window += 1;
                 let frames = self.plan.window_frames;
-                out.extend(self.classify_recent(window, frames)?);
+                self.queue_recent(window, frames);
+                if self.pending.len() >= self.batch_size {
+                    out.extend(self.classify_pending()?);
+                }
             }
         }
         Ok(out)
@@ -186,8 +220,9 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
         }
         if let Some(window) = self.plan.tail_window(self.total, self.next_window) {
             let frames = self.plan.frames_of(&window).len();
-            windows.extend(self.classify_recent(window, frames)?);
+            self.queue_recent(window, frames);
         }
+        windows.extend(self.classify_pending()?);
         Ok(windows)
     }
 
@@ -242,37 +277,50 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
         self.frame_fill = 0;
     }
 
-    /// Classifies `window` (returning `None` when it lacks speech), which ends at the newest sample and spans the newest `frames`
-    /// decisions, if it holds enough speech.
-    fn classify_recent(
-        &mut self,
-        window: std::ops::Range<usize>,
-        frames: usize,
-    ) -> Result<Option<Segment>, TimelineError> {
+    /// Queues `window`, which ends at the newest sample and spans the newest `frames` VAD
+    /// decisions, for classification if it holds enough speech.
+    fn queue_recent(&mut self, window: std::ops::Range<usize>, frames: usize) {
         let decisions = self
             .decisions
             .iter()
             .skip(self.decisions.len() - frames)
             .copied();
         if !self.plan.has_speech(decisions) {
-            return Ok(None);
+            return;
         }
-        let len = window.len();
-        self.scratch.clear();
-        self.scratch
-            .extend(self.samples.iter().skip(self.samples.len() - len));
-        let probabilities = self
-            .classifier
-            .probabilities(&self.scratch)
-            .map_err(|e| TimelineError::Classifier(Box::new(e)))?;
-        let rate = f64::from(self.plan.vad.sample_rate());
-        Segment::from_probabilities(
-            window.start as f64 / rate,
-            window.end as f64 / rate,
-            probabilities,
-            self.classifier.labels(),
-        )
-        .map(Some)
+        let mut samples = self.spare.pop().unwrap_or_default();
+        samples.clear();
+        samples.extend(self.samples.iter().skip(self.samples.len() - window.len()));
+        self.pending.push((window, samples));
+    }
+
+    /// Classifies the queued windows (one at a time through
+    /// [`WindowClassifier::probabilities`] when the batch size is 1), in time order.
+    fn classify_pending(&mut self) -> Result<Vec<Segment>, TimelineError> {
+        let rate = self.plan.vad.sample_rate();
+        let result = match self.pending.as_slice() {
+            [] => Ok(Vec::new()),
+            [(window, samples)] if self.batch_size == 1 => self
+                .classifier
+                .probabilities(samples)
+                .map_err(|e| TimelineError::Classifier(Box::new(e)))
+                .and_then(|p| {
+                    let rate = f64::from(rate);
+                    let (start, end) = (window.start as f64 / rate, window.end as f64 / rate);
+                    Segment::from_probabilities(start, end, p, self.classifier.labels())
+                })
+                .map(|segment| vec![segment]),
+            pending => {
+                let windows: Vec<(std::ops::Range<usize>, &[f32])> = pending
+                    .iter()
+                    .map(|(w, samples)| (w.clone(), samples.as_slice()))
+                    .collect();
+                classify_windows(self.classifier, &windows, rate)
+            }
+        };
+        self.spare
+            .extend(self.pending.drain(..).map(|(_, samples)| samples));
+        result
     }
 }
 
@@ -303,7 +351,7 @@ fn stream_chunks<C: WindowClassifier>(
     chunk_samples: usize,
     mut read: impl FnMut(&mut Vec<f32>) -> Result<bool, AudioError>,
 ) -> Result<Timeline, TimelineError> {
-    let mut stream = SegmentStream::new(classifier, sample_rate, config)?;
+    let mut stream = SegmentStream::batched(classifier, sample_rate, config)?;
     let mut windows = Vec::new();
     let mut chunk = Vec::with_capacity(chunk_samples);
     while read(&mut chunk)? {
