@@ -123,8 +123,8 @@ impl LogMelSpectrogram {
         block.resize(self.stft.n_bins() * MEL_BLOCK, 0.0);
         self.stft.for_each_frame(samples, stft, |t, power| {
             let j = t % MEL_BLOCK;
-            for (bin, &p) in power.iter().enumerate() {
-                block[bin * MEL_BLOCK + j] = p;
+            for (row, &p) in block.chunks_exact_mut(MEL_BLOCK).zip(power) {
+                row[j] = p;
             }
             if j + 1 == MEL_BLOCK || t + 1 == frames {
                 let first = t - j;
