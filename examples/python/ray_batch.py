@@ -133,7 +133,7 @@ def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, floa
     dataset = ray.data.from_items([{"path": p} for p in paths], override_num_blocks=max(1, min(len(paths), cpus * 4)))
     scored = dataset.map_batches(
         Scorer,
-        fn_constructor_args=(args.model, args.threads_per_actor, args.compare_loop),
+        fn_constructor_args=(args.model, 1, args.compare_loop),
         batch_size=args.batch_size,
         batch_format="numpy",
         concurrency=max(1, cpus),
@@ -197,13 +197,6 @@ def main() -> None:
     )
     parser.add_argument("--model", help="an emovox model file (default: the bundled model)")
     parser.add_argument("--batch-size", type=int, default=16, help="files per map_batches call")
-    parser.add_argument(
-        "--threads-per-actor",
-        type=int,
-        default=1,
-        help="emovox threads in each actor (each actor holds one CPU; more lets an actor use the "
-        "time another spends waiting for its next batch)",
-    )
     parser.add_argument("--compare-loop", action="store_true", help="also time a single-process loop over the files")
     args = parser.parse_args()
 
