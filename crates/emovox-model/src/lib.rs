@@ -27,6 +27,7 @@
 
 #![warn(missing_docs)]
 
+mod batch_norm;
 mod calibration;
 mod config;
 mod conv;

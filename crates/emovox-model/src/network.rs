@@ -26,7 +26,12 @@ impl ConvBn {
 
 impl ModuleT for ConvBn {
     fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
-        self.bn.forward_t(&self.conv.forward(x)?, train)
+        let h = self.conv.forward(x)?;
+        if train && h.device().is_cpu() {
+            crate::batch_norm::batch_norm_train(&self.bn, &h)
+        } else {
+            self.bn.forward_t(&h, train)
+        }
     }
 }
 
