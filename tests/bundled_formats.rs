@@ -11,15 +11,16 @@ const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/formats")
 
 /// Each compressed fixture and the largest difference of any class probability from the WAV's
 /// allowed for it. Lossless files decode to the WAV's samples exactly, so their probabilities
-/// must be identical. The lossy tolerances are about twice the differences measured with the
-/// six-view bundled model (2026-12-03 evening: Vorbis 0.041, MP3 0.012, AAC 0.012, Opus 0.071;
-/// the four-view model of the afternoon: 0.009, 0.015, 0.022, 0.045).
+/// must be identical. The lossy tolerances are about twice the largest differences measured
+/// with the bundled models so far (the six-view model retrained 2026-12-04: Vorbis 0.017,
+/// MP3 0.017, AAC 0.034, Opus 0.041; the six-view model of 2026-12-03 evening: 0.041, 0.012,
+/// 0.012, 0.071; the four-view model of that afternoon: 0.009, 0.015, 0.022, 0.045).
 const FORMATS: [(&str, f32); 6] = [
     ("sentence.flac", 0.0),
     ("sentence_alac.m4a", 0.0),
     ("sentence_64k.ogg", 0.08),
     ("sentence_128k.mp3", 0.03),
-    ("sentence_96k.m4a", 0.03),
+    ("sentence_96k.m4a", 0.07),
     ("sentence_32k.opus", 0.15),
 ];
 
