@@ -67,25 +67,15 @@ fn delta_row(row: ArrayView1<f32>, mut out: ArrayViewMut1<f32>, weights: &[f64])
     let width = weights.len();
     let half = width / 2;
     let frames = row.len();
-    let at = |window: &[f32]| -> f32 {
-        window
+    let at = |centre: usize| -> f32 {
+        weights
             .iter()
-            .zip(weights)
-            .map(|(&x, &w)| w * x as f64)
+            .enumerate()
+            .map(|(k, w)| w * row[centre + k - half] as f64)
             .sum::<f64>() as f32
     };
-    match (row.as_slice(), out.as_slice_mut()) {
-        (Some(row), Some(out)) => {
-            for (o, window) in out[half..frames - half].iter_mut().zip(row.windows(width)) {
-                *o = at(window);
-            }
-        }
-        _ => {
-            let row = row.to_vec();
-            for (t, window) in (half..frames - half).zip(row.windows(width)) {
-                out[t] = at(window);
-            }
-        }
+    for t in half..frames - half {
+        out[t] = at(t);
     }
     // A fitted polynomial of degree = order has a constant derivative of that order, so the edge
     // frames take the value at the centre of the first (last) full window.

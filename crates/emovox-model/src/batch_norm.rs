@@ -10,6 +10,10 @@
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Storage, Tensor, Var};
 use candle_nn::BatchNorm;
 
+use crate::cpu_kernel::contiguous_f32;
+
+const KERNEL: &str = "the batch-norm kernel";
+
 /// `bn` in training mode on `x` (batch, channels, frames) on the CPU: normalises each channel
 /// by its mean and variance over the batch and frames, scales and shifts it by the layer's
 /// weight and bias, and updates the layer's running mean and variance.
@@ -44,17 +48,6 @@ pub(crate) fn batch_norm_train(bn: &BatchNorm, x: &Tensor) -> Result<Tensor> {
     Ok(y)
 }
 
-/// The contiguous f32 data of a CPU tensor.
-fn cpu_data<'a>(storage: &'a CpuStorage, layout: &Layout) -> Result<&'a [f32]> {
-    let CpuStorage::F32(data) = storage else {
-        candle_core::bail!("batch normalisation runs on f32 tensors only")
-    };
-    let Some((start, end)) = layout.contiguous_offsets() else {
-        candle_core::bail!("batch normalisation needs contiguous tensors")
-    };
-    Ok(&data[start..end])
-}
-
 /// Per-channel mean and biased variance of a contiguous (batch, channels, frames) tensor,
 /// accumulated in f64.
 fn channel_statistics(x: &Tensor) -> Result<(Vec<f32>, Vec<f32>)> {
@@ -63,7 +56,7 @@ fn channel_statistics(x: &Tensor) -> Result<(Vec<f32>, Vec<f32>)> {
     let Storage::Cpu(storage) = &*storage else {
         candle_core::bail!("the batch-norm kernel runs on the CPU")
     };
-    let data = cpu_data(storage, layout)?;
+    let data = contiguous_f32(KERNEL, storage, layout)?;
     let count = (data.len() / channels) as f64;
     let mut sums = vec![(0f64, 0f64); channels];
     for clip in data.chunks_exact(channels * frames) {
@@ -107,10 +100,10 @@ impl CustomOp3 for BatchNormKernel {
         bias_layout: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let (_, channels, frames) = x_layout.shape().dims3()?;
-        let x = cpu_data(x, x_layout)?;
+        let x = contiguous_f32(KERNEL, x, x_layout)?;
         let (weight, bias) = (
-            cpu_data(weight, weight_layout)?,
-            cpu_data(bias, bias_layout)?,
+            contiguous_f32(KERNEL, weight, weight_layout)?,
+            contiguous_f32(KERNEL, bias, bias_layout)?,
         );
         let mut y = vec![0f32; x.len()];
         for (clip_in, clip_out) in x
@@ -197,19 +190,9 @@ impl CustomOp3 for BatchNormKernel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cpu_kernel::max_difference;
     use candle_core::{DType, Device, ModuleT};
     use candle_nn::{VarBuilder, VarMap};
-
-    fn max_difference(a: &Tensor, b: &Tensor) -> f32 {
-        (a - b)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap()
-    }
 
     /// A batch norm with random weight, bias and running statistics, and its variables.
     fn layer(channels: usize) -> (BatchNorm, VarMap) {

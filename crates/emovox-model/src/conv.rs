@@ -9,6 +9,10 @@
 use candle_core::{CpuStorage, CustomOp1, Layout, Module, Result, Shape, Tensor};
 use candle_nn::VarBuilder;
 
+use crate::cpu_kernel::contiguous_f32;
+
+const KERNEL: &str = "the time convolution's im2col";
+
 /// A bias-free 'same'-padded 1-D convolution, weight of shape (out, in, kernel).
 #[derive(Clone, Debug)]
 pub struct TimeConv {
@@ -83,24 +87,13 @@ struct Im2Col {
     kernel: usize,
 }
 
-/// The data of a CPU kernel's input: contiguous f32.
-fn contiguous_f32<'a>(storage: &'a CpuStorage, layout: &Layout) -> Result<&'a [f32]> {
-    let CpuStorage::F32(data) = storage else {
-        candle_core::bail!("the time convolution runs on f32 tensors only")
-    };
-    let Some((start, end)) = layout.contiguous_offsets() else {
-        candle_core::bail!("the time convolution needs a contiguous input")
-    };
-    Ok(&data[start..end])
-}
-
 impl CustomOp1 for Im2Col {
     fn name(&self) -> &'static str {
         "emovox-im2col"
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let x = contiguous_f32(storage, layout)?;
+        let x = contiguous_f32(KERNEL, storage, layout)?;
         let (batch, channels, frames) = layout.shape().dims3()?;
         let (k, pad) = (self.kernel, self.kernel / 2);
         let width = k * channels;
@@ -146,7 +139,7 @@ impl CustomOp1 for Col2Im {
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let cols = contiguous_f32(storage, layout)?;
+        let cols = contiguous_f32(KERNEL, storage, layout)?;
         let (k, pad, channels, frames) = (self.kernel, self.kernel / 2, self.channels, self.frames);
         let width = k * channels;
         let batch = cols.len() / (frames * width);
@@ -187,6 +180,7 @@ fn transpose_into(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cpu_kernel::max_difference;
     use candle_core::{DType, Device};
 
     #[test]
@@ -198,26 +192,8 @@ mod tests {
         let x = Tensor::randn(0f32, 1.0, (2, 3, 11), &dev).unwrap();
         let ours = conv.forward(&x).unwrap();
         let reference = x.conv1d(&conv.weight, 2, 1, 1, 1).unwrap();
-        let diff = (ours - reference)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap();
+        let diff = max_difference(&ours, &reference);
         assert!(diff < 1e-4, "max difference {diff}");
-    }
-
-    fn max_difference(a: &Tensor, b: &Tensor) -> f32 {
-        (a - b)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap()
     }
 
     #[test]

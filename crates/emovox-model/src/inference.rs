@@ -168,18 +168,8 @@ mod tests {
     use candle_nn::{VarBuilder, VarMap};
 
     use super::*;
+    use crate::cpu_kernel::max_difference;
     use crate::{ModelConfig, PoolingKind};
-
-    fn max_difference(a: &Tensor, b: &Tensor) -> f32 {
-        (a - b)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap()
-    }
 
     /// A trained-looking network: random weights and batch-norm statistics far from the
     /// identity, so absorbing them is actually exercised.
