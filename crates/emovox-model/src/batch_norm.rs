@@ -59,12 +59,11 @@ fn channel_statistics(x: &Tensor) -> Result<(Vec<f32>, Vec<f32>)> {
     let data = contiguous_f32(KERNEL, storage, layout)?;
     let count = (data.len() / channels) as f64;
     let mut sums = vec![(0f64, 0f64); channels];
-    for clip in data.chunks_exact(channels * frames) {
-        for (row, (sum, squares)) in clip.chunks_exact(frames).zip(sums.iter_mut()) {
-            for &v in row {
-                *sum += f64::from(v);
-                *squares += f64::from(v) * f64::from(v);
-            }
+    for (i, row) in data.chunks_exact(frames).enumerate() {
+        let (sum, squares) = &mut sums[i % channels];
+        for &v in row {
+            *sum += f64::from(v);
+            *squares += f64::from(v) * f64::from(v);
         }
     }
     Ok(sums
@@ -106,20 +105,16 @@ impl CustomOp3 for BatchNormKernel {
             contiguous_f32(KERNEL, bias, bias_layout)?,
         );
         let mut y = vec![0f32; x.len()];
-        for (clip_in, clip_out) in x
-            .chunks_exact(channels * frames)
-            .zip(y.chunks_exact_mut(channels * frames))
+        for (i, (row_in, row_out)) in x
+            .chunks_exact(frames)
+            .zip(y.chunks_exact_mut(frames))
+            .enumerate()
         {
-            for (c, (row_in, row_out)) in clip_in
-                .chunks_exact(frames)
-                .zip(clip_out.chunks_exact_mut(frames))
-                .enumerate()
-            {
-                let scale = self.invstd[c] * weight[c];
-                let shift = bias[c] - self.mean[c] * scale;
-                for (o, &v) in row_out.iter_mut().zip(row_in) {
-                    *o = v * scale + shift;
-                }
+            let c = i % channels;
+            let scale = self.invstd[c] * weight[c];
+            let shift = bias[c] - self.mean[c] * scale;
+            for (o, &v) in row_out.iter_mut().zip(row_in) {
+                *o = v * scale + shift;
             }
         }
         Ok((CpuStorage::F32(y), x_layout.shape().clone()))
@@ -140,41 +135,33 @@ impl CustomOp3 for BatchNormKernel {
         let count = (x_data.len() / channels) as f32;
         // d bias = sum dy, d weight = sum dy * x_hat, per channel.
         let mut sums = vec![(0f32, 0f32); channels];
-        for (clip_x, clip_dy) in x_data
-            .chunks_exact(channels * frames)
-            .zip(dy.chunks_exact(channels * frames))
+        for (i, (row_x, row_dy)) in x_data
+            .chunks_exact(frames)
+            .zip(dy.chunks_exact(frames))
+            .enumerate()
         {
-            for (c, (row_x, row_dy)) in clip_x
-                .chunks_exact(frames)
-                .zip(clip_dy.chunks_exact(frames))
-                .enumerate()
-            {
-                let (mean, invstd) = (self.mean[c], self.invstd[c]);
-                let (d_bias, d_weight) = &mut sums[c];
-                for (&v, &g) in row_x.iter().zip(row_dy) {
-                    *d_bias += g;
-                    *d_weight += g * (v - mean) * invstd;
-                }
+            let c = i % channels;
+            let (mean, invstd) = (self.mean[c], self.invstd[c]);
+            let (d_bias, d_weight) = &mut sums[c];
+            for (&v, &g) in row_x.iter().zip(row_dy) {
+                *d_bias += g;
+                *d_weight += g * (v - mean) * invstd;
             }
         }
         // dx = weight * invstd / n * (n * dy - d_bias - x_hat * d_weight).
         let mut dx = dy;
-        for (clip_x, clip_dx) in x_data
-            .chunks_exact(channels * frames)
-            .zip(dx.chunks_exact_mut(channels * frames))
+        for (i, (row_x, row_dx)) in x_data
+            .chunks_exact(frames)
+            .zip(dx.chunks_exact_mut(frames))
+            .enumerate()
         {
-            for (c, (row_x, row_dx)) in clip_x
-                .chunks_exact(frames)
-                .zip(clip_dx.chunks_exact_mut(frames))
-                .enumerate()
-            {
-                let (mean, invstd) = (self.mean[c], self.invstd[c]);
-                let (d_bias, d_weight) = sums[c];
-                let scale = weight[c] * invstd / count;
-                for (&v, g) in row_x.iter().zip(row_dx.iter_mut()) {
-                    let x_hat = (v - mean) * invstd;
-                    *g = scale * (count * *g - d_bias - x_hat * d_weight);
-                }
+            let c = i % channels;
+            let (mean, invstd) = (self.mean[c], self.invstd[c]);
+            let (d_bias, d_weight) = sums[c];
+            let scale = weight[c] * invstd / count;
+            for (&v, g) in row_x.iter().zip(row_dx.iter_mut()) {
+                let x_hat = (v - mean) * invstd;
+                *g = scale * (count * *g - d_bias - x_hat * d_weight);
             }
         }
         let device = x.device();

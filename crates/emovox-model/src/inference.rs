@@ -92,19 +92,6 @@ impl FusedBlock {
     }
 }
 
-/// Max-pooling over time of frames-last activations, dropping trailing frames that do not
-/// fill a window.
-fn max_pool_frames(x: &Tensor, factor: usize) -> Result<Tensor> {
-    if factor == 1 {
-        return Ok(x.clone());
-    }
-    let (batch, frames, channels) = x.dims3()?;
-    let kept = frames / factor;
-    x.narrow(1, 0, kept * factor)?
-        .reshape((batch, kept, factor, channels))?
-        .max(2)
-}
-
 /// A [`Network`] in inference mode, compiled for speed: the same function as
 /// `network.forward_t(x, false)` (equal within float rounding), built once by
 /// [`Network::for_inference`] from the network's current weights.
@@ -153,7 +140,7 @@ impl Module for InferenceNetwork {
         for (i, block) in self.blocks.iter().enumerate() {
             h = block.forward(&h)?;
             if i < last {
-                h = max_pool_frames(&h, self.time_pool)?;
+                h = crate::network::max_pool_time(&h, 1, self.time_pool)?;
             }
         }
         let channels_first = h.transpose(1, 2)?.contiguous()?;

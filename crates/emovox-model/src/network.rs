@@ -1,6 +1,6 @@
 //! The emovox CNN: convolution blocks over time, temporal pooling and a classifier head.
 
-use candle_core::{Module, ModuleT, Result, Tensor, D};
+use candle_core::{Module, ModuleT, Result, Tensor};
 use candle_nn::{BatchNorm, Linear, VarBuilder};
 use rand::{Rng, RngCore};
 
@@ -100,16 +100,20 @@ impl ConvBlock {
     }
 }
 
-/// Max-pooling over time by `factor`, dropping trailing frames that do not fill a window.
-fn max_pool_time(x: &Tensor, factor: usize) -> Result<Tensor> {
+/// Max-pooling by `factor` along `axis` (the time axis: 2 for the network's channels-first
+/// activations, 1 for the inference network's frames-last ones) of a 3-D tensor, dropping
+/// trailing frames that do not fill a window.
+pub(crate) fn max_pool_time(x: &Tensor, axis: usize, factor: usize) -> Result<Tensor> {
     if factor == 1 {
         return Ok(x.clone());
     }
-    let (batch, channels, frames) = x.dims3()?;
-    let kept = frames / factor;
-    x.narrow(2, 0, kept * factor)?
-        .reshape((batch, channels, kept, factor))?
-        .max(D::Minus1)
+    let mut dims = x.dims3().map(|(a, b, c)| vec![a, b, c])?;
+    let kept = dims[axis] / factor;
+    dims[axis] = kept;
+    dims.insert(axis + 1, factor);
+    x.narrow(axis, 0, kept * factor)?
+        .reshape(dims)?
+        .max(axis + 1)
 }
 
 /// Inverted dropout whose masks come from a caller-supplied random generator, so training is
@@ -247,7 +251,7 @@ impl Network {
         for (i, block) in self.blocks.iter().enumerate() {
             h = block.forward_t(&h, train)?;
             if i < last {
-                h = max_pool_time(&h, self.config.time_pool)?;
+                h = max_pool_time(&h, 2, self.config.time_pool)?;
             }
         }
         self.head.forward(&self.pooling.forward(&h)?, rng)
