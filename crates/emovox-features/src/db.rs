@@ -24,6 +24,7 @@ pub fn fast_log10(x: f32) -> f32 {
 
 /// Converts power values to dB in place, `10 log10(max(x, amin))` (ref 1.0), and returns the
 /// largest dB value, for the clip-wide `top_db` floor that follows.
+#[inline(always)]
 pub(crate) fn power_to_db_in_place(values: &mut [f32]) -> f32 {
     // Two plain passes, each free of loop-carried float dependencies, so both vectorise.
     for v in values.iter_mut() {
@@ -34,6 +35,7 @@ pub(crate) fn power_to_db_in_place(values: &mut [f32]) -> f32 {
 }
 
 /// The largest value, with eight independent running maxima.
+#[inline(always)]
 fn max_of(values: &[f32]) -> f32 {
     let chunks = values.chunks_exact(8);
     let mut lanes = [f32::NEG_INFINITY; 8];
@@ -50,6 +52,7 @@ fn max_of(values: &[f32]) -> f32 {
 }
 
 /// Raises every dB value to at least `max_db - top_db`, as librosa's `top_db` does.
+#[inline(always)]
 pub(crate) fn apply_top_db(values: &mut [f32], max_db: f32, top_db: f32) {
     let floor = max_db - top_db;
     values

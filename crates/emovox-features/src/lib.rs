@@ -32,8 +32,10 @@ mod normalise;
 mod pipeline;
 mod pitch;
 mod preprocess;
+mod real_power;
 mod resamplers;
 mod scratch;
+mod simd;
 mod stft;
 mod window;
 

@@ -125,6 +125,7 @@ impl MelFilterbank {
     /// bin-major, frame-minor (`block[bin * MEL_BLOCK + frame]`), so the inner loop runs over
     /// frames and vectorises; the first `frames` results are written frame after frame into
     /// `out` (`out[frame * n_mels + band]`).
+    #[inline(always)]
     pub(crate) fn apply_block(&self, block: &[f32], frames: usize, out: &mut [f32]) {
         let n_mels = self.n_mels();
         for (m, band) in self.bands.iter().enumerate() {

@@ -1,12 +1,9 @@
 //! The power spectrogram of `librosa.stft` with `center=True`, constant padding, power 2.
 
-use std::sync::Arc;
-
 use ndarray::Array2;
-use realfft::num_complex::Complex;
-use realfft::{RealFftPlanner, RealToComplex};
 
 use crate::error::check_signal;
+use crate::real_power::{RealPowerFft, RealPowerScratch};
 use crate::window::padded_hann;
 use crate::FeatureError;
 
@@ -16,7 +13,7 @@ pub struct PowerSpectrogram {
     win_length: usize,
     hop_length: usize,
     window: Vec<f32>,
-    fft: Arc<dyn RealToComplex<f32>>,
+    fft: RealPowerFft,
 }
 
 impl std::fmt::Debug for PowerSpectrogram {
@@ -34,8 +31,7 @@ impl std::fmt::Debug for PowerSpectrogram {
 #[derive(Debug, Default)]
 pub(crate) struct StftScratch {
     frame: Vec<f32>,
-    spectrum: Vec<Complex<f32>>,
-    fft_scratch: Vec<Complex<f32>>,
+    fft: RealPowerScratch,
     power: Vec<f32>,
 }
 
@@ -51,13 +47,12 @@ impl PowerSpectrogram {
                  needs 2 <= n_fft <= 65536, 1 <= win_length <= n_fft and hop_length >= 1"
             )));
         }
-        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
         Ok(Self {
             n_fft,
             win_length,
             hop_length,
             window: padded_hann(win_length, n_fft),
-            fft,
+            fft: RealPowerFft::new(n_fft),
         })
     }
 
@@ -82,47 +77,39 @@ impl PowerSpectrogram {
     /// from the second clip on).
     pub(crate) fn fit_scratch(&self, scratch: &mut StftScratch) {
         scratch.frame.resize(self.n_fft, 0.0);
-        scratch.spectrum.resize(self.n_bins(), Complex::default());
-        scratch
-            .fft_scratch
-            .resize(self.fft.get_scratch_len(), Complex::default());
+        self.fft.fit_scratch(&mut scratch.fft);
         scratch.power.resize(self.n_bins(), 0.0);
     }
 
-    /// Calls `visit(frame_index, power_spectrum)` for every frame of `samples`, in order.
-    pub(crate) fn for_each_frame(
+    /// The power spectrum of frame `t` of `samples` (`t < frames_for(samples.len())`), in
+    /// `scratch`, which must have been fitted by [`Self::fit_scratch`]. Inlined into its
+    /// callers' frame loops, so they run under their SIMD dispatch.
+    #[inline(always)]
+    pub(crate) fn frame_power<'s>(
         &self,
         samples: &[f32],
-        scratch: &mut StftScratch,
-        mut visit: impl FnMut(usize, &[f32]),
-    ) {
-        self.fit_scratch(scratch);
-        let half = (self.n_fft / 2) as isize;
+        t: usize,
+        scratch: &'s mut StftScratch,
+    ) -> &'s [f32] {
+        // Frame t covers samples [t*hop - n_fft/2, t*hop + n_fft/2) of the zero-padded signal.
         let len = samples.len() as isize;
-        for t in 0..self.frames_for(samples.len()) {
-            // Frame t covers samples [t*hop - n_fft/2, t*hop + n_fft/2) of the zero-padded signal.
-            let start = (t * self.hop_length) as isize - half;
-            let lo = start.clamp(0, len) as usize;
-            let hi = (start + self.n_fft as isize).clamp(0, len) as usize;
-            let offset = (lo as isize - start) as usize;
-            let frame = &mut scratch.frame;
-            frame[..offset].fill(0.0);
-            frame[offset + (hi - lo)..].fill(0.0);
-            for ((out, &x), &w) in frame[offset..offset + (hi - lo)]
-                .iter_mut()
-                .zip(&samples[lo..hi])
-                .zip(&self.window[offset..])
-            {
-                *out = x * w;
-            }
-            self.fft
-                .process_with_scratch(frame, &mut scratch.spectrum, &mut scratch.fft_scratch)
-                .expect("buffer lengths come from the plan itself");
-            for (p, c) in scratch.power.iter_mut().zip(&scratch.spectrum) {
-                *p = c.re * c.re + c.im * c.im;
-            }
-            visit(t, &scratch.power);
+        let start = (t * self.hop_length) as isize - (self.n_fft / 2) as isize;
+        let lo = start.clamp(0, len) as usize;
+        let hi = (start + self.n_fft as isize).clamp(0, len) as usize;
+        let offset = (lo as isize - start) as usize;
+        let frame = &mut scratch.frame;
+        frame[..offset].fill(0.0);
+        frame[offset + (hi - lo)..].fill(0.0);
+        for ((out, &x), &w) in frame[offset..offset + (hi - lo)]
+            .iter_mut()
+            .zip(&samples[lo..hi])
+            .zip(&self.window[offset..])
+        {
+            *out = x * w;
         }
+        self.fft
+            .process(frame, &mut scratch.power, &mut scratch.fft);
+        &scratch.power
     }
 
     /// The power spectrogram of `samples`, shape (n_fft / 2 + 1, frames) as librosa returns it.
@@ -131,12 +118,11 @@ impl PowerSpectrogram {
         check_signal(samples, self.min_samples())?;
         let mut out = Array2::zeros((self.n_bins(), self.frames_for(samples.len())));
         let mut scratch = StftScratch::default();
-        self.for_each_frame(samples, &mut scratch, |t, power| {
-            out.column_mut(t)
-                .iter_mut()
-                .zip(power)
-                .for_each(|(o, &p)| *o = p);
-        });
+        self.fit_scratch(&mut scratch);
+        for (t, mut column) in out.columns_mut().into_iter().enumerate() {
+            let power = self.frame_power(samples, t, &mut scratch);
+            column.iter_mut().zip(power).for_each(|(o, &p)| *o = p);
+        }
         Ok(out)
     }
 }
