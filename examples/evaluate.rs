@@ -15,13 +15,15 @@
 //! `babble:10`, `telephone`, `reverb:0.5`, chains such as `reverb:0.5+babble:10`, or
 //! `standard` for the standard table. Clip `i` is degraded with seed `--seed + i`; babble for a
 //! clip is made of the other evaluated speakers' clips. Several `--model`s are evaluated as one
-//! ensemble averaging their probabilities. With `--out DIR`: `evaluation.json` (every
+//! ensemble averaging their probabilities. `--adapt per-speaker` judges each clip against
+//! its speaker's other clips (`emovox::adaptation`). With `--out DIR`: `evaluation.json` (every
 //! condition's metrics, confusion matrix and calibration), `reliability.svg` (the first
 //! condition's reliability diagram) and, for several conditions, `conditions.svg` and `.png`.
 
 use std::path::PathBuf;
 
 use clap::Parser;
+use emovox::adaptation::Adaptation;
 use emovox::audio::degrade::parse_conditions;
 use emovox::evaluation::{evaluate_conditions, LabelSubset, LabelledClip};
 use emovox::Classifier;
@@ -60,6 +62,10 @@ struct Args {
     /// probabilities renormalised over them).
     #[arg(long, default_value = "model")]
     subset: Subset,
+    /// `per-speaker`: judge each clip against the other clips of its speaker
+    /// (`emovox::adaptation`; assumes each speaker's clips span several emotions).
+    #[arg(long, default_value = "none")]
+    adapt: Adapt,
     /// Print one JSON object per condition instead of the report.
     #[arg(long)]
     json: bool,
@@ -73,6 +79,13 @@ struct Args {
 enum Subset {
     Model,
     Present,
+}
+
+/// [`Adaptation`] as a command-line value.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Adapt {
+    None,
+    PerSpeaker,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -94,7 +107,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Subset::Model => LabelSubset::Model,
         Subset::Present => LabelSubset::Present,
     };
-    let table = evaluate_conditions(&classifier, &clips, &conditions, args.seed, subset)?;
+    let adaptation = match args.adapt {
+        Adapt::None => Adaptation::None,
+        Adapt::PerSpeaker => Adaptation::PerSpeaker,
+    };
+    let table = evaluate_conditions(
+        &classifier,
+        &clips,
+        &conditions,
+        args.seed,
+        subset,
+        adaptation,
+    )?;
     for (name, result) in &table.rows {
         for reason in &result.failed {
             eprintln!("{name}: failed: {reason}");

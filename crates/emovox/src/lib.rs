@@ -19,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+pub mod adaptation;
 mod classifier;
 mod error;
 pub mod evaluation;

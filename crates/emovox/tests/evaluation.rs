@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use emovox::adaptation::Adaptation;
 use emovox::audio::degrade::{parse_conditions, Condition};
 use emovox::evaluation::{evaluate, evaluate_conditions, LabelSubset, LabelledClip};
 use emovox::Classifier;
@@ -27,7 +28,15 @@ fn every_clip_is_scored_refused_or_left_out_and_the_others_still_count() {
     empty.samples.clear();
     set.push(unknown);
     set.push(empty);
-    let result = evaluate(&classifier, &set, &Condition::Clean, 1, LabelSubset::Model).unwrap();
+    let result = evaluate(
+        &classifier,
+        &set,
+        &Condition::Clean,
+        1,
+        LabelSubset::Model,
+        Adaptation::None,
+    )
+    .unwrap();
     assert_eq!(result.matrix.total(), 3);
     assert_eq!(result.unscored, 1);
     assert_eq!(result.failed.len(), 1, "{:?}", result.failed);
@@ -64,6 +73,7 @@ fn present_labels_only_are_scored_and_renormalised() {
         &Condition::Clean,
         1,
         LabelSubset::Present,
+        Adaptation::None,
     )
     .unwrap();
     // Only `neutral` is present: every clip is scored as it, with probability 1.
@@ -76,8 +86,15 @@ fn present_labels_only_are_scored_and_renormalised() {
 fn a_table_of_conditions_prints_and_writes_every_row() {
     let classifier = Classifier::bundled().unwrap();
     let conditions = parse_conditions(&["clean", "gain:-20", "white:10"]).unwrap();
-    let table =
-        evaluate_conditions(&classifier, &clips(), &conditions, 7, LabelSubset::Model).unwrap();
+    let table = evaluate_conditions(
+        &classifier,
+        &clips(),
+        &conditions,
+        7,
+        LabelSubset::Model,
+        Adaptation::None,
+    )
+    .unwrap();
     assert_eq!(table.rows.len(), 3);
     // The level of a recording changes nothing; noise is applied.
     assert_eq!(table.rows[0].1.matrix, table.rows[1].1.matrix);
@@ -107,4 +124,65 @@ fn a_table_of_conditions_prints_and_writes_every_row() {
     let blocked = dir.join("evaluation.json").join("sub");
     let err = table.write(&blocked).unwrap_err().to_string();
     assert!(err.contains("evaluation.json"), "{err}");
+}
+
+#[test]
+fn per_speaker_adaptation_compares_each_scored_clip_with_its_speakers_others() {
+    let classifier = Classifier::bundled().unwrap();
+    let mut set = clips();
+    set[1].speaker = "s1".into();
+    set[1].label = "angry".into();
+    // Left out of the scoring, so out of its speaker's mean as well.
+    let mut unknown = set[2].clone();
+    unknown.label = "bored".into();
+    unknown.speaker = "s1".into();
+    set.push(unknown);
+    let result = evaluate(
+        &classifier,
+        &set,
+        &Condition::Clean,
+        1,
+        LabelSubset::Present,
+        Adaptation::PerSpeaker,
+    )
+    .unwrap();
+    assert_eq!(result.unscored, 1);
+    // The same by hand: probabilities over the present labels, adapted within s1 (clips 0
+    // and 1); s2's single clip as it is.
+    let labels = result.matrix.labels().to_vec();
+    let mut expected: Vec<Vec<f32>> = set[..3]
+        .iter()
+        .map(|clip| {
+            let p = classifier
+                .probabilities(&clip.samples, clip.sample_rate)
+                .unwrap();
+            let kept: Vec<f32> = labels
+                .iter()
+                .map(|l| p[classifier.labels().iter().position(|m| m == l).unwrap()])
+                .collect();
+            let total: f32 = kept.iter().sum();
+            kept.iter().map(|k| k / total).collect()
+        })
+        .collect();
+    emovox::adaptation::adapt_to_speakers(&mut expected, &["s1", "s1", "s3"]);
+    let mut matrix = emovox::metrics::ConfusionMatrix::new(labels.clone());
+    for (clip, p) in set.iter().zip(&expected) {
+        let truth = labels.iter().position(|l| *l == clip.label).unwrap();
+        matrix.add(truth, emovox::metrics::argmax(p)).unwrap();
+    }
+    assert_eq!(result.matrix, matrix);
+    // Adapting moved the s1 clips' probabilities (they differ from the unadapted ones).
+    let plain = evaluate(
+        &classifier,
+        &set,
+        &Condition::Clean,
+        1,
+        LabelSubset::Present,
+        Adaptation::None,
+    )
+    .unwrap();
+    assert_ne!(
+        plain.calibration.mean_confidence,
+        result.calibration.mean_confidence
+    );
 }

@@ -4,6 +4,7 @@
 //!
 //! ```no_run
 //! use emovox::audio::degrade::Condition;
+//! use emovox::adaptation::Adaptation;
 //! use emovox::evaluation::{evaluate, LabelledClip, LabelSubset};
 //! use emovox::Classifier;
 //!
@@ -17,7 +18,7 @@
 //!     speaker: "s1".into(),
 //! }];
 //! let noisy: Condition = "white:10".parse()?;
-//! let result = evaluate(&classifier, &clips, &noisy, 7, LabelSubset::Model)?;
+//! let result = evaluate(&classifier, &clips, &noisy, 7, LabelSubset::Model, Adaptation::None)?;
 //! println!("UAR {:.3}, ECE {:.3}", result.matrix.uar(), result.calibration.ece);
 //! # Ok(())
 //! # }
@@ -31,6 +32,7 @@ use emovox_metrics::{Calibration, ConfusionMatrix};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::adaptation::{adapt_to_speakers, Adaptation};
 use crate::{Classifier, Error};
 
 mod table;
@@ -48,7 +50,8 @@ pub struct LabelledClip {
     pub sample_rate: u32,
     /// The true label (a label of the classifier, or the clip is not scored).
     pub label: String,
-    /// Who speaks: babble for a clip is made of the other speakers' clips.
+    /// Who speaks: babble for a clip is made of the other speakers' clips, and
+    /// [`Adaptation::PerSpeaker`] compares a clip with the same speaker's clips.
     pub speaker: String,
 }
 
@@ -119,13 +122,16 @@ impl Evaluation {
 }
 
 /// Scores `classifier` on `clips` degraded by `condition` (clip `i` with seed
-/// `seed + i`; babble made of the clips of the other speakers).
+/// `seed + i`; babble made of the clips of the other speakers), over the labels `subset`
+/// names, with the probabilities (over those labels) adapted to each speaker as `adaptation`
+/// says.
 pub fn evaluate(
     classifier: &Classifier,
     clips: &[LabelledClip],
     condition: &Condition,
     seed: u64,
     subset: LabelSubset,
+    adaptation: Adaptation,
 ) -> Result<Evaluation, Error> {
     let labels = scored_labels(classifier.labels(), clips, subset);
     let columns: Vec<usize> = labels
@@ -138,7 +144,7 @@ pub fn evaluate(
     } else {
         BTreeMap::new()
     };
-    let outcomes: Vec<ClipOutcome> = clips
+    let mut outcomes: Vec<ClipOutcome> = clips
         .par_iter()
         .enumerate()
         .map(|(i, clip)| {
@@ -153,6 +159,9 @@ pub fn evaluate(
             }
         })
         .collect();
+    if adaptation == Adaptation::PerSpeaker {
+        adapt_scored(&mut outcomes, clips);
+    }
     let mut matrix = ConfusionMatrix::new(labels.clone());
     let (mut truths, mut probabilities, mut failed, mut unscored) =
         (Vec::new(), Vec::new(), Vec::new(), 0);
@@ -185,6 +194,25 @@ enum ClipOutcome {
     Failed(String),
     /// True label index and probabilities over the scored labels.
     Scored(usize, Vec<f32>),
+}
+
+/// Adapts the probabilities of the scored clips (`outcomes[i]` is `clips[i]`'s) to their
+/// speakers ([`adapt_to_speakers`]).
+fn adapt_scored(outcomes: &mut [ClipOutcome], clips: &[LabelledClip]) {
+    let (mut probabilities, mut speakers) = (Vec::new(), Vec::new());
+    for (outcome, clip) in outcomes.iter_mut().zip(clips) {
+        if let ClipOutcome::Scored(_, p) = outcome {
+            probabilities.push(std::mem::take(p));
+            speakers.push(clip.speaker.as_str());
+        }
+    }
+    adapt_to_speakers(&mut probabilities, &speakers);
+    let mut adapted = probabilities.into_iter();
+    for outcome in outcomes.iter_mut() {
+        if let ClipOutcome::Scored(_, p) = outcome {
+            *p = adapted.next().expect("one adapted row per scored clip");
+        }
+    }
 }
 
 /// The labels scored: the model's, or those of its labels some clip carries (model order).

@@ -5,6 +5,7 @@ use std::path::Path;
 use emovox_audio::degrade::Condition;
 
 use super::{evaluate, Evaluation, LabelSubset, LabelledClip};
+use crate::adaptation::Adaptation;
 use crate::{Classifier, Error};
 
 /// The evaluations of one classifier on the same clips under several named conditions, in
@@ -16,21 +17,22 @@ pub struct ConditionTable {
 }
 
 /// Scores `classifier` on `clips` under every named condition (e.g. from
-/// [`emovox_audio::degrade::parse_conditions`]), each as [`evaluate`] does with `seed` and
-/// `subset`.
+/// [`emovox_audio::degrade::parse_conditions`]), each as [`evaluate`] does with `seed`,
+/// `subset` and `adaptation`.
 pub fn evaluate_conditions(
     classifier: &Classifier,
     clips: &[LabelledClip],
     conditions: &[(String, Condition)],
     seed: u64,
     subset: LabelSubset,
+    adaptation: Adaptation,
 ) -> Result<ConditionTable, Error> {
     let rows = conditions
         .iter()
         .map(|(name, condition)| {
             Ok((
                 name.clone(),
-                evaluate(classifier, clips, condition, seed, subset)?,
+                evaluate(classifier, clips, condition, seed, subset, adaptation)?,
             ))
         })
         .collect::<Result<_, Error>>()?;
