@@ -19,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+mod autocorrelation;
 mod config;
 mod db;
 mod dct;

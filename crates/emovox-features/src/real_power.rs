@@ -46,12 +46,7 @@ impl RealPowerFft {
     pub(crate) fn new(len: usize) -> Self {
         let transform = if len.is_multiple_of(2) {
             let half = len / 2;
-            let half_twiddles = (0..half)
-                .map(|k| {
-                    let angle = -2.0 * std::f64::consts::PI * k as f64 / len as f64;
-                    Complex::new((0.5 * angle.cos()) as f32, (0.5 * angle.sin()) as f32)
-                })
-                .collect();
+            let half_twiddles = (0..half).map(|k| half_twiddle(k, len, -1.0)).collect();
             Transform::Half {
                 fft: FftPlanner::<f32>::new().plan_fft_forward(half),
                 half_twiddles,
@@ -105,8 +100,14 @@ impl RealPowerFft {
     }
 }
 
+/// `exp(sign * 2 pi i k / len) / 2`, a twiddle of the real-signal split, halved.
+pub(crate) fn half_twiddle(k: usize, len: usize, sign: f64) -> Complex<f32> {
+    let angle = sign * 2.0 * std::f64::consts::PI * k as f64 / len as f64;
+    Complex::new((0.5 * angle.cos()) as f32, (0.5 * angle.sin()) as f32)
+}
+
 /// Reads an even-length real slice as interleaved complex samples.
-fn as_complex(frame: &mut [f32]) -> &mut [Complex<f32>] {
+pub(crate) fn as_complex(frame: &mut [f32]) -> &mut [Complex<f32>] {
     let len = frame.len() / 2;
     // SAFETY: `Complex<f32>` is `#[repr(C)]` with two `f32` fields, so it has the layout and
     // alignment of `[f32; 2]`; `len` pairs lie within `frame`, which stays mutably borrowed
@@ -117,7 +118,7 @@ fn as_complex(frame: &mut [f32]) -> &mut [Complex<f32>] {
 /// The power of the real spectrum from the half-length complex spectrum `z` (length `m`):
 /// `power[k] = |X[k]|^2` for `k` in `0..=m`.
 #[inline(always)]
-fn split_power(z: &[Complex<f32>], half_twiddles: &[Complex<f32>], power: &mut [f32]) {
+pub(crate) fn split_power(z: &[Complex<f32>], half_twiddles: &[Complex<f32>], power: &mut [f32]) {
     let m = z.len();
     power[0] = (z[0].re + z[0].im) * (z[0].re + z[0].im);
     power[m] = (z[0].re - z[0].im) * (z[0].re - z[0].im);
