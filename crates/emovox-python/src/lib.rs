@@ -6,6 +6,7 @@
 //! the GIL for the work, and turn every Rust error into a Python exception carrying the same
 //! message ([`error`]).
 
+mod adaptation;
 mod arrays;
 mod audio;
 mod classifier;
@@ -21,5 +22,6 @@ fn _emovox(module: &Bound<'_, PyModule>) -> PyResult<()> {
     audio::register(module)?;
     feature::register(module)?;
     classifier::register(module)?;
+    adaptation::register(module)?;
     Ok(())
 }

@@ -82,6 +82,39 @@ def test_batch_equals_one_by_one_and_keeps_going_past_bad_clips(classifier, clip
         classifier.predict_batch([arrays[0], bad], 16000)
 
 
+def test_adapt_to_speakers_removes_each_speakers_mean_log_probability(classifier, clips):
+    arrays = [y for y, _ in clips] + [generated_signal(16000, 2.0, seed) for seed in (3, 4)]
+    predictions = classifier.predict_batch(arrays, 16000)
+    predictions.append({"error": "a refused clip"})
+    # Speakers "a" and "b" alternate; "c" has one clip; the refused clip is "a"'s.
+    speakers = ["ab"[i % 2] for i in range(len(predictions) - 2)] + ["c", "a"]
+    adapted = emovox.adapt_to_speakers(predictions, speakers)
+    # The same rule in numpy (floor 1e-7, mean log-probability per speaker, softmax); the
+    # refused clip passes through and a speaker with one clip keeps its probabilities.
+    labels = classifier.labels
+    scored = [i for i, p in enumerate(predictions) if "error" not in p]
+    logs = {i: np.log(np.maximum([predictions[i]["probabilities"][l] for l in labels], 1e-7)) for i in scored}
+    for i in scored:
+        same = [j for j in scored if speakers[j] == speakers[i]]
+        if len(same) == 1:
+            expected = np.array([predictions[i]["probabilities"][l] for l in labels])
+        else:
+            shifted = logs[i] - np.mean([logs[j] for j in same], axis=0)
+            expected = np.exp(shifted - shifted.max())
+            expected /= expected.sum()
+        got = np.array([adapted[i]["probabilities"][l] for l in labels])
+        np.testing.assert_allclose(got, expected, atol=1e-6)
+        assert adapted[i]["label"] == labels[int(np.argmax(got))]
+        assert adapted[i]["confidence"] == max(got)
+    assert adapted[-1] == {"error": "a refused clip"}
+    assert adapted[0] != predictions[0]
+    with pytest.raises(ValueError, match="speakers"):
+        emovox.adapt_to_speakers(predictions, speakers[:-1])
+    broken = [dict(predictions[0], probabilities=dict(predictions[0]["probabilities"], calm=float("nan")))]
+    with pytest.raises(ValueError, match="NaN"):
+        emovox.adapt_to_speakers(broken + predictions[1:2], ["a", "a"])
+
+
 def test_nan_and_bad_input_are_value_errors_with_the_rust_message(classifier, clips):
     y, sr = clips[0]
     bad = y.copy()

@@ -2,14 +2,16 @@
 
 librosa-compatible audio loading and features computed in Rust (``emovox.load``,
 ``emovox.feature.mfcc``, ``emovox.feature.melspectrogram``, ``emovox.feature.delta``,
-``emovox.power_to_db``) and the emotion classifier (``emovox.Classifier``).
+``emovox.power_to_db``), the emotion classifier (``emovox.Classifier``) and speaker
+adaptation of its predictions (``emovox.adapt_to_speakers``).
 Every function releases the GIL while it works, so Python threads run in parallel.
 """
 
 from __future__ import annotations
 
 from . import feature
+from ._adaptation import adapt_to_speakers
 from ._classifier import Classifier
 from ._core import load, power_to_db
 
-__all__ = ["Classifier", "feature", "load", "power_to_db"]
+__all__ = ["Classifier", "adapt_to_speakers", "feature", "load", "power_to_db"]

@@ -6,7 +6,7 @@ import numpy.typing as npt
 
 from . import feature as feature
 
-__all__ = ["Classifier", "feature", "load", "power_to_db"]
+__all__ = ["Classifier", "adapt_to_speakers", "feature", "load", "power_to_db"]
 
 def load(
     path: Union[str, PathLike[str], IO[bytes]],
@@ -25,6 +25,7 @@ def power_to_db(
     amin: float = 1e-10,
     top_db: Optional[float] = 80.0,
 ) -> Union[np.floating[Any], np.ndarray]: ...
+def adapt_to_speakers(predictions: Sequence[Dict[str, Any]], speakers: Sequence[str]) -> List[Dict[str, Any]]: ...
 
 class Classifier:
     @classmethod
