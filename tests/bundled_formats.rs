@@ -12,8 +12,8 @@ const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/formats")
 /// Each compressed fixture and the largest difference of any class probability from the WAV's
 /// allowed for it. Lossless files decode to the WAV's samples exactly, so their probabilities
 /// must be identical. The lossy tolerances are about twice the largest differences measured
-/// with the bundled models so far (the six-view model retrained 2026-12-04: Vorbis 0.017,
-/// MP3 0.017, AAC 0.034, Opus 0.041; the six-view model of 2026-12-03 evening: 0.041, 0.012,
+/// with the bundled models so far (R20, 2026-12-04 afternoon: Vorbis 0.015, MP3 0.013, AAC
+/// 0.032, Opus 0.058; R19, that morning: Vorbis 0.017, MP3 0.017, AAC 0.034, Opus 0.041; the six-view model of 2026-12-03 evening: 0.041, 0.012,
 /// 0.012, 0.071; the four-view model of that afternoon: 0.009, 0.015, 0.022, 0.045).
 const FORMATS: [(&str, f32); 6] = [
     ("sentence.flac", 0.0),
