@@ -69,7 +69,7 @@ struct Sample {
     seconds: f64,
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
     let clip = bytes::Bytes::from(std::fs::read(&args.clip).expect("the clip"));
