@@ -93,18 +93,19 @@ impl LogMelSpectrogram {
         values: &mut Vec<f32>,
     ) -> Result<usize, FeatureError> {
         check_signal(samples, self.stft.min_samples())?;
-        Ok(self.dispatch(samples, scratch, values, true))
+        Ok(self.spectra_into(samples, scratch, values, true))
     }
 
     fn mel_power_frames(&self, samples: &[f32]) -> Result<(Vec<f32>, usize), FeatureError> {
         check_signal(samples, self.stft.min_samples())?;
         let mut values = Vec::new();
-        let frames = self.dispatch(samples, &mut SpectralScratch::default(), &mut values, false);
+        let frames =
+            self.spectra_into(samples, &mut SpectralScratch::default(), &mut values, false);
         Ok((values, frames))
     }
 
-    /// [`Self::spectra_into`], compiled for AVX2 when the CPU has it ([`crate::simd`]).
-    fn dispatch(
+    /// [`Self::spectra_into_inline`], compiled for AVX2 when the CPU has it ([`crate::simd`]).
+    fn spectra_into(
         &self,
         samples: &[f32],
         scratch: &mut SpectralScratch,
@@ -116,10 +117,10 @@ impl LogMelSpectrogram {
             // SAFETY: the CPU supports AVX2 and FMA (`has_avx2`).
             return unsafe { self.spectra_into_avx2(samples, scratch, values, in_db) };
         }
-        self.spectra_into(samples, scratch, values, in_db)
+        self.spectra_into_inline(samples, scratch, values, in_db)
     }
 
-    /// [`Self::spectra_into`] with AVX2 and FMA enabled.
+    /// [`Self::spectra_into_inline`] with AVX2 and FMA enabled.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     fn spectra_into_avx2(
@@ -129,14 +130,14 @@ impl LogMelSpectrogram {
         values: &mut Vec<f32>,
         in_db: bool,
     ) -> usize {
-        self.spectra_into(samples, scratch, values, in_db)
+        self.spectra_into_inline(samples, scratch, values, in_db)
     }
 
     /// The mel power spectrogram of a checked signal written frame after frame into `values`
     /// (resized to frames x n_mels), in dB with the `top_db` floor when `in_db`; returns the
     /// number of frames.
     #[inline(always)]
-    fn spectra_into(
+    fn spectra_into_inline(
         &self,
         samples: &[f32],
         scratch: &mut SpectralScratch,
@@ -223,9 +224,9 @@ mod tests {
         for in_db in [false, true] {
             let (mut dispatched, mut baseline) = (Vec::new(), Vec::new());
             let mut scratch = SpectralScratch::default();
-            let frames = plan.dispatch(&samples, &mut scratch, &mut dispatched, in_db);
+            let frames = plan.spectra_into(&samples, &mut scratch, &mut dispatched, in_db);
             assert_eq!(
-                plan.spectra_into(&samples, &mut scratch, &mut baseline, in_db),
+                plan.spectra_into_inline(&samples, &mut scratch, &mut baseline, in_db),
                 frames
             );
             assert_eq!(dispatched.len(), frames * plan.config().n_mels);
