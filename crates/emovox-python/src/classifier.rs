@@ -115,8 +115,9 @@ impl NativeClassifier {
         PyList::new(py, items)
     }
 
-    /// The smoothed emotion timeline of a recording.
-    #[pyo3(signature = (y, sr, window, hop))]
+    /// The smoothed emotion timeline of a recording, its windows adapted to the recording
+    /// when `adapt` is true.
+    #[pyo3(signature = (y, sr, window, hop, adapt))]
     fn timeline<'py>(
         &self,
         py: Python<'py>,
@@ -124,6 +125,7 @@ impl NativeClassifier {
         sr: u32,
         window: f64,
         hop: f64,
+        adapt: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let samples = contiguous(&y)?;
         let config = SegmentConfig {
@@ -132,7 +134,14 @@ impl NativeClassifier {
             ..SegmentConfig::default()
         };
         let timeline = py
-            .detach(|| self.inner.predict_segments(samples, sr, &config))
+            .detach(|| {
+                let timeline = self.inner.predict_segments(samples, sr, &config)?;
+                Ok::<_, emovox::Error>(if adapt {
+                    emovox::adaptation::adapt_timeline(&timeline, &config)
+                } else {
+                    timeline
+                })
+            })
             .py()?;
         let segments = timeline
             .smoothed

@@ -4,7 +4,7 @@
 //! A model trained on some voices hears another voice, language or microphone as shifted
 //! towards some labels for every clip (a RAVDESS model calls most Turkish words `angry` or
 //! `sad`). When several clips of one speaker are at hand (a call-centre agent's calls, the
-//! windows of one long recording), that shift can be measured and removed: for each label,
+//! windows of one long recording: [`adapt_timeline`]), that shift can be measured and removed: for each label,
 //! the speaker's mean log-probability over their clips is subtracted from every clip's
 //! log-probability, and each clip's probabilities are renormalised. What is left says which
 //! emotion a clip carries *relative to that speaker's usual*.
@@ -28,6 +28,8 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
+
+use crate::timeline::{Segment, SegmentConfig, Timeline};
 
 /// Probabilities below this are taken as this before the logarithm.
 const FLOOR: f32 = 1e-7;
@@ -90,6 +92,38 @@ pub fn adapt_to_speakers<K: Eq + Hash>(probabilities: &mut [Vec<f32>], speakers:
     }
 }
 
+/// The timeline of one recording with its windows adapted to the recording (one speaker):
+/// [`adapt_to_speakers`] over all its window predictions as one group, each window relabelled,
+/// then smoothed and cut to speech again as [`Timeline::from_windows`] does with `config` (the
+/// configuration the timeline was computed with). What is left is each stretch's emotion
+/// relative to the recording's usual, under the same assumption: the recording holds several
+/// emotions.
+pub fn adapt_timeline(timeline: &Timeline, config: &SegmentConfig) -> Timeline {
+    let mut probabilities: Vec<Vec<f32>> = timeline
+        .windows
+        .iter()
+        .map(|w| w.probabilities.clone())
+        .collect();
+    let one_speaker = vec![(); probabilities.len()];
+    adapt_to_speakers(&mut probabilities, &one_speaker);
+    let windows = timeline
+        .windows
+        .iter()
+        .zip(probabilities)
+        .map(|(w, p)| {
+            Segment::from_probabilities(w.start, w.end, p, &timeline.labels)
+                .expect("adapted probabilities are finite, one per label")
+        })
+        .collect();
+    Timeline::from_windows(
+        timeline.labels.clone(),
+        timeline.duration,
+        timeline.speech.clone(),
+        windows,
+        config,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +149,60 @@ mod tests {
         }
         // The label every clip of "x" leaned to no longer wins either clip.
         assert!(p[0][2] < p[0][0] && p[1][2] < p[1][1]);
+    }
+
+    #[test]
+    fn a_timeline_is_relabelled_against_its_own_windows_and_smoothed_again() {
+        use crate::timeline::SpeechRegion;
+        let labels: Vec<String> = ["calm", "sad", "angry"].map(String::from).to_vec();
+        // Every window leans to `sad`; underneath, the first half is calmer, the second angrier.
+        let lean = |i: usize| {
+            if i < 4 {
+                vec![0.35, 0.5, 0.15]
+            } else {
+                vec![0.15, 0.5, 0.35]
+            }
+        };
+        let windows: Vec<Segment> = (0..8)
+            .map(|i| {
+                let start = 0.5 * i as f64;
+                Segment::from_probabilities(start, start + 2.0, lean(i), &labels).unwrap()
+            })
+            .collect();
+        let config = SegmentConfig::default();
+        let speech = vec![SpeechRegion {
+            start: 0.0,
+            end: 5.5,
+        }];
+        let timeline = Timeline::from_windows(labels.clone(), 6.0, speech, windows, &config);
+        assert!(timeline.smoothed.iter().all(|s| s.label == "sad"));
+        let adapted = adapt_timeline(&timeline, &config);
+        let window_labels: Vec<&str> = adapted.windows.iter().map(|w| w.label.as_str()).collect();
+        assert_eq!(
+            window_labels,
+            ["calm"; 4]
+                .iter()
+                .chain(&["angry"; 4])
+                .copied()
+                .collect::<Vec<_>>()
+        );
+        let mut expected: Vec<Vec<f32>> = (0..8).map(lean).collect();
+        adapt_to_speakers(&mut expected, &[0; 8]);
+        for (window, p) in adapted.windows.iter().zip(&expected) {
+            assert_eq!(&window.probabilities, p);
+        }
+        assert_eq!(
+            adapted,
+            Timeline::from_windows(
+                labels,
+                6.0,
+                timeline.speech.clone(),
+                adapted.windows.clone(),
+                &config
+            )
+        );
+        assert_eq!(adapted.smoothed.first().unwrap().label, "calm");
+        assert_eq!(adapted.smoothed.last().unwrap().label, "angry");
     }
 
     #[test]

@@ -41,5 +41,5 @@ class Classifier:
         self, clips: Sequence[npt.ArrayLike], sr: float, *, errors: Literal["raise", "return"] = "raise"
     ) -> List[Dict[str, Any]]: ...
     def timeline(
-        self, y: npt.ArrayLike, sr: float, window: float = 2.0, hop: float = 0.5
+        self, y: npt.ArrayLike, sr: float, window: float = 2.0, hop: float = 0.5, adapt: bool = False
     ) -> List[Dict[str, Any]]: ...

@@ -134,14 +134,17 @@ class Classifier:
         return out
 
     def timeline(
-        self, y: np.ndarray, sr: float, window: float = 2.0, hop: float = 0.5
+        self, y: np.ndarray, sr: float, window: float = 2.0, hop: float = 0.5, adapt: bool = False
     ) -> List[Dict[str, Any]]:
         """The emotion timeline of a long recording.
 
         Windows of ``window`` seconds every ``hop`` seconds are classified
         where an energy voice-activity detector finds speech; neighbouring
         windows with the same label are merged, and the result is cut to the
-        speech regions.
+        speech regions. With ``adapt=True`` every window is first judged
+        against the recording's other windows (as :func:`emovox.adapt_to_speakers`
+        does for one speaker): the timeline then shows emotion relative to
+        the recording's usual, which assumes the recording holds several.
 
         Returns
         -------
@@ -157,7 +160,7 @@ class Classifier:
             ``window``/``hop`` (the message is emovox's)
         """
         return self._native.timeline(
-            _mono("timeline", y), _checks.rate("timeline", "sr", sr), float(window), float(hop)
+            _mono("timeline", y), _checks.rate("timeline", "sr", sr), float(window), float(hop), bool(adapt)
         )
 
     def __repr__(self) -> str:
