@@ -1,7 +1,7 @@
 //! Emotion timeline of a long recording: sliding windows over the speech a VAD finds.
 //!
 //! ```sh
-//! cargo run --release --example timeline -- recording.wav [--window 2] [--hop 0.5] [--json|--csv]
+//! cargo run --release --example timeline -- recording.wav [--window 2] [--hop 0.5] [--json|--csv] [--adapt]
 //! cargo run --release --example timeline -- recording.wav --plot timeline.svg
 //! cargo run --release --example timeline -- recording.wav --plot timeline.png
 //! ```
@@ -13,6 +13,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+use emovox::adaptation::adapt_timeline;
 use emovox::audio::peak_envelope;
 use emovox::timeline::{stream_file, SegmentConfig};
 use emovox::Classifier;
@@ -42,6 +43,10 @@ struct Args {
     /// Print every classified window instead of the smoothed timeline.
     #[arg(long)]
     windows: bool,
+    /// Judge each window against the recording's other windows (one speaker holding several
+    /// emotions: `emovox::adaptation::adapt_timeline`).
+    #[arg(long)]
+    adapt: bool,
     /// Draw the waveform with the timeline under it into this file: SVG or PNG, by its
     /// extension (`.svg` or `.png`).
     #[arg(long, value_name = "OUT.svg|OUT.png", value_parser = plot_path)]
@@ -65,7 +70,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.window_seconds = args.window.unwrap_or(config.window_seconds);
     config.hop_seconds = args.hop.unwrap_or(config.hop_seconds);
 
-    let timeline = stream_file(&classifier, &args.file, &config, 16_000)?;
+    let mut timeline = stream_file(&classifier, &args.file, &config, 16_000)?;
+    if args.adapt {
+        timeline = adapt_timeline(&timeline, &config);
+    }
     let segments = if args.windows {
         &timeline.windows
     } else {
