@@ -257,7 +257,7 @@ impl AudioStream {
             };
         }
         let chunk = &self.pending[self.start..self.start + take];
-        if let Some(index) = chunk.iter().position(|s| !s.is_finite()) {
+        if let Some(index) = crate::first_non_finite(chunk) {
             return Err(AudioError::NonFiniteSample {
                 index: self.emitted + index,
             });

@@ -126,5 +126,7 @@ pub use sniff::{detect_format, detect_format_of, AudioFormat};
 pub use stream::{open_wav_stream, WavStream};
 pub use stream_resample::StreamResampler;
 pub use trim::{trim_silence, TRIM_FRAME_LENGTH, TRIM_HOP_LENGTH};
-pub use validate::{validate_sample_rate, validate_samples, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE};
+pub use validate::{
+    first_non_finite, validate_sample_rate, validate_samples, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE,
+};
 pub use wav::{decode_wav, read_wav, Audio};

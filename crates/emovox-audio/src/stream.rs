@@ -99,7 +99,7 @@ impl<R: Read + Seek> WavStream<R> {
         } else {
             down_mix_into(&self.interleaved, channels, out);
         }
-        if let Some(index) = out.iter().position(|s| !s.is_finite()) {
+        if let Some(index) = crate::first_non_finite(out) {
             return Err(AudioError::NonFiniteSample {
                 index: self.read / channels - out.len() + index,
             });

@@ -120,7 +120,7 @@ impl StreamResampler {
     /// returns how many samples were appended. A NaN or infinite sample is an error (its index
     /// counts from the start of the stream) and leaves the resampler as it was.
     pub fn process_into(&mut self, chunk: &[f32], out: &mut Vec<f32>) -> Result<usize, AudioError> {
-        if let Some(i) = chunk.iter().position(|s| !s.is_finite()) {
+        if let Some(i) = crate::first_non_finite(chunk) {
             return Err(AudioError::NonFiniteSample {
                 index: self.pushed as usize + i,
             });

@@ -379,7 +379,7 @@ impl Condition {
     ) -> Result<Vec<f32>, DegradeError> {
         self.validate()?;
         validate_sample_rate(sample_rate)?;
-        if let Some(index) = samples.iter().position(|s| !s.is_finite()) {
+        if let Some(index) = crate::first_non_finite(samples) {
             return Err(AudioError::NonFiniteSample { index }.into());
         }
         if self.uses_babble() {

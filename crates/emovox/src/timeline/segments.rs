@@ -106,11 +106,6 @@ impl Timeline {
     }
 }
 
-/// Returns the index of the first non-finite sample, if any.
-pub(crate) fn first_non_finite(samples: &[f32]) -> Option<usize> {
-    samples.iter().position(|s| !s.is_finite())
-}
-
 /// Classifies `windows` (each a sample range at `rate` Hz and its samples) in one
 /// [`WindowClassifier::probabilities_batch`] call and turns the results into segments.
 pub(crate) fn classify_windows<C: WindowClassifier>(
@@ -171,7 +166,7 @@ pub fn predict_segments<C: WindowClassifier>(
     if samples.is_empty() {
         return Err(TimelineError::Empty);
     }
-    if let Some(index) = first_non_finite(samples) {
+    if let Some(index) = emovox_audio::first_non_finite(samples) {
         return Err(TimelineError::NonFiniteSample { index });
     }
     emovox_audio::validate_sample_rate(sample_rate)?;

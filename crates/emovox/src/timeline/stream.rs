@@ -7,7 +7,7 @@ use std::path::Path;
 use emovox_audio::{AudioError, StreamResampler};
 
 use super::plan::WindowPlan;
-use super::segments::{classify_windows, first_non_finite};
+use super::segments::classify_windows;
 use super::vad::VadState;
 use super::{Segment, SegmentConfig, SpeechRegion, Timeline, TimelineError, WindowClassifier};
 
@@ -153,7 +153,7 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
         if self.finished {
             return Err(TimelineError::StreamFinished);
         }
-        if let Some(index) = first_non_finite(chunk) {
+        if let Some(index) = emovox_audio::first_non_finite(chunk) {
             return Err(TimelineError::NonFiniteSample {
                 index: self.pushed + index,
             });
