@@ -1,7 +1,7 @@
 //! The circular autocorrelation of a real frame of even length, through its power spectrum:
 //! `r = IDFT(|DFT(x)|^2)`, both transforms as complex FFTs of half the length.
 //!
-//! Forward, the frame's power spectrum `P[k]` comes from [`crate::real_power`]'s split. Back,
+//! Forward, the frame's power spectrum `P[k]` is [`RealPowerFft`]'s. Back,
 //! `P` is real and even, and the inverse of a real spectrum of length `n` is one complex inverse
 //! FFT of `m = n / 2` points of `Z[k] = E[k] + i O[k]`, with
 //! `E[k] = (P[k] + P[m-k]) / 2` and `O[k] = (P[k] - P[m-k]) w^-k / 2`, `w = exp(-2 pi i / n)`:
@@ -14,22 +14,23 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 
-use crate::real_power::{as_complex, half_twiddle, split_power};
+use crate::real_power::{as_complex, half_twiddle, RealPowerFft, RealPowerScratch};
 
-/// A plan for the autocorrelation of real frames of one even length, built once.
+/// A plan for the autocorrelation of real frames of one even length, built once: the forward
+/// half is [`RealPowerFft`], the inverse half its mirror.
 pub(crate) struct AutocorrelationFft {
-    forward: Arc<dyn Fft<f32>>,
+    power: RealPowerFft,
     inverse: Arc<dyn Fft<f32>>,
-    /// `w^k / 2` for the forward split, `w^-k / 2` for the inverse one, `k` in `0..n / 2`.
-    forward_twiddles: Vec<Complex<f32>>,
+    /// `w^-k / 2` for the inverse split, `k` in `0..n / 2`.
     inverse_twiddles: Vec<Complex<f32>>,
 }
 
 /// Working memory of an [`AutocorrelationFft`], sized by [`AutocorrelationFft::fit_scratch`].
 #[derive(Debug, Default)]
 pub(crate) struct AutocorrelationScratch {
-    spectrum: Vec<Complex<f32>>,
+    forward: RealPowerScratch,
     power: Vec<f32>,
+    spectrum: Vec<Complex<f32>>,
     fft_scratch: Vec<Complex<f32>>,
 }
 
@@ -41,30 +42,28 @@ impl AutocorrelationFft {
             "frame length {len} must be even"
         );
         let half = len / 2;
-        let mut planner = FftPlanner::<f32>::new();
         Self {
-            forward: planner.plan_fft_forward(half),
-            inverse: planner.plan_fft_inverse(half),
-            forward_twiddles: (0..half).map(|k| half_twiddle(k, len, -1.0)).collect(),
+            power: RealPowerFft::new(len),
+            inverse: FftPlanner::<f32>::new().plan_fft_inverse(half),
             inverse_twiddles: (0..half).map(|k| half_twiddle(k, len, 1.0)).collect(),
         }
     }
 
     /// The frame length this plan is for.
     pub(crate) fn len(&self) -> usize {
-        2 * self.forward.len()
+        2 * self.inverse.len()
     }
 
     /// Sizes `scratch` for this plan (nothing is allocated when it already fits).
     pub(crate) fn fit_scratch(&self, scratch: &mut AutocorrelationScratch) {
-        let half = self.forward.len();
-        scratch.spectrum.resize(half, Complex::default());
+        let half = self.inverse.len();
+        self.power.fit_scratch(&mut scratch.forward);
         scratch.power.resize(half + 1, 0.0);
-        let fft_scratch = self
-            .forward
-            .get_outofplace_scratch_len()
-            .max(self.inverse.get_outofplace_scratch_len());
-        scratch.fft_scratch.resize(fft_scratch, Complex::default());
+        scratch.spectrum.resize(half, Complex::default());
+        scratch.fft_scratch.resize(
+            self.inverse.get_outofplace_scratch_len(),
+            Complex::default(),
+        );
     }
 
     /// Writes the circular autocorrelation of `frame` into `acf` (both of the planned length),
@@ -77,16 +76,15 @@ impl AutocorrelationFft {
         acf: &mut [f32],
         scratch: &mut AutocorrelationScratch,
     ) {
-        let m = self.forward.len();
+        let m = self.inverse.len();
         assert!(frame.len() == 2 * m && acf.len() == 2 * m);
         let AutocorrelationScratch {
-            spectrum,
+            forward,
             power,
+            spectrum,
             fft_scratch,
         } = scratch;
-        self.forward
-            .process_outofplace_with_scratch(as_complex(frame), spectrum, fft_scratch);
-        split_power(spectrum, &self.forward_twiddles, power);
+        self.power.process(frame, power, forward);
         // k runs 0..m; its mirror m - k runs m down to 1.
         let mirror = power[1..].iter().rev();
         for (((z, &a), &b), w) in spectrum

@@ -118,7 +118,7 @@ pub(crate) fn as_complex(frame: &mut [f32]) -> &mut [Complex<f32>] {
 /// The power of the real spectrum from the half-length complex spectrum `z` (length `m`):
 /// `power[k] = |X[k]|^2` for `k` in `0..=m`.
 #[inline(always)]
-pub(crate) fn split_power(z: &[Complex<f32>], half_twiddles: &[Complex<f32>], power: &mut [f32]) {
+fn split_power(z: &[Complex<f32>], half_twiddles: &[Complex<f32>], power: &mut [f32]) {
     let m = z.len();
     power[0] = (z[0].re + z[0].im) * (z[0].re + z[0].im);
     power[m] = (z[0].re - z[0].im) * (z[0].re - z[0].im);
