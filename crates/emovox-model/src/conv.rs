@@ -9,7 +9,7 @@
 use candle_core::{CpuStorage, CustomOp1, Layout, Module, Result, Shape, Tensor};
 use candle_nn::VarBuilder;
 
-use crate::cpu_kernel::contiguous_f32;
+use crate::cpu_kernel::{contiguous_f32, transpose_into};
 
 const KERNEL: &str = "the time convolution's im2col";
 
@@ -160,20 +160,6 @@ impl CustomOp1 for Col2Im {
         }
         let shape = Shape::from((batch, channels, frames));
         Ok((CpuStorage::F32(grad), shape))
-    }
-}
-
-/// `out` (cols x rows) = the transpose of `x` (rows x cols), both row-major.
-fn transpose_into(x: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
-    const BLOCK: usize = 32;
-    for r0 in (0..rows).step_by(BLOCK) {
-        for c0 in (0..cols).step_by(BLOCK) {
-            for r in r0..(r0 + BLOCK).min(rows) {
-                for c in c0..(c0 + BLOCK).min(cols) {
-                    out[c * rows + r] = x[r * cols + c];
-                }
-            }
-        }
     }
 }
 

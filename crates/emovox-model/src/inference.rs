@@ -12,6 +12,7 @@
 use candle_core::{Module, Result, Tensor};
 use candle_nn::BatchNorm;
 
+use crate::conv_kernel::{FramesLast, FusedConvKernel};
 use crate::network::{ConvBlockParts, Head, Network};
 use crate::pooling::TemporalPooling;
 use crate::TimeConv;
@@ -48,25 +49,52 @@ impl FusedConv {
         })
     }
 
-    /// `x`: (batch, frames, in), contiguous -> (batch, frames, out), contiguous.
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (batch, frames, in_ch) = x.dims3()?;
-        let cols = if self.kernel == 1 {
-            x.clone()
-        } else {
-            let pad = self.kernel / 2;
-            let padded = x.pad_with_zeros(1, pad, pad)?;
-            let shifted = (0..self.kernel)
-                .map(|i| padded.narrow(1, i, frames))
-                .collect::<Result<Vec<_>>>()?;
-            Tensor::cat(&shifted, 2)? // (batch, frames, kernel * in), shift-major
-        };
-        let out_ch = self.weight.dim(1)?;
-        cols.reshape((batch * frames, self.kernel * in_ch))?
-            .matmul(&self.weight)?
-            .broadcast_add(&self.bias)?
-            .reshape((batch, frames, out_ch))
+    /// `x`: (batch, frames, in) -> (batch, frames / pool, out), contiguous: the convolution
+    /// plus bias, then the ReLU if `relu`, then max-pooling over time by `pool`. On the CPU one
+    /// fused kernel ([`FusedConvKernel`]); elsewhere candle's tensor operations.
+    fn forward(&self, x: &Tensor, relu: bool, pool: usize) -> Result<Tensor> {
+        if x.device().is_cpu() {
+            let kernel = FusedConvKernel {
+                kernel: self.kernel,
+                relu,
+                pool,
+            };
+            return x
+                .contiguous()?
+                .apply_op3_no_bwd(&self.weight, &self.bias, &kernel);
+        }
+        by_tensor_ops(x, &self.weight, &self.bias, self.kernel, relu, pool)
     }
+}
+
+/// [`FusedConv::forward`] from candle's tensor operations, for devices without the CPU kernel.
+fn by_tensor_ops(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    kernel: usize,
+    relu: bool,
+    pool: usize,
+) -> Result<Tensor> {
+    let (batch, frames, in_ch) = x.dims3()?;
+    let cols = if kernel == 1 {
+        x.clone()
+    } else {
+        let pad = kernel / 2;
+        let padded = x.pad_with_zeros(1, pad, pad)?;
+        let shifted = (0..kernel)
+            .map(|i| padded.narrow(1, i, frames))
+            .collect::<Result<Vec<_>>>()?;
+        Tensor::cat(&shifted, 2)? // (batch, frames, kernel * in), shift-major
+    };
+    let out_ch = weight.dim(1)?;
+    let h = cols
+        .reshape((batch * frames, kernel * in_ch))?
+        .matmul(weight)?
+        .broadcast_add(bias)?
+        .reshape((batch, frames, out_ch))?;
+    let h = if relu { h.relu()? } else { h };
+    crate::network::max_pool_time(&h, 1, pool)
 }
 
 /// A convolution block with absorbed batch normalisation (see `ConvBlock` in the network).
@@ -78,17 +106,18 @@ struct FusedBlock {
 }
 
 impl FusedBlock {
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let h = self.first.forward(x)?.relu()?;
+    /// `x`: (batch, frames, in) -> (batch, frames / pool, out), max-pooled by `pool`.
+    fn forward(&self, x: &Tensor, pool: usize) -> Result<Tensor> {
         let Some(second) = &self.second else {
-            return Ok(h);
+            return self.first.forward(x, true, pool);
         };
-        let h = second.forward(&h)?;
+        let h = self.first.forward(x, true, 1)?;
+        let h = second.forward(&h, false, 1)?;
         let skip = match &self.shortcut {
-            Some(proj) => proj.forward(x)?,
+            Some(proj) => proj.forward(x, false, 1)?,
             None => x.clone(),
         };
-        (h + skip)?.relu()
+        crate::network::max_pool_time(&(h + skip)?.relu()?, 1, pool)
     }
 }
 
@@ -132,16 +161,16 @@ impl Module for InferenceNetwork {
     /// `x`: (batch, channels, bins, frames) normalised features -> logits (batch, classes).
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (batch, channels, bins, frames) = x.dims4()?;
-        let mut h = x
-            .reshape((batch, channels * bins, frames))?
-            .transpose(1, 2)?
-            .contiguous()?;
+        let x = x.reshape((batch, channels * bins, frames))?;
+        let mut h = if x.device().is_cpu() {
+            x.contiguous()?.apply_op1_no_bwd(&FramesLast)?
+        } else {
+            x.transpose(1, 2)?.contiguous()?
+        };
         let last = self.blocks.len() - 1;
         for (i, block) in self.blocks.iter().enumerate() {
-            h = block.forward(&h)?;
-            if i < last {
-                h = crate::network::max_pool_time(&h, 1, self.time_pool)?;
-            }
+            let pool = if i < last { self.time_pool } else { 1 };
+            h = block.forward(&h, pool)?;
         }
         let channels_first = h.transpose(1, 2)?.contiguous()?;
         let pooled = self.pooling.forward(&channels_first)?;
@@ -214,6 +243,35 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_cpu_kernel_equals_the_tensor_operations() {
+        let dev = Device::Cpu;
+        for (kernel, relu, pool, frames) in [(5, true, 2, 13), (3, false, 3, 10), (1, false, 1, 4)]
+        {
+            let (in_ch, out_ch) = (6, 7);
+            let x = Tensor::randn(0f32, 1.0, (2, frames, in_ch), &dev).unwrap();
+            let weight = Tensor::randn(0f32, 1.0, (kernel * in_ch, out_ch), &dev).unwrap();
+            let bias = Tensor::randn(0f32, 1.0, out_ch, &dev).unwrap();
+            let op = FusedConvKernel { kernel, relu, pool };
+            let ours = x.apply_op3_no_bwd(&weight, &bias, &op).unwrap();
+            let reference = by_tensor_ops(&x, &weight, &bias, kernel, relu, pool).unwrap();
+            assert_eq!(ours.dims(), reference.dims());
+            let diff = max_difference(&ours, &reference);
+            assert!(
+                diff < 1e-5,
+                "kernel {kernel}, relu {relu}, pool {pool}: {diff}"
+            );
+        }
+    }
+
+    #[test]
+    fn frames_last_is_a_transpose() {
+        let x = Tensor::randn(0f32, 1.0, (3, 37, 45), &Device::Cpu).unwrap();
+        let ours = x.apply_op1_no_bwd(&FramesLast).unwrap();
+        let reference = x.transpose(1, 2).unwrap().contiguous().unwrap();
+        assert_eq!(max_difference(&ours, &reference), 0.0);
     }
 
     #[test]

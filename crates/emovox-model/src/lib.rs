@@ -31,6 +31,7 @@ mod batch_norm;
 mod calibration;
 mod config;
 mod conv;
+mod conv_kernel;
 mod cpu_kernel;
 mod error;
 mod file;

@@ -1,0 +1,174 @@
+//! The CPU kernel of the inference network's convolutions: one matrix product per clip that
+//! reads its 'same'-padded, frames-last input in place, with bias, ReLU and max-pooling over
+//! time fused into it.
+//!
+//! With activations frames-last, (frames, channels) row-major, the `kernel` consecutive rows
+//! starting at frame `t` of the padded input are one contiguous run of `kernel * channels`
+//! values: exactly row `t` of the im2col matrix. So the im2col matrix is the padded input read
+//! with a row stride of `channels` (rows overlap), and the convolution is one
+//! `(frames, kernel * in) x (kernel * in, out)` product with no copy of the shifted input
+//! (the tensor-operation version builds that `kernel`-times larger matrix with a `cat`).
+
+use candle_core::{CpuStorage, CustomOp1, CustomOp3, Layout, Result, Shape};
+use gemm::Parallelism;
+
+use crate::cpu_kernel::{contiguous_f32, transpose_into};
+
+const KERNEL: &str = "the inference convolution kernel";
+
+/// `relu(conv(x) + bias)` (or without the ReLU), max-pooled over time by `pool`, for
+/// `x`: (batch, frames, in) contiguous, weight (kernel * in, out) with row `i * in + c` for
+/// input channel `c` at shift `i`, bias (out,) -> (batch, frames / pool, out). Trailing frames
+/// that do not fill a pooling window are dropped.
+pub(crate) struct FusedConvKernel {
+    /// Temporal kernel size (odd).
+    pub(crate) kernel: usize,
+    /// Whether a ReLU follows the bias.
+    pub(crate) relu: bool,
+    /// Max-pooling factor over time (1: none).
+    pub(crate) pool: usize,
+}
+
+impl CustomOp3 for FusedConvKernel {
+    fn name(&self) -> &'static str {
+        "emovox-fused-conv"
+    }
+
+    fn cpu_fwd(
+        &self,
+        x: &CpuStorage,
+        x_layout: &Layout,
+        weight: &CpuStorage,
+        weight_layout: &Layout,
+        bias: &CpuStorage,
+        bias_layout: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (batch, frames, in_ch) = x_layout.shape().dims3()?;
+        let (rows, out_ch) = weight_layout.shape().dims2()?;
+        if rows != self.kernel * in_ch || bias_layout.shape().dims1()? != out_ch {
+            candle_core::bail!(
+                "{KERNEL}: weight {:?} and bias {:?} do not fit kernel {} over {in_ch} channels",
+                weight_layout.shape(),
+                bias_layout.shape(),
+                self.kernel
+            )
+        }
+        if self.kernel % 2 == 0 || self.pool == 0 || in_ch == 0 {
+            candle_core::bail!(
+                "{KERNEL}: kernel {} (must be odd), pool {} or {in_ch} input channels",
+                self.kernel,
+                self.pool
+            )
+        }
+        let x = contiguous_f32(KERNEL, x, x_layout)?;
+        let weight = contiguous_f32(KERNEL, weight, weight_layout)?;
+        let bias = contiguous_f32(KERNEL, bias, bias_layout)?;
+        let kept = frames / self.pool;
+        let mut out = vec![0f32; batch * kept * out_ch];
+        if kept > 0 && out_ch > 0 {
+            let pad = self.kernel / 2;
+            let mut padded = vec![0f32; (frames + 2 * pad) * in_ch];
+            let mut product = vec![0f32; frames * out_ch];
+            let clips = x.chunks_exact(frames * in_ch);
+            for (clip, pooled) in clips.zip(out.chunks_exact_mut(kept * out_ch)) {
+                padded[pad * in_ch..(pad + frames) * in_ch].copy_from_slice(clip);
+                self.convolve(&padded, weight, bias, in_ch, &mut product);
+                self.epilogue(&product, out_ch, pooled);
+            }
+        }
+        Ok((CpuStorage::F32(out), Shape::from((batch, kept, out_ch))))
+    }
+}
+
+impl FusedConvKernel {
+    /// `product` (frames, out) = bias + the im2col view of `padded` times `weight`.
+    fn convolve(
+        &self,
+        padded: &[f32],
+        weight: &[f32],
+        bias: &[f32],
+        in_ch: usize,
+        product: &mut [f32],
+    ) {
+        let out_ch = bias.len();
+        let frames = product.len() / out_ch;
+        for row in product.chunks_exact_mut(out_ch) {
+            row.copy_from_slice(bias);
+        }
+        let depth = self.kernel * in_ch;
+        debug_assert!(padded.len() >= (frames - 1) * in_ch + depth);
+        debug_assert_eq!(weight.len(), depth * out_ch);
+        let threads = rayon::current_num_threads();
+        let parallelism = if threads > 1 {
+            Parallelism::Rayon(threads)
+        } else {
+            Parallelism::None
+        };
+        // SAFETY: every pointer is valid for the strides and extents given: the lhs reads rows
+        // `t * in_ch .. t * in_ch + depth` for `t < frames`, inside `padded` (it holds
+        // (frames + kernel - 1) * in_ch values by construction); the rhs is the (depth, out)
+        // weight; the destination is the (frames, out) `product`, written by this call only.
+        unsafe {
+            gemm::gemm(
+                frames,
+                out_ch,
+                depth,
+                product.as_mut_ptr(),
+                1,
+                out_ch as isize,
+                true,
+                padded.as_ptr(),
+                1,
+                in_ch as isize,
+                weight.as_ptr(),
+                1,
+                out_ch as isize,
+                1.0,
+                1.0,
+                false,
+                false,
+                false,
+                parallelism,
+            );
+        }
+    }
+
+    /// `pooled` (frames / pool, out) = the ReLU (if any) of the maximum of each pooling window
+    /// of `product` (the two commute: both are monotone).
+    fn epilogue(&self, product: &[f32], out_ch: usize, pooled: &mut [f32]) {
+        for (t, row) in pooled.chunks_exact_mut(out_ch).enumerate() {
+            let window = &product[t * self.pool * out_ch..(t + 1) * self.pool * out_ch];
+            row.copy_from_slice(&window[..out_ch]);
+            for frame in window.chunks_exact(out_ch).skip(1) {
+                row.iter_mut().zip(frame).for_each(|(m, &v)| *m = m.max(v));
+            }
+            if self.relu {
+                row.iter_mut().for_each(|v| *v = v.max(0.0));
+            }
+        }
+    }
+}
+
+/// (batch, channels, frames) contiguous -> (batch, frames, channels): the network's input in
+/// the frames-last layout of the inference kernels, one cache-blocked transpose per clip
+/// (candle's strided copy moves one value at a time).
+pub(crate) struct FramesLast;
+
+impl CustomOp1 for FramesLast {
+    fn name(&self) -> &'static str {
+        "emovox-frames-last"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let (batch, channels, frames) = layout.shape().dims3()?;
+        let x = contiguous_f32(KERNEL, storage, layout)?;
+        let mut out = vec![0f32; x.len()];
+        let clip = channels * frames;
+        if clip > 0 {
+            for (src, dst) in x.chunks_exact(clip).zip(out.chunks_exact_mut(clip)) {
+                transpose_into(src, channels, frames, dst);
+            }
+        }
+        Ok((CpuStorage::F32(out), Shape::from((batch, frames, channels))))
+    }
+}
