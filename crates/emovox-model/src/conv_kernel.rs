@@ -53,7 +53,7 @@ impl CustomOp3 for FusedConvKernel {
                 self.kernel
             )
         }
-        if self.kernel % 2 == 0 || self.pool == 0 || in_ch == 0 {
+        if self.kernel.is_multiple_of(2) || self.pool == 0 || in_ch == 0 {
             candle_core::bail!(
                 "{KERNEL}: kernel {} (must be odd), pool {} or {in_ch} input channels",
                 self.kernel,
