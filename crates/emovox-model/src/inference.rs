@@ -131,6 +131,7 @@ impl FusedBlock {
 pub struct InferenceNetwork {
     blocks: Vec<FusedBlock>,
     time_pool: usize,
+    input_pool: usize,
     pooling: TemporalPooling,
     head: Head,
 }
@@ -151,6 +152,7 @@ impl InferenceNetwork {
         Ok(Self {
             blocks,
             time_pool: network.config().time_pool,
+            input_pool: network.config().input_pool,
             pooling: network.pooling().clone(),
             head: network.head().clone(),
         })
@@ -162,6 +164,7 @@ impl Module for InferenceNetwork {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (batch, channels, bins, frames) = x.dims4()?;
         let x = x.reshape((batch, channels * bins, frames))?;
+        let x = crate::network::mean_pool_time(&x, 2, self.input_pool)?;
         let mut h = if x.device().is_cpu() {
             x.contiguous()?.apply_op1_no_bwd(&FramesLast)?
         } else {
@@ -189,7 +192,7 @@ mod tests {
 
     /// A trained-looking network: random weights and batch-norm statistics far from the
     /// identity, so absorbing them is actually exercised.
-    fn network(residual: bool, pooling: PoolingKind) -> Network {
+    fn network(residual: bool, pooling: PoolingKind, input_pool: usize) -> Network {
         let config = ModelConfig {
             in_channels: 2,
             n_bins: 5,
@@ -198,6 +201,7 @@ mod tests {
             kernel_size: 5,
             residual,
             time_pool: 2,
+            input_pool,
             pooling,
             attention_hidden: 4,
             head_hidden: 7,
@@ -222,13 +226,14 @@ mod tests {
 
     #[test]
     fn equals_the_network_in_inference_mode() {
-        for (residual, pooling) in [
-            (false, PoolingKind::MeanStd),
-            (true, PoolingKind::MeanStd),
-            (true, PoolingKind::Attentive),
-            (false, PoolingKind::Mean),
+        for (residual, pooling, input_pool) in [
+            (false, PoolingKind::MeanStd, 1),
+            (true, PoolingKind::MeanStd, 1),
+            (true, PoolingKind::Attentive, 1),
+            (false, PoolingKind::Mean, 1),
+            (false, PoolingKind::MeanStd, 2),
         ] {
-            let net = network(residual, pooling);
+            let net = network(residual, pooling, input_pool);
             let fast = net.for_inference().unwrap();
             // Odd frame counts exercise the dropped trailing frame of each pooling.
             for frames in [8, 13, 37] {
@@ -239,7 +244,7 @@ mod tests {
                 let diff = max_difference(&ours, &reference);
                 assert!(
                     diff < 1e-4,
-                    "residual {residual}, {pooling:?}, {frames} frames: {diff}"
+                    "residual {residual}, {pooling:?}, input pool {input_pool}, {frames} frames: {diff}"
                 );
             }
         }
@@ -276,7 +281,7 @@ mod tests {
 
     #[test]
     fn each_clip_of_a_batch_is_its_own() {
-        let net = network(true, PoolingKind::Attentive);
+        let net = network(true, PoolingKind::Attentive, 1);
         let fast = net.for_inference().unwrap();
         let x = Tensor::randn(0f32, 1.0, (4, 2, 5, 20), &Device::Cpu).unwrap();
         let batched = fast.forward(&x).unwrap();

@@ -104,16 +104,30 @@ impl ConvBlock {
 /// activations, 1 for the inference network's frames-last ones) of a 3-D tensor, dropping
 /// trailing frames that do not fill a window.
 pub(crate) fn max_pool_time(x: &Tensor, axis: usize, factor: usize) -> Result<Tensor> {
+    match pooling_windows(x, axis, factor)? {
+        Some(windows) => windows.max(axis + 1),
+        None => Ok(x.clone()),
+    }
+}
+
+/// Average-pooling over time, as [`max_pool_time`].
+pub(crate) fn mean_pool_time(x: &Tensor, axis: usize, factor: usize) -> Result<Tensor> {
+    match pooling_windows(x, axis, factor)? {
+        Some(windows) => windows.mean(axis + 1),
+        None => Ok(x.clone()),
+    }
+}
+
+/// `x` with `axis` split into (windows, factor), trailing frames dropped; `None` for factor 1.
+fn pooling_windows(x: &Tensor, axis: usize, factor: usize) -> Result<Option<Tensor>> {
     if factor == 1 {
-        return Ok(x.clone());
+        return Ok(None);
     }
     let mut dims = x.dims3().map(|(a, b, c)| vec![a, b, c])?;
     let kept = dims[axis] / factor;
     dims[axis] = kept;
     dims.insert(axis + 1, factor);
-    x.narrow(axis, 0, kept * factor)?
-        .reshape(dims)?
-        .max(axis + 1)
+    Ok(Some(x.narrow(axis, 0, kept * factor)?.reshape(dims)?))
 }
 
 /// Inverted dropout whose masks come from a caller-supplied random generator, so training is
@@ -246,7 +260,8 @@ impl Network {
     fn forward_rng(&self, x: &Tensor, rng: Option<&mut dyn RngCore>) -> Result<Tensor> {
         let train = rng.is_some();
         let (batch, channels, bins, frames) = x.dims4()?;
-        let mut h = x.reshape((batch, channels * bins, frames))?;
+        let x = x.reshape((batch, channels * bins, frames))?;
+        let mut h = mean_pool_time(&x, 2, self.config.input_pool)?;
         let last = self.blocks.len() - 1;
         for (i, block) in self.blocks.iter().enumerate() {
             h = block.forward_t(&h, train)?;

@@ -35,6 +35,7 @@ fn config(pooling: PoolingKind, residual: bool) -> ModelConfig {
         kernel_size: 3,
         residual,
         time_pool: 2,
+        input_pool: 1,
         pooling,
         attention_hidden: 4,
         head_hidden: 6,

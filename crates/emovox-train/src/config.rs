@@ -78,6 +78,7 @@ impl Default for TrainConfig {
                 kernel_size: 5,
                 residual: false,
                 time_pool: 2,
+                input_pool: 1,
                 pooling: PoolingKind::MeanStd,
                 head_hidden: 128,
                 dropout: 0.3,
