@@ -283,3 +283,32 @@ impl ModuleT for Network {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use candle_core::Device;
+
+    use super::*;
+
+    #[test]
+    fn time_pooling_takes_each_window_and_drops_the_rest() {
+        // (1, 2, 5): two channels of five frames; windows of two frames, the fifth dropped.
+        let x = Tensor::new(
+            &[[[1f32, 2., 3., 4., 5.], [0., -2., 6., 2., 9.]]],
+            &Device::Cpu,
+        )
+        .unwrap();
+        let mean = mean_pool_time(&x, 2, 2).unwrap().to_vec3::<f32>().unwrap();
+        assert_eq!(mean, [[[1.5, 3.5], [-1.0, 4.0]]]);
+        let max = max_pool_time(&x, 2, 2).unwrap().to_vec3::<f32>().unwrap();
+        assert_eq!(max, [[[2.0, 4.0], [0.0, 6.0]]]);
+        // Frames-last, pooled along axis 1.
+        let frames_last = x.transpose(1, 2).unwrap().contiguous().unwrap();
+        let mean = mean_pool_time(&frames_last, 1, 2).unwrap();
+        assert_eq!(mean.to_vec3::<f32>().unwrap(), [[[1.5, -1.0], [3.5, 4.0]]]);
+        assert_eq!(
+            mean_pool_time(&x, 2, 1).unwrap().to_vec3::<f32>().unwrap(),
+            x.to_vec3::<f32>().unwrap()
+        );
+    }
+}
