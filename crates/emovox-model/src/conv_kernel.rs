@@ -149,10 +149,15 @@ impl FusedConvKernel {
     }
 }
 
-/// (batch, channels, frames) contiguous -> (batch, frames, channels): the network's input in
-/// the frames-last layout of the inference kernels, one cache-blocked transpose per clip
-/// (candle's strided copy moves one value at a time).
-pub(crate) struct FramesLast;
+/// (batch, channels, frames) contiguous -> (batch, frames / pool, channels), each output frame
+/// the mean of `pool` input frames (trailing frames that do not fill a window dropped): the
+/// network's input average-pooled over time ([`crate::ModelConfig::input_pool`]) in the
+/// frames-last layout of the inference kernels, one pass per clip (candle's strided copy moves
+/// one value at a time, and its pooling is a reshape and a reduction).
+pub(crate) struct FramesLast {
+    /// Average-pooling factor over time (1: a plain transpose).
+    pub(crate) pool: usize,
+}
 
 impl CustomOp1 for FramesLast {
     fn name(&self) -> &'static str {
@@ -161,14 +166,36 @@ impl CustomOp1 for FramesLast {
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let (batch, channels, frames) = layout.shape().dims3()?;
+        if self.pool == 0 {
+            candle_core::bail!("{KERNEL}: pool 0")
+        }
         let x = contiguous_f32(KERNEL, storage, layout)?;
-        let mut out = vec![0f32; x.len()];
-        let clip = channels * frames;
-        if clip > 0 {
-            for (src, dst) in x.chunks_exact(clip).zip(out.chunks_exact_mut(clip)) {
-                transpose_into(src, channels, frames, dst);
+        let kept = frames / self.pool;
+        let mut out = vec![0f32; batch * kept * channels];
+        if kept > 0 && channels > 0 {
+            let clips = x.chunks_exact(channels * frames);
+            for (src, dst) in clips.zip(out.chunks_exact_mut(kept * channels)) {
+                if self.pool == 1 {
+                    transpose_into(src, channels, frames, dst);
+                } else {
+                    self.pool_into(src, channels, frames, dst);
+                }
             }
         }
-        Ok((CpuStorage::F32(out), Shape::from((batch, frames, channels))))
+        Ok((CpuStorage::F32(out), Shape::from((batch, kept, channels))))
+    }
+}
+
+impl FramesLast {
+    /// `dst[t, c]` = the mean of `src[c, t * pool .. (t + 1) * pool]`, as candle's `mean`
+    /// computes it (the sum in order, divided by `pool`).
+    fn pool_into(&self, src: &[f32], channels: usize, frames: usize, dst: &mut [f32]) {
+        let kept = dst.len() / channels;
+        let scale = self.pool as f32;
+        for (c, row) in src.chunks_exact(frames).enumerate() {
+            for (t, window) in row.chunks_exact(self.pool).take(kept).enumerate() {
+                dst[t * channels + c] = window.iter().sum::<f32>() / scale;
+            }
+        }
     }
 }

@@ -283,17 +283,24 @@ impl EmotionModel {
                 min: self.min_frames(),
             });
         }
-        if features.iter().any(|v| !v.is_finite()) {
+        let mut x = features.as_standard_layout().into_owned();
+        let values = x
+            .as_slice()
+            .expect("an owned standard-layout array is contiguous");
+        if emovox_audio::first_non_finite(values).is_some() {
             return Err(ModelError::NonFiniteInput);
         }
-        let mut x = features.as_standard_layout().into_owned();
         if let Some(norm) = &self.metadata.normalisation {
             norm.apply(&mut x);
         }
         let values = x.into_raw_vec_and_offset().0;
         let clip = Tensor::from_vec(values, (channels, bins, frames), &self.device)?;
         let len = self.crop_len(frames);
-        let crops = crop_starts(frames, &self.metadata.inference)
+        let starts = crop_starts(frames, &self.metadata.inference);
+        if len == frames && starts == [0] {
+            return Ok(clip.unsqueeze(0)?); // the whole clip: no copy
+        }
+        let crops = starts
             .into_iter()
             .map(|start| clip.narrow(2, start, len))
             .collect::<Result<Vec<_>, _>>()?;
