@@ -64,16 +64,20 @@ impl CustomOp3 for FusedConvKernel {
         let weight = contiguous_f32(KERNEL, weight, weight_layout)?;
         let bias = contiguous_f32(KERNEL, bias, bias_layout)?;
         let kept = frames / self.pool;
-        let mut out = vec![0f32; batch * kept * out_ch];
+        let mut out = Vec::with_capacity(batch * kept * out_ch);
         if kept > 0 && out_ch > 0 {
             let pad = self.kernel / 2;
-            let mut padded = vec![0f32; (frames + 2 * pad) * in_ch];
-            let mut product = vec![0f32; frames * out_ch];
-            let clips = x.chunks_exact(frames * in_ch);
-            for (clip, pooled) in clips.zip(out.chunks_exact_mut(kept * out_ch)) {
-                padded[pad * in_ch..(pad + frames) * in_ch].copy_from_slice(clip);
-                self.convolve(&padded, weight, bias, in_ch, &mut product);
-                self.epilogue(&product, out_ch, pooled);
+            let mut padded = Vec::with_capacity((frames + 2 * pad) * in_ch);
+            let mut product = Vec::with_capacity(frames * out_ch);
+            for clip in x.chunks_exact(frames * in_ch) {
+                padded.clear();
+                padded.resize(pad * in_ch, 0.0);
+                padded.extend_from_slice(clip);
+                padded.resize((frames + 2 * pad) * in_ch, 0.0);
+                product.clear();
+                (0..frames).for_each(|_| product.extend_from_slice(bias));
+                self.convolve(&padded, weight, in_ch, &mut product);
+                self.epilogue(&product, out_ch, &mut out);
             }
         }
         Ok((CpuStorage::F32(out), Shape::from((batch, kept, out_ch))))
@@ -81,21 +85,12 @@ impl CustomOp3 for FusedConvKernel {
 }
 
 impl FusedConvKernel {
-    /// `product` (frames, out) = bias + the im2col view of `padded` times `weight`.
-    fn convolve(
-        &self,
-        padded: &[f32],
-        weight: &[f32],
-        bias: &[f32],
-        in_ch: usize,
-        product: &mut [f32],
-    ) {
-        let out_ch = bias.len();
-        let frames = product.len() / out_ch;
-        for row in product.chunks_exact_mut(out_ch) {
-            row.copy_from_slice(bias);
-        }
+    /// `product` (frames, out), holding the bias on every row, += the im2col view of `padded`
+    /// times `weight`.
+    fn convolve(&self, padded: &[f32], weight: &[f32], in_ch: usize, product: &mut [f32]) {
         let depth = self.kernel * in_ch;
+        let out_ch = weight.len() / depth;
+        let frames = product.len() / out_ch;
         debug_assert!(padded.len() >= (frames - 1) * in_ch + depth);
         debug_assert_eq!(weight.len(), depth * out_ch);
         let threads = rayon::current_num_threads();
@@ -133,12 +128,13 @@ impl FusedConvKernel {
         }
     }
 
-    /// `pooled` (frames / pool, out) = the ReLU (if any) of the maximum of each pooling window
-    /// of `product` (the two commute: both are monotone).
-    fn epilogue(&self, product: &[f32], out_ch: usize, pooled: &mut [f32]) {
-        for (t, row) in pooled.chunks_exact_mut(out_ch).enumerate() {
-            let window = &product[t * self.pool * out_ch..(t + 1) * self.pool * out_ch];
-            row.copy_from_slice(&window[..out_ch]);
+    /// Appends to `out` (frames / pool, out) the ReLU (if any) of the maximum of each pooling
+    /// window of `product` (the two commute: both are monotone).
+    fn epilogue(&self, product: &[f32], out_ch: usize, out: &mut Vec<f32>) {
+        for window in product.chunks_exact(self.pool * out_ch) {
+            let start = out.len();
+            out.extend_from_slice(&window[..out_ch]);
+            let row = &mut out[start..];
             for frame in window.chunks_exact(out_ch).skip(1) {
                 row.iter_mut().zip(frame).for_each(|(m, &v)| *m = m.max(v));
             }
@@ -173,12 +169,14 @@ impl CustomOp1 for FramesLast {
         let kept = frames / self.pool;
         let mut out = vec![0f32; batch * kept * channels];
         if kept > 0 && channels > 0 {
+            let mut pooled = Vec::with_capacity(channels * kept);
             let clips = x.chunks_exact(channels * frames);
             for (src, dst) in clips.zip(out.chunks_exact_mut(kept * channels)) {
                 if self.pool == 1 {
                     transpose_into(src, channels, frames, dst);
                 } else {
-                    self.pool_into(src, channels, frames, dst);
+                    self.pool_rows(src, frames, kept, &mut pooled);
+                    transpose_into(&pooled, channels, kept, dst);
                 }
             }
         }
@@ -187,15 +185,14 @@ impl CustomOp1 for FramesLast {
 }
 
 impl FramesLast {
-    /// `dst[t, c]` = the mean of `src[c, t * pool .. (t + 1) * pool]`, as candle's `mean`
-    /// computes it (the sum in order, divided by `pool`).
-    fn pool_into(&self, src: &[f32], channels: usize, frames: usize, dst: &mut [f32]) {
-        let kept = dst.len() / channels;
+    /// `pooled` (channels, kept) = each window's mean of `src` (channels, frames), as candle's
+    /// `mean` computes it (the sum in order, divided by `pool`).
+    fn pool_rows(&self, src: &[f32], frames: usize, kept: usize, pooled: &mut Vec<f32>) {
         let scale = self.pool as f32;
-        for (c, row) in src.chunks_exact(frames).enumerate() {
-            for (t, window) in row.chunks_exact(self.pool).take(kept).enumerate() {
-                dst[t * channels + c] = window.iter().sum::<f32>() / scale;
-            }
+        pooled.clear();
+        for row in src.chunks_exact(frames) {
+            let windows = row.chunks_exact(self.pool).take(kept);
+            pooled.extend(windows.map(|w| w.iter().sum::<f32>() / scale));
         }
     }
 }
