@@ -169,13 +169,13 @@ impl CustomOp1 for FramesLast {
         let kept = frames / self.pool;
         let mut out = vec![0f32; batch * kept * channels];
         if kept > 0 && channels > 0 {
-            let mut pooled = Vec::with_capacity(channels * kept);
+            let mut pooled = vec![0f32; channels * kept];
             let clips = x.chunks_exact(channels * frames);
             for (src, dst) in clips.zip(out.chunks_exact_mut(kept * channels)) {
                 if self.pool == 1 {
                     transpose_into(src, channels, frames, dst);
                 } else {
-                    self.pool_rows(src, frames, kept, &mut pooled);
+                    self.pool_rows(src, frames, &mut pooled);
                     transpose_into(&pooled, channels, kept, dst);
                 }
             }
@@ -186,13 +186,21 @@ impl CustomOp1 for FramesLast {
 
 impl FramesLast {
     /// `pooled` (channels, kept) = each window's mean of `src` (channels, frames), as candle's
-    /// `mean` computes it (the sum in order, divided by `pool`).
-    fn pool_rows(&self, src: &[f32], frames: usize, kept: usize, pooled: &mut Vec<f32>) {
-        let scale = self.pool as f32;
-        pooled.clear();
-        for row in src.chunks_exact(frames) {
-            let windows = row.chunks_exact(self.pool).take(kept);
-            pooled.extend(windows.map(|w| w.iter().sum::<f32>() / scale));
+    /// `mean` computes it: the sum in order, times the reciprocal of `pool`.
+    fn pool_rows(&self, src: &[f32], frames: usize, pooled: &mut [f32]) {
+        let kept = pooled.len() / (src.len() / frames);
+        let scale = 1.0 / self.pool as f32;
+        for (row, out) in src.chunks_exact(frames).zip(pooled.chunks_exact_mut(kept)) {
+            if self.pool == 2 {
+                // The same sum, written so that it vectorises (the model's usual factor).
+                for (o, pair) in out.iter_mut().zip(row.chunks_exact(2)) {
+                    *o = (pair[0] + pair[1]) * scale;
+                }
+            } else {
+                for (o, window) in out.iter_mut().zip(row.chunks_exact(self.pool)) {
+                    *o = window.iter().sum::<f32>() * scale;
+                }
+            }
         }
     }
 }
