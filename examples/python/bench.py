@@ -6,9 +6,11 @@
    speech preset (16 kHz, n_fft 512, win 400, hop 160, 40 mels, 0-8000 Hz, 40 MFCC), and their
    largest difference. Floor: emovox >= 4x librosa, within 2e-3.
 2. ``Classifier.predict`` of the bundled model on a 4 s clip (the signal of
-   ``benches/predict.rs``), per clip. With ``--rust`` the script also runs
-   ``RAYON_NUM_THREADS=1 cargo bench --bench predict`` and prints the ratio Python / Rust
-   (floor: within 10 %).
+   ``benches/predict.rs``), per clip, timed in turn with ``librosa.feature.mfcc`` of the same
+   clip (speech preset), so that a change in the machine's load hits both alike: their ratio is
+   issue 12's figure (floor: predict at most 3x librosa's MFCC). With ``--rust`` the script
+   also runs ``RAYON_NUM_THREADS=1 cargo bench --bench predict`` and prints the ratio Python /
+   Rust (floor: within 10 %).
 
 Everything runs on one thread: OMP/OPENBLAS/MKL/RAYON thread counts are set to 1 before numpy
 and emovox are imported. Prints one JSON line per measurement.
@@ -114,8 +116,20 @@ def rust_predict_ms() -> float:
 
 
 def bench_predict(seconds: float, with_rust: bool) -> None:
+    import librosa
+
     classifier = emovox.Classifier.bundled()
     y = predict_clip()
+    (predict, mfcc), rounds = interleaved_medians(
+        [lambda: classifier.predict(y, SR), lambda: librosa.feature.mfcc(y=y, **SPEECH)], 2 * seconds
+    )
+    print(json.dumps({
+        "bench": "predict_4s_clip_vs_librosa_mfcc_single_thread",
+        "predict_ms": round(predict * 1e3, 3),
+        "librosa_mfcc_ms": round(mfcc * 1e3, 3),
+        "predict_over_librosa_mfcc": round(predict / mfcc, 2),
+        "rounds": rounds,
+    }))
 
     def python_ms() -> float:
         (median,), _ = interleaved_medians([lambda: classifier.predict(y, SR)], seconds)
