@@ -301,3 +301,25 @@ impl ModelMetadata {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_without_input_pool_read_as_one_and_one_is_not_written() {
+        let config = ModelConfig::default();
+        let json = serde_json::to_value(&config).unwrap();
+        assert!(json.get("input_pool").is_none(), "{json}");
+        let read: ModelConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(read.input_pool, 1);
+        let pooled = ModelConfig {
+            input_pool: 2,
+            ..ModelConfig::default()
+        };
+        let json = serde_json::to_value(&pooled).unwrap();
+        assert_eq!(json["input_pool"], 2);
+        assert_eq!(serde_json::from_value::<ModelConfig>(json).unwrap(), pooled);
+        assert_eq!(pooled.min_frames(), 2 * 2 * 2);
+    }
+}
