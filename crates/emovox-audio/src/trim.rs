@@ -16,16 +16,14 @@ pub fn trim_silence(samples: &[f32], top_db: f32) -> std::ops::Range<usize> {
     let half = TRIM_FRAME_LENGTH as isize / 2;
     let frames = 1 + samples.len() / TRIM_HOP_LENGTH;
     // Mean square of each centred, zero-padded frame.
-    let ranges: Vec<std::ops::Range<usize>> = (0..frames)
-        .map(|t| {
-            let start = (t * TRIM_HOP_LENGTH) as isize - half;
-            let lo = start.clamp(0, samples.len() as isize) as usize;
-            let hi = (start + TRIM_FRAME_LENGTH as isize).clamp(0, samples.len() as isize) as usize;
-            lo..hi
-        })
-        .collect();
+    let ranges = (0..frames).map(|t| {
+        let start = (t * TRIM_HOP_LENGTH) as isize - half;
+        let lo = start.clamp(0, samples.len() as isize) as usize;
+        let hi = (start + TRIM_FRAME_LENGTH as isize).clamp(0, samples.len() as isize) as usize;
+        lo..hi
+    });
     let mut mean_square = Vec::with_capacity(frames);
-    crate::energy::sums_of_squares(samples, &ranges, &mut mean_square);
+    crate::energy::sums_of_squares(samples, ranges, &mut mean_square);
     mean_square
         .iter_mut()
         .for_each(|sum| *sum /= TRIM_FRAME_LENGTH as f64);

@@ -111,10 +111,9 @@ fn active_power(samples: &[f32], sample_rate: u32, gate_db: f32, powers: &mut Ve
     let frame = ((sample_rate as f64 * LEVEL_FRAME_SECONDS) as usize).clamp(1, samples.len());
     let hop = (frame / 2).max(1);
     let frames = 1 + (samples.len() - frame) / hop;
-    let ranges: Vec<std::ops::Range<usize>> =
-        (0..frames).map(|t| t * hop..t * hop + frame).collect();
     powers.clear();
-    emovox_audio::sums_of_squares(samples, &ranges, powers);
+    let ranges = (0..frames).map(|t| t * hop..t * hop + frame);
+    emovox_audio::sums_of_squares(samples, ranges, powers);
     powers.iter_mut().for_each(|energy| *energy /= frame as f64);
     let mean = powers.iter().sum::<f64>() / frames as f64;
     let gate = mean * 10f64.powf(-(gate_db as f64) / 10.0);

@@ -196,9 +196,9 @@ def runs_without_the_gil(name, work) -> float:
 
 def test_the_gil_is_released_during_heavy_work(classifier, clips):
     long_signal = np.tile(generated_signal(16000, 10.0), 180)  # 30 minutes
-    batch = [clips[0][0]] * 64
+    batch = [clips[0][0]] * 256  # long enough to time (> 0.1 s) on a fast machine
     pause = np.zeros(8000, np.float32)
-    recording = np.concatenate([part for y, _ in clips for part in (y, pause)] * 10)
+    recording = np.concatenate([part for y, _ in clips for part in (y, pause)] * 20)
     for name, work in (
         ("mfcc", lambda: emovox.feature.mfcc(y=long_signal, sr=16000, n_fft=512, hop_length=160, n_mels=40)),
         ("melspectrogram", lambda: emovox.feature.melspectrogram(y=long_signal, sr=16000)),
