@@ -8,7 +8,9 @@
 //!   `FeaturePipeline::compute` calls (how they were computed before the front end).
 //!
 //! `RAYON_NUM_THREADS=1 cargo bench --bench predict`; compare with librosa's MFCC of a 4 s clip:
-//! `python3 scripts/librosa_mfcc_bench.py --clip-seconds 4`.
+//! `python3 scripts/librosa_mfcc_bench.py --clip-seconds 4`, or, both timed in turn in one
+//! process so that a change in the machine's speed hits both alike,
+//! `python examples/python/bench.py --only predict` (needs the emovox Python package).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use emovox::Classifier;

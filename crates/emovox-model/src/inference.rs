@@ -1,13 +1,16 @@
 //! [`InferenceNetwork`]: a [`Network`] compiled for prediction.
 //!
-//! Two changes make inference about twice as fast on the CPU without changing its result
+//! Three changes make inference several times faster on the CPU without changing its result
 //! beyond float rounding:
 //! - batch normalisation (running statistics) is absorbed into the convolution before it, as
 //!   candle-nn's `Conv2d::absorb_bn` does: one matrix product and one bias per layer;
 //! - activations are kept frames-last, (batch, frames, channels), so the shifted copies of a
-//!   convolution's input are contiguous rows (one `cat` of row blocks) and its matrix product
-//!   writes the next layer's input directly, instead of transposing every layer's input and
-//!   output through strided copies.
+//!   convolution's input are contiguous rows and its matrix product writes the next layer's
+//!   input directly, instead of transposing every layer's input and output through strided
+//!   copies;
+//! - on the CPU each convolution is one fused kernel (`conv_kernel.rs`): its matrix product
+//!   reads the padded input in place as its im2col matrix, with bias, ReLU and max-pooling in
+//!   one pass; other devices run the same function as candle tensor operations.
 
 use candle_core::{Module, Result, Tensor};
 use candle_nn::BatchNorm;
