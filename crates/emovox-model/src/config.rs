@@ -168,13 +168,29 @@ impl Normalisation {
         let (channels, bins, _) = features.dim();
         for c in 0..channels {
             for b in 0..bins {
-                let i = c * bins + b;
-                let (mean, inv) = (self.mean[i], 1.0 / self.std[i]);
+                let (mean, inv) = self.mean_and_inverse(c * bins + b);
                 features
                     .slice_mut(ndarray::s![c, b, ..])
                     .mapv_inplace(|v| (v - mean) * inv);
             }
         }
+    }
+
+    /// [`Normalisation::apply`] on a copy: `features` (channels, bins, frames) row-major in,
+    /// normalised values out, in one pass (the same values `apply` gives).
+    pub(crate) fn normalised(&self, features: &[f32], frames: usize) -> Vec<f32> {
+        let mut out = Vec::with_capacity(features.len());
+        if frames > 0 {
+            for (i, row) in features.chunks_exact(frames).enumerate() {
+                let (mean, inv) = self.mean_and_inverse(i);
+                out.extend(row.iter().map(|&v| (v - mean) * inv));
+            }
+        }
+        out
+    }
+
+    fn mean_and_inverse(&self, row: usize) -> (f32, f32) {
+        (self.mean[row], 1.0 / self.std[row])
     }
 }
 

@@ -283,17 +283,18 @@ impl EmotionModel {
                 min: self.min_frames(),
             });
         }
-        let mut x = features.as_standard_layout().into_owned();
-        let values = x
+        let standard = features.as_standard_layout(); // borrowed when it already is
+        let raw = standard
             .as_slice()
-            .expect("an owned standard-layout array is contiguous");
-        if emovox_audio::first_non_finite(values).is_some() {
+            .expect("a standard-layout array is contiguous");
+        // Normalised while copied; a non-finite input stays non-finite through it.
+        let values = match &self.metadata.normalisation {
+            Some(norm) => norm.normalised(raw, frames),
+            None => raw.to_vec(),
+        };
+        if emovox_audio::first_non_finite(&values).is_some() {
             return Err(ModelError::NonFiniteInput);
         }
-        if let Some(norm) = &self.metadata.normalisation {
-            norm.apply(&mut x);
-        }
-        let values = x.into_raw_vec_and_offset().0;
         let clip = Tensor::from_vec(values, (channels, bins, frames), &self.device)?;
         let len = self.crop_len(frames);
         let starts = crop_starts(frames, &self.metadata.inference);
