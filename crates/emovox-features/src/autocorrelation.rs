@@ -109,13 +109,11 @@ mod tests {
 
     #[test]
     fn equals_the_direct_circular_autocorrelation() {
-        let mut state = 3u32;
         for len in [2usize, 4, 8, 64, 1024] {
-            let frame: Vec<f32> = (0..len)
-                .map(|i| {
-                    state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                    (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5 + (i as f32 * 0.2).sin()
-                })
+            let frame: Vec<f32> = crate::test_noise::uniform_noise(len, 3 + len as u32)
+                .into_iter()
+                .enumerate()
+                .map(|(i, noise)| noise + (i as f32 * 0.2).sin())
                 .collect();
             let plan = AutocorrelationFft::new(len);
             let mut scratch = AutocorrelationScratch::default();

@@ -133,11 +133,9 @@ mod tests {
     /// The tap-by-tap filter gives the bits of a per-frame f64 dot product over the taps.
     #[test]
     fn the_vectorised_filter_equals_per_frame_dot_products_bit_for_bit() {
-        let mut state = 5u32;
-        let features = Array2::from_shape_fn((7, 53), |_| {
-            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (state >> 8) as f32 / (1u32 << 20) as f32 - 8.0
-        });
+        let noise = crate::test_noise::uniform_noise(7 * 53, 5);
+        let features =
+            Array2::from_shape_vec((7, 53), noise.iter().map(|v| 16.0 * v).collect()).unwrap();
         for (width, order) in [(3, 1), (9, 1), (9, 2), (5, 2)] {
             let weights = savgol_weights(width, order);
             let got = delta(&features, width, order).unwrap();

@@ -38,6 +38,8 @@ mod resamplers;
 mod scratch;
 mod simd;
 mod stft;
+#[cfg(test)]
+mod test_noise;
 mod window;
 
 pub use config::{FeatureKind, FeatureSpec, MelConfig, MfccConfig};

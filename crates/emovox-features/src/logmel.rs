@@ -214,12 +214,10 @@ mod tests {
     #[test]
     fn the_dispatched_and_the_baseline_kernel_agree_bit_for_bit() {
         let plan = LogMelSpectrogram::new(MelConfig::speech()).unwrap();
-        let mut state = 99u32;
-        let samples: Vec<f32> = (0..16_037)
-            .map(|i| {
-                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                0.3 * (i as f32 * 0.07).sin() + (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
-            })
+        let samples: Vec<f32> = crate::test_noise::uniform_noise(16_037, 99)
+            .into_iter()
+            .enumerate()
+            .map(|(i, noise)| 0.3 * (i as f32 * 0.07).sin() + noise)
             .collect();
         for in_db in [false, true] {
             let (mut dispatched, mut baseline) = (Vec::new(), Vec::new());

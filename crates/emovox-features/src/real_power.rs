@@ -155,13 +155,11 @@ mod tests {
 
     #[test]
     fn power_equals_the_real_fft_for_even_and_odd_lengths() {
-        let mut state = 7u32;
         for len in [2usize, 3, 4, 7, 16, 400, 511, 512, 640, 1024] {
-            let frame: Vec<f32> = (0..len)
-                .map(|i| {
-                    state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                    (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5 + (i as f32 * 0.3).sin()
-                })
+            let frame: Vec<f32> = crate::test_noise::uniform_noise(len, 7 + len as u32)
+                .into_iter()
+                .enumerate()
+                .map(|(i, noise)| noise + (i as f32 * 0.3).sin())
                 .collect();
             let plan = RealPowerFft::new(len);
             let mut scratch = RealPowerScratch::default();
