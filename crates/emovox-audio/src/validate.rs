@@ -28,24 +28,31 @@ pub fn validate_samples(samples: &[f32]) -> Result<(), AudioError> {
 }
 
 /// The index of the first NaN or infinite sample. Blocks of 256 are first tested without an
-/// early exit (the largest magnitude's bits against infinity's, which vectorises); only a block
-/// that fails is searched element by element.
+/// early exit (which vectorises); only a block that fails is searched element by element.
 pub fn first_non_finite(samples: &[f32]) -> Option<usize> {
     const BLOCK: usize = 256;
-    const INFINITY_BITS: u32 = 0x7f80_0000;
     samples
         .chunks(BLOCK)
         .enumerate()
-        .find(|(_, block)| {
-            let largest = block
-                .iter()
-                .fold(0u32, |m, s| m.max(s.to_bits() & 0x7fff_ffff));
-            largest >= INFINITY_BITS
-        })
+        .find(|(_, block)| has_non_finite(block))
         .and_then(|(b, block)| {
             let offset = block.iter().position(|s| !s.is_finite())?;
             Some(b * BLOCK + offset)
         })
+}
+
+/// Whether `block` holds a NaN or an infinity: `s * 0` is NaN exactly for those and zero
+/// otherwise, and a NaN survives the sums; sixteen lane sums with no early exit vectorise.
+fn has_non_finite(block: &[f32]) -> bool {
+    let mut lanes = [0f32; 16];
+    let chunks = block.chunks_exact(16);
+    let tail = chunks.remainder().iter().any(|s| !s.is_finite());
+    for chunk in chunks {
+        for (lane, s) in lanes.iter_mut().zip(chunk) {
+            *lane += s * 0.0;
+        }
+    }
+    tail || lanes.iter().any(|lane| lane.is_nan())
 }
 
 #[cfg(test)]

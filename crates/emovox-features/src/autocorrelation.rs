@@ -109,7 +109,7 @@ mod tests {
 
     #[test]
     fn equals_the_direct_circular_autocorrelation() {
-        for len in [2usize, 4, 8, 64, 1024] {
+        for len in [2usize, 4, 8, 64, 864, 1024] {
             let frame: Vec<f32> = crate::test_noise::uniform_noise(len, 3 + len as u32)
                 .into_iter()
                 .enumerate()

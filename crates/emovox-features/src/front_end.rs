@@ -11,17 +11,21 @@ struct Route {
     preparation: usize,
     spectrum: usize,
     pitch: Option<usize>,
+    /// An earlier view with the same spec, whose output this view copies.
+    twin: Option<usize>,
 }
 
 /// The features of several [`FeatureSpec`]s (the views of a multi-view model) from one clip,
 /// each intermediate result computed once for all the views that share it:
 ///
 /// - the clip is resampled once (the views must share a sample rate);
-/// - it is preprocessed once per distinct [`crate::Preprocessing`];
+/// - it is preprocessed once per distinct [`crate::Preprocessing`], and a preprocessing that
+///   only adds trimming to another's trims that one's output (the level step is shared);
 /// - the power spectrogram, mel filterbank and dB conversion run once per distinct
 ///   (preprocessing, [`crate::MelConfig`]): a log-mel view and an MFCC view over the same mel
 ///   settings share them, the MFCC being the DCT of that log-mel;
-/// - the pitch track runs once per distinct (preprocessing, [`crate::PitchConfig`], hop).
+/// - the pitch track runs once per distinct (preprocessing, [`crate::PitchConfig`], hop);
+/// - views with equal specs (an ensemble's members) are assembled once and copied.
 ///
 /// Each view's output is exactly what its own [`FeaturePipeline::compute`] gives (the same
 /// code computes every stage; tested bit for bit).
@@ -55,6 +59,8 @@ pub struct FrontEnd {
     routes: Vec<Route>,
     /// For each group of each stage, the view whose plans compute it.
     preparations: Vec<usize>,
+    /// For each preprocessing group, an earlier group whose output it only trims.
+    trimmed_from: Vec<Option<usize>>,
     spectra: Vec<usize>,
     pitches: Vec<usize>,
 }
@@ -102,6 +108,10 @@ impl FrontEnd {
             .collect();
         let (preparation_of, preparations) = group(&keys);
         let preparation_of: Vec<usize> = preparation_of.into_iter().flatten().collect();
+        let preprocessing = |g: usize| &views[preparations[g]].spec().preprocessing;
+        let trimmed_from = (0..preparations.len())
+            .map(|g| (0..g).find(|&h| preprocessing(g).trims_output_of(preprocessing(h))))
+            .collect();
         let keys: Vec<_> = views
             .iter()
             .zip(&preparation_of)
@@ -117,20 +127,26 @@ impl FrontEnd {
             })
             .collect();
         let (pitch_of, pitches) = group(&keys);
+        let keys: Vec<_> = views.iter().map(|v| Some(v.spec())).collect();
+        let (twin_of, twins) = group(&keys);
         let routes = preparation_of
             .iter()
             .zip(spectrum_of)
             .zip(pitch_of)
-            .map(|((&preparation, spectrum), pitch)| Route {
+            .zip(twin_of)
+            .enumerate()
+            .map(|(i, (((&preparation, spectrum), pitch), twin))| Route {
                 preparation,
                 spectrum: spectrum.expect("every view has a spectrum"),
                 pitch,
+                twin: twin.map(|g| twins[g]).filter(|&leader| leader != i),
             })
             .collect();
         Ok(Self {
             views,
             routes,
             preparations,
+            trimmed_from,
             spectra,
             pitches,
         })
@@ -185,12 +201,7 @@ impl FrontEnd {
         } = scratch;
         // Views share the rate: the first one's resampler cache serves them all.
         let input = self.views[0].resample_into(samples, sample_rate, resampled)?;
-        for (&leader, buffer) in self.preparations.iter().zip(prepared.iter_mut()) {
-            let preprocessing = &self.views[leader].spec().preprocessing;
-            if !preprocessing.is_identity() {
-                preprocessing.apply_into(input, self.sample_rate(), powers, buffer);
-            }
-        }
+        self.prepare_into(input, powers, prepared);
         // The clip of preprocessing group `g`.
         let clip_of = |g: usize| -> &[f32] {
             let preprocessing = &self.views[self.preparations[g]].spec().preprocessing;
@@ -215,10 +226,31 @@ impl FrontEnd {
             tracker.compute_into(clip, tracking, rows)?;
         }
         views.resize_with(self.views.len(), || Array3::zeros((0, 0, 0)));
-        for ((view, route), out) in self.views.iter().zip(&self.routes).zip(views.iter_mut()) {
-            let pitch_rows = route.pitch.map(|p| pitch[p].as_slice());
-            view.assemble_into(&log_mel[route.spectrum], pitch_rows, out)?;
+        for (i, (view, route)) in self.views.iter().zip(&self.routes).enumerate() {
+            let (done, rest) = views.split_at_mut(i);
+            let out = &mut rest[0];
+            match route.twin {
+                // The twin comes first: its output is ready.
+                Some(twin) => out.clone_from(&done[twin]),
+                None => {
+                    let pitch_rows = route.pitch.map(|p| pitch[p].as_slice());
+                    view.assemble_into(&log_mel[route.spectrum], pitch_rows, out)?;
+                }
+            }
         }
         Ok(())
+    }
+
+    /// Each preprocessing group's clip into `prepared` (left untouched for the identity).
+    fn prepare_into(&self, input: &[f32], powers: &mut Vec<f64>, prepared: &mut [Vec<f32>]) {
+        for (g, &leader) in self.preparations.iter().enumerate() {
+            let preprocessing = &self.views[leader].spec().preprocessing;
+            let (done, rest) = prepared.split_at_mut(g);
+            match self.trimmed_from[g] {
+                Some(h) => preprocessing.trim_into(&done[h], &mut rest[0]),
+                None if preprocessing.is_identity() => {}
+                None => preprocessing.apply_into(input, self.sample_rate(), powers, &mut rest[0]),
+            }
+        }
     }
 }

@@ -155,7 +155,7 @@ impl PitchTracker {
         let min_lag = ((sr / config.fmax).floor() as usize).max(2);
         let max_lag = (sr / config.fmin).ceil() as usize;
         // Zero padding to at least win + max_lag keeps the circular autocorrelation linear.
-        let n_fft = (config.win_length + max_lag + 1).next_power_of_two();
+        let n_fft = smooth_fft_len(config.win_length + max_lag + 1);
         let window = hann_periodic(config.win_length);
         let window_acf = autocorrelation(&window, max_lag + 1);
         Ok(Self {
@@ -332,6 +332,25 @@ impl PitchTracker {
     }
 }
 
+/// The smallest even length of at least `min` whose half (the complex FFT's length) has no
+/// prime factor but 2 and 3: rustfft's fastest sizes. For the speech preset (640-sample window,
+/// lags to 214) 864 instead of the next power of two, 1024: 16 % less work per transform.
+fn smooth_fft_len(min: usize) -> usize {
+    let half = min.div_ceil(2).max(1);
+    let mut best = half.next_power_of_two();
+    let mut threes = 1;
+    while threes < best {
+        // The smallest 2^a * threes that is at least `half`.
+        let mut n = threes;
+        while n < half {
+            n *= 2;
+        }
+        best = best.min(n);
+        threes *= 3;
+    }
+    2 * best
+}
+
 /// The sum of `f(x)` over `values`, in eight interleaved partial sums (one chain of additions
 /// would wait on each add in turn; eight lanes vectorise).
 #[inline(always)]
@@ -414,6 +433,28 @@ mod tests {
 
     /// The AVX2 path (chosen at run time on this machine when it has AVX2) and the baseline
     /// path compute the same bits.
+    #[test]
+    fn fft_lengths_are_even_smooth_and_the_smallest_such() {
+        let smooth = |n: usize| {
+            let mut n = n / 2;
+            for p in [2, 3] {
+                while n % p == 0 {
+                    n /= p;
+                }
+            }
+            n == 1
+        };
+        for min in 1..3_000 {
+            let len = smooth_fft_len(min);
+            assert!(len >= min && len % 2 == 0 && smooth(len), "{min} -> {len}");
+            assert!(
+                (min..len).filter(|n| n % 2 == 0).all(|n| !smooth(n)),
+                "{min}"
+            );
+        }
+        assert_eq!(smooth_fft_len(640 + 214 + 1), 864);
+    }
+
     #[test]
     fn the_dispatched_and_the_baseline_frame_loop_agree_bit_for_bit() {
         let tracker = PitchTracker::new(PitchConfig::speech(), SR, 160).unwrap();

@@ -178,15 +178,37 @@ impl Preprocessing {
         if let Some(level) = &self.level {
             level.apply_with(out, sample_rate, powers);
         }
-        if let Some(top_db) = self.trim_top_db {
-            // The loudest frame is always kept, so a trimmed range is empty only for an empty
-            // clip.
-            let range = emovox_audio::trim_silence(out, top_db);
-            if !range.is_empty() {
-                out.truncate(range.end);
-                out.drain(..range.start);
-            }
+        if let Some(range) = self.kept_range(out) {
+            out.truncate(range.end);
+            out.drain(..range.start);
         }
+    }
+
+    /// Whether [`Preprocessing::apply`] of a clip equals trimming the output of `other`'s:
+    /// this one trims, `other` does not, and both normalise the level the same way (so the
+    /// level step, which comes first, is the same).
+    pub(crate) fn trims_output_of(&self, other: &Preprocessing) -> bool {
+        self.trim_top_db.is_some()
+            && other.trim_top_db.is_none()
+            && other.level.is_some()
+            && self.level == other.level
+    }
+
+    /// The trimming step alone: `levelled` (a clip already level-normalised as this
+    /// preprocessing says) trimmed into `out` (cleared first). With
+    /// [`Preprocessing::trims_output_of`], this on `other`'s output is this one's `apply`.
+    pub(crate) fn trim_into(&self, levelled: &[f32], out: &mut Vec<f32>) {
+        out.clear();
+        let range = self.kept_range(levelled).unwrap_or(0..levelled.len());
+        out.extend_from_slice(&levelled[range]);
+    }
+
+    /// The part of `levelled` that trimming keeps; `None` when this preprocessing does not
+    /// trim or the clip is empty (the loudest frame is always kept, so a trimmed range is
+    /// empty only for an empty clip).
+    fn kept_range(&self, levelled: &[f32]) -> Option<std::ops::Range<usize>> {
+        let range = emovox_audio::trim_silence(levelled, self.trim_top_db?);
+        (!range.is_empty()).then_some(range)
     }
 }
 
