@@ -438,7 +438,7 @@ mod tests {
         let smooth = |n: usize| {
             let mut n = n / 2;
             for p in [2, 3] {
-                while n % p == 0 {
+                while n.is_multiple_of(p) {
                     n /= p;
                 }
             }
@@ -446,7 +446,10 @@ mod tests {
         };
         for min in 1..3_000 {
             let len = smooth_fft_len(min);
-            assert!(len >= min && len % 2 == 0 && smooth(len), "{min} -> {len}");
+            assert!(
+                len >= min && len.is_multiple_of(2) && smooth(len),
+                "{min} -> {len}"
+            );
             assert!(
                 (min..len).filter(|n| n % 2 == 0).all(|n| !smooth(n)),
                 "{min}"
