@@ -282,16 +282,26 @@ impl PitchTracker {
         let win = self.config.win_length;
         let start = (t * self.hop_length) as isize - (win / 2) as isize;
         let frame = &mut scratch.frame;
-        frame.fill(0.0);
-        // The part of the window inside the clip; the rest stays zero (padding).
+        // The part of the window inside the clip; the rest is zero padding. Each value is
+        // written once, `(x - mean) * w`, padding included, then the FFT's own zero padding.
         let lo = start.clamp(0, samples.len() as isize) as usize;
         let hi = (start + win as isize).clamp(0, samples.len() as isize) as usize;
         let offset = (lo as isize - start) as usize;
-        frame[offset..offset + (hi - lo)].copy_from_slice(&samples[lo..hi]);
+        let inside = offset..offset + (hi - lo);
         let mean = lane_sum(&samples[lo..hi], |x| x) / win as f32;
-        for (x, &w) in frame[..win].iter_mut().zip(&self.window) {
-            *x = (*x - mean) * w;
+        let (windowed, fft_padding) = frame.split_at_mut(win);
+        let padding = (0..inside.start).chain(inside.end..win);
+        for i in padding {
+            windowed[i] = (0.0 - mean) * self.window[i];
         }
+        for ((x, &s), &w) in windowed[inside.clone()]
+            .iter_mut()
+            .zip(&samples[lo..hi])
+            .zip(&self.window[inside])
+        {
+            *x = (s - mean) * w;
+        }
+        fft_padding.fill(0.0);
         let energy = lane_sum(&frame[..win], |x| x * x);
         if energy <= 0.0 {
             return (0.0, 0.0, 0.0);
