@@ -113,8 +113,11 @@ fn text_form_round_trips() {
         "babble:10:6",
         "telephone",
         "reverb:0.5",
+        "tilt:-6",
+        "tilt:+4.5",
         "reverb:0.4+babble:10",
         "gain:+6+white:1e1",
+        "reverb:0.3+tilt:+6+pink:20",
         "telephone+white:20",
         "reverb:3+pink:60+telephone+gain:-60",
     ] {
@@ -155,13 +158,18 @@ fn text_form_round_trips() {
     // Drawn conditions (arbitrary floats) round-trip exactly too.
     let config = MultiConditionConfig {
         gain_db: 10.0,
+        tilt_prob: 0.5,
         ..Default::default()
     };
     let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut tilts = 0;
     for _ in 0..500 {
         let condition = config.draw(&mut rng);
         assert_eq!(Condition::parse(&condition.to_string()).unwrap(), condition);
+        tilts += usize::from(condition.to_string().contains("tilt:"));
     }
+    // About 0.7 (degraded) x 0.5 of the draws.
+    assert!((120..=230).contains(&tilts), "{tilts} tilts in 500 draws");
 }
 
 #[test]
@@ -188,6 +196,9 @@ fn bad_text_is_a_typed_error() {
         "gain:41",
         "reverb:0.01",
         "reverb:3.5",
+        "tilt:25",
+        "tilt:-24.5",
+        "tilt",
         "babble:10:0",
         "babble:10:17",
         "babble:10:4:2",
@@ -735,6 +746,14 @@ fn multi_condition_draws_follow_the_config() {
         },
         MultiConditionConfig {
             gain_db: -3.0,
+            ..Default::default()
+        },
+        MultiConditionConfig {
+            tilt_prob: -0.1,
+            ..Default::default()
+        },
+        MultiConditionConfig {
+            tilt_db: 30.0,
             ..Default::default()
         },
         MultiConditionConfig {

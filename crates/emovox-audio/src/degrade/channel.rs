@@ -1,4 +1,4 @@
-//! Channel conditions: gain and the narrow-band telephone channel.
+//! Channel conditions: gain, spectral tilt and the narrow-band telephone channel.
 
 use std::cell::RefCell;
 
@@ -10,6 +10,8 @@ const TELEPHONE_RATE: u32 = 8_000;
 /// Band edges of the telephone band-pass, in Hz.
 const TELEPHONE_LOW_HZ: f64 = 300.0;
 const TELEPHONE_HIGH_HZ: f64 = 3_400.0;
+/// Corner frequency of the spectral tilt's shelf, in Hz.
+const TILT_SHELF_HZ: f64 = 1_000.0;
 /// Resamplers kept per thread (one per rate pair).
 const RESAMPLER_CACHE: usize = 8;
 
@@ -55,6 +57,22 @@ impl Biquad {
         }
     }
 
+    /// A high-shelf section (RBJ cookbook, shelf slope 1): gain `db` above `f0`, 0 dB below.
+    fn high_shelf(f0: f64, db: f64, sample_rate: f64) -> Self {
+        let a = 10f64.powf(db / 40.0);
+        let w0 = std::f64::consts::TAU * f0 / sample_rate;
+        let (sin, cos) = w0.sin_cos();
+        let two_sqrt_a_alpha = 2.0 * a.sqrt() * sin / std::f64::consts::SQRT_2;
+        let a0 = (a + 1.0) - (a - 1.0) * cos + two_sqrt_a_alpha;
+        Self {
+            b0: (a * ((a + 1.0) + (a - 1.0) * cos + two_sqrt_a_alpha) / a0) as f32,
+            b1: (-2.0 * a * ((a - 1.0) + (a + 1.0) * cos) / a0) as f32,
+            b2: (a * ((a + 1.0) + (a - 1.0) * cos - two_sqrt_a_alpha) / a0) as f32,
+            a1: (2.0 * ((a - 1.0) - (a + 1.0) * cos) / a0) as f32,
+            a2: (((a + 1.0) - (a - 1.0) * cos - two_sqrt_a_alpha) / a0) as f32,
+        }
+    }
+
     fn run(&self, x: &mut [f32]) {
         let (mut z1, mut z2) = (0.0f32, 0.0f32);
         for s in x.iter_mut() {
@@ -64,6 +82,17 @@ impl Biquad {
             z2 = self.b2 * input - self.a2 * output;
             *s = output;
         }
+    }
+}
+
+/// A spectral tilt of `db` (a high shelf at 1 kHz), rescaled to the input's RMS.
+pub(crate) fn tilt(x: &mut [f32], db: f32, sample_rate: u32) {
+    let before = super::mean_power(x);
+    Biquad::high_shelf(TILT_SHELF_HZ, f64::from(db), f64::from(sample_rate)).run(x);
+    let after = super::mean_power(x);
+    if after > 0.0 {
+        let scale = (before / after).sqrt() as f32;
+        x.iter_mut().for_each(|s| *s *= scale);
     }
 }
 
@@ -275,6 +304,55 @@ mod tests {
         assert_eq!(linear_to_ulaw(0), 0xFF);
         assert_eq!(ulaw_to_linear(linear_to_ulaw(32_767)), 32_124);
         assert_eq!(ulaw_to_linear(linear_to_ulaw(-32_768)), -32_124);
+    }
+
+    #[test]
+    fn the_tilt_shelf_has_unit_gain_at_dc_and_its_gain_at_nyquist() {
+        for db in [-12.0, -3.0, 0.0, 6.0, 24.0] {
+            let s = Biquad::high_shelf(TILT_SHELF_HZ, db, 16_000.0);
+            let dc = (s.b0 + s.b1 + s.b2) / (1.0 + s.a1 + s.a2);
+            let nyquist = (s.b0 - s.b1 + s.b2) / (1.0 - s.a1 + s.a2);
+            assert!((dc - 1.0).abs() < 1e-4, "{db} dB: DC gain {dc}");
+            let expected = 10f32.powf(db as f32 / 20.0);
+            assert!(
+                (nyquist / expected - 1.0).abs() < 1e-3,
+                "{db} dB: Nyquist gain {nyquist}, expected {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_tilt_keeps_the_rms_and_moves_the_balance_of_low_and_high_tones() {
+        use super::super::mean_power;
+        let tone = |hz: f32| -> Vec<f32> {
+            (0..16_000)
+                .map(|i| (std::f32::consts::TAU * hz * i as f32 / 16_000.0).sin())
+                .collect()
+        };
+        for db in [-9.0f32, 9.0] {
+            let mut mix: Vec<f32> = tone(200.0)
+                .iter()
+                .zip(tone(5_000.0))
+                .map(|(a, b)| a + b)
+                .collect();
+            let before = mean_power(&mix);
+            tilt(&mut mix, db, 16_000);
+            assert!(
+                (mean_power(&mix) / before - 1.0).abs() < 1e-4,
+                "{db} dB: RMS changed"
+            );
+            // The tones' levels after the same shelf, past its transient: 5 kHz against 200 Hz.
+            let shelf = Biquad::high_shelf(TILT_SHELF_HZ, f64::from(db), 16_000.0);
+            let (mut high, mut low) = (tone(5_000.0), tone(200.0));
+            shelf.run(&mut high);
+            shelf.run(&mut low);
+            let balance = 10.0 * (mean_power(&high[4_000..]) / mean_power(&low[4_000..])).log10();
+            assert!(
+                (f64::from(db.abs()) - 2.0..=f64::from(db.abs()) + 0.5)
+                    .contains(&(balance * f64::from(db.signum()))),
+                "{db} dB tilt: 5 kHz against 200 Hz {balance} dB"
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! checked), and bad parameters are a typed [`DegradeError`], never a panic.
 //!
 //! Conditions have a short text form (`clean`, `gain:-20`, `white:20`, `pink:10`,
-//! `babble:10` or `babble:10:6`, `telephone`, `reverb:0.5`, chains joined by `+` such as
+//! `babble:10` or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6`, chains joined by `+` such as
 //! `reverb:0.4+babble:10`) parsed by [`Condition::parse`] and printed by `Display`.
 //!
 //! ```
@@ -51,6 +51,8 @@ pub const SNR_DB_RANGE: std::ops::RangeInclusive<f32> = -20.0..=60.0;
 pub const GAIN_DB_RANGE: std::ops::RangeInclusive<f32> = -60.0..=40.0;
 /// Accepted reverberation times (RT60), in seconds.
 pub const RT60_RANGE: std::ops::RangeInclusive<f32> = 0.05..=3.0;
+/// Valid spectral tilts of [`Condition::Tilt`], in dB.
+pub const TILT_DB_RANGE: std::ops::RangeInclusive<f32> = -24.0..=24.0;
 /// Accepted numbers of babble talkers.
 pub const TALKERS_RANGE: std::ops::RangeInclusive<usize> = 1..=16;
 /// Babble talkers when the text form gives none (`babble:10`).
@@ -150,6 +152,14 @@ pub enum Condition {
         /// Reverberation time (decay of 60 dB), in seconds.
         rt60: f32,
     },
+    /// A microphone's or channel's spectral tilt: a high-shelf filter (RBJ cookbook, shelf
+    /// slope 1) at 1 kHz with gain `db` (-24..=24): the band above about 2 kHz raised by `db`
+    /// against the band below about 500 Hz (negative: a darker, muffled recording; positive:
+    /// a brighter, thinner one). The output is rescaled to the input's RMS.
+    Tilt {
+        /// Gain of the high band against the low band, in dB.
+        db: f32,
+    },
     /// The stages applied in order (e.g. reverb then noise), each with its own sub-seed.
     Chain(Vec<Condition>),
 }
@@ -178,6 +188,9 @@ enum ConditionRepr {
     Reverb {
         rt60: f32,
     },
+    Tilt {
+        db: f32,
+    },
     Chain {
         stages: Vec<ConditionRepr>,
     },
@@ -197,6 +210,7 @@ impl From<Condition> for ConditionRepr {
             Condition::Babble { snr_db, talkers } => Self::Babble { snr_db, talkers },
             Condition::Telephone => Self::Telephone,
             Condition::Reverb { rt60 } => Self::Reverb { rt60 },
+            Condition::Tilt { db } => Self::Tilt { db },
             Condition::Chain(stages) => Self::Chain {
                 stages: stages.into_iter().map(Self::from).collect(),
             },
@@ -214,6 +228,7 @@ impl ConditionRepr {
             Self::Babble { snr_db, talkers } => Condition::Babble { snr_db, talkers },
             Self::Telephone => Condition::Telephone,
             Self::Reverb { rt60 } => Condition::Reverb { rt60 },
+            Self::Tilt { db } => Condition::Tilt { db },
             Self::Chain { stages } => {
                 Condition::Chain(stages.into_iter().map(Self::into_condition).collect())
             }
@@ -294,8 +309,8 @@ pub(crate) fn mean_power(samples: &[f32]) -> f64 {
 
 impl Condition {
     /// Parses the text form: `clean`, `gain:-20` (or `gain:+6`), `white:20`, `pink:10`,
-    /// `babble:10` (4 talkers) or `babble:10:6`, `telephone`, `reverb:0.5`, and stages
-    /// joined by `+` (`reverb:0.4+babble:10`), which give a [`Condition::Chain`]. Names are
+    /// `babble:10` (4 talkers) or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6` (or
+    /// `tilt:+6`), and stages joined by `+` (`reverb:0.4+babble:10`), which give a [`Condition::Chain`]. Names are
     /// case-insensitive, spaces around stages are ignored, and ranges are checked as in
     /// [`Condition::validate`].
     ///
@@ -315,7 +330,7 @@ impl Condition {
     }
 
     /// Checks every parameter's range (SNR -20..=60 dB, gain -60..=40 dB, RT60
-    /// 0.05..=3 s, talkers 1..=16), recursively through chains.
+    /// 0.05..=3 s, talkers 1..=16, tilt -24..=24 dB), recursively through chains.
     pub fn validate(&self) -> Result<(), DegradeError> {
         match self {
             Condition::Clean | Condition::Telephone => Ok(()),
@@ -338,6 +353,7 @@ impl Condition {
                 }
             }
             Condition::Reverb { rt60 } => check_f32("reverb", "RT60 (s)", *rt60, &RT60_RANGE),
+            Condition::Tilt { db } => check_f32("tilt", "tilt (dB)", *db, &TILT_DB_RANGE),
             Condition::Chain(stages) => stages.iter().try_for_each(Condition::validate),
         }
     }
@@ -427,6 +443,10 @@ impl Condition {
             }
             Condition::Telephone => channel::telephone(x, sample_rate),
             Condition::Reverb { rt60 } => reverb::reverberate(x, sample_rate, *rt60, &mut rng()),
+            Condition::Tilt { db } => {
+                channel::tilt(&mut x, *db, sample_rate);
+                Ok(x)
+            }
             Condition::Chain(stages) => {
                 for (index, stage) in stages.iter().enumerate() {
                     x = stage.run(x, sample_rate, stage_seed(seed, index), babble)?;
@@ -526,6 +546,12 @@ fn parse_stage(stage: &str) -> Result<Condition, DegradeError> {
                 rt60: parse_number(&name, "RT60 (s)", params[0])?,
             }
         }
+        "tilt" => {
+            arity(1, 1)?;
+            Condition::Tilt {
+                db: parse_number(&name, "tilt (dB)", params[0])?,
+            }
+        }
         _ => return Err(DegradeError::UnknownCondition(stage.to_string())),
     };
     condition.validate()?;
@@ -553,6 +579,7 @@ impl fmt::Display for Condition {
             Condition::Babble { snr_db, talkers } => write!(f, "babble:{snr_db}:{talkers}"),
             Condition::Telephone => f.write_str("telephone"),
             Condition::Reverb { rt60 } => write!(f, "reverb:{rt60}"),
+            Condition::Tilt { db } => write!(f, "tilt:{db:+}"),
             Condition::Chain(stages) if stages.is_empty() => f.write_str("clean"),
             Condition::Chain(stages) => {
                 for (i, stage) in stages.iter().enumerate() {

@@ -3,7 +3,9 @@
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{Condition, DegradeError, GAIN_DB_RANGE, RT60_RANGE, SNR_DB_RANGE, TALKERS_RANGE};
+use super::{
+    Condition, DegradeError, GAIN_DB_RANGE, RT60_RANGE, SNR_DB_RANGE, TALKERS_RANGE, TILT_DB_RANGE,
+};
 
 /// Relative weights of the noise colours drawn by [`MultiConditionConfig::draw`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,8 +37,9 @@ impl Default for NoiseWeights {
 /// A crop is degraded with probability `prob`; a degraded crop gets, in this order: reverb
 /// (probability `reverb_prob`, RT60 uniform in `rt60`), additive noise (probability
 /// `noise_prob`, colour by `noise_weights`, SNR uniform in `snr_db`, babble talkers uniform
-/// in `babble_talkers`), the telephone channel (probability `telephone_prob`), and a gain
-/// uniform in ±`gain_db` (when `gain_db > 0`). A degraded crop for which none of the first
+/// in `babble_talkers`), a spectral tilt uniform in ±`tilt_db` (probability `tilt_prob`: the
+/// colour of another microphone), the telephone channel (probability `telephone_prob`), and a
+/// gain uniform in ±`gain_db` (when `gain_db > 0`). A degraded crop for which none of the first
 /// three was drawn gets noise anyway (if any noise weight is positive), so that it differs
 /// from the clean crop.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -60,6 +63,11 @@ pub struct MultiConditionConfig {
     pub rt60: (f32, f32),
     /// Gain range: uniform in -`gain_db`..=`gain_db` dB, none when 0 (default 0).
     pub gain_db: f32,
+    /// Probability of a spectral tilt ([`Condition::Tilt`]) in a degraded crop (default 0: no
+    /// random number is drawn for it, so recipes without it draw what they drew before).
+    pub tilt_prob: f32,
+    /// Tilt range: uniform in -`tilt_db`..=`tilt_db` dB (default 12).
+    pub tilt_db: f32,
 }
 
 impl Default for MultiConditionConfig {
@@ -74,6 +82,8 @@ impl Default for MultiConditionConfig {
             reverb_prob: 0.3,
             rt60: (0.2, 1.0),
             gain_db: 0.0,
+            tilt_prob: 0.0,
+            tilt_db: 12.0,
         }
     }
 }
@@ -115,13 +125,21 @@ fn uniform<R: Rng + ?Sized>(rng: &mut R, (lo, hi): (f32, f32)) -> f32 {
 
 impl MultiConditionConfig {
     /// Checks the probabilities (0..=1), the ranges (ordered; SNR within -20..=60 dB, RT60
-    /// within 0.05..=3 s, talkers within 1..=16, `gain_db` within 0..=40) and the weights
+    /// within 0.05..=3 s, talkers within 1..=16, `gain_db` within 0..=40, `tilt_db` within 0..=24) and the weights
     /// (finite, non-negative, positive sum when `noise_prob > 0`).
     pub fn validate(&self) -> Result<(), DegradeError> {
         check_probability("prob", self.prob)?;
         check_probability("noise_prob", self.noise_prob)?;
         check_probability("telephone_prob", self.telephone_prob)?;
         check_probability("reverb_prob", self.reverb_prob)?;
+        check_probability("tilt_prob", self.tilt_prob)?;
+        if !(0.0..=*TILT_DB_RANGE.end()).contains(&self.tilt_db) {
+            return Err(bad_config(format!(
+                "tilt_db = {} must be within 0..={}",
+                self.tilt_db,
+                TILT_DB_RANGE.end()
+            )));
+        }
         check_range("snr_db", self.snr_db, &SNR_DB_RANGE)?;
         check_range("rt60", self.rt60, &RT60_RANGE)?;
         let (lo, hi) = self.babble_talkers;
@@ -197,6 +215,11 @@ impl MultiConditionConfig {
                     snr_db,
                     talkers: lo.saturating_add(offset),
                 }
+            });
+        }
+        if self.tilt_prob > 0.0 && rng.gen::<f32>() < self.tilt_prob {
+            stages.push(Condition::Tilt {
+                db: uniform(rng, (-self.tilt_db, self.tilt_db)),
             });
         }
         if telephone {
