@@ -441,8 +441,7 @@ mod tests {
             .collect()
     }
 
-    /// The AVX2 path (chosen at run time on this machine when it has AVX2) and the baseline
-    /// path compute the same bits.
+    /// The autocorrelation's FFT length: even, 2^a 3^b after halving, and the smallest such.
     #[test]
     fn fft_lengths_are_even_smooth_and_the_smallest_such() {
         let smooth = |n: usize| {
@@ -468,6 +467,8 @@ mod tests {
         assert_eq!(smooth_fft_len(640 + 214 + 1), 864);
     }
 
+    /// The AVX2 path (chosen at run time on this machine when it has AVX2) and the baseline
+    /// path compute the same bits.
     #[test]
     fn the_dispatched_and_the_baseline_frame_loop_agree_bit_for_bit() {
         let tracker = PitchTracker::new(PitchConfig::speech(), SR, 160).unwrap();
