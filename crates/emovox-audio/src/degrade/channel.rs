@@ -87,13 +87,9 @@ impl Biquad {
 
 /// A spectral tilt of `db` (a high shelf at 1 kHz), rescaled to the input's RMS.
 pub(crate) fn tilt(x: &mut [f32], db: f32, sample_rate: u32) {
-    let before = super::mean_power(x);
+    let power = super::mean_power(x);
     Biquad::high_shelf(TILT_SHELF_HZ, f64::from(db), f64::from(sample_rate)).run(x);
-    let after = super::mean_power(x);
-    if after > 0.0 {
-        let scale = (before / after).sqrt() as f32;
-        x.iter_mut().for_each(|s| *s *= scale);
-    }
+    super::rescale_to_power(x, power);
 }
 
 /// The two sections of a 4th-order Butterworth filter (Q = 1 / (2 cos(π/8)) and

@@ -307,12 +307,22 @@ pub(crate) fn mean_power(samples: &[f32]) -> f64 {
     (partial.iter().sum::<f64>() + tail) / samples.len() as f64
 }
 
+/// Scales `samples` to the mean power `power` (a degraded clip back to its input's level);
+/// left alone when silent or not finite.
+pub(crate) fn rescale_to_power(samples: &mut [f32], power: f64) {
+    let current = mean_power(samples);
+    if current > 0.0 && current.is_finite() {
+        let scale = (power / current).sqrt() as f32;
+        samples.iter_mut().for_each(|s| *s *= scale);
+    }
+}
+
 impl Condition {
     /// Parses the text form: `clean`, `gain:-20` (or `gain:+6`), `white:20`, `pink:10`,
     /// `babble:10` (4 talkers) or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6` (or
-    /// `tilt:+6`), and stages joined by `+` (`reverb:0.4+babble:10`), which give a [`Condition::Chain`]. Names are
-    /// case-insensitive, spaces around stages are ignored, and ranges are checked as in
-    /// [`Condition::validate`].
+    /// `tilt:+6`), and stages joined by `+` (`reverb:0.4+babble:10`), which give a
+    /// [`Condition::Chain`]. Names are case-insensitive, spaces around stages are ignored, and
+    /// ranges are checked as in [`Condition::validate`].
     ///
     /// `Display` prints this form; `parse(&c.to_string()) == c` for every valid condition
     /// whose chains are flat and hold at least two stages (a nested chain prints flattened,

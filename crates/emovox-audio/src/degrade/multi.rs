@@ -118,6 +118,22 @@ fn check_range(
     }
 }
 
+/// Checks a half-width `w` drawn as uniform in `-w..=w`: both ends must lie in `allowed`.
+fn check_half_width(
+    name: &str,
+    w: f32,
+    allowed: &std::ops::RangeInclusive<f32>,
+) -> Result<(), DegradeError> {
+    if w >= 0.0 && allowed.contains(&w) && allowed.contains(&-w) {
+        Ok(())
+    } else {
+        Err(bad_config(format!(
+            "{name} = {w} must be within 0..={}",
+            allowed.end().min(-allowed.start())
+        )))
+    }
+}
+
 /// Uniform in `lo..=hi` (plain arithmetic: never panics, even on a bad range).
 fn uniform<R: Rng + ?Sized>(rng: &mut R, (lo, hi): (f32, f32)) -> f32 {
     lo + (hi - lo) * rng.gen::<f32>()
@@ -125,21 +141,15 @@ fn uniform<R: Rng + ?Sized>(rng: &mut R, (lo, hi): (f32, f32)) -> f32 {
 
 impl MultiConditionConfig {
     /// Checks the probabilities (0..=1), the ranges (ordered; SNR within -20..=60 dB, RT60
-    /// within 0.05..=3 s, talkers within 1..=16, `gain_db` within 0..=40, `tilt_db` within 0..=24) and the weights
-    /// (finite, non-negative, positive sum when `noise_prob > 0`).
+    /// within 0.05..=3 s, talkers within 1..=16, `gain_db` within 0..=40, `tilt_db` within
+    /// 0..=24) and the weights (finite, non-negative, positive sum when `noise_prob > 0`).
     pub fn validate(&self) -> Result<(), DegradeError> {
         check_probability("prob", self.prob)?;
         check_probability("noise_prob", self.noise_prob)?;
         check_probability("telephone_prob", self.telephone_prob)?;
         check_probability("reverb_prob", self.reverb_prob)?;
         check_probability("tilt_prob", self.tilt_prob)?;
-        if !(0.0..=*TILT_DB_RANGE.end()).contains(&self.tilt_db) {
-            return Err(bad_config(format!(
-                "tilt_db = {} must be within 0..={}",
-                self.tilt_db,
-                TILT_DB_RANGE.end()
-            )));
-        }
+        check_half_width("tilt_db", self.tilt_db, &TILT_DB_RANGE)?;
         check_range("snr_db", self.snr_db, &SNR_DB_RANGE)?;
         check_range("rt60", self.rt60, &RT60_RANGE)?;
         let (lo, hi) = self.babble_talkers;
@@ -150,15 +160,7 @@ impl MultiConditionConfig {
                 TALKERS_RANGE.end()
             )));
         }
-        if !((0.0..=*GAIN_DB_RANGE.end()).contains(&self.gain_db)
-            && -self.gain_db >= *GAIN_DB_RANGE.start())
-        {
-            return Err(bad_config(format!(
-                "gain_db = {} must be within 0..={}",
-                self.gain_db,
-                GAIN_DB_RANGE.end()
-            )));
-        }
+        check_half_width("gain_db", self.gain_db, &GAIN_DB_RANGE)?;
         let NoiseWeights {
             white,
             pink,

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use rand::Rng;
 use realfft::RealFftPlanner;
 
-use super::{mean_power, DegradeError};
+use super::{mean_power, rescale_to_power, DegradeError};
 
 /// Room volume (m³) and talker distance (m) of the direct-to-reverberant model.
 const ROOM_VOLUME_M3: f64 = 60.0;
@@ -137,11 +137,7 @@ pub(crate) fn reverberate<R: Rng + ?Sized>(
     }
     let h = impulse_response(sample_rate, rt60, rng);
     let mut y = convolve_truncated(&x, &h)?;
-    let output_power = mean_power(&y);
-    if output_power > 0.0 && output_power.is_finite() {
-        let scale = (input_power / output_power).sqrt() as f32;
-        y.iter_mut().for_each(|s| *s *= scale);
-    }
+    rescale_to_power(&mut y, input_power);
     Ok(y)
 }
 
