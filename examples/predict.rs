@@ -33,6 +33,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    emovox::retain_freed_memory(); // 200 page faults per clip otherwise
     let args = Args::parse();
     let classifier = match &args.model {
         Some(path) => Classifier::load(path),

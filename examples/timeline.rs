@@ -61,6 +61,7 @@ fn plot_path(name: &str) -> Result<PathBuf, String> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    emovox::retain_freed_memory(); // 200 page faults per window otherwise
     let args = Args::parse();
     let classifier = match &args.model {
         Some(path) => Classifier::load(path)?,

@@ -87,7 +87,7 @@ struct Args {
 }
 
 fn main() -> Result<(), BoxError> {
-    emovox_train::retain_freed_memory(); // a fifth of each epoch's time otherwise
+    emovox::retain_freed_memory(); // a fifth of each epoch's time otherwise
     let args = Args::parse();
     let recipe = recipe(&args)?;
     if args.print_recipe {

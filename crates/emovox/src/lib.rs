@@ -31,4 +31,5 @@ pub use emovox_audio as audio;
 pub use emovox_features as features;
 pub use emovox_metrics as metrics;
 pub use emovox_model as model;
+pub use emovox_model::retain_freed_memory;
 pub mod timeline;
