@@ -38,6 +38,12 @@ fn freed_memory_is_reused_without_page_faults() {
     // 20 rounds of 2 MB are 10,240 pages: the default faults most of them, retained none
     // but the odd page of the test harness.
     eprintln!("page faults over 20 rounds: {default} with glibc's defaults, {retained} retained");
-    assert!(default > 5_000, "glibc's defaults faulted only {default} pages");
-    assert!(retained < 100, "{retained} page faults after retain_freed_memory");
+    assert!(
+        default > 5_000,
+        "glibc's defaults faulted only {default} pages"
+    );
+    assert!(
+        retained < 100,
+        "{retained} page faults after retain_freed_memory"
+    );
 }

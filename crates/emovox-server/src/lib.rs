@@ -7,8 +7,9 @@
 //! - `GET /v1/model`, `/healthz`, `/metrics` (Prometheus), `/openapi.json`, and the page `/`.
 //!
 //! The model is loaded once into [`AppState`]; classification runs on a bounded pool of
-//! blocking threads ([`limits::CpuPool`]: one request per core at a time, each on one thread,
-//! the others waiting in arrival order), so the async executor always answers health checks. Every refusal is an [`ApiError`]: a JSON body with a stable code and its status.
+//! threads of its own ([`limits::CpuPool`]: one request per core at a time, each on one
+//! thread, the others waiting in arrival order), so the async executor always answers health
+//! checks. Every refusal is an [`ApiError`]: a JSON body with a stable code and its status.
 //!
 //! ```no_run
 //! use emovox_server::{serve, AppState, ServerConfig};

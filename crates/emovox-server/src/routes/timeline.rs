@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::decode::{check_duration, open, CHUNK_SAMPLES};
-use crate::limits::{on_one_thread, read_body};
+use crate::limits::read_body;
 use crate::windows::{segment_json, LiveTimeline};
 use crate::{ApiError, AppState};
 
@@ -61,16 +61,14 @@ pub async fn timeline(
     )
     .await?;
     let audio = state.cpu.run(move || open(bytes)).await??;
-    let slot = state.cpu.slot().await?;
     let (lines, receiver) = mpsc::channel::<String>(LINES_BUFFERED);
     let worker_state = state.clone();
-    tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        if let Err(err) = on_one_thread(|| run(&worker_state, audio, &config, &lines)) {
+    state.cpu.spawn(move || {
+        if let Err(err) = run(&worker_state, audio, &config, &lines) {
             let line = json!({ "type": "error", "error": err.body() });
             let _ = lines.blocking_send(line.to_string());
         }
-    });
+    })?;
     let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
         let line = receiver.recv().await?;
         Some((Ok::<_, std::convert::Infallible>(line + "\n"), receiver))
