@@ -1,14 +1,15 @@
 """Score many audio files with emovox on Ray Data: one Classifier per worker actor.
 
     python examples/python/ray_batch.py MANIFEST --out OUT [--format parquet|jsonl]
-        [--address ADDRESS | --num-cpus N [--worker-niceness 0]] [--model PATH] [--batch-size 16]
+        [--address ADDRESS | --num-cpus N [--worker-niceness 0]] [--model PATH] [--batch-size 64]
         [--compare-loop]
 
 MANIFEST is a CSV file whose ``path`` column (or first column) lists audio files (relative
 paths are taken from the CSV's folder), or a folder searched recursively for audio files.
 Every file is decoded by emovox (any format it reads, told from the content) and classified
 by its own copy of the model in each worker actor (``map_batches`` with an actor pool, one CPU
-per actor). Rows are written as Parquet (or JSON lines) to the folder OUT:
+per actor). Each actor writes the rows of each batch it scores as one Parquet (or JSON lines)
+file, ``part-<uuid>.parquet`` (``.json``), in the folder OUT:
 
     path, label, confidence, p_<label> (one column per label), error
 
@@ -21,17 +22,19 @@ workers run at ``--worker-niceness`` (default 0, the driver's priority; Ray's ow
 that made each actor 25-35x slower than the same code in the driver). On a cluster
 (``RAY_worker_niceness=0 ray start --head`` on one node, ``... ray start --address=HEAD:6379``
 on the others) run it unchanged on any node with ``--address auto``: actors are spread over
-the cluster's CPUs; the files must be readable at the same paths on every node (a shared file
-system).
+the cluster's CPUs; the audio files must be readable, and OUT writable, at the same paths on
+every node (a shared file system). The actors write their files themselves rather than
+through Ray Data's writers: those run as tasks in worker processes of their own, started
+(and importing pandas and pyarrow) while the actors score, which on two cores cost a quarter
+of the scoring rate.
 
 ``--compare-loop`` first scores the same files in this process, one by one
 (``emovox.load`` + ``Classifier.predict``, emovox using every core unless
 ``RAYON_NUM_THREADS`` says otherwise), and prints the loop's throughput and the CPU cores it
 kept busy, then Ray's throughput two ways: end to end (``ray.init``, actor start-up and
 writing included) and its scoring rate once its actors run (first batch started to last batch
-finished; for this, its rows also carry each batch's ``_started`` and ``_finished`` Unix
-times and ``_cpu``, the actor's CPU seconds per row of the batch). Both sides' CPU seconds
-per clip tell how much of a difference in throughput is the CPU each got. Prints one JSON line
+finished, from the times each actor reports for each batch, with its CPU seconds). Both sides'
+CPU seconds per clip tell how much of a difference in throughput is the CPU each got. Prints one JSON line
 with the figures at the end.
 """
 
@@ -42,6 +45,7 @@ import csv
 import json
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -83,35 +87,48 @@ def score_file(classifier: Any, path: str) -> Dict[str, Any]:
 
 
 class Scorer:
-    """A Ray Data actor: loads the model once, then scores batches of paths."""
+    """A Ray Data actor: loads the model once, then scores batches of paths, writes each
+    batch's rows to a file of its own in ``out`` and returns one row about it: the file, its
+    rows, and the batch's start and end (Unix seconds) and the actor's CPU seconds on it."""
 
-    def __init__(self, model: Optional[str], threads: int, timed: bool = False) -> None:
+    def __init__(self, model: Optional[str], threads: int, out: str, fmt: str) -> None:
         # emovox's Rust thread pool is sized on first use: one thread per CPU the actor holds
         # (more would have the actors compete for the same cores).
         os.environ["RAYON_NUM_THREADS"] = str(threads)
         import emovox
 
         self.classifier = emovox.Classifier.load(model) if model else emovox.Classifier.bundled()
-        self.timed = timed
+        self.out = Path(out)
+        self.format = fmt
 
-    def __call__(self, batch: Dict[str, np.ndarray]) -> "pandas.DataFrame":
+    def __call__(self, batch: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
         import pandas
 
         started, cpu_started = time.time(), time.process_time()
         rows = [score_file(self.classifier, str(path)) for path in batch["path"]]
         # Text columns typed as strings even when a batch holds only errors (or no errors).
         frame = pandas.DataFrame(rows).astype({"path": "string", "label": "string", "error": "string"})
-        if self.timed:
-            frame["_started"], frame["_finished"] = started, time.time()
-            frame["_cpu"] = (time.process_time() - cpu_started) / max(1, len(frame))
-        return frame
+        if self.format == "parquet":
+            target = self.out / f"part-{uuid.uuid4().hex}.parquet"
+            frame.to_parquet(target, index=False)
+        else:
+            target = self.out / f"part-{uuid.uuid4().hex}.json"
+            frame.to_json(target, orient="records", lines=True)
+        return {
+            "file": np.array([str(target)]),
+            "rows": np.array([len(frame)]),
+            "started": np.array([started]),
+            "finished": np.array([time.time()]),
+            "cpu": np.array([time.process_time() - cpu_started]),
+        }
 
 
 def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, float]:
-    """Scores `paths` on Ray Data and writes the rows to `args.out`. Returns the seconds taken
-    by ``ray.init`` (``init``), from its start to the last row written (``total``) and, with
-    ``--compare-loop``, from the first batch started to the last finished (``scoring``: the
-    cluster's scoring rate, without Ray's start-up) and the actors' CPU seconds (``cpu``)."""
+    """Scores `paths` on Ray Data, the actors writing the rows to `args.out`. Returns the
+    seconds taken by ``ray.init`` (``init``), from its start to the last file written
+    (``total``) and from the first batch started to the last finished (``scoring``: the
+    cluster's scoring rate, without Ray's start-up), the actors' CPU seconds (``cpu``) and the
+    rows written (``rows``)."""
     import ray
 
     start = time.perf_counter()
@@ -130,46 +147,23 @@ def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, floa
     # Ray Data 2.60 may see 0 CPUs to budget with before its autoscaling coordinator reports
     # (then actors wait forever); the cluster's CPUs are the budget.
     context.execution_options.resource_limits = ray.data.ExecutionResources(cpu=cpus)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
     dataset = ray.data.from_items([{"path": p} for p in paths], override_num_blocks=max(1, min(len(paths), cpus * 4)))
-    scored = dataset.map_batches(
+    written = dataset.map_batches(
         Scorer,
-        fn_constructor_args=(args.model, 1, args.compare_loop),
+        fn_constructor_args=(args.model, 1, str(Path(args.out).resolve()), args.format),
         batch_size=args.batch_size,
         batch_format="numpy",
         concurrency=max(1, cpus),
         num_cpus=1,
     )
-    # Writing takes no CPU of its own: the actors hold every CPU, and a writer waiting for one
-    # would stall the pipeline.
-    writer = {"ray_remote_args": {"num_cpus": 0}}
-    if args.format == "parquet":
-        scored.write_parquet(args.out, **writer)
-    else:
-        scored.write_json(args.out, **writer)
+    batches = list(written.iter_rows())
     seconds["total"] = time.perf_counter() - start
     ray.shutdown()
-    if args.compare_loop:
-        seconds.update(scoring_times(args.out, args.format))
+    seconds["scoring"] = max(b["finished"] for b in batches) - min(b["started"] for b in batches)
+    seconds["cpu"] = sum(b["cpu"] for b in batches)
+    seconds["rows"] = sum(b["rows"] for b in batches)
     return seconds
-
-
-def scoring_times(out: str, fmt: str) -> Dict[str, float]:
-    """Seconds from the first batch started to the last finished (``scoring``) and the actors'
-    CPU seconds (``cpu``), read back from the rows (``--compare-loop`` adds each batch's
-    ``_started``, ``_finished`` and ``_cpu`` to its rows)."""
-    import pandas
-
-    columns = ["_started", "_finished", "_cpu"]
-    files = sorted(Path(out).glob("*.parquet" if fmt == "parquet" else "*.json"))
-    if fmt == "parquet":
-        frames = [pandas.read_parquet(f, columns=columns) for f in files]
-    else:
-        frames = [pandas.read_json(f, lines=True)[columns] for f in files]
-    times = pandas.concat(frames)
-    return {
-        "scoring": float(times["_finished"].max() - times["_started"].min()),
-        "cpu": float(times["_cpu"].sum()),
-    }
 
 
 def score_in_a_loop(paths: List[str], model: Optional[str]) -> Dict[str, float]:
@@ -196,7 +190,7 @@ def main() -> None:
         "--worker-niceness", type=int, default=0, help="niceness of the local Ray's workers (Ray's default: 15)"
     )
     parser.add_argument("--model", help="an emovox model file (default: the bundled model)")
-    parser.add_argument("--batch-size", type=int, default=16, help="files per map_batches call")
+    parser.add_argument("--batch-size", type=int, default=64, help="files per map_batches call (and per output file)")
     parser.add_argument("--compare-loop", action="store_true", help="also time a single-process loop over the files")
     args = parser.parse_args()
 
@@ -214,11 +208,12 @@ def main() -> None:
     figures["ray_init_seconds"] = round(ray_seconds["init"], 3)
     figures["ray_seconds"] = round(ray_seconds["total"], 3)
     figures["ray_clips_per_second"] = round(len(paths) / ray_seconds["total"], 2)
+    figures["ray_rows_written"] = int(ray_seconds["rows"])
+    figures["ray_scoring_clips_per_second"] = round(len(paths) / ray_seconds["scoring"], 2)
+    figures["ray_cpu_cores_busy"] = round(ray_seconds["cpu"] / ray_seconds["scoring"], 2)
+    figures["ray_cpu_ms_per_clip"] = round(1e3 * ray_seconds["cpu"] / len(paths), 1)
     if args.compare_loop:
         figures["speedup"] = round(figures["ray_clips_per_second"] / figures["loop_clips_per_second"], 3)
-        figures["ray_scoring_clips_per_second"] = round(len(paths) / ray_seconds["scoring"], 2)
-        figures["ray_cpu_cores_busy"] = round(ray_seconds["cpu"] / ray_seconds["scoring"], 2)
-        figures["ray_cpu_ms_per_clip"] = round(1e3 * ray_seconds["cpu"] / len(paths), 1)
         figures["scoring_speedup"] = round(
             figures["ray_scoring_clips_per_second"] / figures["loop_clips_per_second"], 3
         )
