@@ -33,9 +33,9 @@ of the scoring rate.
 ``RAYON_NUM_THREADS`` says otherwise), and prints the loop's throughput and the CPU cores it
 kept busy, then Ray's throughput two ways: end to end (``ray.init``, actor start-up and
 writing included) and its scoring rate once its actors run (first batch started to last batch
-finished, from the times each actor reports for each batch, with its CPU seconds). Both sides'
-CPU seconds per clip tell how much of a difference in throughput is the CPU each got. Prints one JSON line
-with the figures at the end.
+finished, from the times each actor reports for each batch, with its CPU seconds). Both
+sides' CPU seconds per clip tell how much of a difference in throughput is the CPU each got.
+Prints one JSON line with the figures at the end.
 """
 
 from __future__ import annotations

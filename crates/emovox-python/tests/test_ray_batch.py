@@ -84,7 +84,7 @@ def test_every_file_is_a_row_and_labels_equal_one_by_one_predictions(manifest, t
     figures = run_script(manifest_path, tmp_path / "out", "--compare-loop")
     rows = read_rows(tmp_path / "out", "parquet").set_index("path")
     folder = manifest_path.parent
-    assert len(rows) == GOOD_CLIPS + len(bad_names) == figures["clips"]
+    assert len(rows) == GOOD_CLIPS + len(bad_names) == figures["clips"] == figures["ray_rows_written"]
     classifier = emovox.Classifier.bundled()
     for name in bad_names:
         row = rows.loc[str(folder / name)]
