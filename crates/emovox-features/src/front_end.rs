@@ -3,6 +3,7 @@
 use ndarray::Array3;
 
 use crate::error::check_signal;
+use crate::pitch::EnclosingFrames;
 use crate::{FeatureError, FeaturePipeline, FeatureScratch, FeatureSpec};
 
 /// Where one view's intermediate results come from: the index of its group at each stage.
@@ -24,7 +25,10 @@ struct Route {
 /// - the power spectrogram, mel filterbank and dB conversion run once per distinct
 ///   (preprocessing, [`crate::MelConfig`]): a log-mel view and an MFCC view over the same mel
 ///   settings share them, the MFCC being the DCT of that log-mel;
-/// - the pitch track runs once per distinct (preprocessing, [`crate::PitchConfig`], hop);
+/// - the pitch track runs once per distinct (preprocessing, [`crate::PitchConfig`], hop), and
+///   the track of a trimmed clip whose start is a whole number of hops into the untrimmed
+///   clip's copies the untrimmed track's frames that lie inside it (only its edge frames,
+///   whose windows reach past the trimmed clip, are analysed again);
 /// - views with equal specs (an ensemble's members) are assembled once and copied.
 ///
 /// Each view's output is exactly what its own [`FeaturePipeline::compute`] gives (the same
@@ -63,6 +67,9 @@ pub struct FrontEnd {
     trimmed_from: Vec<Option<usize>>,
     spectra: Vec<usize>,
     pitches: Vec<usize>,
+    /// For each pitch group, an earlier pitch group with the same tracker over the clip this
+    /// group's clip trims.
+    pitch_enclosing: Vec<Option<usize>>,
 }
 
 /// Groups equal keys: for each key, the index of its group (`None` for no key), and for each
@@ -109,7 +116,7 @@ impl FrontEnd {
         let (preparation_of, preparations) = group(&keys);
         let preparation_of: Vec<usize> = preparation_of.into_iter().flatten().collect();
         let preprocessing = |g: usize| &views[preparations[g]].spec().preprocessing;
-        let trimmed_from = (0..preparations.len())
+        let trimmed_from: Vec<Option<usize>> = (0..preparations.len())
             .map(|g| (0..g).find(|&h| preprocessing(g).trims_output_of(preprocessing(h))))
             .collect();
         let keys: Vec<_> = views
@@ -127,6 +134,19 @@ impl FrontEnd {
             })
             .collect();
         let (pitch_of, pitches) = group(&keys);
+        let pitch_enclosing = pitches
+            .iter()
+            .enumerate()
+            .map(|(p, &leader)| {
+                let source = trimmed_from[preparation_of[leader]]?;
+                (0..p).find(|&q| {
+                    let other = pitches[q];
+                    preparation_of[other] == source
+                        && views[other].spec().pitch == views[leader].spec().pitch
+                        && views[other].hop_length() == views[leader].hop_length()
+                })
+            })
+            .collect();
         let keys: Vec<_> = views.iter().map(|v| Some(v.spec())).collect();
         let (twin_of, twins) = group(&keys);
         let routes = preparation_of
@@ -149,6 +169,7 @@ impl FrontEnd {
             trimmed_from,
             spectra,
             pitches,
+            pitch_enclosing,
         })
     }
 
@@ -194,14 +215,16 @@ impl FrontEnd {
             resampled,
             powers,
             prepared,
+            kept_starts,
             log_mel,
             pitch,
+            pitch_frames,
             spectral,
             tracking,
         } = scratch;
         // Views share the rate: the first one's resampler cache serves them all.
         let input = self.views[0].resample_into(samples, sample_rate, resampled)?;
-        self.prepare_into(input, powers, prepared);
+        self.prepare_into(input, powers, prepared, kept_starts);
         // The clip of preprocessing group `g`.
         let clip_of = |g: usize| -> &[f32] {
             let preprocessing = &self.views[self.preparations[g]].spec().preprocessing;
@@ -218,12 +241,26 @@ impl FrontEnd {
             let clip = clip_of(self.routes[leader].preparation);
             self.views[leader].log_mel_into(clip, spectral, values)?;
         }
-        for (&leader, rows) in self.pitches.iter().zip(pitch.iter_mut()) {
-            let clip = clip_of(self.routes[leader].preparation);
+        for (p, (&leader, rows)) in self.pitches.iter().zip(pitch.iter_mut()).enumerate() {
+            let preparation = self.routes[leader].preparation;
             let tracker = self.views[leader]
                 .pitch_tracker()
                 .expect("pitch groups hold views with pitch");
-            tracker.compute_into(clip, tracking, rows)?;
+            let (done, rest) = pitch_frames.split_at_mut(p);
+            let start = kept_starts[preparation];
+            let enclosing = self.pitch_enclosing[p]
+                .filter(|_| start.is_multiple_of(tracker.hop_length()))
+                .map(|q| EnclosingFrames {
+                    frames: &done[q],
+                    shift: start / tracker.hop_length(),
+                });
+            tracker.compute_into(
+                clip_of(preparation),
+                enclosing,
+                tracking,
+                &mut rest[0],
+                rows,
+            )?;
         }
         views.resize_with(self.views.len(), || Array3::zeros((0, 0, 0)));
         for (i, (view, route)) in self.views.iter().zip(&self.routes).enumerate() {
@@ -241,16 +278,26 @@ impl FrontEnd {
         Ok(())
     }
 
-    /// Each preprocessing group's clip into `prepared` (left untouched for the identity).
-    fn prepare_into(&self, input: &[f32], powers: &mut Vec<f64>, prepared: &mut [Vec<f32>]) {
+    /// Each preprocessing group's clip into `prepared` (left untouched for the identity), and
+    /// where a group's clip starts in the clip it trims into `kept_starts` (0 for the others).
+    fn prepare_into(
+        &self,
+        input: &[f32],
+        powers: &mut Vec<f64>,
+        prepared: &mut [Vec<f32>],
+        kept_starts: &mut [usize],
+    ) {
         for (g, &leader) in self.preparations.iter().enumerate() {
             let preprocessing = &self.views[leader].spec().preprocessing;
             let (done, rest) = prepared.split_at_mut(g);
-            match self.trimmed_from[g] {
+            kept_starts[g] = match self.trimmed_from[g] {
                 Some(h) => preprocessing.trim_into(&done[h], &mut rest[0]),
-                None if preprocessing.is_identity() => {}
-                None => preprocessing.apply_into(input, self.sample_rate(), powers, &mut rest[0]),
-            }
+                None if preprocessing.is_identity() => 0,
+                None => {
+                    preprocessing.apply_into(input, self.sample_rate(), powers, &mut rest[0]);
+                    0
+                }
+            };
         }
     }
 }

@@ -158,8 +158,10 @@ impl FeaturePipeline {
             prepared,
             log_mel,
             pitch,
+            pitch_frames,
             spectral,
             tracking,
+            ..
         } = scratch;
         check_signal(samples, 1)?;
         let input = self.resample_into(samples, sample_rate, resampled)?;
@@ -174,7 +176,7 @@ impl FeaturePipeline {
         self.log_mel_into(input, spectral, &mut log_mel[0])?;
         let pitch_rows = match &self.pitch {
             Some(tracker) => {
-                tracker.compute_into(input, tracking, &mut pitch[0])?;
+                tracker.compute_into(input, None, tracking, &mut pitch_frames[0], &mut pitch[0])?;
                 Some(pitch[0].as_slice())
             }
             None => None,

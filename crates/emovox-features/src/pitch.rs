@@ -126,11 +126,41 @@ pub(crate) struct PitchScratch {
     fft: AutocorrelationScratch,
     acf: Vec<f32>,
     normalised: Vec<f32>,
+    voiced: Vec<Option<f32>>,
+    known: Vec<(usize, f32)>,
+}
+
+/// The frame-by-frame part of tracking a clip: each frame's energy, voicing strength and
+/// period (in samples, 0 without a peak), before the clip-wide silence floor and the contour's
+/// interpolation. Each frame's values depend on its own samples only.
+#[derive(Debug, Default)]
+pub(crate) struct FrameAnalysis {
     energy: Vec<f32>,
     strength: Vec<f32>,
     period: Vec<f32>,
-    voiced: Vec<Option<f32>>,
-    known: Vec<(usize, f32)>,
+}
+
+impl FrameAnalysis {
+    /// `frames` frames, zeroed.
+    fn reset(&mut self, frames: usize) {
+        for values in [&mut self.energy, &mut self.strength, &mut self.period] {
+            values.clear();
+            values.resize(frames, 0.0);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.energy.len()
+    }
+}
+
+/// The analysed frames of a clip that contains the clip being tracked, starting `shift`
+/// frames into it (a trimmed clip whose start is a whole number of hops into the untrimmed
+/// one): the frames whose windows lie inside the tracked clip are taken from it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EnclosingFrames<'a> {
+    pub frames: &'a FrameAnalysis,
+    pub shift: usize,
 }
 
 /// Octave cost per octave of lag (Boersma's 0.01): among equally periodic candidates the
@@ -192,82 +222,120 @@ impl PitchTracker {
     /// (2, frames). Refuses empty and non-finite signals.
     pub fn compute(&self, samples: &[f32]) -> Result<Array2<f32>, FeatureError> {
         let mut rows = Vec::new();
-        let frames = self.compute_into(samples, &mut PitchScratch::default(), &mut rows)?;
+        let mut analysis = FrameAnalysis::default();
+        let mut scratch = PitchScratch::default();
+        let frames = self.compute_into(samples, None, &mut scratch, &mut analysis, &mut rows)?;
         Ok(Array2::from_shape_vec((PITCH_ROWS, frames), rows)
             .expect("length is PITCH_ROWS * frames by construction"))
     }
 
     /// [`PitchTracker::compute`] written row after row into `rows` (resized to 2 x frames,
-    /// contour then voicing), with caller-owned working memory; returns the number of frames.
+    /// contour then voicing), with caller-owned working memory; `analysis` receives the
+    /// frame-by-frame analysis (for a clip inside this one to reuse). With `enclosing`, the
+    /// frames whose windows lie inside `samples` are copied from there instead of analysed
+    /// (the same values: a frame's analysis depends on its samples only). Returns the number
+    /// of frames.
     pub(crate) fn compute_into(
         &self,
         samples: &[f32],
+        enclosing: Option<EnclosingFrames<'_>>,
         scratch: &mut PitchScratch,
+        analysis: &mut FrameAnalysis,
         rows: &mut Vec<f32>,
     ) -> Result<usize, FeatureError> {
         check_signal(samples, 1)?;
         self.fit_scratch(scratch);
         let frames = self.frames_for(samples.len());
-        for buffer in [
-            &mut scratch.energy,
-            &mut scratch.strength,
-            &mut scratch.period,
-        ] {
-            buffer.clear();
-            buffer.resize(frames, 0.0);
-        }
-        self.analyse_frames(samples, scratch);
-        let loudest = scratch.energy.iter().copied().fold(0.0f32, f32::max);
+        analysis.reset(frames);
+        self.analyse_frames(samples, enclosing, scratch, analysis);
+        let loudest = analysis.energy.iter().copied().fold(0.0f32, f32::max);
         let floor = loudest * 10f32.powf(-self.config.silence_db / 10.0);
-        for (s, &e) in scratch.strength.iter_mut().zip(&scratch.energy) {
-            if e <= floor || e == 0.0 {
-                *s = 0.0;
-            }
+        rows.clear();
+        rows.resize(PITCH_ROWS * frames, 0.0);
+        let (contour, strength) = rows.split_at_mut(frames);
+        for ((s, &raw), &e) in strength
+            .iter_mut()
+            .zip(&analysis.strength)
+            .zip(&analysis.energy)
+        {
+            *s = if e <= floor || e == 0.0 { 0.0 } else { raw };
         }
         let threshold = self.config.voicing_threshold;
         let rate = self.sample_rate as f32;
         scratch.voiced.clear();
         scratch.voiced.extend(
-            scratch
-                .strength
+            strength
                 .iter()
-                .zip(&scratch.period)
+                .zip(&analysis.period)
                 .map(|(&s, &p)| (s >= threshold && p > 0.0).then(|| (rate / p / 100.0).log2())),
         );
-        rows.clear();
-        rows.resize(PITCH_ROWS * frames, 0.0);
-        let (contour, strength) = rows.split_at_mut(frames);
         interpolate_gaps(&scratch.voiced, &mut scratch.known, contour);
-        strength.copy_from_slice(&scratch.strength);
         Ok(frames)
+    }
+
+    /// Hop between frames, in samples.
+    pub(crate) fn hop_length(&self) -> usize {
+        self.hop_length
+    }
+
+    /// Whether the window of frame `t` lies inside a clip of `len` samples (no padding).
+    fn window_inside(&self, t: usize, len: usize) -> bool {
+        let centre = t * self.hop_length;
+        let half = self.config.win_length / 2;
+        centre >= half && centre - half + self.config.win_length <= len
     }
 
     /// [`Self::analyse_frames_inline`], compiled for AVX2 when the CPU has it
     /// ([`crate::simd`]).
-    fn analyse_frames(&self, samples: &[f32], scratch: &mut PitchScratch) {
+    fn analyse_frames(
+        &self,
+        samples: &[f32],
+        enclosing: Option<EnclosingFrames<'_>>,
+        scratch: &mut PitchScratch,
+        analysis: &mut FrameAnalysis,
+    ) {
         #[cfg(target_arch = "x86_64")]
         if has_avx2() {
             // SAFETY: the CPU supports AVX2 and FMA (`has_avx2`).
-            return unsafe { self.analyse_frames_avx2(samples, scratch) };
+            return unsafe { self.analyse_frames_avx2(samples, enclosing, scratch, analysis) };
         }
-        self.analyse_frames_inline(samples, scratch);
+        self.analyse_frames_inline(samples, enclosing, scratch, analysis);
     }
 
     /// [`Self::analyse_frames_inline`] with AVX2 and FMA enabled.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    fn analyse_frames_avx2(&self, samples: &[f32], scratch: &mut PitchScratch) {
-        self.analyse_frames_inline(samples, scratch);
+    fn analyse_frames_avx2(
+        &self,
+        samples: &[f32],
+        enclosing: Option<EnclosingFrames<'_>>,
+        scratch: &mut PitchScratch,
+        analysis: &mut FrameAnalysis,
+    ) {
+        self.analyse_frames_inline(samples, enclosing, scratch, analysis);
     }
 
-    /// Energy, voicing strength and period of every frame into `scratch` (sized by the caller).
+    /// Energy, voicing strength and period of every frame into `analysis` (sized by the
+    /// caller), copied from `enclosing` where a frame's window lies inside `samples`.
     #[inline(always)]
-    fn analyse_frames_inline(&self, samples: &[f32], scratch: &mut PitchScratch) {
-        for t in 0..scratch.energy.len() {
-            let (e, s, p) = self.analyse_frame(samples, t, scratch);
-            scratch.energy[t] = e;
-            scratch.strength[t] = s;
-            scratch.period[t] = p;
+    fn analyse_frames_inline(
+        &self,
+        samples: &[f32],
+        enclosing: Option<EnclosingFrames<'_>>,
+        scratch: &mut PitchScratch,
+        analysis: &mut FrameAnalysis,
+    ) {
+        for t in 0..analysis.len() {
+            let (e, s, p) = match enclosing {
+                Some(EnclosingFrames { frames, shift }) if self.window_inside(t, samples.len()) => {
+                    let u = t + shift;
+                    (frames.energy[u], frames.strength[u], frames.period[u])
+                }
+                _ => self.analyse_frame(samples, t, scratch),
+            };
+            analysis.energy[t] = e;
+            analysis.strength[t] = s;
+            analysis.period[t] = p;
         }
     }
 
@@ -478,19 +546,14 @@ mod tests {
         let run = |dispatched: bool| {
             let mut scratch = PitchScratch::default();
             tracker.fit_scratch(&mut scratch);
-            for buffer in [
-                &mut scratch.energy,
-                &mut scratch.strength,
-                &mut scratch.period,
-            ] {
-                buffer.resize(frames, 0.0);
-            }
+            let mut analysis = FrameAnalysis::default();
+            analysis.reset(frames);
             if dispatched {
-                tracker.analyse_frames(&signal, &mut scratch);
+                tracker.analyse_frames(&signal, None, &mut scratch, &mut analysis);
             } else {
-                tracker.analyse_frames_inline(&signal, &mut scratch);
+                tracker.analyse_frames_inline(&signal, None, &mut scratch, &mut analysis);
             }
-            [scratch.energy, scratch.strength, scratch.period]
+            [analysis.energy, analysis.strength, analysis.period]
                 .concat()
                 .iter()
                 .map(|x| x.to_bits())

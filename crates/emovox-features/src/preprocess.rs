@@ -195,12 +195,15 @@ impl Preprocessing {
     }
 
     /// The trimming step alone: `levelled` (a clip already level-normalised as this
-    /// preprocessing says) trimmed into `out` (cleared first). With
-    /// [`Preprocessing::trims_output_of`], this on `other`'s output is this one's `apply`.
-    pub(crate) fn trim_into(&self, levelled: &[f32], out: &mut Vec<f32>) {
+    /// preprocessing says) trimmed into `out` (cleared first); returns where the kept part
+    /// starts in `levelled`. With [`Preprocessing::trims_output_of`], this on `other`'s output
+    /// is this one's `apply`.
+    pub(crate) fn trim_into(&self, levelled: &[f32], out: &mut Vec<f32>) -> usize {
         out.clear();
         let range = self.kept_range(levelled).unwrap_or(0..levelled.len());
+        let start = range.start;
         out.extend_from_slice(&levelled[range]);
+        start
     }
 
     /// The part of `levelled` that trimming keeps; `None` when this preprocessing does not

@@ -1,7 +1,7 @@
 //! [`FeatureScratch`]: the caller-owned working memory of feature extraction.
 
 use crate::logmel::SpectralScratch;
-use crate::pitch::PitchScratch;
+use crate::pitch::{FrameAnalysis, PitchScratch};
 
 /// Working memory for [`crate::FeaturePipeline::compute_into`] and
 /// [`crate::FrontEnd::compute_into`], in the style of realfft's `process_with_scratch`: keep one
@@ -38,10 +38,14 @@ pub struct FeatureScratch {
     pub(crate) powers: Vec<f64>,
     /// The preprocessed clip, one per preprocessing group.
     pub(crate) prepared: Vec<Vec<f32>>,
+    /// Where each preprocessing group's clip starts in the clip it trims (0 when untrimmed).
+    pub(crate) kept_starts: Vec<usize>,
     /// Log-mel spectrograms in dB, frame-major, one per spectral group.
     pub(crate) log_mel: Vec<Vec<f32>>,
     /// Pitch rows (contour, then voicing), one per pitch group.
     pub(crate) pitch: Vec<Vec<f32>>,
+    /// The frame-by-frame pitch analysis behind each pitch group's rows.
+    pub(crate) pitch_frames: Vec<FrameAnalysis>,
     pub(crate) spectral: SpectralScratch,
     pub(crate) tracking: PitchScratch,
 }
@@ -62,6 +66,11 @@ impl FeatureScratch {
             if buffers.len() < n {
                 buffers.resize_with(n, Vec::new);
             }
+        }
+        self.kept_starts.resize(preparations, 0);
+        if self.pitch_frames.len() < pitches {
+            self.pitch_frames
+                .resize_with(pitches, FrameAnalysis::default);
         }
     }
 }

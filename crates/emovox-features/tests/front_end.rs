@@ -148,6 +148,36 @@ fn bundled_views_equal_their_own_pipelines_bit_for_bit() {
     assert_views_equal_pipelines(bundled_like(), &clips());
 }
 
+/// The bundle's trimmed views copy the untrimmed pitch track's inner frames when the
+/// trimmed clip starts a whole number of hops into the levelled one: clips after leading
+/// pauses of many lengths, so that starts on and off the hop grid both occur.
+#[test]
+fn trimmed_views_after_pauses_equal_their_own_pipelines_bit_for_bit() {
+    let level = Preprocessing {
+        trim_top_db: None,
+        level: Some(LevelNormalisation::default()),
+    };
+    let mut clips = Vec::new();
+    let (mut on_grid, mut off_grid) = (0, 0);
+    for (i, pause) in (1_000..13_000).step_by(520).enumerate() {
+        let mut samples = vec![0.0f32; pause];
+        samples.extend(clip(24_000, 16_000, 10 + i as u32));
+        let levelled = level.apply(&samples, 16_000);
+        let start = emovox_audio::trim_silence(&levelled, 40.0).start;
+        if start > 0 && start.is_multiple_of(160) {
+            on_grid += 1;
+        } else if !start.is_multiple_of(160) {
+            off_grid += 1;
+        }
+        clips.push((samples, 16_000));
+    }
+    assert!(
+        on_grid >= 2 && off_grid >= 2,
+        "{on_grid} on the grid, {off_grid} off"
+    );
+    assert_views_equal_pipelines(bundled_like(), &clips);
+}
+
 #[test]
 fn partly_shared_views_equal_their_own_pipelines_bit_for_bit() {
     assert_views_equal_pipelines(mixed(), &clips());
