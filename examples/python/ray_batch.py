@@ -9,7 +9,8 @@ paths are taken from the CSV's folder), or a folder searched recursively for aud
 Every file is decoded by emovox (any format it reads, told from the content) and classified
 by its own copy of the model in each worker actor (``map_batches`` with an actor pool, one CPU
 per actor). Each actor writes the rows of each batch it scores as one Parquet (or JSON lines)
-file, ``part-<uuid>.parquet`` (``.json``), in the folder OUT:
+file in the folder OUT, named by the batch's first row in the manifest,
+``part-000000064.parquet`` (``.json``), so a batch that Ray retries rewrites its own file:
 
     path, label, confidence, p_<label> (one column per label), error
 
@@ -45,7 +46,6 @@ import csv
 import json
 import os
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -108,11 +108,12 @@ class Scorer:
         rows = [score_file(self.classifier, str(path)) for path in batch["path"]]
         # Text columns typed as strings even when a batch holds only errors (or no errors).
         frame = pandas.DataFrame(rows).astype({"path": "string", "label": "string", "error": "string"})
+        name = f"part-{int(np.min(batch['index'])):09d}"
         if self.format == "parquet":
-            target = self.out / f"part-{uuid.uuid4().hex}.parquet"
+            target = self.out / f"{name}.parquet"
             frame.to_parquet(target, index=False)
         else:
-            target = self.out / f"part-{uuid.uuid4().hex}.json"
+            target = self.out / f"{name}.json"
             frame.to_json(target, orient="records", lines=True)
         return {
             "file": np.array([str(target)]),
@@ -148,7 +149,8 @@ def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, floa
     # (then actors wait forever); the cluster's CPUs are the budget.
     context.execution_options.resource_limits = ray.data.ExecutionResources(cpu=cpus)
     Path(args.out).mkdir(parents=True, exist_ok=True)
-    dataset = ray.data.from_items([{"path": p} for p in paths], override_num_blocks=max(1, min(len(paths), cpus * 4)))
+    items = [{"index": i, "path": p} for i, p in enumerate(paths)]
+    dataset = ray.data.from_items(items, override_num_blocks=max(1, min(len(paths), cpus * 4)))
     written = dataset.map_batches(
         Scorer,
         fn_constructor_args=(args.model, 1, str(Path(args.out).resolve()), args.format),
