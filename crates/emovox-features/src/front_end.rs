@@ -25,10 +25,9 @@ struct Route {
 /// - the power spectrogram, mel filterbank and dB conversion run once per distinct
 ///   (preprocessing, [`crate::MelConfig`]): a log-mel view and an MFCC view over the same mel
 ///   settings share them, the MFCC being the DCT of that log-mel;
-/// - the pitch track runs once per distinct (preprocessing, [`crate::PitchConfig`], hop), and
-///   the track of a trimmed clip whose start is a whole number of hops into the untrimmed
-///   clip's copies the untrimmed track's frames that lie inside it (only its edge frames,
-///   whose windows reach past the trimmed clip, are analysed again);
+/// - the pitch track runs once per distinct (preprocessing, [`crate::PitchConfig`], hop); when
+///   a trimmed clip starts a whole number of hops into the untrimmed one, its track takes the
+///   untrimmed track's frames whose windows lie inside it, and analyses only its edge frames;
 /// - views with equal specs (an ensemble's members) are assembled once and copied.
 ///
 /// Each view's output is exactly what its own [`FeaturePipeline::compute`] gives (the same
