@@ -36,7 +36,7 @@ pub(crate) fn power_to_db_in_place(values: &mut [f32]) -> f32 {
 
 /// The largest value, with eight independent running maxima.
 #[inline(always)]
-fn max_of(values: &[f32]) -> f32 {
+pub(crate) fn max_of(values: &[f32]) -> f32 {
     let chunks = values.chunks_exact(8);
     let mut lanes = [f32::NEG_INFINITY; 8];
     let tail = chunks

@@ -3,8 +3,9 @@
 use ndarray::Array3;
 
 use crate::error::check_signal;
+use crate::logmel::EnclosingSpectra;
 use crate::pitch::EnclosingFrames;
-use crate::{FeatureError, FeaturePipeline, FeatureScratch, FeatureSpec};
+use crate::{FeatureError, FeaturePipeline, FeatureScratch, FeatureSpec, MelConfig};
 
 /// Where one view's intermediate results come from: the index of its group at each stage.
 #[derive(Clone, Copy, Debug)]
@@ -25,9 +26,11 @@ struct Route {
 /// - the power spectrogram, mel filterbank and dB conversion run once per distinct
 ///   (preprocessing, [`crate::MelConfig`]): a log-mel view and an MFCC view over the same mel
 ///   settings share them, the MFCC being the DCT of that log-mel;
-/// - the pitch track runs once per distinct (preprocessing, [`crate::PitchConfig`], hop); when
-///   a trimmed clip starts a whole number of hops into the untrimmed one, its track takes the
-///   untrimmed track's frames whose windows lie inside it, and analyses only its edge frames;
+/// - when a trimmed clip starts a whole number of hops into the untrimmed one, its spectrogram
+///   and its pitch track take the untrimmed clip's frames whose windows lie inside it (for the
+///   spectrogram, with the same frame settings; its `top_db` floor may differ), and compute
+///   only their edge frames;
+/// - the pitch track runs once per distinct (preprocessing, [`crate::PitchConfig`], hop);
 /// - views with equal specs (an ensemble's members) are assembled once and copied.
 ///
 /// Each view's output is exactly what its own [`FeaturePipeline::compute`] gives (the same
@@ -65,6 +68,9 @@ pub struct FrontEnd {
     /// For each preprocessing group, an earlier group whose output it only trims.
     trimmed_from: Vec<Option<usize>>,
     spectra: Vec<usize>,
+    /// For each spectral group, an earlier one with the same frame settings over the clip this
+    /// group's clip trims.
+    spectrum_enclosing: Vec<Option<usize>>,
     pitches: Vec<usize>,
     /// For each pitch group, an earlier pitch group with the same tracker over the clip this
     /// group's clip trims.
@@ -124,6 +130,22 @@ impl FrontEnd {
             .map(|(v, &p)| Some((p, v.spec().kind.mel())))
             .collect();
         let (spectrum_of, spectra) = group(&keys);
+        // The frame settings of a view's spectrogram: its mel settings but the clip-wide floor.
+        let frame_settings = |v: usize| MelConfig {
+            top_db: None,
+            ..views[v].spec().kind.mel().clone()
+        };
+        let spectrum_enclosing = spectra
+            .iter()
+            .enumerate()
+            .map(|(s, &leader)| {
+                let source = trimmed_from[preparation_of[leader]]?;
+                (0..s).find(|&r| {
+                    preparation_of[spectra[r]] == source
+                        && frame_settings(spectra[r]) == frame_settings(leader)
+                })
+            })
+            .collect();
         let keys: Vec<_> = views
             .iter()
             .zip(&preparation_of)
@@ -167,6 +189,7 @@ impl FrontEnd {
             preparations,
             trimmed_from,
             spectra,
+            spectrum_enclosing,
             pitches,
             pitch_enclosing,
         })
@@ -236,9 +259,24 @@ impl FrontEnd {
         for (view, route) in self.views.iter().zip(&self.routes) {
             view.check_length(clip_of(route.preparation))?;
         }
+        // In dB first, every group, so that a trimmed group copies from its untrimmed one before
+        // that one's floor; then each group's own floor.
+        for (s, &leader) in self.spectra.iter().enumerate() {
+            let preparation = self.routes[leader].preparation;
+            let plan = self.views[leader].log_mel_plan();
+            let hop = plan.config().hop_length;
+            let (done, rest) = log_mel.split_at_mut(s);
+            let start = kept_starts[preparation];
+            let enclosing = self.spectrum_enclosing[s]
+                .filter(|_| start.is_multiple_of(hop))
+                .map(|r| EnclosingSpectra {
+                    values: &done[r],
+                    shift: start / hop,
+                });
+            plan.db_into(clip_of(preparation), enclosing, spectral, &mut rest[0])?;
+        }
         for (&leader, values) in self.spectra.iter().zip(log_mel.iter_mut()) {
-            let clip = clip_of(self.routes[leader].preparation);
-            self.views[leader].log_mel_into(clip, spectral, values)?;
+            self.views[leader].log_mel_plan().apply_floor(values);
         }
         for (p, (&leader, rows)) in self.pitches.iter().zip(pitch.iter_mut()).enumerate() {
             let preparation = self.routes[leader].preparation;

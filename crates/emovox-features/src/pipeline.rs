@@ -258,7 +258,7 @@ impl FeaturePipeline {
     }
 
     /// The log-mel plan underneath the spec's representation.
-    fn log_mel_plan(&self) -> &LogMelSpectrogram {
+    pub(crate) fn log_mel_plan(&self) -> &LogMelSpectrogram {
         match &self.extractor {
             Extractor::LogMel(log_mel) => log_mel,
             Extractor::Mfcc(mfcc) => mfcc.log_mel(),

@@ -562,6 +562,42 @@ mod tests {
         assert_eq!(run(true), run(false));
     }
 
+    /// A part of a clip that starts on the hop grid, tracked with the clip's frames, equals the
+    /// part tracked alone: voiced to both edges, so a frame copied across an edge would show.
+    #[test]
+    fn a_part_on_the_hop_grid_copies_the_enclosing_frames_bit_for_bit() {
+        let tracker = PitchTracker::new(PitchConfig::speech(), SR, 160).unwrap();
+        let mut whole = harmonic(140.0, 1.0);
+        whole.extend(harmonic(230.0, 0.6).iter().map(|x| 0.5 * x));
+        let mut scratch = PitchScratch::default();
+        let mut enclosing = FrameAnalysis::default();
+        let mut rows = Vec::new();
+        tracker
+            .compute_into(&whole, None, &mut scratch, &mut enclosing, &mut rows)
+            .unwrap();
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for (offset, len) in [(0, 9_000), (1_600, 12_345), (4_800, 3_333), (160, 25_440)] {
+            let part = &whole[offset..offset + len];
+            let (mut alone, mut shared) = (Vec::new(), Vec::new());
+            let mut analysis = FrameAnalysis::default();
+            tracker
+                .compute_into(part, None, &mut scratch, &mut analysis, &mut alone)
+                .unwrap();
+            let frames = EnclosingFrames {
+                frames: &enclosing,
+                shift: offset / 160,
+            };
+            tracker
+                .compute_into(part, Some(frames), &mut scratch, &mut analysis, &mut shared)
+                .unwrap();
+            assert_eq!(
+                bits(&alone),
+                bits(&shared),
+                "offset {offset}, {len} samples"
+            );
+        }
+    }
+
     #[test]
     fn finds_the_fundamental_of_harmonic_tones() {
         let tracker = PitchTracker::new(PitchConfig::speech(), SR, 160).unwrap();

@@ -73,6 +73,20 @@ impl PowerSpectrogram {
         1 + len / self.hop_length
     }
 
+    /// The frames of a signal of `len` samples whose `n_fft` samples all lie inside it (no
+    /// padding): a frame depends on its samples only, so these are the frames a signal shares
+    /// with any longer signal it is a hop-aligned part of.
+    pub(crate) fn inner_frames(&self, len: usize) -> std::ops::Range<usize> {
+        let before = self.n_fft / 2;
+        let after = self.n_fft - before;
+        let first = before.div_ceil(self.hop_length);
+        let end = match len.checked_sub(after) {
+            Some(room) => (room / self.hop_length + 1).min(self.frames_for(len)),
+            None => 0,
+        };
+        first.min(end)..end
+    }
+
     /// Sizes `scratch` for this plan (a no-op when it already fits, so nothing is allocated
     /// from the second clip on).
     pub(crate) fn fit_scratch(&self, scratch: &mut StftScratch) {

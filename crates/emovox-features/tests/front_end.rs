@@ -160,7 +160,11 @@ fn trimmed_views_after_pauses_equal_their_own_pipelines_bit_for_bit() {
     let mut clips = Vec::new();
     let (mut on_grid, mut off_grid) = (0, 0);
     for (i, pause) in (1_000..13_000).step_by(520).enumerate() {
-        let mut samples = vec![0.0f32; pause];
+        // A pause of faint noise (not zeros, which would equal the frames' zero padding).
+        let mut samples: Vec<f32> = clip(pause, 16_000, 50 + i as u32)
+            .iter()
+            .map(|x| 5e-3 * x)
+            .collect();
         samples.extend(clip(24_000, 16_000, 10 + i as u32));
         let levelled = level.apply(&samples, 16_000);
         let start = emovox_audio::trim_silence(&levelled, 40.0).start;
