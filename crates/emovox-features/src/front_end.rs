@@ -98,6 +98,28 @@ fn group<K: PartialEq>(keys: &[Option<K>]) -> (Vec<Option<usize>>, Vec<usize>) {
     (groups, leaders)
 }
 
+/// For each group of a stage (given by its leading view), an earlier group of that stage over
+/// the clip this group's clip trims whose leader computes frames the same way (`same_frames`),
+/// if any: the group whose inner frames this one can copy.
+fn enclosing_groups(
+    leaders: &[usize],
+    preparation_of: &[usize],
+    trimmed_from: &[Option<usize>],
+    same_frames: impl Fn(usize, usize) -> bool,
+) -> Vec<Option<usize>> {
+    leaders
+        .iter()
+        .enumerate()
+        .map(|(g, &leader)| {
+            let source = trimmed_from[preparation_of[leader]]?;
+            (0..g).find(|&h| {
+                let other = leaders[h];
+                preparation_of[other] == source && same_frames(other, leader)
+            })
+        })
+        .collect()
+}
+
 impl FrontEnd {
     /// Validates every spec and plans the shared stages. Errors: an invalid spec (as
     /// [`FeaturePipeline::new`]), no spec at all ([`FeatureError::NoViews`]), or specs at
@@ -135,17 +157,10 @@ impl FrontEnd {
             top_db: None,
             ..views[v].spec().kind.mel().clone()
         };
-        let spectrum_enclosing = spectra
-            .iter()
-            .enumerate()
-            .map(|(s, &leader)| {
-                let source = trimmed_from[preparation_of[leader]]?;
-                (0..s).find(|&r| {
-                    preparation_of[spectra[r]] == source
-                        && frame_settings(spectra[r]) == frame_settings(leader)
-                })
-            })
-            .collect();
+        let spectrum_enclosing =
+            enclosing_groups(&spectra, &preparation_of, &trimmed_from, |a, b| {
+                frame_settings(a) == frame_settings(b)
+            });
         let keys: Vec<_> = views
             .iter()
             .zip(&preparation_of)
@@ -155,19 +170,10 @@ impl FrontEnd {
             })
             .collect();
         let (pitch_of, pitches) = group(&keys);
-        let pitch_enclosing = pitches
-            .iter()
-            .enumerate()
-            .map(|(p, &leader)| {
-                let source = trimmed_from[preparation_of[leader]]?;
-                (0..p).find(|&q| {
-                    let other = pitches[q];
-                    preparation_of[other] == source
-                        && views[other].spec().pitch == views[leader].spec().pitch
-                        && views[other].hop_length() == views[leader].hop_length()
-                })
-            })
-            .collect();
+        let pitch_enclosing = enclosing_groups(&pitches, &preparation_of, &trimmed_from, |a, b| {
+            views[a].spec().pitch == views[b].spec().pitch
+                && views[a].hop_length() == views[b].hop_length()
+        });
         let keys: Vec<_> = views.iter().map(|v| Some(v.spec())).collect();
         let (twin_of, twins) = group(&keys);
         let routes = preparation_of
