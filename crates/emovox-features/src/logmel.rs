@@ -191,10 +191,13 @@ impl LogMelSpectrogram {
                 power_to_db_in_place(&mut values[range.start * n_mels..range.end * n_mels]);
             }
         }
-        if let Some(EnclosingSpectra {
-            values: source,
-            shift,
-        }) = enclosing
+        if let (
+            Some(EnclosingSpectra {
+                values: source,
+                shift,
+            }),
+            false,
+        ) = (enclosing, shared.is_empty())
         {
             let from = (shared.start + shift) * n_mels..(shared.end + shift) * n_mels;
             values[shared.start * n_mels..shared.end * n_mels].copy_from_slice(&source[from]);
