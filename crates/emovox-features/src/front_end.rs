@@ -3,8 +3,8 @@
 use ndarray::Array3;
 
 use crate::error::check_signal;
-use crate::logmel::EnclosingSpectra;
-use crate::pitch::EnclosingFrames;
+use crate::logmel::{EnclosingSpectra, SpectralScratch};
+use crate::pitch::{EnclosingFrames, FrameAnalysis, PitchScratch};
 use crate::{FeatureError, FeaturePipeline, FeatureScratch, FeatureSpec, MelConfig};
 
 /// Where one view's intermediate results come from: the index of its group at each stage.
@@ -253,58 +253,16 @@ impl FrontEnd {
         // Views share the rate: the first one's resampler cache serves them all.
         let input = self.views[0].resample_into(samples, sample_rate, resampled)?;
         self.prepare_into(input, powers, prepared, kept_starts);
-        // The clip of preprocessing group `g`.
-        let clip_of = |g: usize| -> &[f32] {
-            let preprocessing = &self.views[self.preparations[g]].spec().preprocessing;
-            if preprocessing.is_identity() {
-                input
-            } else {
-                &prepared[g]
-            }
+        let clips = Clips {
+            input,
+            prepared,
+            kept_starts,
         };
         for (view, route) in self.views.iter().zip(&self.routes) {
-            view.check_length(clip_of(route.preparation))?;
+            view.check_length(clips.of(self, route.preparation))?;
         }
-        // In dB first, every group, so that a trimmed group copies from its untrimmed one before
-        // that one's floor; then each group's own floor.
-        for (s, &leader) in self.spectra.iter().enumerate() {
-            let preparation = self.routes[leader].preparation;
-            let plan = self.views[leader].log_mel_plan();
-            let hop = plan.config().hop_length;
-            let (done, rest) = log_mel.split_at_mut(s);
-            let start = kept_starts[preparation];
-            let enclosing = self.spectrum_enclosing[s]
-                .filter(|_| start.is_multiple_of(hop))
-                .map(|r| EnclosingSpectra {
-                    values: &done[r],
-                    shift: start / hop,
-                });
-            plan.db_into(clip_of(preparation), enclosing, spectral, &mut rest[0])?;
-        }
-        for (&leader, values) in self.spectra.iter().zip(log_mel.iter_mut()) {
-            self.views[leader].log_mel_plan().apply_floor(values);
-        }
-        for (p, (&leader, rows)) in self.pitches.iter().zip(pitch.iter_mut()).enumerate() {
-            let preparation = self.routes[leader].preparation;
-            let tracker = self.views[leader]
-                .pitch_tracker()
-                .expect("pitch groups hold views with pitch");
-            let (done, rest) = pitch_frames.split_at_mut(p);
-            let start = kept_starts[preparation];
-            let enclosing = self.pitch_enclosing[p]
-                .filter(|_| start.is_multiple_of(tracker.hop_length()))
-                .map(|q| EnclosingFrames {
-                    frames: &done[q],
-                    shift: start / tracker.hop_length(),
-                });
-            tracker.compute_into(
-                clip_of(preparation),
-                enclosing,
-                tracking,
-                &mut rest[0],
-                rows,
-            )?;
-        }
+        self.spectra_into(&clips, spectral, log_mel)?;
+        self.pitch_tracks_into(&clips, tracking, pitch_frames, pitch)?;
         views.resize_with(self.views.len(), || Array3::zeros((0, 0, 0)));
         for (i, (view, route)) in self.views.iter().zip(&self.routes).enumerate() {
             let (done, rest) = views.split_at_mut(i);
@@ -317,6 +275,73 @@ impl FrontEnd {
                     view.assemble_into(&log_mel[route.spectrum], pitch_rows, out)?;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Every spectral group's log-mel spectrogram into `log_mel`: in dB first, every group, so
+    /// that a trimmed group copies from its untrimmed one before that one's floor; then each
+    /// group's own floor.
+    fn spectra_into(
+        &self,
+        clips: &Clips<'_>,
+        scratch: &mut SpectralScratch,
+        log_mel: &mut [Vec<f32>],
+    ) -> Result<(), FeatureError> {
+        for (s, &leader) in self.spectra.iter().enumerate() {
+            let preparation = self.routes[leader].preparation;
+            let plan = self.views[leader].log_mel_plan();
+            let hop = plan.config().hop_length;
+            let (done, rest) = log_mel.split_at_mut(s);
+            let start = clips.kept_starts[preparation];
+            let enclosing = self.spectrum_enclosing[s]
+                .filter(|_| start.is_multiple_of(hop))
+                .map(|r| EnclosingSpectra {
+                    values: &done[r],
+                    shift: start / hop,
+                });
+            plan.db_into(
+                clips.of(self, preparation),
+                enclosing,
+                scratch,
+                &mut rest[0],
+            )?;
+        }
+        for (&leader, values) in self.spectra.iter().zip(log_mel.iter_mut()) {
+            self.views[leader].log_mel_plan().apply_floor(values);
+        }
+        Ok(())
+    }
+
+    /// Every pitch group's rows into `rows`, its frame analysis into `frames`.
+    fn pitch_tracks_into(
+        &self,
+        clips: &Clips<'_>,
+        scratch: &mut PitchScratch,
+        frames: &mut [FrameAnalysis],
+        rows: &mut [Vec<f32>],
+    ) -> Result<(), FeatureError> {
+        for (p, (&leader, rows)) in self.pitches.iter().zip(rows.iter_mut()).enumerate() {
+            let preparation = self.routes[leader].preparation;
+            let tracker = self.views[leader]
+                .pitch_tracker()
+                .expect("pitch groups hold views with pitch");
+            let hop = tracker.hop_length();
+            let (done, rest) = frames.split_at_mut(p);
+            let start = clips.kept_starts[preparation];
+            let enclosing = self.pitch_enclosing[p]
+                .filter(|_| start.is_multiple_of(hop))
+                .map(|q| EnclosingFrames {
+                    frames: &done[q],
+                    shift: start / hop,
+                });
+            tracker.compute_into(
+                clips.of(self, preparation),
+                enclosing,
+                scratch,
+                &mut rest[0],
+                rows,
+            )?;
         }
         Ok(())
     }
@@ -341,6 +366,28 @@ impl FrontEnd {
                     0
                 }
             };
+        }
+    }
+}
+
+/// The clips of one call: the input at the views' rate, each preprocessing group's clip, and
+/// where each trimmed clip starts in the clip it trims.
+struct Clips<'a> {
+    input: &'a [f32],
+    prepared: &'a [Vec<f32>],
+    kept_starts: &'a [usize],
+}
+
+impl<'a> Clips<'a> {
+    /// The clip of preprocessing group `g` of `front_end`.
+    fn of(&self, front_end: &FrontEnd, g: usize) -> &'a [f32] {
+        let preprocessing = &front_end.views[front_end.preparations[g]]
+            .spec()
+            .preprocessing;
+        if preprocessing.is_identity() {
+            self.input
+        } else {
+            &self.prepared[g]
         }
     }
 }
