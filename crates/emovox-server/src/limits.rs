@@ -179,11 +179,12 @@ mod tests {
 
     #[tokio::test]
     async fn the_pool_runs_each_closure_on_one_thread() {
-        // Outside the pool rayon sees its global pool of two threads, so the test can fail.
+        // Outside the pool rayon sees its global pool of two threads or more (two, unless
+        // something built it first), so the test can fail.
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(2)
             .build_global();
-        assert_eq!(rayon::current_num_threads(), 2);
+        assert!(rayon::current_num_threads() >= 2);
         let pool = CpuPool::new(2);
         let threads = pool.run(rayon::current_num_threads).await.unwrap();
         assert_eq!(threads, 1);
