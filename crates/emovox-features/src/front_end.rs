@@ -291,15 +291,16 @@ impl FrontEnd {
         for (s, &leader) in self.spectra.iter().enumerate() {
             let preparation = self.routes[leader].preparation;
             let plan = self.views[leader].log_mel_plan();
-            let hop = plan.config().hop_length;
             let (done, rest) = log_mel.split_at_mut(s);
-            let start = clips.kept_starts[preparation];
-            let enclosing = self.spectrum_enclosing[s]
-                .filter(|_| start.is_multiple_of(hop))
-                .map(|r| EnclosingSpectra {
-                    values: &done[r],
-                    shift: start / hop,
-                });
+            let shared = clips.shared(
+                self.spectrum_enclosing[s],
+                preparation,
+                plan.config().hop_length,
+            );
+            let enclosing = shared.map(|(r, shift)| EnclosingSpectra {
+                values: &done[r],
+                shift,
+            });
             plan.db_into(
                 clips.of(self, preparation),
                 enclosing,
@@ -326,15 +327,12 @@ impl FrontEnd {
             let tracker = self.views[leader]
                 .pitch_tracker()
                 .expect("pitch groups hold views with pitch");
-            let hop = tracker.hop_length();
             let (done, rest) = frames.split_at_mut(p);
-            let start = clips.kept_starts[preparation];
-            let enclosing = self.pitch_enclosing[p]
-                .filter(|_| start.is_multiple_of(hop))
-                .map(|q| EnclosingFrames {
-                    frames: &done[q],
-                    shift: start / hop,
-                });
+            let shared = clips.shared(self.pitch_enclosing[p], preparation, tracker.hop_length());
+            let enclosing = shared.map(|(q, shift)| EnclosingFrames {
+                frames: &done[q],
+                shift,
+            });
             tracker.compute_into(
                 clips.of(self, preparation),
                 enclosing,
@@ -389,5 +387,20 @@ impl<'a> Clips<'a> {
         } else {
             &self.prepared[g]
         }
+    }
+
+    /// The group a stage's group copies from (`enclosing`, planned by [`enclosing_groups`])
+    /// and how many frames of `hop` samples into its clip the clip of `preparation` starts,
+    /// when that start is on the hop grid.
+    fn shared(
+        &self,
+        enclosing: Option<usize>,
+        preparation: usize,
+        hop: usize,
+    ) -> Option<(usize, usize)> {
+        let start = self.kept_starts[preparation];
+        enclosing
+            .filter(|_| start.is_multiple_of(hop))
+            .map(|group| (group, start / hop))
     }
 }
