@@ -1,10 +1,13 @@
 //! [`FrontEnd`]: the features of several views computed with one shared front end.
 
+use std::borrow::Borrow;
+
 use ndarray::Array3;
 
+use crate::enclosing::Enclosing;
 use crate::error::check_signal;
-use crate::logmel::{EnclosingSpectra, SpectralScratch};
-use crate::pitch::{EnclosingFrames, FrameAnalysis, PitchScratch};
+use crate::logmel::SpectralScratch;
+use crate::pitch::{FrameAnalysis, PitchScratch};
 use crate::{FeatureError, FeaturePipeline, FeatureScratch, FeatureSpec, MelConfig};
 
 /// Where one view's intermediate results come from: the index of its group at each stage.
@@ -292,15 +295,8 @@ impl FrontEnd {
             let preparation = self.routes[leader].preparation;
             let plan = self.views[leader].log_mel_plan();
             let (done, rest) = log_mel.split_at_mut(s);
-            let shared = clips.shared(
-                self.spectrum_enclosing[s],
-                preparation,
-                plan.config().hop_length,
-            );
-            let enclosing = shared.map(|(r, shift)| EnclosingSpectra {
-                values: &done[r],
-                shift,
-            });
+            let hop = plan.config().hop_length;
+            let enclosing = clips.shared(self.spectrum_enclosing[s], preparation, hop, done);
             plan.db_into(
                 clips.of(self, preparation),
                 enclosing,
@@ -328,11 +324,8 @@ impl FrontEnd {
                 .pitch_tracker()
                 .expect("pitch groups hold views with pitch");
             let (done, rest) = frames.split_at_mut(p);
-            let shared = clips.shared(self.pitch_enclosing[p], preparation, tracker.hop_length());
-            let enclosing = shared.map(|(q, shift)| EnclosingFrames {
-                frames: &done[q],
-                shift,
-            });
+            let hop = tracker.hop_length();
+            let enclosing = clips.shared(self.pitch_enclosing[p], preparation, hop, done);
             tracker.compute_into(
                 clips.of(self, preparation),
                 enclosing,
@@ -389,18 +382,22 @@ impl<'a> Clips<'a> {
         }
     }
 
-    /// The group a stage's group copies from (`enclosing`, planned by [`enclosing_groups`])
-    /// and how many frames of `hop` samples into its clip the clip of `preparation` starts,
-    /// when that start is on the hop grid.
-    fn shared(
+    /// What the clip of `preparation` takes from the results of a stage's group it copies from
+    /// (`enclosing`, planned by [`enclosing_groups`], among `done`), when its start is on the
+    /// grid of `hop` samples.
+    fn shared<'b, T: ?Sized, R: Borrow<T>>(
         &self,
         enclosing: Option<usize>,
         preparation: usize,
         hop: usize,
-    ) -> Option<(usize, usize)> {
+        done: &'b [R],
+    ) -> Option<Enclosing<'b, T>> {
         let start = self.kept_starts[preparation];
         enclosing
             .filter(|_| start.is_multiple_of(hop))
-            .map(|group| (group, start / hop))
+            .map(|group| Enclosing {
+                source: done[group].borrow(),
+                shift: start / hop,
+            })
     }
 }

@@ -24,6 +24,7 @@ mod config;
 mod db;
 mod dct;
 mod delta;
+mod enclosing;
 mod error;
 mod front_end;
 mod logmel;

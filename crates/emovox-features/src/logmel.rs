@@ -3,6 +3,7 @@
 use ndarray::Array2;
 
 use crate::db::{apply_top_db, max_of, power_to_db_in_place};
+use crate::enclosing::Enclosing;
 use crate::error::check_signal;
 use crate::mel::{MelFilterbank, MEL_BLOCK};
 #[cfg(target_arch = "x86_64")]
@@ -104,7 +105,7 @@ impl LogMelSpectrogram {
     pub(crate) fn db_into(
         &self,
         samples: &[f32],
-        enclosing: Option<EnclosingSpectra<'_>>,
+        enclosing: Option<Enclosing<'_, [f32]>>,
         scratch: &mut SpectralScratch,
         values: &mut Vec<f32>,
     ) -> Result<usize, FeatureError> {
@@ -137,7 +138,7 @@ impl LogMelSpectrogram {
     fn spectra_into(
         &self,
         samples: &[f32],
-        enclosing: Option<EnclosingSpectra<'_>>,
+        enclosing: Option<Enclosing<'_, [f32]>>,
         scratch: &mut SpectralScratch,
         values: &mut Vec<f32>,
         in_db: bool,
@@ -156,7 +157,7 @@ impl LogMelSpectrogram {
     fn spectra_into_avx2(
         &self,
         samples: &[f32],
-        enclosing: Option<EnclosingSpectra<'_>>,
+        enclosing: Option<Enclosing<'_, [f32]>>,
         scratch: &mut SpectralScratch,
         values: &mut Vec<f32>,
         in_db: bool,
@@ -172,7 +173,7 @@ impl LogMelSpectrogram {
     fn spectra_into_inline(
         &self,
         samples: &[f32],
-        enclosing: Option<EnclosingSpectra<'_>>,
+        enclosing: Option<Enclosing<'_, [f32]>>,
         scratch: &mut SpectralScratch,
         values: &mut Vec<f32>,
         in_db: bool,
@@ -191,14 +192,7 @@ impl LogMelSpectrogram {
                 power_to_db_in_place(&mut values[range.start * n_mels..range.end * n_mels]);
             }
         }
-        if let (
-            Some(EnclosingSpectra {
-                values: source,
-                shift,
-            }),
-            false,
-        ) = (enclosing, shared.is_empty())
-        {
+        if let (Some(Enclosing { source, shift }), false) = (enclosing, shared.is_empty()) {
             let from = (shared.start + shift) * n_mels..(shared.end + shift) * n_mels;
             values[shared.start * n_mels..shared.end * n_mels].copy_from_slice(&source[from]);
         }
@@ -235,16 +229,6 @@ impl LogMelSpectrogram {
             }
         }
     }
-}
-
-/// The spectrogram in dB (before any `top_db` floor, frame-major) of a clip that contains the
-/// clip being analysed, starting `shift` frames into it (a trimmed clip whose start is a whole
-/// number of hops into the untrimmed one, with the same frame settings): its frames whose
-/// windows lie inside the analysed clip are copied.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct EnclosingSpectra<'a> {
-    pub values: &'a [f32],
-    pub shift: usize,
 }
 
 /// Working memory of a log-mel computation: the STFT's buffers and the block of spectra the
@@ -316,8 +300,8 @@ mod tests {
             let part = &whole[offset..offset + len];
             let (mut alone, mut shared) = (Vec::new(), Vec::new());
             plan.log_mel_into(part, &mut scratch, &mut alone).unwrap();
-            let spectra = EnclosingSpectra {
-                values: &enclosing,
+            let spectra = Enclosing {
+                source: &enclosing[..],
                 shift: offset / 160,
             };
             plan.db_into(part, Some(spectra), &mut scratch, &mut shared)

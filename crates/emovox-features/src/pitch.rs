@@ -5,6 +5,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use crate::autocorrelation::{AutocorrelationFft, AutocorrelationScratch};
+use crate::enclosing::Enclosing;
 use crate::error::check_signal;
 #[cfg(target_arch = "x86_64")]
 use crate::simd::has_avx2;
@@ -154,15 +155,6 @@ impl FrameAnalysis {
     }
 }
 
-/// The analysed frames of a clip that contains the clip being tracked, starting `shift`
-/// frames into it (a trimmed clip whose start is a whole number of hops into the untrimmed
-/// one): the frames whose windows lie inside the tracked clip are taken from it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct EnclosingFrames<'a> {
-    pub frames: &'a FrameAnalysis,
-    pub shift: usize,
-}
-
 /// Octave cost per octave of lag (Boersma's 0.01): among equally periodic candidates the
 /// shortest period (highest F0) wins, which removes sub-octave errors.
 const OCTAVE_COST: f32 = 0.01;
@@ -238,7 +230,7 @@ impl PitchTracker {
     pub(crate) fn compute_into(
         &self,
         samples: &[f32],
-        enclosing: Option<EnclosingFrames<'_>>,
+        enclosing: Option<Enclosing<'_, FrameAnalysis>>,
         scratch: &mut PitchScratch,
         analysis: &mut FrameAnalysis,
         rows: &mut Vec<f32>,
@@ -290,7 +282,7 @@ impl PitchTracker {
     fn analyse_frames(
         &self,
         samples: &[f32],
-        enclosing: Option<EnclosingFrames<'_>>,
+        enclosing: Option<Enclosing<'_, FrameAnalysis>>,
         scratch: &mut PitchScratch,
         analysis: &mut FrameAnalysis,
     ) {
@@ -308,7 +300,7 @@ impl PitchTracker {
     fn analyse_frames_avx2(
         &self,
         samples: &[f32],
-        enclosing: Option<EnclosingFrames<'_>>,
+        enclosing: Option<Enclosing<'_, FrameAnalysis>>,
         scratch: &mut PitchScratch,
         analysis: &mut FrameAnalysis,
     ) {
@@ -321,13 +313,16 @@ impl PitchTracker {
     fn analyse_frames_inline(
         &self,
         samples: &[f32],
-        enclosing: Option<EnclosingFrames<'_>>,
+        enclosing: Option<Enclosing<'_, FrameAnalysis>>,
         scratch: &mut PitchScratch,
         analysis: &mut FrameAnalysis,
     ) {
         for t in 0..analysis.len() {
             let (e, s, p) = match enclosing {
-                Some(EnclosingFrames { frames, shift }) if self.window_inside(t, samples.len()) => {
+                Some(Enclosing {
+                    source: frames,
+                    shift,
+                }) if self.window_inside(t, samples.len()) => {
                     let u = t + shift;
                     (frames.energy[u], frames.strength[u], frames.period[u])
                 }
@@ -583,8 +578,8 @@ mod tests {
             tracker
                 .compute_into(part, None, &mut scratch, &mut analysis, &mut alone)
                 .unwrap();
-            let frames = EnclosingFrames {
-                frames: &enclosing,
+            let frames = Enclosing {
+                source: &enclosing,
                 shift: offset / 160,
             };
             tracker
