@@ -159,17 +159,35 @@ fn text_form_round_trips() {
     let config = MultiConditionConfig {
         gain_db: 10.0,
         tilt_prob: 0.5,
+        opus_prob: 0.5,
+        opus_kbps: (6, 8),
         ..Default::default()
     };
     let mut rng = ChaCha8Rng::seed_from_u64(3);
-    let mut tilts = 0;
+    let (mut tilts, mut opus) = (0, std::collections::BTreeMap::new());
     for _ in 0..500 {
         let condition = config.draw(&mut rng);
-        assert_eq!(Condition::parse(&condition.to_string()).unwrap(), condition);
-        tilts += usize::from(condition.to_string().contains("tilt:"));
+        let text = condition.to_string();
+        assert_eq!(Condition::parse(&text).unwrap(), condition);
+        tilts += usize::from(text.contains("tilt:"));
+        if let Some(at) = text.find("opus:") {
+            let stage = text[at..].split('+').next().unwrap().to_string();
+            *opus.entry(stage).or_insert(0) += 1;
+        }
     }
-    // About 0.7 (degraded) x 0.5 of the draws.
+    // About 0.7 (degraded) x 0.5 of the draws, each bitrate of the range about equally.
     assert!((120..=230).contains(&tilts), "{tilts} tilts in 500 draws");
+    let codes: usize = opus.values().sum();
+    assert!(
+        (120..=230).contains(&codes),
+        "{codes} Opus stages in 500 draws"
+    );
+    assert_eq!(
+        opus.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["opus:6", "opus:7", "opus:8"],
+        "{opus:?}"
+    );
+    assert!(opus.values().all(|&n| n > 25), "{opus:?}");
 }
 
 #[test]
@@ -199,6 +217,11 @@ fn bad_text_is_a_typed_error() {
         "tilt:25",
         "tilt:-24.5",
         "tilt",
+        "opus",
+        "opus:5",
+        "opus:257",
+        "opus:12.5",
+        "opus:-8",
         "babble:10:0",
         "babble:10:17",
         "babble:10:4:2",
@@ -579,6 +602,7 @@ fn bad_input_is_an_error_not_a_panic() {
 fn standard_conditions_are_the_documented_table() {
     let table = standard_conditions();
     let names: Vec<&str> = table.iter().map(|(n, _)| n.as_str()).collect();
+    let opus = usize::from(cfg!(feature = "opus"));
     assert_eq!(
         names,
         [
@@ -595,8 +619,9 @@ fn standard_conditions_are_the_documented_table() {
             "telephone",
             "reverb",
             "telephone+white20",
-            "reverb+babble10"
-        ]
+            "reverb+babble10",
+            "opus8"
+        ][..14 + opus]
     );
     let texts: Vec<String> = table.iter().map(|(_, c)| c.to_string()).collect();
     assert_eq!(
@@ -615,8 +640,9 @@ fn standard_conditions_are_the_documented_table() {
             "telephone",
             "reverb:0.5",
             "telephone+white:20",
-            "reverb:0.5+babble:10"
-        ]
+            "reverb:0.5+babble:10",
+            "opus:8"
+        ][..14 + opus]
     );
     let pool = pool();
     let clip = speechy(SR as usize / 2, SR, 170.0);
@@ -757,6 +783,18 @@ fn multi_condition_draws_follow_the_config() {
             ..Default::default()
         },
         MultiConditionConfig {
+            opus_prob: 1.5,
+            ..Default::default()
+        },
+        MultiConditionConfig {
+            opus_kbps: (16, 8),
+            ..Default::default()
+        },
+        MultiConditionConfig {
+            opus_kbps: (4, 8),
+            ..Default::default()
+        },
+        MultiConditionConfig {
             noise_weights: NoiseWeights {
                 white: 0.0,
                 pink: 0.0,
@@ -850,4 +888,52 @@ fn timings() {
         "resample uncached x2",
         start.elapsed().as_secs_f64() * 1e3 / 20.0
     );
+}
+
+#[cfg(feature = "opus")]
+#[test]
+fn opus_narrows_the_band_at_low_bitrates_and_keeps_it_at_high() {
+    let len = 2 * SR as usize;
+    let noise = white_noise(len, 4);
+    let clean: Vec<f32> = speechy(len, SR, 140.0)
+        .iter()
+        .zip(&noise)
+        .map(|(s, n)| s + 0.01 * n)
+        .collect();
+    let segment = 512;
+    let spec_in = welch(&clean, segment);
+    let high_band = |kbps: u32| {
+        let out = Condition::Opus { kbps }.apply(&clean, SR, 0, None).unwrap();
+        assert_eq!(out.len(), clean.len());
+        let spec = welch(&out, segment);
+        let high = band(&spec, segment, SR, 4_500.0, 7_500.0)
+            / band(&spec_in, segment, SR, 4_500.0, 7_500.0);
+        let low =
+            band(&spec, segment, SR, 200.0, 3_000.0) / band(&spec_in, segment, SR, 200.0, 3_000.0);
+        (db(high), db(low))
+    };
+    // Measured (complexity 5): 6 and 8 kbit/s code 16 kHz speech narrow-band (-51, -52 dB
+    // above 4.5 kHz), 12 and 24 kbit/s wide-band (-2.1, -3.7 dB), 64 kbit/s -1.7 dB; the band
+    // below 3 kHz within 2.5 dB throughout (-2.5 dB at 6 kbit/s, -0.1 dB at 64).
+    for kbps in [6, 8, 12, 24, 64] {
+        let (high, low) = high_band(kbps);
+        if kbps <= 8 {
+            assert!(high < -30.0, "{kbps} kbit/s: {high:.1} dB above 4.5 kHz");
+        } else {
+            assert!(high > -6.0, "{kbps} kbit/s: {high:.1} dB above 4.5 kHz");
+        }
+        let tolerance = if kbps == 64 { 0.5 } else { 3.0 };
+        assert!(
+            low.abs() < tolerance,
+            "{kbps} kbit/s: {low:.1} dB below 3 kHz"
+        );
+    }
+}
+
+#[cfg(not(feature = "opus"))]
+#[test]
+fn opus_without_the_feature_is_an_error_not_a_clean_clip() {
+    let clip = speechy(SR as usize / 2, SR, 170.0);
+    let result = Condition::Opus { kbps: 8 }.apply(&clip, SR, 0, None);
+    assert!(matches!(result, Err(DegradeError::Codec(_))), "{result:?}");
 }

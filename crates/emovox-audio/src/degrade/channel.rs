@@ -152,7 +152,7 @@ thread_local! {
     static RESAMPLERS: RefCell<Vec<Resampler>> = const { RefCell::new(Vec::new()) };
 }
 
-fn resample_cached(x: &[f32], from: u32, to: u32) -> Result<Vec<f32>, DegradeError> {
+pub(super) fn resample_cached(x: &[f32], from: u32, to: u32) -> Result<Vec<f32>, DegradeError> {
     RESAMPLERS.with(|cache| {
         let mut cache = cache.borrow_mut();
         let index = match cache

@@ -1,7 +1,8 @@
 //! Named, seeded recording conditions: the same clip "recorded differently".
 //!
 //! A [`Condition`] degrades a mono clip: gain, additive noise (white, pink, babble) at a
-//! signal-to-noise ratio, a telephone channel, room reverberation, or a chain of these. It is
+//! signal-to-noise ratio, a telephone channel, room reverberation, a spectral tilt, a lossy
+//! codec (Opus), or a chain of these. It is
 //! used to evaluate a model's robustness on [`standard_conditions`] and, through
 //! [`MultiConditionConfig::draw`], as multi-condition training augmentation.
 //!
@@ -12,7 +13,7 @@
 //! checked), and bad parameters are a typed [`DegradeError`], never a panic.
 //!
 //! Conditions have a short text form (`clean`, `gain:-20`, `white:20`, `pink:10`,
-//! `babble:10` or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6`, chains joined by `+` such as
+//! `babble:10` or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6`, `opus:12`, chains joined by `+` such as
 //! `reverb:0.4+babble:10`) parsed by [`Condition::parse`] and printed by `Display`.
 //!
 //! ```
@@ -28,6 +29,7 @@
 //! ```
 
 mod channel;
+mod codec;
 mod multi;
 mod noise;
 mod reverb;
@@ -53,6 +55,8 @@ pub const GAIN_DB_RANGE: std::ops::RangeInclusive<f32> = -60.0..=40.0;
 pub const RT60_RANGE: std::ops::RangeInclusive<f32> = 0.05..=3.0;
 /// Valid spectral tilts of [`Condition::Tilt`], in dB.
 pub const TILT_DB_RANGE: std::ops::RangeInclusive<f32> = -24.0..=24.0;
+/// Accepted Opus bitrates of [`Condition::Opus`], in kbit/s (libopus codes 6 to 510).
+pub const OPUS_KBPS_RANGE: std::ops::RangeInclusive<u32> = 6..=256;
 /// Accepted numbers of babble talkers.
 pub const TALKERS_RANGE: std::ops::RangeInclusive<usize> = 1..=16;
 /// Babble talkers when the text form gives none (`babble:10`).
@@ -62,7 +66,7 @@ pub const DEFAULT_TALKERS: usize = 4;
 #[derive(Debug, Error)]
 pub enum DegradeError {
     /// The text names no known condition.
-    #[error("unknown condition {0:?} (expected clean, gain, white, pink, babble, telephone, reverb, or stages joined by '+')")]
+    #[error("unknown condition {0:?} (expected clean, gain, white, pink, babble, telephone, reverb, tilt, opus, or stages joined by '+')")]
     UnknownCondition(String),
     /// A parameter is missing, unparsable or out of range.
     #[error("bad parameter for {condition}: {message}")]
@@ -95,6 +99,10 @@ pub enum DegradeError {
     /// The sample rate is unsupported, a sample is not finite, or resampling failed.
     #[error(transparent)]
     Audio(#[from] AudioError),
+    /// The Opus codec of [`Condition::Opus`] failed, or emovox-audio was built without its
+    /// `opus` feature.
+    #[error("Opus codec: {0}")]
+    Codec(String),
     /// The FFT failed (an internal error; not expected).
     #[error("FFT failed: {0}")]
     Fft(String),
@@ -160,6 +168,17 @@ pub enum Condition {
         /// Gain of the high band against the low band, in dB.
         db: f32,
     },
+    /// A lossy speech codec: the clip encoded with libopus (`OPUS_APPLICATION_VOIP`, 20 ms
+    /// frames, variable bitrate `kbps` kbit/s, 6..=256, complexity 5 of 0-10, no packet loss) and
+    /// decoded again, aligned to the input (a clip at a rate Opus does not code, i.e. not 8, 12,
+    /// 16, 24 or 48 kHz, goes through 48 kHz): what a voice message or a VoIP call does to
+    /// speech. libopus chooses the coded band from the bitrate: 16 kHz speech at 6-8 kbit/s
+    /// is coded narrow-band (nothing above 4 kHz), from 12 kbit/s wide-band. Deterministic on one machine; libopus picks SIMD code by CPU, so the bits
+    /// may differ between machines. Needs the `opus` feature.
+    Opus {
+        /// Target bitrate, in kbit/s.
+        kbps: u32,
+    },
     /// The stages applied in order (e.g. reverb then noise), each with its own sub-seed.
     Chain(Vec<Condition>),
 }
@@ -191,6 +210,9 @@ enum ConditionRepr {
     Tilt {
         db: f32,
     },
+    Opus {
+        kbps: u32,
+    },
     Chain {
         stages: Vec<ConditionRepr>,
     },
@@ -211,6 +233,7 @@ impl From<Condition> for ConditionRepr {
             Condition::Telephone => Self::Telephone,
             Condition::Reverb { rt60 } => Self::Reverb { rt60 },
             Condition::Tilt { db } => Self::Tilt { db },
+            Condition::Opus { kbps } => Self::Opus { kbps },
             Condition::Chain(stages) => Self::Chain {
                 stages: stages.into_iter().map(Self::from).collect(),
             },
@@ -229,6 +252,7 @@ impl ConditionRepr {
             Self::Telephone => Condition::Telephone,
             Self::Reverb { rt60 } => Condition::Reverb { rt60 },
             Self::Tilt { db } => Condition::Tilt { db },
+            Self::Opus { kbps } => Condition::Opus { kbps },
             Self::Chain { stages } => {
                 Condition::Chain(stages.into_iter().map(Self::into_condition).collect())
             }
@@ -320,7 +344,7 @@ pub(crate) fn rescale_to_power(samples: &mut [f32], power: f64) {
 impl Condition {
     /// Parses the text form: `clean`, `gain:-20` (or `gain:+6`), `white:20`, `pink:10`,
     /// `babble:10` (4 talkers) or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6` (or
-    /// `tilt:+6`), and stages joined by `+` (`reverb:0.4+babble:10`), which give a
+    /// `tilt:+6`), `opus:12` (kbit/s), and stages joined by `+` (`reverb:0.4+babble:10`), which give a
     /// [`Condition::Chain`]. Names are case-insensitive, spaces around stages are ignored, and
     /// ranges are checked as in [`Condition::validate`].
     ///
@@ -340,7 +364,7 @@ impl Condition {
     }
 
     /// Checks every parameter's range (SNR -20..=60 dB, gain -60..=40 dB, RT60
-    /// 0.05..=3 s, talkers 1..=16, tilt -24..=24 dB), recursively through chains.
+    /// 0.05..=3 s, talkers 1..=16, tilt -24..=24 dB, Opus 6..=256 kbit/s), recursively through chains.
     pub fn validate(&self) -> Result<(), DegradeError> {
         match self {
             Condition::Clean | Condition::Telephone => Ok(()),
@@ -364,6 +388,15 @@ impl Condition {
             }
             Condition::Reverb { rt60 } => check_f32("reverb", "RT60 (s)", *rt60, &RT60_RANGE),
             Condition::Tilt { db } => check_f32("tilt", "tilt (dB)", *db, &TILT_DB_RANGE),
+            Condition::Opus { kbps } if OPUS_KBPS_RANGE.contains(kbps) => Ok(()),
+            Condition::Opus { kbps } => Err(bad(
+                "opus",
+                format!(
+                    "bitrate {kbps} kbit/s is outside {}..={}",
+                    OPUS_KBPS_RANGE.start(),
+                    OPUS_KBPS_RANGE.end()
+                ),
+            )),
             Condition::Chain(stages) => stages.iter().try_for_each(Condition::validate),
         }
     }
@@ -457,6 +490,7 @@ impl Condition {
                 channel::tilt(&mut x, *db, sample_rate);
                 Ok(x)
             }
+            Condition::Opus { kbps } => codec::opus_round_trip(x, sample_rate, *kbps),
             Condition::Chain(stages) => {
                 for (index, stage) in stages.iter().enumerate() {
                     x = stage.run(x, sample_rate, stage_seed(seed, index), babble)?;
@@ -562,6 +596,12 @@ fn parse_stage(stage: &str) -> Result<Condition, DegradeError> {
                 db: parse_number(&name, "tilt (dB)", params[0])?,
             }
         }
+        "opus" => {
+            arity(1, 1)?;
+            Condition::Opus {
+                kbps: parse_number(&name, "bitrate (kbit/s)", params[0])?,
+            }
+        }
         _ => return Err(DegradeError::UnknownCondition(stage.to_string())),
     };
     condition.validate()?;
@@ -590,6 +630,7 @@ impl fmt::Display for Condition {
             Condition::Telephone => f.write_str("telephone"),
             Condition::Reverb { rt60 } => write!(f, "reverb:{rt60}"),
             Condition::Tilt { db } => write!(f, "tilt:{db:+}"),
+            Condition::Opus { kbps } => write!(f, "opus:{kbps}"),
             Condition::Chain(stages) if stages.is_empty() => f.write_str("clean"),
             Condition::Chain(stages) => {
                 for (i, stage) in stages.iter().enumerate() {
@@ -647,8 +688,10 @@ pub fn parse_conditions(
 /// | `reverb`            | `reverb:0.5` (RT60 0.5 s)                    |
 /// | `telephone+white20` | `telephone+white:20` (channel, then noise)   |
 /// | `reverb+babble10`   | `reverb:0.5+babble:10` (room, then babble)   |
+/// | `opus8`             | `opus:8` (Opus at 8 kbit/s: narrow-band)     |
 ///
-/// The babble conditions need a [`BabblePool`] (or [`Condition::without_babble`]).
+/// The babble conditions need a [`BabblePool`] (or [`Condition::without_babble`]); `opus8` is
+/// in the table when the `opus` feature (libopus, on by default) is.
 pub fn standard_conditions() -> Vec<(String, Condition)> {
     use Condition::*;
     let babble10 = Babble {
@@ -674,6 +717,8 @@ pub fn standard_conditions() -> Vec<(String, Condition)> {
             Chain(vec![Telephone, White { snr_db: 20.0 }]),
         ),
         ("reverb+babble10", Chain(vec![reverb, babble10])),
+        #[cfg(feature = "opus")]
+        ("opus8", Opus { kbps: 8 }),
     ]
     .into_iter()
     .map(|(name, condition)| (name.to_string(), condition))

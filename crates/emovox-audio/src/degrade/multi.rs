@@ -4,7 +4,8 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Condition, DegradeError, GAIN_DB_RANGE, RT60_RANGE, SNR_DB_RANGE, TALKERS_RANGE, TILT_DB_RANGE,
+    Condition, DegradeError, GAIN_DB_RANGE, OPUS_KBPS_RANGE, RT60_RANGE, SNR_DB_RANGE,
+    TALKERS_RANGE, TILT_DB_RANGE,
 };
 
 /// Relative weights of the noise colours drawn by [`MultiConditionConfig::draw`].
@@ -38,8 +39,9 @@ impl Default for NoiseWeights {
 /// (probability `reverb_prob`, RT60 uniform in `rt60`), additive noise (probability
 /// `noise_prob`, colour by `noise_weights`, SNR uniform in `snr_db`, babble talkers uniform
 /// in `babble_talkers`), a spectral tilt uniform in ±`tilt_db` (probability `tilt_prob`: the
-/// colour of another microphone), the telephone channel (probability `telephone_prob`), and a
-/// gain uniform in ±`gain_db` (when `gain_db > 0`). A degraded crop for which none of the first
+/// colour of another microphone), the telephone channel (probability `telephone_prob`), an Opus
+/// round trip at a bitrate uniform in `opus_kbps` (probability `opus_prob`: a voice message or
+/// a VoIP call), and a gain uniform in ±`gain_db` (when `gain_db > 0`). A degraded crop for which none of the first
 /// three was drawn gets noise anyway (if any noise weight is positive), so that it differs
 /// from the clean crop.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -68,6 +70,11 @@ pub struct MultiConditionConfig {
     pub tilt_prob: f32,
     /// Tilt range: uniform in -`tilt_db`..=`tilt_db` dB (default 12).
     pub tilt_db: f32,
+    /// Probability of an Opus round trip ([`Condition::Opus`]) in a degraded crop (default 0:
+    /// no random number is drawn for it, as for `tilt_prob`).
+    pub opus_prob: f32,
+    /// Bitrate range (kbit/s, inclusive, uniform) of the Opus round trip (default 6..=16).
+    pub opus_kbps: (u32, u32),
 }
 
 impl Default for MultiConditionConfig {
@@ -84,6 +91,8 @@ impl Default for MultiConditionConfig {
             gain_db: 0.0,
             tilt_prob: 0.0,
             tilt_db: 12.0,
+            opus_prob: 0.0,
+            opus_kbps: (6, 16),
         }
     }
 }
@@ -102,10 +111,11 @@ fn check_probability(name: &str, p: f32) -> Result<(), DegradeError> {
     }
 }
 
-fn check_range(
+/// Checks an inclusive range drawn uniformly: ordered, both ends in `allowed`.
+fn check_range<T: PartialOrd + std::fmt::Display>(
     name: &str,
-    (lo, hi): (f32, f32),
-    allowed: &std::ops::RangeInclusive<f32>,
+    (lo, hi): (T, T),
+    allowed: &std::ops::RangeInclusive<T>,
 ) -> Result<(), DegradeError> {
     if allowed.contains(&lo) && allowed.contains(&hi) && lo <= hi {
         Ok(())
@@ -116,6 +126,13 @@ fn check_range(
             allowed.end()
         )))
     }
+}
+
+/// Uniform integer in `lo..=hi` (`lo <= hi`).
+fn uniform_count<R: Rng + ?Sized>(rng: &mut R, (lo, hi): (usize, usize)) -> usize {
+    let span = hi.saturating_sub(lo).saturating_add(1);
+    let offset = ((rng.gen::<f64>() * span as f64) as usize).min(span - 1);
+    lo.saturating_add(offset)
 }
 
 /// Checks a half-width `w` drawn as uniform in `-w..=w`: both ends must lie in `allowed`.
@@ -149,17 +166,12 @@ impl MultiConditionConfig {
         check_probability("telephone_prob", self.telephone_prob)?;
         check_probability("reverb_prob", self.reverb_prob)?;
         check_probability("tilt_prob", self.tilt_prob)?;
+        check_probability("opus_prob", self.opus_prob)?;
         check_half_width("tilt_db", self.tilt_db, &TILT_DB_RANGE)?;
         check_range("snr_db", self.snr_db, &SNR_DB_RANGE)?;
         check_range("rt60", self.rt60, &RT60_RANGE)?;
-        let (lo, hi) = self.babble_talkers;
-        if !(TALKERS_RANGE.contains(&lo) && TALKERS_RANGE.contains(&hi) && lo <= hi) {
-            return Err(bad_config(format!(
-                "babble_talkers = ({lo}, {hi}) must be an ordered range within {}..={}",
-                TALKERS_RANGE.start(),
-                TALKERS_RANGE.end()
-            )));
-        }
+        check_range("babble_talkers", self.babble_talkers, &TALKERS_RANGE)?;
+        check_range("opus_kbps", self.opus_kbps, &OPUS_KBPS_RANGE)?;
         check_half_width("gain_db", self.gain_db, &GAIN_DB_RANGE)?;
         let NoiseWeights {
             white,
@@ -196,7 +208,7 @@ impl MultiConditionConfig {
         if !(reverb || noise || telephone) && total > 0.0 {
             noise = true;
         }
-        let mut stages = Vec::with_capacity(4);
+        let mut stages = Vec::with_capacity(6);
         if reverb {
             stages.push(Condition::Reverb {
                 rt60: uniform(rng, self.rt60),
@@ -210,12 +222,9 @@ impl MultiConditionConfig {
             } else if pick < weights.white + weights.pink || weights.babble <= 0.0 {
                 Condition::Pink { snr_db }
             } else {
-                let (lo, hi) = self.babble_talkers;
-                let span = hi.saturating_sub(lo).saturating_add(1);
-                let offset = ((rng.gen::<f64>() * span as f64) as usize).min(span - 1);
                 Condition::Babble {
                     snr_db,
-                    talkers: lo.saturating_add(offset),
+                    talkers: uniform_count(rng, self.babble_talkers),
                 }
             });
         }
@@ -226,6 +235,11 @@ impl MultiConditionConfig {
         }
         if telephone {
             stages.push(Condition::Telephone);
+        }
+        if self.opus_prob > 0.0 && rng.gen::<f32>() < self.opus_prob {
+            let (lo, hi) = self.opus_kbps;
+            let kbps = uniform_count(rng, (lo as usize, hi as usize)) as u32;
+            stages.push(Condition::Opus { kbps });
         }
         if self.gain_db > 0.0 {
             stages.push(Condition::Gain {

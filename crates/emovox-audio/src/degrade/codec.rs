@@ -1,0 +1,191 @@
+//! A lossy speech codec round trip: the clip encoded with libopus at a given bitrate and decoded
+//! again, as a voice message, a WebRTC call or a VoIP recording is heard.
+
+use super::DegradeError;
+
+/// Rates libopus encodes and decodes natively; a clip at another rate is resampled to
+/// [`FALLBACK_RATE`] and back.
+#[cfg(feature = "opus")]
+const OPUS_RATES: [u32; 5] = [8_000, 12_000, 16_000, 24_000, 48_000];
+/// The rate a clip at a non-Opus rate is coded at.
+#[cfg(feature = "opus")]
+const FALLBACK_RATE: u32 = 48_000;
+/// Opus frames of 20 ms (the VoIP default).
+#[cfg(feature = "opus")]
+const FRAMES_PER_SECOND: u32 = 50;
+/// Enough for any 20 ms Opus packet (RFC 6716 allows at most 1275 bytes per frame).
+#[cfg(feature = "opus")]
+const MAX_PACKET: usize = 1_275;
+
+/// `x` (mono, at `sample_rate` Hz) through libopus (`OPUS_APPLICATION_VOIP`, 20 ms frames,
+/// variable bitrate at `kbps` kbit/s, complexity 5, no packet loss) and back, aligned to the
+/// input (the encoder's look-ahead removed) and of the input's length.
+#[cfg(feature = "opus")]
+pub(crate) fn opus_round_trip(
+    x: Vec<f32>,
+    sample_rate: u32,
+    kbps: u32,
+) -> Result<Vec<f32>, DegradeError> {
+    let len = x.len();
+    if OPUS_RATES.contains(&sample_rate) {
+        let mut out = code(&x, sample_rate, kbps)?;
+        out.truncate(len);
+        return Ok(out);
+    }
+    let coded = code(
+        &super::channel::resample_cached(&x, sample_rate, FALLBACK_RATE)?,
+        FALLBACK_RATE,
+        kbps,
+    )?;
+    let mut out = super::channel::resample_cached(&coded, FALLBACK_RATE, sample_rate)?;
+    out.resize(len, 0.0);
+    Ok(out)
+}
+
+/// Without the `opus` feature there is no encoder: a clear error, not a silent clean clip.
+#[cfg(not(feature = "opus"))]
+pub(crate) fn opus_round_trip(
+    _x: Vec<f32>,
+    _sample_rate: u32,
+    _kbps: u32,
+) -> Result<Vec<f32>, DegradeError> {
+    Err(DegradeError::Codec(
+        "the opus condition needs emovox-audio's `opus` feature (libopus)".to_string(),
+    ))
+}
+
+#[cfg(feature = "opus")]
+fn codec_error(error: opus::Error) -> DegradeError {
+    DegradeError::Codec(error.to_string())
+}
+
+/// Encodes and decodes `x` at an Opus rate; the output starts where the input does and is at
+/// least as long.
+#[cfg(feature = "opus")]
+fn code(x: &[f32], rate: u32, kbps: u32) -> Result<Vec<f32>, DegradeError> {
+    use opus::{Application, Bitrate, Channels, Decoder, Encoder};
+
+    let frame = (rate / FRAMES_PER_SECOND) as usize;
+    let mut encoder = Encoder::new(rate, Channels::Mono, Application::Voip).map_err(codec_error)?;
+    encoder
+        .set_bitrate(Bitrate::Bits(kbps as i32 * 1_000))
+        .map_err(codec_error)?;
+    encoder.set_complexity(5).map_err(codec_error)?;
+    let lookahead = encoder.get_lookahead().map_err(codec_error)?.max(0) as usize;
+    let mut decoder = Decoder::new(rate, Channels::Mono).map_err(codec_error)?;
+
+    // Zeros after the clip flush the look-ahead; the last frame is zero-padded.
+    let frames = (x.len() + lookahead).div_ceil(frame);
+    let mut input = vec![0.0f32; frame];
+    let mut packet = vec![0u8; MAX_PACKET];
+    let mut out = vec![0.0f32; frames * frame];
+    for (index, decoded) in out.chunks_exact_mut(frame).enumerate() {
+        let start = (index * frame).min(x.len());
+        let end = (start + frame).min(x.len());
+        input.fill(0.0);
+        input[..end - start].copy_from_slice(&x[start..end]);
+        let bytes = encoder
+            .encode_float(&input, &mut packet)
+            .map_err(codec_error)?;
+        let samples = decoder
+            .decode_float(&packet[..bytes], decoded, false)
+            .map_err(codec_error)?;
+        if samples != frame {
+            return Err(DegradeError::Codec(format!(
+                "libopus decoded {samples} samples of a {frame}-sample frame"
+            )));
+        }
+    }
+    out.drain(..lookahead);
+    Ok(out)
+}
+
+#[cfg(all(test, feature = "opus"))]
+mod tests {
+    use super::*;
+
+    /// A voiced, speech-like test signal: a 150 Hz pulse train shaped by two formants,
+    /// amplitude-modulated at 4 Hz (syllables).
+    fn voice(rate: u32, seconds: f32) -> Vec<f32> {
+        let n = (rate as f32 * seconds) as usize;
+        (0..n)
+            .map(|i| {
+                let t = i as f32 / rate as f32;
+                let syllable = 0.5 - 0.5 * (std::f32::consts::TAU * 4.0 * t).cos();
+                let f0 = 150.0;
+                let tone: f32 = (1..20)
+                    .map(|h| {
+                        let f = f0 * h as f32;
+                        let formants = 1.0 / (1.0 + ((f - 700.0) / 150.0).powi(2))
+                            + 0.5 / (1.0 + ((f - 1_800.0) / 200.0).powi(2));
+                        formants * (std::f32::consts::TAU * f * t).sin()
+                    })
+                    .sum();
+                0.1 * syllable * tone
+            })
+            .collect()
+    }
+
+    fn correlation_at(x: &[f32], y: &[f32], lag: isize) -> f64 {
+        let mut sum = 0.0f64;
+        for (i, &a) in x.iter().enumerate() {
+            let j = i as isize + lag;
+            if j >= 0 && (j as usize) < y.len() {
+                sum += a as f64 * y[j as usize] as f64;
+            }
+        }
+        sum
+    }
+
+    fn snr_db(reference: &[f32], coded: &[f32]) -> f64 {
+        let signal: f64 = reference.iter().map(|&s| (s as f64).powi(2)).sum();
+        let error: f64 = reference
+            .iter()
+            .zip(coded)
+            .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+            .sum();
+        10.0 * (signal / error).log10()
+    }
+
+    #[test]
+    fn the_coded_clip_is_aligned_with_the_input_and_as_long() {
+        let x = voice(16_000, 1.3);
+        let y = opus_round_trip(x.clone(), 16_000, 32).unwrap();
+        assert_eq!(y.len(), x.len());
+        // The look-ahead is removed: the best alignment is at lag 0, not 6.5 ms later.
+        let best = (-200isize..=200)
+            .max_by(|&a, &b| {
+                correlation_at(&x, &y, a)
+                    .partial_cmp(&correlation_at(&x, &y, b))
+                    .unwrap()
+            })
+            .unwrap();
+        assert!(best.abs() <= 1, "best lag {best}");
+    }
+
+    #[test]
+    fn a_higher_bitrate_codes_closer_to_the_input() {
+        let x = voice(16_000, 2.0);
+        let low = snr_db(&x, &opus_round_trip(x.clone(), 16_000, 8).unwrap());
+        let high = snr_db(&x, &opus_round_trip(x.clone(), 16_000, 64).unwrap());
+        assert!(high > low + 3.0, "8 kbps {low:.1} dB, 64 kbps {high:.1} dB");
+        assert!(high > 10.0, "64 kbps {high:.1} dB");
+    }
+
+    #[test]
+    fn a_clip_at_another_rate_is_coded_through_48_khz() {
+        let x = voice(22_050, 1.0);
+        let y = opus_round_trip(x.clone(), 22_050, 48).unwrap();
+        assert_eq!(y.len(), x.len());
+        assert!(snr_db(&x, &y) > 6.0, "{:.1} dB", snr_db(&x, &y));
+    }
+
+    #[test]
+    fn coding_is_deterministic() {
+        let x = voice(16_000, 0.5);
+        assert_eq!(
+            opus_round_trip(x.clone(), 16_000, 12).unwrap(),
+            opus_round_trip(x, 16_000, 12).unwrap()
+        );
+    }
+}
