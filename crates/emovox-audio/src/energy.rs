@@ -8,7 +8,7 @@ const LANES: usize = 8;
 
 /// Appends to `out` the sum of squares of `samples[range]` for each of `ranges`, each summed in
 /// f64 in sample order from zero: the bits of `range.iter().map(|x| x * x).sum::<f64>()` for
-/// every frame on its own. Each group of [`LANES`] consecutive frames of one length is summed
+/// every frame on its own. Each group of 8 consecutive frames of one length is summed
 /// interleaved (the order within each frame is unchanged), which makes a latency-bound chain of
 /// additions throughput-bound: about 4x faster for the level measurement's and trimming's
 /// frames. Allocates nothing but `out`'s growth.

@@ -4,7 +4,7 @@
 //! docstrings and refuses the arguments emovox does not implement; the functions here take
 //! arguments already checked and converted (contiguous float32 arrays, plain numbers), release
 //! the GIL for the work, and turn every Rust error into a Python exception carrying the same
-//! message ([`error`]).
+//! message (the `error` module).
 
 mod adaptation;
 mod arrays;
