@@ -525,83 +525,74 @@ fn parse_number<T: FromStr>(condition: &str, what: &str, text: &str) -> Result<T
         .map_err(|_| bad(condition, format!("cannot parse {what} {:?}", text.trim())))
 }
 
+/// Checks that a stage has `min..=max` parameters.
+fn check_arity(name: &str, count: usize, min: usize, max: usize) -> Result<(), DegradeError> {
+    if (min..=max).contains(&count) {
+        Ok(())
+    } else if max == 0 {
+        Err(bad(name, "takes no parameter"))
+    } else if min == max {
+        Err(bad(
+            name,
+            format!("expects {min} parameter(s), e.g. {name}:10"),
+        ))
+    } else {
+        Err(bad(
+            name,
+            format!("expects {min} to {max} parameters, e.g. {name}:10:4"),
+        ))
+    }
+}
+
+/// The only parameter of a one-parameter stage.
+fn only_parameter<T: FromStr>(name: &str, params: &[&str], what: &str) -> Result<T, DegradeError> {
+    check_arity(name, params.len(), 1, 1)?;
+    parse_number(name, what, params[0])
+}
+
 fn parse_stage(stage: &str) -> Result<Condition, DegradeError> {
     let stage = stage.trim();
     let mut parts = stage.split(':');
     let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
     let params: Vec<&str> = parts.collect();
-    let arity = |min: usize, max: usize| -> Result<(), DegradeError> {
-        if (min..=max).contains(&params.len()) {
-            Ok(())
-        } else if max == 0 {
-            Err(bad(&name, "takes no parameter"))
-        } else if min == max {
-            Err(bad(
-                &name,
-                format!("expects {min} parameter(s), e.g. {name}:10"),
-            ))
-        } else {
-            Err(bad(
-                &name,
-                format!("expects {min} to {max} parameters, e.g. {name}:10:4"),
-            ))
-        }
-    };
-    let condition = match name.as_str() {
+    let name = name.as_str();
+    let condition = match name {
         "clean" => {
-            arity(0, 0)?;
+            check_arity(name, params.len(), 0, 0)?;
             Condition::Clean
         }
         "telephone" => {
-            arity(0, 0)?;
+            check_arity(name, params.len(), 0, 0)?;
             Condition::Telephone
         }
-        "gain" => {
-            arity(1, 1)?;
-            Condition::Gain {
-                db: parse_number(&name, "gain (dB)", params[0])?,
-            }
-        }
-        "white" => {
-            arity(1, 1)?;
-            Condition::White {
-                snr_db: parse_number(&name, "SNR (dB)", params[0])?,
-            }
-        }
-        "pink" => {
-            arity(1, 1)?;
-            Condition::Pink {
-                snr_db: parse_number(&name, "SNR (dB)", params[0])?,
-            }
-        }
+        "gain" => Condition::Gain {
+            db: only_parameter(name, &params, "gain (dB)")?,
+        },
+        "white" => Condition::White {
+            snr_db: only_parameter(name, &params, "SNR (dB)")?,
+        },
+        "pink" => Condition::Pink {
+            snr_db: only_parameter(name, &params, "SNR (dB)")?,
+        },
         "babble" => {
-            arity(1, 2)?;
+            check_arity(name, params.len(), 1, 2)?;
             Condition::Babble {
-                snr_db: parse_number(&name, "SNR (dB)", params[0])?,
+                snr_db: parse_number(name, "SNR (dB)", params[0])?,
                 talkers: match params.get(1) {
-                    Some(text) => parse_number(&name, "talkers", text)?,
+                    Some(text) => parse_number(name, "talkers", text)?,
                     None => DEFAULT_TALKERS,
                 },
             }
         }
-        "reverb" => {
-            arity(1, 1)?;
-            Condition::Reverb {
-                rt60: parse_number(&name, "RT60 (s)", params[0])?,
-            }
-        }
-        "tilt" => {
-            arity(1, 1)?;
-            Condition::Tilt {
-                db: parse_number(&name, "tilt (dB)", params[0])?,
-            }
-        }
-        "opus" => {
-            arity(1, 1)?;
-            Condition::Opus {
-                kbps: parse_number(&name, "bitrate (kbit/s)", params[0])?,
-            }
-        }
+        "reverb" => Condition::Reverb {
+            rt60: only_parameter(name, &params, "RT60 (s)")?,
+        },
+        "tilt" => Condition::Tilt {
+            db: only_parameter(name, &params, "tilt (dB)")?,
+        },
+        "opus" => Condition::Opus {
+            kbps: only_parameter(name, &params, "bitrate (kbit/s)")?,
+        },
         _ => return Err(DegradeError::UnknownCondition(stage.to_string())),
     };
     condition.validate()?;
