@@ -142,9 +142,52 @@ fn condition_bars_name_every_condition_and_refuse_an_empty_table() {
     for needle in ["UAR per condition", "clean", "telephone", "0.452"] {
         assert!(text.contains(needle), "{needle} missing");
     }
+    // Each name hangs below the bars (none inside the plot), rotated.
+    let bars_only: String = text
+        .split("<rect")
+        .skip(1)
+        .filter(|e| e.contains("fill=\"#466EC8\""))
+        .map(|e| format!("<rect{e}"))
+        .collect();
+    let tops = svg_attribute_values(&bars_only, "<rect", "y");
+    let heights = svg_attribute_values(&bars_only, "<rect", "height");
+    assert_eq!(tops.len(), 2, "{bars_only}");
+    let bottom = tops
+        .iter()
+        .zip(&heights)
+        .map(|(y, h)| y + h)
+        .fold(0.0, f64::max);
+    for name in ["clean", "telephone"] {
+        let element = text
+            .split("<text")
+            .find(|e| e.contains(&format!(">\n{name}\n</text>")))
+            .unwrap_or_else(|| panic!("no text element for {name}"));
+        // Rotated and anchored at its start: a middle anchor centres the name on the axis,
+        // half of it inside the plot.
+        assert!(element.contains("rotate(90"), "{element}");
+        assert!(element.contains("text-anchor=\"start\""), "{element}");
+        let y = svg_attribute_values(&format!("<text{element}"), "<text", "y")[0];
+        assert!(y >= bottom, "{name} at y {y}, bars end at {bottom}");
+    }
+    // One bar is a plot too.
+    emovox_metrics::plot::condition_bars(&bars[..1], "UAR", &svg).unwrap();
     let png = dir.join("bars.png");
     emovox_metrics::plot::condition_bars(&bars, "UAR", &png).unwrap();
     assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
     assert!(emovox_metrics::plot::condition_bars(&[], "x", &svg).is_err());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The numeric values of `attribute` in every element of `svg` that starts with `tag`.
+fn svg_attribute_values(svg: &str, tag: &str, attribute: &str) -> Vec<f64> {
+    let key = format!(" {attribute}=\"");
+    svg.split(tag)
+        .skip(1)
+        .filter_map(|element| {
+            let element = &element[..element.find('>').unwrap_or(element.len())];
+            let start = element.find(&key)? + key.len();
+            let end = start + element[start..].find('"')?;
+            element[start..end].parse().ok()
+        })
+        .collect()
 }

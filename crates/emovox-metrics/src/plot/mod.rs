@@ -12,6 +12,7 @@ use crate::epoch::EpochRecord;
 use crate::error::MetricsError;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 
 mod timeline;
@@ -422,28 +423,29 @@ impl Figure for BarsFigure<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), MetricsError> {
         let n = self.bars.len();
+        // Segments 0..=n-1, one per bar (a range of 0..n would add an empty n-th).
         let mut chart = ChartBuilder::on(root)
             .caption(self.title, ("sans-serif", 20))
             .margin(10)
             .x_label_area_size(140)
             .y_label_area_size(50)
-            .build_cartesian_2d((0..n).into_segmented(), 0.0..1.0)?;
-        let names: Vec<&str> = self.bars.iter().map(|(name, _)| name.as_str()).collect();
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..1.0)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(n)
-            .x_label_formatter(&|x| match x {
-                SegmentValue::CenterOf(i) => names.get(*i).copied().unwrap_or("").to_string(),
-                _ => String::new(),
-            })
-            .x_label_style(
-                ("sans-serif", 13)
-                    .into_font()
-                    .transform(FontTransform::Rotate90),
-            )
+            .x_label_formatter(&|_| String::new())
             .y_desc("score")
             .draw()?;
+        // The names, rotated, hang down from the axis under their bars (plotters centres
+        // rotated axis labels on the tick, which puts half of a long name inside the plot).
+        let name_font = ("sans-serif", 13)
+            .into_font()
+            .transform(FontTransform::Rotate90);
+        for (i, (name, _)) in self.bars.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(SegmentValue::CenterOf(i), 0.0));
+            root.draw(&Text::new(name.clone(), (x - 6, y + 6), name_font.clone()))?;
+        }
         let bar = RGBColor(70, 110, 200);
         chart.draw_series(self.bars.iter().enumerate().map(|(i, (_, v))| {
             let mut rect = Rectangle::new(
@@ -456,14 +458,16 @@ impl Figure for BarsFigure<'_> {
             rect.set_margin(0, 0, 6, 6);
             rect
         }))?;
+        let value_font = TextStyle::from(("sans-serif", 13).into_font())
+            .pos(Pos::new(HPos::Center, VPos::Bottom));
         chart.draw_series(self.bars.iter().enumerate().map(|(i, (_, v))| {
             Text::new(
                 format!("{v:.3}"),
                 (
                     SegmentValue::CenterOf(i),
-                    (v.clamp(0.0, 1.0) + 0.03).min(0.98),
+                    (v.clamp(0.0, 1.0) + 0.01).min(0.97),
                 ),
-                ("sans-serif", 13).into_font(),
+                value_font.clone(),
             )
         }))?;
         Ok(())
