@@ -561,6 +561,10 @@ fn silence_stays_silent_and_empty_stays_empty() {
         "gain:+40",
         "reverb:0.5+babble:10",
         "telephone+white:20",
+        #[cfg(feature = "opus")]
+        "opus:8",
+        #[cfg(feature = "opus")]
+        "opus:16",
     ] {
         let condition = Condition::parse(text).unwrap();
         let out = condition.apply(&silence, SR, 3, Some(&pool)).unwrap();
@@ -850,6 +854,10 @@ fn timings() {
         "reverb:3",
         "reverb:0.5+babble:10",
         "telephone+white:20",
+        #[cfg(feature = "opus")]
+        "opus:8",
+        #[cfg(feature = "opus")]
+        "opus:16",
     ] {
         let condition = Condition::parse(text).unwrap();
         condition.apply(&clip, SR, 0, Some(&pool)).unwrap(); // warm the caches

@@ -13,8 +13,9 @@
 //! checked), and bad parameters are a typed [`DegradeError`], never a panic.
 //!
 //! Conditions have a short text form (`clean`, `gain:-20`, `white:20`, `pink:10`,
-//! `babble:10` or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6`, `opus:12`, chains joined by `+` such as
-//! `reverb:0.4+babble:10`) parsed by [`Condition::parse`] and printed by `Display`.
+//! `babble:10` or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6`, `opus:12`, chains
+//! joined by `+` such as `reverb:0.4+babble:10`) parsed by [`Condition::parse`] and printed by
+//! `Display`.
 //!
 //! ```
 //! use emovox_audio::degrade::Condition;
@@ -173,8 +174,9 @@ pub enum Condition {
     /// decoded again, aligned to the input (a clip at a rate Opus does not code, i.e. not 8, 12,
     /// 16, 24 or 48 kHz, goes through 48 kHz): what a voice message or a VoIP call does to
     /// speech. libopus chooses the coded band from the bitrate: 16 kHz speech at 6-8 kbit/s
-    /// is coded narrow-band (nothing above 4 kHz), from 12 kbit/s wide-band. Deterministic on one machine; libopus picks SIMD code by CPU, so the bits
-    /// may differ between machines. Needs the `opus` feature.
+    /// is coded narrow-band (nothing above 4 kHz), from 12 kbit/s wide-band. Deterministic on
+    /// one machine; libopus picks SIMD code by CPU, so the bits may differ between machines.
+    /// Needs the `opus` feature.
     Opus {
         /// Target bitrate, in kbit/s.
         kbps: u32,
@@ -344,8 +346,8 @@ pub(crate) fn rescale_to_power(samples: &mut [f32], power: f64) {
 impl Condition {
     /// Parses the text form: `clean`, `gain:-20` (or `gain:+6`), `white:20`, `pink:10`,
     /// `babble:10` (4 talkers) or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6` (or
-    /// `tilt:+6`), `opus:12` (kbit/s), and stages joined by `+` (`reverb:0.4+babble:10`), which give a
-    /// [`Condition::Chain`]. Names are case-insensitive, spaces around stages are ignored, and
+    /// `tilt:+6`), `opus:12` (kbit/s), and stages joined by `+` (`reverb:0.4+babble:10`),
+    /// which give a [`Condition::Chain`]. Names are case-insensitive, spaces around stages are ignored, and
     /// ranges are checked as in [`Condition::validate`].
     ///
     /// `Display` prints this form; `parse(&c.to_string()) == c` for every valid condition
@@ -364,7 +366,8 @@ impl Condition {
     }
 
     /// Checks every parameter's range (SNR -20..=60 dB, gain -60..=40 dB, RT60
-    /// 0.05..=3 s, talkers 1..=16, tilt -24..=24 dB, Opus 6..=256 kbit/s), recursively through chains.
+    /// 0.05..=3 s, talkers 1..=16, tilt -24..=24 dB, Opus 6..=256 kbit/s), recursively
+    /// through chains.
     pub fn validate(&self) -> Result<(), DegradeError> {
         match self {
             Condition::Clean | Condition::Telephone => Ok(()),

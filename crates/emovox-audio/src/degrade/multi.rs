@@ -41,9 +41,9 @@ impl Default for NoiseWeights {
 /// in `babble_talkers`), a spectral tilt uniform in ±`tilt_db` (probability `tilt_prob`: the
 /// colour of another microphone), the telephone channel (probability `telephone_prob`), an Opus
 /// round trip at a bitrate uniform in `opus_kbps` (probability `opus_prob`: a voice message or
-/// a VoIP call), and a gain uniform in ±`gain_db` (when `gain_db > 0`). A degraded crop for which none of the first
-/// three was drawn gets noise anyway (if any noise weight is positive), so that it differs
-/// from the clean crop.
+/// a VoIP call), and a gain uniform in ±`gain_db` (when `gain_db > 0`). A degraded crop for
+/// which none of the first three was drawn gets noise anyway (if any noise weight is
+/// positive), so that it differs from the clean crop.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MultiConditionConfig {
