@@ -235,6 +235,7 @@ impl Figure for CurvesFigure<'_> {
             .build_cartesian_2d(x_range.clone(), 0.0..max_loss * 1.05)?;
         loss.configure_mesh()
             .x_desc("epoch")
+            .x_label_formatter(&epoch_label)
             .y_desc("loss")
             .draw()?;
         let series = |f: fn(&EpochRecord) -> Option<f64>| {
@@ -248,7 +249,9 @@ impl Figure for CurvesFigure<'_> {
         loss.draw_series(LineSeries::new(series(|r| r.val_loss), &RED))?
             .label("val loss")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED));
+        // Losses start high and fall: the lower left is free.
         loss.configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
             .background_style(WHITE)
             .border_style(BLACK)
             .draw()?;
@@ -261,6 +264,7 @@ impl Figure for CurvesFigure<'_> {
             .build_cartesian_2d(x_range, 0.0..1.0)?;
         acc.configure_mesh()
             .x_desc("epoch")
+            .x_label_formatter(&epoch_label)
             .y_desc("score")
             .draw()?;
         acc.draw_series(LineSeries::new(series(|r| Some(r.val_accuracy)), &GREEN))?
@@ -395,6 +399,15 @@ impl Figure for ReliabilityFigure<'_> {
         let (top, bottom) = root.split_vertically(580);
         self.draw_reliability(&top)?;
         self.draw_counts(&bottom)
+    }
+}
+
+/// An epoch tick: a whole number as one (`5`, not `5.0`), a fraction with one decimal.
+fn epoch_label(x: &f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
     }
 }
 
