@@ -144,6 +144,11 @@ fn text_form_round_trips() {
     );
     assert_eq!(Condition::Gain { db: 6.0 }.to_string(), "gain:+6");
     assert_eq!(Condition::Gain { db: -20.0 }.to_string(), "gain:-20");
+    assert_eq!(Condition::Clipping { db: 12.0 }.to_string(), "clipping:12");
+    assert_eq!(
+        Condition::parse("Clipping:6.5").unwrap(),
+        Condition::Clipping { db: 6.5 }
+    );
     assert_eq!(
         Condition::Chain(vec![
             Condition::White { snr_db: 20.0 },
@@ -216,6 +221,10 @@ fn bad_text_is_a_typed_error() {
         "reverb:3.5",
         "tilt:25",
         "tilt:-24.5",
+        "clipping",
+        "clipping:-1",
+        "clipping:41",
+        "clipping:loud",
         "tilt",
         "opus",
         "opus:5",
@@ -461,6 +470,48 @@ fn gain_is_exact() {
 }
 
 #[test]
+fn clipping_flattens_the_peaks_at_any_level_and_keeps_the_power() {
+    let sine: Vec<f32> = (0..16_000)
+        .map(|i| 0.5 * (std::f32::consts::TAU * 440.0 * i as f32 / SR as f32).sin())
+        .collect();
+    for depth in [3.0f32, 6.0, 20.0] {
+        let out = Condition::Clipping { db: depth }
+            .apply(&sine, SR, 0, None)
+            .unwrap();
+        assert!(
+            (power(&out) / power(&sine) - 1.0).abs() < 1e-5,
+            "{depth} dB"
+        );
+        // The flattened share of a sine clipped at a fraction c of its peak: 1 - 2 asin(c) / π.
+        let c = 10f64.powf(-depth as f64 / 20.0);
+        let expected = 1.0 - 2.0 * c.asin() / std::f64::consts::PI;
+        let top = out.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+        let flat = out.iter().filter(|s| s.abs() >= top * (1.0 - 1e-6)).count();
+        let share = flat as f64 / out.len() as f64;
+        assert!(
+            (share - expected).abs() < 0.01,
+            "{depth} dB: {share} vs {expected}"
+        );
+        // The same distortion at any level.
+        let quiet: Vec<f32> = sine.iter().map(|s| s * 1e-3).collect();
+        let quiet_out = Condition::Clipping { db: depth }
+            .apply(&quiet, SR, 0, None)
+            .unwrap();
+        assert!(out
+            .iter()
+            .zip(&quiet_out)
+            .all(|(o, q)| (o * 1e-3 - q).abs() <= 1e-6 * 1e-3));
+    }
+    let clip = speechy(4_000, SR, 150.0);
+    assert_eq!(
+        Condition::Clipping { db: 0.0 }
+            .apply(&clip, SR, 0, None)
+            .unwrap(),
+        clip
+    );
+}
+
+#[test]
 fn babble_needs_a_pool_at_the_clip_rate() {
     let clip = speechy(8_000, SR, 150.0);
     let babble = Condition::parse("babble:10").unwrap();
@@ -559,6 +610,7 @@ fn silence_stays_silent_and_empty_stays_empty() {
         "reverb:1",
         "telephone",
         "gain:+40",
+        "clipping:20",
         "reverb:0.5+babble:10",
         "telephone+white:20",
     ] {
@@ -599,6 +651,7 @@ fn bad_input_is_an_error_not_a_panic() {
         "reverb:0.05",
         "telephone",
         "gain:+40",
+        "clipping:40",
     ] {
         let condition = Condition::parse(condition).unwrap();
         for clip in [vec![1e-30f32], vec![1e30, -1e30, 1e30], vec![0.5; 3]] {
@@ -630,8 +683,9 @@ fn standard_conditions_are_the_documented_table() {
             "reverb",
             "telephone+white20",
             "reverb+babble10",
+            "clipping12",
             "opus8"
-        ][..14 + opus]
+        ][..15 + opus]
     );
     let texts: Vec<String> = table.iter().map(|(_, c)| c.to_string()).collect();
     assert_eq!(
@@ -651,8 +705,9 @@ fn standard_conditions_are_the_documented_table() {
             "reverb:0.5",
             "telephone+white:20",
             "reverb:0.5+babble:10",
+            "clipping:12",
             "opus:8"
-        ][..14 + opus]
+        ][..15 + opus]
     );
     let pool = pool();
     let clip = speechy(SR as usize / 2, SR, 170.0);

@@ -1,4 +1,4 @@
-//! Channel conditions: gain, spectral tilt and the narrow-band telephone channel.
+//! Channel conditions: gain, clipping, spectral tilt and the narrow-band telephone channel.
 
 use std::cell::RefCell;
 
@@ -19,6 +19,20 @@ const RESAMPLER_CACHE: usize = 8;
 pub(crate) fn gain(x: &mut [f32], db: f32) {
     let factor = 10f32.powf(db / 20.0);
     x.iter_mut().for_each(|s| *s *= factor);
+}
+
+/// Hard clipping `db` dB below the clip's peak (every sample limited to ±threshold), then
+/// rescaled to the input's mean power. A silent clip stays silent.
+pub(crate) fn clip(x: &mut [f32], db: f32) {
+    let peak = x.iter().fold(0.0f32, |peak, s| peak.max(s.abs()));
+    if peak == 0.0 {
+        return;
+    }
+    let power = super::mean_power(x);
+    let threshold = peak * 10f32.powf(-db / 20.0);
+    x.iter_mut()
+        .for_each(|s| *s = s.clamp(-threshold, threshold));
+    super::rescale_to_power(x, power);
 }
 
 /// One second-order section, direct form II transposed.

@@ -1,8 +1,8 @@
 //! Named, seeded recording conditions: the same clip "recorded differently".
 //!
-//! A [`Condition`] degrades a mono clip: gain, additive noise (white, pink, babble) at a
-//! signal-to-noise ratio, a telephone channel, room reverberation, a spectral tilt, a lossy
-//! codec (Opus), or a chain of these. It is
+//! A [`Condition`] degrades a mono clip: gain, clipping, additive noise (white, pink, babble)
+//! at a signal-to-noise ratio, a telephone channel, room reverberation, a spectral tilt, a
+//! lossy codec (Opus), or a chain of these. It is
 //! used to evaluate a model's robustness on [`standard_conditions`] and, through
 //! [`MultiConditionConfig::draw`], as multi-condition training augmentation.
 //!
@@ -12,7 +12,7 @@
 //! an empty input gives an empty output (after the condition and the sample rate are
 //! checked), and bad parameters are a typed [`DegradeError`], never a panic.
 //!
-//! Conditions have a short text form (`clean`, `gain:-20`, `white:20`, `pink:10`,
+//! Conditions have a short text form (`clean`, `gain:-20`, `clipping:12`, `white:20`, `pink:10`,
 //! `babble:10` or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6`, `opus:12`, chains
 //! joined by `+` such as `reverb:0.4+babble:10`) parsed by [`Condition::parse`] and printed by
 //! `Display`.
@@ -56,6 +56,8 @@ pub const GAIN_DB_RANGE: std::ops::RangeInclusive<f32> = -60.0..=40.0;
 pub const RT60_RANGE: std::ops::RangeInclusive<f32> = 0.05..=3.0;
 /// Valid spectral tilts of [`Condition::Tilt`], in dB.
 pub const TILT_DB_RANGE: std::ops::RangeInclusive<f32> = -24.0..=24.0;
+/// Accepted clipping depths of [`Condition::Clipping`], in dB below the peak.
+pub const CLIPPING_DB_RANGE: std::ops::RangeInclusive<f32> = 0.0..=40.0;
 /// Accepted Opus bitrates of [`Condition::Opus`], in kbit/s (libopus codes 6 to 510).
 pub const OPUS_KBPS_RANGE: std::ops::RangeInclusive<u32> = 6..=256;
 /// Accepted numbers of babble talkers.
@@ -67,7 +69,7 @@ pub const DEFAULT_TALKERS: usize = 4;
 #[derive(Debug, Error)]
 pub enum DegradeError {
     /// The text names no known condition.
-    #[error("unknown condition {0:?} (expected clean, gain, white, pink, babble, telephone, reverb, tilt, opus, or stages joined by '+')")]
+    #[error("unknown condition {0:?} (expected clean, gain, clipping, white, pink, babble, telephone, reverb, tilt, opus, or stages joined by '+')")]
     UnknownCondition(String),
     /// A parameter is missing, unparsable or out of range.
     #[error("bad parameter for {condition}: {message}")]
@@ -126,6 +128,15 @@ pub enum Condition {
     /// Multiplies by `10^(db / 20)` (computed in `f32`), `db` in -60..=40.
     Gain {
         /// Gain in dB.
+        db: f32,
+    },
+    /// An overdriven recording: every sample limited to ±(peak · 10^(-`db`/20)), i.e. hard
+    /// clipping `db` dB (0..=40) below the clip's peak, as when a recorder's gain was set `db`
+    /// dB too high for the loudest moment; the output is rescaled to the input's mean power.
+    /// Scale-invariant (the same distortion at any input level); `clipping:0` is the clip
+    /// unchanged. On a full-scale sine, `clipping:6` flattens about two thirds of the samples.
+    Clipping {
+        /// Depth of the clipping below the peak, in dB.
         db: f32,
     },
     /// Adds Gaussian white noise at `snr_db` (-20..=60).
@@ -194,6 +205,9 @@ enum ConditionRepr {
     Gain {
         db: f32,
     },
+    Clipping {
+        db: f32,
+    },
     White {
         snr_db: f32,
     },
@@ -229,6 +243,7 @@ impl From<Condition> for ConditionRepr {
         match condition {
             Condition::Clean => Self::Clean,
             Condition::Gain { db } => Self::Gain { db },
+            Condition::Clipping { db } => Self::Clipping { db },
             Condition::White { snr_db } => Self::White { snr_db },
             Condition::Pink { snr_db } => Self::Pink { snr_db },
             Condition::Babble { snr_db, talkers } => Self::Babble { snr_db, talkers },
@@ -248,6 +263,7 @@ impl ConditionRepr {
         match self {
             Self::Clean => Condition::Clean,
             Self::Gain { db } => Condition::Gain { db },
+            Self::Clipping { db } => Condition::Clipping { db },
             Self::White { snr_db } => Condition::White { snr_db },
             Self::Pink { snr_db } => Condition::Pink { snr_db },
             Self::Babble { snr_db, talkers } => Condition::Babble { snr_db, talkers },
@@ -344,7 +360,7 @@ pub(crate) fn rescale_to_power(samples: &mut [f32], power: f64) {
 }
 
 impl Condition {
-    /// Parses the text form: `clean`, `gain:-20` (or `gain:+6`), `white:20`, `pink:10`,
+    /// Parses the text form: `clean`, `gain:-20` (or `gain:+6`), `clipping:12`, `white:20`, `pink:10`,
     /// `babble:10` (4 talkers) or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6` (or
     /// `tilt:+6`), `opus:12` (kbit/s), and stages joined by `+` (`reverb:0.4+babble:10`),
     /// which give a [`Condition::Chain`]. Names are case-insensitive, spaces around stages are ignored, and
@@ -365,13 +381,16 @@ impl Condition {
             .map(Condition::Chain)
     }
 
-    /// Checks every parameter's range (SNR -20..=60 dB, gain -60..=40 dB, RT60
+    /// Checks every parameter's range (SNR -20..=60 dB, gain -60..=40 dB, clipping 0..=40 dB, RT60
     /// 0.05..=3 s, talkers 1..=16, tilt -24..=24 dB, Opus 6..=256 kbit/s), recursively
     /// through chains.
     pub fn validate(&self) -> Result<(), DegradeError> {
         match self {
             Condition::Clean | Condition::Telephone => Ok(()),
             Condition::Gain { db } => check_f32("gain", "gain (dB)", *db, &GAIN_DB_RANGE),
+            Condition::Clipping { db } => {
+                check_f32("clipping", "depth (dB)", *db, &CLIPPING_DB_RANGE)
+            }
             Condition::White { snr_db } => check_f32("white", "SNR (dB)", *snr_db, &SNR_DB_RANGE),
             Condition::Pink { snr_db } => check_f32("pink", "SNR (dB)", *snr_db, &SNR_DB_RANGE),
             Condition::Babble { snr_db, talkers } => {
@@ -474,6 +493,10 @@ impl Condition {
                 channel::gain(&mut x, *db);
                 Ok(x)
             }
+            Condition::Clipping { db } => {
+                channel::clip(&mut x, *db);
+                Ok(x)
+            }
             Condition::White { snr_db } => {
                 noise::add_white(&mut x, *snr_db, &mut rng());
                 Ok(x)
@@ -571,6 +594,9 @@ fn parse_stage(stage: &str) -> Result<Condition, DegradeError> {
         "gain" => Condition::Gain {
             db: only_parameter(name, &params, "gain (dB)")?,
         },
+        "clipping" => Condition::Clipping {
+            db: only_parameter(name, &params, "depth (dB)")?,
+        },
         "white" => Condition::White {
             snr_db: only_parameter(name, &params, "SNR (dB)")?,
         },
@@ -615,6 +641,7 @@ impl fmt::Display for Condition {
         match self {
             Condition::Clean => f.write_str("clean"),
             Condition::Gain { db } => write!(f, "gain:{db:+}"),
+            Condition::Clipping { db } => write!(f, "clipping:{db}"),
             Condition::White { snr_db } => write!(f, "white:{snr_db}"),
             Condition::Pink { snr_db } => write!(f, "pink:{snr_db}"),
             Condition::Babble { snr_db, talkers } if *talkers == DEFAULT_TALKERS => {
@@ -682,6 +709,7 @@ pub fn parse_conditions(
 /// | `reverb`            | `reverb:0.5` (RT60 0.5 s)                    |
 /// | `telephone+white20` | `telephone+white:20` (channel, then noise)   |
 /// | `reverb+babble10`   | `reverb:0.5+babble:10` (room, then babble)   |
+/// | `clipping12`        | `clipping:12` (hard clipping 12 dB below the peak) |
 /// | `opus8`             | `opus:8` (Opus at 8 kbit/s: narrow-band)     |
 ///
 /// The babble conditions need a [`BabblePool`] (or [`Condition::without_babble`]); `opus8` is
@@ -711,6 +739,7 @@ pub fn standard_conditions() -> Vec<(String, Condition)> {
             Chain(vec![Telephone, White { snr_db: 20.0 }]),
         ),
         ("reverb+babble10", Chain(vec![reverb, babble10])),
+        ("clipping12", Clipping { db: 12.0 }),
         #[cfg(feature = "opus")]
         ("opus8", Opus { kbps: 8 }),
     ]
