@@ -295,6 +295,48 @@ fn bad_input_is_a_clear_error() {
 }
 
 #[test]
+fn silence_is_refused_not_named_an_emotion() {
+    let classifier = Classifier::bundled().unwrap();
+    let tone = |rms_db: f32, len: usize| -> Vec<f32> {
+        // A 1 kHz sine whose mean square over any 20 ms (20 whole periods) is `rms_db` dBFS.
+        let amplitude = 10f32.powf(rms_db / 20.0) * std::f32::consts::SQRT_2;
+        (0..len)
+            .map(|i| amplitude * (std::f32::consts::TAU * 1_000.0 * i as f32 / 16_000.0).sin())
+            .collect()
+    };
+    let silent = |result: Result<emovox::Prediction, emovox::Error>| match result {
+        Err(emovox::Error::Silent { loudest_db }) => Some(loudest_db),
+        _ => None,
+    };
+    // Digital silence, and one-step dither of 16-bit audio (about -95 dBFS).
+    let zeros = vec![0.0f32; 32_000];
+    assert_eq!(
+        silent(classifier.predict(&zeros, 16_000)),
+        Some(f32::NEG_INFINITY)
+    );
+    let dither: Vec<f32> = (0..32_000u32)
+        .map(|i| [1.0f32, -1.0, 0.0][(i.wrapping_mul(2_654_435_761) >> 30) as usize % 3] / 32_768.0)
+        .collect();
+    let level = silent(classifier.predict(&dither, 16_000)).expect("dither is silent");
+    assert!((-100.0..-85.0).contains(&level), "{level}");
+    let error = classifier.predict(&zeros, 16_000).unwrap_err().to_string();
+    assert!(error.contains("silent") && error.contains("-80"), "{error}");
+    // The floor is the loudest 20 ms against emovox::SILENCE_LEVEL_DB (-80 dBFS), at any rate.
+    assert_eq!(emovox::SILENCE_LEVEL_DB, -80.0);
+    let below = silent(classifier.predict(&tone(-81.0, 32_000), 16_000)).expect("-81 dBFS");
+    assert!((below + 81.0).abs() < 0.05, "{below}");
+    assert!(classifier.predict(&tone(-79.0, 32_000), 16_000).is_ok());
+    let mut quiet_then_silent = tone(-79.0, 3_200);
+    quiet_then_silent.extend(&zeros);
+    assert!(classifier.predict(&quiet_then_silent, 16_000).is_ok());
+    // In a batch the silent clip is its own error.
+    let clips = vec![tone(-30.0, 32_000), zeros.clone(), tone(-60.0, 32_000)];
+    let batch = classifier.predict_batch(&clips, 16_000);
+    assert!(batch[0].is_ok() && batch[2].is_ok());
+    assert!(matches!(batch[1], Err(emovox::Error::Silent { .. })));
+}
+
+#[test]
 fn classifier_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Classifier>();

@@ -120,6 +120,8 @@ impl From<emovox::Error> for ApiError {
             emovox::Error::Audio(audio) => audio.into(),
             // Features refuse clips too short for one frame: the client's audio, not the model.
             emovox::Error::Features(features) => Self::BadAudio(features.to_string()),
+            // Digital silence: the client's audio holds nothing to classify.
+            silent @ emovox::Error::Silent { .. } => Self::BadAudio(silent.to_string()),
             other => Self::Internal(other.to_string()),
         }
     }

@@ -221,6 +221,12 @@ async fn bad_audio_is_a_typed_error_with_its_status() {
             StatusCode::BAD_REQUEST,
             "bad_audio",
         ),
+        (
+            "2 s of digital silence",
+            wav_bytes(&[0.0; 32_000], 16_000),
+            StatusCode::BAD_REQUEST,
+            "bad_audio",
+        ),
     ];
     for (name, body, status, code) in cases {
         let (got, answer) = post(&server, "/v1/predict", body).await;
@@ -229,7 +235,11 @@ async fn bad_audio_is_a_typed_error_with_its_status() {
             (status, code),
             "{name}: {answer}"
         );
-        assert!(!answer["error"]["message"].as_str().unwrap().is_empty());
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(!message.is_empty());
+        if name.contains("silence") {
+            assert!(message.contains("silent"), "{message}");
+        }
     }
     // The server still serves after all of them.
     let (status, _) = post(&server, "/v1/predict", wav).await;

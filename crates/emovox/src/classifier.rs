@@ -73,6 +73,38 @@ static BUNDLED_MODEL: &[u8] = include_bytes!(concat!(
 /// buffers alive.
 const POOLED_CLIP_SAMPLES: usize = 1 << 20;
 
+/// A clip whose loudest 20 ms (mean square) stays below this level, in dBFS, is silent:
+/// digital silence or dither, no speech to classify ([`Classifier::predict`] refuses it with
+/// [`Error::Silent`] rather than name an emotion). Speech recorded 30 dB quieter than usual is
+/// near -55 dBFS. The timeline's VAD takes no frame below this level for speech
+/// ([`crate::timeline::VadConfig::min_level_db`]'s default).
+pub const SILENCE_LEVEL_DB: f32 = -80.0;
+
+/// Whether a clip may be silent: clips given by the caller may not; the windows of a timeline,
+/// chosen by its VAD with its own configurable floor, may.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Silence {
+    Refused,
+    Allowed,
+}
+
+/// Level in dBFS of the loudest 20 ms of a clip (mean square over consecutive 20 ms frames,
+/// the last one possibly shorter); minus infinity for digital silence.
+fn loudest_level_db(samples: &[f32], sample_rate: u32) -> f32 {
+    let frame = (sample_rate as usize / 50).max(1);
+    let loudest = samples
+        .chunks(frame)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|&s| f64::from(s) * f64::from(s))
+                .sum::<f64>()
+                / chunk.len() as f64
+        })
+        .fold(0.0f64, f64::max);
+    (10.0 * loudest.log10()) as f32
+}
+
 impl Classifier {
     /// The bundled model (8 emotions, 16 kHz; RAVDESS and TurEV-DB), compiled into the library.
     pub fn bundled() -> Result<Self, Error> {
@@ -126,7 +158,8 @@ impl Classifier {
         &self.model
     }
 
-    /// Predicts the emotion of one mono clip given at `sample_rate` Hz.
+    /// Predicts the emotion of one mono clip given at `sample_rate` Hz. A silent clip (nothing
+    /// above [`SILENCE_LEVEL_DB`]) is [`Error::Silent`].
     pub fn predict(&self, samples: &[f32], sample_rate: u32) -> Result<Prediction, Error> {
         let probabilities = self.probabilities(samples, sample_rate)?;
         Ok(Prediction::from_probabilities(
@@ -144,8 +177,8 @@ impl Classifier {
     }
 
     /// Predicts many clips, all at `sample_rate` Hz, in parallel (rayon), in clip order: a
-    /// clip that cannot be classified (empty, NaN, too short, ...) is its own error and the
-    /// others are still predicted.
+    /// clip that cannot be classified (empty, NaN, too short, silent, ...) is its own error and
+    /// the others are still predicted.
     pub fn predict_batch<S: AsRef<[f32]> + Sync>(
         &self,
         clips: &[S],
@@ -169,15 +202,25 @@ impl Classifier {
         clips: &[S],
         sample_rate: u32,
     ) -> Vec<Result<Vec<f32>, Error>> {
+        self.scores_batch(clips, sample_rate, Silence::Refused)
+    }
+
+    /// [`Classifier::probabilities_batch`], silent clips refused or not.
+    fn scores_batch<S: AsRef<[f32]> + Sync>(
+        &self,
+        clips: &[S],
+        sample_rate: u32,
+        silence: Silence,
+    ) -> Vec<Result<Vec<f32>, Error>> {
         if self.model.device().is_cpu() {
             return clips
                 .par_iter()
-                .map(|clip| self.probabilities(clip.as_ref(), sample_rate))
+                .map(|clip| self.scores(clip.as_ref(), sample_rate, silence))
                 .collect();
         }
         let features: Vec<Result<Vec<ndarray::Array3<f32>>, Error>> = clips
             .par_iter()
-            .map(|clip| self.features(clip.as_ref(), sample_rate))
+            .map(|clip| self.features(clip.as_ref(), sample_rate, silence))
             .collect();
         let ready: Vec<usize> = (0..clips.len()).filter(|&i| features[i].is_ok()).collect();
         let inputs: Vec<&[ndarray::Array3<f32>]> = ready
@@ -193,9 +236,19 @@ impl Classifier {
         results.into_iter().flatten().collect()
     }
 
-    /// Class probabilities of one clip, in label order.
+    /// Class probabilities of one clip, in label order (a silent clip is [`Error::Silent`]).
     pub fn probabilities(&self, samples: &[f32], sample_rate: u32) -> Result<Vec<f32>, Error> {
-        let features = self.features(samples, sample_rate)?;
+        self.scores(samples, sample_rate, Silence::Refused)
+    }
+
+    /// [`Classifier::probabilities`], a silent clip refused or not.
+    fn scores(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+        silence: Silence,
+    ) -> Result<Vec<f32>, Error> {
+        let features = self.features(samples, sample_rate, silence)?;
         Ok(self.model.probabilities(&features)?)
     }
 
@@ -205,9 +258,16 @@ impl Classifier {
         &self,
         samples: &[f32],
         sample_rate: u32,
+        silence: Silence,
     ) -> Result<Vec<ndarray::Array3<f32>>, Error> {
         validate_sample_rate(sample_rate)?;
         validate_samples(samples)?;
+        if silence == Silence::Refused {
+            let loudest_db = loudest_level_db(samples, sample_rate);
+            if loudest_db < SILENCE_LEVEL_DB {
+                return Err(Error::Silent { loudest_db });
+            }
+        }
         let mut scratch = {
             let mut pool = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
             pool.pop().unwrap_or_default()
@@ -257,12 +317,14 @@ impl crate::timeline::WindowClassifier for Classifier {
         Classifier::labels(self)
     }
 
+    /// The window's probabilities; a silent window is scored, not refused (the timeline's
+    /// VAD chose it, with its own floor).
     fn probabilities(&self, window: &[f32]) -> Result<Vec<f32>, Error> {
-        Classifier::probabilities(self, window, Classifier::sample_rate(self))
+        self.scores(window, Classifier::sample_rate(self), Silence::Allowed)
     }
 
     fn probabilities_batch(&self, windows: &[&[f32]]) -> Result<Vec<Vec<f32>>, Error> {
-        Classifier::probabilities_batch(self, windows, Classifier::sample_rate(self))
+        self.scores_batch(windows, Classifier::sample_rate(self), Silence::Allowed)
             .into_iter()
             .collect()
     }

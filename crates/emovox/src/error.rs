@@ -8,6 +8,13 @@ pub enum Error {
     /// The audio could not be decoded, resampled or was invalid (empty, NaN, bad rate...).
     #[error(transparent)]
     Audio(#[from] emovox_audio::AudioError),
+    /// The clip is silent: its loudest 20 ms is below [`crate::SILENCE_LEVEL_DB`] (digital
+    /// silence or dither), so there is no speech to classify.
+    #[error("the clip is silent: its loudest 20 ms is at {loudest_db:.1} dBFS, below {} dBFS (digital silence or dither, no speech to classify)", crate::SILENCE_LEVEL_DB)]
+    Silent {
+        /// Level of the clip's loudest 20 ms (mean square), in dBFS.
+        loudest_db: f32,
+    },
     /// Features could not be computed (e.g. the clip is shorter than one frame).
     #[error(transparent)]
     Features(#[from] emovox_features::FeatureError),

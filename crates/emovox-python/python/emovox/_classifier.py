@@ -91,8 +91,9 @@ class Classifier:
         Raises
         ------
         ValueError
-            for NaN or infinite samples, an empty or too short clip, an
-            unsupported rate (the message is emovox's)
+            for NaN or infinite samples, an empty or too short clip, a silent
+            clip (nothing above -80 dBFS in any 20 ms: digital silence or
+            dither), an unsupported rate (the message is emovox's)
         """
         return self._native.predict(_mono("predict", y), _checks.rate("predict", "sr", sr))
 

@@ -92,7 +92,7 @@ impl Default for VadConfig {
             frame_seconds: 0.02,
             threshold_db: 6.0,
             edge_threshold_db: 3.0,
-            min_level_db: -80.0,
+            min_level_db: crate::SILENCE_LEVEL_DB,
             short_term_seconds: 0.06,
             floor_window_seconds: 3.0,
             floor_average_seconds: 0.5,
