@@ -1,4 +1,4 @@
-//! Predicts the emotion of one or more audio files: WAV, FLAC, MP3, OGG Vorbis or Opus, M4A
+//! Predicts the emotion of one or more audio files: WAV, FLAC, MP3, OGG Vorbis or Opus, WebM/Opus, M4A
 //! (AAC or ALAC), at any sample rate (the format is told from the content).
 //!
 //! ```sh
@@ -27,7 +27,7 @@ struct Args {
     /// Print one JSON object per file and line instead of text.
     #[arg(long)]
     json: bool,
-    /// Audio files to classify (WAV, FLAC, MP3, OGG Vorbis/Opus, M4A).
+    /// Audio files to classify (WAV, FLAC, MP3, OGG Vorbis/Opus, WebM/Opus, M4A).
     #[arg(required = true)]
     files: Vec<PathBuf>,
 }

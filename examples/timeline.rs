@@ -6,7 +6,7 @@
 //! cargo run --release --example timeline -- recording.wav --plot timeline.png
 //! ```
 //!
-//! Any format emovox reads (WAV, FLAC, MP3, OGG Vorbis/Opus, M4A) at any sample rate: the file
+//! Any format emovox reads (WAV, FLAC, MP3, OGG Vorbis/Opus, WebM/Opus, M4A) at any sample rate: the file
 //! is streamed from disk, decoded and resampled to the model's rate chunk by chunk, so memory
 //! does not grow with its length.
 
@@ -23,7 +23,7 @@ use emovox_metrics::plot::{timeline_plot, PlotFormat, TimelineChart, TimelineSpa
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// An audio file: WAV, FLAC, MP3, OGG Vorbis or Opus, M4A (AAC or ALAC), any sample rate.
+    /// An audio file: WAV, FLAC, MP3, OGG Vorbis or Opus, WebM/Opus, M4A (AAC or ALAC), any sample rate.
     file: PathBuf,
     /// Model file; the bundled model when omitted.
     #[arg(long)]

@@ -1,6 +1,7 @@
 //! Any-format decoding: the format is told from the content ([`crate::detect_format_of`]), WAV
 //! goes to hound (as [`crate::read_wav`]), FLAC, MP3, OGG Vorbis and MP4 (AAC-LC, ALAC) to
-//! symphonia, OGG Opus to symphonia's OGG demuxer and libopus. Every path gives mono f32 at the
+//! symphonia, OGG Opus to symphonia's OGG demuxer and libopus, WebM to emovox's own demuxer
+//! (`webm.rs`) and libopus. Every path gives mono f32 at the
 //! file's own rate, channels averaged, as [`crate::read_wav`] does.
 
 use std::fs::File;
@@ -369,6 +370,8 @@ mod packets {
             }
             #[cfg(any(feature = "aac", feature = "alac"))]
             AudioFormat::Mp4 => Box::new(IsoMp4Reader::try_new(stream, options)?),
+            #[cfg(feature = "webm")]
+            AudioFormat::WebM => Box::new(crate::webm::WebmReader::try_new(stream, options)?),
             _ => return Err(SymError::Unsupported("format not enabled")),
         })
     }
@@ -664,6 +667,10 @@ mod packets {
             {
                 AudioError::NoSamples
             }
+            // emovox's WebM demuxer names what it does not support (a codec other than Opus).
+            SymError::Unsupported(what) if format == AudioFormat::WebM => {
+                AudioError::UnsupportedCodec(format!("{container}: {what}"))
+            }
             SymError::Unsupported(_) => AudioError::UnsupportedFormat(format!(
                 "{container} signature, but no {container} stream symphonia can read"
             )),
@@ -887,6 +894,7 @@ mod packets {
             AudioFormat::Mp3 => "MP3",
             AudioFormat::OggVorbis | AudioFormat::OggOpus => "OGG",
             AudioFormat::Mp4 => "MP4",
+            AudioFormat::WebM => "WebM",
         }
     }
 

@@ -1,5 +1,5 @@
-//! Audio input for emovox: decoding of WAV, FLAC, MP3, OGG Vorbis, OGG Opus and M4A/MP4
-//! (AAC-LC, ALAC), down-mixing, resampling (a windowed sinc tabulated per output phase; whole
+//! Audio input for emovox: decoding of WAV, FLAC, MP3, OGG Vorbis, OGG Opus, WebM (Opus) and
+//! M4A/MP4 (AAC-LC, ALAC), down-mixing, resampling (a windowed sinc tabulated per output phase; whole
 //! clips or streamed chunks), trimming, and seeded recording conditions ([`degrade`]: noise,
 //! gain, telephone, reverb).
 //!
@@ -22,6 +22,7 @@
 //! | OGG Vorbis | symphonia | `vorbis` | ≤ 1e-6 vs ffmpeg |
 //! | M4A/MP4 AAC-LC | symphonia | `aac` | ≤ 5e-6 vs ffmpeg |
 //! | OGG Opus (mono, stereo) | libopus | `opus` | ≤ 1e-4 vs ffmpeg's libopus decoder (mono: exact) |
+//! | WebM / Matroska with Opus (what browsers' `MediaRecorder` writes; known or unknown sizes, laced or not) | emovox's EBML demuxer, libopus | `webm` (with `opus`) | ≤ 1e-4 vs ffmpeg's libopus decoder, outside the half-waves ffmpeg soft-clips past full scale; the last block's `DiscardPadding` (≤ 20 ms) is kept |
 //!
 //! All features are on by default (the `emovox` facade forwards them under the same names).
 //! Lossy decoders are float implementations of one standard, so they differ from ffmpeg's in
@@ -115,6 +116,8 @@ mod stream_resample;
 mod trim;
 mod validate;
 mod wav;
+#[cfg(feature = "webm")]
+mod webm;
 
 pub use decode::{decode_audio, open_audio_stream, read_audio, AudioStream, ReadSeek};
 pub use degrade::{

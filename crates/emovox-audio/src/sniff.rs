@@ -20,10 +20,13 @@ pub enum AudioFormat {
     OggOpus,
     /// ISO base media (MP4, M4A, MOV: an `ftyp` box first), AAC-LC or ALAC inside.
     Mp4,
+    /// WebM or Matroska (an EBML header first), Opus inside: what browsers record.
+    WebM,
 }
 
 impl AudioFormat {
-    /// A short name for messages: "WAV", "FLAC", "MP3", "OGG Vorbis", "OGG Opus", "MP4".
+    /// A short name for messages: "WAV", "FLAC", "MP3", "OGG Vorbis", "OGG Opus", "MP4",
+    /// "WebM".
     pub fn name(self) -> &'static str {
         match self {
             AudioFormat::Wav => "WAV",
@@ -32,6 +35,7 @@ impl AudioFormat {
             AudioFormat::OggVorbis => "OGG Vorbis",
             AudioFormat::OggOpus => "OGG Opus",
             AudioFormat::Mp4 => "MP4",
+            AudioFormat::WebM => "WebM",
         }
     }
 
@@ -44,6 +48,7 @@ impl AudioFormat {
             AudioFormat::OggVorbis => cfg!(feature = "vorbis"),
             AudioFormat::OggOpus => cfg!(feature = "opus"),
             AudioFormat::Mp4 => cfg!(any(feature = "aac", feature = "alac")),
+            AudioFormat::WebM => cfg!(feature = "webm"),
         }
     }
 }
@@ -91,6 +96,9 @@ pub fn detect_format(head: &[u8]) -> Option<AudioFormat> {
     if head.len() >= 8 && &head[4..8] == b"ftyp" {
         return Some(AudioFormat::Mp4);
     }
+    if head.starts_with(b"\x1a\x45\xdf\xa3") {
+        return Some(AudioFormat::WebM);
+    }
     if is_mp3_frame_header(head) {
         return Some(AudioFormat::Mp3);
     }
@@ -113,7 +121,6 @@ fn is_mp3_frame_header(b: &[u8]) -> bool {
 /// What the first bytes name, for the "unsupported format" message.
 fn describe(head: &[u8]) -> String {
     let known: &[(&[u8], usize, &str)] = &[
-        (b"\x1a\x45\xdf\xa3", 0, "Matroska/WebM"),
         (b"FORM", 0, "AIFF/IFF"),
         (b"caff", 0, "Core Audio (CAF)"),
         (b"RIFF", 0, "a RIFF file that is not WAVE (AVI?)"),
@@ -136,7 +143,7 @@ fn describe(head: &[u8]) -> String {
     }
     let shown: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
     format!(
-        "content not recognised as WAV, FLAC, MP3, OGG Vorbis/Opus or MP4 (first bytes {})",
+        "content not recognised as WAV, FLAC, MP3, OGG Vorbis/Opus, MP4 or WebM (first bytes {})",
         shown.join(" ")
     )
 }
@@ -228,11 +235,16 @@ mod tests {
         assert_eq!(detect_format(b"\xff\xfb\x00\x64"), None);
         assert_eq!(detect_format(b""), None);
         assert_eq!(detect_format(b"OggS"), None);
+        // Matroska's EBML magic: WebM (what is inside is the demuxer's to check).
+        assert_eq!(
+            detect_format(b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81"),
+            Some(AudioFormat::WebM)
+        );
     }
 
     #[test]
     fn descriptions_name_what_they_can() {
-        assert!(describe(b"\x1a\x45\xdf\xa3\x01").contains("Matroska"));
+        assert!(describe(b"FORM\0\0\0\x04AIFF").contains("AIFF"));
         assert!(describe(b"\xff\xf1\x50\x80").contains("ADTS"));
         assert!(describe(b"hello").contains("68 65 6c 6c 6f"));
     }

@@ -117,10 +117,7 @@ fn a_lying_extension_or_no_audio_at_all_is_an_unsupported_format() {
             &b"these are my meeting notes, not audio at all\n"[..],
         ),
         ("page.flac", b"<!DOCTYPE html><html><body>404</body></html>"),
-        (
-            "movie.m4a",
-            b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2",
-        ),
+        ("sound.m4a", b"FORM\x00\x00\x10\x00AIFFCOMM\x00\x00\x00\x12"),
         (
             "raw.ogg",
             b"\xff\xf1\x50\x80\x02\x1f\xfc\xde\x04\x00\x00\x00",
@@ -139,6 +136,19 @@ fn a_lying_extension_or_no_audio_at_all_is_an_unsupported_format() {
             "{name}: {err:?}"
         );
     }
+    // The start of a Matroska header (a WebM cut after 15 bytes), named .m4a: WebM by its
+    // content, cut short.
+    let path = dir.join("movie.m4a");
+    std::fs::write(
+        &path,
+        b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2",
+    )
+    .unwrap();
+    let err = read_audio(&path).unwrap_err();
+    assert!(
+        matches!(err, AudioError::CorruptStream { format: "WebM", .. }),
+        "{err:?}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -116,6 +116,105 @@ fn lossy_formats_match_ffmpeg_within_tolerance_and_aligned() {
     }
 }
 
+/// WebM with Opus inside, as ffmpeg muxes it and as Chromium's `MediaRecorder` records it (a
+/// fake microphone playing espeak-ng speech). The same libopus decode as ffmpeg's, pre-skip
+/// trimmed at the start; ffmpeg also drops the last block's `DiscardPadding` at the end, which
+/// emovox keeps (at most one 20 ms frame): compared over ffmpeg's length.
+#[test]
+fn webm_opus_matches_ffmpeg_and_other_codecs_in_webm_are_refused() {
+    for name in ["speech16k_32k.webm", "chromium_mediarecorder.webm"] {
+        let audio = read_audio(fixture(name)).unwrap();
+        let expected = read_f32(&fixture(&format!("{name}.ffmpeg.f32")));
+        assert_eq!(audio.sample_rate, 48_000, "{name}");
+        let extra = audio.samples.len() - expected.len().min(audio.samples.len());
+        assert!(
+            audio.samples.len() >= expected.len() && extra <= 960,
+            "{name}: {} samples against ffmpeg's {}",
+            audio.samples.len(),
+            expected.len()
+        );
+        // ffmpeg soft-clips libopus's float output where it passes full scale (the recording
+        // peaks at 0.995 and decodes to 1.015 in 8 samples), bending each such half-wave,
+        // between zero crossings, under 1; emovox hands out what libopus decodes. Compared
+        // outside those half-waves, which ffmpeg only makes quieter.
+        let ours = &audio.samples[..expected.len()];
+        let mut kept = vec![true; ours.len()];
+        let mut start = 0;
+        for i in 1..=ours.len() {
+            if i == ours.len() || (ours[i] >= 0.0) != (ours[start] >= 0.0) {
+                if ours[start..i].iter().any(|s| s.abs() > 1.0) {
+                    kept[start..i].fill(false);
+                    assert!(ours[start..i]
+                        .iter()
+                        .zip(&expected[start..i])
+                        .all(|(o, e)| e.abs() <= o.abs() + 1e-4));
+                }
+                start = i;
+            }
+        }
+        let clipped = kept.iter().filter(|k| !**k).count();
+        assert!(
+            clipped * 100 < ours.len(),
+            "{name}: {clipped} samples soft-clipped"
+        );
+        let diff = ours
+            .iter()
+            .zip(&expected)
+            .zip(&kept)
+            .filter(|(_, k)| **k)
+            .map(|((o, e), _)| (o - e).abs())
+            .fold(0.0f32, f32::max);
+        assert!(diff <= 1e-4, "{name}: max |diff| {diff:e}");
+        let peak = audio.samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+        assert!(peak > 0.05, "{name}: peak {peak}");
+    }
+    // A Segment and Clusters of unknown size (a live recording's): the same samples.
+    let mut live = std::fs::read(fixture("speech16k_32k.webm")).unwrap();
+    let known = read_audio(fixture("speech16k_32k.webm")).unwrap();
+    for id in [&[0x18u8, 0x53, 0x80, 0x67][..], &[0x1F, 0x43, 0xB6, 0x75]] {
+        let mut from = 0;
+        while let Some(at) = live[from..].windows(4).position(|w| w == id) {
+            let size = from + at + 4;
+            let len = live[size].leading_zeros() as usize + 1;
+            live[size] = 0xFF >> (len - 1);
+            live[size + 1..size + len].fill(0xFF);
+            from = size + len;
+        }
+    }
+    assert_ne!(live, std::fs::read(fixture("speech16k_32k.webm")).unwrap());
+    assert_eq!(decode_audio(std::io::Cursor::new(live)).unwrap(), known);
+    // Vorbis in WebM: a clear "unsupported codec", not a corrupt stream.
+    let err = read_audio(fixture("speech16k_vorbis.webm")).unwrap_err();
+    assert!(
+        matches!(&err, emovox_audio::AudioError::UnsupportedCodec(m) if m.contains("Opus")),
+        "{err:?}"
+    );
+    // Forged sizes far past the file, the Segment's (2^48 - 2) and a Cluster's: errors, not
+    // allocations or reads of what they declare.
+    let original = std::fs::read(fixture("speech16k_32k.webm")).unwrap();
+    for (id, size) in [
+        (
+            &[0x18u8, 0x53, 0x80, 0x67][..],
+            &[0x01u8, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE][..],
+        ),
+        (&[0x1F, 0x43, 0xB6, 0x75], &[0x7F, 0xFE]),
+    ] {
+        let mut forged = original.clone();
+        let at = forged.windows(4).position(|w| w == id).unwrap() + 4;
+        let len = forged[at].leading_zeros() as usize + 1;
+        assert_eq!(len, size.len(), "{id:x?}");
+        forged[at..at + len].copy_from_slice(size);
+        let err = decode_audio(std::io::Cursor::new(forged)).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                emovox_audio::AudioError::CorruptStream { format: "WebM", .. }
+            ),
+            "{err:?}"
+        );
+    }
+}
+
 #[test]
 fn the_format_comes_from_the_content_not_the_extension() {
     // An MP3 named .wav, a FLAC named .mp3, an M4A named .ogg: each decodes as what it is.
@@ -127,6 +226,7 @@ fn the_format_comes_from_the_content_not_the_extension() {
         ("speech16k_96k.m4a", "clip.ogg", AudioFormat::Mp4),
         ("speech16k_32k.opus", "clip.m4a", AudioFormat::OggOpus),
         ("speech16k_64k.ogg", "clip.flac", AudioFormat::OggVorbis),
+        ("speech16k_32k.webm", "clip.opus", AudioFormat::WebM),
     ] {
         let path = dir.join(liar);
         std::fs::copy(fixture(real), &path).unwrap();
@@ -172,6 +272,8 @@ fn streaming_every_format_equals_decoding_it_whole() {
         "speech16k_96k.m4a",
         "speech16k_32k.opus",
         "stereo44k_64k.opus",
+        "speech16k_32k.webm",
+        "chromium_mediarecorder.webm",
     ];
     for name in names {
         let whole = read_audio(fixture(name)).unwrap();

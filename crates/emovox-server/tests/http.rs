@@ -106,6 +106,7 @@ async fn predict_raw_body_in_every_format_equals_the_library() {
         formats("speech16k_64k.ogg"),
         formats("speech16k_32k.opus"),
         formats("speech16k_96k.m4a"),
+        formats("chromium_mediarecorder.webm"),
     ];
     for file in files {
         let audio = emovox::audio::read_audio(&file).unwrap();

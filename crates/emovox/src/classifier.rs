@@ -168,7 +168,7 @@ impl Classifier {
         ))
     }
 
-    /// Decodes an audio file (WAV, FLAC, MP3, OGG Vorbis or Opus, M4A with AAC or ALAC: the
+    /// Decodes an audio file (WAV, FLAC, MP3, OGG Vorbis or Opus, WebM with Opus, M4A with AAC or ALAC: the
     /// format is told from the content, see [`emovox_audio::read_audio`]) and predicts its
     /// emotion.
     pub fn predict_file(&self, path: impl AsRef<Path>) -> Result<Prediction, Error> {

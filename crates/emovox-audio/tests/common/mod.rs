@@ -115,13 +115,14 @@ pub fn opus_head_with(edits: &[(usize, u8)]) -> Vec<u8> {
 }
 
 /// One speech fixture per compressed format (FLAC, MP3, Vorbis, Opus, AAC, ALAC).
-pub const SPEECH_FIXTURES: [&str; 6] = [
+pub const SPEECH_FIXTURES: [&str; 7] = [
     "speech16k.flac",
     "speech16k_128k.mp3",
     "speech16k_64k.ogg",
     "speech16k_32k.opus",
     "speech16k_96k.m4a",
     "speech16k_alac.m4a",
+    "speech16k_32k.webm",
 ];
 
 /// Every hostile variant, for the tests that only need "an error or a sane decode, never a

@@ -1,0 +1,439 @@
+//! WebM (Matroska) with Opus inside, what browsers' `MediaRecorder` writes: a demuxer of its
+//! own behind symphonia's [`FormatReader`] trait, so the packets go through the same decoder
+//! (libopus), trimming and streaming as OGG Opus.
+//!
+//! Why not symphonia 0.5's MKV demuxer: it allocates what element and lace sizes declare before
+//! checking them against the file (a few forged bytes abort the process), and it takes the
+//! segment's duration for a frame count. This reader checks every size against the end of its
+//! segment before reading or skipping, reads only the elements it needs (the EBML header, the
+//! track list, the blocks of the Opus track; everything else is skipped by its size), and caps
+//! what it reads at once.
+//!
+//! What it reads: the EBML header (`DocType` `webm` or `matroska`), one Segment (of known or
+//! unknown size, as a live recording has), its Tracks (the first audio track must be `A_OPUS`
+//! with its `OpusHead` as `CodecPrivate`), and SimpleBlocks and Blocks (in BlockGroups) of
+//! Clusters (of known or unknown size), laced or not. The Opus pre-skip is trimmed from the
+//! `OpusHead`, as for OGG Opus; a last block's `DiscardPadding` (at most one 20 ms frame of
+//! encoder padding) is not.
+
+use std::collections::VecDeque;
+
+use symphonia::core::codecs::{CodecParameters, CODEC_TYPE_OPUS};
+use symphonia::core::errors::{Error, Result};
+use symphonia::core::formats::{Cue, FormatOptions, FormatReader, Packet, SeekMode, SeekTo};
+use symphonia::core::formats::{SeekedTo, Track};
+use symphonia::core::io::{MediaSource, MediaSourceStream, ReadBytes};
+use symphonia::core::meta::{Metadata, MetadataLog};
+
+use crate::opus::OPUS_RATE;
+
+const EBML: u32 = 0x1A45_DFA3;
+const DOC_TYPE: u32 = 0x4282;
+const SEGMENT: u32 = 0x1853_8067;
+const TRACKS: u32 = 0x1654_AE6B;
+const TRACK_ENTRY: u32 = 0xAE;
+const TRACK_NUMBER: u32 = 0xD7;
+const TRACK_TYPE: u32 = 0x83;
+const CODEC_ID: u32 = 0x86;
+const CODEC_PRIVATE: u32 = 0x63A2;
+const CLUSTER: u32 = 0x1F43_B675;
+const BLOCK_GROUP: u32 = 0xA0;
+const BLOCK: u32 = 0xA1;
+const SIMPLE_BLOCK: u32 = 0xA3;
+/// Matroska's TrackType of audio tracks.
+const AUDIO_TRACK: u64 = 2;
+/// The most bytes read into memory at once: the EBML header, the track list, one block.
+const MAX_ELEMENT: u64 = 1 << 24;
+
+/// An element's ID and where its data ends (`None`: unknown size, up to its parent's end).
+struct Header {
+    id: u32,
+    end: Option<u64>,
+}
+
+fn corrupt(reason: &'static str) -> Error {
+    Error::DecodeError(reason)
+}
+
+/// Bytes an EBML integer is read from: a stream or a slice held in memory.
+trait Bytes {
+    fn byte(&mut self) -> Result<u8>;
+}
+
+impl Bytes for MediaSourceStream {
+    fn byte(&mut self) -> Result<u8> {
+        Ok(self.read_u8()?)
+    }
+}
+
+impl Bytes for &[u8] {
+    fn byte(&mut self) -> Result<u8> {
+        let (&b, rest) = self
+            .split_first()
+            .ok_or_else(|| corrupt("WebM: an element ends inside an integer"))?;
+        *self = rest;
+        Ok(b)
+    }
+}
+
+/// Reads an EBML variable-length integer: `(value, length in bytes)`, the length marker
+/// removed unless `keep_marker` (element IDs keep it).
+fn read_vint(source: &mut impl Bytes, max_len: u32, keep_marker: bool) -> Result<(u64, u32)> {
+    let first = source.byte()?;
+    let len = first.leading_zeros() + 1;
+    if first == 0 || len > max_len {
+        return Err(corrupt("WebM: malformed element header"));
+    }
+    let mut value = u64::from(if keep_marker {
+        first
+    } else {
+        first & (0xFFu32 >> len) as u8
+    });
+    for _ in 1..len {
+        value = (value << 8) | u64::from(source.byte()?);
+    }
+    Ok((value, len))
+}
+
+/// Reads an element header at the current position; its data must end by `limit`.
+fn read_header(source: &mut MediaSourceStream, limit: u64) -> Result<Header> {
+    let (id, _) = read_vint(source, 4, true)?;
+    let (size, len) = read_vint(source, 8, false)?;
+    if size == (1u64 << (7 * len)) - 1 {
+        // All data bits set: the size is unknown (allowed for Segments and Clusters only).
+        return match id as u32 {
+            SEGMENT | CLUSTER => Ok(Header {
+                id: id as u32,
+                end: None,
+            }),
+            _ => Err(corrupt("WebM: an element of unknown size")),
+        };
+    }
+    let end = source
+        .pos()
+        .checked_add(size)
+        .filter(|&end| end <= limit)
+        .ok_or_else(|| corrupt("WebM: an element runs past the end of its segment (cut short?)"))?;
+    Ok(Header {
+        id: id as u32,
+        end: Some(end),
+    })
+}
+
+/// Reads an element's data (known size, at most [`MAX_ELEMENT`] bytes) into memory.
+fn read_data(source: &mut MediaSourceStream, end: u64) -> Result<Box<[u8]>> {
+    let len = end - source.pos();
+    if len > MAX_ELEMENT {
+        return Err(Error::LimitError("WebM: an element over 16 MiB"));
+    }
+    Ok(source.read_boxed_slice_exact(len as usize)?)
+}
+
+/// The children of an element held in memory: `(id, data)` in order.
+fn children(mut data: &[u8]) -> Result<Vec<(u32, &[u8])>> {
+    let mut out = Vec::new();
+    while !data.is_empty() {
+        let (id, _) = read_vint(&mut data, 4, true)?;
+        let (size, _) = read_vint(&mut data, 8, false)?;
+        let size = usize::try_from(size)
+            .ok()
+            .filter(|&size| size <= data.len())
+            .ok_or_else(|| corrupt("WebM: a child element runs past its parent"))?;
+        out.push((id as u32, &data[..size]));
+        data = &data[size..];
+    }
+    Ok(out)
+}
+
+/// An unsigned integer element's value (at most 8 bytes, big-endian).
+fn unsigned(data: &[u8]) -> Result<u64> {
+    if data.len() > 8 {
+        return Err(corrupt("WebM: an integer element of more than 8 bytes"));
+    }
+    Ok(data.iter().fold(0, |value, &b| (value << 8) | u64::from(b)))
+}
+
+/// The Opus track of a Tracks element: its track number and its `OpusHead`, or `None` when
+/// there is no audio track.
+fn opus_track(tracks: &[u8]) -> Result<Option<(u64, Box<[u8]>)>> {
+    for (id, entry) in children(tracks)? {
+        if id != TRACK_ENTRY {
+            continue;
+        }
+        let (mut number, mut kind, mut codec, mut head) = (None, None, None, None);
+        for (id, data) in children(entry)? {
+            match id {
+                TRACK_NUMBER => number = Some(unsigned(data)?),
+                TRACK_TYPE => kind = Some(unsigned(data)?),
+                CODEC_ID => codec = Some(data),
+                CODEC_PRIVATE => head = Some(data),
+                _ => {}
+            }
+        }
+        let is_audio = kind == Some(AUDIO_TRACK) || codec.is_some_and(|c| c.starts_with(b"A_"));
+        if !is_audio {
+            continue;
+        }
+        if codec != Some(b"A_OPUS".as_slice()) {
+            return Err(Error::Unsupported(
+                "the audio track is not Opus (emovox decodes Opus in WebM, as browsers record it)",
+            ));
+        }
+        let number = number.ok_or_else(|| corrupt("WebM: the Opus track has no number"))?;
+        let head = head.ok_or_else(|| corrupt("WebM: the Opus track has no OpusHead"))?;
+        return Ok(Some((number, Box::from(head))));
+    }
+    Ok(None)
+}
+
+/// The frames of a block's data (after its track number, timecode and flags): one, or
+/// several when laced (Xiph, fixed-size or EBML lacing).
+fn unlace(flags: u8, mut data: &[u8]) -> Result<Vec<&[u8]>> {
+    let lacing = (flags >> 1) & 0b11;
+    if lacing == 0 {
+        return Ok(vec![data]);
+    }
+    let bad = || corrupt("WebM: malformed block lacing");
+    let count = usize::from(*data.first().ok_or_else(bad)?) + 1;
+    data = &data[1..];
+    let mut sizes = Vec::with_capacity(count);
+    match lacing {
+        // Xiph: each size but the last as a run of 255s and a final byte.
+        0b01 => {
+            for _ in 1..count {
+                let mut size = 0usize;
+                loop {
+                    let (&b, rest) = data.split_first().ok_or_else(bad)?;
+                    data = rest;
+                    size += usize::from(b);
+                    if b != 255 {
+                        break;
+                    }
+                }
+                sizes.push(size);
+            }
+        }
+        // Fixed: equal frames.
+        0b10 => {
+            if !data.len().is_multiple_of(count) {
+                return Err(bad());
+            }
+            sizes.resize(count - 1, data.len() / count);
+        }
+        // EBML: the first size, then signed differences.
+        _ => {
+            let (first, _) = read_vint(&mut data, 8, false)?;
+            let mut size = i64::try_from(first).map_err(|_| bad())?;
+            sizes.push(usize::try_from(size).map_err(|_| bad())?);
+            for _ in 2..count {
+                let (raw, len) = read_vint(&mut data, 8, false)?;
+                let bias = (1i64 << (7 * len - 1)) - 1;
+                size = size.checked_add(raw as i64 - bias).ok_or_else(bad)?;
+                sizes.push(usize::try_from(size).map_err(|_| bad())?);
+            }
+        }
+    }
+    let mut frames = Vec::with_capacity(count);
+    for size in sizes {
+        if size > data.len() {
+            return Err(bad());
+        }
+        let (frame, rest) = data.split_at(size);
+        frames.push(frame);
+        data = rest;
+    }
+    frames.push(data);
+    Ok(frames)
+}
+
+/// A WebM file's Opus track, packet by packet.
+pub(crate) struct WebmReader {
+    source: MediaSourceStream,
+    tracks: Vec<Track>,
+    /// The Matroska track number of the Opus track.
+    track_number: u64,
+    /// Where the segment's data ends (the end of the file when its size is unknown).
+    segment_end: u64,
+    /// Frames of a laced block not handed out yet.
+    queued: VecDeque<Box<[u8]>>,
+    metadata: MetadataLog,
+}
+
+impl WebmReader {
+    /// Reads the EBML header and the segment up to its track list.
+    fn open(mut source: MediaSourceStream) -> Result<Self> {
+        let file_end = source
+            .byte_len()
+            .ok_or(Error::Unsupported("WebM from a source of unknown length"))?;
+        let header = read_header(&mut source, file_end)?;
+        let end = header.end.filter(|_| header.id == EBML);
+        let ebml = read_data(
+            &mut source,
+            end.ok_or_else(|| corrupt("WebM: no EBML header"))?,
+        )?;
+        let doc_type = children(&ebml)?
+            .into_iter()
+            .find(|(id, _)| *id == DOC_TYPE)
+            .map(|(_, data)| data);
+        if !matches!(doc_type, Some(b"webm" | b"matroska")) {
+            return Err(Error::Unsupported(
+                "an EBML document that is not WebM or Matroska",
+            ));
+        }
+        let segment = read_header(&mut source, file_end)?;
+        if segment.id != SEGMENT {
+            return Err(corrupt("WebM: no Segment after the EBML header"));
+        }
+        let segment_end = segment.end.unwrap_or(file_end);
+        let mut tracks = Vec::new();
+        let mut track_number = 0;
+        loop {
+            let element = read_header(&mut source, segment_end)?;
+            let end = element
+                .end
+                .ok_or_else(|| corrupt("WebM: a Cluster before the Tracks"))?;
+            match element.id {
+                TRACKS => {
+                    if let Some((number, head)) = opus_track(&read_data(&mut source, end)?)? {
+                        let mut params = CodecParameters::new();
+                        params
+                            .for_codec(CODEC_TYPE_OPUS)
+                            .with_sample_rate(OPUS_RATE)
+                            .with_extra_data(head);
+                        tracks.push(Track::new(0, params));
+                        track_number = number;
+                    }
+                    break;
+                }
+                CLUSTER => return Err(corrupt("WebM: a Cluster before the Tracks")),
+                _ => source.ignore_bytes(end - source.pos())?,
+            }
+        }
+        Ok(WebmReader {
+            source,
+            tracks,
+            track_number,
+            segment_end,
+            queued: VecDeque::new(),
+            metadata: MetadataLog::default(),
+        })
+    }
+
+    /// The frames of the next block of the Opus track, queued; false at the segment's end.
+    fn queue_next_block(&mut self) -> Result<bool> {
+        while self.source.pos() < self.segment_end {
+            let element = read_header(&mut self.source, self.segment_end)?;
+            let Some(end) = element.end else {
+                continue; // a Cluster of unknown size: its children follow
+            };
+            match element.id {
+                // Containers whose children are read in turn.
+                CLUSTER | BLOCK_GROUP => {}
+                SIMPLE_BLOCK | BLOCK => {
+                    let data = read_data(&mut self.source, end)?;
+                    let mut rest: &[u8] = &data;
+                    let (track, _) = read_vint(&mut rest, 8, false)?;
+                    // Two bytes of timecode, one of flags.
+                    let Some((&flags, frames)) = rest.get(2..).and_then(<[u8]>::split_first) else {
+                        return Err(corrupt("WebM: a block shorter than its header"));
+                    };
+                    if track == self.track_number {
+                        self.queued
+                            .extend(unlace(flags, frames)?.into_iter().map(Box::from));
+                        return Ok(true);
+                    }
+                }
+                _ => self.source.ignore_bytes(end - self.source.pos())?,
+            }
+        }
+        Ok(false)
+    }
+}
+
+impl FormatReader for WebmReader {
+    fn try_new(source: MediaSourceStream, _options: &FormatOptions) -> Result<Self> {
+        Self::open(source)
+    }
+
+    fn cues(&self) -> &[Cue] {
+        &[]
+    }
+
+    fn metadata(&mut self) -> Metadata<'_> {
+        self.metadata.metadata()
+    }
+
+    fn seek(&mut self, _mode: SeekMode, _to: SeekTo) -> Result<SeekedTo> {
+        Err(Error::Unsupported("seeking in WebM"))
+    }
+
+    fn tracks(&self) -> &[Track] {
+        &self.tracks
+    }
+
+    fn next_packet(&mut self) -> Result<Packet> {
+        loop {
+            if let Some(frame) = self.queued.pop_front() {
+                return Ok(Packet::new_from_boxed_slice(0, 0, 0, frame));
+            }
+            if self.tracks.is_empty() || !self.queue_next_block()? {
+                return Err(Error::IoError(std::io::ErrorKind::UnexpectedEof.into()));
+            }
+        }
+    }
+
+    fn into_inner(self: Box<Self>) -> MediaSourceStream {
+        self.source
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vints_read_as_the_ebml_rfc_gives_them() {
+        // RFC 8794 examples: 0x81 is 1; 0x40 0x02 is 2; IDs keep their marker bits.
+        assert_eq!(read_vint(&mut &[0x81u8][..], 8, false).unwrap(), (1, 1));
+        assert_eq!(
+            read_vint(&mut &[0x40u8, 0x02][..], 8, false).unwrap(),
+            (2, 2)
+        );
+        let id = [0x1Au8, 0x45, 0xDF, 0xA3];
+        assert_eq!(read_vint(&mut &id[..], 4, true).unwrap(), (0x1A45_DFA3, 4));
+        // No marker bit in the first byte, or an ID longer than 4 bytes: refused.
+        assert!(read_vint(&mut &[0u8, 1][..], 8, false).is_err());
+        assert!(read_vint(&mut &[0x08u8, 0, 0, 0, 1][..], 4, true).is_err());
+    }
+
+    #[test]
+    fn lacing_splits_frames_and_refuses_sizes_past_the_block() {
+        let data = [1u8, 2, 3, 4, 5, 6];
+        // No lacing: one frame.
+        assert_eq!(unlace(0x80, &data).unwrap(), vec![&data[..]]);
+        // Xiph: 3 frames of sizes 2, 1 and the rest.
+        let xiph = [2u8, 2, 1, 10, 11, 12, 13, 14];
+        assert_eq!(
+            unlace(0b010, &xiph).unwrap(),
+            vec![&[10u8, 11][..], &[12], &[13, 14]]
+        );
+        // Fixed: 2 frames of 2 bytes.
+        let fixed = [1u8, 7, 8, 9, 10];
+        assert_eq!(
+            unlace(0b100, &fixed).unwrap(),
+            vec![&[7u8, 8][..], &[9, 10]]
+        );
+        assert!(unlace(0b100, &[1u8, 7, 8, 9]).is_err());
+        // EBML: 3 frames, first size 2, then +0 (0xBF is a 1-byte difference of 0), rest.
+        let ebml = [2u8, 0x82, 0xBF, 1, 2, 3, 4, 5];
+        assert_eq!(
+            unlace(0b110, &ebml).unwrap(),
+            vec![&[1u8, 2][..], &[3, 4], &[5]]
+        );
+        // A lace size far past the block (a forged 2^56 - 2): an error, nothing allocated.
+        let forged = [1u8, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE, 1];
+        assert!(unlace(0b110, &forged).is_err());
+        let forged_xiph = [1u8, 255, 255, 255, 3, 1];
+        assert!(unlace(0b010, &forged_xiph).is_err());
+    }
+}
