@@ -88,19 +88,13 @@ enum Silence {
     Allowed,
 }
 
-/// Level in dBFS of the loudest 20 ms of a clip (mean square over consecutive 20 ms frames,
-/// the last one possibly shorter); minus infinity for digital silence.
+/// Level in dBFS of the loudest 20 ms of a clip (the VAD's mean square over consecutive 20 ms
+/// frames, the last one possibly shorter); minus infinity for digital silence.
 fn loudest_level_db(samples: &[f32], sample_rate: u32) -> f32 {
     let frame = (sample_rate as usize / 50).max(1);
     let loudest = samples
         .chunks(frame)
-        .map(|chunk| {
-            chunk
-                .iter()
-                .map(|&s| f64::from(s) * f64::from(s))
-                .sum::<f64>()
-                / chunk.len() as f64
-        })
+        .map(crate::timeline::mean_square)
         .fold(0.0f64, f64::max);
     (10.0 * loudest.log10()) as f32
 }
