@@ -10,7 +10,7 @@ import pytest
 import soundfile
 
 import emovox
-from conftest import SPEECH_FIXTURES, generated_signal
+from conftest import REPO, SPEECH_FIXTURES, generated_signal
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +32,18 @@ def test_native_rate_equals_librosa_exactly(stereo_files):
         theirs, their_sr = librosa.load(path, sr=None)
         assert sr == their_sr and ours.dtype == theirs.dtype == np.float32
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_webm_opus_as_browsers_record_it():
+    """WebM/Opus (librosa's soundfile cannot read it): ffmpeg's libopus decode, at 48 kHz."""
+    formats = REPO / "crates" / "emovox-audio" / "tests" / "fixtures" / "formats"
+    ours, sr = emovox.load(formats / "speech16k_32k.webm", sr=None)
+    ffmpeg = np.fromfile(formats / "speech16k_32k.webm.ffmpeg.f32", dtype="<f4")
+    assert sr == 48000 and ours.dtype == np.float32
+    assert len(ffmpeg) <= len(ours) <= len(ffmpeg) + 960  # the last block's padding is kept
+    assert float(np.max(np.abs(ours[: len(ffmpeg)] - ffmpeg))) <= 1e-4
+    resampled, rate = emovox.load(formats / "chromium_mediarecorder.webm", sr=16000)
+    assert rate == 16000 and 1.4 * 16000 <= len(resampled) <= 1.6 * 16000
 
 
 def test_resampled_like_librosa_within_tolerance(stereo_files, ravdess_path):
