@@ -330,18 +330,24 @@ impl WebmReader {
                 // Containers whose children are read in turn.
                 CLUSTER | BLOCK_GROUP => {}
                 SIMPLE_BLOCK | BLOCK => {
+                    // The track number first: another track's block (video) is skipped
+                    // unread.
+                    let (track, _) = read_vint(&mut self.source, 8, false)?;
+                    if self.source.pos() > end {
+                        return Err(corrupt("WebM: a block shorter than its header"));
+                    }
+                    if track != self.track_number {
+                        self.source.ignore_bytes(end - self.source.pos())?;
+                        continue;
+                    }
                     let data = read_data(&mut self.source, end)?;
-                    let mut rest: &[u8] = &data;
-                    let (track, _) = read_vint(&mut rest, 8, false)?;
                     // Two bytes of timecode, one of flags.
-                    let Some((&flags, frames)) = rest.get(2..).and_then(<[u8]>::split_first) else {
+                    let Some((&flags, frames)) = data.get(2..).and_then(<[u8]>::split_first) else {
                         return Err(corrupt("WebM: a block shorter than its header"));
                     };
-                    if track == self.track_number {
-                        self.queued
-                            .extend(unlace(flags, frames)?.into_iter().map(Box::from));
-                        return Ok(true);
-                    }
+                    self.queued
+                        .extend(unlace(flags, frames)?.into_iter().map(Box::from));
+                    return Ok(true);
                 }
                 _ => self.source.ignore_bytes(end - self.source.pos())?,
             }
