@@ -14,13 +14,13 @@ use emovox_corpus::protocol::SpeakerSet;
 use emovox_corpus::{load_corpora, restrict_to_labels};
 use emovox_metrics::{Calibration, ConfusionMatrix};
 use emovox_model::MultiViewModel;
-use emovox_train::{calibrate, ExtractConfig, ViewsDataset};
+use emovox_train::{calibrate, fit_densities, ExtractConfig, ViewsDataset};
 
 /// Combine models into one file and calibrate it.
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// A model file; repeat for each model (at least two, with the same labels).
+    /// A model file; repeat for each model (with the same labels).
     #[arg(long, required = true, num_args = 1)]
     model: Vec<PathBuf>,
     /// Corpus folder (or CSV manifest) holding the validation speakers; repeat to combine.
@@ -40,8 +40,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for path in &args.model {
         views.extend(MultiViewModel::load(path)?.into_views());
     }
-    let model = MultiViewModel::new(views)?;
     let (corpus, _) = load_corpora(&args.data, None)?;
+    // Every view's feature density over everything the ensemble was trained on.
+    let model = fit_densities(
+        MultiViewModel::new(views)?,
+        &corpus.utterances,
+        &ExtractConfig::default(),
+    )?;
     let (utterances, _) = restrict_to_labels(
         &args.val_speakers.select(&corpus.utterances),
         model.labels(),
@@ -70,9 +75,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let calibration = Calibration::from_probabilities(&probabilities, &truth, 10)?;
     model.save(&args.out)?;
     println!(
-        "{} views; temperature {:.3} fitted on {} clips: UAR {:.3}, ECE {:.3}\nmodel: {}",
+        "{} views; temperature {:.3} (novelty slope {:.2}, threshold {:.2}) fitted on {} clips: UAR {:.3}, ECE {:.3}\nmodel: {}",
         model.views().len(),
         model.calibration().map_or(1.0, |c| c.temperature),
+        model.calibration().map_or(0.0, |c| c.novelty_slope),
+        model.novelty_threshold().unwrap_or(f32::NAN),
         val.len(),
         matrix.uar(),
         calibration.ece,

@@ -79,6 +79,8 @@ fn json_line(file: &std::path::Path, result: &Result<Prediction, emovox::Error>)
                 "label": p.label,
                 "confidence": p.confidence,
                 "probabilities": probabilities,
+                "novelty": p.novelty,
+                "unfamiliar": p.unfamiliar,
             })
         }
         Err(err) => json!({ "file": file.display().to_string(), "error": err.to_string() }),
@@ -89,8 +91,13 @@ fn json_line(file: &std::path::Path, result: &Result<Prediction, emovox::Error>)
 fn print_text(file: &std::path::Path, result: &Result<Prediction, emovox::Error>) {
     match result {
         Ok(p) => {
+            let novelty = match (p.novelty, p.unfamiliar) {
+                (Some(s), true) => format!(", novelty {s:.1}: unlike the training audio"),
+                (Some(s), false) => format!(", novelty {s:.1}"),
+                (None, _) => String::new(),
+            };
             println!(
-                "{}: {} ({:.1}%)",
+                "{}: {} ({:.1}%{novelty})",
                 file.display(),
                 p.label,
                 100.0 * p.confidence

@@ -446,6 +446,39 @@ pub fn fit_temperature_weighted(
     fit(log_probabilities_or_logits, truth, Some(weights))
 }
 
+/// The weighted mean negative log-likelihood of the true classes under `softmax(z / T)`, what
+/// [`fit_temperature_weighted`] minimises (probabilities floored as there), e.g. to compare
+/// temperatures fitted to differently transformed scores. Errors as
+/// [`fit_temperature_weighted`], and [`MetricsError::InvalidWeight`] for a temperature that
+/// is not positive and finite (reported as row 0).
+pub fn weighted_log_loss(
+    log_probabilities_or_logits: &[Vec<f32>],
+    truth: &[usize],
+    weights: &[f32],
+    temperature: f32,
+) -> Result<f64, MetricsError> {
+    check_rows(log_probabilities_or_logits, truth)?;
+    check_scores(log_probabilities_or_logits)?;
+    if weights.len() != truth.len() {
+        return Err(MetricsError::LengthMismatch {
+            truth: truth.len(),
+            predicted: weights.len(),
+        });
+    }
+    if !(temperature.is_finite() && temperature > 0.0) {
+        return Err(MetricsError::InvalidWeight {
+            row: 0,
+            value: temperature,
+        });
+    }
+    Ok(mean_nll(
+        log_probabilities_or_logits,
+        truth,
+        Some(weights),
+        f64::from(temperature),
+    ))
+}
+
 /// Golden-section search of the temperature (see [`fit_temperature`]).
 fn fit(scores: &[Vec<f32>], truth: &[usize], weights: Option<&[f32]>) -> Result<f32, MetricsError> {
     check_rows(scores, truth)?;

@@ -30,7 +30,9 @@ pub mod plot;
 pub mod report;
 pub mod summary;
 
-pub use calibration::{fit_temperature, fit_temperature_weighted, Calibration, ReliabilityBin};
+pub use calibration::{
+    fit_temperature, fit_temperature_weighted, weighted_log_loss, Calibration, ReliabilityBin,
+};
 pub use confusion::{AverageMetrics, ClassMetrics, ConfusionMatrix};
 pub use epoch::EpochRecord;
 pub use error::MetricsError;

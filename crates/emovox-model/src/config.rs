@@ -123,6 +123,17 @@ impl ModelConfig {
         self.in_channels * self.n_bins
     }
 
+    /// Width of the activations the output layer reads: the hidden layer's, or the pooled
+    /// vector's when there is none (what a [`crate::FeatureDensity`] models).
+    pub fn penultimate_width(&self) -> usize {
+        if self.head_hidden > 0 {
+            self.head_hidden
+        } else {
+            let channels = self.block_channels.last().copied().unwrap_or(0);
+            crate::TemporalPooling::output_width(self.pooling, channels)
+        }
+    }
+
     /// Smallest number of input frames the network accepts (one frame left after pooling).
     pub fn min_frames(&self) -> usize {
         let pooled_blocks = self.block_channels.len().saturating_sub(1) as u32;

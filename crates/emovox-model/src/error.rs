@@ -113,6 +113,9 @@ pub enum ModelError {
         /// Feature arrays given.
         found: usize,
     },
+    /// A [`crate::FeatureDensity`] cannot be fitted, read, or does not fit the model.
+    #[error("feature density: {0}")]
+    InvalidDensity(String),
     /// An error inside candle.
     #[error("tensor computation failed: {0}")]
     Candle(#[from] candle_core::Error),

@@ -165,6 +165,14 @@ impl InferenceNetwork {
 impl Module for InferenceNetwork {
     /// `x`: (batch, channels, bins, frames) normalised features -> logits (batch, classes).
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(self.forward_with_activations(x)?.0)
+    }
+}
+
+impl InferenceNetwork {
+    /// [`Module::forward`]'s logits, and the activations the output layer reads (batch,
+    /// width): the penultimate layer, which [`crate::FeatureDensity`] models.
+    pub fn forward_with_activations(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
         let (batch, channels, bins, frames) = x.dims4()?;
         let x = x.reshape((batch, channels * bins, frames))?;
         let mut h = if x.device().is_cpu() {
@@ -183,7 +191,8 @@ impl Module for InferenceNetwork {
         }
         let channels_first = h.transpose(1, 2)?.contiguous()?;
         let pooled = self.pooling.forward(&channels_first)?;
-        self.head.forward(&pooled, None)
+        let (activations, logits) = self.head.activations_and_logits(&pooled)?;
+        Ok((logits, activations))
     }
 }
 

@@ -8,6 +8,9 @@
 //! * [`EmotionModel`] – load / save one file (onto any device: `load_on`), class probabilities
 //!   from the output of `emovox_features::FeaturePipeline::compute`, one clip or a batch (one
 //!   forward pass per input length).
+//! * [`FeatureDensity`] – a Gaussian model of a network's penultimate activations over its
+//!   training clips, stored with it: the *novelty* of a clip (about 1 for clips like the
+//!   training ones, larger for audio unlike anything it learned from).
 //! * [`MultiViewModel`] – several models reading different features of the same clip
 //!   (e.g. log-mel and MFCC), probabilities averaged, stored in one file.
 //!
@@ -33,6 +36,7 @@ mod config;
 mod conv;
 mod conv_kernel;
 mod cpu_kernel;
+mod density;
 mod error;
 mod file;
 mod inference;
@@ -48,11 +52,12 @@ pub use config::{
     InferenceConfig, ModelConfig, ModelMetadata, Normalisation, PoolingKind, TrainingProvenance,
 };
 pub use conv::TimeConv;
+pub use density::FeatureDensity;
 pub use error::ModelError;
 pub use file::{CALIBRATION_KEY, METADATA_KEY, VIEWS_KEY};
 pub use inference::InferenceNetwork;
 pub use memory::retain_freed_memory;
-pub use model::{crop_starts, EmotionModel};
+pub use model::{crop_starts, EmotionModel, Scores};
 pub use network::Network;
 pub use pooling::TemporalPooling;
 pub use views::{average_probabilities, MultiViewModel};

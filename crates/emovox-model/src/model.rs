@@ -8,9 +8,20 @@ use candle_core::{Device, Module, Tensor, D};
 use candle_nn::VarMap;
 use ndarray::Array3;
 
+use crate::density::DENSITY_PREFIX;
 use crate::file::{self, FileMetadata};
 use crate::weights::{all_finite, member_prefix, networks_over, NamedTensors};
-use crate::{InferenceNetwork, ModelError, ModelMetadata, Network};
+use crate::{FeatureDensity, InferenceNetwork, ModelError, ModelMetadata, Network};
+
+/// What a model says about one clip.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scores {
+    /// Class probabilities, in label order.
+    pub probabilities: Vec<f32>,
+    /// How unlike the training clips the clip is ([`FeatureDensity::novelty`]); `None` for a
+    /// model without a density.
+    pub novelty: Option<f32>,
+}
 
 /// A ready-to-run emotion classifier: network weights plus everything needed to use them.
 ///
@@ -25,7 +36,9 @@ pub struct EmotionModel {
     networks: Vec<Network>,
     /// The networks compiled for inference, which `probabilities` runs.
     compiled: Vec<InferenceNetwork>,
+    /// The stored tensors: the networks' and, under `density.`, the density's.
     tensors: NamedTensors,
+    density: Option<FeatureDensity>,
     device: Device,
 }
 
@@ -62,18 +75,51 @@ impl EmotionModel {
         device: &Device,
     ) -> Result<Self, ModelError> {
         metadata.validate()?;
-        let networks = networks_over(&metadata.architecture, &tensors, device)?;
+        let (density_tensors, network_tensors): (NamedTensors, NamedTensors) = tensors
+            .clone()
+            .into_iter()
+            .partition(|(name, _)| name.starts_with(DENSITY_PREFIX));
+        let networks = networks_over(&metadata.architecture, &network_tensors, device)?;
         let compiled = networks
             .iter()
             .map(Network::for_inference)
             .collect::<Result<_, _>>()?;
-        Ok(Self {
+        let model = Self {
             metadata,
             networks,
             compiled,
-            tensors,
+            tensors: network_tensors,
+            density: None,
             device: device.clone(),
-        })
+        };
+        if density_tensors.is_empty() {
+            return Ok(model);
+        }
+        model.with_density(FeatureDensity::from_tensors(&density_tensors)?)
+    }
+
+    /// The same model with `density` stored in it (replacing any), which must model as many
+    /// networks as the model has, at the width of their penultimate layer.
+    pub fn with_density(mut self, density: FeatureDensity) -> Result<Self, ModelError> {
+        let width = self.metadata.architecture.penultimate_width();
+        if density.networks() != self.networks.len() || density.width() != width {
+            return Err(ModelError::InvalidDensity(format!(
+                "a density of {} networks of width {} for a model of {} networks of width {width}",
+                density.networks(),
+                density.width(),
+                self.networks.len()
+            )));
+        }
+        self.tensors
+            .retain(|name, _| !name.starts_with(DENSITY_PREFIX));
+        self.tensors.extend(density.to_tensors(&self.device)?);
+        self.density = Some(density);
+        Ok(self)
+    }
+
+    /// The model of its training clips' activations, if it has one.
+    pub fn density(&self) -> Option<&FeatureDensity> {
+        self.density.as_ref()
     }
 
     /// One model averaging the probabilities of `models`, which must be single networks with
@@ -97,9 +143,11 @@ impl EmotionModel {
             .into_iter()
             .enumerate()
             .flat_map(|(k, model)| {
+                // A member's density models its network alone: the ensemble gets its own.
                 model
                     .tensors
                     .into_iter()
+                    .filter(|(name, _)| !name.starts_with(DENSITY_PREFIX))
                     .map(move |(name, t)| (format!("{}.{name}", member_prefix(k)), t))
             })
             .collect();
@@ -199,8 +247,27 @@ impl EmotionModel {
     /// [`EmotionModel::min_frames`] frames. The model applies its own corpus normalisation and
     /// test-time crops, and averages the probabilities of the crops and ensemble members.
     pub fn probabilities(&self, features: &Array3<f32>) -> Result<Vec<f32>, ModelError> {
+        Ok(self.scores(features)?.probabilities)
+    }
+
+    /// [`EmotionModel::probabilities`] and, when the model has a [`FeatureDensity`], the
+    /// clip's novelty, from one forward pass.
+    pub fn scores(&self, features: &Array3<f32>) -> Result<Scores, ModelError> {
         let input = self.crops(features)?;
         Ok(self.forward_group(&[input])?.swap_remove(0))
+    }
+
+    /// The penultimate activations of every network for one clip (test-time crops averaged),
+    /// `[network][unit]`: what a [`FeatureDensity`] is fitted on.
+    pub fn activations(&self, features: &Array3<f32>) -> Result<Vec<Vec<f32>>, ModelError> {
+        let input = self.crops(features)?;
+        self.compiled
+            .iter()
+            .map(|network| {
+                let (_, activations) = network.forward_with_activations(&input)?;
+                Ok(activations.mean(0)?.to_vec1::<f32>()?)
+            })
+            .collect()
     }
 
     /// [`EmotionModel::probabilities`] for several utterances, in input order, each with its
@@ -211,7 +278,19 @@ impl EmotionModel {
         &self,
         batch: &[A],
     ) -> Vec<Result<Vec<f32>, ModelError>> {
-        let mut results: Vec<Option<Result<Vec<f32>, ModelError>>> =
+        self.scores_batch(batch)
+            .into_iter()
+            .map(|scores| Ok(scores?.probabilities))
+            .collect()
+    }
+
+    /// [`EmotionModel::scores`] for several utterances, as [`EmotionModel::probabilities_batch`]
+    /// runs them.
+    pub fn scores_batch<A: Borrow<Array3<f32>>>(
+        &self,
+        batch: &[A],
+    ) -> Vec<Result<Scores, ModelError>> {
+        let mut results: Vec<Option<Result<Scores, ModelError>>> =
             (0..batch.len()).map(|_| None).collect();
         // Inputs grouped by shape (crops, frames), each with its clip's index.
         let mut groups: BTreeMap<(usize, usize), Vec<(usize, Tensor)>> = BTreeMap::new();
@@ -244,14 +323,30 @@ impl EmotionModel {
         results.into_iter().flatten().collect()
     }
 
-    /// Probabilities of clips whose crop tensors (crops, channels, bins, frames) all have the
-    /// same shape, in one forward pass per network: one row per clip.
-    fn forward_group(&self, inputs: &[Tensor]) -> Result<Vec<Vec<f32>>, ModelError> {
+    /// Scores of clips whose crop tensors (crops, channels, bins, frames) all have the same
+    /// shape, in one forward pass per network: one per clip.
+    fn forward_group(&self, inputs: &[Tensor]) -> Result<Vec<Scores>, ModelError> {
         let (clips, crops) = (inputs.len(), inputs[0].dims()[0]);
         let input = Tensor::cat(inputs, 0)?;
         let mut sum: Option<Tensor> = None;
+        // [network][clip]: the clip's penultimate activations (crops averaged).
+        let mut activations = Vec::new();
         for network in &self.compiled {
-            let logits = network.forward(&input)?;
+            let (logits, hidden) = if self.density.is_some() {
+                let (logits, hidden) = network.forward_with_activations(&input)?;
+                (logits, Some(hidden))
+            } else {
+                (network.forward(&input)?, None)
+            };
+            if let Some(hidden) = hidden {
+                let width = hidden.dim(1)?;
+                activations.push(
+                    hidden
+                        .reshape((clips, crops, width))?
+                        .mean(1)?
+                        .to_vec2::<f32>()?,
+                );
+            }
             let classes = logits.dim(1)?;
             let probs = candle_nn::ops::softmax(&logits, D::Minus1)?
                 .reshape((clips, crops, classes))?
@@ -262,7 +357,25 @@ impl EmotionModel {
             });
         }
         let sum = sum.ok_or(ModelError::EmptyEnsemble)?;
-        Ok((sum / self.networks.len() as f64)?.to_vec2::<f32>()?)
+        let probabilities = (sum / self.networks.len() as f64)?.to_vec2::<f32>()?;
+        probabilities
+            .into_iter()
+            .enumerate()
+            .map(|(i, probabilities)| {
+                let novelty = match &self.density {
+                    Some(density) => {
+                        let clip: Vec<Vec<f32>> =
+                            activations.iter().map(|rows| rows[i].clone()).collect();
+                        Some(density.novelty(&clip)?)
+                    }
+                    None => None,
+                };
+                Ok(Scores {
+                    probabilities,
+                    novelty,
+                })
+            })
+            .collect()
     }
 
     /// Validates and normalises features, then stacks the test-time crops into a

@@ -169,6 +169,17 @@ impl Head {
         })
     }
 
+    /// Inference only: the activations the output layer reads (the hidden layer after its
+    /// ReLU, or the pooled vector when there is none), and the logits computed from them.
+    pub(crate) fn activations_and_logits(&self, pooled: &Tensor) -> Result<(Tensor, Tensor)> {
+        let activations = match &self.hidden {
+            Some(hidden) => hidden.forward(pooled)?.relu()?,
+            None => pooled.clone(),
+        };
+        let logits = self.output.forward(&activations)?;
+        Ok((activations, logits))
+    }
+
     pub(crate) fn forward(&self, x: &Tensor, mut rng: Option<&mut dyn RngCore>) -> Result<Tensor> {
         let mut h = dropout(x, self.dropout, rng.as_deref_mut())?;
         if let Some(hidden) = &self.hidden {

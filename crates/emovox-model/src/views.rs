@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::file::{self, view_prefix, FileMetadata};
 use crate::weights::NamedTensors;
-use crate::{EmotionModel, ModelError, ProbabilityCalibration};
+use crate::{EmotionModel, ModelError, ProbabilityCalibration, Scores};
 
 /// An ensemble of [`EmotionModel`]s ("views") that read different features of the same clip,
 /// e.g. a log-mel network and an MFCC network; the class probabilities of the views are
@@ -188,14 +188,21 @@ impl MultiViewModel {
     /// (`features[v]` computed with view `v`'s feature specification): the mean of the views'
     /// probabilities, calibrated when the model has a [`ProbabilityCalibration`].
     pub fn probabilities(&self, features: &[Array3<f32>]) -> Result<Vec<f32>, ModelError> {
+        Ok(self.scores(features)?.probabilities)
+    }
+
+    /// [`MultiViewModel::probabilities`] and the clip's novelty: the mean of the views'
+    /// ([`crate::FeatureDensity`]), `None` unless every view has a density. The calibration
+    /// sees the novelty (see [`ProbabilityCalibration::apply`]).
+    pub fn scores(&self, features: &[Array3<f32>]) -> Result<Scores, ModelError> {
         self.check_views(features)?;
         // Views run in parallel (rayon); the mean is taken in view order, so it does not depend
         // on the number of threads.
-        let per_view: Vec<Vec<f32>> = self
+        let per_view: Vec<Scores> = self
             .views
             .par_iter()
             .zip(features)
-            .map(|(view, x)| view.probabilities(x))
+            .map(|(view, x)| view.scores(x))
             .collect::<Result<_, _>>()?;
         Ok(self.combine(&per_view))
     }
@@ -208,17 +215,29 @@ impl MultiViewModel {
         &self,
         batch: &[C],
     ) -> Vec<Result<Vec<f32>, ModelError>> {
+        self.scores_batch(batch)
+            .into_iter()
+            .map(|scores| Ok(scores?.probabilities))
+            .collect()
+    }
+
+    /// [`MultiViewModel::scores`] for several utterances, run as
+    /// [`MultiViewModel::probabilities_batch`] runs them.
+    pub fn scores_batch<C: AsRef<[Array3<f32>]> + Sync>(
+        &self,
+        batch: &[C],
+    ) -> Vec<Result<Scores, ModelError>> {
         let checked: Vec<Result<(), ModelError>> =
             batch.iter().map(|c| self.check_views(c.as_ref())).collect();
         let valid: Vec<usize> = (0..batch.len()).filter(|&i| checked[i].is_ok()).collect();
-        let per_view: Vec<Vec<Result<Vec<f32>, ModelError>>> = self
+        let per_view: Vec<Vec<Result<Scores, ModelError>>> = self
             .views
             .par_iter()
             .enumerate()
             .map(|(v, view)| {
                 let inputs: Vec<&Array3<f32>> =
                     valid.iter().map(|&i| &batch[i].as_ref()[v]).collect();
-                view.probabilities_batch(&inputs)
+                view.scores_batch(&inputs)
             })
             .collect();
         let mut per_view: Vec<_> = per_view.into_iter().map(Vec::into_iter).collect();
@@ -227,10 +246,10 @@ impl MultiViewModel {
             .map(|check| {
                 check?;
                 // Every view's result for this clip, the first error winning.
-                let results: Vec<Result<Vec<f32>, ModelError>> =
+                let results: Vec<Result<Scores, ModelError>> =
                     per_view.iter_mut().filter_map(Iterator::next).collect();
-                let probabilities = results.into_iter().collect::<Result<Vec<_>, _>>()?;
-                Ok(self.combine(&probabilities))
+                let scores = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+                Ok(self.combine(&scores))
             })
             .collect()
     }
@@ -247,14 +266,33 @@ impl MultiViewModel {
         }
     }
 
-    /// The views' mean (in view order), calibrated when the model has a calibration.
-    fn combine(&self, per_view: &[Vec<f32>]) -> Vec<f32> {
-        let per_view: Vec<&[f32]> = per_view.iter().map(Vec::as_slice).collect();
-        let mean = average_probabilities(&per_view);
-        match &self.calibration {
-            Some(calibration) => calibration.apply(&mean),
+    /// The views' mean probabilities and novelty (in view order), the probabilities
+    /// calibrated when the model has a calibration.
+    fn combine(&self, per_view: &[Scores]) -> Scores {
+        let probabilities: Vec<&[f32]> = per_view
+            .iter()
+            .map(|s| s.probabilities.as_slice())
+            .collect();
+        let mean = average_probabilities(&probabilities);
+        let novelty = per_view
+            .iter()
+            .map(|s| s.novelty)
+            .sum::<Option<f32>>()
+            .map(|total| total / per_view.len() as f32);
+        let probabilities = match &self.calibration {
+            Some(calibration) => calibration.apply(&mean, novelty),
             None => mean,
+        };
+        Scores {
+            probabilities,
+            novelty,
         }
+    }
+
+    /// Novelty above which a clip is unlike what the model was trained and validated on:
+    /// [`ProbabilityCalibration::novelty_threshold`], when the model has one.
+    pub fn novelty_threshold(&self) -> Option<f32> {
+        self.calibration.as_ref()?.novelty_threshold
     }
 }
 

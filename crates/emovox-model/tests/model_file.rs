@@ -509,3 +509,65 @@ fn the_same_model_always_gives_the_same_bytes() {
     assert_eq!(back.calibration(), model.calibration());
     assert_eq!(back.to_safetensors_bytes().unwrap(), first);
 }
+
+#[test]
+fn a_feature_density_is_stored_with_the_model_and_scores_novelty() {
+    let model = trained_like(PoolingKind::MeanStd, false);
+    assert_eq!(model.scores(&features(30, 0.0)).unwrap().novelty, None);
+    // Fitted on clips like `features(_, seed)`, seeds 0..40, three classes.
+    let clips: Vec<Array3<f32>> = (0..40).map(|i| features(30, i as f32 * 0.05)).collect();
+    let activations: Vec<Vec<f32>> = clips
+        .iter()
+        .map(|f| model.activations(f).unwrap().remove(0))
+        .collect();
+    assert_eq!(activations[0].len(), 6, "the hidden layer's width");
+    let labels: Vec<usize> = (0..40).map(|i| i % 3).collect();
+    let density = emovox_model::FeatureDensity::fit(&[activations], &labels).unwrap();
+    let before = model.probabilities(&clips[3]).unwrap();
+    let model = model.with_density(density).unwrap();
+    let familiar = model.scores(&clips[7]).unwrap();
+    let strange = Array3::from_shape_fn((2, BINS, 30), |(c, b, t)| {
+        if (b + t + c) % 5 == 0 {
+            40.0
+        } else {
+            -25.0
+        }
+    });
+    let novel = model.scores(&strange).unwrap();
+    let (familiar, novel) = (familiar.novelty.unwrap(), novel.novelty.unwrap());
+    assert!(
+        familiar < 3.0 && novel > 10.0 * familiar,
+        "{familiar} vs {novel}"
+    );
+    // Probabilities are those of the model without a density.
+    assert_eq!(model.scores(&clips[3]).unwrap().probabilities, before);
+    // Saved and loaded, alone and as a view: the same novelty.
+    let bytes = model.to_safetensors_bytes().unwrap();
+    let loaded = EmotionModel::from_safetensors_bytes(&bytes).unwrap();
+    // (The file stores the density in f32, the fit keeps f64.)
+    let close = |a: Option<f32>| (a.unwrap() - novel).abs() < 1e-5 * novel;
+    assert!(close(loaded.scores(&strange).unwrap().novelty));
+    let views = MultiViewModel::new(vec![loaded]).unwrap();
+    let two = MultiViewModel::new(vec![
+        EmotionModel::from_safetensors_bytes(&bytes).unwrap(),
+        EmotionModel::from_safetensors_bytes(&bytes).unwrap(),
+    ])
+    .unwrap();
+    let reloaded =
+        MultiViewModel::from_safetensors_bytes(&two.to_safetensors_bytes().unwrap()).unwrap();
+    let scores = reloaded
+        .scores(&[strange.clone(), strange.clone()])
+        .unwrap();
+    assert!(close(scores.novelty));
+    assert!(close(views.scores(&[strange]).unwrap().novelty));
+    // A density of another width is refused.
+    let wrong = emovox_model::FeatureDensity::fit(
+        &[vec![vec![0.0, 1.0], vec![1.0, 0.0], vec![0.5, 0.2]]],
+        &[0, 1, 0],
+    )
+    .unwrap();
+    let err = trained_like(PoolingKind::MeanStd, false)
+        .with_density(wrong)
+        .unwrap_err();
+    assert!(matches!(err, ModelError::InvalidDensity(_)), "{err}");
+}

@@ -18,7 +18,8 @@ struct NativeClassifier {
     inner: emovox::Classifier,
 }
 
-/// `{"label", "confidence", "probabilities": {label: p}}` of a prediction.
+/// `{"label", "confidence", "probabilities": {label: p}, "novelty", "unfamiliar"}` of a
+/// prediction.
 fn prediction_dict<'py>(py: Python<'py>, prediction: &Prediction) -> PyResult<Bound<'py, PyDict>> {
     let probabilities = PyDict::new(py);
     for (label, p) in &prediction.probabilities {
@@ -28,6 +29,8 @@ fn prediction_dict<'py>(py: Python<'py>, prediction: &Prediction) -> PyResult<Bo
     dict.set_item("label", &prediction.label)?;
     dict.set_item("confidence", prediction.confidence)?;
     dict.set_item("probabilities", probabilities)?;
+    dict.set_item("novelty", prediction.novelty)?;
+    dict.set_item("unfamiliar", prediction.unfamiliar)?;
     Ok(dict)
 }
 
@@ -76,6 +79,12 @@ impl NativeClassifier {
     #[getter]
     fn sample_rate(&self) -> u32 {
         self.inner.sample_rate()
+    }
+
+    /// The novelty above which a clip is unfamiliar, if the model has one.
+    #[getter]
+    fn novelty_threshold(&self) -> Option<f32> {
+        self.inner.novelty_threshold()
     }
 
     /// One clip's prediction.

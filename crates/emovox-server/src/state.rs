@@ -78,6 +78,9 @@ pub struct ModelInfo {
     pub labels: Vec<String>,
     /// The sample rate the model works at (other rates are resampled).
     pub sample_rate: u32,
+    /// The novelty above which a clip is `unfamiliar` (see `emovox::Prediction::unfamiliar`),
+    /// if the model has one.
+    pub novelty_threshold: Option<f32>,
     /// Per feature view: the feature spec and the training provenance stored in the file.
     pub views: Vec<ViewInfo>,
 }
@@ -112,6 +115,7 @@ impl ModelInfo {
             id: id.to_string(),
             labels: classifier.labels().to_vec(),
             sample_rate: classifier.sample_rate(),
+            novelty_threshold: classifier.novelty_threshold(),
             views,
         }
     }

@@ -36,6 +36,11 @@ fn assert_matches_library(answer: &Value, expected: &emovox::Prediction) {
         assert!((got - f64::from(*p)).abs() < 1e-6, "{label}: {got} vs {p}");
     }
     assert!((answer["confidence"].as_f64().unwrap() - f64::from(expected.confidence)).abs() < 1e-6);
+    let novelty = expected
+        .novelty
+        .expect("the bundled model has a feature density");
+    assert!((answer["novelty"].as_f64().unwrap() - f64::from(novelty)).abs() < 1e-5);
+    assert_eq!(answer["unfamiliar"], expected.unfamiliar);
 }
 
 #[tokio::test]

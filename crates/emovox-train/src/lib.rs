@@ -15,6 +15,7 @@ mod batch;
 mod config;
 mod cross_validation;
 mod dataset;
+mod density;
 mod early_stopping;
 mod error;
 pub mod evaluate;
@@ -42,6 +43,7 @@ pub use cross_validation::{
     cross_validate, fold_recipe, CrossValidation, CrossValidationOptions, FoldOutcome,
 };
 pub use dataset::{ClassCounts, Example, FeatureDataset};
+pub use density::{fit_densities, fit_density};
 pub use early_stopping::{EarlyStopping, NoImprovementSince};
 pub use error::TrainError;
 pub use extract::{extract_dataset, ExtractConfig};

@@ -21,7 +21,7 @@ use crate::init::seeded_init;
 use crate::loss::soft_cross_entropy;
 use crate::normalise::corpus_statistics;
 use crate::report::RunReport;
-use crate::{FeatureDataset, TrainConfig, TrainError, TrainOptions};
+use crate::{fit_density, FeatureDataset, TrainConfig, TrainError, TrainOptions};
 use emovox_metrics::ConfusionMatrix;
 
 /// Metrics of one epoch.
@@ -75,7 +75,8 @@ pub struct TrainOutcome {
     pub seconds: f64,
 }
 
-/// Trains a model from scratch on `train_set`, validating on `val_set` (may be empty).
+/// Trains a model from scratch on `train_set`, validating on `val_set` (may be empty), and
+/// fits its [`emovox_model::FeatureDensity`] on `train_set` ([`fit_density`]).
 ///
 /// The datasets must have been extracted with `config.features`, which is stored in the model.
 /// Same data, config and seed give the same model. With
@@ -97,7 +98,11 @@ pub fn train(
     }
     let members = config.model.members;
     if members == 1 {
-        return train_network(config, train_set, val_set, options);
+        let outcome = train_network(config, train_set, val_set, options)?;
+        return Ok(TrainOutcome {
+            model: fit_density(outcome.model, train_set)?,
+            ..outcome
+        });
     }
     let started = Instant::now();
     let outcomes: Vec<TrainOutcome> = (0..members)
@@ -135,6 +140,7 @@ pub fn train(
         });
     let models = std::iter::once(first.model).chain(outcomes.map(|o| o.model));
     let model = EmotionModel::ensemble(models.collect())?.with_training(provenance);
+    let model = fit_density(model, train_set)?;
     let val_inputs: Vec<Array3<f32>> = val_set.features();
     let val_probabilities = model
         .probabilities_batch(&val_inputs)

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use emovox_audio::{read_audio, validate_sample_rate, validate_samples};
 use emovox_features::{FeatureScratch, FrontEnd};
-use emovox_model::{EmotionModel, MultiViewModel};
+use emovox_model::{EmotionModel, MultiViewModel, Scores};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -20,11 +20,25 @@ pub struct Prediction {
     pub confidence: f32,
     /// Every label with its probability, in the model's label order; they sum to 1.
     pub probabilities: Vec<(String, f32)>,
+    /// How unlike the clips the model was trained on this clip sounds to it: about 1 for a
+    /// typical training clip, several times more for audio unlike any of them (another
+    /// recording chain or language, a synthetic voice); `None` for a model file without
+    /// [`emovox_model::FeatureDensity`]. The calibration already lowers the confidence of
+    /// novel clips; see [`Prediction::unfamiliar`].
+    #[serde(default)]
+    pub novelty: Option<f32>,
+    /// Whether [`Prediction::novelty`] is above the model's threshold (the 99th percentile
+    /// over its validation speakers' clips): the clip is unlike what the model was trained
+    /// and validated on, and its label deserves less trust than the figures measured there.
+    #[serde(default)]
+    pub unfamiliar: bool,
 }
 
 impl Prediction {
-    /// Builds a prediction from probabilities given in the order of `labels`.
-    fn from_probabilities(labels: &[String], probabilities: &[f32]) -> Self {
+    /// Builds a prediction from a model's scores (probabilities in the order of `labels`),
+    /// `threshold` being the model's novelty threshold.
+    fn from_scores(labels: &[String], scores: &Scores, threshold: Option<f32>) -> Self {
+        let probabilities = &scores.probabilities;
         let (best, confidence) = probabilities.iter().copied().enumerate().fold(
             (0, f32::NEG_INFINITY),
             |acc, (i, p)| if p > acc.1 { (i, p) } else { acc },
@@ -37,6 +51,8 @@ impl Prediction {
                 .cloned()
                 .zip(probabilities.iter().copied())
                 .collect(),
+            novelty: scores.novelty,
+            unfamiliar: matches!((scores.novelty, threshold), (Some(s), Some(t)) if s > t),
         }
     }
 }
@@ -75,10 +91,12 @@ const POOLED_CLIP_SAMPLES: usize = 1 << 20;
 
 /// A clip whose loudest 20 ms (mean square) stays below this level, in dBFS, is silent:
 /// digital silence or dither, no speech to classify ([`Classifier::predict`] refuses it with
-/// [`Error::Silent`] rather than name an emotion). Speech recorded 30 dB quieter than usual is
-/// near -55 dBFS. The timeline's VAD takes no frame below this level for speech
+/// [`Error::Silent`] rather than name an emotion). One-step dither of 16-bit audio is at about
+/// -92 dBFS; the quietest RAVDESS clip (its loudest 20 ms at -54.5 dBFS) recorded 30 dB quieter
+/// is at -84.5 dBFS, and must still be classified (the level is not a cue from -30 to +12 dB).
+/// The timeline's VAD takes no frame below this level for speech
 /// ([`crate::timeline::VadConfig::min_level_db`]'s default).
-pub const SILENCE_LEVEL_DB: f32 = -80.0;
+pub const SILENCE_LEVEL_DB: f32 = -90.0;
 
 /// Whether a clip may be silent: clips given by the caller may not; the windows of a timeline,
 /// chosen by its VAD with its own configurable floor, may.
@@ -147,6 +165,11 @@ impl Classifier {
         self.front_end.sample_rate()
     }
 
+    /// The novelty above which a clip is [`Prediction::unfamiliar`], if the model has one.
+    pub fn novelty_threshold(&self) -> Option<f32> {
+        self.model.novelty_threshold()
+    }
+
     /// The underlying model, e.g. to read the metadata of its views.
     pub fn model(&self) -> &MultiViewModel {
         &self.model
@@ -155,11 +178,12 @@ impl Classifier {
     /// Predicts the emotion of one mono clip given at `sample_rate` Hz. A silent clip (nothing
     /// above [`SILENCE_LEVEL_DB`]) is [`Error::Silent`].
     pub fn predict(&self, samples: &[f32], sample_rate: u32) -> Result<Prediction, Error> {
-        let probabilities = self.probabilities(samples, sample_rate)?;
-        Ok(Prediction::from_probabilities(
-            self.labels(),
-            &probabilities,
-        ))
+        let scores = self.scores(samples, sample_rate, Silence::Refused)?;
+        Ok(self.prediction(&scores))
+    }
+
+    fn prediction(&self, scores: &Scores) -> Prediction {
+        Prediction::from_scores(self.labels(), scores, self.model.novelty_threshold())
     }
 
     /// Decodes an audio file (WAV, FLAC, MP3, OGG Vorbis or Opus, WebM with Opus, M4A with AAC or ALAC: the
@@ -178,9 +202,9 @@ impl Classifier {
         clips: &[S],
         sample_rate: u32,
     ) -> Vec<Result<Prediction, Error>> {
-        self.probabilities_batch(clips, sample_rate)
+        self.scores_batch(clips, sample_rate, Silence::Refused)
             .into_iter()
-            .map(|p| Ok(Prediction::from_probabilities(self.labels(), &p?)))
+            .map(|scores| Ok(self.prediction(&scores?)))
             .collect()
     }
 
@@ -197,15 +221,18 @@ impl Classifier {
         sample_rate: u32,
     ) -> Vec<Result<Vec<f32>, Error>> {
         self.scores_batch(clips, sample_rate, Silence::Refused)
+            .into_iter()
+            .map(|scores| Ok(scores?.probabilities))
+            .collect()
     }
 
-    /// [`Classifier::probabilities_batch`], silent clips refused or not.
+    /// The scores of [`Classifier::probabilities_batch`], silent clips refused or not.
     fn scores_batch<S: AsRef<[f32]> + Sync>(
         &self,
         clips: &[S],
         sample_rate: u32,
         silence: Silence,
-    ) -> Vec<Result<Vec<f32>, Error>> {
+    ) -> Vec<Result<Scores, Error>> {
         if self.model.device().is_cpu() {
             return clips
                 .par_iter()
@@ -221,29 +248,26 @@ impl Classifier {
             .iter()
             .filter_map(|&i| features[i].as_deref().ok())
             .collect();
-        let scored = self.model.probabilities_batch(&inputs);
-        let mut results: Vec<Option<Result<Vec<f32>, Error>>> =
+        let scored = self.model.scores_batch(&inputs);
+        let mut results: Vec<Option<Result<Scores, Error>>> =
             features.into_iter().map(|f| f.err().map(Err)).collect();
-        for (i, probabilities) in ready.into_iter().zip(scored) {
-            results[i] = Some(probabilities.map_err(Error::from));
+        for (i, scores) in ready.into_iter().zip(scored) {
+            results[i] = Some(scores.map_err(Error::from));
         }
         results.into_iter().flatten().collect()
     }
 
     /// Class probabilities of one clip, in label order (a silent clip is [`Error::Silent`]).
     pub fn probabilities(&self, samples: &[f32], sample_rate: u32) -> Result<Vec<f32>, Error> {
-        self.scores(samples, sample_rate, Silence::Refused)
+        Ok(self
+            .scores(samples, sample_rate, Silence::Refused)?
+            .probabilities)
     }
 
-    /// [`Classifier::probabilities`], a silent clip refused or not.
-    fn scores(
-        &self,
-        samples: &[f32],
-        sample_rate: u32,
-        silence: Silence,
-    ) -> Result<Vec<f32>, Error> {
+    /// The model's scores of one clip (probabilities and novelty), a silent clip refused or not.
+    fn scores(&self, samples: &[f32], sample_rate: u32, silence: Silence) -> Result<Scores, Error> {
         let features = self.features(samples, sample_rate, silence)?;
-        Ok(self.model.probabilities(&features)?)
+        Ok(self.model.scores(&features)?)
     }
 
     /// Validates a clip and turns it into the input features of every view (resampled and
@@ -314,12 +338,15 @@ impl crate::timeline::WindowClassifier for Classifier {
     /// The window's probabilities; a silent window is scored, not refused (the timeline's
     /// VAD chose it, with its own floor).
     fn probabilities(&self, window: &[f32]) -> Result<Vec<f32>, Error> {
-        self.scores(window, Classifier::sample_rate(self), Silence::Allowed)
+        Ok(self
+            .scores(window, Classifier::sample_rate(self), Silence::Allowed)?
+            .probabilities)
     }
 
     fn probabilities_batch(&self, windows: &[&[f32]]) -> Result<Vec<Vec<f32>>, Error> {
         self.scores_batch(windows, Classifier::sample_rate(self), Silence::Allowed)
             .into_iter()
+            .map(|scores| Ok(scores?.probabilities))
             .collect()
     }
 }

@@ -116,6 +116,33 @@ fn ravdess_clips_get_the_same_probabilities_at_any_level() {
             check(&classifier, &path.display().to_string(), &audio.samples);
             checked += 1;
         }
+        // And the actor's quietest clip, which -30 dB brings nearest the silence floor.
+        let quietest = files
+            .iter()
+            .map(|path| {
+                (
+                    loudest_20ms_db(&emovox_audio::read_wav(path).unwrap().samples),
+                    path,
+                )
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .unwrap();
+        let audio = emovox_audio::read_wav(quietest.1).unwrap();
+        check(
+            &classifier,
+            &quietest.1.display().to_string(),
+            &audio.samples,
+        );
+        checked += 1;
     }
-    assert_eq!(checked, 20);
+    assert_eq!(checked, 22);
+}
+
+/// The level of a clip's loudest 20 ms (mean square), in dBFS.
+fn loudest_20ms_db(samples: &[f32]) -> f32 {
+    let loudest = samples
+        .chunks(RATE as usize / 50)
+        .map(|frame| frame.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / frame.len() as f64)
+        .fold(0.0, f64::max);
+    (10.0 * loudest.log10()) as f32
 }

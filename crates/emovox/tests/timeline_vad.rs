@@ -168,7 +168,7 @@ fn assert_boundary_errors(background: Background, max_tolerance: f64, mean_toler
 #[test]
 fn quiet_and_loud_recordings_give_the_same_regions() {
     // The recording level is no cue for the VAD either: the same speech 30 dB quieter or
-    // 12 dB louder is found where it is (the absolute floor, -80 dBFS, is below both).
+    // 12 dB louder is found where it is (the absolute floor, -90 dBFS, is below both).
     let config = VadConfig::default();
     let vad = Vad::new(&config, RATE).unwrap();
     let (signal, truth) = recording(Background::White(30.0));

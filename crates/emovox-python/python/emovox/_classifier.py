@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Dict, List, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -71,6 +71,13 @@ class Classifier:
         """The rate the model works at (Hz); other rates are resampled to it."""
         return self._native.sample_rate
 
+    @property
+    def novelty_threshold(self) -> Optional[float]:
+        """The novelty above which a prediction is ``unfamiliar`` (the 99th
+        percentile over the model's validation speakers' clips); ``None`` for a
+        model file without a feature density."""
+        return self._native.novelty_threshold
+
     def predict(self, y: np.ndarray, sr: float) -> Prediction:
         """Predicts the emotion of one mono clip.
 
@@ -84,15 +91,18 @@ class Classifier:
         Returns
         -------
         prediction : dict
-            ``label`` (str), ``confidence`` (float, the label's probability) and
+            ``label`` (str), ``confidence`` (float, the label's probability),
             ``probabilities`` ({label: probability} in :attr:`labels` order,
-            summing to 1)
+            summing to 1), ``novelty`` (float or None: how unlike the model's
+            training clips the clip is, about 1 for a typical one) and
+            ``unfamiliar`` (bool: novelty above :attr:`novelty_threshold`, a
+            clip unlike what the model was trained and validated on)
 
         Raises
         ------
         ValueError
             for NaN or infinite samples, an empty or too short clip, a silent
-            clip (nothing above -80 dBFS in any 20 ms: digital silence or
+            clip (nothing above -90 dBFS in any 20 ms: digital silence or
             dither), an unsupported rate (the message is emovox's)
         """
         return self._native.predict(_mono("predict", y), _checks.rate("predict", "sr", sr))

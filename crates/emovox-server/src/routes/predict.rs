@@ -12,7 +12,7 @@ use crate::windows::probabilities_json;
 use crate::{ApiError, AppState};
 
 /// Classifies the body (any format emovox decodes, told from the content) and answers
-/// `label`, `confidence`, `probabilities`, `duration` and `model`. A `multipart/form-data`
+/// `label`, `confidence`, `probabilities`, `novelty`, `unfamiliar`, `duration` and `model`. A `multipart/form-data`
 /// body is a batch: every part is classified and answered in `results`, in order, each with
 /// its `name` and either a prediction or an `error`; a bad part does not fail the others.
 pub async fn predict(
@@ -63,6 +63,8 @@ async fn classify(state: &AppState, bytes: Bytes) -> Result<Value, ApiError> {
         "label": prediction.label,
         "confidence": prediction.confidence,
         "probabilities": probabilities_json(state.classifier.labels(), &probabilities),
+        "novelty": prediction.novelty,
+        "unfamiliar": prediction.unfamiliar,
         "duration": duration,
     }))
 }

@@ -98,11 +98,45 @@ pub struct Evaluation {
     pub unscored: usize,
     /// Clips the classifier refused (too short, ...), with the reason.
     pub failed: Vec<String>,
+    /// How novel the scored clips were to the model, if it has a feature density.
+    pub novelty: Option<NoveltySummary>,
+}
+
+/// The novelty ([`crate::Prediction::novelty`]) of a set of clips.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoveltySummary {
+    /// The median novelty (about 1 for clips like the training clips).
+    pub median: f32,
+    /// The share of clips that were [`crate::Prediction::unfamiliar`].
+    pub unfamiliar: f32,
+}
+
+impl NoveltySummary {
+    /// The summary of clips of novelty `novelty` (`None` when there are none), the model's
+    /// threshold being `threshold` (no clip is unfamiliar without one).
+    fn of(mut novelty: Vec<f32>, threshold: Option<f32>) -> Option<Self> {
+        if novelty.is_empty() {
+            return None;
+        }
+        novelty.sort_by(f32::total_cmp);
+        let n = novelty.len();
+        let median = if n % 2 == 1 {
+            novelty[n / 2]
+        } else {
+            (novelty[n / 2 - 1] + novelty[n / 2]) / 2.0
+        };
+        let unfamiliar = threshold.map_or(0, |t| novelty.iter().filter(|&&s| s > t).count());
+        Some(Self {
+            median,
+            unfamiliar: unfamiliar as f32 / n as f32,
+        })
+    }
 }
 
 impl Evaluation {
     /// This evaluation as one JSON object named `name`: accuracy, UAR, macro-F1, n, labels,
-    /// confusion matrix, ECE, the reliability table and the number of failed clips.
+    /// confusion matrix, ECE, the reliability table, the number of failed clips and the
+    /// novelty summary (`null` for a model without a feature density).
     pub fn to_json(&self, name: &str) -> serde_json::Value {
         let summary = self.matrix.summary();
         serde_json::json!({
@@ -117,6 +151,7 @@ impl Evaluation {
             "ece": self.calibration.ece,
             "calibration": self.calibration,
             "failed": self.failed.len(),
+            "novelty": self.novelty,
         })
     }
 }
@@ -152,9 +187,12 @@ pub fn evaluate(
                 return ClipOutcome::Unscored;
             };
             let scored = degrade(clip, condition, seed.wrapping_add(i as u64), &pools)
-                .and_then(|audio| classifier.probabilities(&audio, clip.sample_rate));
+                .and_then(|audio| classifier.predict(&audio, clip.sample_rate));
             match scored {
-                Ok(p) => ClipOutcome::Scored(truth, renormalised(&p, &columns)),
+                Ok(prediction) => {
+                    let p: Vec<f32> = prediction.probabilities.iter().map(|(_, p)| *p).collect();
+                    ClipOutcome::Scored(truth, renormalised(&p, &columns), prediction.novelty)
+                }
                 Err(e) => ClipOutcome::Failed(e.to_string()),
             }
         })
@@ -165,14 +203,16 @@ pub fn evaluate(
     let mut matrix = ConfusionMatrix::new(labels.clone());
     let (mut truths, mut probabilities, mut failed, mut unscored) =
         (Vec::new(), Vec::new(), Vec::new(), 0);
+    let mut novelty = Vec::new();
     for outcome in outcomes {
         match outcome {
             ClipOutcome::Unscored => unscored += 1,
             ClipOutcome::Failed(reason) => failed.push(reason),
-            ClipOutcome::Scored(truth, p) => {
+            ClipOutcome::Scored(truth, p, clip_novelty) => {
                 matrix.add(truth, emovox_metrics::argmax(&p))?;
                 truths.push(truth);
                 probabilities.push(p);
+                novelty.extend(clip_novelty);
             }
         }
     }
@@ -183,6 +223,7 @@ pub fn evaluate(
         calibration,
         unscored,
         failed,
+        novelty: NoveltySummary::of(novelty, classifier.novelty_threshold()),
     })
 }
 
@@ -192,8 +233,8 @@ enum ClipOutcome {
     Unscored,
     /// The classifier refused it, with the reason.
     Failed(String),
-    /// True label index and probabilities over the scored labels.
-    Scored(usize, Vec<f32>),
+    /// True label index, probabilities over the scored labels, and novelty.
+    Scored(usize, Vec<f32>, Option<f32>),
 }
 
 /// Adapts the probabilities of the scored clips (`outcomes[i]` is `clips[i]`'s) to their
@@ -201,7 +242,7 @@ enum ClipOutcome {
 fn adapt_scored(outcomes: &mut [ClipOutcome], clips: &[LabelledClip]) {
     let (mut probabilities, mut speakers) = (Vec::new(), Vec::new());
     for (outcome, clip) in outcomes.iter_mut().zip(clips) {
-        if let ClipOutcome::Scored(_, p) = outcome {
+        if let ClipOutcome::Scored(_, p, _) = outcome {
             probabilities.push(std::mem::take(p));
             speakers.push(clip.speaker.as_str());
         }
@@ -209,7 +250,7 @@ fn adapt_scored(outcomes: &mut [ClipOutcome], clips: &[LabelledClip]) {
     adapt_to_speakers(&mut probabilities, &speakers);
     let mut adapted = probabilities.into_iter();
     for outcome in outcomes.iter_mut() {
-        if let ClipOutcome::Scored(_, p) = outcome {
+        if let ClipOutcome::Scored(_, p, _) = outcome {
             *p = adapted.next().expect("one adapted row per scored clip");
         }
     }

@@ -46,14 +46,22 @@ impl ConditionTable {
     }
 
     /// For one condition, the full report (per-class precision/recall/F1, accuracy, UAR,
-    /// macro-F1, confusion matrix, reliability table); for several, one line per condition:
-    /// UAR, accuracy, ECE, clips scored.
+    /// macro-F1, confusion matrix, reliability table, novelty); for several, one line per
+    /// condition: UAR, accuracy, ECE, clips scored, and with a feature density the median
+    /// novelty and the share of unfamiliar clips.
     pub fn to_text(&self) -> String {
         if let [(_, only)] = self.rows.as_slice() {
             let m = &only.matrix;
+            let novelty = only.novelty.as_ref().map_or(String::new(), |s| {
+                format!(
+                    "\nnovelty: median {:.2}, unfamiliar {:.1}%\n",
+                    s.median,
+                    100.0 * s.unfamiliar
+                )
+            });
             return format!(
                 "{}\naccuracy {:.4}  UAR {:.4}  macro-F1 {:.4}  n {}\n\n\
-                 confusion matrix (rows = true, columns = predicted):\n{}\ncalibration:\n{}",
+                 confusion matrix (rows = true, columns = predicted):\n{}\ncalibration:\n{}{novelty}",
                 m.report().to_text(2),
                 m.accuracy(),
                 m.uar(),
@@ -64,14 +72,20 @@ impl ConditionTable {
             );
         }
         let mut text = format!(
-            "{:<24} {:>6} {:>8} {:>6} {:>5}\n",
-            "condition", "UAR", "accuracy", "ECE", "n"
+            "{:<24} {:>6} {:>8} {:>6} {:>5} {:>8} {:>11}\n",
+            "condition", "UAR", "accuracy", "ECE", "n", "novelty", "unfamiliar"
         );
         for (name, e) in &self.rows {
             let m = &e.matrix;
             let (uar, acc, ece, n) = (m.uar(), m.accuracy(), e.calibration.ece, m.total());
+            let novelty = e
+                .novelty
+                .as_ref()
+                .map_or(format!("{:>8} {:>11}", "-", "-"), |s| {
+                    format!("{:>8.2} {:>10.1}%", s.median, 100.0 * s.unfamiliar)
+                });
             text.push_str(&format!(
-                "{name:<24} {uar:>6.3} {acc:>8.3} {ece:>6.3} {n:>5}\n"
+                "{name:<24} {uar:>6.3} {acc:>8.3} {ece:>6.3} {n:>5} {novelty}\n"
             ));
         }
         text

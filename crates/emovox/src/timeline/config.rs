@@ -59,8 +59,9 @@ pub struct VadConfig {
     /// The frames next to speech belong to it while their own level exceeds the noise floor
     /// by this many dB (default 3); they set where a speech region starts and ends.
     pub edge_threshold_db: f32,
-    /// A frame is never speech below this absolute level in dBFS (default -80, below speech
-    /// recorded 30 dB quieter than usual), so digital silence and dither are not speech.
+    /// A frame is never speech below this absolute level in dBFS (default
+    /// [`crate::SILENCE_LEVEL_DB`], -90: below speech recorded 30 dB quieter than usual, above
+    /// 16-bit dither), so digital silence and dither are not speech.
     pub min_level_db: f32,
     /// Span of the short-term level compared with `threshold_db`, in seconds (default 0.06):
     /// long enough that a lone loud frame of a fluctuating noise (babble) is not speech.

@@ -1,0 +1,119 @@
+//! The bundled model's novelty: audio unlike its training clips (tones, clicks, noise) is
+//! `unfamiliar`, its novelty does not depend on the recording level, and (when `EMOVOX_DATA`
+//! points at RAVDESS) the held-out actors' speech is familiar.
+
+#[path = "../../../tests/support/corpus_env.rs"]
+mod corpus_env;
+
+use emovox::Classifier;
+
+const RATE: u32 = 16_000;
+
+fn espeak_sentence() -> Vec<f32> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/speech/kids_talking.wav"
+    );
+    emovox_audio::read_wav(path).unwrap().samples
+}
+
+#[test]
+fn sounds_that_are_not_speech_are_unfamiliar() {
+    let classifier = Classifier::bundled().unwrap();
+    let threshold = classifier
+        .novelty_threshold()
+        .expect("the bundled model has one");
+    let n = 2 * RATE as usize;
+    let mut noise_state = 12_345u32;
+    let signals: [(&str, Vec<f32>); 3] = [
+        (
+            "440 Hz tone",
+            (0..n)
+                .map(|i| 0.3 * (std::f32::consts::TAU * 440.0 * i as f32 / RATE as f32).sin())
+                .collect(),
+        ),
+        (
+            "clicks",
+            (0..n)
+                .map(|i| if i % 1_600 == 0 { 0.8 } else { 0.0 })
+                .collect(),
+        ),
+        (
+            "white noise",
+            (0..n)
+                .map(|_| {
+                    noise_state = noise_state
+                        .wrapping_mul(1_664_525)
+                        .wrapping_add(1_013_904_223);
+                    0.1 * ((noise_state >> 8) as f32 / (1u32 << 24) as f32 - 0.5)
+                })
+                .collect(),
+        ),
+    ];
+    for (name, signal) in signals {
+        let prediction = classifier.predict(&signal, RATE).unwrap();
+        let novelty = prediction.novelty.unwrap();
+        assert!(
+            prediction.unfamiliar && novelty > threshold,
+            "{name}: {novelty} vs {threshold}"
+        );
+    }
+    // Speech, even synthetic, is nearer the training clips than any of them.
+    let speech = classifier
+        .predict(&espeak_sentence(), RATE)
+        .unwrap()
+        .novelty
+        .unwrap();
+    assert!(
+        speech < threshold,
+        "espeak-ng speech: {speech} vs {threshold}"
+    );
+}
+
+#[test]
+fn novelty_does_not_depend_on_the_level() {
+    let classifier = Classifier::bundled().unwrap();
+    let clip = espeak_sentence();
+    let reference = classifier.predict(&clip, RATE).unwrap().novelty.unwrap();
+    for db in [-30.0f32, -12.0, 6.0] {
+        let gain = 10f32.powf(db / 20.0);
+        let scaled: Vec<f32> = clip.iter().map(|s| s * gain).collect();
+        let novelty = classifier.predict(&scaled, RATE).unwrap().novelty.unwrap();
+        assert!(
+            (novelty - reference).abs() < 0.01 * reference,
+            "{db} dB: {novelty} vs {reference}"
+        );
+    }
+}
+
+#[test]
+fn held_out_ravdess_speech_is_familiar() {
+    let Some(root) = corpus_env::data_dir("EMOVOX_DATA", "RAVDESS actors 19-20 novelty") else {
+        return;
+    };
+    let classifier = Classifier::bundled().unwrap();
+    let mut novelty = Vec::new();
+    for actor in ["19", "20"] {
+        let dir = std::path::Path::new(&root).join(format!("Actor_{actor}"));
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for path in files.iter().step_by(3) {
+            novelty.push(classifier.predict_file(path).unwrap().novelty.unwrap());
+        }
+    }
+    novelty.sort_by(f32::total_cmp);
+    let median = novelty[novelty.len() / 2];
+    let unfamiliar = novelty
+        .iter()
+        .filter(|&&s| s > classifier.novelty_threshold().unwrap())
+        .count();
+    assert!(median < 2.0, "median novelty {median}");
+    assert!(
+        unfamiliar * 20 <= novelty.len(),
+        "{unfamiliar} of {} unfamiliar",
+        novelty.len()
+    );
+}
