@@ -41,6 +41,7 @@ def test_prediction_is_a_consistent_dict(classifier, clips):
         assert abs(sum(probabilities.values()) - 1.0) < 1e-4
         assert prediction["label"] == max(probabilities, key=probabilities.get)
         assert prediction["confidence"] == probabilities[prediction["label"]]
+        assert set(prediction) == {"label", "confidence", "probabilities", "novelty", "unfamiliar"}
 
 
 def test_predictions_equal_the_rust_predict_example(classifier):
@@ -58,6 +59,23 @@ def test_predictions_equal_the_rust_predict_example(classifier):
         assert ours["label"] == rust["label"]
         for label, p in ours["probabilities"].items():
             assert abs(p - rust["probabilities"][label]) < 1e-5
+        assert abs(ours["novelty"] - rust["novelty"]) < 1e-4 * rust["novelty"]
+        assert ours["unfamiliar"] == rust["unfamiliar"]
+
+
+def test_novelty_flags_sounds_unlike_the_training_audio(classifier, clips):
+    threshold = classifier.novelty_threshold
+    assert threshold is not None and threshold > 1.0
+    t = np.arange(32000, dtype=np.float32) / 16000
+    tone = classifier.predict(0.3 * np.sin(2 * np.pi * 440 * t), 16000)
+    assert tone["unfamiliar"] is True and tone["novelty"] > threshold
+    for y, sr in clips:
+        prediction = classifier.predict(y, sr)
+        assert isinstance(prediction["unfamiliar"], bool)
+        assert prediction["unfamiliar"] == (prediction["novelty"] > threshold)
+        # The level is not a cue, for novelty either.
+        quieter = classifier.predict(y * np.float32(0.05), sr)
+        assert abs(quieter["novelty"] - prediction["novelty"]) < 0.01 * prediction["novelty"]
 
 
 def test_resampled_and_float64_input(classifier, clips):
