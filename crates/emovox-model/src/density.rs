@@ -178,46 +178,8 @@ impl NetworkDensity {
                 "activations of unequal width or not finite".into(),
             ));
         }
-        let classes = labels.iter().max().map_or(0, |&m| m + 1);
-        let mut sums = vec![0.0f64; classes * width];
-        let mut counts = vec![0usize; classes];
-        for (z, &label) in clips.iter().zip(labels) {
-            counts[label] += 1;
-            for (s, &v) in sums[label * width..(label + 1) * width].iter_mut().zip(z) {
-                *s += v as f64;
-            }
-        }
-        let present: Vec<usize> = (0..classes).filter(|&c| counts[c] > 0).collect();
-        let mut means = Vec::with_capacity(present.len() * width);
-        for &c in &present {
-            means.extend(
-                sums[c * width..(c + 1) * width]
-                    .iter()
-                    .map(|s| s / counts[c] as f64),
-            );
-        }
-        let row = |c: usize| {
-            present
-                .iter()
-                .position(|&p| p == c)
-                .expect("a present class")
-        };
-        let mut covariance = vec![0.0f64; width * width];
-        for (z, &label) in clips.iter().zip(labels) {
-            let mean = &means[row(label) * width..(row(label) + 1) * width];
-            let centred: Vec<f64> = z.iter().zip(mean).map(|(&v, m)| v as f64 - m).collect();
-            for (i, &a) in centred.iter().enumerate() {
-                for (j, &b) in centred.iter().enumerate().skip(i) {
-                    covariance[i * width + j] += a * b;
-                }
-            }
-        }
-        for i in 0..width {
-            for j in i..width {
-                covariance[i * width + j] /= clips.len() as f64;
-                covariance[j * width + i] = covariance[i * width + j];
-            }
-        }
+        let (means, row_of) = class_means(clips, labels, width);
+        let mut covariance = within_class_covariance(clips, labels, &means, &row_of, width);
         let mean_variance =
             (0..width).map(|i| covariance[i * width + i]).sum::<f64>() / width as f64;
         if mean_variance.is_nan() || mean_variance <= 0.0 {
@@ -274,6 +236,63 @@ impl NetworkDensity {
         }
         Ok(nearest)
     }
+}
+
+/// The mean of each class that has clips, (classes present, width) row-major, and the row of
+/// each class (`None` for a class without clips).
+fn class_means(
+    clips: &[Vec<f32>],
+    labels: &[usize],
+    width: usize,
+) -> (Vec<f64>, Vec<Option<usize>>) {
+    let classes = labels.iter().max().map_or(0, |&m| m + 1);
+    let mut sums = vec![0.0f64; classes * width];
+    let mut counts = vec![0usize; classes];
+    for (z, &label) in clips.iter().zip(labels) {
+        counts[label] += 1;
+        for (s, &v) in sums[label * width..(label + 1) * width].iter_mut().zip(z) {
+            *s += v as f64;
+        }
+    }
+    let mut means = Vec::new();
+    let mut row_of = vec![None; classes];
+    for c in (0..classes).filter(|&c| counts[c] > 0) {
+        row_of[c] = Some(means.len() / width);
+        means.extend(
+            sums[c * width..(c + 1) * width]
+                .iter()
+                .map(|s| s / counts[c] as f64),
+        );
+    }
+    (means, row_of)
+}
+
+/// The covariance of the clips around their class means, (width, width) row-major.
+fn within_class_covariance(
+    clips: &[Vec<f32>],
+    labels: &[usize],
+    means: &[f64],
+    row_of: &[Option<usize>],
+    width: usize,
+) -> Vec<f64> {
+    let mut covariance = vec![0.0f64; width * width];
+    for (z, &label) in clips.iter().zip(labels) {
+        let row = row_of[label].expect("a class with clips");
+        let mean = &means[row * width..(row + 1) * width];
+        let centred: Vec<f64> = z.iter().zip(mean).map(|(&v, m)| v as f64 - m).collect();
+        for (i, &a) in centred.iter().enumerate() {
+            for (j, &b) in centred.iter().enumerate().skip(i) {
+                covariance[i * width + j] += a * b;
+            }
+        }
+    }
+    for i in 0..width {
+        for j in i..width {
+            covariance[i * width + j] /= clips.len() as f64;
+            covariance[j * width + i] = covariance[i * width + j];
+        }
+    }
+    covariance
 }
 
 /// The inverse of a symmetric positive definite `n` x `n` matrix (row-major), by Cholesky

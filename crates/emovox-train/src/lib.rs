@@ -52,6 +52,6 @@ pub use observer::{ProgressBar, TrainObserver};
 pub use run_files::classification_text;
 pub use schedule::LrSchedule;
 pub use trainer::{train, EpochRecord, TrainOutcome};
-pub use views::{calibrate, train_views, view_log_path, ViewsOutcome};
+pub use views::{calibrate, train_views, view_log_path, ViewsOutcome, NOVELTY_SLOPES};
 pub use views_dataset::ViewsDataset;
 pub use wave_augment::WaveAugmentConfig;
