@@ -27,10 +27,10 @@ use std::path::PathBuf;
 use clap::Parser;
 use emovox::adaptation::Adaptation;
 use emovox::audio::degrade::parse_conditions;
-use emovox::evaluation::{evaluate_conditions, LabelSubset, LabelledClip};
+use emovox::evaluation::{evaluate_conditions, LabelMerge, LabelledClip, Scoring};
 use emovox::Classifier;
 use emovox_corpus::protocol::SpeakerSet;
-use emovox_corpus::{apply_scheme, load_corpus, CorpusKind, LabelScheme};
+use emovox_corpus::{apply_scheme, common_emotion, load_corpus, CorpusKind, LabelScheme};
 use emovox_model::MultiViewModel;
 use rayon::prelude::*;
 
@@ -106,10 +106,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let conditions = parse_conditions(&args.conditions)?;
     let clips = load_clips(&args)?;
-    let subset = match args.subset {
-        Subset::Model => LabelSubset::Model,
-        Subset::Present => LabelSubset::Present,
-    };
+    let scoring = match args.subset {
+        Subset::Model => Scoring::model(),
+        Subset::Present => Scoring::present(),
+    }
+    .merged(merge_under(args.labels, classifier.labels()));
     let adaptation = match args.adapt {
         Adapt::None => Adaptation::None,
         Adapt::PerSpeaker => Adaptation::PerSpeaker,
@@ -119,7 +120,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &clips,
         &conditions,
         args.seed,
-        subset,
+        &scoring,
         adaptation,
     )?;
     for (name, result) in &table.rows {
@@ -141,6 +142,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         table.write(dir)?;
     }
     Ok(())
+}
+
+/// The model's labels merged as `scheme` merges a corpus' (under `common`, a RAVDESS model's
+/// `calm` and `neutral` are one class, their probabilities summed); no merge for the others.
+fn merge_under(scheme: LabelScheme, labels: &[String]) -> LabelMerge {
+    match scheme {
+        LabelScheme::Common => LabelMerge::new(labels.iter().filter_map(|label| {
+            common_emotion(label).map(|common| (label.clone(), common.to_string()))
+        })),
+        _ => LabelMerge::none(),
+    }
 }
 
 /// Decodes the selected clips of the corpus in parallel; unreadable files are reported.

@@ -103,6 +103,8 @@ try {
   const fileConfidence = Number(await page.getAttribute("#file-confidence", "data-confidence"));
   assert.equal(fileLabel, service.predict.label);
   assert.equal(fileConfidence, service.predict.confidence, "the page shows the service's confidence exactly");
+  const fileUnfamiliar = await page.getAttribute("#file-novelty", "data-unfamiliar");
+  assert.equal(fileUnfamiliar, String(service.predict.unfamiliar), "the page shows whether the file is unfamiliar");
   const rows = await page.$$eval("#file-segments tbody tr", (trs) => trs.map((tr) => ({
     label: tr.dataset.label, start: Number(tr.dataset.start), end: Number(tr.dataset.end), confidence: Number(tr.dataset.confidence),
   })));

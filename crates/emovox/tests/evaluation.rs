@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use emovox::adaptation::Adaptation;
 use emovox::audio::degrade::{parse_conditions, Condition};
-use emovox::evaluation::{evaluate, evaluate_conditions, LabelSubset, LabelledClip};
+use emovox::evaluation::{evaluate, evaluate_conditions, LabelMerge, LabelledClip, Scoring};
 use emovox::Classifier;
 
 fn fixture(n: usize) -> PathBuf {
@@ -33,7 +33,7 @@ fn every_clip_is_scored_refused_or_left_out_and_the_others_still_count() {
         &set,
         &Condition::Clean,
         1,
-        LabelSubset::Model,
+        &Scoring::model(),
         Adaptation::None,
     )
     .unwrap();
@@ -72,7 +72,7 @@ fn present_labels_only_are_scored_and_renormalised() {
         &clips(),
         &Condition::Clean,
         1,
-        LabelSubset::Present,
+        &Scoring::present(),
         Adaptation::None,
     )
     .unwrap();
@@ -80,6 +80,52 @@ fn present_labels_only_are_scored_and_renormalised() {
     assert_eq!(result.matrix.labels(), ["neutral".to_string()]);
     assert_eq!(result.matrix.accuracy(), 1.0);
     assert!((result.calibration.mean_confidence - 1.0).abs() < 1e-5);
+}
+
+#[test]
+fn merged_labels_are_scored_with_their_probabilities_summed() {
+    let classifier = Classifier::bundled().unwrap();
+    let mut set = clips();
+    set[1].label = "angry".into();
+    let merge = LabelMerge::new([
+        ("calm".to_string(), "neutral".to_string()),
+        ("disgust".to_string(), "angry".to_string()),
+    ]);
+    let scoring = Scoring::present().merged(merge);
+    let result = evaluate(
+        &classifier,
+        &set,
+        &Condition::Clean,
+        1,
+        &scoring,
+        Adaptation::None,
+    )
+    .unwrap();
+    assert_eq!(result.matrix.labels(), ["angry", "neutral"]);
+    // Each clip's confidence over the two is the larger of p(angry) + p(disgust) and
+    // p(neutral) + p(calm), renormalised.
+    let expected: f32 = set
+        .iter()
+        .map(|clip| {
+            let p = classifier.predict(&clip.samples, clip.sample_rate).unwrap();
+            let of = |l: &str| p.probabilities.iter().find(|(m, _)| m == l).unwrap().1;
+            let (angry, neutral) = (of("angry") + of("disgust"), of("neutral") + of("calm"));
+            angry.max(neutral) / (angry + neutral)
+        })
+        .sum::<f32>()
+        / 3.0;
+    assert!((result.calibration.mean_confidence - f64::from(expected)).abs() < 1e-5);
+    // Without the merge, calm and disgust are not scored.
+    let plain = evaluate(
+        &classifier,
+        &set,
+        &Condition::Clean,
+        1,
+        &Scoring::present(),
+        Adaptation::None,
+    )
+    .unwrap();
+    assert!((plain.calibration.mean_confidence - f64::from(expected)).abs() > 1e-4);
 }
 
 #[test]
@@ -91,7 +137,7 @@ fn a_table_of_conditions_prints_and_writes_every_row() {
         &clips(),
         &conditions,
         7,
-        LabelSubset::Model,
+        &Scoring::model(),
         Adaptation::None,
     )
     .unwrap();
@@ -142,7 +188,7 @@ fn per_speaker_adaptation_compares_each_scored_clip_with_its_speakers_others() {
         &set,
         &Condition::Clean,
         1,
-        LabelSubset::Present,
+        &Scoring::present(),
         Adaptation::PerSpeaker,
     )
     .unwrap();
@@ -177,7 +223,7 @@ fn per_speaker_adaptation_compares_each_scored_clip_with_its_speakers_others() {
         &set,
         &Condition::Clean,
         1,
-        LabelSubset::Present,
+        &Scoring::present(),
         Adaptation::None,
     )
     .unwrap();

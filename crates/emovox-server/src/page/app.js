@@ -206,6 +206,8 @@ async function analyseFile(file) {
     }
   });
   const whole = await (await predict).json();
+  const novelty = $("file-novelty");
+  novelty.textContent = "";
   if (whole.error) {
     $("file-label").textContent = "–";
     $("file-confidence").textContent = whole.error.message;
@@ -214,6 +216,13 @@ async function analyseFile(file) {
     $("file-label").dataset.label = whole.label;
     $("file-confidence").textContent = `${pct(whole.confidence)} confident`;
     $("file-confidence").dataset.confidence = String(whole.confidence);
+    // Novelty: how unlike the model's training audio the file is (about 1 is typical).
+    novelty.dataset.unfamiliar = String(Boolean(whole.unfamiliar));
+    if (whole.unfamiliar) {
+      novelty.textContent = `· unlike the audio the model learned from (novelty ${whole.novelty.toFixed(1)}): trust the label less`;
+    } else if (whole.novelty != null) {
+      novelty.textContent = `· novelty ${whole.novelty.toFixed(1)}`;
+    }
   }
   $("file-summary").hidden = false;
   if (done) {

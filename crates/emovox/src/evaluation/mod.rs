@@ -5,7 +5,7 @@
 //! ```no_run
 //! use emovox::audio::degrade::Condition;
 //! use emovox::adaptation::Adaptation;
-//! use emovox::evaluation::{evaluate, LabelledClip, LabelSubset};
+//! use emovox::evaluation::{evaluate, LabelledClip, Scoring};
 //! use emovox::Classifier;
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,7 +18,7 @@
 //!     speaker: "s1".into(),
 //! }];
 //! let noisy: Condition = "white:10".parse()?;
-//! let result = evaluate(&classifier, &clips, &noisy, 7, LabelSubset::Model, Adaptation::None)?;
+//! let result = evaluate(&classifier, &clips, &noisy, 7, &Scoring::model(), Adaptation::None)?;
 //! println!("UAR {:.3}, ECE {:.3}", result.matrix.uar(), result.calibration.ece);
 //! # Ok(())
 //! # }
@@ -74,15 +74,89 @@ impl LabelledClip {
 }
 
 /// Which of the classifier's labels are scored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LabelSubset {
     /// Every label of the model; the prediction is the most probable of them all.
+    #[default]
     Model,
     /// Only the model's labels that some clip carries (a corpus with 4 of the model's 8
     /// emotions is scored over those 4): probabilities are renormalised over them and the
     /// prediction is the most probable of them, as cross-corpus studies score a model.
     Present,
+}
+
+/// How the classifier's labels are merged before scoring: a model label with an entry is
+/// scored as its target, the probabilities of the labels merged into one summed. For clips
+/// labelled with a scheme that does not tell some of the model's labels apart, e.g. a RAVDESS
+/// model's `calm` and `neutral`, both `neutral` under the `common` scheme of `emovox-corpus`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LabelMerge(BTreeMap<String, String>);
+
+impl LabelMerge {
+    /// Every label scored as it is.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Model label `from` scored as `to`, for each pair.
+    pub fn new(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        Self(pairs.into_iter().collect())
+    }
+
+    /// The label `label` is scored as.
+    pub fn target<'a>(&'a self, label: &'a str) -> &'a str {
+        self.0.get(label).map_or(label, String::as_str)
+    }
+
+    /// The merged labels of `labels`, in order of first appearance, and each label's column
+    /// among them.
+    fn apply(&self, labels: &[String]) -> (Vec<String>, Vec<usize>) {
+        let mut merged: Vec<String> = Vec::new();
+        let columns = labels
+            .iter()
+            .map(|label| {
+                let target = self.target(label);
+                match merged.iter().position(|m| m == target) {
+                    Some(column) => column,
+                    None => {
+                        merged.push(target.to_string());
+                        merged.len() - 1
+                    }
+                }
+            })
+            .collect();
+        (merged, columns)
+    }
+}
+
+/// Which labels are scored, and how the classifier's labels are merged into them first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scoring {
+    /// The labels scored (of the merged labels).
+    pub subset: LabelSubset,
+    /// How the classifier's labels are merged.
+    pub merge: LabelMerge,
+}
+
+impl Scoring {
+    /// Every label of the model, as it is.
+    pub fn model() -> Self {
+        Self::default()
+    }
+
+    /// The model's labels that some clip carries (cross-corpus).
+    pub fn present() -> Self {
+        Self {
+            subset: LabelSubset::Present,
+            merge: LabelMerge::none(),
+        }
+    }
+
+    /// The same scoring with the model's labels merged as `merge` says.
+    pub fn merged(self, merge: LabelMerge) -> Self {
+        Self { merge, ..self }
+    }
 }
 
 /// The scores of a classifier on a set of clips under one condition.
@@ -157,23 +231,24 @@ impl Evaluation {
 }
 
 /// Scores `classifier` on `clips` degraded by `condition` (clip `i` with seed
-/// `seed + i`; babble made of the clips of the other speakers), over the labels `subset`
-/// names, with the probabilities (over those labels) adapted to each speaker as `adaptation`
-/// says.
+/// `seed + i`; babble made of the clips of the other speakers), its labels merged and scored
+/// as `scoring` says, with the probabilities (over the scored labels) adapted to each speaker
+/// as `adaptation` says.
 pub fn evaluate(
     classifier: &Classifier,
     clips: &[LabelledClip],
     condition: &Condition,
     seed: u64,
-    subset: LabelSubset,
+    scoring: &Scoring,
     adaptation: Adaptation,
 ) -> Result<Evaluation, Error> {
-    let labels = scored_labels(classifier.labels(), clips, subset);
+    let (merged, merged_column) = scoring.merge.apply(classifier.labels());
+    let labels = scored_labels(&merged, clips, scoring.subset);
     let columns: Vec<usize> = labels
         .iter()
-        .map(|l| classifier.labels().iter().position(|m| m == l))
+        .map(|l| merged.iter().position(|m| m == l))
         .collect::<Option<_>>()
-        .expect("scored labels are the classifier's");
+        .expect("scored labels are merged labels");
     let pools = if needs_babble(condition) {
         babble_pools(clips)?
     } else {
@@ -190,7 +265,10 @@ pub fn evaluate(
                 .and_then(|audio| classifier.predict(&audio, clip.sample_rate));
             match scored {
                 Ok(prediction) => {
-                    let p: Vec<f32> = prediction.probabilities.iter().map(|(_, p)| *p).collect();
+                    let mut p = vec![0.0f32; merged.len()];
+                    for ((_, q), &column) in prediction.probabilities.iter().zip(&merged_column) {
+                        p[column] += q;
+                    }
                     ClipOutcome::Scored(truth, renormalised(&p, &columns), prediction.novelty)
                 }
                 Err(e) => ClipOutcome::Failed(e.to_string()),

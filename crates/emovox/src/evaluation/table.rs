@@ -4,7 +4,7 @@ use std::path::Path;
 
 use emovox_audio::degrade::Condition;
 
-use super::{evaluate, Evaluation, LabelSubset, LabelledClip};
+use super::{evaluate, Evaluation, LabelledClip, Scoring};
 use crate::adaptation::Adaptation;
 use crate::{Classifier, Error};
 
@@ -18,13 +18,13 @@ pub struct ConditionTable {
 
 /// Scores `classifier` on `clips` under every named condition (e.g. from
 /// [`emovox_audio::degrade::parse_conditions`]), each as [`evaluate`] does with `seed`,
-/// `subset` and `adaptation`.
+/// `scoring` (labels scored, merged) and `adaptation`.
 pub fn evaluate_conditions(
     classifier: &Classifier,
     clips: &[LabelledClip],
     conditions: &[(String, Condition)],
     seed: u64,
-    subset: LabelSubset,
+    scoring: &Scoring,
     adaptation: Adaptation,
 ) -> Result<ConditionTable, Error> {
     let rows = conditions
@@ -32,7 +32,7 @@ pub fn evaluate_conditions(
         .map(|(name, condition)| {
             Ok((
                 name.clone(),
-                evaluate(classifier, clips, condition, seed, subset, adaptation)?,
+                evaluate(classifier, clips, condition, seed, scoring, adaptation)?,
             ))
         })
         .collect::<Result<_, Error>>()?;
