@@ -124,6 +124,8 @@ def test_adapt_to_speakers_removes_each_speakers_mean_log_probability(classifier
         np.testing.assert_allclose(got, expected, atol=1e-6)
         assert adapted[i]["label"] == labels[int(np.argmax(got))]
         assert adapted[i]["confidence"] == max(got)
+        # A clip's novelty is its own, not its speaker's: kept as it was.
+        assert (adapted[i]["novelty"], adapted[i]["unfamiliar"]) == (predictions[i]["novelty"], predictions[i]["unfamiliar"])
     assert adapted[-1] == {"error": "a refused clip"}
     assert adapted[0] != predictions[0]
     with pytest.raises(ValueError, match="speakers"):

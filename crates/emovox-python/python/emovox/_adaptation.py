@@ -34,7 +34,8 @@ def adapt_to_speakers(predictions: Sequence[Prediction], speakers: Sequence[str]
     Returns
     -------
     predictions : list of dict
-        new dicts (``label``, ``confidence``, ``probabilities``), in order
+        new dicts, in order: ``label``, ``confidence`` and ``probabilities``
+        adapted, other keys (``novelty``, ``unfamiliar``) as they were
 
     Raises
     ------
@@ -64,6 +65,7 @@ def adapt_to_speakers(predictions: Sequence[Prediction], speakers: Sequence[str]
     for i, row in zip(scored, adapted):
         best = max(range(len(labels)), key=row.__getitem__)
         out[i] = {
+            **predictions[i],
             "label": labels[best],
             "confidence": row[best],
             "probabilities": dict(zip(labels, row)),
