@@ -9,6 +9,10 @@
 //! let classifier = Classifier::bundled()?;
 //! let prediction = classifier.predict_file("speech.wav")?;
 //! println!("{} ({:.0}%)", prediction.label, 100.0 * prediction.confidence);
+//! if prediction.unfamiliar {
+//!     // The clip is unlike the audio the model was trained and validated on.
+//!     println!("novelty {:?}: treat the label with caution", prediction.novelty);
+//! }
 //! # Ok(())
 //! # }
 //! ```
