@@ -34,7 +34,7 @@ struct Args {
     /// Hop between windows in seconds.
     #[arg(long)]
     hop: Option<f64>,
-    /// One JSON object per segment and line (`start`, `end`, `label`, `confidence`).
+    /// One JSON object per segment and line (`start`, `end`, `label`, `confidence`, `novelty`).
     #[arg(long, conflicts_with = "csv")]
     json: bool,
     /// CSV with a header row: start,end,label,confidence.
@@ -84,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for s in segments {
             println!(
                 "{}",
-                serde_json::json!({"start": s.start, "end": s.end, "label": s.label, "confidence": s.confidence})
+                serde_json::json!({"start": s.start, "end": s.end, "label": s.label, "confidence": s.confidence, "novelty": s.novelty})
             );
         }
     } else if args.csv {

@@ -34,7 +34,8 @@ fn prediction_dict<'py>(py: Python<'py>, prediction: &Prediction) -> PyResult<Bo
     Ok(dict)
 }
 
-/// `{"start", "end", "label", "confidence", "probabilities": {label: p}}` of a segment.
+/// `{"start", "end", "label", "confidence", "probabilities": {label: p}, "novelty"}` of a
+/// segment.
 fn segment_dict<'py>(
     py: Python<'py>,
     segment: &Segment,
@@ -50,6 +51,7 @@ fn segment_dict<'py>(
     dict.set_item("label", &segment.label)?;
     dict.set_item("confidence", segment.confidence)?;
     dict.set_item("probabilities", probabilities)?;
+    dict.set_item("novelty", segment.novelty)?;
     Ok(dict)
 }
 

@@ -161,6 +161,7 @@ def test_timeline(classifier, clips):
         assert 0.0 <= segment["start"] < segment["end"] <= duration + 1e-9
         assert segment["label"] in classifier.labels
         assert segment["confidence"] == segment["probabilities"][segment["label"]]
+        assert segment["novelty"] > 0.0
     assert all(a["end"] <= b["start"] + 1e-9 for a, b in zip(segments, segments[1:]))
     # Adapted to the recording: the same speech found, each stretch relative to the
     # recording's usual (the Rust test checks the arithmetic; here the binding's plumbing).
@@ -169,6 +170,7 @@ def test_timeline(classifier, clips):
     assert adapted[0]["start"] == segments[0]["start"] and adapted[-1]["end"] == segments[-1]["end"]
     for segment in adapted:
         assert abs(sum(segment["probabilities"].values()) - 1.0) < 1e-4
+        assert segment["novelty"] > 0.0
     with pytest.raises(ValueError, match="segment configuration|hop"):
         classifier.timeline(recording, 16000, window=1.0, hop=2.0)
     with pytest.raises(ValueError):

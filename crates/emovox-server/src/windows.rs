@@ -43,8 +43,8 @@ impl<'c> LiveTimeline<'c> {
     }
 }
 
-/// The JSON of a window or segment: `start`, `end`, `label`, `confidence` (as the timeline
-/// example prints) plus `type` and, for windows, every label's probability.
+/// The JSON of a window or segment: `start`, `end`, `label`, `confidence`, `novelty` (as the
+/// timeline example prints) plus `type` and, for windows, every label's probability.
 pub fn segment_json(kind: &str, segment: &Segment, labels: Option<&[String]>) -> Value {
     let mut value = json!({
         "type": kind,
@@ -52,6 +52,7 @@ pub fn segment_json(kind: &str, segment: &Segment, labels: Option<&[String]>) ->
         "end": segment.end,
         "label": segment.label,
         "confidence": segment.confidence,
+        "novelty": segment.novelty,
     });
     if let Some(labels) = labels {
         value["probabilities"] = probabilities_json(labels, &segment.probabilities);

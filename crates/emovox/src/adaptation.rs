@@ -113,6 +113,7 @@ pub fn adapt_timeline(timeline: &Timeline, config: &SegmentConfig) -> Timeline {
         .map(|(w, p)| {
             Segment::from_probabilities(w.start, w.end, p, &timeline.labels)
                 .expect("adapted probabilities are finite, one per label")
+                .with_novelty(w.novelty)
         })
         .collect();
     Timeline::from_windows(

@@ -349,4 +349,25 @@ impl crate::timeline::WindowClassifier for Classifier {
             .map(|scores| Ok(scores?.probabilities))
             .collect()
     }
+
+    /// The window's probabilities and novelty.
+    fn scores(&self, window: &[f32]) -> Result<Scores, Error> {
+        Classifier::scores(
+            self,
+            window,
+            Classifier::sample_rate(self),
+            Silence::Allowed,
+        )
+    }
+
+    fn scores_batch(&self, windows: &[&[f32]]) -> Result<Vec<Scores>, Error> {
+        Classifier::scores_batch(
+            self,
+            windows,
+            Classifier::sample_rate(self),
+            Silence::Allowed,
+        )
+        .into_iter()
+        .collect()
+    }
 }

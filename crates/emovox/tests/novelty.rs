@@ -117,3 +117,49 @@ fn held_out_ravdess_speech_is_familiar() {
         novelty.len()
     );
 }
+
+#[test]
+fn a_timeline_carries_each_windows_novelty() {
+    let classifier = Classifier::bundled().unwrap();
+    let threshold = classifier.novelty_threshold().unwrap();
+    // espeak-ng speech, a pause, then 4 s of a tone pulsing four times a second (the VAD
+    // takes it for speech; the model has never heard anything like it).
+    let mut recording = espeak_sentence();
+    recording.extend(std::iter::repeat_n(0.0f32, RATE as usize / 2));
+    let tone_start = recording.len() as f64 / f64::from(RATE);
+    recording.extend((0..4 * RATE as usize).map(|i| {
+        let t = i as f32 / RATE as f32;
+        let pulse = 0.5 + 0.5 * (std::f32::consts::TAU * 4.0 * t).sin();
+        0.3 * pulse * (std::f32::consts::TAU * 300.0 * t).sin()
+    }));
+    let config = emovox::timeline::SegmentConfig::default();
+    let timeline = classifier
+        .predict_segments(&recording, RATE, &config)
+        .unwrap();
+    let mut tone_windows = 0;
+    for window in &timeline.windows {
+        let novelty = window.novelty.expect("the bundled model measures novelty");
+        // The window's novelty is the classifier's for its samples.
+        let range = (window.start * f64::from(RATE)).round() as usize
+            ..(window.end * f64::from(RATE)).round() as usize;
+        let alone = classifier
+            .predict(&recording[range], RATE)
+            .unwrap()
+            .novelty
+            .unwrap();
+        assert!(
+            (novelty - alone).abs() < 1e-4 * alone,
+            "{novelty} vs {alone}"
+        );
+        if window.start >= tone_start {
+            tone_windows += 1;
+            assert!(
+                novelty > threshold,
+                "tone window at {}: {novelty}",
+                window.start
+            );
+        }
+    }
+    assert!(tone_windows >= 3, "{tone_windows} windows of tone");
+    assert!(timeline.smoothed.iter().all(|s| s.novelty.is_some()));
+}

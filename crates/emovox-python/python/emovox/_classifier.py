@@ -160,9 +160,9 @@ class Classifier:
         Returns
         -------
         segments : list of dict
-            ``start`` and ``end`` (seconds), ``label``, ``confidence`` and
-            ``probabilities`` of each segment, in time order; empty when no
-            speech was found
+            ``start`` and ``end`` (seconds), ``label``, ``confidence``,
+            ``probabilities`` and ``novelty`` (the mean of its windows') of each
+            segment, in time order; empty when no speech was found
 
         Raises
         ------

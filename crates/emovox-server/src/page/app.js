@@ -125,7 +125,9 @@ class Recorder {
 
 function showWindow(w) {
   $("live-label").textContent = w.label;
-  $("live-confidence").textContent = `${pct(w.confidence)} confident`;
+  const threshold = state.model && state.model.novelty_threshold;
+  const unfamiliar = threshold != null && w.novelty != null && w.novelty > threshold;
+  $("live-confidence").textContent = `${pct(w.confidence)} confident${unfamiliar ? " · unlike the audio the model learned from" : ""}`;
   renderBars(w.probabilities);
   const item = document.createElement("li");
   item.style.background = colour(w.label);

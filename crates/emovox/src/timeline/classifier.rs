@@ -1,5 +1,7 @@
 //! The one thing the timeline needs from a model: probabilities for a window of samples.
 
+use emovox_model::Scores;
+
 /// A model that scores a window of mono samples; implemented by [`crate::Classifier`] and by
 /// test fakes, so timeline logic does not depend on any particular model.
 pub trait WindowClassifier {
@@ -20,5 +22,27 @@ pub trait WindowClassifier {
     /// Probabilities for several windows at once; override it when batching is faster.
     fn probabilities_batch(&self, windows: &[&[f32]]) -> Result<Vec<Vec<f32>>, Self::Error> {
         windows.iter().map(|w| self.probabilities(w)).collect()
+    }
+
+    /// Probabilities and novelty of one window (what the timeline calls); the default has no
+    /// novelty. Override it for a model that measures novelty.
+    fn scores(&self, window: &[f32]) -> Result<Scores, Self::Error> {
+        Ok(Scores {
+            probabilities: self.probabilities(window)?,
+            novelty: None,
+        })
+    }
+
+    /// [`scores`](Self::scores) of several windows, from
+    /// [`probabilities_batch`](Self::probabilities_batch) by default.
+    fn scores_batch(&self, windows: &[&[f32]]) -> Result<Vec<Scores>, Self::Error> {
+        Ok(self
+            .probabilities_batch(windows)?
+            .into_iter()
+            .map(|probabilities| Scores {
+                probabilities,
+                novelty: None,
+            })
+            .collect())
     }
 }

@@ -5,6 +5,8 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
+use emovox_model::Scores;
+
 use super::plan::WindowPlan;
 use super::{clip_to_speech, smooth, SegmentConfig, SpeechRegion, TimelineError, WindowClassifier};
 
@@ -23,6 +25,10 @@ pub struct Segment {
     pub confidence: f32,
     /// Probabilities of all labels, in the classifier's label order.
     pub probabilities: Vec<f32>,
+    /// How unlike the model's training clips the window is (the mean over a merged segment's
+    /// windows), as [`crate::Prediction::novelty`]; `None` when the classifier gives none.
+    #[serde(default)]
+    pub novelty: Option<f32>,
 }
 
 impl Segment {
@@ -56,7 +62,13 @@ impl Segment {
             label: labels[label_index].clone(),
             confidence: probabilities[label_index],
             probabilities,
+            novelty: None,
         })
+    }
+
+    /// The same segment with novelty `novelty`.
+    pub fn with_novelty(self, novelty: Option<f32>) -> Self {
+        Self { novelty, ..self }
     }
 
     /// Duration in seconds.
@@ -107,39 +119,46 @@ impl Timeline {
 }
 
 /// Classifies `windows` (each a sample range at `rate` Hz and its samples) in one
-/// [`WindowClassifier::probabilities_batch`] call and turns the results into segments.
+/// [`WindowClassifier::scores_batch`] call and turns the results into segments.
 pub(crate) fn classify_windows<C: WindowClassifier>(
     classifier: &C,
     windows: &[(Range<usize>, &[f32])],
     rate: u32,
 ) -> Result<Vec<Segment>, TimelineError> {
     let slices: Vec<&[f32]> = windows.iter().map(|(_, samples)| *samples).collect();
-    let probabilities = classifier
-        .probabilities_batch(&slices)
+    let scores = classifier
+        .scores_batch(&slices)
         .map_err(|e| TimelineError::Classifier(Box::new(e)))?;
-    if probabilities.len() != windows.len() {
+    if scores.len() != windows.len() {
         return Err(TimelineError::Classifier(
             format!(
-                "probabilities_batch returned {} results for {} windows",
-                probabilities.len(),
+                "scores_batch returned {} results for {} windows",
+                scores.len(),
                 windows.len()
             )
             .into(),
         ));
     }
-    let rate = f64::from(rate);
     windows
         .iter()
-        .zip(probabilities)
-        .map(|((w, _), p)| {
-            Segment::from_probabilities(
-                w.start as f64 / rate,
-                w.end as f64 / rate,
-                p,
-                classifier.labels(),
-            )
-        })
+        .zip(scores)
+        .map(|((w, _), scores)| window_segment(w, rate, scores, classifier.labels()))
         .collect()
+}
+
+/// The segment of the window over samples `window` at `rate` Hz scored `scores`.
+pub(crate) fn window_segment(
+    window: &Range<usize>,
+    rate: u32,
+    scores: Scores,
+    labels: &[String],
+) -> Result<Segment, TimelineError> {
+    let rate = f64::from(rate);
+    let (start, end) = (window.start as f64 / rate, window.end as f64 / rate);
+    Ok(
+        Segment::from_probabilities(start, end, scores.probabilities, labels)?
+            .with_novelty(scores.novelty),
+    )
 }
 
 /// Computes the emotion timeline of a whole recording held in memory.

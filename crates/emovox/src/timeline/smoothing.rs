@@ -80,6 +80,7 @@ fn smooth_run(run: &[Segment], width: usize, out: &mut Vec<Segment>) {
                 for (sum, p) in segment.probabilities.iter_mut().zip(&window.probabilities) {
                     *sum += p;
                 }
+                segment.novelty = segment.novelty.zip(window.novelty).map(|(a, b)| a + b);
                 *count += 1;
             }
             _ => {
@@ -101,6 +102,7 @@ fn smooth_run(run: &[Segment], width: usize, out: &mut Vec<Segment>) {
                     label: label_name,
                     confidence: 0.0,
                     probabilities: window.probabilities.clone(),
+                    novelty: window.novelty,
                 };
                 merged = Some((segment, 1));
             }
@@ -109,11 +111,12 @@ fn smooth_run(run: &[Segment], width: usize, out: &mut Vec<Segment>) {
     out.extend(merged.map(finish_merge));
 }
 
-/// Turns summed probabilities into means and sets the confidence.
+/// Turns summed probabilities and novelty into means and sets the confidence.
 fn finish_merge((mut segment, count): (Segment, usize)) -> Segment {
     for p in &mut segment.probabilities {
         *p /= count as f32;
     }
+    segment.novelty = segment.novelty.map(|total| total / count as f32);
     segment.confidence = segment.probabilities[segment.label_index];
     segment
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use emovox_audio::{AudioError, StreamResampler};
 
 use super::plan::WindowPlan;
-use super::segments::classify_windows;
+use super::segments::{classify_windows, window_segment};
 use super::vad::VadState;
 use super::{Segment, SegmentConfig, SpeechRegion, Timeline, TimelineError, WindowClassifier};
 
@@ -295,20 +295,16 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
     }
 
     /// Classifies the queued windows (one at a time through
-    /// [`WindowClassifier::probabilities`] when the batch size is 1), in time order.
+    /// [`WindowClassifier::scores`] when the batch size is 1), in time order.
     fn classify_pending(&mut self) -> Result<Vec<Segment>, TimelineError> {
         let rate = self.plan.vad.sample_rate();
         let result = match self.pending.as_slice() {
             [] => Ok(Vec::new()),
             [(window, samples)] if self.batch_size == 1 => self
                 .classifier
-                .probabilities(samples)
+                .scores(samples)
                 .map_err(|e| TimelineError::Classifier(Box::new(e)))
-                .and_then(|p| {
-                    let rate = f64::from(rate);
-                    let (start, end) = (window.start as f64 / rate, window.end as f64 / rate);
-                    Segment::from_probabilities(start, end, p, self.classifier.labels())
-                })
+                .and_then(|scores| window_segment(window, rate, scores, self.classifier.labels()))
                 .map(|segment| vec![segment]),
             pending => {
                 let windows: Vec<(std::ops::Range<usize>, &[f32])> = pending
