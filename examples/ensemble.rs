@@ -1,5 +1,7 @@
-//! Combines trained models into one file (their views' probabilities averaged) and fits one
-//! temperature for the whole on validation speakers.
+//! Combines trained models into one file (their views' probabilities averaged), fits every
+//! view's feature density on the clips of every speaker any view was trained on (found in the
+//! `--data` corpora), and fits one calibration for the whole (temperature, novelty slope and
+//! threshold) on validation speakers. One model file alone is recalibrated the same way.
 //!
 //! ```sh
 //! cargo run --release --example ensemble -- --model a.safetensors --model b.safetensors \

@@ -119,7 +119,7 @@ impl FeatureDensity {
                 .get(&format!("{DENSITY_PREFIX}{name}"))
                 .ok_or_else(|| ModelError::MissingTensor(format!("{DENSITY_PREFIX}{name}")))
         };
-        let means = get("means")?.to_dtype(candle_core::DType::F32)?;
+        let means = get("means")?;
         let (n, classes, width) = means.dims3()?;
         let precision = get("precision")?;
         let scale = get("scale")?;

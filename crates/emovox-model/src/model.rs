@@ -76,7 +76,6 @@ impl EmotionModel {
     ) -> Result<Self, ModelError> {
         metadata.validate()?;
         let (density_tensors, network_tensors): (NamedTensors, NamedTensors) = tensors
-            .clone()
             .into_iter()
             .partition(|(name, _)| name.starts_with(DENSITY_PREFIX));
         let networks = networks_over(&metadata.architecture, &network_tensors, device)?;

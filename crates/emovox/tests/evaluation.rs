@@ -4,8 +4,27 @@ use std::path::PathBuf;
 
 use emovox::adaptation::Adaptation;
 use emovox::audio::degrade::{parse_conditions, Condition};
-use emovox::evaluation::{evaluate, evaluate_conditions, LabelMerge, LabelledClip, Scoring};
+use emovox::evaluation::{
+    evaluate, evaluate_conditions, Evaluation, LabelMerge, LabelledClip, Scoring,
+};
 use emovox::Classifier;
+
+/// [`evaluate`] on the clips as recorded (seed 1), not adapted.
+fn evaluate_clean(
+    classifier: &Classifier,
+    clips: &[LabelledClip],
+    scoring: &Scoring,
+) -> Evaluation {
+    evaluate(
+        classifier,
+        clips,
+        &Condition::Clean,
+        1,
+        scoring,
+        Adaptation::None,
+    )
+    .unwrap()
+}
 
 fn fixture(n: usize) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/espeak_sentence{n}.wav"))
@@ -28,15 +47,7 @@ fn every_clip_is_scored_refused_or_left_out_and_the_others_still_count() {
     empty.samples.clear();
     set.push(unknown);
     set.push(empty);
-    let result = evaluate(
-        &classifier,
-        &set,
-        &Condition::Clean,
-        1,
-        &Scoring::model(),
-        Adaptation::None,
-    )
-    .unwrap();
+    let result = evaluate_clean(&classifier, &set, &Scoring::model());
     assert_eq!(result.matrix.total(), 3);
     assert_eq!(result.unscored, 1);
     assert_eq!(result.failed.len(), 1, "{:?}", result.failed);
@@ -67,15 +78,7 @@ fn every_clip_is_scored_refused_or_left_out_and_the_others_still_count() {
 #[test]
 fn present_labels_only_are_scored_and_renormalised() {
     let classifier = Classifier::bundled().unwrap();
-    let result = evaluate(
-        &classifier,
-        &clips(),
-        &Condition::Clean,
-        1,
-        &Scoring::present(),
-        Adaptation::None,
-    )
-    .unwrap();
+    let result = evaluate_clean(&classifier, &clips(), &Scoring::present());
     // Only `neutral` is present: every clip is scored as it, with probability 1.
     assert_eq!(result.matrix.labels(), ["neutral".to_string()]);
     assert_eq!(result.matrix.accuracy(), 1.0);
@@ -92,15 +95,7 @@ fn merged_labels_are_scored_with_their_probabilities_summed() {
         ("disgust".to_string(), "angry".to_string()),
     ]);
     let scoring = Scoring::present().merged(merge);
-    let result = evaluate(
-        &classifier,
-        &set,
-        &Condition::Clean,
-        1,
-        &scoring,
-        Adaptation::None,
-    )
-    .unwrap();
+    let result = evaluate_clean(&classifier, &set, &scoring);
     assert_eq!(result.matrix.labels(), ["angry", "neutral"]);
     // Each clip's confidence over the two is the larger of p(angry) + p(disgust) and
     // p(neutral) + p(calm), renormalised.
@@ -116,15 +111,7 @@ fn merged_labels_are_scored_with_their_probabilities_summed() {
         / 3.0;
     assert!((result.calibration.mean_confidence - f64::from(expected)).abs() < 1e-5);
     // Without the merge, calm and disgust are not scored.
-    let plain = evaluate(
-        &classifier,
-        &set,
-        &Condition::Clean,
-        1,
-        &Scoring::present(),
-        Adaptation::None,
-    )
-    .unwrap();
+    let plain = evaluate_clean(&classifier, &set, &Scoring::present());
     assert!((plain.calibration.mean_confidence - f64::from(expected)).abs() > 1e-4);
 }
 
@@ -218,15 +205,7 @@ fn per_speaker_adaptation_compares_each_scored_clip_with_its_speakers_others() {
     }
     assert_eq!(result.matrix, matrix);
     // Adapting moved the s1 clips' probabilities (they differ from the unadapted ones).
-    let plain = evaluate(
-        &classifier,
-        &set,
-        &Condition::Clean,
-        1,
-        &Scoring::present(),
-        Adaptation::None,
-    )
-    .unwrap();
+    let plain = evaluate_clean(&classifier, &set, &Scoring::present());
     assert_ne!(
         plain.calibration.mean_confidence,
         result.calibration.mean_confidence
