@@ -12,7 +12,7 @@ per actor). Each actor writes the rows of each batch it scores as one Parquet (o
 file in the folder OUT, named by the batch's first row in the manifest,
 ``part-000000064.parquet`` (``.json``), so a batch that Ray retries rewrites its own file:
 
-    path, label, confidence, p_<label> (one column per label), error
+    path, label, confidence, novelty, unfamiliar, p_<label> (one column per label), error
 
 A file that cannot be read or classified is a row with ``error`` set and the other columns
 empty; it never fails the job.
@@ -72,7 +72,14 @@ def score_file(classifier: Any, path: str) -> Dict[str, Any]:
     """One output row: the prediction of `path`, or its error."""
     import emovox
 
-    row: Dict[str, Any] = {"path": path, "label": None, "confidence": float("nan"), "error": None}
+    row: Dict[str, Any] = {
+        "path": path,
+        "label": None,
+        "confidence": float("nan"),
+        "novelty": float("nan"),
+        "unfamiliar": None,
+        "error": None,
+    }
     row.update({f"p_{label}": float("nan") for label in classifier.labels})
     try:
         y, sr = emovox.load(path, sr=None)
@@ -82,6 +89,9 @@ def score_file(classifier: Any, path: str) -> Dict[str, Any]:
         return row
     row["label"] = prediction["label"]
     row["confidence"] = prediction["confidence"]
+    if prediction["novelty"] is not None:
+        row["novelty"] = prediction["novelty"]
+    row["unfamiliar"] = prediction["unfamiliar"]
     row.update({f"p_{label}": p for label, p in prediction["probabilities"].items()})
     return row
 

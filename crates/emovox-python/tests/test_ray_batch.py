@@ -98,6 +98,8 @@ def test_every_file_is_a_row_and_labels_equal_one_by_one_predictions(manifest, t
         assert row["label"] == expected["label"], path
         for label, p in expected["probabilities"].items():
             assert abs(row[f"p_{label}"] - p) < 1e-6
+        assert abs(row["novelty"] - expected["novelty"]) < 1e-6 * expected["novelty"]
+        assert bool(row["unfamiliar"]) == expected["unfamiliar"]
     # Throughput is recorded, not asserted (see README "Python" for the measured figures).
     print("ray_batch figures:", json.dumps(figures))
 
