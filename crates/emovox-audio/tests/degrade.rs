@@ -684,8 +684,10 @@ fn standard_conditions_are_the_documented_table() {
             "telephone+white20",
             "reverb+babble10",
             "clipping12",
+            "tilt-9",
+            "tilt+9",
             "opus8"
-        ][..15 + opus]
+        ][..17 + opus]
     );
     let texts: Vec<String> = table.iter().map(|(_, c)| c.to_string()).collect();
     assert_eq!(
@@ -706,8 +708,10 @@ fn standard_conditions_are_the_documented_table() {
             "telephone+white:20",
             "reverb:0.5+babble:10",
             "clipping:12",
+            "tilt:-9",
+            "tilt:+9",
             "opus:8"
-        ][..15 + opus]
+        ][..17 + opus]
     );
     let pool = pool();
     let clip = speechy(SR as usize / 2, SR, 170.0);

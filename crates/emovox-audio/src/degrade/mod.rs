@@ -710,6 +710,8 @@ pub fn parse_conditions(
 /// | `telephone+white20` | `telephone+white:20` (channel, then noise)   |
 /// | `reverb+babble10`   | `reverb:0.5+babble:10` (room, then babble)   |
 /// | `clipping12`        | `clipping:12` (hard clipping 12 dB below the peak) |
+/// | `tilt-9`            | `tilt:-9` (9 dB less above 1 kHz: a dark microphone) |
+/// | `tilt+9`            | `tilt:+9` (9 dB more above 1 kHz: a bright one) |
 /// | `opus8`             | `opus:8` (Opus at 8 kbit/s: narrow-band)     |
 ///
 /// The babble conditions need a [`BabblePool`] (or [`Condition::without_babble`]); `opus8` is
@@ -740,6 +742,8 @@ pub fn standard_conditions() -> Vec<(String, Condition)> {
         ),
         ("reverb+babble10", Chain(vec![reverb, babble10])),
         ("clipping12", Clipping { db: 12.0 }),
+        ("tilt-9", Tilt { db: -9.0 }),
+        ("tilt+9", Tilt { db: 9.0 }),
         #[cfg(feature = "opus")]
         ("opus8", Opus { kbps: 8 }),
     ]
