@@ -98,6 +98,7 @@
 
 #![warn(missing_docs)]
 
+mod biquad;
 #[cfg(feature = "_symphonia")]
 mod container;
 mod decode;
@@ -119,11 +120,12 @@ mod wav;
 #[cfg(feature = "webm")]
 mod webm;
 
+pub use biquad::{Biquad, Pass};
 pub use decode::{decode_audio, open_audio_stream, read_audio, AudioStream, ReadSeek};
 pub use degrade::{
     standard_conditions, BabblePool, Condition, DegradeError, MultiConditionConfig, NoiseWeights,
 };
-pub use energy::sums_of_squares;
+pub use energy::{mean_power, sums_of_squares};
 pub use envelope::peak_envelope;
 pub use error::AudioError;
 pub use resample::{resample, Resampler};

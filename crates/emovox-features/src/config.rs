@@ -249,6 +249,6 @@ impl FeatureSpec {
         if let Some(pitch) = &self.pitch {
             pitch.validate(self.kind.mel().sample_rate)?;
         }
-        self.preprocessing.validate()
+        self.preprocessing.validate(self.kind.mel().sample_rate)
     }
 }

@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 mod autocorrelation;
+mod balance;
 mod config;
 mod db;
 mod dct;
@@ -43,6 +44,9 @@ mod stft;
 mod test_noise;
 mod window;
 
+pub use balance::{
+    BalanceNormalisation, BALANCE_PASSES, BALANCE_TOLERANCE_DB, MAX_BALANCE_CORRECTION_DB,
+};
 pub use config::{FeatureKind, FeatureSpec, MelConfig, MfccConfig};
 pub use db::fast_log10;
 pub use dct::dct_matrix;

@@ -4,13 +4,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::FeatureError;
+use crate::{BalanceNormalisation, FeatureError};
 
 /// How a clip is prepared before its features are computed, after resampling to the
 /// pipeline's rate. Stored in every model file (inside its [`crate::FeatureSpec`]); the default
-/// (and what model files written before this field hold) does nothing.
+/// (and what model files written before this field hold) does nothing. A step this version does
+/// not know is refused when a file is read (unknown fields are an error), never skipped: a
+/// model is not served with less preprocessing than it was trained with.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Preprocessing {
     /// Trim leading and trailing audio quieter than this many dB below the loudest frame, as
     /// `librosa.effects.trim(y, top_db=...)`, after level normalisation; `None` keeps the
@@ -22,6 +24,10 @@ pub struct Preprocessing {
     /// of the microphone, the distance to it, a normalising editor) is not a cue; `None` keeps
     /// the level as recorded.
     pub level: Option<LevelNormalisation>,
+    /// Bring every clip to one spectral balance (after the level, which is then applied once
+    /// more), so that the tilt of a microphone or channel is not a cue; `None` keeps the
+    /// spectrum as recorded.
+    pub balance: Option<BalanceNormalisation>,
 }
 
 /// Scales a clip so that its active level is `target_dbfs`: the mean power of its 20 ms frames
@@ -32,6 +38,7 @@ pub struct Preprocessing {
 /// float rounding): the absolute level is removed, while loudness changes within the clip
 /// (which carry emotion) are kept.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LevelNormalisation {
     /// The active level every clip is scaled to, in dB relative to a full-scale RMS of 1.
     pub target_dbfs: f32,
@@ -129,8 +136,9 @@ fn active_power(samples: &[f32], sample_rate: u32, gate_db: f32, powers: &mut Ve
 }
 
 impl Preprocessing {
-    /// Checks the trimming threshold and the level settings.
-    pub fn validate(&self) -> Result<(), FeatureError> {
+    /// Checks the trimming threshold, the level and the balance settings (the balance's split
+    /// against `sample_rate`, the pipeline's rate).
+    pub fn validate(&self, sample_rate: u32) -> Result<(), FeatureError> {
         if let Some(top_db) = self.trim_top_db {
             if !(top_db.is_finite() && top_db > 0.0) {
                 return Err(FeatureError::InvalidConfig(format!(
@@ -141,15 +149,19 @@ impl Preprocessing {
         if let Some(level) = &self.level {
             level.validate()?;
         }
+        if let Some(balance) = &self.balance {
+            balance.validate(sample_rate)?;
+        }
         Ok(())
     }
 
     /// Whether this preprocessing leaves samples untouched.
     pub fn is_identity(&self) -> bool {
-        self.trim_top_db.is_none() && self.level.is_none()
+        self.trim_top_db.is_none() && self.level.is_none() && self.balance.is_none()
     }
 
-    /// Level-normalises, then trims `samples` (at `sample_rate` Hz, the pipeline's rate).
+    /// Level-normalises, balances (then normalises the level again), then trims `samples` (at
+    /// `sample_rate` Hz, the pipeline's rate).
     ///
     /// Normalising first makes trimming independent of the recording level: the trim
     /// threshold is relative to the loudest frame, but frames below the absolute floor of
@@ -178,6 +190,12 @@ impl Preprocessing {
         if let Some(level) = &self.level {
             level.apply_with(out, sample_rate, powers);
         }
+        if let Some(balance) = &self.balance {
+            balance.apply(out, sample_rate);
+            if let Some(level) = &self.level {
+                level.apply_with(out, sample_rate, powers);
+            }
+        }
         if let Some(range) = self.kept_range(out) {
             out.truncate(range.end);
             out.drain(..range.start);
@@ -185,13 +203,14 @@ impl Preprocessing {
     }
 
     /// Whether [`Preprocessing::apply`] of a clip equals trimming the output of `other`'s:
-    /// this one trims, `other` does not, and both normalise the level the same way (so the
-    /// level step, which comes first, is the same).
+    /// this one trims, `other` does not, and both normalise the level and the balance the same
+    /// way (so the steps before trimming are the same).
     pub(crate) fn trims_output_of(&self, other: &Preprocessing) -> bool {
         self.trim_top_db.is_some()
             && other.trim_top_db.is_none()
             && other.level.is_some()
             && self.level == other.level
+            && self.balance == other.balance
     }
 
     /// The trimming step alone: `levelled` (a clip already level-normalised as this
@@ -283,6 +302,7 @@ mod tests {
         let preprocessing = Preprocessing {
             trim_top_db: Some(40.0),
             level: Some(LevelNormalisation::default()),
+            balance: None,
         };
         let reference = preprocessing.apply(&clip, 16_000);
         assert!(reference.len() < 12_000, "{}", reference.len());
@@ -300,6 +320,22 @@ mod tests {
     }
 
     #[test]
+    fn a_preprocessing_step_this_version_does_not_know_is_refused() {
+        let known = r#"{"trim_top_db": null, "level": {"target_dbfs": -26.0, "gate_db": 10.0},
+            "balance": {"target_db": -6.1, "split_hz": 1000.0}}"#;
+        let parsed: Preprocessing = serde_json::from_str(known).unwrap();
+        assert!(parsed.balance.is_some() && parsed.level.is_some());
+        // A file from before the balance step reads as no balance.
+        let older: Preprocessing = serde_json::from_str(r#"{"trim_top_db": 40.0}"#).unwrap();
+        assert_eq!(older.balance, None);
+        let future = r#"{"level": null, "dereverberate": {"strength": 0.5}}"#;
+        let error = serde_json::from_str::<Preprocessing>(future).unwrap_err();
+        assert!(error.to_string().contains("dereverberate"), "{error}");
+        let nested = r#"{"balance": {"target_db": -6.1, "split_hz": 1000.0, "bands": 3}}"#;
+        assert!(serde_json::from_str::<Preprocessing>(nested).is_err());
+    }
+
+    #[test]
     fn bad_settings_are_refused() {
         let bad_level = Preprocessing {
             level: Some(LevelNormalisation {
@@ -308,13 +344,13 @@ mod tests {
             }),
             ..Preprocessing::default()
         };
-        assert!(bad_level.validate().is_err());
+        assert!(bad_level.validate(16_000).is_err());
         let bad_trim = Preprocessing {
             trim_top_db: Some(f32::NAN),
             ..Preprocessing::default()
         };
-        assert!(bad_trim.validate().is_err());
-        assert!(Preprocessing::default().validate().is_ok());
+        assert!(bad_trim.validate(16_000).is_err());
+        assert!(Preprocessing::default().validate(16_000).is_ok());
         assert!(Preprocessing::default().is_identity());
     }
 }

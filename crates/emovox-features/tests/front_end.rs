@@ -2,8 +2,8 @@
 //! pipelines give, bit for bit, whatever the clip lengths, rates and view mixes.
 
 use emovox_features::{
-    FeatureError, FeatureKind, FeaturePipeline, FeatureScratch, FeatureSpec, FrontEnd,
-    LevelNormalisation, MelConfig, MfccConfig, PitchConfig, Preprocessing,
+    BalanceNormalisation, FeatureError, FeatureKind, FeaturePipeline, FeatureScratch, FeatureSpec,
+    FrontEnd, LevelNormalisation, MelConfig, MfccConfig, PitchConfig, Preprocessing,
 };
 use ndarray::Array3;
 
@@ -52,6 +52,7 @@ fn bundled_like() -> Vec<FeatureSpec> {
     let level = Preprocessing {
         trim_top_db: None,
         level: Some(LevelNormalisation::default()),
+        balance: None,
     };
     let trimmed = Preprocessing {
         trim_top_db: Some(40.0),
@@ -156,6 +157,7 @@ fn trimmed_views_after_pauses_equal_their_own_pipelines_bit_for_bit() {
     let level = Preprocessing {
         trim_top_db: None,
         level: Some(LevelNormalisation::default()),
+        balance: None,
     };
     let mut clips = Vec::new();
     let (mut on_grid, mut off_grid) = (0, 0);
@@ -180,6 +182,33 @@ fn trimmed_views_after_pauses_equal_their_own_pipelines_bit_for_bit() {
         "{on_grid} on the grid, {off_grid} off"
     );
     assert_views_equal_pipelines(bundled_like(), &clips);
+}
+
+/// Views that level the same way but balance differently (or not at all), trimmed and not:
+/// a trimmed view may reuse only the clip of a view that balances as it does.
+#[test]
+fn balanced_and_unbalanced_views_equal_their_own_pipelines_bit_for_bit() {
+    let level = Preprocessing {
+        trim_top_db: None,
+        level: Some(LevelNormalisation::default()),
+        balance: None,
+    };
+    let balanced = Preprocessing {
+        balance: Some(BalanceNormalisation::default()),
+        ..level.clone()
+    };
+    let trimmed = |p: &Preprocessing| Preprocessing {
+        trim_top_db: Some(40.0),
+        ..p.clone()
+    };
+    let mel = MelConfig::speech_with_mels(64);
+    let views = vec![
+        spec(FeatureKind::LogMel(mel.clone()), true, level.clone()),
+        spec(FeatureKind::LogMel(mel.clone()), true, trimmed(&balanced)),
+        spec(mfcc_over(mel.clone()), true, balanced.clone()),
+        spec(mfcc_over(mel), true, trimmed(&level)),
+    ];
+    assert_views_equal_pipelines(views, &clips());
 }
 
 #[test]

@@ -190,6 +190,7 @@ pub fn default_feature_spec() -> FeatureSpec {
         preprocessing: Preprocessing {
             trim_top_db: None,
             level: Some(LevelNormalisation::default()),
+            balance: None,
         },
     }
 }

@@ -41,6 +41,8 @@ use std::str::FromStr;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+
+pub(crate) use crate::mean_power;
 use thiserror::Error;
 
 use crate::{validate_sample_rate, AudioError};
@@ -326,27 +328,6 @@ fn mix64(mut z: u64) -> u64 {
 /// The seed of stage `index` of a chain seeded with `seed`.
 fn stage_seed(seed: u64, index: usize) -> u64 {
     mix64(seed ^ mix64(index as u64 ^ 0x5EED_C4A1_0000_0000))
-}
-
-/// Mean power (mean square, in `f64`) of `samples`; 0 for an empty slice.
-pub(crate) fn mean_power(samples: &[f32]) -> f64 {
-    if samples.is_empty() {
-        return 0.0;
-    }
-    // Eight partial sums (vectorisable, and more accurate than one running sum).
-    let mut partial = [0.0f64; 8];
-    let chunks = samples.chunks_exact(8);
-    let tail: f64 = chunks
-        .remainder()
-        .iter()
-        .map(|&s| (s as f64) * (s as f64))
-        .sum();
-    for chunk in chunks {
-        for (p, &s) in partial.iter_mut().zip(chunk) {
-            *p += (s as f64) * (s as f64);
-        }
-    }
-    (partial.iter().sum::<f64>() + tail) / samples.len() as f64
 }
 
 /// Scales `samples` to the mean power `power` (a degraded clip back to its input's level);

@@ -1,0 +1,143 @@
+//! [`Biquad`]: one second-order IIR section (RBJ "Audio EQ Cookbook" designs), the filter
+//! behind the telephone band, the spectral tilt condition and spectral balance normalisation.
+
+/// Which side of the corner frequency a [`Biquad::pass`] section keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    /// Keeps frequencies below the corner.
+    Low,
+    /// Keeps frequencies above the corner.
+    High,
+}
+
+/// One second-order section, run in direct form II transposed with `f32` state. Coefficients
+/// are designed in `f64` and normalised so that `a0 = 1`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Biquad {
+    b0: f32,
+    b1: f32,
+    b2: f32,
+    a1: f32,
+    a2: f32,
+}
+
+impl Biquad {
+    /// A low- or high-pass section with corner `f0` Hz and quality `q` at `sample_rate` Hz
+    /// (bilinear transform prewarped at `f0`; `q = 1/sqrt(2)` is a 2nd-order Butterworth).
+    pub fn pass(pass: Pass, f0: f64, q: f64, sample_rate: f64) -> Self {
+        let w0 = std::f64::consts::TAU * f0 / sample_rate;
+        let (sin, cos) = w0.sin_cos();
+        let alpha = sin / (2.0 * q);
+        let a0 = 1.0 + alpha;
+        let (b0, b1) = match pass {
+            Pass::Low => ((1.0 - cos) / 2.0, 1.0 - cos),
+            Pass::High => ((1.0 + cos) / 2.0, -(1.0 + cos)),
+        };
+        Self {
+            b0: (b0 / a0) as f32,
+            b1: (b1 / a0) as f32,
+            b2: (b0 / a0) as f32,
+            a1: (-2.0 * cos / a0) as f32,
+            a2: ((1.0 - alpha) / a0) as f32,
+        }
+    }
+
+    /// A high-shelf section (shelf slope 1): gain `db` dB above `f0` Hz, 0 dB below, at
+    /// `sample_rate` Hz.
+    pub fn high_shelf(f0: f64, db: f64, sample_rate: f64) -> Self {
+        let a = 10f64.powf(db / 40.0);
+        let w0 = std::f64::consts::TAU * f0 / sample_rate;
+        let (sin, cos) = w0.sin_cos();
+        let two_sqrt_a_alpha = 2.0 * a.sqrt() * sin / std::f64::consts::SQRT_2;
+        let a0 = (a + 1.0) - (a - 1.0) * cos + two_sqrt_a_alpha;
+        Self {
+            b0: (a * ((a + 1.0) + (a - 1.0) * cos + two_sqrt_a_alpha) / a0) as f32,
+            b1: (-2.0 * a * ((a - 1.0) + (a + 1.0) * cos) / a0) as f32,
+            b2: (a * ((a + 1.0) + (a - 1.0) * cos - two_sqrt_a_alpha) / a0) as f32,
+            a1: (2.0 * ((a - 1.0) - (a + 1.0) * cos) / a0) as f32,
+            a2: (((a + 1.0) - (a - 1.0) * cos - two_sqrt_a_alpha) / a0) as f32,
+        }
+    }
+
+    /// The section's gain at 0 Hz.
+    pub fn gain_at_dc(&self) -> f32 {
+        (self.b0 + self.b1 + self.b2) / (1.0 + self.a1 + self.a2)
+    }
+
+    /// The section's gain at the Nyquist frequency.
+    pub fn gain_at_nyquist(&self) -> f32 {
+        (self.b0 - self.b1 + self.b2) / (1.0 - self.a1 + self.a2)
+    }
+
+    /// Filters `x` in place, from zero state.
+    pub fn run(&self, x: &mut [f32]) {
+        let (mut z1, mut z2) = (0.0f32, 0.0f32);
+        for s in x.iter_mut() {
+            let input = *s;
+            let output = self.b0 * input + z1;
+            z1 = self.b1 * input - self.a1 * output + z2;
+            z2 = self.b2 * input - self.a2 * output;
+            *s = output;
+        }
+    }
+
+    /// The sums of squares of what [`Biquad::run`] of each of `sections` would make of `x`,
+    /// without writing them: one pass over `x`, the sections' recursions interleaved (each
+    /// waits on its own previous output, so two run in the time of one).
+    pub fn output_energies(sections: [&Biquad; 2], x: &[f32]) -> [f64; 2] {
+        let [p, q] = sections;
+        let (mut p1, mut p2, mut q1, mut q2) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+        let (mut p_energy, mut q_energy) = (0.0f64, 0.0f64);
+        for &input in x {
+            let p_out = p.b0 * input + p1;
+            p1 = p.b1 * input - p.a1 * p_out + p2;
+            p2 = p.b2 * input - p.a2 * p_out;
+            let q_out = q.b0 * input + q1;
+            q1 = q.b1 * input - q.a1 * q_out + q2;
+            q2 = q.b2 * input - q.a2 * q_out;
+            p_energy += f64::from(p_out * p_out);
+            q_energy += f64::from(q_out * q_out);
+        }
+        [p_energy, q_energy]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shelf_has_unit_gain_at_dc_and_its_gain_at_nyquist() {
+        for db in [-12.0, -3.0, 0.0, 6.0, 24.0] {
+            let s = Biquad::high_shelf(1_000.0, db, 16_000.0);
+            let dc = s.gain_at_dc();
+            let nyquist = s.gain_at_nyquist();
+            assert!((dc - 1.0).abs() < 1e-4, "{db} dB: DC gain {dc}");
+            let expected = 10f32.powf(db as f32 / 20.0);
+            assert!(
+                (nyquist / expected - 1.0).abs() < 1e-3,
+                "{db} dB: Nyquist gain {nyquist}, expected {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn pass_sections_have_unit_passband_gain_and_output_energies_match_run() {
+        let low = Biquad::pass(Pass::Low, 3_400.0, 0.7, 8_000.0);
+        let high = Biquad::pass(Pass::High, 300.0, 0.7, 8_000.0);
+        assert!((low.gain_at_dc() - 1.0).abs() < 1e-5);
+        assert!((high.gain_at_nyquist() - 1.0).abs() < 1e-5);
+        assert!(low.gain_at_nyquist().abs() < 1e-5 && high.gain_at_dc().abs() < 1e-5);
+        let x: Vec<f32> = (0..4_000)
+            .map(|i| ((i * 7919) % 101) as f32 / 50.0 - 1.0)
+            .collect();
+        let mut y = x.clone();
+        high.run(&mut y);
+        let mut z = x.clone();
+        low.run(&mut z);
+        let energy = |v: &[f32]| -> f64 { v.iter().map(|s| f64::from(s * s)).sum() };
+        let [high_energy, low_energy] = Biquad::output_energies([&high, &low], &x);
+        assert!((high_energy / energy(&y) - 1.0).abs() < 1e-9);
+        assert!((low_energy / energy(&z) - 1.0).abs() < 1e-9);
+    }
+}
