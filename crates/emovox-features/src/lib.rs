@@ -45,7 +45,7 @@ mod test_noise;
 mod window;
 
 pub use balance::{
-    BalanceNormalisation, BALANCE_PASSES, BALANCE_TOLERANCE_DB, MAX_BALANCE_CORRECTION_DB,
+    BalanceNormalisation, BALANCE_LAGS, BALANCE_TOLERANCE_DB, MAX_BALANCE_CORRECTION_DB,
 };
 pub use config::{FeatureKind, FeatureSpec, MelConfig, MfccConfig};
 pub use db::fast_log10;
