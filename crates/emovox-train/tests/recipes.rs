@@ -1,6 +1,7 @@
 //! Every recipe committed under `models/recipes/` is a valid [`TrainConfig`], so the README's
 //! commands that pass one with `--recipe` cannot fail on it.
 
+use emovox_features::BalanceNormalisation;
 use emovox_train::TrainConfig;
 
 #[test]
@@ -24,8 +25,25 @@ fn committed_recipes_parse_and_validate() {
         names,
         [
             "joint.json",
+            "ravdess_balanced.json",
             "ravdess_short_crops.json",
             "ravdess_tilt.json"
         ]
     );
+}
+
+/// `ravdess_balanced.json` is what README says it is: the default recipe with spectral balance
+/// normalisation (the default settings) in every view, nothing else changed.
+#[test]
+fn the_balanced_recipe_is_the_default_one_with_balance_in_every_view() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../models/recipes/ravdess_balanced.json");
+    let recipe: TrainConfig =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut expected = TrainConfig::two_views();
+    for spec in std::iter::once(&mut expected.features).chain(expected.extra_views.iter_mut()) {
+        assert_eq!(spec.preprocessing.balance, None);
+        spec.preprocessing.balance = Some(BalanceNormalisation::default());
+    }
+    assert_eq!(recipe, expected);
 }
