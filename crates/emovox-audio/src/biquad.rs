@@ -82,6 +82,34 @@ impl Biquad {
     }
 }
 
+/// The two sections of a 4th-order Butterworth low- or high-pass filter at `f0` Hz (Q =
+/// 1 / (2 cos(π/8)) and 1 / (2 cos(3π/8))), to run one after the other.
+pub fn butterworth4(pass: Pass, f0: f64, sample_rate: f64) -> [Biquad; 2] {
+    let q = |k: f64| 1.0 / (2.0 * (k * std::f64::consts::PI / 8.0).cos());
+    [
+        Biquad::pass(pass, f0, q(1.0), sample_rate),
+        Biquad::pass(pass, f0, q(3.0), sample_rate),
+    ]
+}
+
+/// Filters `x` in place through `sections` one after the other, in one pass over `x`: the
+/// same output, bit for bit, as running each section over the whole of `x` in turn, about
+/// `N` times faster (each section waits only on its own previous output, so the sections of
+/// consecutive samples overlap).
+pub fn run_cascade<const N: usize>(sections: &[Biquad; N], x: &mut [f32]) {
+    let mut state = [(0.0f32, 0.0f32); N];
+    for s in x.iter_mut() {
+        let mut value = *s;
+        for (section, (z1, z2)) in sections.iter().zip(state.iter_mut()) {
+            let output = section.b0 * value + *z1;
+            *z1 = section.b1 * value - section.a1 * output + *z2;
+            *z2 = section.b2 * value - section.a2 * output;
+            value = output;
+        }
+        *s = value;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +127,19 @@ mod tests {
                 "{db} dB: Nyquist gain {nyquist}, expected {expected}"
             );
         }
+    }
+
+    #[test]
+    fn a_cascade_equals_its_sections_run_in_turn_bit_for_bit() {
+        let x: Vec<f32> = (0..3_000)
+            .map(|i| ((i * 7919) % 101) as f32 / 50.0 - 1.0)
+            .collect();
+        let sections = butterworth4(Pass::High, 60.0, 16_000.0);
+        let mut one_by_one = x.clone();
+        sections.iter().for_each(|s| s.run(&mut one_by_one));
+        let mut fused = x;
+        run_cascade(&sections, &mut fused);
+        assert_eq!(fused, one_by_one);
     }
 
     #[test]

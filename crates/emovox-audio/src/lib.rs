@@ -120,7 +120,7 @@ mod wav;
 #[cfg(feature = "webm")]
 mod webm;
 
-pub use biquad::{Biquad, Pass};
+pub use biquad::{butterworth4, run_cascade, Biquad, Pass};
 pub use decode::{decode_audio, open_audio_stream, read_audio, AudioStream, ReadSeek};
 pub use degrade::{
     standard_conditions, BabblePool, Condition, DegradeError, MultiConditionConfig, NoiseWeights,

@@ -115,6 +115,8 @@ fn text_form_round_trips() {
         "reverb:0.5",
         "tilt:-6",
         "tilt:+4.5",
+        "offset:-6",
+        "offset:+3",
         "reverb:0.4+babble:10",
         "gain:+6+white:1e1",
         "reverb:0.3+tilt:+6+pink:20",
@@ -226,6 +228,9 @@ fn bad_text_is_a_typed_error() {
         "clipping:41",
         "clipping:loud",
         "tilt",
+        "offset:21",
+        "offset:-61",
+        "offset",
         "opus",
         "opus:5",
         "opus:257",
@@ -470,6 +475,24 @@ fn gain_is_exact() {
 }
 
 #[test]
+fn an_offset_adds_its_constant_relative_to_the_rms() {
+    let clip = speechy(4_000, SR, 150.0);
+    let rms = power(&clip).sqrt();
+    for offset_db in [-40.0f32, -6.0, 0.0, 6.0] {
+        let out = Condition::Offset { db: offset_db }
+            .apply(&clip, SR, 0, None)
+            .unwrap();
+        let expected = rms * 10f64.powf(f64::from(offset_db) / 20.0);
+        for (o, c) in out.iter().zip(&clip) {
+            assert!(
+                (f64::from(o - c) - expected).abs() < 1e-6 + 1e-5 * expected,
+                "{offset_db} dB"
+            );
+        }
+    }
+}
+
+#[test]
 fn clipping_flattens_the_peaks_at_any_level_and_keeps_the_power() {
     let sine: Vec<f32> = (0..16_000)
         .map(|i| 0.5 * (std::f32::consts::TAU * 440.0 * i as f32 / SR as f32).sin())
@@ -611,6 +634,7 @@ fn silence_stays_silent_and_empty_stays_empty() {
         "telephone",
         "gain:+40",
         "clipping:20",
+        "offset:0",
         "reverb:0.5+babble:10",
         "telephone+white:20",
     ] {

@@ -14,6 +14,19 @@ use crate::{BalanceNormalisation, FeatureError};
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Preprocessing {
+    /// Subtract the clip's mean first, so a constant offset of the recording chain (a DC
+    /// offset, common in cheap converters) is not a cue. Without it, an offset of half the clip's
+    /// RMS turned 10 of 20 held-out RAVDESS labels of the bundled model (R21n, trained without
+    /// it: level normalisation counts the offset as power, and the silence between words is
+    /// silent no more); RAVDESS clips have next to no offset, so on them it changes the bundled
+    /// model's probabilities by at most 0.007 (`docs/experiments.md`, "A DC offset").
+    pub remove_dc: bool,
+    /// A 4th-order Butterworth high-pass at this many Hz (after the mean is removed), so that
+    /// rumble below speech (handling noise, wind, traffic, an air conditioner) is not a cue; `None`
+    /// keeps the low end as recorded. Without it, a 5 or 20 Hz sine at the clip's RMS, inaudible
+    /// or nearly, changed 16-17 of 40 held-out labels of the bundled model R21n
+    /// (`scripts/offset_probe.py`; `docs/experiments.md`, "A DC offset and rumble").
+    pub high_pass_hz: Option<f32>,
     /// Trim leading and trailing audio quieter than this many dB below the loudest frame, as
     /// `librosa.effects.trim(y, top_db=...)`, after level normalisation; `None` keeps the
     /// whole clip. Measured: trimming at 40 dB costs the default recipe 0.09 UAR in white noise
@@ -135,10 +148,36 @@ fn active_power(samples: &[f32], sample_rate: u32, gate_db: f32, powers: &mut Ve
     }
 }
 
+/// Subtracts the mean of `samples` (summed in `f64`, eight partial sums) from each.
+fn remove_mean(samples: &mut [f32]) {
+    if samples.is_empty() {
+        return;
+    }
+    let mut partial = [0.0f64; 8];
+    let chunks = samples.chunks_exact(8);
+    let tail: f64 = chunks.remainder().iter().map(|&s| f64::from(s)).sum();
+    for chunk in chunks {
+        for (p, &s) in partial.iter_mut().zip(chunk) {
+            *p += f64::from(s);
+        }
+    }
+    let mean = ((partial.iter().sum::<f64>() + tail) / samples.len() as f64) as f32;
+    samples.iter_mut().for_each(|s| *s -= mean);
+}
+
 impl Preprocessing {
     /// Checks the trimming threshold, the level and the balance settings (the balance's split
     /// against `sample_rate`, the pipeline's rate).
     pub fn validate(&self, sample_rate: u32) -> Result<(), FeatureError> {
+        if let Some(hz) = self.high_pass_hz {
+            let highest = 0.45 * sample_rate as f32;
+            if !(hz.is_finite() && (10.0..=highest.min(1_000.0)).contains(&hz)) {
+                return Err(FeatureError::InvalidConfig(format!(
+                    "high_pass_hz {hz} must be in 10..={} at {sample_rate} Hz",
+                    highest.min(1_000.0)
+                )));
+            }
+        }
         if let Some(top_db) = self.trim_top_db {
             if !(top_db.is_finite() && top_db > 0.0) {
                 return Err(FeatureError::InvalidConfig(format!(
@@ -157,11 +196,15 @@ impl Preprocessing {
 
     /// Whether this preprocessing leaves samples untouched.
     pub fn is_identity(&self) -> bool {
-        self.trim_top_db.is_none() && self.level.is_none() && self.balance.is_none()
+        !self.remove_dc
+            && self.high_pass_hz.is_none()
+            && self.trim_top_db.is_none()
+            && self.level.is_none()
+            && self.balance.is_none()
     }
 
-    /// Level-normalises, balances (then normalises the level again), then trims `samples` (at
-    /// `sample_rate` Hz, the pipeline's rate).
+    /// Removes the mean, high-passes, level-normalises, balances (then normalises the level
+    /// again), then trims `samples` (at `sample_rate` Hz, the pipeline's rate), each step as configured.
     ///
     /// Normalising first makes trimming independent of the recording level: the trim
     /// threshold is relative to the loudest frame, but frames below the absolute floor of
@@ -187,6 +230,17 @@ impl Preprocessing {
     ) {
         out.clear();
         out.extend_from_slice(samples);
+        if self.remove_dc {
+            remove_mean(out);
+        }
+        if let Some(hz) = self.high_pass_hz {
+            let sections = emovox_audio::butterworth4(
+                emovox_audio::Pass::High,
+                f64::from(hz),
+                f64::from(sample_rate),
+            );
+            emovox_audio::run_cascade(&sections, out);
+        }
         if let Some(level) = &self.level {
             level.apply_with(out, sample_rate, powers);
         }
@@ -209,6 +263,8 @@ impl Preprocessing {
         self.trim_top_db.is_some()
             && other.trim_top_db.is_none()
             && other.level.is_some()
+            && self.remove_dc == other.remove_dc
+            && self.high_pass_hz == other.high_pass_hz
             && self.level == other.level
             && self.balance == other.balance
     }
@@ -300,6 +356,8 @@ mod tests {
             })
             .collect();
         let preprocessing = Preprocessing {
+            remove_dc: false,
+            high_pass_hz: None,
             trim_top_db: Some(40.0),
             level: Some(LevelNormalisation::default()),
             balance: None,
@@ -336,6 +394,55 @@ mod tests {
     }
 
     #[test]
+    fn an_offset_is_removed_and_rumble_filtered_out_before_the_level_is_measured() {
+        let tone = |hz: f32, amplitude: f32| -> Vec<f32> {
+            (0..32_000)
+                .map(|i| amplitude * (std::f32::consts::TAU * hz * i as f32 / 16_000.0).sin())
+                .collect()
+        };
+        let preprocessing = Preprocessing {
+            remove_dc: true,
+            high_pass_hz: Some(60.0),
+            level: Some(LevelNormalisation::default()),
+            ..Preprocessing::default()
+        };
+        let voice = burst(32_000);
+        let reference = preprocessing.apply(&voice, 16_000);
+        // An offset of the clip's RMS, and then a 20 Hz rumble of the same size as well.
+        let rms = active_power(&voice, 16_000, 60.0, &mut Vec::new()).sqrt() as f32;
+        let offset: Vec<f32> = voice.iter().map(|s| s + rms).collect();
+        let rumble: Vec<f32> = offset
+            .iter()
+            .zip(tone(20.0, rms * std::f32::consts::SQRT_2))
+            .map(|(s, r)| s + r)
+            .collect();
+        for (name, clip, tolerance) in [("offset", &offset, 1e-4), ("rumble", &rumble, 0.03)] {
+            let out = preprocessing.apply(clip, 16_000);
+            // Past the filter's first 50 ms, the output is the clean clip's within `tolerance`
+            // of its peak (the rumble is down by 38 dB, not gone).
+            let worst = out[800..]
+                .iter()
+                .zip(&reference[800..])
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            let peak = reference.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+            assert!(
+                worst <= tolerance * peak,
+                "{name}: {worst} against peak {peak}"
+            );
+        }
+        // The pass band is kept: a 200 Hz tone leaves the high-pass within 0.1 dB.
+        let high_pass = Preprocessing {
+            high_pass_hz: Some(60.0),
+            ..Preprocessing::default()
+        };
+        let out = high_pass.apply(&tone(200.0, 0.1), 16_000);
+        let input_power = active_power(&tone(200.0, 0.1)[8_000..], 16_000, 60.0, &mut Vec::new());
+        let ratio = active_power(&out[8_000..], 16_000, 60.0, &mut Vec::new()) / input_power;
+        assert!((10.0 * ratio.log10()).abs() < 0.1, "{ratio}");
+    }
+
+    #[test]
     fn bad_settings_are_refused() {
         let bad_level = Preprocessing {
             level: Some(LevelNormalisation {
@@ -350,6 +457,13 @@ mod tests {
             ..Preprocessing::default()
         };
         assert!(bad_trim.validate(16_000).is_err());
+        for hz in [5.0, f32::NAN, 7_500.0] {
+            let bad_high_pass = Preprocessing {
+                high_pass_hz: Some(hz),
+                ..Preprocessing::default()
+            };
+            assert!(bad_high_pass.validate(16_000).is_err(), "{hz}");
+        }
         assert!(Preprocessing::default().validate(16_000).is_ok());
         assert!(Preprocessing::default().is_identity());
     }

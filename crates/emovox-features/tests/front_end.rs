@@ -50,6 +50,8 @@ fn mfcc_over(mel: MelConfig) -> FeatureKind {
 /// again (a third ensemble member with the first one's features: assembled once, copied).
 fn bundled_like() -> Vec<FeatureSpec> {
     let level = Preprocessing {
+        remove_dc: true,
+        high_pass_hz: None,
         trim_top_db: None,
         level: Some(LevelNormalisation::default()),
         balance: None,
@@ -155,6 +157,8 @@ fn bundled_views_equal_their_own_pipelines_bit_for_bit() {
 #[test]
 fn trimmed_views_after_pauses_equal_their_own_pipelines_bit_for_bit() {
     let level = Preprocessing {
+        remove_dc: true,
+        high_pass_hz: None,
         trim_top_db: None,
         level: Some(LevelNormalisation::default()),
         balance: None,
@@ -189,6 +193,8 @@ fn trimmed_views_after_pauses_equal_their_own_pipelines_bit_for_bit() {
 #[test]
 fn balanced_and_unbalanced_views_equal_their_own_pipelines_bit_for_bit() {
     let level = Preprocessing {
+        remove_dc: true,
+        high_pass_hz: None,
         trim_top_db: None,
         level: Some(LevelNormalisation::default()),
         balance: None,
@@ -288,4 +294,44 @@ fn bad_front_ends_and_clips_are_typed_errors() {
         .compute_into(&clip(16_000, 16_000, 6), 16_000, &mut scratch, &mut views)
         .unwrap();
     assert_eq!(views.len(), 6);
+}
+
+/// A constant offset does not reach the features of views that remove the mean: at the views'
+/// rate, the largest difference of any feature value (dB of log-mel, MFCC, pitch rows and their
+/// deltas) under an offset from -40 to +6 dB relative to the clip's RMS stays under 0.1, the
+/// rounding of the offset samples showing only in the lowest mel band, which the 60 Hz high-pass
+/// leaves 40-80 dB down. (A clip that must be resampled is not covered: the resampler sees the
+/// offset as a step at the clip's two ends and rings there, before the mean is removed.)
+#[test]
+fn an_offset_does_not_reach_views_that_remove_it() {
+    let preprocessing = Preprocessing {
+        remove_dc: true,
+        high_pass_hz: Some(60.0),
+        level: Some(LevelNormalisation::default()),
+        ..Preprocessing::default()
+    };
+    let mel = MelConfig::speech_with_mels(64);
+    let front_end = FrontEnd::new(vec![
+        spec(
+            FeatureKind::LogMel(mel.clone()),
+            true,
+            preprocessing.clone(),
+        ),
+        spec(mfcc_over(mel), true, preprocessing),
+    ])
+    .unwrap();
+    let x = clip(48_000, 16_000, 7);
+    let reference = front_end.compute(&x, 16_000).unwrap();
+    let rms = (x.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / x.len() as f64).sqrt();
+    for db in [-40.0, -20.0, -6.0, 0.0, 6.0] {
+        let offset = (rms * 10f64.powf(db / 20.0)) as f32;
+        let shifted: Vec<f32> = x.iter().map(|s| s + offset).collect();
+        let features = front_end.compute(&shifted, 16_000).unwrap();
+        let worst = features
+            .iter()
+            .zip(&reference)
+            .flat_map(|(u, v)| u.iter().zip(v.iter()).map(|(a, b)| (a - b).abs()))
+            .fold(0.0, f32::max);
+        assert!(worst < 0.1, "offset {db} dB: {worst}");
+    }
 }

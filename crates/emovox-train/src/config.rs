@@ -188,6 +188,8 @@ pub fn default_feature_spec() -> FeatureSpec {
         utterance_norm: false,
         pitch: Some(PitchConfig::speech()),
         preprocessing: Preprocessing {
+            remove_dc: true,
+            high_pass_hz: None,
             trim_top_db: None,
             level: Some(LevelNormalisation::default()),
             balance: None,

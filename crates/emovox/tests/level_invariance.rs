@@ -5,6 +5,8 @@
 
 #[path = "../../../tests/support/corpus_env.rs"]
 mod corpus_env;
+#[path = "../../../tests/support/speech.rs"]
+mod speech;
 use std::path::Path;
 
 use emovox::Classifier;
@@ -52,26 +54,6 @@ fn check(classifier: &Classifier, name: &str, clip: &[f32]) {
     );
 }
 
-/// A voiced, vowel-like signal: harmonics of a gliding F0 under a syllable envelope, with a
-/// little noise, at `level` peak amplitude.
-fn synthetic_speech(seconds: f32, f0: f32, level: f32, seed: u32) -> Vec<f32> {
-    let n = (seconds * RATE as f32) as usize;
-    let mut state = seed;
-    let mut phase = 0.0f32;
-    (0..n)
-        .map(|i| {
-            let t = i as f32 / RATE as f32;
-            let f = f0 * (1.0 + 0.15 * (std::f32::consts::TAU * 0.7 * t).sin());
-            phase += std::f32::consts::TAU * f / RATE as f32;
-            let harmonics: f32 = (1..=12).map(|h| (h as f32 * phase).sin() / h as f32).sum();
-            let syllables = (std::f32::consts::TAU * 3.0 * t).sin().max(0.0);
-            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            let noise = (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
-            level * (0.5 * syllables * harmonics + 0.02 * noise)
-        })
-        .collect()
-}
-
 #[test]
 fn generated_signals_get_the_same_probabilities_at_any_level() {
     let classifier = Classifier::bundled().unwrap();
@@ -79,7 +61,7 @@ fn generated_signals_get_the_same_probabilities_at_any_level() {
         .iter()
         .enumerate()
     {
-        let clip = synthetic_speech(2.5, *f0, *level, k as u32 + 1);
+        let clip = speech::synthetic_speech(2.5, *f0, *level, k as u32 + 1, RATE);
         check(&classifier, &format!("synthetic {f0} Hz"), &clip);
     }
 }
@@ -104,12 +86,7 @@ fn ravdess_clips_get_the_same_probabilities_at_any_level() {
     let classifier = Classifier::bundled().unwrap();
     let mut checked = 0;
     for actor in ["19", "20"] {
-        let dir = Path::new(&root).join(format!("Actor_{actor}"));
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
+        let files = speech::actor_clips(Path::new(&root), actor);
         // Every 6th clip: all eight emotions, both statements.
         for path in files.iter().step_by(6) {
             let audio = emovox_audio::read_wav(path).unwrap();

@@ -4,6 +4,8 @@
 
 #[path = "../../../tests/support/corpus_env.rs"]
 mod corpus_env;
+#[path = "../../../tests/support/speech.rs"]
+mod speech;
 
 use emovox::Classifier;
 
@@ -94,12 +96,7 @@ fn held_out_ravdess_speech_is_familiar() {
     let classifier = Classifier::bundled().unwrap();
     let mut novelty = Vec::new();
     for actor in ["19", "20"] {
-        let dir = std::path::Path::new(&root).join(format!("Actor_{actor}"));
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
+        let files = speech::actor_clips(std::path::Path::new(&root), actor);
         for path in files.iter().step_by(3) {
             novelty.push(classifier.predict_file(path).unwrap().novelty.unwrap());
         }

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 
 use super::DegradeError;
-use crate::biquad::{Biquad, Pass};
+use crate::biquad::{butterworth4, Biquad, Pass};
 use crate::Resampler;
 
 /// The telephone channel's sample rate, in Hz.
@@ -43,14 +43,11 @@ pub(crate) fn tilt(x: &mut [f32], db: f32, sample_rate: u32) {
     super::rescale_to_power(x, power);
 }
 
-/// The two sections of a 4th-order Butterworth filter (Q = 1 / (2 cos(π/8)) and
-/// 1 / (2 cos(3π/8))).
-fn butterworth4(pass: Pass, f0: f64, sample_rate: f64) -> [Biquad; 2] {
-    let q = |k: f64| 1.0 / (2.0 * (k * std::f64::consts::PI / 8.0).cos());
-    [
-        Biquad::pass(pass, f0, q(1.0), sample_rate),
-        Biquad::pass(pass, f0, q(3.0), sample_rate),
-    ]
+/// Adds a constant of `db` dB relative to the clip's RMS to every sample; a silent clip stays
+/// silent.
+pub(crate) fn offset(x: &mut [f32], db: f32) {
+    let offset = (super::mean_power(x).sqrt() * 10f64.powf(f64::from(db) / 20.0)) as f32;
+    x.iter_mut().for_each(|s| *s += offset);
 }
 
 /// G.711 mu-law encoding of a 16-bit sample (the classic segment-table form).

@@ -1,8 +1,8 @@
 //! Named, seeded recording conditions: the same clip "recorded differently".
 //!
 //! A [`Condition`] degrades a mono clip: gain, clipping, additive noise (white, pink, babble)
-//! at a signal-to-noise ratio, a telephone channel, room reverberation, a spectral tilt, a
-//! lossy codec (Opus), or a chain of these. It is
+//! at a signal-to-noise ratio, a telephone channel, room reverberation, a spectral tilt, a DC
+//! offset, a lossy codec (Opus), or a chain of these. It is
 //! used to evaluate a model's robustness on [`standard_conditions`] and, through
 //! [`MultiConditionConfig::draw`], as multi-condition training augmentation.
 //!
@@ -13,7 +13,7 @@
 //! checked), and bad parameters are a typed [`DegradeError`], never a panic.
 //!
 //! Conditions have a short text form (`clean`, `gain:-20`, `clipping:12`, `white:20`, `pink:10`,
-//! `babble:10` or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6`, `opus:12`, chains
+//! `babble:10` or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6`, `offset:-6`, `opus:12`, chains
 //! joined by `+` such as `reverb:0.4+babble:10`) parsed by [`Condition::parse`] and printed by
 //! `Display`.
 //!
@@ -58,6 +58,8 @@ pub const GAIN_DB_RANGE: std::ops::RangeInclusive<f32> = -60.0..=40.0;
 pub const RT60_RANGE: std::ops::RangeInclusive<f32> = 0.05..=3.0;
 /// Valid spectral tilts of [`Condition::Tilt`], in dB.
 pub const TILT_DB_RANGE: std::ops::RangeInclusive<f32> = -24.0..=24.0;
+/// Accepted offsets of [`Condition::Offset`], in dB relative to the clip's RMS.
+pub const OFFSET_DB_RANGE: std::ops::RangeInclusive<f32> = -60.0..=20.0;
 /// Accepted clipping depths of [`Condition::Clipping`], in dB below the peak.
 pub const CLIPPING_DB_RANGE: std::ops::RangeInclusive<f32> = 0.0..=40.0;
 /// Accepted Opus bitrates of [`Condition::Opus`], in kbit/s (libopus codes 6 to 510).
@@ -71,7 +73,7 @@ pub const DEFAULT_TALKERS: usize = 4;
 #[derive(Debug, Error)]
 pub enum DegradeError {
     /// The text names no known condition.
-    #[error("unknown condition {0:?} (expected clean, gain, clipping, white, pink, babble, telephone, reverb, tilt, opus, or stages joined by '+')")]
+    #[error("unknown condition {0:?} (expected clean, gain, clipping, white, pink, babble, telephone, reverb, tilt, offset, opus, or stages joined by '+')")]
     UnknownCondition(String),
     /// A parameter is missing, unparsable or out of range.
     #[error("bad parameter for {condition}: {message}")]
@@ -182,6 +184,13 @@ pub enum Condition {
         /// Gain of the high band against the low band, in dB.
         db: f32,
     },
+    /// A constant (DC) offset added to every sample, of `db` dB (-60..=20) relative to the
+    /// clip's RMS: `offset:-6` adds half the clip's RMS, `offset:0` its RMS. What a cheap
+    /// converter or a microphone preamplifier's bias does; inaudible, but every sample moves.
+    Offset {
+        /// Size of the offset relative to the clip's RMS, in dB.
+        db: f32,
+    },
     /// A lossy speech codec: the clip encoded with libopus (`OPUS_APPLICATION_VOIP`, 20 ms
     /// frames, variable bitrate `kbps` kbit/s, 6..=256, complexity 5 of 0-10, no packet loss) and
     /// decoded again, aligned to the input (a clip at a rate Opus does not code, i.e. not 8, 12,
@@ -228,6 +237,9 @@ enum ConditionRepr {
     Tilt {
         db: f32,
     },
+    Offset {
+        db: f32,
+    },
     Opus {
         kbps: u32,
     },
@@ -252,6 +264,7 @@ impl From<Condition> for ConditionRepr {
             Condition::Telephone => Self::Telephone,
             Condition::Reverb { rt60 } => Self::Reverb { rt60 },
             Condition::Tilt { db } => Self::Tilt { db },
+            Condition::Offset { db } => Self::Offset { db },
             Condition::Opus { kbps } => Self::Opus { kbps },
             Condition::Chain(stages) => Self::Chain {
                 stages: stages.into_iter().map(Self::from).collect(),
@@ -272,6 +285,7 @@ impl ConditionRepr {
             Self::Telephone => Condition::Telephone,
             Self::Reverb { rt60 } => Condition::Reverb { rt60 },
             Self::Tilt { db } => Condition::Tilt { db },
+            Self::Offset { db } => Condition::Offset { db },
             Self::Opus { kbps } => Condition::Opus { kbps },
             Self::Chain { stages } => {
                 Condition::Chain(stages.into_iter().map(Self::into_condition).collect())
@@ -343,7 +357,7 @@ pub(crate) fn rescale_to_power(samples: &mut [f32], power: f64) {
 impl Condition {
     /// Parses the text form: `clean`, `gain:-20` (or `gain:+6`), `clipping:12`, `white:20`, `pink:10`,
     /// `babble:10` (4 talkers) or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6` (or
-    /// `tilt:+6`), `opus:12` (kbit/s), and stages joined by `+` (`reverb:0.4+babble:10`),
+    /// `tilt:+6`), `offset:-6`, `opus:12` (kbit/s), and stages joined by `+` (`reverb:0.4+babble:10`),
     /// which give a [`Condition::Chain`]. Names are case-insensitive, spaces around stages are ignored, and
     /// ranges are checked as in [`Condition::validate`].
     ///
@@ -391,6 +405,7 @@ impl Condition {
             }
             Condition::Reverb { rt60 } => check_f32("reverb", "RT60 (s)", *rt60, &RT60_RANGE),
             Condition::Tilt { db } => check_f32("tilt", "tilt (dB)", *db, &TILT_DB_RANGE),
+            Condition::Offset { db } => check_f32("offset", "offset (dB)", *db, &OFFSET_DB_RANGE),
             Condition::Opus { kbps } if OPUS_KBPS_RANGE.contains(kbps) => Ok(()),
             Condition::Opus { kbps } => Err(bad(
                 "opus",
@@ -497,6 +512,10 @@ impl Condition {
                 channel::tilt(&mut x, *db, sample_rate);
                 Ok(x)
             }
+            Condition::Offset { db } => {
+                channel::offset(&mut x, *db);
+                Ok(x)
+            }
             Condition::Opus { kbps } => codec::opus_round_trip(x, sample_rate, *kbps),
             Condition::Chain(stages) => {
                 for (index, stage) in stages.iter().enumerate() {
@@ -600,6 +619,9 @@ fn parse_stage(stage: &str) -> Result<Condition, DegradeError> {
         "tilt" => Condition::Tilt {
             db: only_parameter(name, &params, "tilt (dB)")?,
         },
+        "offset" => Condition::Offset {
+            db: only_parameter(name, &params, "offset (dB)")?,
+        },
         "opus" => Condition::Opus {
             kbps: only_parameter(name, &params, "bitrate (kbit/s)")?,
         },
@@ -632,6 +654,7 @@ impl fmt::Display for Condition {
             Condition::Telephone => f.write_str("telephone"),
             Condition::Reverb { rt60 } => write!(f, "reverb:{rt60}"),
             Condition::Tilt { db } => write!(f, "tilt:{db:+}"),
+            Condition::Offset { db } => write!(f, "offset:{db:+}"),
             Condition::Opus { kbps } => write!(f, "opus:{kbps}"),
             Condition::Chain(stages) if stages.is_empty() => f.write_str("clean"),
             Condition::Chain(stages) => {
