@@ -16,16 +16,19 @@ use crate::{BalanceNormalisation, FeatureError};
 pub struct Preprocessing {
     /// Subtract the clip's mean first, so a constant offset of the recording chain (a DC
     /// offset, common in cheap converters) is not a cue. Without it, an offset of half the clip's
-    /// RMS turned 10 of 20 held-out RAVDESS labels of the bundled model (R21n, trained without
-    /// it: level normalisation counts the offset as power, and the silence between words is
-    /// silent no more); RAVDESS clips have next to no offset, so on them it changes the bundled
-    /// model's probabilities by at most 0.007 (`docs/experiments.md`, "A DC offset").
+    /// RMS changed 11 of 40 held-out RAVDESS labels of the bundled model R21n, trained without
+    /// it (level normalisation counts the offset as power, and the silence between words is
+    /// silent no more; `scripts/offset_probe.py`); with it, none. Exact at the pipeline's rate;
+    /// a clip that is resampled first keeps a short transient at each end, where the resampler
+    /// sees the offset as a step (`docs/experiments.md`, "A DC offset and rumble").
     pub remove_dc: bool,
     /// A 4th-order Butterworth high-pass at this many Hz (after the mean is removed), so that
     /// rumble below speech (handling noise, wind, traffic, an air conditioner) is not a cue; `None`
     /// keeps the low end as recorded. Without it, a 5 or 20 Hz sine at the clip's RMS, inaudible
-    /// or nearly, changed 16-17 of 40 held-out labels of the bundled model R21n
-    /// (`scripts/offset_probe.py`; `docs/experiments.md`, "A DC offset and rumble").
+    /// or nearly, changed 17 and 16 of 40 held-out labels of the bundled model R21n
+    /// (`scripts/offset_probe.py`). At 60 Hz in the bundle's recipes (R33) a 5 Hz rumble changed
+    /// none, a 20 Hz one (38 dB down, not gone) still 8, and clean RAVDESS fell (one seed), so
+    /// the default recipes leave it off (`docs/experiments.md`, "A DC offset and rumble").
     pub high_pass_hz: Option<f32>,
     /// Trim leading and trailing audio quieter than this many dB below the loudest frame, as
     /// `librosa.effects.trim(y, top_db=...)`, after level normalisation; `None` keeps the
