@@ -329,6 +329,22 @@ fn silence_is_refused_not_named_an_emotion() {
     let mut quiet_then_silent = tone(-89.0, 3_200);
     quiet_then_silent.extend(&zeros);
     assert!(classifier.predict(&quiet_then_silent, 16_000).is_ok());
+    // A constant offset carries no sound: alone (or with dither) it is silence, under a tone
+    // it does not change the tone's level.
+    for offset in [0.05f32, -0.3] {
+        let constant = vec![offset; 16_000];
+        assert!(
+            silent(classifier.predict(&constant, 16_000)).is_some(),
+            "{offset}"
+        );
+        let dithered: Vec<f32> = dither.iter().map(|s| s + offset).collect();
+        assert!(
+            silent(classifier.predict(&dithered, 16_000)).is_some(),
+            "{offset}"
+        );
+        let shifted: Vec<f32> = tone(-89.0, 32_000).iter().map(|s| s + offset).collect();
+        assert!(classifier.predict(&shifted, 16_000).is_ok(), "{offset}");
+    }
     // In a batch the silent clip is its own error.
     let clips = vec![tone(-30.0, 32_000), zeros.clone(), tone(-60.0, 32_000)];
     let batch = classifier.predict_batch(&clips, 16_000);

@@ -89,8 +89,8 @@ static BUNDLED_MODEL: &[u8] = include_bytes!(concat!(
 /// buffers alive.
 const POOLED_CLIP_SAMPLES: usize = 1 << 20;
 
-/// A clip whose loudest 20 ms (mean square) stays below this level, in dBFS, is silent:
-/// digital silence or dither, no speech to classify ([`Classifier::predict`] refuses it with
+/// A clip whose loudest 20 ms (mean square, the clip's mean removed) stays below this level, in
+/// dBFS, is silent: digital silence, dither or a constant, no speech to classify ([`Classifier::predict`] refuses it with
 /// [`Error::Silent`] rather than name an emotion). One-step dither of 16-bit audio is at about
 /// -92 dBFS; the quietest RAVDESS clip (its loudest 20 ms at -54.5 dBFS) recorded 30 dB quieter
 /// is at -84.5 dBFS, and must still be classified (the level is not a cue from -30 to +12 dB).
@@ -106,13 +106,22 @@ enum Silence {
     Allowed,
 }
 
-/// Level in dBFS of the loudest 20 ms of a clip (the VAD's mean square over consecutive 20 ms
-/// frames, the last one possibly shorter); minus infinity for digital silence.
+/// Level in dBFS of the loudest 20 ms of a clip once its mean is removed (the mean square of
+/// the clip minus its mean over consecutive 20 ms frames, the last one possibly shorter): a
+/// constant offset, which carries no sound, does not make silence loud. Minus infinity for
+/// digital silence or a constant.
 fn loudest_level_db(samples: &[f32], sample_rate: u32) -> f32 {
     let frame = (sample_rate as usize / 50).max(1);
+    let mean = samples.iter().map(|&s| f64::from(s)).sum::<f64>() / samples.len().max(1) as f64;
     let loudest = samples
         .chunks(frame)
-        .map(crate::timeline::mean_square)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|&s| (f64::from(s) - mean).powi(2))
+                .sum::<f64>()
+                / chunk.len() as f64
+        })
         .fold(0.0f64, f64::max);
     (10.0 * loudest.log10()) as f32
 }

@@ -8,9 +8,10 @@ pub enum Error {
     /// The audio could not be decoded, resampled or was invalid (empty, NaN, bad rate...).
     #[error(transparent)]
     Audio(#[from] emovox_audio::AudioError),
-    /// The clip is silent: its loudest 20 ms is below [`crate::SILENCE_LEVEL_DB`] (digital
-    /// silence or dither), so there is no speech to classify.
-    #[error("the clip is silent: its loudest 20 ms is at {loudest_db:.1} dBFS, below {} dBFS (digital silence or dither, no speech to classify)", crate::SILENCE_LEVEL_DB)]
+    /// The clip is silent: its loudest 20 ms, the clip's mean removed, is below
+    /// [`crate::SILENCE_LEVEL_DB`] (digital silence, dither or a constant offset), so there is
+    /// no speech to classify.
+    #[error("the clip is silent: its loudest 20 ms is at {loudest_db:.1} dBFS, below {} dBFS (digital silence, dither or a constant, no speech to classify)", crate::SILENCE_LEVEL_DB)]
     Silent {
         /// Level of the clip's loudest 20 ms (mean square), in dBFS.
         loudest_db: f32,

@@ -25,5 +25,4 @@ pub use error::TimelineError;
 pub use segments::{predict_segments, Segment, Timeline};
 pub use smoothing::{clip_to_speech, smooth};
 pub use stream::{stream_file, SegmentStream};
-pub(crate) use vad::mean_square;
 pub use vad::{SpeechRegion, Vad, VadDecisions};
