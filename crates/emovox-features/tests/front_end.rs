@@ -45,17 +45,19 @@ fn mfcc_over(mel: MelConfig) -> FeatureKind {
     })
 }
 
+/// The bundled model's preprocessing: the level normalised, nothing else.
+fn levelled() -> Preprocessing {
+    Preprocessing {
+        level: Some(LevelNormalisation::default()),
+        ..Preprocessing::default()
+    }
+}
+
 /// The six views of the bundled model: log-mel and MFCC over one 64-band mel setting, with
 /// pitch, level-normalised; the same with trimming and a 60 dB floor; then the first pair
 /// again (a third ensemble member with the first one's features: assembled once, copied).
 fn bundled_like() -> Vec<FeatureSpec> {
-    let level = Preprocessing {
-        remove_dc: true,
-        high_pass_hz: None,
-        trim_top_db: None,
-        level: Some(LevelNormalisation::default()),
-        balance: None,
-    };
+    let level = levelled();
     let trimmed = Preprocessing {
         trim_top_db: Some(40.0),
         ..level.clone()
@@ -156,13 +158,7 @@ fn bundled_views_equal_their_own_pipelines_bit_for_bit() {
 /// pauses of many lengths, so that starts on and off the hop grid both occur.
 #[test]
 fn trimmed_views_after_pauses_equal_their_own_pipelines_bit_for_bit() {
-    let level = Preprocessing {
-        remove_dc: true,
-        high_pass_hz: None,
-        trim_top_db: None,
-        level: Some(LevelNormalisation::default()),
-        balance: None,
-    };
+    let level = levelled();
     let mut clips = Vec::new();
     let (mut on_grid, mut off_grid) = (0, 0);
     for (i, pause) in (1_000..13_000).step_by(520).enumerate() {
@@ -188,18 +184,13 @@ fn trimmed_views_after_pauses_equal_their_own_pipelines_bit_for_bit() {
     assert_views_equal_pipelines(bundled_like(), &clips);
 }
 
-/// Views that level the same way but balance differently (or not at all), trimmed and not:
-/// a trimmed view may reuse only the clip of a view that balances as it does.
+/// Views that level the same way but remove the mean and balance or not, trimmed and not: a
+/// trimmed view may reuse only the clip of a view whose steps before trimming are its own.
 #[test]
 fn balanced_and_unbalanced_views_equal_their_own_pipelines_bit_for_bit() {
-    let level = Preprocessing {
-        remove_dc: true,
-        high_pass_hz: None,
-        trim_top_db: None,
-        level: Some(LevelNormalisation::default()),
-        balance: None,
-    };
+    let level = levelled();
     let balanced = Preprocessing {
+        remove_dc: true,
         balance: Some(BalanceNormalisation::default()),
         ..level.clone()
     };
