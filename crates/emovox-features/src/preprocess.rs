@@ -18,9 +18,9 @@ pub struct Preprocessing {
     /// offset, common in cheap converters) is not a cue. Without it, an offset of half the clip's
     /// RMS changed 11 of 40 held-out RAVDESS labels of the bundled model R21n, trained without
     /// it (level normalisation counts the offset as power, and the silence between words is
-    /// silent no more; `scripts/offset_probe.py`); with it, none. Exact at the pipeline's rate;
-    /// a clip that is resampled first keeps a short transient at each end, where the resampler
-    /// sees the offset as a step (`docs/experiments.md`, "A DC offset and rumble").
+    /// silent no more; `scripts/offset_probe.py`); with it, none. A clip at another rate is
+    /// resampled around its mean, so the offset is no step at its ends either
+    /// (`docs/experiments.md`, "A DC offset and rumble").
     pub remove_dc: bool,
     /// A 4th-order Butterworth high-pass at this many Hz (after the mean is removed), so that
     /// rumble below speech (handling noise, wind, traffic, an air conditioner) is not a cue; `None`
