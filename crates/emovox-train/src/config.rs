@@ -180,6 +180,8 @@ impl TrainConfig {
 /// per-utterance normalisation (the recipe uses corpus normalisation). In 5-fold
 /// cross-validation (`docs/experiments.md`) deltas gave +0.04 mean UAR over MFCC alone, log-mel
 /// with pitch +0.04 over MFCC with deltas (two seeds each), and pitch +0.03 over log-mel alone.
+/// Each clip has its mean removed (a DC offset is no cue; since 2026-12-05, `docs/experiments.md`,
+/// "A DC offset and rumble") and its active level normalised to -26 dBFS before any feature.
 pub fn default_feature_spec() -> FeatureSpec {
     FeatureSpec {
         kind: FeatureKind::LogMel(MelConfig::speech_with_mels(64)),
