@@ -61,6 +61,22 @@ fn sum_of_squares(frame: &[f32]) -> f64 {
     frame.iter().map(|&x| f64::from(x) * f64::from(x)).sum()
 }
 
+/// Mean (in `f64`, eight partial sums) of `samples`; 0 for an empty slice.
+pub fn mean(samples: &[f32]) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    let mut partial = [0.0f64; 8];
+    let chunks = samples.chunks_exact(8);
+    let tail: f64 = chunks.remainder().iter().map(|&s| f64::from(s)).sum();
+    for chunk in chunks {
+        for (p, &s) in partial.iter_mut().zip(chunk) {
+            *p += f64::from(s);
+        }
+    }
+    (partial.iter().sum::<f64>() + tail) / samples.len() as f64
+}
+
 /// Mean power (mean square, in `f64`) of `samples`; 0 for an empty slice.
 pub fn mean_power(samples: &[f32]) -> f64 {
     if samples.is_empty() {
@@ -85,6 +101,15 @@ pub fn mean_power(samples: &[f32]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mean_is_the_plain_mean_in_f64() {
+        let x: Vec<f32> = (0..1_003).map(|i| (i % 17) as f32 * 0.25 - 1.0).collect();
+        let expected = x.iter().map(|&s| f64::from(s)).sum::<f64>() / x.len() as f64;
+        assert!((mean(&x) - expected).abs() < 1e-12);
+        assert_eq!(mean(&[]), 0.0);
+        assert_eq!(mean(&[0.5; 9]), 0.5);
+    }
 
     #[test]
     fn equals_each_frame_summed_on_its_own_bit_for_bit() {

@@ -125,7 +125,7 @@ pub use decode::{decode_audio, open_audio_stream, read_audio, AudioStream, ReadS
 pub use degrade::{
     standard_conditions, BabblePool, Condition, DegradeError, MultiConditionConfig, NoiseWeights,
 };
-pub use energy::{mean_power, sums_of_squares};
+pub use energy::{mean, mean_power, sums_of_squares};
 pub use envelope::peak_envelope;
 pub use error::AudioError;
 pub use resample::{resample, Resampler};

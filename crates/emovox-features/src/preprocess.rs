@@ -151,20 +151,9 @@ fn active_power(samples: &[f32], sample_rate: u32, gate_db: f32, powers: &mut Ve
     }
 }
 
-/// Subtracts the mean of `samples` (summed in `f64`, eight partial sums) from each.
+/// Subtracts the mean of `samples` from each.
 fn remove_mean(samples: &mut [f32]) {
-    if samples.is_empty() {
-        return;
-    }
-    let mut partial = [0.0f64; 8];
-    let chunks = samples.chunks_exact(8);
-    let tail: f64 = chunks.remainder().iter().map(|&s| f64::from(s)).sum();
-    for chunk in chunks {
-        for (p, &s) in partial.iter_mut().zip(chunk) {
-            *p += f64::from(s);
-        }
-    }
-    let mean = ((partial.iter().sum::<f64>() + tail) / samples.len() as f64) as f32;
+    let mean = emovox_audio::mean(samples) as f32;
     samples.iter_mut().for_each(|s| *s -= mean);
 }
 

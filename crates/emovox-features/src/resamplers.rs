@@ -55,7 +55,7 @@ impl ResamplerCache {
                 Vec::new(),
             ),
         };
-        let mean = mean(samples);
+        let mean = emovox_audio::mean(samples) as f32;
         let input = if mean == 0.0 {
             samples
         } else {
@@ -79,12 +79,4 @@ impl ResamplerCache {
         }
         result
     }
-}
-
-/// The mean of `samples` (summed in `f64`), as `f32`; 0 for an empty slice.
-fn mean(samples: &[f32]) -> f32 {
-    if samples.is_empty() {
-        return 0.0;
-    }
-    (samples.iter().map(|&s| f64::from(s)).sum::<f64>() / samples.len() as f64) as f32
 }
