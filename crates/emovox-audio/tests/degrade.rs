@@ -117,6 +117,8 @@ fn text_form_round_trips() {
         "tilt:+4.5",
         "offset:-6",
         "offset:+3",
+        "hum:50:30",
+        "hum:59.5:-5",
         "reverb:0.4+babble:10",
         "gain:+6+white:1e1",
         "reverb:0.3+tilt:+6+pink:20",
@@ -231,6 +233,13 @@ fn bad_text_is_a_typed_error() {
         "offset:21",
         "offset:-61",
         "offset",
+        "hum",
+        "hum:50",
+        "hum:50:20:3",
+        "hum:39:20",
+        "hum:71:20",
+        "hum:50:61",
+        "hum:mains:20",
         "opus",
         "opus:5",
         "opus:257",
@@ -492,6 +501,58 @@ fn an_offset_adds_its_constant_relative_to_the_rms() {
     }
 }
 
+/// Power of `x` at `hz` (a single-bin DFT over whole periods), as a sine's mean power.
+fn tone_power(x: &[f64], hz: f64) -> f64 {
+    let (mut re, mut im) = (0.0, 0.0);
+    for (n, v) in x.iter().enumerate() {
+        let angle = std::f64::consts::TAU * hz * n as f64 / f64::from(SR);
+        re += v * angle.cos();
+        im += v * angle.sin();
+    }
+    2.0 * (re * re + im * im) / (x.len() as f64).powi(2)
+}
+
+#[test]
+fn hum_is_the_mains_harmonics_at_the_snr() {
+    let clip = speechy(16_000, SR, 170.0);
+    for (hz, snr_db) in [(50.0f32, 30.0f32), (60.0, 10.0)] {
+        let out = Condition::Hum { hz, snr_db }
+            .apply(&clip, SR, 4, None)
+            .unwrap();
+        let added: Vec<f64> = out
+            .iter()
+            .zip(&clip)
+            .map(|(o, c)| f64::from(o - c))
+            .collect();
+        let added_power = added.iter().map(|v| v * v).sum::<f64>() / added.len() as f64;
+        assert!(
+            (db(power(&clip) / added_power) - f64::from(snr_db)).abs() < 1e-3,
+            "{hz} Hz"
+        );
+        // All of it at the harmonics, the k-th with 1/k^2 of the first's power.
+        let first = tone_power(&added, f64::from(hz));
+        let mut at_harmonics = 0.0;
+        for k in 1..=emovox_audio::degrade::HUM_HARMONICS {
+            let harmonic = tone_power(&added, f64::from(hz) * k as f64);
+            assert!(
+                (harmonic * (k * k) as f64 / first - 1.0).abs() < 1e-3,
+                "{hz} Hz, harmonic {k}"
+            );
+            at_harmonics += harmonic;
+        }
+        assert!((at_harmonics / added_power - 1.0).abs() < 1e-3, "{hz} Hz");
+        assert!(tone_power(&added, f64::from(hz) * 1.5) < 1e-6 * first);
+    }
+    let hum = Condition::Hum {
+        hz: 50.0,
+        snr_db: 20.0,
+    };
+    assert_ne!(
+        hum.apply(&clip, SR, 1, None).unwrap(),
+        hum.apply(&clip, SR, 2, None).unwrap()
+    );
+}
+
 #[test]
 fn clipping_flattens_the_peaks_at_any_level_and_keeps_the_power() {
     let sine: Vec<f32> = (0..16_000)
@@ -635,6 +696,7 @@ fn silence_stays_silent_and_empty_stays_empty() {
         "gain:+40",
         "clipping:20",
         "offset:0",
+        "hum:60:0",
         "reverb:0.5+babble:10",
         "telephone+white:20",
     ] {
@@ -765,7 +827,10 @@ fn serde_form_round_trips_and_checks_ranges() {
     .unwrap();
     assert_eq!(chain.to_string(), "reverb:0.4+babble:10");
     assert!(serde_json::from_str::<Condition>(r#"{"type":"white","snr_db":99}"#).is_err());
-    assert!(serde_json::from_str::<Condition>(r#"{"type":"hum"}"#).is_err());
+    assert!(serde_json::from_str::<Condition>(r#"{"type":"buzz"}"#).is_err());
+    let hum: Condition = serde_json::from_str(r#"{"type":"hum","hz":50,"snr_db":30}"#).unwrap();
+    assert_eq!(hum.to_string(), "hum:50:30");
+    assert!(serde_json::from_str::<Condition>(r#"{"type":"hum","hz":80,"snr_db":30}"#).is_err());
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //!
 //! A [`Condition`] degrades a mono clip: gain, clipping, additive noise (white, pink, babble)
 //! at a signal-to-noise ratio, a telephone channel, room reverberation, a spectral tilt, a DC
-//! offset, a lossy codec (Opus), or a chain of these. It is
+//! offset, mains hum, a lossy codec (Opus), or a chain of these. It is
 //! used to evaluate a model's robustness on [`standard_conditions`] and, through
 //! [`MultiConditionConfig::draw`], as multi-condition training augmentation.
 //!
@@ -13,7 +13,7 @@
 //! checked), and bad parameters are a typed [`DegradeError`], never a panic.
 //!
 //! Conditions have a short text form (`clean`, `gain:-20`, `clipping:12`, `white:20`, `pink:10`,
-//! `babble:10` or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6`, `offset:-6`, `opus:12`, chains
+//! `babble:10` or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6`, `offset:-6`, `hum:50:30`, `opus:12`, chains
 //! joined by `+` such as `reverb:0.4+babble:10`) parsed by [`Condition::parse`] and printed by
 //! `Display`.
 //!
@@ -60,6 +60,11 @@ pub const RT60_RANGE: std::ops::RangeInclusive<f32> = 0.05..=3.0;
 pub const TILT_DB_RANGE: std::ops::RangeInclusive<f32> = -24.0..=24.0;
 /// Accepted offsets of [`Condition::Offset`], in dB relative to the clip's RMS.
 pub const OFFSET_DB_RANGE: std::ops::RangeInclusive<f32> = -60.0..=20.0;
+/// Accepted mains frequencies of [`Condition::Hum`], in Hz (50 and 60 Hz grids, with room for
+/// generators and drifting supplies).
+pub const HUM_HZ_RANGE: std::ops::RangeInclusive<f32> = 40.0..=70.0;
+/// Harmonics in [`Condition::Hum`]: the mains frequency and its multiples up to this one.
+pub const HUM_HARMONICS: usize = 5;
 /// Accepted clipping depths of [`Condition::Clipping`], in dB below the peak.
 pub const CLIPPING_DB_RANGE: std::ops::RangeInclusive<f32> = 0.0..=40.0;
 /// Accepted Opus bitrates of [`Condition::Opus`], in kbit/s (libopus codes 6 to 510).
@@ -73,7 +78,7 @@ pub const DEFAULT_TALKERS: usize = 4;
 #[derive(Debug, Error)]
 pub enum DegradeError {
     /// The text names no known condition.
-    #[error("unknown condition {0:?} (expected clean, gain, clipping, white, pink, babble, telephone, reverb, tilt, offset, opus, or stages joined by '+')")]
+    #[error("unknown condition {0:?} (expected clean, gain, clipping, white, pink, babble, telephone, reverb, tilt, offset, hum, opus, or stages joined by '+')")]
     UnknownCondition(String),
     /// A parameter is missing, unparsable or out of range.
     #[error("bad parameter for {condition}: {message}")]
@@ -191,6 +196,17 @@ pub enum Condition {
         /// Size of the offset relative to the clip's RMS, in dB.
         db: f32,
     },
+    /// Mains hum added at `snr_db` (-20..=60): a ground loop's or an unshielded cable's buzz at
+    /// the mains frequency `hz` (40..=70; 50 Hz in most of the world, 60 Hz in the Americas)
+    /// and its multiples up to the [`HUM_HARMONICS`]th, the `k`th at amplitude 1/`k` and a
+    /// phase drawn from the seed. Below the speech band's pitch (the 1st to 3rd harmonics) and
+    /// steady: unlike noise, every frame gets the same low-frequency energy.
+    Hum {
+        /// Mains frequency, in Hz.
+        hz: f32,
+        /// Signal-to-noise ratio in dB.
+        snr_db: f32,
+    },
     /// A lossy speech codec: the clip encoded with libopus (`OPUS_APPLICATION_VOIP`, 20 ms
     /// frames, variable bitrate `kbps` kbit/s, 6..=256, complexity 5 of 0-10, no packet loss) and
     /// decoded again, aligned to the input (a clip at a rate Opus does not code, i.e. not 8, 12,
@@ -240,6 +256,10 @@ enum ConditionRepr {
     Offset {
         db: f32,
     },
+    Hum {
+        hz: f32,
+        snr_db: f32,
+    },
     Opus {
         kbps: u32,
     },
@@ -265,6 +285,7 @@ impl From<Condition> for ConditionRepr {
             Condition::Reverb { rt60 } => Self::Reverb { rt60 },
             Condition::Tilt { db } => Self::Tilt { db },
             Condition::Offset { db } => Self::Offset { db },
+            Condition::Hum { hz, snr_db } => Self::Hum { hz, snr_db },
             Condition::Opus { kbps } => Self::Opus { kbps },
             Condition::Chain(stages) => Self::Chain {
                 stages: stages.into_iter().map(Self::from).collect(),
@@ -286,6 +307,7 @@ impl ConditionRepr {
             Self::Reverb { rt60 } => Condition::Reverb { rt60 },
             Self::Tilt { db } => Condition::Tilt { db },
             Self::Offset { db } => Condition::Offset { db },
+            Self::Hum { hz, snr_db } => Condition::Hum { hz, snr_db },
             Self::Opus { kbps } => Condition::Opus { kbps },
             Self::Chain { stages } => {
                 Condition::Chain(stages.into_iter().map(Self::into_condition).collect())
@@ -357,7 +379,7 @@ pub(crate) fn rescale_to_power(samples: &mut [f32], power: f64) {
 impl Condition {
     /// Parses the text form: `clean`, `gain:-20` (or `gain:+6`), `clipping:12`, `white:20`, `pink:10`,
     /// `babble:10` (4 talkers) or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6` (or
-    /// `tilt:+6`), `offset:-6`, `opus:12` (kbit/s), and stages joined by `+` (`reverb:0.4+babble:10`),
+    /// `tilt:+6`), `offset:-6`, `hum:50:30` (mains Hz, SNR dB), `opus:12` (kbit/s), and stages joined by `+` (`reverb:0.4+babble:10`),
     /// which give a [`Condition::Chain`]. Names are case-insensitive, spaces around stages are ignored, and
     /// ranges are checked as in [`Condition::validate`].
     ///
@@ -377,7 +399,8 @@ impl Condition {
     }
 
     /// Checks every parameter's range (SNR -20..=60 dB, gain -60..=40 dB, clipping 0..=40 dB, RT60
-    /// 0.05..=3 s, talkers 1..=16, tilt -24..=24 dB, Opus 6..=256 kbit/s), recursively
+    /// 0.05..=3 s, talkers 1..=16, tilt -24..=24 dB, offset -60..=20 dB, hum 40..=70 Hz, Opus
+    /// 6..=256 kbit/s), recursively
     /// through chains.
     pub fn validate(&self) -> Result<(), DegradeError> {
         match self {
@@ -406,6 +429,10 @@ impl Condition {
             Condition::Reverb { rt60 } => check_f32("reverb", "RT60 (s)", *rt60, &RT60_RANGE),
             Condition::Tilt { db } => check_f32("tilt", "tilt (dB)", *db, &TILT_DB_RANGE),
             Condition::Offset { db } => check_f32("offset", "offset (dB)", *db, &OFFSET_DB_RANGE),
+            Condition::Hum { hz, snr_db } => {
+                check_f32("hum", "mains frequency (Hz)", *hz, &HUM_HZ_RANGE)?;
+                check_f32("hum", "SNR (dB)", *snr_db, &SNR_DB_RANGE)
+            }
             Condition::Opus { kbps } if OPUS_KBPS_RANGE.contains(kbps) => Ok(()),
             Condition::Opus { kbps } => Err(bad(
                 "opus",
@@ -516,6 +543,10 @@ impl Condition {
                 channel::offset(&mut x, *db);
                 Ok(x)
             }
+            Condition::Hum { hz, snr_db } => {
+                noise::add_hum(&mut x, *hz, *snr_db, sample_rate, &mut rng());
+                Ok(x)
+            }
             Condition::Opus { kbps } => codec::opus_round_trip(x, sample_rate, *kbps),
             Condition::Chain(stages) => {
                 for (index, stage) in stages.iter().enumerate() {
@@ -622,6 +653,13 @@ fn parse_stage(stage: &str) -> Result<Condition, DegradeError> {
         "offset" => Condition::Offset {
             db: only_parameter(name, &params, "offset (dB)")?,
         },
+        "hum" => {
+            check_arity(name, params.len(), 2, 2)?;
+            Condition::Hum {
+                hz: parse_number(name, "mains frequency (Hz)", params[0])?,
+                snr_db: parse_number(name, "SNR (dB)", params[1])?,
+            }
+        }
         "opus" => Condition::Opus {
             kbps: only_parameter(name, &params, "bitrate (kbit/s)")?,
         },
@@ -655,6 +693,7 @@ impl fmt::Display for Condition {
             Condition::Reverb { rt60 } => write!(f, "reverb:{rt60}"),
             Condition::Tilt { db } => write!(f, "tilt:{db:+}"),
             Condition::Offset { db } => write!(f, "offset:{db:+}"),
+            Condition::Hum { hz, snr_db } => write!(f, "hum:{hz}:{snr_db}"),
             Condition::Opus { kbps } => write!(f, "opus:{kbps}"),
             Condition::Chain(stages) if stages.is_empty() => f.write_str("clean"),
             Condition::Chain(stages) => {

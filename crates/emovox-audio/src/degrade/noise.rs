@@ -1,4 +1,4 @@
-//! Additive noises (white, pink, babble) scaled to a signal-to-noise ratio.
+//! Additive noises (white, pink, babble, mains hum) scaled to a signal-to-noise ratio.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -190,6 +190,36 @@ pub(crate) fn add_pink<R: Rng + ?Sized>(x: &mut [f32], snr_db: f32, rng: &mut R)
     }
     let noise = pink_raw(x.len(), rng);
     add_at_snr(x, &noise, power, snr_db);
+}
+
+/// Adds [`super::Condition::Hum`]: harmonics `k` = 1..=[`super::HUM_HARMONICS`] of `hz` at
+/// amplitudes 1/`k`, phases uniform from `rng`.
+pub(crate) fn add_hum<R: Rng + ?Sized>(
+    x: &mut [f32],
+    hz: f32,
+    snr_db: f32,
+    sample_rate: u32,
+    rng: &mut R,
+) {
+    let power = mean_power(x);
+    if power <= 0.0 {
+        return;
+    }
+    let phases: Vec<f64> = (0..super::HUM_HARMONICS)
+        .map(|_| rng.gen::<f64>() * std::f64::consts::TAU)
+        .collect();
+    let step = std::f64::consts::TAU * f64::from(hz) / f64::from(sample_rate);
+    let hum: Vec<f32> = (0..x.len())
+        .map(|n| {
+            let angle = step * n as f64;
+            phases
+                .iter()
+                .enumerate()
+                .map(|(i, phase)| ((i + 1) as f64 * angle + phase).sin() / (i + 1) as f64)
+                .sum::<f64>() as f32
+        })
+        .collect();
+    add_at_snr(x, &hum, power, snr_db);
 }
 
 pub(crate) fn add_babble<R: Rng + ?Sized>(
