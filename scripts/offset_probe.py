@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Does a constant offset or a low-frequency rumble change a model's answers?
+"""Does a constant offset, a low-frequency rumble or mains hum change a model's answers?
 
 For every third clip of RAVDESS actors 19 and 20 (held out from every emovox model), predicts
-the clip as recorded and with a DC offset or a sine below speech added (each relative to the
-clip's RMS, silences included), and prints per condition how many labels stay the same and the
+the clip as recorded and with a DC offset, a sine below speech or mains hum added (each relative
+to the clip's RMS, silences included; hum as `Condition::Hum`: the mains frequency and its
+harmonics to the 5th at amplitudes 1/k, here with phases from a fixed generator), and, for
+scale, white noise at the same SNRs; prints per condition how many labels stay the same and the
 largest change of any probability.
 
     python scripts/offset_probe.py ../shared/datasets [model.safetensors]
@@ -34,6 +36,13 @@ def conditions(y: np.ndarray) -> dict[str, np.ndarray]:
         for db in (-10, 0):
             amplitude = np.sqrt(2) * rms * 10 ** (db / 20)
             out[f"{hz} Hz sine {db:+d} dB"] = y + amplitude * np.sin(2 * np.pi * hz * t)
+    rng = np.random.default_rng(0)
+    for snr in (30, 20):
+        scale = rms * 10 ** (-snr / 20)
+        out[f"white noise {snr} dB SNR"] = y + scale * rng.standard_normal(len(y))
+        for hz in (50, 60):
+            hum = sum(np.sin(2 * np.pi * k * hz * t + rng.uniform(0, 2 * np.pi)) / k for k in range(1, 6))
+            out[f"{hz} Hz hum {snr} dB SNR"] = y + scale * hum / np.sqrt(np.mean(hum**2))
     return {name: x.astype(np.float32) for name, x in out.items()}
 
 

@@ -772,8 +772,9 @@ fn standard_conditions_are_the_documented_table() {
             "clipping12",
             "tilt-9",
             "tilt+9",
+            "hum50",
             "opus8"
-        ][..17 + opus]
+        ][..18 + opus]
     );
     let texts: Vec<String> = table.iter().map(|(_, c)| c.to_string()).collect();
     assert_eq!(
@@ -796,8 +797,9 @@ fn standard_conditions_are_the_documented_table() {
             "clipping:12",
             "tilt:-9",
             "tilt:+9",
+            "hum:50:20",
             "opus:8"
-        ][..17 + opus]
+        ][..18 + opus]
     );
     let pool = pool();
     let clip = speechy(SR as usize / 2, SR, 170.0);

@@ -755,6 +755,7 @@ pub fn parse_conditions(
 /// | `clipping12`        | `clipping:12` (hard clipping 12 dB below the peak) |
 /// | `tilt-9`            | `tilt:-9` (9 dB less above 1 kHz: a dark microphone) |
 /// | `tilt+9`            | `tilt:+9` (9 dB more above 1 kHz: a bright one) |
+/// | `hum50`             | `hum:50:20` (50 Hz mains hum and harmonics, 20 dB SNR) |
 /// | `opus8`             | `opus:8` (Opus at 8 kbit/s: narrow-band)     |
 ///
 /// The babble conditions need a [`BabblePool`] (or [`Condition::without_babble`]); `opus8` is
@@ -787,6 +788,13 @@ pub fn standard_conditions() -> Vec<(String, Condition)> {
         ("clipping12", Clipping { db: 12.0 }),
         ("tilt-9", Tilt { db: -9.0 }),
         ("tilt+9", Tilt { db: 9.0 }),
+        (
+            "hum50",
+            Hum {
+                hz: 50.0,
+                snr_db: 20.0,
+            },
+        ),
         #[cfg(feature = "opus")]
         ("opus8", Opus { kbps: 8 }),
     ]
