@@ -38,14 +38,10 @@ struct Args {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let mut views = Vec::new();
-    for path in &args.model {
-        views.extend(MultiViewModel::load(path)?.into_views());
-    }
     let (corpus, _) = load_corpora(&args.data, None)?;
     // Every view's feature density over everything the ensemble was trained on.
     let model = fit_densities(
-        MultiViewModel::new(views)?,
+        MultiViewModel::load_all(&args.model)?,
         &corpus.utterances,
         &ExtractConfig::default(),
     )?;

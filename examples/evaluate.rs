@@ -18,7 +18,10 @@
 //! `standard` for the standard table. Clip `i` is degraded with seed `--seed + i`; babble for a
 //! clip is made of the other evaluated speakers' clips. Several `--model`s are evaluated as one
 //! ensemble averaging their probabilities. `--adapt per-speaker` judges each clip against
-//! its speaker's other clips (`emovox::adaptation`). With `--out DIR`: `evaluation.json` (every
+//! its speaker's other clips (`emovox::adaptation`). Every UAR comes with its 95 % interval
+//! over the clips (stratified bootstrap); `--baseline B` scores model B (repeat for an
+//! ensemble) on the same clips and prints, per condition, the paired interval of the
+//! difference of UARs (one JSON line per condition with `--json`). With `--out DIR`: `evaluation.json` (every
 //! condition's metrics, confusion matrix and calibration), `reliability.svg` (the first
 //! condition's reliability diagram) and, for several conditions, `conditions.svg` and `.png`.
 
@@ -27,7 +30,7 @@ use std::path::PathBuf;
 use clap::Parser;
 use emovox::adaptation::Adaptation;
 use emovox::audio::degrade::parse_conditions;
-use emovox::evaluation::{evaluate_conditions, LabelMerge, LabelledClip, Scoring};
+use emovox::evaluation::{evaluate_conditions, Comparison, LabelMerge, LabelledClip, Scoring};
 use emovox::Classifier;
 use emovox_corpus::protocol::SpeakerSet;
 use emovox_corpus::{apply_scheme, common_emotion, load_corpus, CorpusKind, LabelScheme};
@@ -42,6 +45,9 @@ struct Args {
     /// averages every model's probabilities (labels must agree, features may differ).
     #[arg(long)]
     model: Vec<PathBuf>,
+    /// A model to compare with on the same clips (repeat for an ensemble).
+    #[arg(long)]
+    baseline: Vec<PathBuf>,
     /// Corpus folder (or CSV manifest).
     #[arg(long)]
     data: PathBuf,
@@ -93,17 +99,7 @@ enum Adapt {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     emovox::retain_freed_memory(); // 200 page faults per clip otherwise
     let args = Args::parse();
-    let classifier = match args.model.as_slice() {
-        [] => Classifier::bundled()?,
-        [path] => Classifier::load(path)?,
-        paths => {
-            let mut views = Vec::new();
-            for path in paths {
-                views.extend(MultiViewModel::load(path)?.into_views());
-            }
-            Classifier::from_views(MultiViewModel::new(views)?)?
-        }
-    };
+    let classifier = load_classifier(&args.model)?;
     let conditions = parse_conditions(&args.conditions)?;
     let clips = load_clips(&args)?;
     let scoring = match args.subset {
@@ -115,14 +111,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Adapt::None => Adaptation::None,
         Adapt::PerSpeaker => Adaptation::PerSpeaker,
     };
-    let table = evaluate_conditions(
-        &classifier,
-        &clips,
-        &conditions,
-        args.seed,
-        &scoring,
-        adaptation,
-    )?;
+    let run = |c: &Classifier| {
+        evaluate_conditions(c, &clips, &conditions, args.seed, &scoring, adaptation)
+    };
+    let table = run(&classifier)?;
     for (name, result) in &table.rows {
         for reason in &result.failed {
             eprintln!("{name}: failed: {reason}");
@@ -132,16 +124,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     if args.json {
-        for row in table.rows.iter().map(|(n, e)| e.to_json(n)) {
-            println!("{row}");
-        }
+        (table.rows.iter()).for_each(|(name, e)| println!("{}", e.to_json(name)));
     } else {
         print!("{}", table.to_text());
     }
     if let Some(dir) = &args.out {
         table.write(dir)?;
     }
+    if !args.baseline.is_empty() {
+        let baseline = run(&load_classifier(&args.baseline)?)?;
+        let rows = table.compare(&baseline, &Default::default())?;
+        if args.json {
+            rows.iter()
+                .try_for_each(|row| serde_json::to_string(row).map(|line| println!("{line}")))?;
+        } else {
+            let text = Comparison::to_text(&rows);
+            print!("\nagainst the baseline, paired over the same clips:\n{text}");
+        }
+    }
     Ok(())
+}
+
+/// The bundled model, one model file, or the ensemble averaging several files' views.
+fn load_classifier(paths: &[PathBuf]) -> Result<Classifier, Box<dyn std::error::Error>> {
+    Ok(match paths {
+        [] => Classifier::bundled()?,
+        [path] => Classifier::load(path)?,
+        paths => Classifier::from_views(MultiViewModel::load_all(paths)?)?,
+    })
 }
 
 /// The model's labels merged as `scheme` merges a corpus' (under `common`, a RAVDESS model's

@@ -84,6 +84,14 @@ pub enum MetricsError {
         /// The offending value.
         value: f32,
     },
+    /// A [`Bootstrap`](crate::Bootstrap) with no resamples or a confidence level outside (0, 1).
+    #[error("bootstrap of {resamples} resamples at level {level}: needs at least 1 resample and a level in (0, 1)")]
+    InvalidBootstrap {
+        /// The number of resamples asked for.
+        resamples: usize,
+        /// The confidence level asked for.
+        level: f64,
+    },
     /// Writing a plot failed.
     #[error("plot error: {0}")]
     Plot(String),

@@ -1,5 +1,7 @@
 //! Classification metrics for emovox: accuracy, UAR, F1, confusion matrix, reports, plots,
-//! and calibration (ECE, reliability diagrams, temperature scaling; see [`calibration`]).
+//! calibration (ECE, reliability diagrams, temperature scaling; see [`calibration`]), and
+//! bootstrap confidence intervals of UAR and of the difference of two classifiers' UAR
+//! ([`Bootstrap`]).
 //!
 //! Conventions:
 //! - zero division yields `0.0` (scikit-learn `zero_division=0`);
@@ -21,6 +23,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bootstrap;
 pub mod calibration;
 pub mod confusion;
 pub mod epoch;
@@ -30,6 +33,7 @@ pub mod plot;
 pub mod report;
 pub mod summary;
 
+pub use bootstrap::{Bootstrap, Interval};
 pub use calibration::{
     fit_temperature, fit_temperature_weighted, weighted_log_loss, Calibration, ReliabilityBin,
 };

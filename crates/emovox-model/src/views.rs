@@ -86,6 +86,17 @@ impl MultiViewModel {
         Self::from_safetensors_bytes_on(&file::read(path.as_ref())?, device)
     }
 
+    /// The ensemble of every view of several model files (multi-view or single-model files),
+    /// onto the CPU: their views averaged with equal weight, without calibration (each file's
+    /// own is dropped; fit one for the whole). No path is [`ModelError::NoViews`].
+    pub fn load_all<P: AsRef<Path>>(paths: &[P]) -> Result<Self, ModelError> {
+        let mut views = Vec::new();
+        for path in paths {
+            views.extend(Self::load(path)?.into_views());
+        }
+        Self::new(views)
+    }
+
     /// Parses the bytes of a model file (e.g. one embedded with `include_bytes!`) onto the CPU.
     pub fn from_safetensors_bytes(bytes: &[u8]) -> Result<Self, ModelError> {
         Self::from_safetensors_bytes_on(bytes, &Device::Cpu)

@@ -455,6 +455,45 @@ fn multi_view_model_averages_its_views_and_round_trips() {
 }
 
 #[test]
+fn several_files_load_as_the_ensemble_of_all_their_views() {
+    let dir = std::env::temp_dir().join(format!("emovox-load-all-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (single, double) = (
+        dir.join("single.safetensors"),
+        dir.join("double.safetensors"),
+    );
+    let log_mel = trained_like(PoolingKind::MeanStd, false);
+    log_mel.save(&single).unwrap();
+    let pair = MultiViewModel::new(vec![
+        trained_like(PoolingKind::MeanStd, true),
+        mfcc_view(&["angry", "happy", "sad"]),
+    ])
+    .unwrap();
+    pair.save(&double).unwrap();
+    let all = MultiViewModel::load_all(&[&single, &double]).unwrap();
+    assert_eq!(all.views().len(), 3);
+    assert!(all.calibration().is_none());
+    let x = [features(40, 0.0), features(40, 0.7), features(40, 1.5)];
+    let p_single = log_mel.probabilities(&x[0]).unwrap();
+    let p_pair = pair.probabilities(&x[1..]).unwrap();
+    for ((m, a), b) in all
+        .probabilities(&x)
+        .unwrap()
+        .iter()
+        .zip(&p_single)
+        .zip(&p_pair)
+    {
+        assert!((m - (a + 2.0 * b) / 3.0).abs() < 1e-6);
+    }
+    assert!(matches!(
+        MultiViewModel::load_all::<&std::path::Path>(&[]),
+        Err(ModelError::NoViews)
+    ));
+    assert!(MultiViewModel::load_all(&[dir.join("missing.safetensors")]).is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_single_model_file_is_a_one_view_model_byte_for_byte() {
     let model = trained_like(PoolingKind::MeanStd, false);
     let bytes = model.to_safetensors_bytes().unwrap();

@@ -39,4 +39,7 @@ pub enum Error {
     /// Scores could not be computed (e.g. no clip was scored).
     #[error(transparent)]
     Metrics(#[from] emovox_metrics::MetricsError),
+    /// Two evaluations compared clip by clip are not of the same clips.
+    #[error("the evaluations cannot be paired: {0}")]
+    NotPaired(&'static str),
 }

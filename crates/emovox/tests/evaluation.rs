@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use emovox::adaptation::Adaptation;
 use emovox::audio::degrade::{parse_conditions, Condition};
 use emovox::evaluation::{
-    evaluate, evaluate_conditions, Evaluation, LabelMerge, LabelledClip, Scoring,
+    evaluate, evaluate_conditions, Comparison, Evaluation, LabelMerge, LabelledClip, Scoring,
 };
-use emovox::Classifier;
+use emovox::{Classifier, Error};
+use emovox_metrics::Bootstrap;
+use emovox_model::MultiViewModel;
 
 /// [`evaluate`] on the clips as recorded (seed 1), not adapted.
 fn evaluate_clean(
@@ -157,6 +159,84 @@ fn a_table_of_conditions_prints_and_writes_every_row() {
     let blocked = dir.join("evaluation.json").join("sub");
     let err = table.write(&blocked).unwrap_err().to_string();
     assert!(err.contains("evaluation.json"), "{err}");
+}
+
+#[test]
+fn uars_come_with_intervals_and_two_classifiers_pair_clip_by_clip() {
+    let classifier = Classifier::bundled().unwrap();
+    // The bundled model's first member alone (its two views).
+    let bundled = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/emovox.safetensors");
+    let mut views = MultiViewModel::load(bundled).unwrap().into_views();
+    views.truncate(2);
+    let two_views = MultiViewModel::new(views).unwrap();
+    let other = Classifier::from_views(two_views).unwrap();
+    let conditions = parse_conditions(&["clean", "white:0", "pink:0"]).unwrap();
+    let run = |c: &Classifier, conditions: &[(String, Condition)]| {
+        evaluate_conditions(
+            c,
+            &clips(),
+            conditions,
+            3,
+            &Scoring::model(),
+            Adaptation::None,
+        )
+        .unwrap()
+    };
+    let (table, baseline) = (run(&classifier, &conditions), run(&other, &conditions));
+    for (_, e) in &table.rows {
+        assert_eq!(e.truth.len() as u64, e.matrix.total());
+        assert_eq!(e.predicted.len(), e.truth.len());
+        assert!(
+            e.uar_interval.contains(e.matrix.uar()),
+            "{:?}",
+            e.uar_interval
+        );
+        let json = e.to_json("row");
+        assert_eq!(json["uar_interval"][0], e.uar_interval.low);
+        assert_eq!(json["uar_interval"][1], e.uar_interval.high);
+    }
+    // Against itself: no difference in any resample.
+    for row in table.compare(&table, &Bootstrap::default()).unwrap() {
+        assert_eq!((row.difference.low, row.difference.high), (0.0, 0.0));
+    }
+    let rows = table.compare(&baseline, &Bootstrap::default()).unwrap();
+    assert_eq!(rows.len(), 3);
+    for (row, ((_, a), (_, b))) in rows.iter().zip(table.rows.iter().zip(&baseline.rows)) {
+        assert_eq!(
+            (row.uar, row.baseline_uar),
+            (a.matrix.uar(), b.matrix.uar())
+        );
+        // Paired: only clips one of them gets right can move the difference, so without a
+        // clip only `a` gets right no resample puts `a` ahead (and the other way round).
+        let pairs = || a.truth.iter().zip(&a.predicted).zip(&b.predicted);
+        let only_a = pairs().filter(|((t, p), q)| p == t && q != t).count();
+        let only_b = pairs().filter(|((t, p), q)| q == t && p != t).count();
+        assert!(only_a > 0 || row.difference.high <= 0.0, "{row:?}");
+        assert!(only_b > 0 || row.difference.low >= 0.0, "{row:?}");
+    }
+    // The member alone answers some clip otherwise than the bundle (so the pairing is tried).
+    assert!(rows.iter().any(|r| r.difference.low < r.difference.high), "{rows:?}");
+    let text = Comparison::to_text(&rows);
+    assert!(text.lines().any(|l| l.starts_with("white:0")), "{text}");
+    // Tables of other conditions or other clips do not pair.
+    let fewer = run(&other, &conditions[..2]);
+    assert!(matches!(
+        table.compare(&fewer, &Bootstrap::default()),
+        Err(Error::NotPaired(_))
+    ));
+    let two_clips = evaluate_conditions(
+        &other,
+        &clips()[..2],
+        &conditions,
+        3,
+        &Scoring::model(),
+        Adaptation::None,
+    )
+    .unwrap();
+    assert!(matches!(
+        table.compare(&two_clips, &Bootstrap::default()),
+        Err(Error::NotPaired(_))
+    ));
 }
 
 #[test]

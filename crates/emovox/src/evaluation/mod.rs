@@ -28,7 +28,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use emovox_audio::degrade::{BabblePool, Condition};
-use emovox_metrics::{Calibration, ConfusionMatrix};
+use emovox_metrics::{Bootstrap, Calibration, ConfusionMatrix, Interval};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -36,7 +36,7 @@ use crate::adaptation::{adapt_to_speakers, Adaptation};
 use crate::{Classifier, Error};
 
 mod table;
-pub use table::{evaluate_conditions, ConditionTable};
+pub use table::{evaluate_conditions, Comparison, ConditionTable};
 
 /// Bins of the reliability table in every [`Evaluation`].
 pub const CALIBRATION_BINS: usize = 10;
@@ -166,6 +166,13 @@ pub struct Evaluation {
     pub condition: String,
     /// Rows are true labels, columns predictions, over the scored labels.
     pub matrix: ConfusionMatrix,
+    /// 95 % interval of the UAR: stratified bootstrap over the scored clips
+    /// ([`Bootstrap::default`]; the uncertainty from the finite clips of these speakers).
+    pub uar_interval: Interval,
+    /// The true label (index into the matrix's labels) of every scored clip, in clip order.
+    pub truth: Vec<usize>,
+    /// The predicted label of every scored clip, aligned with `truth`.
+    pub predicted: Vec<usize>,
     /// Top-label calibration of the (renormalised) probabilities.
     pub calibration: Calibration,
     /// Clips whose label is not among the scored labels.
@@ -208,9 +215,28 @@ impl NoveltySummary {
 }
 
 impl Evaluation {
-    /// This evaluation as one JSON object named `name`: accuracy, UAR, macro-F1, n, labels,
-    /// confusion matrix, ECE, the reliability table, the number of failed clips and the
-    /// novelty summary (`null` for a model without a feature density).
+    /// The interval of this evaluation's UAR minus `baseline`'s, paired over the same clips
+    /// ([`Bootstrap::uar_difference`]): both must have scored the same clips with the same
+    /// labels (two classifiers evaluated on the same clips with the same condition, seed and
+    /// scoring), else [`Error::NotPaired`].
+    pub fn uar_difference(
+        &self,
+        baseline: &Evaluation,
+        bootstrap: &Bootstrap,
+    ) -> Result<Interval, Error> {
+        if self.matrix.labels() != baseline.matrix.labels() {
+            return Err(Error::NotPaired("they score different labels"));
+        }
+        if self.truth != baseline.truth {
+            return Err(Error::NotPaired("they scored different clips"));
+        }
+        Ok(bootstrap.uar_difference(&self.truth, &self.predicted, &baseline.predicted)?)
+    }
+
+    /// This evaluation as one JSON object named `name`: accuracy, UAR and its 95 % interval
+    /// (`uar_interval`, `[low, high]`), macro-F1, n, labels, confusion matrix, ECE, the
+    /// reliability table, the number of failed clips and the novelty summary (`null` for a
+    /// model without a feature density).
     pub fn to_json(&self, name: &str) -> serde_json::Value {
         let summary = self.matrix.summary();
         serde_json::json!({
@@ -218,6 +244,7 @@ impl Evaluation {
             "definition": self.condition,
             "accuracy": summary.accuracy,
             "uar": summary.uar,
+            "uar_interval": [self.uar_interval.low, self.uar_interval.high],
             "macro_f1": summary.macro_f1,
             "n": summary.n,
             "labels": summary.labels,
@@ -278,30 +305,41 @@ pub fn evaluate(
     if adaptation == Adaptation::PerSpeaker {
         adapt_scored(&mut outcomes, clips);
     }
-    let mut matrix = ConfusionMatrix::new(labels.clone());
-    let (mut truths, mut probabilities, mut failed, mut unscored) =
-        (Vec::new(), Vec::new(), Vec::new(), 0);
-    let mut novelty = Vec::new();
+    tally(outcomes, labels, condition, classifier.novelty_threshold())
+}
+
+/// The evaluation of the clips' outcomes over the scored `labels`.
+fn tally(
+    outcomes: Vec<ClipOutcome>,
+    labels: Vec<String>,
+    condition: &Condition,
+    novelty_threshold: Option<f32>,
+) -> Result<Evaluation, Error> {
+    let (mut truth, mut predicted, mut probabilities) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut failed, mut unscored, mut novelty) = (Vec::new(), 0, Vec::new());
     for outcome in outcomes {
         match outcome {
             ClipOutcome::Unscored => unscored += 1,
             ClipOutcome::Failed(reason) => failed.push(reason),
-            ClipOutcome::Scored(truth, p, clip_novelty) => {
-                matrix.add(truth, emovox_metrics::argmax(&p))?;
-                truths.push(truth);
+            ClipOutcome::Scored(t, p, clip_novelty) => {
+                truth.push(t);
+                predicted.push(emovox_metrics::argmax(&p));
                 probabilities.push(p);
                 novelty.extend(clip_novelty);
             }
         }
     }
-    let calibration = Calibration::from_probabilities(&probabilities, &truths, CALIBRATION_BINS)?;
+    let calibration = Calibration::from_probabilities(&probabilities, &truth, CALIBRATION_BINS)?;
     Ok(Evaluation {
         condition: condition.to_string(),
-        matrix,
+        matrix: ConfusionMatrix::from_predictions(labels, &truth, &predicted)?,
+        uar_interval: Bootstrap::default().uar(&truth, &predicted)?,
+        truth,
+        predicted,
         calibration,
         unscored,
         failed,
-        novelty: NoveltySummary::of(novelty, classifier.novelty_threshold()),
+        novelty: NoveltySummary::of(novelty, novelty_threshold),
     })
 }
 

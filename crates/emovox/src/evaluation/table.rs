@@ -3,6 +3,8 @@
 use std::path::Path;
 
 use emovox_audio::degrade::Condition;
+use emovox_metrics::{Bootstrap, Interval};
+use serde::Serialize;
 
 use super::{evaluate, Evaluation, LabelledClip, Scoring};
 use crate::adaptation::Adaptation;
@@ -39,16 +41,80 @@ pub fn evaluate_conditions(
     Ok(ConditionTable { rows })
 }
 
+/// One condition's UAR for a classifier and a baseline on the same clips, with the paired
+/// interval of their difference ([`Evaluation::uar_difference`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comparison {
+    /// The condition's name.
+    pub condition: String,
+    /// The classifier's UAR.
+    pub uar: f64,
+    /// The baseline's UAR.
+    pub baseline_uar: f64,
+    /// Interval of `uar - baseline_uar` over resamples of the clips.
+    pub difference: Interval,
+}
+
+impl Comparison {
+    /// One line per comparison: condition, both UARs, the difference and its interval.
+    pub fn to_text(rows: &[Comparison]) -> String {
+        let mut text = format!(
+            "{:<24} {:>6} {:>9} {:>7} {:>17}\n",
+            "condition", "UAR", "baseline", "diff", "95% interval"
+        );
+        for c in rows {
+            text.push_str(&format!(
+                "{:<24} {:>6.3} {:>9.3} {:>+7.3} [{:>+6.3}, {:>+6.3}]\n",
+                c.condition,
+                c.uar,
+                c.baseline_uar,
+                c.uar - c.baseline_uar,
+                c.difference.low,
+                c.difference.high
+            ));
+        }
+        text
+    }
+}
+
 impl ConditionTable {
+    /// Each condition of this table against the same condition of `baseline` (the same
+    /// conditions in the same order, evaluated on the same clips with the same seed and
+    /// scoring), with the paired interval of the UAR difference by `bootstrap`.
+    pub fn compare(
+        &self,
+        baseline: &ConditionTable,
+        bootstrap: &Bootstrap,
+    ) -> Result<Vec<Comparison>, Error> {
+        if self.rows.len() != baseline.rows.len() {
+            return Err(Error::NotPaired("the tables have different conditions"));
+        }
+        self.rows
+            .iter()
+            .zip(&baseline.rows)
+            .map(|((name, e), (other_name, b))| {
+                if name != other_name {
+                    return Err(Error::NotPaired("the tables have different conditions"));
+                }
+                Ok(Comparison {
+                    condition: name.clone(),
+                    uar: e.matrix.uar(),
+                    baseline_uar: b.matrix.uar(),
+                    difference: e.uar_difference(b, bootstrap)?,
+                })
+            })
+            .collect()
+    }
+
     /// Every row as [`Evaluation::to_json`], in a JSON array.
     pub fn to_json(&self) -> serde_json::Value {
         self.rows.iter().map(|(n, e)| e.to_json(n)).collect()
     }
 
-    /// For one condition, the full report (per-class precision/recall/F1, accuracy, UAR,
-    /// macro-F1, confusion matrix, reliability table, novelty); for several, one line per
-    /// condition: UAR, accuracy, ECE, clips scored, and with a feature density the median
-    /// novelty and the share of unfamiliar clips.
+    /// For one condition, the full report (per-class precision/recall/F1, accuracy, UAR and
+    /// its 95 % interval, macro-F1, confusion matrix, reliability table, novelty); for several,
+    /// one line per condition: UAR and its interval, accuracy, ECE, clips scored, and with a
+    /// feature density the median novelty and the share of unfamiliar clips.
     pub fn to_text(&self) -> String {
         if let [(_, only)] = self.rows.as_slice() {
             let m = &only.matrix;
@@ -60,11 +126,13 @@ impl ConditionTable {
                 )
             });
             return format!(
-                "{}\naccuracy {:.4}  UAR {:.4}  macro-F1 {:.4}  n {}\n\n\
+                "{}\naccuracy {:.4}  UAR {:.4} (95% interval over clips {:.3}-{:.3})  macro-F1 {:.4}  n {}\n\n\
                  confusion matrix (rows = true, columns = predicted):\n{}\ncalibration:\n{}{novelty}",
                 m.report().to_text(2),
                 m.accuracy(),
                 m.uar(),
+                only.uar_interval.low,
+                only.uar_interval.high,
                 m.macro_f1(),
                 m.total(),
                 m.to_text(),
@@ -72,8 +140,8 @@ impl ConditionTable {
             );
         }
         let mut text = format!(
-            "{:<24} {:>6} {:>8} {:>6} {:>5} {:>8} {:>11}\n",
-            "condition", "UAR", "accuracy", "ECE", "n", "novelty", "unfamiliar"
+            "{:<24} {:>6} {:>11} {:>8} {:>6} {:>5} {:>8} {:>11}\n",
+            "condition", "UAR", "95%", "accuracy", "ECE", "n", "novelty", "unfamiliar"
         );
         for (name, e) in &self.rows {
             let m = &e.matrix;
@@ -84,8 +152,9 @@ impl ConditionTable {
                 .map_or(format!("{:>8} {:>11}", "-", "-"), |s| {
                     format!("{:>8.2} {:>10.1}%", s.median, 100.0 * s.unfamiliar)
                 });
+            let interval = format!("{:.3}-{:.3}", e.uar_interval.low, e.uar_interval.high);
             text.push_str(&format!(
-                "{name:<24} {uar:>6.3} {acc:>8.3} {ece:>6.3} {n:>5} {novelty}\n"
+                "{name:<24} {uar:>6.3} {interval:>11} {acc:>8.3} {ece:>6.3} {n:>5} {novelty}\n"
             ));
         }
         text
