@@ -2,11 +2,16 @@
 //! on other clips like them, and whether one classifier's UAR is above another's on the same
 //! clips.
 
+use std::collections::BTreeMap;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::MetricsError;
+
+/// The most resamples a [`Bootstrap`] takes (each keeps one number in memory).
+pub const MAX_RESAMPLES: usize = 1_000_000;
 
 /// A two-sided confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -67,9 +72,10 @@ impl Default for Bootstrap {
 }
 
 impl Bootstrap {
-    /// Checks there is at least one resample and the level lies in (0, 1).
+    /// Checks there are 1 to [`MAX_RESAMPLES`] resamples and the level lies in (0, 1).
     pub fn validate(&self) -> Result<(), MetricsError> {
-        if self.resamples == 0 || !(self.level > 0.0 && self.level < 1.0) {
+        if !(1..=MAX_RESAMPLES).contains(&self.resamples) || !(self.level > 0.0 && self.level < 1.0)
+        {
             return Err(MetricsError::InvalidBootstrap {
                 resamples: self.resamples,
                 level: self.level,
@@ -115,12 +121,11 @@ impl Bootstrap {
         if truth.is_empty() {
             return Err(MetricsError::EmptyInput("no clips to resample"));
         }
-        let n_classes = truth.iter().max().map_or(0, |m| m + 1);
-        let mut classes: Vec<Vec<f64>> = vec![Vec::new(); n_classes];
+        let mut by_class: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
         for (&t, &s) in truth.iter().zip(score) {
-            classes[t].push(s);
+            by_class.entry(t).or_default().push(s);
         }
-        classes.retain(|c| !c.is_empty());
+        let classes: Vec<Vec<f64>> = by_class.into_values().collect();
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         let mut statistics: Vec<f64> = (0..self.resamples)
             .map(|_| {
@@ -266,8 +271,15 @@ mod tests {
             Err(MetricsError::LengthMismatch { .. })
         ));
         assert!(matches!(b.uar(&[], &[]), Err(MetricsError::EmptyInput(_))));
+        // Any class index is a class: no dense table sized by the largest.
+        let far = b.uar(&[usize::MAX, 0], &[usize::MAX, 1]).unwrap();
+        assert_eq!((far.low, far.high), (0.5, 0.5));
         for bad in [
             Bootstrap { resamples: 0, ..b },
+            Bootstrap {
+                resamples: MAX_RESAMPLES + 1,
+                ..b
+            },
             Bootstrap { level: 1.0, ..b },
             Bootstrap {
                 level: f64::NAN,

@@ -84,8 +84,9 @@ pub enum MetricsError {
         /// The offending value.
         value: f32,
     },
-    /// A [`Bootstrap`](crate::Bootstrap) with no resamples or a confidence level outside (0, 1).
-    #[error("bootstrap of {resamples} resamples at level {level}: needs at least 1 resample and a level in (0, 1)")]
+    /// A [`Bootstrap`](crate::Bootstrap) with no resamples, more than
+    /// [`MAX_RESAMPLES`](crate::bootstrap::MAX_RESAMPLES), or a confidence level outside (0, 1).
+    #[error("bootstrap of {resamples} resamples at level {level}: needs 1 to 1000000 resamples and a level in (0, 1)")]
     InvalidBootstrap {
         /// The number of resamples asked for.
         resamples: usize,

@@ -215,7 +215,10 @@ fn uars_come_with_intervals_and_two_classifiers_pair_clip_by_clip() {
         assert!(only_b > 0 || row.difference.low >= 0.0, "{row:?}");
     }
     // The member alone answers some clip otherwise than the bundle (so the pairing is tried).
-    assert!(rows.iter().any(|r| r.difference.low < r.difference.high), "{rows:?}");
+    assert!(
+        rows.iter().any(|r| r.difference.low < r.difference.high),
+        "{rows:?}"
+    );
     let text = Comparison::to_text(&rows);
     assert!(text.lines().any(|l| l.starts_with("white:0")), "{text}");
     // Tables of other conditions or other clips do not pair.
