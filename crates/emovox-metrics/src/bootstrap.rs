@@ -74,8 +74,8 @@ impl Default for Bootstrap {
 impl Bootstrap {
     /// Checks there are 1 to [`MAX_RESAMPLES`] resamples and the level lies in (0, 1).
     pub fn validate(&self) -> Result<(), MetricsError> {
-        if !(1..=MAX_RESAMPLES).contains(&self.resamples) || !(self.level > 0.0 && self.level < 1.0)
-        {
+        let resamples_ok = (1..=MAX_RESAMPLES).contains(&self.resamples);
+        if !(resamples_ok && self.level > 0.0 && self.level < 1.0) {
             return Err(MetricsError::InvalidBootstrap {
                 resamples: self.resamples,
                 level: self.level,
