@@ -1,6 +1,6 @@
 //! Bootstrap confidence intervals: how much a UAR measured on a few hundred clips could move
-//! on other clips like them, and whether one classifier's UAR is above another's on the same
-//! clips.
+//! on other clips like them, whether one classifier's UAR is above another's on the same
+//! clips, and what calibration error a perfectly calibrated classifier would show on them.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::calibration::BinSums;
 use crate::MetricsError;
 
 /// The most resamples a [`Bootstrap`] takes (each keeps one number in memory).
@@ -115,6 +116,59 @@ impl Bootstrap {
         self.class_mean(truth, &difference)
     }
 
+    /// Interval of the expected calibration error (`n_bins` equal-width bins, as
+    /// [`crate::Calibration`]) that a perfectly calibrated classifier would show on clips of
+    /// these top-label `confidences` (consistency resampling, Bröcker and Smith 2007): each
+    /// resample draws the clips again with replacement and each one's correctness with
+    /// probability its confidence. A measured ECE inside the interval is what chance gives a
+    /// calibrated classifier on so few clips; one above it is evidence of miscalibration.
+    pub fn calibrated_ece(
+        &self,
+        confidences: &[f32],
+        n_bins: usize,
+    ) -> Result<Interval, MetricsError> {
+        self.validate()?;
+        if confidences.is_empty() {
+            return Err(MetricsError::EmptyInput("no confidences to resample"));
+        }
+        if n_bins == 0 {
+            return Err(MetricsError::ZeroBins);
+        }
+        if let Some((row, &value)) = (confidences.iter().enumerate())
+            .find(|(_, c)| !(c.is_finite() && (0.0..=1.0).contains(*c)))
+        {
+            return Err(MetricsError::InvalidProbability {
+                row,
+                class: 0,
+                value,
+            });
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        let n = confidences.len();
+        let mut statistics: Vec<f64> = (0..self.resamples)
+            .map(|_| {
+                let mut sums = BinSums::new(n_bins);
+                for _ in 0..n {
+                    let confidence = confidences[rng.gen_range(0..n)];
+                    sums.add(confidence, rng.gen::<f32>() < confidence);
+                }
+                sums.ece()
+            })
+            .collect();
+        Ok(self.percentile_interval(&mut statistics))
+    }
+
+    /// The central `level` share of `statistics` (sorted here).
+    fn percentile_interval(&self, statistics: &mut [f64]) -> Interval {
+        statistics.sort_by(f64::total_cmp);
+        let tail = (1.0 - self.level) / 2.0;
+        Interval {
+            low: quantile(statistics, tail),
+            high: quantile(statistics, 1.0 - tail),
+            level: self.level,
+        }
+    }
+
     /// Interval of the mean over classes of the mean per-clip `score` within each class.
     fn class_mean(&self, truth: &[usize], score: &[f64]) -> Result<Interval, MetricsError> {
         self.validate()?;
@@ -139,13 +193,7 @@ impl Bootstrap {
                 total / classes.len() as f64
             })
             .collect();
-        statistics.sort_by(f64::total_cmp);
-        let tail = (1.0 - self.level) / 2.0;
-        Ok(Interval {
-            low: quantile(&statistics, tail),
-            high: quantile(&statistics, 1.0 - tail),
-            level: self.level,
-        })
+        Ok(self.percentile_interval(&mut statistics))
     }
 }
 
@@ -249,6 +297,55 @@ mod tests {
         let reversed = bootstrap.uar_difference(&truth, &a, &b).unwrap();
         assert!((reversed.low + difference.high).abs() < 1e-12);
         assert!((reversed.high + difference.low).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_calibrated_classifier_falls_inside_the_calibrated_ece_interval_and_an_overconfident_one_does_not(
+    ) {
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let confidences: Vec<f32> = (0..120).map(|_| 0.3 + 0.65 * rng.gen::<f32>()).collect();
+        let ece_of = |correct: &dyn Fn(f32, &mut ChaCha8Rng) -> bool, rng: &mut ChaCha8Rng| {
+            let mut sums = BinSums::new(10);
+            for &c in &confidences {
+                sums.add(c, correct(c, rng));
+            }
+            sums.ece()
+        };
+        let interval = Bootstrap::default()
+            .calibrated_ece(&confidences, 10)
+            .unwrap();
+        // Even a calibrated classifier shows an ECE of several hundredths on 120 clips.
+        assert!(interval.low > 0.02 && interval.high < 0.2, "{interval:?}");
+        let inside = (0..200)
+            .filter(|_| interval.contains(ece_of(&|c, r| r.gen::<f32>() < c, &mut rng)))
+            .count();
+        assert!(
+            (180..=200).contains(&inside),
+            "{inside} of 200 calibrated draws inside"
+        );
+        // Right half the time whatever it says: far above.
+        let overconfident = ece_of(&|_, r| r.gen::<f32>() < 0.3, &mut rng);
+        assert!(
+            overconfident > interval.high,
+            "{overconfident} vs {interval:?}"
+        );
+        // More clips, a narrower interval, nearer 0.
+        let many: Vec<f32> = confidences.iter().cycle().take(1_920).copied().collect();
+        let narrow = Bootstrap::default().calibrated_ece(&many, 10).unwrap();
+        assert!(narrow.high < interval.low, "{narrow:?} vs {interval:?}");
+        let b = Bootstrap::default();
+        assert!(matches!(
+            b.calibrated_ece(&[], 10),
+            Err(MetricsError::EmptyInput(_))
+        ));
+        assert!(matches!(
+            b.calibrated_ece(&[0.5], 0),
+            Err(MetricsError::ZeroBins)
+        ));
+        assert!(matches!(
+            b.calibrated_ece(&[0.5, 1.5], 10),
+            Err(MetricsError::InvalidProbability { row: 1, .. })
+        ));
     }
 
     #[test]

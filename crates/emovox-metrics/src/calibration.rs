@@ -103,7 +103,7 @@ pub struct Calibration {
 }
 
 /// Index of the largest value (the first one on ties) and that value.
-fn top(row: &[f32]) -> (usize, f32) {
+pub(crate) fn top(row: &[f32]) -> (usize, f32) {
     let mut best = (0, row[0]);
     for (k, &p) in row.iter().enumerate().skip(1) {
         if p > best.1 {
@@ -114,7 +114,7 @@ fn top(row: &[f32]) -> (usize, f32) {
 }
 
 /// The bin of `confidence` among `n_bins` bins `(i/n, (i+1)/n]`, edges compared in `f32`.
-fn bin_index(confidence: f32, n_bins: usize) -> usize {
+pub(crate) fn bin_index(confidence: f32, n_bins: usize) -> usize {
     let edge = |i: usize| i as f32 / n_bins as f32;
     let estimate = (f64::from(confidence) * n_bins as f64).ceil() as isize - 1;
     let mut i = estimate.clamp(0, n_bins as isize - 1) as usize;
@@ -192,37 +192,28 @@ fn brier_score(values: &[f32], label: usize) -> f64 {
         .sum::<f64>()
 }
 
-/// The running sums of [`Calibration::from_probabilities`]: per confidence bin, the examples,
-/// their confidences and their correct predictions; over all examples, the negative
-/// log-likelihood and the Brier score.
-struct Tally {
+/// Per confidence bin: the examples, their confidences and their correct predictions.
+pub(crate) struct BinSums {
     counts: Vec<u64>,
     confidence_sums: Vec<f64>,
     correct_counts: Vec<u64>,
-    nll: f64,
-    brier: f64,
 }
 
-impl Tally {
-    fn new(n_bins: usize) -> Self {
+impl BinSums {
+    pub(crate) fn new(n_bins: usize) -> Self {
         Self {
             counts: vec![0; n_bins],
             confidence_sums: vec![0.0; n_bins],
             correct_counts: vec![0; n_bins],
-            nll: 0.0,
-            brier: 0.0,
         }
     }
 
-    /// Counts one example: its row of probabilities (checked) and its true class.
-    fn add(&mut self, values: &[f32], label: usize) {
-        let (predicted, confidence) = top(values);
+    /// Counts one example of top-label `confidence`, `correct` or not.
+    pub(crate) fn add(&mut self, confidence: f32, correct: bool) {
         let bin = bin_index(confidence, self.counts.len());
         self.counts[bin] += 1;
         self.confidence_sums[bin] += f64::from(confidence);
-        self.correct_counts[bin] += u64::from(predicted == label);
-        self.nll -= f64::from(values[label]).max(PROBABILITY_FLOOR).ln();
-        self.brier += brier_score(values, label);
+        self.correct_counts[bin] += u64::from(correct);
     }
 
     /// The bins, with their mean confidence and accuracy (0 for an empty bin).
@@ -250,12 +241,53 @@ impl Tally {
             .collect()
     }
 
+    /// The expected calibration error of `bins` (from [`BinSums::bins`]) over `total` examples.
+    fn ece_of(bins: &[ReliabilityBin], total: f64) -> f64 {
+        bins.iter().map(|b| b.count as f64 / total * b.gap()).sum()
+    }
+
+    /// The expected calibration error of the examples counted (0 without any).
+    pub(crate) fn ece(&self) -> f64 {
+        let total = self.counts.iter().sum::<u64>() as f64;
+        if total == 0.0 {
+            return 0.0;
+        }
+        Self::ece_of(&self.bins(), total)
+    }
+}
+
+/// The running sums of [`Calibration::from_probabilities`]: the confidence bins; over all
+/// examples, the negative log-likelihood and the Brier score.
+struct Tally {
+    bins: BinSums,
+    nll: f64,
+    brier: f64,
+}
+
+impl Tally {
+    fn new(n_bins: usize) -> Self {
+        Self {
+            bins: BinSums::new(n_bins),
+            nll: 0.0,
+            brier: 0.0,
+        }
+    }
+
+    /// Counts one example: its row of probabilities (checked) and its true class.
+    fn add(&mut self, values: &[f32], label: usize) {
+        let (predicted, confidence) = top(values);
+        self.bins.add(confidence, predicted == label);
+        self.nll -= f64::from(values[label]).max(PROBABILITY_FLOOR).ln();
+        self.brier += brier_score(values, label);
+    }
+
     /// The calibration of the examples counted (at least one).
     fn into_calibration(self) -> Calibration {
-        let n = self.counts.iter().sum::<u64>();
+        let sums = &self.bins;
+        let n = sums.counts.iter().sum::<u64>();
         let total = n as f64;
-        let bins = self.bins();
-        let ece = bins.iter().map(|b| b.count as f64 / total * b.gap()).sum();
+        let bins = sums.bins();
+        let ece = BinSums::ece_of(&bins, total);
         let mce = bins
             .iter()
             .filter(|b| b.count > 0)
@@ -265,8 +297,8 @@ impl Tally {
             n_bins: bins.len(),
             ece,
             mce,
-            mean_confidence: self.confidence_sums.iter().sum::<f64>() / total,
-            accuracy: self.correct_counts.iter().sum::<u64>() as f64 / total,
+            mean_confidence: sums.confidence_sums.iter().sum::<f64>() / total,
+            accuracy: sums.correct_counts.iter().sum::<u64>() as f64 / total,
             nll: self.nll / total,
             brier: self.brier / total,
             n,

@@ -194,6 +194,13 @@ fn uars_come_with_intervals_and_two_classifiers_pair_clip_by_clip() {
         let json = e.to_json("row");
         assert_eq!(json["uar_interval"][0], e.uar_interval.low);
         assert_eq!(json["uar_interval"][1], e.uar_interval.high);
+        // What a calibrated classifier would show on three clips: anything from 0 to large.
+        let calibrated = e.calibrated_ece;
+        assert!(
+            0.0 <= calibrated.low && calibrated.low < calibrated.high && calibrated.high <= 1.0
+        );
+        assert_eq!(json["calibrated_ece"][0], calibrated.low);
+        assert_eq!(json["calibrated_ece"][1], calibrated.high);
     }
     // Against itself: no difference in any resample.
     for row in table.compare(&table, &Bootstrap::default()).unwrap() {

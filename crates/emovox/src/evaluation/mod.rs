@@ -175,6 +175,10 @@ pub struct Evaluation {
     pub predicted: Vec<usize>,
     /// Top-label calibration of the (renormalised) probabilities.
     pub calibration: Calibration,
+    /// 95 % interval of the expected calibration error a perfectly calibrated classifier would
+    /// show on clips of these confidences ([`Bootstrap::calibrated_ece`]): an ECE above it is
+    /// evidence of miscalibration, one inside it is what so few clips give anyway.
+    pub calibrated_ece: Interval,
     /// Clips whose label is not among the scored labels.
     pub unscored: usize,
     /// Clips the classifier refused (too short, ...), with the reason.
@@ -234,9 +238,10 @@ impl Evaluation {
     }
 
     /// This evaluation as one JSON object named `name`: accuracy, UAR and its 95 % interval
-    /// (`uar_interval`, `[low, high]`), macro-F1, n, labels, confusion matrix, ECE, the
-    /// reliability table, the number of failed clips and the novelty summary (`null` for a
-    /// model without a feature density).
+    /// (`uar_interval`, `[low, high]`), macro-F1, n, labels, confusion matrix, ECE and the
+    /// interval of a calibrated classifier's (`calibrated_ece`), the reliability table, the
+    /// number of failed clips and the novelty summary (`null` for a model without a feature
+    /// density).
     pub fn to_json(&self, name: &str) -> serde_json::Value {
         let summary = self.matrix.summary();
         serde_json::json!({
@@ -250,6 +255,7 @@ impl Evaluation {
             "labels": summary.labels,
             "confusion": summary.confusion,
             "ece": self.calibration.ece,
+            "calibrated_ece": [self.calibrated_ece.low, self.calibrated_ece.high],
             "calibration": self.calibration,
             "failed": self.failed.len(),
             "novelty": self.novelty,
@@ -330,10 +336,16 @@ fn tally(
         }
     }
     let calibration = Calibration::from_probabilities(&probabilities, &truth, CALIBRATION_BINS)?;
+    let confidences: Vec<f32> = probabilities
+        .iter()
+        .map(|p| p.iter().copied().fold(0.0, f32::max))
+        .collect();
+    let bootstrap = Bootstrap::default();
     Ok(Evaluation {
         condition: condition.to_string(),
         matrix: ConfusionMatrix::from_predictions(labels, &truth, &predicted)?,
-        uar_interval: Bootstrap::default().uar(&truth, &predicted)?,
+        uar_interval: bootstrap.uar(&truth, &predicted)?,
+        calibrated_ece: bootstrap.calibrated_ece(&confidences, CALIBRATION_BINS)?,
         truth,
         predicted,
         calibration,

@@ -112,8 +112,9 @@ impl ConditionTable {
     }
 
     /// For one condition, the full report (per-class precision/recall/F1, accuracy, UAR and
-    /// its 95 % interval, macro-F1, confusion matrix, reliability table, novelty); for several,
-    /// one line per condition: UAR and its interval, accuracy, ECE, clips scored, and with a
+    /// its 95 % interval, macro-F1, confusion matrix, reliability table, a calibrated
+    /// classifier's ECE interval, novelty); for several, one line per condition: UAR and its
+    /// interval, accuracy, ECE and a calibrated classifier's interval, clips scored, and with a
     /// feature density the median novelty and the share of unfamiliar clips.
     pub fn to_text(&self) -> String {
         if let [(_, only)] = self.rows.as_slice() {
@@ -127,7 +128,8 @@ impl ConditionTable {
             });
             return format!(
                 "{}\naccuracy {:.4}  UAR {:.4} (95% interval over clips {:.3}-{:.3})  macro-F1 {:.4}  n {}\n\n\
-                 confusion matrix (rows = true, columns = predicted):\n{}\ncalibration:\n{}{novelty}",
+                 confusion matrix (rows = true, columns = predicted):\n{}\ncalibration:\n{}\
+                 a perfectly calibrated classifier's ECE on these clips: {:.3}-{:.3} (95%)\n{novelty}",
                 m.report().to_text(2),
                 m.accuracy(),
                 m.uar(),
@@ -136,12 +138,22 @@ impl ConditionTable {
                 m.macro_f1(),
                 m.total(),
                 m.to_text(),
-                only.calibration.to_text()
+                only.calibration.to_text(),
+                only.calibrated_ece.low,
+                only.calibrated_ece.high
             );
         }
         let mut text = format!(
-            "{:<24} {:>6} {:>11} {:>8} {:>6} {:>5} {:>8} {:>11}\n",
-            "condition", "UAR", "95%", "accuracy", "ECE", "n", "novelty", "unfamiliar"
+            "{:<24} {:>6} {:>11} {:>8} {:>6} {:>11} {:>5} {:>8} {:>11}\n",
+            "condition",
+            "UAR",
+            "95%",
+            "accuracy",
+            "ECE",
+            "calibrated",
+            "n",
+            "novelty",
+            "unfamiliar"
         );
         for (name, e) in &self.rows {
             let m = &e.matrix;
@@ -152,9 +164,10 @@ impl ConditionTable {
                 .map_or(format!("{:>8} {:>11}", "-", "-"), |s| {
                     format!("{:>8.2} {:>10.1}%", s.median, 100.0 * s.unfamiliar)
                 });
-            let interval = format!("{:.3}-{:.3}", e.uar_interval.low, e.uar_interval.high);
+            let span = |i: &Interval| format!("{:.3}-{:.3}", i.low, i.high);
+            let (interval, calibrated) = (span(&e.uar_interval), span(&e.calibrated_ece));
             text.push_str(&format!(
-                "{name:<24} {uar:>6.3} {interval:>11} {acc:>8.3} {ece:>6.3} {n:>5} {novelty}\n"
+                "{name:<24} {uar:>6.3} {interval:>11} {acc:>8.3} {ece:>6.3} {calibrated:>11} {n:>5} {novelty}\n"
             ));
         }
         text
