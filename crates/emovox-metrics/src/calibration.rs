@@ -103,7 +103,7 @@ pub struct Calibration {
 }
 
 /// Index of the largest value (the first one on ties) and that value.
-pub(crate) fn top(row: &[f32]) -> (usize, f32) {
+fn top(row: &[f32]) -> (usize, f32) {
     let mut best = (0, row[0]);
     for (k, &p) in row.iter().enumerate().skip(1) {
         if p > best.1 {
