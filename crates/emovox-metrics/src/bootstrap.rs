@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::calibration::BinSums;
+use crate::calibration::{check_probabilities, top, BinSums};
 use crate::MetricsError;
 
 /// The most resamples a [`Bootstrap`] takes (each keeps one number in memory).
@@ -117,32 +117,26 @@ impl Bootstrap {
     }
 
     /// Interval of the expected calibration error (`n_bins` equal-width bins, as
-    /// [`crate::Calibration`]) that a perfectly calibrated classifier would show on clips of
-    /// these top-label `confidences` (consistency resampling, Bröcker and Smith 2007): each
+    /// [`crate::Calibration`]) that a perfectly calibrated classifier would show on clips with
+    /// these `probabilities` (rows checked as [`crate::Calibration::from_probabilities`] checks
+    /// them; their top-label confidences resampled: consistency resampling, Bröcker and Smith 2007): each
     /// resample draws the clips again with replacement and each one's correctness with
     /// probability its confidence. A measured ECE inside the interval is what chance gives a
     /// calibrated classifier on so few clips; one above it is evidence of miscalibration.
     pub fn calibrated_ece(
         &self,
-        confidences: &[f32],
+        probabilities: &[Vec<f32>],
         n_bins: usize,
     ) -> Result<Interval, MetricsError> {
         self.validate()?;
-        if confidences.is_empty() {
-            return Err(MetricsError::EmptyInput("no confidences to resample"));
+        if probabilities.is_empty() {
+            return Err(MetricsError::EmptyInput("no probabilities to resample"));
         }
         if n_bins == 0 {
             return Err(MetricsError::ZeroBins);
         }
-        if let Some((row, &value)) = (confidences.iter().enumerate())
-            .find(|(_, c)| !(c.is_finite() && (0.0..=1.0).contains(*c)))
-        {
-            return Err(MetricsError::InvalidProbability {
-                row,
-                class: 0,
-                value,
-            });
-        }
+        check_probabilities(probabilities)?;
+        let confidences: Vec<f32> = probabilities.iter().map(|row| top(row).1).collect();
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         let n = confidences.len();
         let mut statistics: Vec<f64> = (0..self.resamples)
@@ -311,8 +305,14 @@ mod tests {
             }
             sums.ece()
         };
+        // Rows of four classes whose top probability is the confidence.
+        let rows = |confidences: &[f32]| -> Vec<Vec<f32>> {
+            (confidences.iter())
+                .map(|&c| vec![c, (1.0 - c) / 3.0, (1.0 - c) / 3.0, (1.0 - c) / 3.0])
+                .collect()
+        };
         let interval = Bootstrap::default()
-            .calibrated_ece(&confidences, 10)
+            .calibrated_ece(&rows(&confidences), 10)
             .unwrap();
         // Even a calibrated classifier shows an ECE of several hundredths on 120 clips.
         assert!(interval.low > 0.02 && interval.high < 0.2, "{interval:?}");
@@ -331,20 +331,28 @@ mod tests {
         );
         // More clips, a narrower interval, nearer 0.
         let many: Vec<f32> = confidences.iter().cycle().take(1_920).copied().collect();
-        let narrow = Bootstrap::default().calibrated_ece(&many, 10).unwrap();
+        let narrow = Bootstrap::default()
+            .calibrated_ece(&rows(&many), 10)
+            .unwrap();
         assert!(narrow.high < interval.low, "{narrow:?} vs {interval:?}");
         let b = Bootstrap::default();
         assert!(matches!(
             b.calibrated_ece(&[], 10),
             Err(MetricsError::EmptyInput(_))
         ));
+        let half = vec![0.5, 0.5];
         assert!(matches!(
-            b.calibrated_ece(&[0.5], 0),
+            b.calibrated_ece(std::slice::from_ref(&half), 0),
             Err(MetricsError::ZeroBins)
         ));
         assert!(matches!(
-            b.calibrated_ece(&[0.5, 1.5], 10),
+            b.calibrated_ece(&[half.clone(), vec![1.5, -0.5]], 10),
             Err(MetricsError::InvalidProbability { row: 1, .. })
+        ));
+        // An empty row is no distribution (and has no top label).
+        assert!(matches!(
+            b.calibrated_ece(&[half, vec![]], 10),
+            Err(MetricsError::UnnormalisedProbabilities { row: 1, .. })
         ));
     }
 

@@ -103,7 +103,7 @@ pub struct Calibration {
 }
 
 /// Index of the largest value (the first one on ties) and that value.
-fn top(row: &[f32]) -> (usize, f32) {
+pub(crate) fn top(row: &[f32]) -> (usize, f32) {
     let mut best = (0, row[0]);
     for (k, &p) in row.iter().enumerate().skip(1) {
         if p > best.1 {
@@ -163,7 +163,7 @@ fn check_rows(rows: &[Vec<f32>], truth: &[usize]) -> Result<usize, MetricsError>
 
 /// Checks that every row holds probabilities: finite, non-negative, summing to 1 within
 /// [`PROBABILITY_SUM_TOLERANCE`].
-fn check_probabilities(probabilities: &[Vec<f32>]) -> Result<(), MetricsError> {
+pub(crate) fn check_probabilities(probabilities: &[Vec<f32>]) -> Result<(), MetricsError> {
     for (row, values) in probabilities.iter().enumerate() {
         if let Some((class, &value)) = values
             .iter()

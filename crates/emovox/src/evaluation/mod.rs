@@ -176,7 +176,7 @@ pub struct Evaluation {
     /// Top-label calibration of the (renormalised) probabilities.
     pub calibration: Calibration,
     /// 95 % interval of the expected calibration error a perfectly calibrated classifier would
-    /// show on clips of these confidences ([`Bootstrap::calibrated_ece`]): an ECE above it is
+    /// show on clips of these probabilities ([`Bootstrap::calibrated_ece`]): an ECE above it is
     /// evidence of miscalibration, one inside it is what so few clips give anyway.
     pub calibrated_ece: Interval,
     /// Clips whose label is not among the scored labels.
@@ -336,16 +336,12 @@ fn tally(
         }
     }
     let calibration = Calibration::from_probabilities(&probabilities, &truth, CALIBRATION_BINS)?;
-    let confidences: Vec<f32> = probabilities
-        .iter()
-        .map(|p| p.iter().copied().fold(0.0, f32::max))
-        .collect();
     let bootstrap = Bootstrap::default();
     Ok(Evaluation {
         condition: condition.to_string(),
         matrix: ConfusionMatrix::from_predictions(labels, &truth, &predicted)?,
         uar_interval: bootstrap.uar(&truth, &predicted)?,
-        calibrated_ece: bootstrap.calibrated_ece(&confidences, CALIBRATION_BINS)?,
+        calibrated_ece: bootstrap.calibrated_ece(&probabilities, CALIBRATION_BINS)?,
         truth,
         predicted,
         calibration,
