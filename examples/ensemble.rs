@@ -1,7 +1,10 @@
 //! Combines trained models into one file (their views' probabilities averaged), fits every
 //! view's feature density on the clips of every speaker any view was trained on (found in the
 //! `--data` corpora), and fits one calibration for the whole (temperature, novelty slope and
-//! threshold) on validation speakers. One model file alone is recalibrated the same way.
+//! threshold) on validation speakers, as recorded or also under recording conditions
+//! (`--conditions standard`: the clips of the validation speakers under every condition of the
+//! standard table, so the confidence given noisy or band-limited speech is fitted on such
+//! speech). One model file alone is recalibrated the same way.
 //!
 //! ```sh
 //! cargo run --release --example ensemble -- --model a.safetensors --model b.safetensors \
@@ -12,11 +15,12 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+use emovox::audio::degrade::parse_conditions;
 use emovox_corpus::protocol::SpeakerSet;
 use emovox_corpus::{load_corpora, restrict_to_labels};
 use emovox_metrics::{Calibration, ConfusionMatrix};
 use emovox_model::MultiViewModel;
-use emovox_train::{calibrate, fit_densities, ExtractConfig, ViewsDataset};
+use emovox_train::{calibrate_under, fit_densities, CalibrationOutcome, ExtractConfig};
 
 /// Combine models into one file and calibrate it.
 #[derive(Parser, Debug)]
@@ -31,6 +35,13 @@ struct Args {
     /// Speakers whose clips fit the temperature (e.g. `19-20` or `ravdess:19-20,turev16k:1984`).
     #[arg(long)]
     val_speakers: SpeakerSet,
+    /// Recording conditions the calibration is fitted under, comma-separated, as `evaluate`
+    /// takes them (`standard`: every condition of the standard table, clean included).
+    #[arg(long, value_delimiter = ',', default_value = "clean")]
+    conditions: Vec<String>,
+    /// Seed of the first clip's degradation (clip `i` gets `seed + i`).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
     /// Where to write the combined model.
     #[arg(long)]
     out: PathBuf,
@@ -49,22 +60,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &args.val_speakers.select(&corpus.utterances),
         model.labels(),
     );
-    let specs: Vec<_> = model
-        .views()
-        .iter()
-        .map(|v| v.metadata().features.clone())
-        .collect();
-    let (val, skipped) = ViewsDataset::extract(
-        &utterances,
-        model.labels(),
-        &specs,
-        &ExtractConfig::default(),
-    )?;
+    let conditions = parse_conditions(&args.conditions)?;
+    let CalibrationOutcome {
+        model,
+        probabilities,
+        truth,
+        skipped,
+    } = calibrate_under(model, &utterances, &conditions, args.seed)?;
     skipped
         .iter()
         .for_each(|s| eprintln!("skipped {}: {}", s.path.display(), s.reason));
-    let (model, probabilities) = calibrate(model, &val)?;
-    let truth: Vec<usize> = val.views()[0].examples.iter().map(|e| e.label).collect();
     let predicted: Vec<usize> = probabilities
         .iter()
         .map(|p| emovox_metrics::argmax(p))
@@ -73,12 +78,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let calibration = Calibration::from_probabilities(&probabilities, &truth, 10)?;
     model.save(&args.out)?;
     println!(
-        "{} views; temperature {:.3} (novelty slope {:.2}, threshold {:.2}) fitted on {} clips: UAR {:.3}, ECE {:.3}\nmodel: {}",
+        "{} views; temperature {:.3} (novelty slope {:.2}, threshold {:.2}) fitted on {} clips under {} conditions: UAR {:.3}, ECE {:.3}\nmodel: {}",
         model.views().len(),
         model.calibration().map_or(1.0, |c| c.temperature),
         model.calibration().map_or(0.0, |c| c.novelty_slope),
         model.novelty_threshold().unwrap_or(f32::NAN),
-        val.len(),
+        truth.len(),
+        conditions.len(),
         matrix.uar(),
         calibration.ece,
         args.out.display()

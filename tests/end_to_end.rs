@@ -3,13 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
+use emovox::audio::degrade::{parse_conditions, Condition};
 use emovox::Classifier;
 use emovox_features::{FeatureKind, FeaturePipeline, FeatureSpec, MelConfig, MfccConfig};
 use emovox_model::{ModelConfig, MultiViewModel, PoolingKind};
 use emovox_train::corpus::{Gender, Utterance};
 use emovox_train::{
-    extract_dataset, train, train_views, AugmentConfig, ExtractConfig, FeatureDataset, LrSchedule,
-    TrainConfig, TrainOptions, ViewsDataset, WaveAugmentConfig,
+    calibrate, calibrate_under, extract_dataset, train, train_views, AugmentConfig, ExtractConfig,
+    FeatureDataset, LrSchedule, TrainConfig, TrainOptions, ViewsDataset, WaveAugmentConfig,
 };
 
 const LABELS: [&str; 3] = ["calm", "happy", "angry"];
@@ -429,5 +430,58 @@ fn two_feature_views_train_save_load_and_predict_together() {
     // The single-model API refuses the two-view file with a clear error.
     let err = emovox_model::EmotionModel::load(&path).unwrap_err();
     assert!(err.to_string().contains("2 feature views"), "{err}");
+    calibrates_under_conditions(&path, &val_utts, &val_set);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `calibrate_under` on the audio as recorded is `calibrate` on the extracted features; under
+/// conditions it scores every clip under each (babble from the one speaker's own clips), fits
+/// another calibration and says what it was fitted under; files it cannot use are reported.
+fn calibrates_under_conditions(path: &Path, utts: &[Utterance], val: &ViewsDataset) {
+    let model = || MultiViewModel::load(path).unwrap();
+    let clean = [("clean".to_string(), Condition::Clean)];
+    let (expected, probabilities) = calibrate(model(), val).unwrap();
+    let recorded = calibrate_under(model(), utts, &clean, 1).unwrap();
+    let calibration = recorded.model.calibration().unwrap();
+    assert_eq!(
+        calibration.temperature,
+        expected.calibration().unwrap().temperature
+    );
+    assert_eq!(
+        calibration.novelty_slope,
+        expected.calibration().unwrap().novelty_slope
+    );
+    assert_eq!(calibration.fitted_under, ["clean"]);
+    assert_eq!(recorded.probabilities, probabilities);
+    assert!(recorded.skipped.is_empty());
+
+    let mut with_bad = utts.to_vec();
+    with_bad.push(Utterance {
+        path: "no/such/file.wav".into(),
+        ..utts[0].clone()
+    });
+    with_bad.push(Utterance {
+        label: "bored".into(),
+        ..utts[0].clone()
+    });
+    let conditions = parse_conditions(&["clean", "white:5", "babble:5"]).unwrap();
+    let noisy = calibrate_under(model(), &with_bad, &conditions, 1).unwrap();
+    assert_eq!(noisy.truth.len(), 3 * utts.len());
+    assert_eq!(noisy.probabilities.len(), noisy.truth.len());
+    assert_eq!(
+        noisy.truth[..utts.len()],
+        noisy.truth[utts.len()..2 * utts.len()]
+    );
+    let fitted = noisy.model.calibration().unwrap();
+    assert_eq!(fitted.fitted_under, ["clean", "white:5", "babble:5"]);
+    assert_eq!(fitted.fitted_on, calibration.fitted_on);
+    // The noisy copies were scored as noisy (not the clean clips again).
+    let n = utts.len();
+    assert_ne!(noisy.probabilities[n..2 * n], noisy.probabilities[..n]);
+    assert_ne!(noisy.probabilities[2 * n..], noisy.probabilities[n..2 * n]);
+    assert_eq!(noisy.skipped.len(), 2, "{:?}", noisy.skipped);
+    assert!(noisy.skipped[1].reason.contains("`bored`"));
+    // Nothing to fit on, or no condition, is an error.
+    assert!(calibrate_under(model(), &with_bad[utts.len()..], &conditions, 1).is_err());
+    assert!(calibrate_under(model(), utts, &[], 1).is_err());
 }

@@ -26,6 +26,10 @@ pub struct ProbabilityCalibration {
     pub novelty_threshold: Option<f32>,
     /// Speakers whose clips the temperature was fitted on (minimum log-loss).
     pub fitted_on: Vec<String>,
+    /// The recording conditions those clips were scored under (names such as `clean`,
+    /// `white10`, `telephone`); empty when they were scored as recorded only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fitted_under: Vec<String>,
 }
 
 /// The range of temperatures accepted.
@@ -39,6 +43,7 @@ impl ProbabilityCalibration {
             novelty_slope: 0.0,
             novelty_threshold: None,
             fitted_on,
+            fitted_under: Vec::new(),
         };
         calibration.validate()?;
         Ok(calibration)

@@ -12,6 +12,7 @@
 
 pub mod augment;
 mod batch;
+mod calibration;
 mod config;
 mod cross_validation;
 mod dataset;
@@ -38,6 +39,7 @@ pub use emovox_corpus as corpus;
 pub use emovox_corpus::protocol;
 
 pub use augment::AugmentConfig;
+pub use calibration::{calibrate, calibrate_under, CalibrationOutcome, NOVELTY_SLOPES};
 pub use config::{default_extra_views, default_feature_spec, TrainConfig, TrainOptions};
 pub use cross_validation::{
     cross_validate, fold_recipe, CrossValidation, CrossValidationOptions, FoldOutcome,
@@ -52,6 +54,6 @@ pub use observer::{ProgressBar, TrainObserver};
 pub use run_files::classification_text;
 pub use schedule::LrSchedule;
 pub use trainer::{train, EpochRecord, TrainOutcome};
-pub use views::{calibrate, train_views, view_log_path, ViewsOutcome, NOVELTY_SLOPES};
+pub use views::{train_views, view_log_path, ViewsOutcome};
 pub use views_dataset::ViewsDataset;
 pub use wave_augment::WaveAugmentConfig;

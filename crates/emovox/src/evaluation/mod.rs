@@ -282,7 +282,7 @@ pub fn evaluate(
         .map(|l| merged.iter().position(|m| m == l))
         .collect::<Option<_>>()
         .expect("scored labels are merged labels");
-    let pools = if needs_babble(condition) {
+    let pools = if condition.uses_babble() {
         babble_pools(clips)?
     } else {
         BTreeMap::new()
@@ -400,15 +400,6 @@ fn renormalised(probabilities: &[f32], columns: &[usize]) -> Vec<f32> {
         kept.iter().map(|p| p / total).collect()
     } else {
         vec![1.0 / kept.len() as f32; kept.len()]
-    }
-}
-
-/// Whether `condition` (or a stage of it) mixes in babble.
-fn needs_babble(condition: &Condition) -> bool {
-    match condition {
-        Condition::Babble { .. } => true,
-        Condition::Chain(stages) => stages.iter().any(needs_babble),
-        _ => false,
     }
 }
 
