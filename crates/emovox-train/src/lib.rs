@@ -7,6 +7,8 @@
 //! [`emovox_model::MultiViewModel`] with filled-in metadata, and
 //! [`ViewsOutcome::write_report`]; or run a speaker-independent protocol with
 //! [`cross_validate`] (see [`CrossValidation`] for the 5-fold protocol in a dozen lines).
+//! Several trained models become one calibrated ensemble with [`emovox_model::MultiViewModel::new`]
+//! and [`calibrate`], or [`calibrate_under`] to fit the calibration on degraded audio as well.
 
 #![warn(missing_docs)]
 
