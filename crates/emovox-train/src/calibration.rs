@@ -116,31 +116,7 @@ pub fn calibrate_under(
     let front_end = FrontEnd::new(model.views().iter().map(|v| v.metadata().features.clone()))?;
     let (mut scores, mut truth, mut corpora) = (Vec::new(), Vec::new(), Vec::new());
     for (name, condition) in conditions {
-        let scored: Vec<Result<Scores, String>> = clips
-            .par_iter()
-            .enumerate()
-            .map(|(i, clip)| {
-                let pool = pools.get(&(clip.utterance.corpus.as_str(), clip.speaker()));
-                let audio = &clip.audio;
-                let degraded = match condition {
-                    Condition::Clean => Cow::Borrowed(audio.samples.as_slice()),
-                    _ => Cow::Owned(
-                        condition
-                            .apply(
-                                &audio.samples,
-                                audio.sample_rate,
-                                seed.wrapping_add(i as u64),
-                                pool,
-                            )
-                            .map_err(|e| e.to_string())?,
-                    ),
-                };
-                let features = front_end
-                    .compute(&degraded, audio.sample_rate)
-                    .map_err(|e| e.to_string())?;
-                model.scores(&features).map_err(|e| e.to_string())
-            })
-            .collect();
+        let scored = score_under(&model, &front_end, &clips, &pools, condition, seed);
         for (clip, result) in clips.iter().zip(scored) {
             match result {
                 Ok(s) => {
@@ -176,6 +152,43 @@ pub fn calibrate_under(
         truth,
         skipped,
     })
+}
+
+/// The scores of every clip under `condition` (clip `i` degraded with seed `seed + i`, babble
+/// from its pool), or why a clip could not be scored.
+fn score_under(
+    model: &MultiViewModel,
+    front_end: &FrontEnd,
+    clips: &[DecodedClip],
+    pools: &BTreeMap<(&str, &str), BabblePool>,
+    condition: &Condition,
+    seed: u64,
+) -> Vec<Result<Scores, String>> {
+    clips
+        .par_iter()
+        .enumerate()
+        .map(|(i, clip)| {
+            let pool = pools.get(&(clip.utterance.corpus.as_str(), clip.speaker()));
+            let audio = &clip.audio;
+            let degraded = match condition {
+                Condition::Clean => Cow::Borrowed(audio.samples.as_slice()),
+                _ => Cow::Owned(
+                    condition
+                        .apply(
+                            &audio.samples,
+                            audio.sample_rate,
+                            seed.wrapping_add(i as u64),
+                            pool,
+                        )
+                        .map_err(|e| e.to_string())?,
+                ),
+            };
+            let features = front_end
+                .compute(&degraded, audio.sample_rate)
+                .map_err(|e| e.to_string())?;
+            model.scores(&features).map_err(|e| e.to_string())
+        })
+        .collect()
 }
 
 /// A validation clip decoded for [`calibrate_under`].
