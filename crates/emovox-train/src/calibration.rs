@@ -89,8 +89,11 @@ pub struct CalibrationOutcome {
 /// is degraded with seed `seed + i` under every condition (babble made of the clips of the
 /// other speakers of its corpus, as `emovox::evaluation` makes it), and every degraded clip is
 /// scored, so the temperature and its growth with novelty are fitted on all of them, every
-/// corpus weighing the same. The conditions' names are stored in the calibration
-/// ([`ProbabilityCalibration::fitted_under`]). With `conditions` holding only
+/// corpus weighing the same, and the novelty threshold is the 99th percentile over all of them
+/// (noisy copies of familiar speech are not unfamiliar). The conditions' names are stored in
+/// the calibration ([`ProbabilityCalibration::fitted_under`]). Babble pools copy the audio of
+/// the other speakers of each speaker's corpus: meant for validation sets, not whole corpora.
+/// With `conditions` holding only
 /// [`Condition::Clean`] this is [`calibrate`] on freshly extracted features.
 ///
 /// Utterances whose label is not one of the model's are skipped (reported in the outcome); it
