@@ -2,7 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::plan::WindowPlan;
 use super::TimelineError;
+
+/// The longest window (and VAD frame) a [`SegmentConfig`] accepts, in seconds: one hour, far
+/// beyond any window a speech emotion model is meant for. A window is classified in one piece
+/// and held in memory, so a longer one is refused with [`TimelineError::Config`] rather than
+/// attempted.
+pub const MAX_WINDOW_SECONDS: f64 = 3600.0;
 
 /// How a long recording is cut into windows, which windows count as speech and how window
 /// labels are smoothed into a timeline.
@@ -120,6 +127,17 @@ impl Default for SmoothingConfig {
     }
 }
 
+/// Checks that `value` seconds is positive, finite and at most [`MAX_WINDOW_SECONDS`].
+fn window_length(name: &str, value: f64) -> Result<(), TimelineError> {
+    positive(name, value)?;
+    if value > MAX_WINDOW_SECONDS {
+        return Err(TimelineError::Config(format!(
+            "{name} must be at most {MAX_WINDOW_SECONDS} s, got {value}"
+        )));
+    }
+    Ok(())
+}
+
 fn positive(name: &str, value: f64) -> Result<(), TimelineError> {
     if value.is_finite() && value > 0.0 {
         Ok(())
@@ -131,9 +149,10 @@ fn positive(name: &str, value: f64) -> Result<(), TimelineError> {
 }
 
 impl SegmentConfig {
-    /// Checks the configuration, so that plans built from it are meaningful.
+    /// Checks the configuration, so that plans built from it are meaningful (and their memory
+    /// bounded: no window over [`MAX_WINDOW_SECONDS`]).
     pub fn validate(&self) -> Result<(), TimelineError> {
-        positive("window_seconds", self.window_seconds)?;
+        window_length("window_seconds", self.window_seconds)?;
         positive("hop_seconds", self.hop_seconds)?;
         positive("min_window_seconds", self.min_window_seconds)?;
         if self.hop_seconds > self.window_seconds {
@@ -166,10 +185,20 @@ impl SegmentConfig {
     }
 }
 
+impl SegmentConfig {
+    /// The shortest audio a timeline with this configuration classifies at `sample_rate` Hz, in
+    /// samples: [`min_window_seconds`](Self::min_window_seconds), at most one full window
+    /// ([`window_seconds`](Self::window_seconds) rounded to whole VAD frames). A classifier
+    /// that needs longer audio fails on such windows; check this before streaming.
+    pub fn min_window_samples(&self, sample_rate: u32) -> Result<usize, TimelineError> {
+        Ok(WindowPlan::new(self, sample_rate)?.min_window_samples)
+    }
+}
+
 impl VadConfig {
     /// Checks the VAD settings.
     pub fn validate(&self) -> Result<(), TimelineError> {
-        positive("vad.frame_seconds", self.frame_seconds)?;
+        window_length("vad.frame_seconds", self.frame_seconds)?;
         positive("vad.short_term_seconds", self.short_term_seconds)?;
         positive("vad.floor_window_seconds", self.floor_window_seconds)?;
         positive("vad.floor_average_seconds", self.floor_average_seconds)?;

@@ -11,6 +11,11 @@ use super::segments::{classify_windows, window_segment};
 use super::vad::VadState;
 use super::{Segment, SegmentConfig, SpeechRegion, Timeline, TimelineError, WindowClassifier};
 
+/// Samples of the ring buffer reserved when a stream starts (about a minute at 16 kHz): a
+/// window up to this long is reserved whole, so its buffer never grows; a longer one grows
+/// with the audio actually pushed, so memory follows the audio rather than the configuration.
+const RESERVED_SAMPLES: usize = 1 << 20;
+
 /// Incremental [`predict_segments`](super::predict_segments) for live or very long audio.
 ///
 /// Holds a ring buffer of exactly one window of samples and one window of VAD decisions, so
@@ -129,8 +134,8 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
             resampler,
             resampled: Vec::new(),
             pushed: 0,
-            samples: VecDeque::with_capacity(plan.window_samples),
-            decisions: VecDeque::with_capacity(plan.window_frames),
+            samples: VecDeque::with_capacity(plan.window_samples.min(RESERVED_SAMPLES)),
+            decisions: VecDeque::with_capacity(plan.window_frames.min(RESERVED_SAMPLES)),
             plan,
             vad: VadState::default(),
             frame_sum: 0.0,
@@ -242,7 +247,9 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
         self.total as f64 / f64::from(self.classifier.sample_rate())
     }
 
-    /// Capacity of the sample ring buffer; stays at one window however long the stream.
+    /// Capacity of the sample ring buffer; never more than about one window however long the
+    /// stream (reserved at the start for windows up to about a minute at 16 kHz, grown as
+    /// audio arrives for longer ones).
     pub fn buffer_capacity(&self) -> usize {
         self.samples.capacity()
     }
@@ -361,4 +368,89 @@ fn stream_chunks<C: WindowClassifier>(
         windows,
         config,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A classifier of one label at 16 kHz.
+    struct OneLabel(Vec<String>);
+
+    impl WindowClassifier for OneLabel {
+        type Error = std::convert::Infallible;
+        fn sample_rate(&self) -> u32 {
+            16_000
+        }
+        fn labels(&self) -> &[String] {
+            &self.0
+        }
+        fn probabilities(&self, _window: &[f32]) -> Result<Vec<f32>, Self::Error> {
+            Ok(vec![1.0])
+        }
+    }
+
+    #[test]
+    fn absurd_windows_are_a_config_error_not_an_abort() {
+        let classifier = OneLabel(vec!["x".into()]);
+        let samples = vec![0.1f32; 16_000];
+        let mut configs: Vec<SegmentConfig> = [(1e6, 0.5), (1e10, 1e10), (1e308, 0.5)]
+            .into_iter()
+            .map(|(window_seconds, hop_seconds)| SegmentConfig {
+                window_seconds,
+                hop_seconds,
+                ..SegmentConfig::default()
+            })
+            .collect();
+        let mut huge_frame = SegmentConfig::default();
+        huge_frame.vad.frame_seconds = 1e10;
+        configs.push(huge_frame);
+        for config in &configs {
+            let config_error =
+                |r: Result<(), TimelineError>| matches!(r, Err(TimelineError::Config(_)));
+            assert!(config_error(
+                SegmentStream::new(&classifier, 16_000, config).map(drop)
+            ));
+            assert!(config_error(
+                SegmentStream::batched(&classifier, 16_000, config).map(drop)
+            ));
+            assert!(config_error(
+                super::super::predict_segments(&classifier, &samples, 16_000, config).map(drop)
+            ));
+        }
+    }
+
+    #[test]
+    fn the_shortest_window_is_the_minimum_at_most_one_rounded_window() {
+        let shortest = |window_seconds: f64, min_window_seconds: f64| {
+            let config = SegmentConfig {
+                window_seconds,
+                hop_seconds: window_seconds,
+                min_window_seconds,
+                ..SegmentConfig::default()
+            };
+            config.min_window_samples(16_000).unwrap()
+        };
+        assert_eq!(shortest(2.0, 1.0), 16_000);
+        assert_eq!(shortest(0.09, 0.09), 1_440);
+        // 0.07 s is 3.5 VAD frames of 20 ms: the window rounds to 4 frames, and its minimum
+        // (rounded on its own) stays below it.
+        assert_eq!(shortest(0.07, 0.07), 1_120);
+        // 0.045 s (720 samples) rounds down to 2 frames, 640 samples: the full windows are
+        // shorter than the minimum, and they are the shortest.
+        assert_eq!(shortest(0.045, 0.045), 640);
+    }
+
+    #[test]
+    fn a_long_window_takes_memory_as_audio_arrives() {
+        let classifier = OneLabel(vec!["x".into()]);
+        let config = SegmentConfig {
+            window_seconds: 3000.0,
+            ..SegmentConfig::default()
+        };
+        let mut stream = SegmentStream::new(&classifier, 16_000, &config).unwrap();
+        assert!(stream.buffer_capacity() <= RESERVED_SAMPLES);
+        stream.push(&[0.1; 16_000]).unwrap();
+        assert!(stream.buffer_capacity() <= RESERVED_SAMPLES);
+    }
 }
