@@ -27,7 +27,8 @@ pub struct ServerConfig {
     /// Longest clip `/v1/predict` classifies, in seconds (413 above).
     #[arg(long, default_value_t = 60.0)]
     pub max_clip_seconds: f64,
-    /// Longest recording `/v1/timeline` accepts, in seconds (an error line past it).
+    /// Longest recording `/v1/timeline` accepts, in seconds (an error line past it); a longer
+    /// `window` or `hop` is refused with 400.
     #[arg(long, default_value_t = 3600.0)]
     pub max_timeline_seconds: f64,
     /// Requests to `/v1/predict` and `/v1/timeline` served at once; more get 503 + Retry-After.

@@ -29,13 +29,45 @@ pub struct TimelineQuery {
 }
 
 impl TimelineQuery {
-    /// The segment configuration these parameters give, validated.
-    pub fn config(&self) -> Result<SegmentConfig, ApiError> {
+    /// The segment configuration these parameters give, validated: no window or hop longer
+    /// than `max_seconds` (the longest timeline the server computes), and no window the model
+    /// cannot classify (shorter than `min_clip_samples` at its rate `rate`).
+    pub fn config(
+        &self,
+        max_seconds: f64,
+        rate: u32,
+        min_clip_samples: usize,
+    ) -> Result<SegmentConfig, ApiError> {
         let mut config = SegmentConfig::default();
         config.window_seconds = self.window.unwrap_or(config.window_seconds);
         config.hop_seconds = self.hop.unwrap_or(config.hop_seconds);
+        for (name, value) in [
+            ("window", config.window_seconds),
+            ("hop", config.hop_seconds),
+        ] {
+            if value > max_seconds {
+                return Err(ApiError::BadRequest(format!(
+                    "{name} must be at most {max_seconds} s (the longest timeline), got {value}"
+                )));
+            }
+        }
         config.min_window_seconds = config.min_window_seconds.min(config.window_seconds);
         config.validate()?;
+        let min_clip = min_clip_samples as f64 / f64::from(rate);
+        let too_short = || {
+            ApiError::BadRequest(format!(
+                "window must be at least {min_clip:.3} s (one frame of the model's features), \
+                 got {}",
+                config.window_seconds
+            ))
+        };
+        if config.window_seconds < min_clip {
+            return Err(too_short());
+        }
+        config.min_window_seconds = config.min_window_seconds.max(min_clip);
+        if config.min_window_samples(rate)? < min_clip_samples {
+            return Err(too_short());
+        }
         Ok(config)
     }
 }
@@ -52,8 +84,12 @@ pub async fn timeline(
     request: Request,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let config = query.config()?;
     let limits = &state.config;
+    let config = query.config(
+        limits.max_timeline_seconds,
+        state.classifier.sample_rate(),
+        state.min_clip_samples,
+    )?;
     let bytes = read_body(
         request.into_body(),
         limits.max_body_bytes,
