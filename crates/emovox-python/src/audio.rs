@@ -22,13 +22,14 @@ struct LoadOptions {
 
 impl LoadOptions {
     /// Cuts `audio` to `offset .. offset + duration` (librosa: `int(seconds * native_rate)`
-    /// samples), then resamples it to `sr`.
+    /// samples), then resamples it to `sr`. An offset past the end keeps nothing; a duration
+    /// past the end keeps the rest of the signal, however large either is.
     fn apply(self, audio: Audio) -> Result<(Vec<f32>, u32), AudioError> {
         let native = audio.sample_rate;
         let len = audio.samples.len();
-        let start = ((self.offset * f64::from(native)) as usize).min(len);
+        let start = samples_in(self.offset, native).min(len);
         let end = match self.duration {
-            Some(seconds) => (start + (seconds * f64::from(native)) as usize).min(len),
+            Some(seconds) => start.saturating_add(samples_in(seconds, native)).min(len),
             None => len,
         };
         let mut samples = audio.samples;
@@ -41,6 +42,13 @@ impl LoadOptions {
             _ => Ok((samples, native)),
         }
     }
+}
+
+/// `int(seconds * rate)`, the whole samples in `seconds` (finite, >= 0: the Python layer
+/// checks), saturating at `usize::MAX` for absurd durations (`1e300` s) instead of wrapping.
+fn samples_in(seconds: f64, rate: u32) -> usize {
+    // `as` truncates towards zero and saturates (NaN gives 0).
+    (seconds * f64::from(rate)) as usize
 }
 
 /// Resamples to `ceil(len · to / from)` samples, the length `librosa.resample` gives (emovox's

@@ -23,5 +23,9 @@ fn _emovox(module: &Bound<'_, PyModule>) -> PyResult<()> {
     feature::register(module)?;
     classifier::register(module)?;
     adaptation::register(module)?;
+    // The sample rates emovox accepts anywhere (decoding, resampling, features, classifier):
+    // the Python layer refuses others with a ValueError naming the argument.
+    module.add("MIN_SAMPLE_RATE", emovox_audio::MIN_SAMPLE_RATE)?;
+    module.add("MAX_SAMPLE_RATE", emovox_audio::MAX_SAMPLE_RATE)?;
     Ok(())
 }

@@ -232,3 +232,73 @@ def test_the_gil_is_released_during_heavy_work(classifier, clips):
         share = runs_without_the_gil(name, work)
         # Holding the GIL, the counting thread gets no turn in the middle at all (share 0).
         assert share > 0.5, f"{name}: the other thread ran only in {share:.0%} of the work"
+
+
+@pytest.mark.parametrize("sr", [10**12, 5_000_000_000, 800_000, 999, 0, -5, 16000.5, float("inf"), float("nan"), True])
+def test_a_bad_rate_is_a_value_error_naming_sr(classifier, clips, sr):
+    y = clips[0][0]
+    long = np.concatenate([y, y])
+    calls = {
+        "predict": lambda: classifier.predict(y, sr),
+        "predict_batch": lambda: classifier.predict_batch([y], sr, errors="return"),
+        "timeline": lambda: classifier.timeline(long, sr),
+    }
+    for function, call in calls.items():
+        with pytest.raises(ValueError, match=rf"^{function}: (unsupported sample rate )?sr="):
+            call()
+
+
+def test_timeline_windows_shorter_than_a_second(classifier, clips):
+    """The shortest audio classified follows a window under 1 s (Python cannot set it)."""
+    y = clips[0][0]
+    recording = np.concatenate([y, np.zeros(8000, np.float32), y])
+    for window, hop in ((0.5, 0.25), (0.1, 0.1)):
+        segments = classifier.timeline(recording, 16000, window=window, hop=hop)
+        assert segments and all(s["label"] in classifier.labels for s in segments)
+    # A recording of 0.75 s: long enough for 0.5 s windows, too short for the default 2 s ones.
+    assert classifier.timeline(y[:12000], 16000, window=0.5, hop=0.25) is not None
+    with pytest.raises(ValueError, match="shorter than the minimum window of 1.000 s"):
+        classifier.timeline(y[:12000], 16000)
+    with pytest.raises(ValueError, match="window_seconds"):
+        classifier.timeline(recording, 16000, window=float("nan"))
+    # Windows shorter than one feature frame (80 ms) are refused up front, naming window.
+    with pytest.raises(ValueError, match=r"^timeline: window=0.05 s is shorter than the 0.080 s"):
+        classifier.timeline(recording, 16000, window=0.05, hop=0.05)
+    with pytest.raises(ValueError, match="window_seconds must be a positive number"):
+        classifier.timeline(recording, 16000, window=0.0)
+
+
+def test_batch_items_that_are_not_mono_float_audio_are_their_own_errors(classifier, clips):
+    y = clips[0][0]
+    expected = classifier.predict(y, 16000)
+    batch = [y, np.stack([y, y]), (y * 100).astype(np.int32), None, y]
+    results = classifier.predict_batch(batch, 16000, errors="return")
+    assert results[0] == expected and results[4] == expected
+    assert list(results[1]) == ["error"] and "mono" in results[1]["error"]
+    assert list(results[2]) == ["error"] and "floating-point" in results[2]["error"]
+    assert list(results[3]) == ["error"] and "required" in results[3]["error"]
+    with pytest.raises(ValueError, match="mono") as raised:
+        classifier.predict_batch(batch, 16000)
+    if hasattr(raised.value, "__notes__"):
+        assert raised.value.__notes__ == ["(clip 1 of the batch)"]
+    # 'raise' reports the first refused clip in batch order, whichever side refused it.
+    nan = y.copy()
+    nan[7] = np.nan
+    with pytest.raises(ValueError, match="non-finite sample"):
+        classifier.predict_batch([nan, np.stack([y, y])], 16000)
+
+
+@pytest.mark.parametrize("sr", [16000, 22050, 48000])
+def test_a_clip_shorter_than_one_frame_is_too_short_not_silent(classifier, sr):
+    """A single sample minus its mean is silence to the level check; its fault is its length."""
+    # (One sample at 48 kHz resamples to none: the facade calls that "empty", silent or not.)
+    single = np.ones(1 if sr < 48000 else 3, np.float32)
+    for clip in (single, np.full(1000, 0.5, np.float32), np.zeros(50, np.float32)):
+        with pytest.raises(ValueError, match=r"^the signal has \d+ samples, shorter than one frame of \d+ samples$"):
+            classifier.predict(clip, sr)
+        [result] = classifier.predict_batch([clip], sr, errors="return")
+        assert "shorter than one frame" in result["error"]
+    # Long enough to be measured, a constant or digital silence is still silent.
+    for clip in (np.zeros(sr, np.float32), np.full(sr, 0.5, np.float32)):
+        with pytest.raises(ValueError, match="^the clip is silent"):
+            classifier.predict(clip, sr)

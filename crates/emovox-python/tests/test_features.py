@@ -185,3 +185,36 @@ def test_help_reads_like_librosa():
         first_line = theirs.__doc__.strip().splitlines()[0]
         assert ours.__doc__.strip().splitlines()[0] == first_line
         assert "Parameters\n    ----------" in ours.__doc__ and "Returns\n    -------" in ours.__doc__
+
+
+def test_n_mfcc_beyond_n_mels_gives_n_mels_coefficients_like_librosa(speech16k):
+    kwargs = dict(SPEECH, n_mfcc=50)
+    assert_like_librosa(emovox.feature.mfcc(y=speech16k, sr=16000, **kwargs), librosa.feature.mfcc(y=speech16k, sr=16000, **kwargs))
+    stereo = np.stack([speech16k, 0.5 * speech16k])
+    assert_like_librosa(emovox.feature.mfcc(y=stereo, sr=16000, **kwargs), librosa.feature.mfcc(y=stereo, sr=16000, **kwargs))
+    S = librosa.power_to_db(librosa.feature.melspectrogram(y=speech16k, sr=16000, n_mels=30))
+    assert_like_librosa(emovox.feature.mfcc(S=S, n_mfcc=40), librosa.feature.mfcc(S=S, n_mfcc=40))
+    # Liftering weights n_mfcc rows: librosa fails to broadcast them; emovox says why.
+    with pytest.raises(ValueError):
+        librosa.feature.mfcc(y=speech16k, sr=16000, lifter=22, **kwargs)
+    with pytest.raises(ValueError, match=r"^mfcc: n_mfcc=50 exceeds the 40 mel bands"):
+        emovox.feature.mfcc(y=speech16k, sr=16000, lifter=22, **kwargs)
+
+
+@pytest.mark.parametrize("sr", [10**12, 5_000_000_000, 800_000, 999, 0, 16000.5, float("inf"), float("nan"), True])
+def test_a_bad_rate_is_a_value_error_naming_sr(speech16k, sr):
+    for function in (emovox.feature.mfcc, emovox.feature.melspectrogram):
+        with pytest.raises(ValueError, match=rf"^{function.__name__}: (unsupported sample rate )?sr="):
+            function(y=speech16k, sr=sr)
+
+
+def test_a_spectrogram_S_of_the_wrong_shape_is_named():
+    with pytest.raises(ValueError, match=r"^melspectrogram: S of shape \(1, 10\) has 1 frequency bins.*n_fft = 2 \* \(S.shape\[-2\] - 1\)"):
+        emovox.feature.melspectrogram(S=np.ones((1, 10)), sr=16000)
+    with pytest.raises(ValueError, match=r"^melspectrogram: S of shape \(2, 0, 10\) has 0 frequency bins"):
+        emovox.feature.melspectrogram(S=np.ones((2, 0, 10)), sr=16000)
+    for function in (emovox.feature.melspectrogram, emovox.feature.mfcc):
+        with pytest.raises(ValueError, match=rf"^{function.__name__}: S must have shape \(\.\.\., d, t\).*got shape \(10,\)"):
+            function(S=np.ones(10))
+    with pytest.raises(ValueError, match=r"^mfcc: S of shape \(0, 10\) has 0 mel bands"):
+        emovox.feature.mfcc(S=np.ones((0, 10)))

@@ -84,3 +84,39 @@ def test_bad_files_are_clear_errors(tmp_path):
         emovox.load(io.BytesIO(b"nope" * 100))
     with pytest.raises(ValueError, match="offset"):
         emovox.load(garbage, offset=-1.0)
+
+
+SENTENCE = REPO / "tests" / "fixtures" / "formats" / "sentence.wav"
+
+
+@pytest.mark.parametrize("offset,duration", [(1.0, 1e15), (1.0, 1e300), (0.5, 1e15), (0.0, 1e300), (1.0, 0.25)])
+def test_a_duration_past_the_end_keeps_the_rest_like_librosa(offset, duration):
+    """`offset + duration` beyond the file (however large) is the rest of the file, never a panic."""
+    theirs, their_sr = librosa.load(SENTENCE, sr=None, offset=offset, duration=duration)
+    ours, sr = emovox.load(SENTENCE, sr=None, offset=offset, duration=duration)
+    assert sr == their_sr
+    np.testing.assert_array_equal(ours, theirs)
+    from_bytes, _ = emovox.load(io.BytesIO(SENTENCE.read_bytes()), sr=None, offset=offset, duration=duration)
+    np.testing.assert_array_equal(from_bytes, theirs)
+    resampled, rate = emovox.load(SENTENCE, sr=16000, offset=offset, duration=duration)
+    assert rate == 16000 and resampled.size == int(np.ceil(theirs.size * 16000 / their_sr))
+
+
+@pytest.mark.parametrize("offset,duration", [(1e20, 1e20), (1e300, None), (1e300, 1e300), (100.0, 1.0)])
+def test_an_offset_past_the_end_is_an_empty_signal(offset, duration):
+    # librosa raises OverflowError for the absurd offsets; emovox gives what is there: nothing.
+    for sr in (None, 16000):
+        y, _ = emovox.load(SENTENCE, sr=sr, offset=offset, duration=duration)
+        assert y.size == 0 and y.dtype == np.float32
+
+
+@pytest.mark.parametrize("sr", [10**12, 5_000_000_000, 800_000, 999, 0, -16000, 16000.5, float("inf"), float("-inf"), float("nan"), True, "16000", 10**400])
+def test_a_bad_target_rate_is_a_value_error_naming_sr(sr):
+    with pytest.raises(ValueError, match=r"^load: (unsupported sample rate )?sr="):
+        emovox.load(SENTENCE, sr=sr)
+
+
+def test_the_whole_supported_rate_range_loads():
+    for sr in (emovox._checks.MIN_SAMPLE_RATE, np.int64(8000), 8000.0, emovox._checks.MAX_SAMPLE_RATE):
+        y, rate = emovox.load(SENTENCE, sr=sr, duration=0.1)
+        assert rate == int(sr) and type(rate) is int and y.size > 0

@@ -6,10 +6,13 @@ or refused here with a ``ValueError`` that names it: nothing is silently ignored
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Dict, Mapping
 
 import numpy as np
+
+from . import _emovox
 
 
 def refuse_unknown(function: str, kwargs: Mapping[str, Any], known: Mapping[str, Any]) -> Dict[str, Any]:
@@ -44,11 +47,33 @@ def require(function: str, name: str, value: Any, supported: Any) -> None:
         )
 
 
+#: The sample rates emovox accepts (Hz), decoding, resampling, features and classifier alike.
+MIN_SAMPLE_RATE: int = _emovox.MIN_SAMPLE_RATE
+MAX_SAMPLE_RATE: int = _emovox.MAX_SAMPLE_RATE
+
+
 def rate(function: str, name: str, value: Any) -> int:
-    """A sample rate as the whole number of Hz emovox works with."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != int(value) or value <= 0:
+    """A sample rate as the whole number of Hz emovox works with: a ValueError naming ``name``
+    for anything else (not a number, NaN, infinite, fractional, <= 0), or a rate outside
+    ``MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE`` (1000..=768000 Hz)."""
+    whole = None
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        whole = int(value)
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # e.g. a Fraction beyond float's range
+            number = math.inf
+        if math.isfinite(number) and number.is_integer():
+            whole = int(number)
+    if whole is None or whole <= 0:
         raise ValueError(f"{function}: {name}={value!r} must be a positive whole number of Hz")
-    return int(value)
+    if not MIN_SAMPLE_RATE <= whole <= MAX_SAMPLE_RATE:
+        raise ValueError(
+            f"{function}: unsupported sample rate {name}={value!r}: emovox works with "
+            f"{MIN_SAMPLE_RATE}..={MAX_SAMPLE_RATE} Hz"
+        )
+    return whole
 
 
 def positive_int(function: str, name: str, value: Any) -> int:

@@ -86,7 +86,7 @@ class Classifier:
         y : np.ndarray [shape=(n,)]
             audio samples (float)
         sr : number > 0
-            their sampling rate (a whole number of Hz)
+            their sampling rate (a whole number of Hz, 1000 to 768000)
 
         Returns
         -------
@@ -103,7 +103,8 @@ class Classifier:
         ValueError
             for NaN or infinite samples, an empty or too short clip, a silent
             clip (nothing above -90 dBFS in any 20 ms: digital silence or
-            dither), an unsupported rate (the message is emovox's)
+            dither), or a rate ``sr`` that is not a whole number of Hz from
+            1000 to 768000 (the message is emovox's)
         """
         return self._native.predict(_mono("predict", y), _checks.rate("predict", "sr", sr))
 
@@ -117,22 +118,40 @@ class Classifier:
         clips : sequence of np.ndarray [shape=(n,)]
             the clips (float), each of any length
         sr : number > 0
-            their sampling rate
+            their sampling rate (a whole number of Hz, 1000 to 768000)
         errors : 'raise' or 'return'
-            a clip emovox refuses (NaN, too short, ...) raises its exception
-            (``'raise'``, after every clip was tried), or is returned in its
-            place as ``{"error": message}`` (``'return'``); the other clips
-            are predicted either way
+            a clip emovox refuses (not float audio, not mono, NaN, too short,
+            ...) raises its exception (``'raise'``, after every clip was
+            tried; the first refused clip's), or is returned in its place as
+            ``{"error": message}`` (``'return'``); the other clips are
+            predicted either way
 
         Returns
         -------
         predictions : list of dict
             one per clip, in order, as :meth:`predict` returns them
+
+        Raises
+        ------
+        ValueError
+            for a bad ``errors`` or ``sr`` (whatever the clips), or, with
+            ``errors='raise'``, the first clip refused
         """
         if errors not in ("raise", "return"):
             raise ValueError(f"predict_batch: errors={errors!r} must be 'raise' or 'return'")
-        arrays = [_mono("predict_batch", clip) for clip in clips]
-        results = self._native.predict_batch(arrays, _checks.rate("predict_batch", "sr", sr))
+        rate = _checks.rate("predict_batch", "sr", sr)
+        # A clip that is not mono float audio is its own error, as a clip the native side
+        # refuses is: the others are still predicted.
+        results: List[Any] = []
+        arrays = []
+        for clip in clips:
+            try:
+                arrays.append(_mono("predict_batch", clip))
+                results.append(None)
+            except (ValueError, TypeError) as error:
+                results.append(error)
+        predicted = iter(self._native.predict_batch(arrays, rate))
+        results = [next(predicted) if result is None else result for result in results]
         out: List[Prediction] = []
         for index, result in enumerate(results):
             if isinstance(result, BaseException):
@@ -157,6 +176,24 @@ class Classifier:
         does for one speaker): the timeline then shows emotion relative to
         the recording's usual, which assumes the recording holds several.
 
+        Parameters
+        ----------
+        y : np.ndarray [shape=(n,)]
+            audio samples (float)
+        sr : number > 0
+            their sampling rate (a whole number of Hz, 1000 to 768000)
+        window : float > 0
+            seconds per classified window (rounded to whole 20 ms frames; at
+            least the model's shortest clip, 0.08 s for the bundled model)
+        hop : float > 0
+            seconds between window starts, at most ``window``
+        adapt : bool
+            judge every window against the recording's other windows
+
+        The shortest audio classified is ``min(1 s, window)``: the last,
+        partial window is kept only if at least that long, and a shorter
+        recording is an error (as the HTTP server's ``/v1/timeline``).
+
         Returns
         -------
         segments : list of dict
@@ -167,8 +204,8 @@ class Classifier:
         Raises
         ------
         ValueError
-            for bad samples, a recording shorter than 1 s, or bad
-            ``window``/``hop`` (the message is emovox's)
+            for bad samples, a recording shorter than ``min(1 s, window)``,
+            or bad ``window``/``hop`` (the message names them)
         """
         return self._native.timeline(
             _mono("timeline", y), _checks.rate("timeline", "sr", sr), float(window), float(hop), bool(adapt)

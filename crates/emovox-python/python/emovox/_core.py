@@ -41,7 +41,7 @@ def load(
     path : string, pathlib.Path or file-like object
         path to the input file, or an open binary file (read whole).
     sr : number > 0 [scalar] or None
-        target sampling rate (a whole number of Hz).
+        target sampling rate (a whole number of Hz, 1000 to 768000).
         'None' uses the native sampling rate
     mono : True
         the signal is down-mixed to mono; ``mono=False`` is refused
@@ -70,7 +70,8 @@ def load(
     FileNotFoundError
         if ``path`` does not exist
     ValueError
-        for an argument emovox does not implement, or a file it cannot
+        for an argument emovox does not implement, a rate ``sr`` that is not a
+        whole number of Hz from 1000 to 768000, or a file it cannot
         decode (the message says why: empty, truncated, corrupt, unsupported
         format or codec, ...)
 

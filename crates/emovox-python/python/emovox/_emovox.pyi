@@ -4,6 +4,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+MIN_SAMPLE_RATE: int
+MAX_SAMPLE_RATE: int
+
 def load_path(path: str, sr: Optional[int], offset: float, duration: Optional[float]) -> Tuple[np.ndarray, int]: ...
 def load_bytes(data: bytes, sr: Optional[int], offset: float, duration: Optional[float]) -> Tuple[np.ndarray, int]: ...
 def mfcc(

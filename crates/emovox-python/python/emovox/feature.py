@@ -65,6 +65,35 @@ def _mel_settings(function: str, sr: Any, settings: dict) -> dict:
     }
 
 
+def _spectrogram(function: str, S: Any, least_bins: int) -> np.ndarray:
+    """``S`` as an array of shape (..., d, t) with ``d >= least_bins``; a ValueError naming
+    ``S`` and its shape otherwise."""
+    S = np.asarray(S)
+    if S.ndim < 2:
+        raise ValueError(f"{function}: S must have shape (..., d, t) (bins by frames), got shape {S.shape}")
+    if S.shape[-2] < least_bins:
+        what = (
+            "frequency bins: a spectrogram of n_fft-point frames has 1 + n_fft // 2 of them "
+            "(librosa infers n_fft = 2 * (S.shape[-2] - 1)), so at least 2"
+            if least_bins == 2
+            else "mel bands"
+        )
+        raise ValueError(f"{function}: S of shape {S.shape} has {S.shape[-2]} {what}")
+    return S
+
+
+def _n_coefficients(function: str, n_mfcc: int, n_mels: int, lifter: float) -> int:
+    """The MFCCs librosa returns: the first ``n_mfcc`` rows of the DCT of ``n_mels`` bands,
+    i.e. ``min(n_mfcc, n_mels)``; with ``lifter > 0`` librosa weights ``n_mfcc`` rows and
+    fails when there are fewer, so that is refused."""
+    if n_mfcc > n_mels and lifter > 0:
+        raise ValueError(
+            f"{function}: n_mfcc={n_mfcc} exceeds the {n_mels} mel bands, which liftering "
+            f"(lifter={lifter:g}) does not allow (librosa refuses it too): use n_mfcc <= {n_mels}"
+        )
+    return min(n_mfcc, n_mels)
+
+
 def melspectrogram(
     *,
     y: Optional[np.ndarray] = None,
@@ -96,9 +125,10 @@ def melspectrogram(
     y : np.ndarray [shape=(..., n)] or None
         audio time-series. Multi-channel is supported.
     sr : number > 0 [scalar]
-        sampling rate of ``y`` (a whole number of Hz)
+        sampling rate of ``y`` (a whole number of Hz, 1000 to 768000)
     S : np.ndarray [shape=(..., d, t)]
-        spectrogram
+        power spectrogram of ``d = 1 + n_fft // 2 >= 2`` frequency bins
+        (``n_fft`` is inferred from it, as librosa does)
     n_fft : int > 0 [scalar]
         length of the FFT window
     hop_length : int > 0 [scalar]
@@ -158,7 +188,7 @@ def melspectrogram(
     if S is not None:
         if y is not None:
             raise ValueError(f"{function}: give y or S, not both")
-        S = np.asarray(S)
+        S = _spectrogram(function, S, 2)
         settings["n_fft"] = 2 * (S.shape[-2] - 1)
         args = _mel_settings(function, sr, settings)
         basis = _emovox.mel_filterbank(args["sr"], args["n_fft"], args["n_mels"], args["fmin"], args["fmax"])
@@ -197,11 +227,13 @@ def mfcc(
     y : np.ndarray [shape=(..., n,)] or None
         audio time series. Multi-channel is supported.
     sr : number > 0 [scalar]
-        sampling rate of ``y`` (a whole number of Hz)
+        sampling rate of ``y`` (a whole number of Hz, 1000 to 768000)
     S : np.ndarray [shape=(..., d, t)] or None
         log-power Mel spectrogram
     n_mfcc : int > 0 [scalar]
-        number of MFCCs to return
+        number of MFCCs to return; at most the number of mel bands are
+        (``n_mels``, or ``S.shape[-2]``), as in librosa (with ``lifter > 0``
+        a larger ``n_mfcc`` is refused, as librosa fails on it)
     dct_type : 2
         DCT type-2, the only one emovox implements
     norm : 'ortho'
@@ -221,7 +253,7 @@ def mfcc(
 
     Returns
     -------
-    M : np.ndarray [shape=(..., n_mfcc, t)]
+    M : np.ndarray [shape=(..., min(n_mfcc, n_mels), t)]
         MFCC sequence, float32 (float64 for float64 input)
 
     Raises
@@ -252,12 +284,13 @@ def mfcc(
         if y is not None:
             raise ValueError(f"{function}: give y or S, not both")
         _checks.refuse_unknown(function, kwargs, {})
-        S = np.asarray(S)
-        basis = _emovox.dct(n_mfcc, S.shape[-2], lifter)
+        S = _spectrogram(function, S, 1)
+        basis = _emovox.dct(_n_coefficients(function, n_mfcc, S.shape[-2], lifter), S.shape[-2], lifter)
         return np.matmul(basis, S)
     settings = _checks.refuse_unknown(function, kwargs, {**_STFT_DEFAULTS, **_MEL_DEFAULTS})
     args = _mel_settings(function, sr, settings)
     samples = _checks.signal(function, y)
+    n_mfcc = _n_coefficients(function, n_mfcc, args["n_mels"], lifter)
     if samples.ndim == 1:
         out = _emovox.mfcc(samples, n_mfcc=n_mfcc, lifter=lifter, **args)
     else:
