@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -34,9 +35,22 @@ type Job = Box<dyn FnOnce() + Send + 'static>;
 /// cores and stretched the tail. A worker that finishes takes the next closure itself: no
 /// thread has to be woken between two requests (with a semaphore in front of tokio's blocking
 /// threads, the handovers left the cores idle 13 % of the time under load).
+///
+/// A job whose client has gone by the time a worker takes it (its result receiver, or the
+/// channel it reports through, is closed) is skipped without doing its work.
 #[derive(Clone, Debug)]
 pub struct CpuPool {
     jobs: mpsc::Sender<Job>,
+    stats: Arc<PoolStats>,
+}
+
+/// What the pool has done, for `/metrics` and the tests.
+#[derive(Debug, Default)]
+struct PoolStats {
+    /// Jobs queued and not yet taken by a worker.
+    queued: AtomicUsize,
+    /// Jobs skipped because nobody waited for them any more.
+    skipped: AtomicU64,
 }
 
 impl CpuPool {
@@ -54,20 +68,39 @@ impl CpuPool {
                 tracing::error!("cannot start CPU worker {index}: {err}");
             }
         }
-        Self { jobs }
+        Self {
+            jobs,
+            stats: Arc::default(),
+        }
+    }
+
+    /// Jobs waiting for a worker.
+    pub fn queued(&self) -> usize {
+        self.stats.queued.load(Ordering::SeqCst)
+    }
+
+    /// Jobs skipped so far because their client had gone before a worker took them.
+    pub fn skipped(&self) -> u64 {
+        self.stats.skipped.load(Ordering::SeqCst)
     }
 
     /// Queues `work` now and returns a future of its result. A closure that panics is an
-    /// internal error (its worker goes on with the next).
+    /// internal error (its worker goes on with the next). When the future is dropped before a
+    /// worker takes the job (the client has gone), the job is skipped: `work` is dropped
+    /// unrun, and with it whatever it holds (the request's body, its in-flight slot).
     pub fn run<T, F>(&self, work: F) -> impl Future<Output = Result<T, ApiError>> + use<T, F>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
         let (done, result) = oneshot::channel();
-        let queued = self.spawn(move || {
-            let _ = done.send(work());
-        });
+        let queued = self.queue(
+            |done: &oneshot::Sender<T>| done.is_closed(),
+            done,
+            move |done| {
+                let _ = done.send(work());
+            },
+        );
         async move {
             queued?;
             result
@@ -77,15 +110,39 @@ impl CpuPool {
     }
 
     /// Queues `work` without waiting for it, for long jobs that report through a channel of
-    /// their own (a streamed timeline).
-    pub fn spawn(&self, work: impl FnOnce() + Send + 'static) -> Result<(), ApiError> {
+    /// their own (a streamed timeline): `work` gets the sender `report`, and is skipped when
+    /// the channel's receiver is gone before a worker takes the job.
+    pub fn spawn<M: Send + 'static>(
+        &self,
+        report: tokio::sync::mpsc::Sender<M>,
+        work: impl FnOnce(tokio::sync::mpsc::Sender<M>) + Send + 'static,
+    ) -> Result<(), ApiError> {
+        self.queue(|report| report.is_closed(), report, work)
+    }
+
+    /// Queues `work(input)`, unless `gone(&input)` says, when a worker takes it, that nobody
+    /// waits for its result any more.
+    fn queue<I: Send + 'static>(
+        &self,
+        gone: fn(&I) -> bool,
+        input: I,
+        work: impl FnOnce(I) + Send + 'static,
+    ) -> Result<(), ApiError> {
+        let stats = Arc::clone(&self.stats);
         let job: Job = Box::new(move || {
+            stats.queued.fetch_sub(1, Ordering::SeqCst);
+            if gone(&input) {
+                stats.skipped.fetch_add(1, Ordering::SeqCst);
+                return;
+            }
             // The panic is reported by the hook; the worker survives it.
-            let _ = std::panic::catch_unwind(AssertUnwindSafe(work));
+            let _ = std::panic::catch_unwind(AssertUnwindSafe(|| work(input)));
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| ApiError::Internal("the CPU pool has no worker".into()))
+        self.stats.queued.fetch_add(1, Ordering::SeqCst);
+        self.jobs.send(job).map_err(|_| {
+            self.stats.queued.fetch_sub(1, Ordering::SeqCst);
+            ApiError::Internal("the CPU pool has no worker".into())
+        })
     }
 }
 
@@ -107,11 +164,29 @@ fn work_through(queue: &Mutex<mpsc::Receiver<Job>>) {
     }
 }
 
+/// An in-flight slot of a classifying request (see [`in_flight_gate`]). The request's
+/// response body holds it, and so does each job the request queues on the [`CpuPool`]
+/// (handlers move a clone into their closures): the slot is free only once all of them are
+/// done, so a client that goes away does not free its slot while its work is still queued or
+/// running.
+#[derive(Clone, Debug)]
+pub struct InFlightSlot {
+    _permit: Arc<OwnedSemaphorePermit>,
+}
+
+impl InFlightSlot {
+    /// The slot [`in_flight_gate`] gave `request` (none outside the classifying routes).
+    pub fn of(request: &Request) -> Option<Self> {
+        request.extensions().get::<Self>().cloned()
+    }
+}
+
 /// Middleware of the classifying routes: refuses a request with 503 and `Retry-After` when
-/// `max_in_flight` requests are already being served.
+/// `max_in_flight` requests are already being served, else gives it an [`InFlightSlot`] (in
+/// its extensions).
 pub async fn in_flight_gate(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
     let Ok(permit) = state.in_flight.clone().try_acquire_owned() else {
@@ -120,20 +195,21 @@ pub async fn in_flight_gate(
             retry_after: RETRY_AFTER_SECONDS,
         });
     };
+    let slot = InFlightSlot {
+        _permit: Arc::new(permit),
+    };
+    request.extensions_mut().insert(slot.clone());
     let response = next.run(request).await;
     // A streamed response keeps its slot until its body is done.
     let (parts, body) = response.into_parts();
-    let body = Body::new(GuardedBody {
-        body,
-        _permit: permit,
-    });
+    let body = Body::new(GuardedBody { body, _slot: slot });
     Ok(Response::from_parts(parts, body))
 }
 
 /// A response body that holds an in-flight slot until it is dropped.
 struct GuardedBody {
     body: Body,
-    _permit: OwnedSemaphorePermit,
+    _slot: InFlightSlot,
 }
 
 impl http_body::Body for GuardedBody {

@@ -10,6 +10,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::limits::CpuPool;
 use crate::AppState;
 
 /// Upper bounds (seconds) of the latency histogram's buckets.
@@ -75,8 +76,8 @@ impl Metrics {
         self.counters().stream_windows += 1;
     }
 
-    /// The Prometheus text exposition, with the gauges given.
-    pub fn render(&self, in_flight: usize, streams: usize) -> String {
+    /// The Prometheus text exposition, with the gauges given and the CPU pool's queue.
+    pub fn render(&self, in_flight: usize, streams: usize, cpu: &CpuPool) -> String {
         let c = self.counters();
         let mut out = String::new();
         out.push_str("# HELP emovox_http_requests_total HTTP requests served, by route, method and status.\n");
@@ -98,12 +99,18 @@ impl Metrics {
                     "emovox_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}"
                 );
             }
+            let (count, sum) = (h.count, h.sum);
             let _ = writeln!(
                 out,
-                "emovox_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}\n\
-                 emovox_http_request_duration_seconds_sum{{route=\"{route}\"}} {}\n\
-                 emovox_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
-                h.count, h.sum, h.count
+                "emovox_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {count}"
+            );
+            let _ = writeln!(
+                out,
+                "emovox_http_request_duration_seconds_sum{{route=\"{route}\"}} {sum}"
+            );
+            let _ = writeln!(
+                out,
+                "emovox_http_request_duration_seconds_count{{route=\"{route}\"}} {count}"
             );
         }
         out.push_str("# HELP emovox_audio_seconds_total Seconds of audio classified, by route.\n");
@@ -117,14 +124,27 @@ impl Metrics {
         out.push_str("# HELP emovox_stream_windows_total Windows sent on WebSocket streams.\n");
         out.push_str("# TYPE emovox_stream_windows_total counter\n");
         let _ = writeln!(out, "emovox_stream_windows_total {}", c.stream_windows);
-        out.push_str("# HELP emovox_http_in_flight Classifying requests being served.\n");
-        out.push_str("# TYPE emovox_http_in_flight gauge\n");
-        let _ = writeln!(out, "emovox_http_in_flight {in_flight}");
-        out.push_str("# HELP emovox_streams_active Open WebSocket streams.\n");
-        out.push_str("# TYPE emovox_streams_active gauge\n");
-        let _ = writeln!(out, "emovox_streams_active {streams}");
+        render_gauges(&mut out, in_flight, streams, cpu);
         out
     }
+}
+
+/// The gauges of the exposition (and the CPU pool's counter of skipped jobs).
+fn render_gauges(out: &mut String, in_flight: usize, streams: usize, cpu: &CpuPool) {
+    out.push_str("# HELP emovox_http_in_flight Classifying requests being served.\n");
+    out.push_str("# TYPE emovox_http_in_flight gauge\n");
+    let _ = writeln!(out, "emovox_http_in_flight {in_flight}");
+    out.push_str("# HELP emovox_streams_active Open WebSocket streams.\n");
+    out.push_str("# TYPE emovox_streams_active gauge\n");
+    let _ = writeln!(out, "emovox_streams_active {streams}");
+    out.push_str("# HELP emovox_cpu_jobs_queued Jobs waiting for a CPU worker.\n");
+    out.push_str("# TYPE emovox_cpu_jobs_queued gauge\n");
+    let _ = writeln!(out, "emovox_cpu_jobs_queued {}", cpu.queued());
+    out.push_str(
+        "# HELP emovox_cpu_jobs_skipped_total Queued jobs skipped because their client had gone.\n",
+    );
+    out.push_str("# TYPE emovox_cpu_jobs_skipped_total counter\n");
+    let _ = writeln!(out, "emovox_cpu_jobs_skipped_total {}", cpu.skipped());
 }
 
 /// Middleware of every route: times the request to its response head, counts it, and logs

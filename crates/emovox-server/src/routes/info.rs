@@ -29,7 +29,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let streams = state.config.max_streams - state.streams.available_permits();
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(in_flight, streams),
+        state.metrics.render(in_flight, streams, &state.cpu),
     )
 }
 

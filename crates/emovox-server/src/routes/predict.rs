@@ -7,7 +7,7 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 
 use crate::decode::decode_clip;
-use crate::limits::read_body;
+use crate::limits::{read_body, InFlightSlot};
 use crate::windows::probabilities_json;
 use crate::{ApiError, AppState};
 
@@ -19,6 +19,7 @@ pub async fn predict(
     State(state): State<AppState>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
+    let slot = InFlightSlot::of(&request);
     let multipart = request
         .headers()
         .get(CONTENT_TYPE)
@@ -28,7 +29,7 @@ pub async fn predict(
         let form = Multipart::from_request(request, &state)
             .await
             .map_err(|e| ApiError::BadRequest(e.body_text()))?;
-        return predict_parts(state, form).await;
+        return predict_parts(state, form, slot).await;
     }
     let config = &state.config;
     let bytes = read_body(
@@ -37,18 +38,24 @@ pub async fn predict(
         config.body_timeout(),
     )
     .await?;
-    let mut answer = classify(&state, bytes).await?;
+    let mut answer = classify(&state, bytes, slot).await?;
     answer["model"] = json!(state.model.id);
     Ok(Json(answer))
 }
 
-/// Decodes and classifies one file on the CPU pool.
-async fn classify(state: &AppState, bytes: Bytes) -> Result<Value, ApiError> {
+/// Decodes and classifies one file on the CPU pool; the job holds the request's in-flight
+/// `slot` until it is done or skipped.
+async fn classify(
+    state: &AppState,
+    bytes: Bytes,
+    slot: Option<InFlightSlot>,
+) -> Result<Value, ApiError> {
     let classifier = state.classifier.clone();
     let max_seconds = state.config.max_clip_seconds;
     let (prediction, duration) = state
         .cpu
         .run(move || -> Result<_, ApiError> {
+            let _slot = slot;
             let audio = decode_clip(bytes, max_seconds)?;
             let duration = audio.duration_seconds();
             Ok((
@@ -70,7 +77,11 @@ async fn classify(state: &AppState, bytes: Bytes) -> Result<Value, ApiError> {
 }
 
 /// The multipart batch: reads the parts within the body limits, then classifies each.
-async fn predict_parts(state: AppState, mut form: Multipart) -> Result<Json<Value>, ApiError> {
+async fn predict_parts(
+    state: AppState,
+    mut form: Multipart,
+    slot: Option<InFlightSlot>,
+) -> Result<Json<Value>, ApiError> {
     let timeout = state.config.body_timeout();
     let limit = state.config.max_body_bytes;
     let read_all = async {
@@ -97,9 +108,9 @@ async fn predict_parts(state: AppState, mut form: Multipart) -> Result<Json<Valu
         ));
     }
     let answers = futures_util::future::join_all(parts.into_iter().map(|(name, bytes)| {
-        let state = &state;
+        let (state, slot) = (&state, slot.clone());
         async move {
-            let mut answer = match classify(state, bytes).await {
+            let mut answer = match classify(state, bytes, slot).await {
                 Ok(answer) => answer,
                 Err(err) => json!({ "error": err.body(), "status": err.status().as_u16() }),
             };

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::decode::{check_duration, open, CHUNK_SAMPLES};
-use crate::limits::read_body;
+use crate::limits::{read_body, InFlightSlot};
 use crate::windows::{segment_json, LiveTimeline};
 use crate::{ApiError, AppState};
 
@@ -84,6 +84,7 @@ pub async fn timeline(
     request: Request,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let slot = InFlightSlot::of(&request);
     let limits = &state.config;
     let config = query.config(
         limits.max_timeline_seconds,
@@ -96,10 +97,18 @@ pub async fn timeline(
         limits.body_timeout(),
     )
     .await?;
-    let audio = state.cpu.run(move || open(bytes)).await??;
+    let opening = slot.clone();
+    let audio = state
+        .cpu
+        .run(move || {
+            let _slot = opening;
+            open(bytes)
+        })
+        .await??;
     let (lines, receiver) = mpsc::channel::<String>(LINES_BUFFERED);
     let worker_state = state.clone();
-    state.cpu.spawn(move || {
+    state.cpu.spawn(lines, move |lines| {
+        let _slot = slot;
         if let Err(err) = run(&worker_state, audio, &config, &lines) {
             let line = json!({ "type": "error", "error": err.body() });
             let _ = lines.blocking_send(line.to_string());
