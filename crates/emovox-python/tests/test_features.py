@@ -218,3 +218,26 @@ def test_a_spectrogram_S_of_the_wrong_shape_is_named():
             function(S=np.ones(10))
     with pytest.raises(ValueError, match=r"^mfcc: S of shape \(0, 10\) has 0 mel bands"):
         emovox.feature.mfcc(S=np.ones((0, 10)))
+
+
+@pytest.mark.parametrize(
+    "call,named",
+    [
+        (lambda y: emovox.feature.mfcc(y=y, sr=16000, n_fft=2**70), "n_fft"),
+        (lambda y: emovox.feature.mfcc(y=y, sr=16000, hop_length=2**64), "hop_length"),
+        (lambda y: emovox.feature.melspectrogram(y=y, sr=16000, n_mels=2**70), "n_mels"),
+        (lambda y: emovox.feature.melspectrogram(y=y, sr=16000, win_length=2**80), "win_length"),
+        (lambda y: emovox.feature.delta(np.ones((2, 20)), width=2**70 + 1), "width"),
+        (lambda y: emovox.feature.mfcc(y=y, sr=16000, lifter="x"), "lifter"),
+        (lambda y: emovox.feature.mfcc(y=y, sr=16000, lifter=float("nan")), "lifter"),
+        (lambda y: emovox.feature.mfcc(y=y, sr=16000, lifter=-1), "lifter"),
+        (lambda y: emovox.feature.mfcc(y=y, sr=16000, fmin="x"), "fmin"),
+        (lambda y: emovox.feature.mfcc(y=y, sr=16000, fmin=float("inf")), "fmin"),
+        (lambda y: emovox.feature.melspectrogram(y=y, sr=16000, fmax=10**400), "fmax"),
+        (lambda y: emovox.feature.melspectrogram(y=y, sr=16000, fmax=float("nan")), "fmax"),
+    ],
+)
+def test_out_of_range_numbers_are_value_errors_naming_them(speech16k, call, named):
+    """Not OverflowError, TypeError or a bare float() message: the argument is named."""
+    with pytest.raises(ValueError, match=rf"^(mfcc|melspectrogram|delta): {named}="):
+        call(speech16k)

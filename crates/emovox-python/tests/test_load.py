@@ -120,3 +120,10 @@ def test_the_whole_supported_rate_range_loads():
     for sr in (emovox._checks.MIN_SAMPLE_RATE, np.int64(8000), 8000.0, emovox._checks.MAX_SAMPLE_RATE):
         y, rate = emovox.load(SENTENCE, sr=sr, duration=0.1)
         assert rate == int(sr) and type(rate) is int and y.size > 0
+
+
+@pytest.mark.parametrize("name", ["offset", "duration"])
+@pytest.mark.parametrize("value", [10**400, -1.0, float("nan"), float("inf"), "1", True])
+def test_bad_offset_or_duration_is_a_value_error_naming_it(name, value):
+    with pytest.raises(ValueError, match=rf"^load: {name}=.* must be a finite number of seconds >= 0$"):
+        emovox.load(SENTENCE, **{name: value})

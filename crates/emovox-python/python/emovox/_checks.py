@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from typing import Any, Dict, Mapping
 
 import numpy as np
@@ -77,10 +78,28 @@ def rate(function: str, name: str, value: Any) -> int:
 
 
 def positive_int(function: str, name: str, value: Any) -> int:
-    """A positive integer argument (``n_fft``, ``hop_length`` ...)."""
+    """A positive integer argument (``n_fft``, ``hop_length`` ...), at most ``sys.maxsize`` (the
+    native side's size type: beyond it a ValueError, not an OverflowError)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{function}: {name}={value!r} must be a positive integer")
+    if value > sys.maxsize:
+        raise ValueError(f"{function}: {name}={value!r} is too large (at most {sys.maxsize})")
     return int(value)
+
+
+def finite(function: str, name: str, value: Any, least: float = -math.inf, unit: str = "") -> float:
+    """A finite real number ``>= least`` as a float; a ValueError naming it for anything else
+    (NaN, infinities, numbers beyond float's range, strings, None, bools, complex)."""
+    number = math.nan
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an int or Fraction beyond float's range
+            pass
+    if not (math.isfinite(number) and number >= least):
+        bound = "" if least == -math.inf else f" >= {least:g}"
+        raise ValueError(f"{function}: {name}={value!r} must be a finite number{unit}{bound}")
+    return number
 
 
 def signal(function: str, y: Any) -> np.ndarray:

@@ -207,12 +207,24 @@ class Classifier:
             for bad samples, a recording shorter than ``min(1 s, window)``,
             or bad ``window``/``hop`` (the message names them)
         """
+        function = "timeline"
         return self._native.timeline(
-            _mono("timeline", y), _checks.rate("timeline", "sr", sr), float(window), float(hop), bool(adapt)
+            _mono(function, y),
+            _checks.rate(function, "sr", sr),
+            _positive_seconds(function, "window", window),
+            _positive_seconds(function, "hop", hop),
+            bool(adapt),
         )
 
     def __repr__(self) -> str:
         return f"Classifier(labels={self.labels!r}, sample_rate={self.sample_rate})"
+
+
+def _positive_seconds(function: str, name: str, value: Any) -> float:
+    seconds = _checks.finite(function, name, value, unit=" of seconds")
+    if seconds <= 0:
+        raise ValueError(f"{function}: {name}={value!r} must be a positive number of seconds")
+    return seconds
 
 
 def _mono(function: str, y: Any) -> np.ndarray:

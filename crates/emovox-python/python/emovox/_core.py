@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 import os
 import warnings
 from typing import Any, Callable, Optional, Tuple, Union
@@ -101,9 +100,7 @@ def load(
 
 
 def _seconds(function: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
-        raise ValueError(f"{function}: {name}={value!r} must be a finite number of seconds >= 0")
-    return float(value)
+    return _checks.finite(function, name, value, least=0.0, unit=" of seconds")
 
 
 def power_to_db(

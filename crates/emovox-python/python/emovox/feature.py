@@ -60,8 +60,8 @@ def _mel_settings(function: str, sr: Any, settings: dict) -> dict:
         "hop_length": _checks.positive_int(function, "hop_length", settings["hop_length"]),
         "win_length": n_fft if win_length is None else _checks.positive_int(function, "win_length", win_length),
         "n_mels": _checks.positive_int(function, "n_mels", settings["n_mels"]),
-        "fmin": float(settings["fmin"]),
-        "fmax": None if fmax is None else float(fmax),
+        "fmin": _checks.finite(function, "fmin", settings["fmin"], least=0.0),
+        "fmax": None if fmax is None else _checks.finite(function, "fmax", fmax, least=0.0),
     }
 
 
@@ -279,7 +279,7 @@ def mfcc(
     _checks.require(function, "norm", norm, "ortho")
     _checks.require(function, "mel_norm", mel_norm, "slaney")
     n_mfcc = _checks.positive_int(function, "n_mfcc", n_mfcc)
-    lifter = float(lifter)
+    lifter = _checks.finite(function, "lifter", lifter, least=0.0)
     if S is not None:
         if y is not None:
             raise ValueError(f"{function}: give y or S, not both")
