@@ -231,9 +231,9 @@ def mfcc(
     S : np.ndarray [shape=(..., d, t)] or None
         log-power Mel spectrogram
     n_mfcc : int > 0 [scalar]
-        number of MFCCs to return; at most the number of mel bands are
-        (``n_mels``, or ``S.shape[-2]``), as in librosa (with ``lifter > 0``
-        a larger ``n_mfcc`` is refused, as librosa fails on it)
+        number of MFCCs to return; as in librosa, no more are returned than
+        there are mel bands (``n_mels``, or ``S.shape[-2]``), and with
+        ``lifter > 0`` a larger ``n_mfcc`` is refused (librosa fails on it)
     dct_type : 2
         DCT type-2, the only one emovox implements
     norm : 'ortho'
