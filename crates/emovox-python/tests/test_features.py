@@ -241,3 +241,14 @@ def test_out_of_range_numbers_are_value_errors_naming_them(speech16k, call, name
     """Not OverflowError, TypeError or a bare float() message: the argument is named."""
     with pytest.raises(ValueError, match=rf"^(mfcc|melspectrogram|delta): {named}="):
         call(speech16k)
+
+
+def test_the_docstring_examples_hold():
+    """The examples in the docstrings are what the functions return (run as doctests)."""
+    import doctest
+
+    from emovox import _adaptation, _classifier, _core, feature
+
+    for module in (_core, feature, _classifier, _adaptation):
+        failures, _ = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert failures == 0, f"{module.__name__}: {failures} docstring example(s) differ"

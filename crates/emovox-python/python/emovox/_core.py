@@ -147,8 +147,8 @@ def power_to_db(
     Examples
     --------
     >>> import numpy as np, emovox
-    >>> emovox.power_to_db(np.array([1.0, 10.0, 100.0], dtype=np.float32))
-    array([ 0., 10., 20.], dtype=float32)
+    >>> emovox.power_to_db(np.array([1.0, 10.0, 100.0]))
+    array([ 0., 10., 20.])
     """
     function = "power_to_db"
     array = np.asarray(S)
