@@ -8,6 +8,7 @@ use axum::routing::{get, post, MethodRouter};
 use axum::{middleware, Router};
 use tokio::net::TcpListener;
 
+use crate::io::TimedListener;
 use crate::routes::{info, predict, timeline};
 use crate::{limits, metrics, page, stream, ApiError, AppState};
 
@@ -109,12 +110,17 @@ async fn not_found(uri: Uri) -> ApiError {
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then finishes the requests in
-/// progress (graceful shutdown) and returns.
+/// progress (graceful shutdown) and returns. A connection whose client takes none of the
+/// bytes sent to it for `write_timeout_seconds` is closed.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let listener = TimedListener {
+        inner: listener,
+        write_timeout: state.config.write_timeout(),
+    };
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

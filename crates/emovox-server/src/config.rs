@@ -40,6 +40,10 @@ pub struct ServerConfig {
     /// Seconds a client may take to send its whole request body (408 past it).
     #[arg(long, default_value_t = 30.0)]
     pub body_timeout_seconds: f64,
+    /// Seconds a client may leave the server's answer unread (a timeline's lines, a stream's
+    /// messages) before its connection is closed and the work for it stopped.
+    #[arg(long, default_value_t = 15.0)]
+    pub write_timeout_seconds: f64,
     /// WebSocket streams served at once; more get 503 + Retry-After.
     #[arg(long, default_value_t = 8)]
     pub max_streams: usize,
@@ -60,6 +64,7 @@ impl Default for ServerConfig {
             max_in_flight: 64,
             workers: None,
             body_timeout_seconds: 30.0,
+            write_timeout_seconds: 15.0,
             max_streams: 8,
             stream_idle_seconds: 30.0,
         }
@@ -77,6 +82,11 @@ impl ServerConfig {
     /// [`ServerConfig::body_timeout_seconds`] as a duration.
     pub fn body_timeout(&self) -> Duration {
         Duration::from_secs_f64(self.body_timeout_seconds.max(0.0))
+    }
+
+    /// [`ServerConfig::write_timeout_seconds`] as a duration.
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.write_timeout_seconds.max(0.0))
     }
 
     /// [`ServerConfig::stream_idle_seconds`] as a duration.

@@ -29,6 +29,7 @@ mod app;
 mod config;
 pub mod decode;
 mod error;
+mod io;
 pub mod limits;
 pub mod metrics;
 pub mod page;

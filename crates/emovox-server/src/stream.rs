@@ -9,9 +9,11 @@
 //! and `{"type":"error","error":{...}}` before closing on a protocol error (a text frame that
 //! is not `end`, a frame that is not a whole number of samples, a NaN, a stalled client).
 //! Memory per connection is bounded: one window of samples, the resampler's state, and a
-//! few chunks queued (the socket is not read while the queue is full).
+//! few chunks queued (the socket is not read while the queue is full, but messages are still
+//! sent). A client that takes no message for the write timeout is dropped.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
@@ -138,17 +140,39 @@ async fn serve(
     let rate = query.rate;
     tokio::task::spawn_blocking(move || classify(worker_state, rate, config, input_rx, output_tx));
     let idle = state.config.stream_idle();
+    let write_timeout = state.config.write_timeout();
     let mut inputs = Some(inputs);
+    // A frame's samples (or `end`) waiting for room in `inputs`: the socket is not read
+    // meanwhile, but messages are still sent (the classifying thread may be waiting on them).
+    let mut pending: Option<Input> = None;
     loop {
         let flow = tokio::select! {
-            out = outputs.recv() => send_output(&mut socket, out).await,
-            received = tokio::time::timeout(idle, socket.recv()), if inputs.is_some() => {
+            out = outputs.recv() => send_output(&mut socket, out, write_timeout).await,
+            permit = reserve(inputs.clone()), if pending.is_some() => {
+                let input = pending.take();
+                let end = matches!(input, Some(Input::End));
+                match (permit, input) {
+                    (Some(permit), Some(input)) => drop(permit.send(input)),
+                    _ => inputs = None, // the classifying thread is gone
+                }
+                if end {
+                    inputs = None; // `end` is passed on once, and nothing is read after it
+                }
+                Flow::Continue
+            }
+            received = tokio::time::timeout(idle, socket.recv()),
+                if inputs.is_some() && pending.is_none() =>
+            {
                 let step = match received {
                     Err(_) => Err(ProtocolError::idle(idle)),
-                    Ok(frame) => take_frame(frame, &query, &mut inputs).await,
+                    Ok(frame) => take_frame(frame, &query),
                 };
                 match step {
-                    Ok(flow) => flow,
+                    Ok(Step::Forward(input)) => {
+                        pending = Some(input);
+                        Flow::Continue
+                    }
+                    Ok(Step::Flow(flow)) => flow,
                     Err(error) => {
                         error.send(&mut socket).await;
                         Flow::Stop
@@ -159,6 +183,15 @@ async fn serve(
         if let Flow::Stop = flow {
             return;
         }
+    }
+}
+
+/// Room for one input to the classifying thread; `None` once it is gone, and never without a
+/// sender.
+async fn reserve(inputs: Option<mpsc::Sender<Input>>) -> Option<mpsc::OwnedPermit<Input>> {
+    match inputs {
+        Some(sender) => sender.reserve_owned().await.ok(),
+        None => std::future::pending().await,
     }
 }
 
@@ -182,15 +215,17 @@ enum Flow {
 }
 
 /// Sends the client the classifying thread's next message; closes the socket after an error
-/// message, or normally once the thread is done (`None`, after `end`).
-async fn send_output(socket: &mut WebSocket, out: Option<Value>) -> Flow {
+/// message, or normally once the thread is done (`None`, after `end`). A client that takes
+/// less than a message in `write_timeout` is dropped (the stream stops).
+async fn send_output(socket: &mut WebSocket, out: Option<Value>, write_timeout: Duration) -> Flow {
     let Some(message) = out else {
         close(socket, 1000, "done").await;
         return Flow::Stop;
     };
     let failed = message["type"] == "error";
-    if socket.send(text(&message)).await.is_err() {
-        return Flow::Stop;
+    match tokio::time::timeout(write_timeout, socket.send(text(&message))).await {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) | Err(_) => return Flow::Stop,
     }
     if failed {
         close(socket, CLOSE_UNSUPPORTED_DATA, "error").await;
@@ -199,35 +234,33 @@ async fn send_output(socket: &mut WebSocket, out: Option<Value>) -> Flow {
     Flow::Continue
 }
 
-/// Acts on a frame from the client: samples go to the classifying thread (`inputs`, dropped
-/// once the thread is gone), `end` is passed on once, a close or a broken socket stops the
-/// stream, and a frame that is not PCM is a [`ProtocolError`].
-async fn take_frame(
+/// What a frame from the client asks for.
+enum Step {
+    /// Pass this on to the classifying thread.
+    Forward(Input),
+    /// Go on, or stop.
+    Flow(Flow),
+}
+
+/// Acts on a frame from the client: samples and `end` are passed on to the classifying
+/// thread, a close or a broken socket stops the stream, and a frame that is not PCM is a
+/// [`ProtocolError`].
+fn take_frame(
     frame: Option<Result<Message, axum::Error>>,
     query: &StreamQuery,
-    inputs: &mut Option<mpsc::Sender<Input>>,
-) -> Result<Flow, ProtocolError> {
+) -> Result<Step, ProtocolError> {
     match frame {
-        None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Ok(Flow::Stop),
+        None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Ok(Step::Flow(Flow::Stop)),
         Some(Ok(Message::Binary(bytes))) => {
             let samples = query
                 .format
                 .decode(&bytes)
                 .ok_or_else(|| ProtocolError::not_whole_samples(bytes.len(), query.format))?;
-            let sender = inputs.as_ref().expect("guarded by the select condition");
-            if sender.send(Input::Samples(samples)).await.is_err() {
-                *inputs = None;
-            }
-            Ok(Flow::Continue)
+            Ok(Step::Forward(Input::Samples(samples)))
         }
-        Some(Ok(Message::Text(t))) if t.trim() == "end" => {
-            if let Some(sender) = inputs.take() {
-                let _ = sender.send(Input::End).await;
-            }
-            Ok(Flow::Continue)
-        }
+        Some(Ok(Message::Text(t))) if t.trim() == "end" => Ok(Step::Forward(Input::End)),
         Some(Ok(Message::Text(_))) => Err(ProtocolError::text_frame(query)),
-        Some(Ok(_)) => Ok(Flow::Continue), // ping / pong: answered by the library
+        Some(Ok(_)) => Ok(Step::Flow(Flow::Continue)), // ping / pong: answered by the library
     }
 }
 

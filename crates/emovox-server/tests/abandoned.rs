@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use common::{speech, TestServer};
 use emovox_server::ServerConfig;
 use reqwest::StatusCode;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 fn client() -> reqwest::Client {
@@ -96,5 +96,101 @@ async fn abandoned_requests_hold_their_slot_until_their_queued_job_is_skipped() 
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+    server.stop().await;
+}
+
+/// A raw POST from a client with a small receive buffer that never reads its answer.
+async fn stalled_reader(server: &TestServer, path: &str, body: &[u8]) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4_096).unwrap();
+    let mut stream = socket.connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    stream
+}
+
+/// Everything `socket` receives until the server closes it (at most 30 s).
+async fn read_to_close(mut socket: TcpStream) -> String {
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(30), socket.read_to_end(&mut received));
+    let closed = read.await.expect("the server closed the connection");
+    // A reset (the server closed with unread data) also ends it.
+    let _ = closed;
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_its_timeline_frees_the_worker_and_its_slot() {
+    let server = TestServer::start_with_small_send_buffers(ServerConfig {
+        workers: Some(1),
+        write_timeout_seconds: 1.0,
+        ..ServerConfig::default()
+    })
+    .await;
+    // 2 min of speech in windows of 0.1 s every 0.01 s: about 1.7 MB of lines, far more than
+    // the socket buffers hold, computed in about 5 s.
+    let wav = common::wav_bytes(&common::long_speech(120.0), 16_000);
+    let started = Instant::now();
+    let stalled = stalled_reader(&server, "/v1/timeline?window=0.1&hop=0.01", &wav).await;
+    wait_for(&server, "emovox_http_in_flight", 1.0).await;
+    // The timeline is on the only worker, its first lines fill the client's buffers.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let clip = std::fs::read(speech("kids_talking.wav")).unwrap();
+    let response = tokio::time::timeout(
+        Duration::from_secs(30),
+        client().post(server.url("/v1/predict")).body(clip).send(),
+    )
+    .await
+    .expect("a clip is classified while a client leaves its timeline unread")
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    eprintln!("predict answered after {:?}", started.elapsed());
+    // The stalled connection was closed, its slot freed, its answer cut short.
+    wait_for(&server, "emovox_http_in_flight", 0.0).await;
+    let received = read_to_close(stalled).await;
+    assert!(received.starts_with("HTTP/1.1 200"), "{received:.100}");
+    assert!(!received.contains("\"done\""));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_stream_client_that_sends_but_never_reads_is_dropped() {
+    let server = TestServer::start_with_small_send_buffers(ServerConfig {
+        write_timeout_seconds: 1.0,
+        stream_idle_seconds: 600.0,
+        ..ServerConfig::default()
+    })
+    .await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4_096).unwrap();
+    let stream = socket.connect(server.addr).await.unwrap();
+    let (socket, _) =
+        tokio_tungstenite::client_async(server.ws_url("/v1/stream?rate=16000"), stream)
+            .await
+            .unwrap();
+    let (mut sink, _never_read) = futures_util::StreamExt::split(socket);
+    // 2 min of speech, 120 windows of about 400 bytes: more than the buffers hold.
+    let speech = common::long_speech(120.0);
+    let sender = tokio::spawn(async move {
+        for chunk in speech.chunks(16_000) {
+            let bytes = common::ws::f32le(chunk);
+            let message = tokio_tungstenite::tungstenite::Message::Binary(bytes.into());
+            if futures_util::SinkExt::send(&mut sink, message)
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        std::future::pending::<()>().await; // the client stays connected, reading nothing
+    });
+    wait_for(&server, "emovox_streams_active", 1.0).await;
+    // The server gives up on the client once it has taken nothing for a second.
+    wait_for(&server, "emovox_streams_active", 0.0).await;
+    sender.abort();
     server.stop().await;
 }

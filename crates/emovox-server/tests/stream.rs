@@ -132,3 +132,27 @@ async fn idle_streams_are_closed_and_the_stream_limit_is_503() {
     assert_eq!(next_json(&mut again).await.unwrap()["type"], "ready");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_client_sending_minutes_of_audio_at_once_gets_every_window() {
+    // Sent as fast as possible, 2 min of audio make windows faster than one message per
+    // frame: the server must send them while the classifying thread's input queue is full
+    // (it used to wait for room in that queue without sending, and both waited forever).
+    let server = TestServer::start(ServerConfig::default()).await;
+    let speech = long_speech(120.0);
+    let chunks: Vec<Vec<u8>> = speech.chunks(16_000).map(f32le).collect();
+    let socket = connect(&server, "?rate=16000").await;
+    let run = run_stream(socket, chunks, 0.0, false);
+    let (received, _) = tokio::time::timeout(std::time::Duration::from_secs(60), run)
+        .await
+        .expect("the stream finished");
+    let windows = received
+        .iter()
+        .filter(|(_, m)| m["type"] == "window")
+        .count();
+    let done = &received.last().unwrap().1;
+    assert_eq!(done["type"], "done", "{done}");
+    assert_eq!(done["windows"], windows);
+    assert!(windows > 100, "{windows} windows");
+    server.stop().await;
+}

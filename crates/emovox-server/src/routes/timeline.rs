@@ -1,6 +1,9 @@
 //! `POST /v1/timeline`: the emotion timeline of a long recording, streamed as NDJSON while it
 //! is computed.
 
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
 use axum::http::header::CONTENT_TYPE;
@@ -9,14 +12,17 @@ use emovox::audio::AudioStream;
 use emovox::timeline::{SegmentConfig, Timeline};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tokio::runtime::Handle;
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
 
 use crate::decode::{check_duration, open, CHUNK_SAMPLES};
 use crate::limits::{read_body, InFlightSlot};
 use crate::windows::{segment_json, LiveTimeline};
 use crate::{ApiError, AppState};
 
-/// Lines buffered between the worker and a slow reader (the worker waits beyond that).
+/// Lines buffered between the worker and a slow reader (the worker waits beyond that, for at
+/// most the write timeout).
 const LINES_BUFFERED: usize = 64;
 
 /// Optional windowing, as query parameters (`?window=2&hop=0.5`).
@@ -77,7 +83,9 @@ impl TimelineQuery {
 /// lines (`start`, `end`, `label`, `confidence`: the timeline example's JSON), then one
 /// `{"type":"done",...}` line. A failure once the stream has begun (corrupt data further in,
 /// the duration limit) is a last `{"type":"error","error":{...}}` line; failures found
-/// before (size, format, query) are the usual JSON errors with their status.
+/// before (size, format, query) are the usual JSON errors with their status. A client that
+/// takes no line for `write_timeout_seconds` has its answer abandoned (the connection is
+/// closed, without a last line) and the worker freed.
 pub async fn timeline(
     State(state): State<AppState>,
     query: Result<Query<TimelineQuery>, axum::extract::rejection::QueryRejection>,
@@ -105,24 +113,86 @@ pub async fn timeline(
             open(bytes)
         })
         .await??;
-    let (lines, receiver) = mpsc::channel::<String>(LINES_BUFFERED);
+    let (lines, receiver) = mpsc::channel::<Line>(LINES_BUFFERED);
     let worker_state = state.clone();
+    let (runtime, timeout) = (Handle::current(), limits.write_timeout());
     state.cpu.spawn(lines, move |lines| {
         let _slot = slot;
-        if let Err(err) = run(&worker_state, audio, &config, &lines) {
-            let line = json!({ "type": "error", "error": err.body() });
-            let _ = lines.blocking_send(line.to_string());
+        let lines = LineSender {
+            lines,
+            runtime,
+            timeout,
+        };
+        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            run(&worker_state, audio, &config, &lines)
+        }));
+        let failed = match ran {
+            Ok(result) => result.err(),
+            Err(_) => Some(ApiError::Internal("the timeline failed: a bug".into())),
+        };
+        if let Some(err) = failed {
+            lines.send(json!({ "type": "error", "error": err.body() }), true);
         }
     })?;
-    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        let line = receiver.recv().await?;
-        Some((Ok::<_, std::convert::Infallible>(line + "\n"), receiver))
-    });
     Ok((
         [(CONTENT_TYPE, "application/x-ndjson")],
-        Body::from_stream(body),
+        Body::from_stream(body(receiver)),
     )
         .into_response())
+}
+
+/// One line of a streamed timeline, and whether it ends the answer (`done` or `error`).
+struct Line {
+    text: String,
+    last: bool,
+}
+
+/// The response body: the worker's lines as they come. When the worker stops before its last
+/// line (it gave up on a client that read nothing for the write timeout), the body fails, so
+/// the connection is closed rather than the answer looking complete.
+fn body(
+    receiver: mpsc::Receiver<Line>,
+) -> impl futures_util::Stream<Item = Result<String, std::io::Error>> {
+    futures_util::stream::unfold((receiver, false), |(mut receiver, ended)| async move {
+        if ended {
+            return None;
+        }
+        match receiver.recv().await {
+            Some(line) => Some((Ok(line.text + "\n"), (receiver, line.last))),
+            None => {
+                let cut = std::io::Error::other("the timeline stopped before its last line");
+                Some((Err(cut), (receiver, true)))
+            }
+        }
+    })
+}
+
+/// The worker's end of the line channel: a send waits at most `timeout` for the client to
+/// make room, so a client that stops reading frees the worker.
+struct LineSender {
+    lines: mpsc::Sender<Line>,
+    runtime: Handle,
+    timeout: Duration,
+}
+
+impl LineSender {
+    /// Sends `value` (`last`: the answer's final line); false when the client has gone or
+    /// took no line for the timeout (the answer is then abandoned).
+    fn send(&self, value: Value, last: bool) -> bool {
+        let line = Line {
+            text: value.to_string(),
+            last,
+        };
+        match self.lines.try_send(line) {
+            Ok(()) => true,
+            Err(TrySendError::Closed(_)) => false,
+            // The timer is made inside the runtime's context (block_on), not on this thread.
+            Err(TrySendError::Full(line)) => self
+                .runtime
+                .block_on(async { tokio::time::timeout(self.timeout, self.lines.send(line)).await })
+                .is_ok_and(|sent| sent.is_ok()),
+        }
+    }
 }
 
 /// The worker: decodes, resamples and classifies, sending lines as it goes. Stops early (Ok)
@@ -131,7 +201,7 @@ fn run(
     state: &AppState,
     mut audio: AudioStream,
     config: &SegmentConfig,
-    lines: &mpsc::Sender<String>,
+    lines: &LineSender,
 ) -> Result<(), ApiError> {
     let classifier = &*state.classifier;
     let labels = classifier.labels();
@@ -140,7 +210,7 @@ fn run(
     let mut live = LiveTimeline::new(classifier, rate, config)?;
     let mut windows = Vec::new();
     let mut chunk = Vec::with_capacity(CHUNK_SAMPLES);
-    let send = |value: Value| lines.blocking_send(value.to_string()).is_ok();
+    let send = |value: Value| lines.send(value, false);
     loop {
         let more = audio.read_chunk(&mut chunk)?;
         check_duration(audio.samples_read(), rate, max_seconds)?;
@@ -174,13 +244,16 @@ fn run(
             return Ok(());
         }
     }
-    send(json!({
-        "type": "done",
-        "model": state.model.id,
-        "duration": duration,
-        "speech": timeline.speech,
-        "windows": timeline.windows.len(),
-        "segments": timeline.smoothed.len(),
-    }));
+    lines.send(
+        json!({
+            "type": "done",
+            "model": state.model.id,
+            "duration": duration,
+            "speech": timeline.speech,
+            "windows": timeline.windows.len(),
+            "segments": timeline.smoothed.len(),
+        }),
+        true,
+    );
     Ok(())
 }

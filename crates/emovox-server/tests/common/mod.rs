@@ -23,12 +23,26 @@ pub struct TestServer {
 impl TestServer {
     /// Starts the bundled model with `config` (its bind address and port are ignored).
     pub async fn start(config: ServerConfig) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on(listener, config).await
+    }
+
+    /// Starts the bundled model with `config` on a listener whose connections have a send
+    /// buffer of a few kilobytes (accepted sockets inherit it), so a client that does not read
+    /// blocks the server's writes after a few kilobytes rather than megabytes.
+    pub async fn start_with_small_send_buffers(config: ServerConfig) -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_send_buffer_size(4_096).unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        Self::start_on(socket.listen(64).unwrap(), config).await
+    }
+
+    async fn start_on(listener: tokio::net::TcpListener, config: ServerConfig) -> Self {
         let state = AppState::new(
             Classifier::bundled().unwrap(),
             emovox_server::BUNDLED_ID,
             config,
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(serve(listener, state.clone(), async move {
