@@ -327,6 +327,18 @@ fn silence_is_refused_not_named_an_emotion() {
     let below = silent(classifier.predict(&tone(-91.0, 32_000), 16_000)).expect("-91 dBFS");
     assert!((below + 91.0).abs() < 0.05, "{below}");
     assert!(classifier.predict(&tone(-89.0, 32_000), 16_000).is_ok());
+    // Too short is said before silent (a clip shorter than 20 ms has no loudest 20 ms): the
+    // shortest clip classified is `min_samples`, one sample less is a feature error.
+    let min = classifier.min_samples();
+    assert!(min > 1 && min < 16_000, "{min}");
+    assert!(classifier.predict(&tone(-30.0, min), 16_000).is_ok());
+    for short in [vec![1.0f32], vec![0.0; min - 1], tone(-30.0, min - 1)] {
+        let error = classifier.predict(&short, 16_000).unwrap_err();
+        assert!(
+            matches!(error, emovox::Error::Features(_)) && error.to_string().contains("frame"),
+            "{error}"
+        );
+    }
     let mut quiet_then_silent = tone(-89.0, 3_200);
     quiet_then_silent.extend(&zeros);
     assert!(classifier.predict(&quiet_then_silent, 16_000).is_ok());

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use emovox::features::FrontEnd;
 use emovox::timeline::{Segment, SegmentConfig};
 use emovox::{Error, Prediction};
 use numpy::PyReadonlyArray1;
@@ -18,62 +17,6 @@ use crate::error::{to_py_err, IntoPyResult};
 #[pyclass(frozen, module = "emovox._emovox", name = "NativeClassifier")]
 struct NativeClassifier {
     inner: emovox::Classifier,
-    /// The classifier's feature front end, built again from the model's metadata as the
-    /// facade builds its own; used only to name the real fault of a clip shorter than one
-    /// frame that the facade calls silent (see [`NativeClassifier::too_short_not_silent`]).
-    front_end: FrontEnd,
-    /// The shortest clip the front end accepts, in samples at the model's rate.
-    min_samples: usize,
-}
-
-impl NativeClassifier {
-    fn new(inner: emovox::Classifier) -> Result<Self, Error> {
-        let front_end = FrontEnd::new(
-            inner
-                .model()
-                .views()
-                .iter()
-                .map(|view| view.metadata().features.clone()),
-        )?;
-        let min_samples = front_end
-            .views()
-            .iter()
-            .map(|view| view.min_samples())
-            .max()
-            .unwrap_or(0);
-        Ok(Self {
-            inner,
-            front_end,
-            min_samples,
-        })
-    }
-
-    /// The facade measures silence before length, and a clip shorter than one 20 ms frame
-    /// minus its own mean is silence (a single sample always is): such a clip, refused as
-    /// [`Error::Silent`], is reported with the feature error it would meet next (shorter than
-    /// one frame) when it is shorter than one frame of the model's features. Other results
-    /// pass unchanged.
-    fn too_short_not_silent(
-        &self,
-        samples: &[f32],
-        sample_rate: u32,
-        result: Result<Prediction, Error>,
-    ) -> Result<Prediction, Error> {
-        let Err(Error::Silent { .. }) = result else {
-            return result;
-        };
-        // At the model's rate (a margin of 2 samples for the resampler's rounding); only
-        // clips that short are looked at again, so the cost is negligible.
-        let at_model_rate =
-            samples.len() as f64 * f64::from(self.inner.sample_rate()) / f64::from(sample_rate);
-        if at_model_rate >= self.min_samples as f64 + 2.0 {
-            return result;
-        }
-        match self.front_end.compute(samples, sample_rate) {
-            Err(error) => Err(Error::Features(error)),
-            Ok(_) => result,
-        }
-    }
 }
 
 /// `{"label", "confidence", "probabilities": {label: p}, "novelty", "unfamiliar"}` of a
@@ -118,14 +61,15 @@ impl NativeClassifier {
     /// The bundled model.
     #[staticmethod]
     fn bundled(py: Python<'_>) -> PyResult<Self> {
-        py.detach(|| Self::new(emovox::Classifier::bundled()?)).py()
+        let inner = py.detach(emovox::Classifier::bundled).py()?;
+        Ok(Self { inner })
     }
 
     /// A model file.
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        py.detach(|| Self::new(emovox::Classifier::load(&path)?))
-            .py()
+        let inner = py.detach(|| emovox::Classifier::load(&path)).py()?;
+        Ok(Self { inner })
     }
 
     /// The labels, in probability order.
@@ -154,9 +98,7 @@ impl NativeClassifier {
         sr: u32,
     ) -> PyResult<Bound<'py, PyDict>> {
         let samples = contiguous(&y)?;
-        let prediction = py
-            .detach(|| self.too_short_not_silent(samples, sr, self.inner.predict(samples, sr)))
-            .py()?;
+        let prediction = py.detach(|| self.inner.predict(samples, sr)).py()?;
         prediction_dict(py, &prediction)
     }
 
@@ -172,9 +114,7 @@ impl NativeClassifier {
         let results: Vec<Result<Prediction, Error>> = py.detach(|| {
             slices
                 .par_iter()
-                .map(|samples| {
-                    self.too_short_not_silent(samples, sr, self.inner.predict(samples, sr))
-                })
+                .map(|samples| self.inner.predict(samples, sr))
                 .collect()
         });
         let items = results
@@ -205,7 +145,7 @@ impl NativeClassifier {
         // A window shorter than one frame of the model's features would fail in the middle of
         // the timeline ("classifier failed: the signal has 960 samples ..."). A window that is
         // not positive (or NaN) is left to the configuration's check, which says so.
-        let shortest = self.min_samples as f64 / f64::from(self.inner.sample_rate());
+        let shortest = self.inner.min_samples() as f64 / f64::from(self.inner.sample_rate());
         if window > 0.0 && window < shortest {
             return Err(PyValueError::new_err(format!(
                 "timeline: window={window} s is shorter than the {shortest:.3} s the model needs \

@@ -174,6 +174,18 @@ impl Classifier {
         self.front_end.sample_rate()
     }
 
+    /// The shortest clip the model classifies, in samples at its [`sample_rate`](Self::sample_rate):
+    /// one analysis frame of the view that needs the longest (a shorter clip is an
+    /// [`Error::Features`] saying so).
+    pub fn min_samples(&self) -> usize {
+        self.front_end
+            .views()
+            .iter()
+            .map(|view| view.min_samples())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The novelty above which a clip is [`Prediction::unfamiliar`], if the model has one.
     pub fn novelty_threshold(&self) -> Option<f32> {
         self.model.novelty_threshold()
@@ -289,12 +301,6 @@ impl Classifier {
     ) -> Result<Vec<ndarray::Array3<f32>>, Error> {
         validate_sample_rate(sample_rate)?;
         validate_samples(samples)?;
-        if silence == Silence::Refused {
-            let loudest_db = loudest_level_db(samples, sample_rate);
-            if loudest_db < SILENCE_LEVEL_DB {
-                return Err(Error::Silent { loudest_db });
-            }
-        }
         let mut scratch = {
             let mut pool = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
             pool.pop().unwrap_or_default()
@@ -309,7 +315,15 @@ impl Classifier {
                 .unwrap_or_else(|e| e.into_inner())
                 .push(scratch);
         }
+        // Too short is said before silent: a clip shorter than one 20 ms frame has no loudest
+        // 20 ms to measure.
         result?;
+        if silence == Silence::Refused {
+            let loudest_db = loudest_level_db(samples, sample_rate);
+            if loudest_db < SILENCE_LEVEL_DB {
+                return Err(Error::Silent { loudest_db });
+            }
+        }
         Ok(views)
     }
 }
