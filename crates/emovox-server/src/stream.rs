@@ -366,7 +366,8 @@ fn classify(
         }
         if end {
             let stream = live.segments();
-            let seconds = stream.samples_seen() as f64 / f64::from(classifier.sample_rate());
+            // Samples seen are at the input rate.
+            let seconds = stream.samples_seen() as f64 / f64::from(rate);
             state.metrics.record_audio("/v1/stream", seconds);
             let _ = outputs.blocking_send(json!({
                 "type": "done",

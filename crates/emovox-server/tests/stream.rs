@@ -156,3 +156,29 @@ async fn a_client_sending_minutes_of_audio_at_once_gets_every_window() {
     assert!(windows > 100, "{windows} windows");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_duration_is_that_of_the_input_at_its_rate() {
+    let server = TestServer::start(ServerConfig::default()).await;
+    // 3 s of speech at 44.1 kHz (crudely resampled: it only has to be audio).
+    let speech = long_speech(3.0);
+    let samples: Vec<f32> = (0..3 * 44_100).map(|i| speech[i * 160 / 441]).collect();
+    let chunks: Vec<Vec<u8>> = samples.chunks(4_410).map(f32le).collect();
+    let socket = connect(&server, "?rate=44100").await;
+    let (received, _) = run_stream(socket, chunks, 0.0, false).await;
+    let done = &received.last().unwrap().1;
+    assert_eq!(done["type"], "done", "{done}");
+    let duration = done["duration"].as_f64().unwrap();
+    assert!((duration - 3.0).abs() < 1e-9, "{duration}");
+    let metrics = reqwest::get(server.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("emovox_audio_seconds_total{route=\"/v1/stream\"} 3\n"),
+        "{metrics}"
+    );
+    server.stop().await;
+}

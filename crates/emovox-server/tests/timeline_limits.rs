@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{error_code, speech, TestServer};
+use common::{error_code, long_speech, speech, wav_bytes, TestServer};
 use emovox_server::ServerConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -90,5 +90,37 @@ async fn windows_shorter_than_one_model_frame_are_400_before_streaming() {
     assert!(lines.iter().all(|l| l["type"] != "error"), "{text}");
     assert!(lines.iter().any(|l| l["type"] == "window"), "{text}");
     assert_eq!(lines.last().unwrap()["type"], "done");
+    server.stop().await;
+}
+#[tokio::test]
+async fn durations_are_those_of_the_input_at_any_rate() {
+    let server = TestServer::start(ServerConfig::default()).await;
+    // 3 s of speech resampled (crudely: it only has to be audio) to 22.05 and 44.1 kHz.
+    let speech = long_speech(3.0);
+    for rate in [22_050u32, 44_100, 8_000] {
+        let n = (3.0 * f64::from(rate)) as usize;
+        let samples: Vec<f32> = (0..n).map(|i| speech[i * 16_000 / rate as usize]).collect();
+        let (status, text) = post(&server, "/v1/timeline", wav_bytes(&samples, rate)).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        let done = lines(&text).pop().unwrap();
+        assert_eq!(done["type"], "done", "{text}");
+        let duration = done["duration"].as_f64().unwrap();
+        assert!((duration - 3.0).abs() < 1e-6, "{rate} Hz: {duration}");
+    }
+    let metrics = client()
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let seconds: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("emovox_audio_seconds_total{route=\"/v1/timeline\"} "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((seconds - 9.0).abs() < 1e-6, "{metrics}");
     server.stop().await;
 }

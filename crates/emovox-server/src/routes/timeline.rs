@@ -230,7 +230,8 @@ fn run(
         }
     }
     let stream = live.segments();
-    let duration = stream.samples_seen() as f64 / f64::from(classifier.sample_rate());
+    // Samples seen are at the input rate.
+    let duration = stream.samples_seen() as f64 / f64::from(rate);
     state.metrics.record_audio("/v1/timeline", duration);
     let timeline = Timeline::from_windows(
         labels.to_vec(),
