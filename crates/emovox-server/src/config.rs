@@ -27,6 +27,13 @@ pub struct ServerConfig {
     /// Longest clip `/v1/predict` classifies, in seconds (413 above).
     #[arg(long, default_value_t = 60.0)]
     pub max_clip_seconds: f64,
+    /// Most files a multipart `/v1/predict` batch may hold (413 `too_many_parts` above).
+    #[arg(long, default_value_t = 16)]
+    pub max_parts: usize,
+    /// Most seconds of audio a multipart `/v1/predict` batch may hold in all (the parts past
+    /// it are refused with 413 `batch_too_long`).
+    #[arg(long, default_value_t = 300.0)]
+    pub max_batch_seconds: f64,
     /// Longest recording `/v1/timeline` accepts, in seconds (an error line past it); a longer
     /// `window` or `hop` is refused with 400.
     #[arg(long, default_value_t = 3600.0)]
@@ -60,6 +67,8 @@ impl Default for ServerConfig {
             model: None,
             max_body_bytes: 32 * 1024 * 1024,
             max_clip_seconds: 60.0,
+            max_parts: 16,
+            max_batch_seconds: 300.0,
             max_timeline_seconds: 3600.0,
             max_in_flight: 64,
             workers: None,

@@ -3,6 +3,7 @@
 //! hours of samples in memory).
 
 use std::io::Cursor;
+use std::sync::{Mutex, PoisonError};
 
 use bytes::Bytes;
 use emovox::audio::{Audio, AudioStream};
@@ -39,5 +40,58 @@ pub fn check_duration(samples: usize, rate: u32, max_seconds: f64) -> Result<(),
         Err(ApiError::AudioTooLong { limit: max_seconds })
     } else {
         Ok(())
+    }
+}
+
+/// Seconds of audio a multipart batch may still decode, shared by its parts (which decode in
+/// parallel): each takes what it decoded, and a part that finds too little left is refused.
+#[derive(Debug)]
+pub struct AudioBudget {
+    limit: f64,
+    remaining: Mutex<f64>,
+}
+
+impl AudioBudget {
+    /// A budget of `limit` seconds.
+    pub fn new(limit: f64) -> Self {
+        Self {
+            limit,
+            remaining: Mutex::new(limit),
+        }
+    }
+
+    /// Seconds left.
+    pub fn remaining(&self) -> f64 {
+        *self
+            .remaining
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes `seconds`, or refuses with [`ApiError::BatchTooLong`] when fewer are left.
+    pub fn take(&self, seconds: f64) -> Result<(), ApiError> {
+        let mut remaining = self
+            .remaining
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if seconds > *remaining {
+            return Err(ApiError::BatchTooLong { limit: self.limit });
+        }
+        *remaining -= seconds;
+        Ok(())
+    }
+
+    /// Decodes a part within both its own limit (`max_seconds`) and what is left of the
+    /// budget, and takes its duration.
+    pub fn decode(&self, bytes: Bytes, max_seconds: f64) -> Result<Audio, ApiError> {
+        let left = self.remaining();
+        let audio = decode_clip(bytes, max_seconds.min(left)).map_err(|err| match err {
+            ApiError::AudioTooLong { .. } if left < max_seconds => {
+                ApiError::BatchTooLong { limit: self.limit }
+            }
+            other => other,
+        })?;
+        self.take(audio.duration_seconds())?;
+        Ok(audio)
     }
 }

@@ -23,6 +23,19 @@ pub enum ApiError {
         /// The limit, in seconds.
         limit: f64,
     },
+    /// A multipart batch holds more parts than the configured number (413).
+    #[error("the multipart form holds more than the limit of {limit} parts")]
+    TooManyParts {
+        /// The limit, in parts.
+        limit: usize,
+    },
+    /// A multipart batch's audio lasts longer, in all, than the configured duration (413, for
+    /// the parts past it).
+    #[error("the batch's audio lasts more than the limit of {limit} s in all")]
+    BatchTooLong {
+        /// The limit, in seconds.
+        limit: f64,
+    },
     /// The content is no audio format emovox reads, or its codec is not supported (415).
     #[error("unsupported audio: {0}")]
     UnsupportedAudio(AudioError),
@@ -67,7 +80,10 @@ impl ApiError {
     /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::BodyTooLarge { .. } | Self::AudioTooLong { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTooLarge { .. }
+            | Self::AudioTooLong { .. }
+            | Self::TooManyParts { .. }
+            | Self::BatchTooLong { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedAudio(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::BadAudio(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -82,6 +98,8 @@ impl ApiError {
         match self {
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::AudioTooLong { .. } => "audio_too_long",
+            Self::TooManyParts { .. } => "too_many_parts",
+            Self::BatchTooLong { .. } => "batch_too_long",
             Self::UnsupportedAudio(_) => "unsupported_audio",
             Self::BadAudio(_) => "bad_audio",
             Self::BadRequest(_) => "bad_request",
@@ -157,7 +175,7 @@ impl IntoResponse for ApiError {
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             }
             // The rest of the body is not read: the connection cannot carry another request.
-            Self::BodyTooLarge { .. } | Self::Timeout { .. } => {
+            Self::BodyTooLarge { .. } | Self::Timeout { .. } | Self::TooManyParts { .. } => {
                 response
                     .headers_mut()
                     .insert(header::CONNECTION, HeaderValue::from_static("close"));

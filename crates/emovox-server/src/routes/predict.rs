@@ -1,12 +1,14 @@
 //! `POST /v1/predict`: one audio file as the body, or several as a multipart form.
 
+use std::sync::Arc;
+
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::Json;
 use bytes::Bytes;
 use serde_json::{json, Value};
 
-use crate::decode::decode_clip;
+use crate::decode::{decode_clip, AudioBudget};
 use crate::limits::{read_body, InFlightSlot};
 use crate::windows::probabilities_json;
 use crate::{ApiError, AppState};
@@ -14,7 +16,9 @@ use crate::{ApiError, AppState};
 /// Classifies the body (any format emovox decodes, told from the content) and answers
 /// `label`, `confidence`, `probabilities`, `novelty`, `unfamiliar`, `duration` and `model`. A `multipart/form-data`
 /// body is a batch: every part is classified and answered in `results`, in order, each with
-/// its `name` and either a prediction or an `error`; a bad part does not fail the others.
+/// its `name` and either a prediction or an `error`; a bad part does not fail the others. A
+/// batch holds at most `max_parts` files (413 `too_many_parts`), and `max_batch_seconds` of
+/// audio in all (the parts past it are each a 413 `batch_too_long` error).
 pub async fn predict(
     State(state): State<AppState>,
     request: Request,
@@ -38,17 +42,18 @@ pub async fn predict(
         config.body_timeout(),
     )
     .await?;
-    let mut answer = classify(&state, bytes, slot).await?;
+    let mut answer = classify(&state, bytes, slot, None).await?;
     answer["model"] = json!(state.model.id);
     Ok(Json(answer))
 }
 
 /// Decodes and classifies one file on the CPU pool; the job holds the request's in-flight
-/// `slot` until it is done or skipped.
+/// `slot` until it is done or skipped. A part of a batch decodes within the batch's `budget`.
 async fn classify(
     state: &AppState,
     bytes: Bytes,
     slot: Option<InFlightSlot>,
+    budget: Option<Arc<AudioBudget>>,
 ) -> Result<Value, ApiError> {
     let classifier = state.classifier.clone();
     let max_seconds = state.config.max_clip_seconds;
@@ -56,7 +61,10 @@ async fn classify(
         .cpu
         .run(move || -> Result<_, ApiError> {
             let _slot = slot;
-            let audio = decode_clip(bytes, max_seconds)?;
+            let audio = match budget {
+                Some(budget) => budget.decode(bytes, max_seconds)?,
+                None => decode_clip(bytes, max_seconds)?,
+            };
             let duration = audio.duration_seconds();
             Ok((
                 classifier.predict(&audio.samples, audio.sample_rate)?,
@@ -76,7 +84,8 @@ async fn classify(
     }))
 }
 
-/// The multipart batch: reads the parts within the body limits, then classifies each.
+/// The multipart batch: reads the parts within the body limits and the number of parts,
+/// then classifies each within the batch's audio budget.
 async fn predict_parts(
     state: AppState,
     mut form: Multipart,
@@ -84,6 +93,7 @@ async fn predict_parts(
 ) -> Result<Json<Value>, ApiError> {
     let timeout = state.config.body_timeout();
     let limit = state.config.max_body_bytes;
+    let max_parts = state.config.max_parts;
     let read_all = async {
         let mut parts = Vec::new();
         while let Some(field) = form
@@ -91,6 +101,9 @@ async fn predict_parts(
             .await
             .map_err(|e| multipart_error(e, limit))?
         {
+            if parts.len() == max_parts {
+                return Err(ApiError::TooManyParts { limit: max_parts });
+            }
             let name = field.file_name().or(field.name()).unwrap_or("").to_string();
             let bytes = field.bytes().await.map_err(|e| multipart_error(e, limit))?;
             parts.push((name, bytes));
@@ -107,10 +120,11 @@ async fn predict_parts(
             "the multipart form holds no file".into(),
         ));
     }
+    let budget = Arc::new(AudioBudget::new(state.config.max_batch_seconds));
     let answers = futures_util::future::join_all(parts.into_iter().map(|(name, bytes)| {
-        let (state, slot) = (&state, slot.clone());
+        let (state, slot, budget) = (&state, slot.clone(), Some(budget.clone()));
         async move {
-            let mut answer = match classify(state, bytes, slot).await {
+            let mut answer = match classify(state, bytes, slot, budget).await {
                 Ok(answer) => answer,
                 Err(err) => json!({ "error": err.body(), "status": err.status().as_u16() }),
             };
