@@ -6,6 +6,24 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// The longest timeout [`ServerConfig`] accepts, in seconds (a year).
+pub const MAX_TIMEOUT_SECONDS: f64 = 365.0 * 86_400.0;
+/// The most slots (in flight, streams), workers or parts [`ServerConfig`] accepts.
+pub const MAX_COUNT: usize = 1_000_000;
+
+/// A setting of [`ServerConfig`] out of its range, named as on the command line.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[error("--{option} {value}: {expected}")]
+pub struct ConfigError {
+    /// The option (`body-timeout-seconds`, ...).
+    pub option: &'static str,
+    /// The value given.
+    pub value: String,
+    /// What the option accepts.
+    pub expected: String,
+}
 
 /// Settings of the service. Every limit is enforced with a typed JSON error (see
 /// [`crate::ApiError`]).
@@ -81,6 +99,58 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
+    /// Checks every limit: durations positive and finite (timeouts at most
+    /// [`MAX_TIMEOUT_SECONDS`]), sizes and counts at least 1 (slots, workers and parts at most
+    /// [`MAX_COUNT`]). The binary refuses to start on an error.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let limits = [
+            ("max-clip-seconds", self.max_clip_seconds, f64::MAX),
+            ("max-batch-seconds", self.max_batch_seconds, f64::MAX),
+            ("max-timeline-seconds", self.max_timeline_seconds, f64::MAX),
+            (
+                "body-timeout-seconds",
+                self.body_timeout_seconds,
+                MAX_TIMEOUT_SECONDS,
+            ),
+            (
+                "write-timeout-seconds",
+                self.write_timeout_seconds,
+                MAX_TIMEOUT_SECONDS,
+            ),
+            (
+                "stream-idle-seconds",
+                self.stream_idle_seconds,
+                MAX_TIMEOUT_SECONDS,
+            ),
+        ];
+        for (option, value, most) in limits {
+            if !(value.is_finite() && value > 0.0 && value <= most) {
+                return Err(ConfigError {
+                    option,
+                    value: value.to_string(),
+                    expected: format!("a positive finite number of seconds, at most {most}"),
+                });
+            }
+        }
+        let counts = [
+            ("max-body-bytes", self.max_body_bytes, usize::MAX),
+            ("max-in-flight", self.max_in_flight, MAX_COUNT),
+            ("max-streams", self.max_streams, MAX_COUNT),
+            ("max-parts", self.max_parts, MAX_COUNT),
+            ("workers", self.workers.unwrap_or(1), MAX_COUNT),
+        ];
+        for (option, value, most) in counts {
+            if !(1..=most).contains(&value) {
+                return Err(ConfigError {
+                    option,
+                    value: value.to_string(),
+                    expected: format!("a whole number from 1 to {most}"),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// The size of the CPU pool: [`ServerConfig::workers`], or the number of cores.
     pub fn worker_count(&self) -> usize {
         self.workers
@@ -90,16 +160,23 @@ impl ServerConfig {
 
     /// [`ServerConfig::body_timeout_seconds`] as a duration.
     pub fn body_timeout(&self) -> Duration {
-        Duration::from_secs_f64(self.body_timeout_seconds.max(0.0))
+        timeout(self.body_timeout_seconds)
     }
 
     /// [`ServerConfig::write_timeout_seconds`] as a duration.
     pub fn write_timeout(&self) -> Duration {
-        Duration::from_secs_f64(self.write_timeout_seconds.max(0.0))
+        timeout(self.write_timeout_seconds)
     }
 
     /// [`ServerConfig::stream_idle_seconds`] as a duration.
     pub fn stream_idle(&self) -> Duration {
-        Duration::from_secs_f64(self.stream_idle_seconds.max(0.0))
+        timeout(self.stream_idle_seconds)
     }
+}
+
+/// `seconds` as a duration, within 0..=[`MAX_TIMEOUT_SECONDS`] (NaN: 0) even when the
+/// configuration was not validated, so no value can panic.
+fn timeout(seconds: f64) -> Duration {
+    let seconds = if seconds.is_nan() { 0.0 } else { seconds };
+    Duration::from_secs_f64(seconds.clamp(0.0, MAX_TIMEOUT_SECONDS))
 }

@@ -39,6 +39,6 @@ pub mod stream;
 pub mod windows;
 
 pub use app::{route_label, router, serve, Route, ROUTES};
-pub use config::ServerConfig;
+pub use config::{ConfigError, ServerConfig, MAX_COUNT, MAX_TIMEOUT_SECONDS};
 pub use error::{ApiError, ErrorBody};
 pub use state::{AppState, ModelInfo, ViewInfo, BUNDLED_ID};

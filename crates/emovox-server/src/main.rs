@@ -47,6 +47,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: ServerConfig) -> Result<(), Box<dyn std::error::Error>> {
+    config.validate()?;
     let addr = SocketAddr::new(config.bind, config.port);
     let state = AppState::load(config)?;
     let listener = tokio::net::TcpListener::bind(addr).await?;

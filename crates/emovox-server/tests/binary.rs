@@ -85,3 +85,34 @@ async fn serves_logs_one_line_per_request_and_stops_on_sigterm_and_sigint() {
         );
     }
 }
+
+#[test]
+fn refuses_to_start_with_a_limit_out_of_range() {
+    for (option, value) in [
+        ("--body-timeout-seconds", "1e20"),
+        ("--body-timeout-seconds", "inf"),
+        ("--stream-idle-seconds", "1e20"),
+        ("--write-timeout-seconds", "NaN"),
+        ("--max-clip-seconds", "0"),
+        ("--max-timeline-seconds", "-1"),
+        ("--max-body-bytes", "0"),
+        ("--max-in-flight", "0"),
+        ("--max-streams", "10000000000000000000"),
+        ("--workers", "0"),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_emovox-server"))
+            .args(["--port", "0", &format!("{option}={value}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let status = wait(&mut child);
+        assert!(!status.success(), "{option} {value} started");
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert!(
+            stderr.contains(&format!("error: {option} ")),
+            "{option} {value}: {stderr}"
+        );
+    }
+}

@@ -60,3 +60,32 @@ async fn a_batch_is_capped_in_parts_and_in_seconds_of_audio() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn timeouts_out_of_range_given_to_the_library_do_not_panic() {
+    // The binary refuses them at start; a program building the state itself gets them
+    // clamped (they used to panic in every POST: "cannot convert float seconds to Duration").
+    let server = TestServer::start(ServerConfig {
+        body_timeout_seconds: 1e20,
+        write_timeout_seconds: f64::INFINITY,
+        stream_idle_seconds: f64::NAN,
+        ..ServerConfig::default()
+    })
+    .await;
+    let wav = std::fs::read(speech("kids_talking.wav")).unwrap();
+    let response = client()
+        .post(server.url("/v1/predict"))
+        .body(wav)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(ServerConfig {
+        body_timeout_seconds: 1e20,
+        ..ServerConfig::default()
+    }
+    .validate()
+    .is_err());
+    assert_eq!(ServerConfig::default().validate(), Ok(()));
+    server.stop().await;
+}
