@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::extract::{Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -147,11 +148,31 @@ fn render_gauges(out: &mut String, in_flight: usize, streams: usize, cpu: &CpuPo
     let _ = writeln!(out, "emovox_cpu_jobs_skipped_total {}", cpu.skipped());
 }
 
+/// `method` as a metrics label: the standard methods by name, any other as `other`, so a
+/// client cannot add series by inventing methods.
+pub fn method_label(method: &Method) -> &'static str {
+    [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::CONNECT,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::PATCH,
+    ]
+    .iter()
+    .find(|standard| *standard == method)
+    .map_or("other", |standard| standard.as_str())
+}
+
 /// Middleware of every route: times the request to its response head, counts it, and logs
 /// one line (method, path, status, milliseconds).
 pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().to_string();
+    let method_label = method_label(request.method());
     let path = request.uri().path().to_string();
     let route = crate::app::route_label(&path);
     let response = next.run(request).await;
@@ -159,7 +180,7 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     let status = response.status().as_u16();
     state
         .metrics
-        .record_request(route, &method, status, seconds);
+        .record_request(route, method_label, status, seconds);
     tracing::info!(
         target: "emovox_server::request",
         "{method} {path} {status} {:.1} ms",

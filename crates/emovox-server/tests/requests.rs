@@ -7,6 +7,7 @@ use common::{error_code, speech, TestServer};
 use emovox_server::ServerConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn client() -> reqwest::Client {
     reqwest::Client::new()
@@ -87,5 +88,55 @@ async fn timeouts_out_of_range_given_to_the_library_do_not_panic() {
     .validate()
     .is_err());
     assert_eq!(ServerConfig::default().validate(), Ok(()));
+    server.stop().await;
+}
+
+/// Sends `request` as raw bytes on a new connection; the whole answer, until the server
+/// closes or 5 s pass.
+async fn raw(server: &TestServer, request: &[u8]) -> String {
+    let mut socket = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    socket.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        socket.read_to_end(&mut answer),
+    )
+    .await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn invented_methods_and_paths_do_not_add_metric_series() {
+    let server = TestServer::start(ServerConfig::default()).await;
+    for i in 0..5 {
+        let request = format!("XQZ{i} /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let answer = raw(&server, request.as_bytes()).await;
+        assert!(answer.starts_with("HTTP/1.1 405"), "{answer}");
+        let request = format!("GET /nothing/{i} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let answer = raw(&server, request.as_bytes()).await;
+        assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    }
+    let metrics = client()
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!metrics.contains("XQZ"), "{metrics}");
+    assert!(!metrics.contains("/nothing"), "{metrics}");
+    assert!(
+        metrics.contains(
+            "emovox_http_requests_total{route=\"/healthz\",method=\"other\",status=\"405\"} 5"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            "emovox_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 5"
+        ),
+        "{metrics}"
+    );
     server.stop().await;
 }
