@@ -232,9 +232,20 @@ impl http_body::Body for GuardedBody {
     }
 }
 
-/// Reads a whole request body, refusing more than `limit` bytes (413) and a client that takes
-/// longer than `timeout` to send it (408).
+/// Refuses a body whose declared length (`Content-Length`) exceeds `limit` bytes (413), before
+/// reading any of it.
+pub fn check_declared_length(body: &Body, limit: usize) -> Result<(), ApiError> {
+    let declared = http_body::Body::size_hint(body).lower();
+    if declared > limit as u64 {
+        return Err(ApiError::BodyTooLarge { limit });
+    }
+    Ok(())
+}
+
+/// Reads a whole request body, refusing more than `limit` bytes (413: at once when its
+/// declared length is over) and a client that takes longer than `timeout` to send it (408).
 pub async fn read_body(body: Body, limit: usize, timeout: Duration) -> Result<Bytes, ApiError> {
+    check_declared_length(&body, limit)?;
     let collect = Limited::new(body, limit).collect();
     match tokio::time::timeout(timeout, collect).await {
         Err(_) => Err(ApiError::Timeout {

@@ -140,3 +140,61 @@ async fn invented_methods_and_paths_do_not_add_metric_series() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_multipart_content_type_is_case_insensitive() {
+    let server = TestServer::start(ServerConfig::default()).await;
+    let wav = std::fs::read(speech("kids_talking.wav")).unwrap();
+    let mut body =
+        b"--XYZ\r\nContent-Disposition: form-data; name=\"a\"; filename=\"a.wav\"\r\n\r\n".to_vec();
+    body.extend_from_slice(&wav);
+    body.extend_from_slice(b"\r\n--XYZ--\r\n");
+    for content_type in [
+        "Multipart/Form-Data; boundary=XYZ",
+        "MULTIPART/FORM-DATA;boundary=XYZ",
+    ] {
+        let response = client()
+            .post(server.url("/v1/predict"))
+            .header("content-type", content_type)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{content_type}");
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(
+            answer["results"][0]["name"], "a.wav",
+            "{content_type}: {answer}"
+        );
+        assert!(answer["results"][0]["label"].is_string(), "{answer}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_declared_length_over_the_limit_is_413_at_once() {
+    let server = TestServer::start(ServerConfig::default()).await;
+    for (path, content_type) in [
+        ("/v1/predict", "application/octet-stream"),
+        ("/v1/predict", "multipart/form-data; boundary=XYZ"),
+        ("/v1/timeline", "application/octet-stream"),
+    ] {
+        let started = std::time::Instant::now();
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\n\
+             Content-Length: 99999999999\r\n\r\nRIFF"
+        );
+        let answer = raw(&server, request.as_bytes()).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 413"),
+            "{path} {content_type}: {answer}"
+        );
+        assert!(answer.contains("\"body_too_large\""), "{answer}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{path} {content_type}: {:?}",
+            started.elapsed()
+        );
+    }
+    server.stop().await;
+}

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 
 use crate::decode::{decode_clip, AudioBudget};
-use crate::limits::{read_body, InFlightSlot};
+use crate::limits::{check_declared_length, read_body, InFlightSlot};
 use crate::windows::probabilities_json;
 use crate::{ApiError, AppState};
 
@@ -24,11 +24,12 @@ pub async fn predict(
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
     let slot = InFlightSlot::of(&request);
+    check_declared_length(request.body(), state.config.max_body_bytes)?;
     let multipart = request
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
+        .is_some_and(is_multipart);
     if multipart {
         let form = Multipart::from_request(request, &state)
             .await
@@ -134,6 +135,13 @@ async fn predict_parts(
     }))
     .await;
     Ok(Json(json!({ "model": state.model.id, "results": answers })))
+}
+
+/// Whether a `Content-Type` value is `multipart/form-data` (a MIME type is case-insensitive,
+/// its parameters follow a `;`).
+fn is_multipart(content_type: &str) -> bool {
+    let mime = content_type.split(';').next().unwrap_or("");
+    mime.trim().eq_ignore_ascii_case("multipart/form-data")
 }
 
 /// A multipart failure: the body limit (413) or a malformed form (400).
