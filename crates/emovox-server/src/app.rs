@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::Uri;
+use axum::http::{Method, Uri};
 use axum::routing::{get, post, MethodRouter};
 use axum::{middleware, Router};
 use tokio::net::TcpListener;
@@ -96,6 +96,7 @@ pub fn router(state: AppState) -> Router {
     ));
     other
         .merge(classifying)
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(middleware::from_fn_with_state(
@@ -107,6 +108,14 @@ pub fn router(state: AppState) -> Router {
 
 async fn not_found(uri: Uri) -> ApiError {
     ApiError::NotFound(uri.path().to_string())
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    // The method is echoed only when standard (a client's invented token is not repeated).
+    ApiError::MethodNotAllowed {
+        method: crate::metrics::method_label(&method).to_uppercase(),
+        path: uri.path().to_string(),
+    }
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then finishes the requests in

@@ -62,6 +62,14 @@ pub enum ApiError {
     /// No such route or file (404).
     #[error("not found: {0}")]
     NotFound(String),
+    /// The route exists, but not with this method (405).
+    #[error("{method} is not allowed on {path}")]
+    MethodNotAllowed {
+        /// The method of the request.
+        method: String,
+        /// The path of the request.
+        path: String,
+    },
     /// The model failed on valid input, or a worker died (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -89,6 +97,7 @@ impl ApiError {
             Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Timeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -106,6 +115,7 @@ impl ApiError {
             Self::Busy { .. } => "busy",
             Self::Timeout { .. } => "timeout",
             Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Internal(_) => "internal",
         }
     }

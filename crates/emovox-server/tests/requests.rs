@@ -198,3 +198,36 @@ async fn a_declared_length_over_the_limit_is_413_at_once() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_method_a_route_does_not_take_is_a_json_405() {
+    let server = TestServer::start(ServerConfig::default()).await;
+    for (method, path, allowed) in [
+        (reqwest::Method::DELETE, "/v1/predict", "POST"),
+        (reqwest::Method::GET, "/v1/timeline", "POST"),
+        (reqwest::Method::POST, "/healthz", "GET"),
+        (reqwest::Method::PUT, "/v1/stream", "GET"),
+    ] {
+        let response = client()
+            .request(method.clone(), server.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        let allow = response.headers()["allow"].to_str().unwrap().to_string();
+        assert!(allow.contains(allowed), "{method} {path}: Allow {allow}");
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(error_code(&answer), "method_not_allowed", "{answer}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains(path), "{message}");
+    }
+    let response = client()
+        .get(server.url("/v2/nothing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&answer), "not_found");
+    server.stop().await;
+}
