@@ -56,7 +56,7 @@ const fn route(
 pub fn route_label(path: &str) -> &'static str {
     ROUTES
         .iter()
-        .find(|r| match r.path.split_once('{') {
+        .find(|r| match r.path.split_once("{") {
             Some((prefix, _)) => path.starts_with(prefix) && !path[prefix.len()..].contains('/'),
             None => r.path == path,
         })
