@@ -7,7 +7,8 @@
 //! The server sends `{"type":"ready",...}` first, then `{"type":"window",...}` for each
 //! speech window as soon as its last sample has arrived, `{"type":"done",...}` after `end`,
 //! and `{"type":"error","error":{...}}` before closing on a protocol error (a text frame that
-//! is not `end`, a frame that is not a whole number of samples, a NaN, a stalled client).
+//! is not `end`, a frame that is not a whole number of samples, a NaN, a stalled client, a
+//! message over [`MAX_MESSAGE_BYTES`]: then the close code is 1009).
 //! Memory per connection is bounded: one window of samples, the resampler's state, and a
 //! few chunks queued (the socket is not read while the queue is full, but messages are still
 //! sent). A client that takes no message for the write timeout is dropped.
@@ -33,6 +34,10 @@ pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
 const CHUNKS_QUEUED: usize = 4;
 /// WebSocket close code for data of the wrong type (RFC 6455: 1003).
 const CLOSE_UNSUPPORTED_DATA: u16 = 1003;
+/// WebSocket close code for a message too big to process (RFC 6455: 1009).
+const CLOSE_TOO_BIG: u16 = 1009;
+/// How long a connection stays open after closing a stream for a message too big.
+const TOO_BIG_LINGER: Duration = Duration::from_millis(500);
 /// WebSocket close code for a policy violation (RFC 6455: 1008), used for idle clients.
 const CLOSE_POLICY: u16 = 1008;
 
@@ -250,6 +255,7 @@ fn take_frame(
     query: &StreamQuery,
 ) -> Result<Step, ProtocolError> {
     match frame {
+        Some(Err(err)) if too_big(&err) => Err(ProtocolError::too_big()),
         None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Ok(Step::Flow(Flow::Stop)),
         Some(Ok(Message::Binary(bytes))) => {
             let samples = query
@@ -262,6 +268,13 @@ fn take_frame(
         Some(Ok(Message::Text(_))) => Err(ProtocolError::text_frame(query)),
         Some(Ok(_)) => Ok(Step::Flow(Flow::Continue)), // ping / pong: answered by the library
     }
+}
+
+/// Whether a read failed on a message or frame over [`MAX_MESSAGE_BYTES`] (the WebSocket
+/// library's capacity error, told by its text: its type is not public through axum).
+fn too_big(err: &axum::Error) -> bool {
+    let text = err.to_string();
+    text.contains("Space limit exceeded") || text.contains("too long")
 }
 
 /// A client breaking the protocol: answered with an error message, then a close.
@@ -300,6 +313,18 @@ impl ProtocolError {
         }
     }
 
+    /// A message or frame over [`MAX_MESSAGE_BYTES`].
+    fn too_big() -> Self {
+        Self {
+            code: "message_too_big",
+            message: format!(
+                "a message is over the limit of {MAX_MESSAGE_BYTES} bytes: send shorter frames \
+                 (one second of 48 kHz f32 is 192 kB)"
+            ),
+            close_code: CLOSE_TOO_BIG,
+        }
+    }
+
     /// A text frame other than `end`.
     fn text_frame(query: &StreamQuery) -> Self {
         Self {
@@ -319,6 +344,11 @@ impl ProtocolError {
             json!({ "type": "error", "error": { "code": self.code, "message": self.message } });
         let _ = socket.send(text(&error)).await;
         close(socket, self.close_code, self.code).await;
+        if self.close_code == CLOSE_TOO_BIG {
+            // The rest of the message is unread: closing the connection now would reset it,
+            // and the client could lose the two messages. It gets a moment to read them.
+            tokio::time::sleep(TOO_BIG_LINGER).await;
+        }
     }
 }
 

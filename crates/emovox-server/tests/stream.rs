@@ -7,7 +7,7 @@ use common::ws::{connect, f32le, next_json, run_stream};
 use common::{long_speech, TestServer};
 use emovox::Classifier;
 use emovox_server::ServerConfig;
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -180,5 +180,37 @@ async fn the_duration_is_that_of_the_input_at_its_rate() {
         metrics.contains("emovox_audio_seconds_total{route=\"/v1/stream\"} 3\n"),
         "{metrics}"
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_message_over_the_limit_is_an_error_and_a_1009_close() {
+    let server = TestServer::start(ServerConfig::default()).await;
+    let mut socket = connect(&server, "?rate=16000").await;
+    assert_eq!(next_json(&mut socket).await.unwrap()["type"], "ready");
+    let big = vec![0u8; emovox_server::stream::MAX_MESSAGE_BYTES + 4];
+    let _ = socket.send(Message::Binary(big.into())).await;
+    let mut error = None;
+    let mut close = None;
+    loop {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next()).await;
+        let Ok(Some(Ok(message))) = next else { break };
+        match message {
+            Message::Text(text) => error = Some(serde_json::from_str::<Value>(&text).unwrap()),
+            Message::Close(frame) => {
+                close = frame;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let error = error.expect("an error message");
+    assert_eq!(error["type"], "error");
+    assert_eq!(error["error"]["code"], "message_too_big", "{error}");
+    let close = close.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1009);
+    // The server goes on serving streams.
+    let mut socket = connect(&server, "?rate=16000").await;
+    assert_eq!(next_json(&mut socket).await.unwrap()["type"], "ready");
     server.stop().await;
 }
