@@ -27,9 +27,6 @@ pub struct AppState {
     pub streams: Arc<Semaphore>,
     /// Request counters and histograms for `/metrics`.
     pub metrics: Arc<Metrics>,
-    /// The shortest clip the model classifies, in samples at its rate (a timeline's windows
-    /// must be at least this long).
-    pub min_clip_samples: usize,
 }
 
 impl AppState {
@@ -37,7 +34,6 @@ impl AppState {
     pub fn new(classifier: Classifier, model_id: &str, config: ServerConfig) -> Self {
         let model = ModelInfo::of(&classifier, model_id);
         Self {
-            min_clip_samples: crate::windows::min_clip_samples(&classifier),
             cpu: CpuPool::new(config.worker_count()),
             in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
             streams: Arc::new(Semaphore::new(config.max_streams)),

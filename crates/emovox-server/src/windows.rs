@@ -1,7 +1,6 @@
 //! [`LiveTimeline`]: audio at any rate in, classified windows out, in bounded memory; shared
 //! by `/v1/timeline` and the `/v1/stream` WebSocket.
 
-use emovox::features::FeaturePipeline;
 use emovox::timeline::{Segment, SegmentConfig, SegmentStream};
 use emovox::Classifier;
 use serde_json::{json, Map, Value};
@@ -42,20 +41,6 @@ impl<'c> LiveTimeline<'c> {
     pub fn segments(&self) -> &SegmentStream<'c, Classifier> {
         &self.segments
     }
-}
-
-/// The shortest clip `classifier` classifies, in samples at its rate: the longest
-/// [`FeaturePipeline::min_samples`] of its views (one analysis frame, and enough frames for
-/// the deltas).
-pub fn min_clip_samples(classifier: &Classifier) -> usize {
-    classifier
-        .model()
-        .views()
-        .iter()
-        .filter_map(|view| FeaturePipeline::new(view.metadata().features.clone()).ok())
-        .map(|pipeline| pipeline.min_samples())
-        .max()
-        .unwrap_or(1)
 }
 
 /// The JSON of a window or segment: `start`, `end`, `label`, `confidence`, `novelty` (as the

@@ -66,7 +66,7 @@ async fn absurd_windows_are_400_before_streaming_and_the_server_goes_on() {
 async fn windows_shorter_than_one_model_frame_are_400_before_streaming() {
     let server = TestServer::start(ServerConfig::default()).await;
     let wav = std::fs::read(speech("kids_talking.wav")).unwrap();
-    let min_seconds = server.state.min_clip_samples as f64 / 16_000.0;
+    let min_seconds = server.state.classifier.min_samples() as f64 / 16_000.0;
     assert!(min_seconds > 0.05, "the model needs {min_seconds} s");
     let (status, text) = post(&server, "/v1/timeline?window=0.05&hop=0.05", wav.clone()).await;
     let answer: Value = serde_json::from_str(&text).unwrap_or(Value::Null);

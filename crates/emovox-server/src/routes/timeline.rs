@@ -97,7 +97,7 @@ pub async fn timeline(
     let config = query.config(
         limits.max_timeline_seconds,
         state.classifier.sample_rate(),
-        state.min_clip_samples,
+        state.classifier.min_samples(),
     )?;
     let bytes = read_body(
         request.into_body(),
