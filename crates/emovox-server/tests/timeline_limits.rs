@@ -55,6 +55,7 @@ async fn absurd_windows_are_400_before_streaming_and_the_server_goes_on() {
             (StatusCode::BAD_REQUEST, "bad_request"),
             "{query}: {text}"
         );
+        assert!(text.len() < 200, "a short message: {text}");
     }
     let (status, text) = post(&server, "/v1/timeline?window=60&hop=60", wav).await;
     assert_eq!(status, StatusCode::OK);

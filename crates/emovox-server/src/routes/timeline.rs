@@ -52,6 +52,12 @@ impl TimelineQuery {
             ("hop", config.hop_seconds),
         ] {
             if value > max_seconds {
+                // 1e308 in scientific notation, not its 309 digits.
+                let value = if value < 1e6 {
+                    value.to_string()
+                } else {
+                    format!("{value:e}")
+                };
                 return Err(ApiError::BadRequest(format!(
                     "{name} must be at most {max_seconds} s (the longest timeline), got {value}"
                 )));

@@ -132,7 +132,7 @@ fn window_length(name: &str, value: f64) -> Result<(), TimelineError> {
     positive(name, value)?;
     if value > MAX_WINDOW_SECONDS {
         return Err(TimelineError::Config(format!(
-            "{name} must be at most {MAX_WINDOW_SECONDS} s, got {value}"
+            "{name} must be at most {MAX_WINDOW_SECONDS} s, got {value:e}"
         )));
     }
     Ok(())
