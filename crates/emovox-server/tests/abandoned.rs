@@ -6,26 +6,15 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{speech, TestServer};
+use common::{client, metrics_text, speech, TestServer};
 use emovox_server::ServerConfig;
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
-
 /// The value of the metric line that starts with `name ` in `/metrics`.
 async fn metric(server: &TestServer, name: &str) -> f64 {
-    let text = client()
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(server).await;
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("{name} ")))
         .unwrap_or_else(|| panic!("no {name} in\n{text}"))

@@ -6,16 +6,14 @@ mod common;
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::{error_code, formats, long_speech, speech, wav_bytes, TestServer};
+use common::{
+    client, error_code, formats, long_speech, metrics_text, speech, wav_bytes, TestServer,
+};
 use emovox::Classifier;
 use emovox_server::ServerConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
-
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
 
 async fn post(server: &TestServer, path: &str, body: Vec<u8>) -> (StatusCode, Value) {
     let response = client()
@@ -377,14 +375,7 @@ async fn too_many_in_flight_is_503_with_retry_after_and_health_is_still_served()
     drop(stalled); // the uploads are cut short: their slots free up
     let (status, _) = post(&server, "/v1/predict", wav).await;
     assert_eq!(status, StatusCode::OK);
-    let metrics = client()
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(&server).await;
     assert!(
         metrics.contains(
             "emovox_http_requests_total{route=\"/v1/predict\",method=\"POST\",status=\"503\"}"

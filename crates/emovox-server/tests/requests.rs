@@ -3,15 +3,11 @@
 
 mod common;
 
-use common::{error_code, speech, TestServer};
+use common::{client, error_code, metrics_text, speech, TestServer};
 use emovox_server::ServerConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
 
 /// A form of `n` copies of the 2.18 s speech fixture.
 fn form_of(n: usize) -> reqwest::multipart::Form {
@@ -116,14 +112,7 @@ async fn invented_methods_and_paths_do_not_add_metric_series() {
         let answer = raw(&server, request.as_bytes()).await;
         assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
     }
-    let metrics = client()
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(&server).await;
     assert!(!metrics.contains("XQZ"), "{metrics}");
     assert!(!metrics.contains("/nothing"), "{metrics}");
     assert!(

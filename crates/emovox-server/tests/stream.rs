@@ -4,7 +4,7 @@
 mod common;
 
 use common::ws::{connect, f32le, next_json, run_stream};
-use common::{long_speech, TestServer};
+use common::{long_speech, metrics_text, TestServer};
 use emovox::Classifier;
 use emovox_server::ServerConfig;
 use futures_util::{SinkExt, StreamExt};
@@ -170,12 +170,7 @@ async fn the_duration_is_that_of_the_input_at_its_rate() {
     assert_eq!(done["type"], "done", "{done}");
     let duration = done["duration"].as_f64().unwrap();
     assert!((duration - 3.0).abs() < 1e-9, "{duration}");
-    let metrics = reqwest::get(server.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(&server).await;
     assert!(
         metrics.contains("emovox_audio_seconds_total{route=\"/v1/stream\"} 3\n"),
         "{metrics}"

@@ -3,14 +3,10 @@
 
 mod common;
 
-use common::{error_code, long_speech, speech, wav_bytes, TestServer};
+use common::{client, error_code, long_speech, metrics_text, speech, wav_bytes, TestServer};
 use emovox_server::ServerConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
-
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
 
 /// POSTs `body` to `path`; the status and the body's text.
 async fn post(server: &TestServer, path: &str, body: Vec<u8>) -> (StatusCode, String) {
@@ -108,14 +104,7 @@ async fn durations_are_those_of_the_input_at_any_rate() {
         let duration = done["duration"].as_f64().unwrap();
         assert!((duration - 3.0).abs() < 1e-6, "{rate} Hz: {duration}");
     }
-    let metrics = client()
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(&server).await;
     let seconds: f64 = metrics
         .lines()
         .find_map(|l| l.strip_prefix("emovox_audio_seconds_total{route=\"/v1/timeline\"} "))

@@ -12,6 +12,23 @@ use emovox_server::{serve, AppState, ServerConfig};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// A plain HTTP client.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+/// The text of `server`'s `/metrics`.
+pub async fn metrics_text(server: &TestServer) -> String {
+    client()
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// A server running in this process on 127.0.0.1 with an ephemeral port.
 pub struct TestServer {
     pub addr: SocketAddr,
