@@ -366,6 +366,41 @@ fn silence_is_refused_not_named_an_emotion() {
 }
 
 #[test]
+fn timeline_settings_are_checked_against_the_model() {
+    use emovox::timeline::TimelineError;
+    let classifier = Classifier::bundled().unwrap();
+    let shortest = classifier.min_samples() as f64 / f64::from(classifier.sample_rate());
+    // The shortest audio classified follows a window under the default second, down to the
+    // model's shortest clip, and stays at the default for longer windows.
+    let config = classifier.segment_config(2.0, 0.5).unwrap();
+    assert_eq!((config.window_seconds, config.hop_seconds), (2.0, 0.5));
+    assert_eq!(config.min_window_seconds, 1.0);
+    assert_eq!(
+        classifier
+            .segment_config(0.5, 0.25)
+            .unwrap()
+            .min_window_seconds,
+        0.5
+    );
+    let at_least = classifier.segment_config(0.1, 0.1).unwrap();
+    assert!(at_least.min_window_samples(RATE).unwrap() >= classifier.min_samples());
+    match classifier.segment_config(0.05, 0.05) {
+        Err(TimelineError::WindowTooShort {
+            window_seconds,
+            min_seconds,
+        }) => assert_eq!((window_seconds, min_seconds), (0.05, shortest)),
+        other => panic!("{other:?}"),
+    }
+    for (window, hop) in [(2.0, 3.0), (f64::NAN, 0.5), (0.0, 0.5), (1e10, 0.5)] {
+        let result = classifier.segment_config(window, hop);
+        assert!(
+            matches!(result, Err(TimelineError::Config(_))),
+            "{window} {hop}: {result:?}"
+        );
+    }
+}
+
+#[test]
 fn classifier_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Classifier>();

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use emovox::timeline::{Segment, SegmentConfig};
+use emovox::timeline::Segment;
 use emovox::{Error, Prediction};
 use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyValueError;
@@ -142,24 +142,10 @@ impl NativeClassifier {
         adapt: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let samples = contiguous(&y)?;
-        // A window shorter than one frame of the model's features would fail in the middle of
-        // the timeline ("classifier failed: the signal has 960 samples ..."). A window that is
-        // not positive (or NaN) is left to the configuration's check, which says so.
-        let shortest = self.inner.min_samples() as f64 / f64::from(self.inner.sample_rate());
-        if window > 0.0 && window < shortest {
-            return Err(PyValueError::new_err(format!(
-                "timeline: window={window} s is shorter than the {shortest:.3} s the model needs \
-                 to classify a window"
-            )));
-        }
-        let defaults = SegmentConfig::default();
-        let config = SegmentConfig {
-            window_seconds: window,
-            hop_seconds: hop,
-            // `f64::min` ignores a NaN window, which validation then refuses by name.
-            min_window_seconds: defaults.min_window_seconds.min(window),
-            ..defaults
-        };
+        let config = self
+            .inner
+            .segment_config(window, hop)
+            .map_err(|e| PyValueError::new_err(format!("timeline: {e}")))?;
         let timeline = py
             .detach(|| {
                 let timeline = self.inner.predict_segments(samples, sr, &config)?;

@@ -162,7 +162,9 @@ impl From<TimelineError> for ApiError {
             TimelineError::Empty
             | TimelineError::NonFiniteSample { .. }
             | TimelineError::TooShort { .. } => Self::BadAudio(err.to_string()),
-            TimelineError::Config(_) => Self::BadRequest(err.to_string()),
+            TimelineError::Config(_) | TimelineError::WindowTooShort { .. } => {
+                Self::BadRequest(err.to_string())
+            }
             other => Self::Internal(other.to_string()),
         }
     }

@@ -9,6 +9,7 @@ use emovox_model::{EmotionModel, MultiViewModel, Scores};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::timeline::{SegmentConfig, TimelineError};
 use crate::Error;
 
 /// What a [`Classifier`] says of one clip.
@@ -329,6 +330,43 @@ impl Classifier {
 }
 
 impl Classifier {
+    /// Timeline settings for windows of `window_seconds` every `hop_seconds` (every other
+    /// setting at its default), checked for this model: the shortest audio classified
+    /// ([`SegmentConfig::min_window_seconds`]) is lowered to the window when the window is
+    /// shorter and raised to the model's shortest clip ([`Classifier::min_samples`]); a window
+    /// the model cannot classify, even after rounding to whole VAD frames, is
+    /// [`TimelineError::WindowTooShort`], and settings that are not valid are
+    /// [`TimelineError::Config`]. What the server's `/v1/timeline` and Python's `timeline` use.
+    pub fn segment_config(
+        &self,
+        window_seconds: f64,
+        hop_seconds: f64,
+    ) -> Result<SegmentConfig, TimelineError> {
+        let defaults = SegmentConfig::default();
+        let mut config = SegmentConfig {
+            window_seconds,
+            hop_seconds,
+            // `f64::min` ignores a NaN window, which validation then refuses by name.
+            min_window_seconds: defaults.min_window_seconds.min(window_seconds),
+            ..defaults
+        };
+        config.validate()?;
+        let (rate, min_samples) = (self.sample_rate(), self.min_samples());
+        let min_seconds = min_samples as f64 / f64::from(rate);
+        let too_short = TimelineError::WindowTooShort {
+            window_seconds,
+            min_seconds,
+        };
+        if window_seconds < min_seconds {
+            return Err(too_short);
+        }
+        config.min_window_seconds = config.min_window_seconds.max(min_seconds);
+        if config.min_window_samples(rate)? < min_samples {
+            return Err(too_short);
+        }
+        Ok(config)
+    }
+
     /// An emotion timeline of a long recording: sliding windows (speech only, by an energy VAD),
     /// each classified, plus a smoothed timeline merging neighbours with the same label.
     /// See [`crate::timeline`] for the configuration and for streaming.

@@ -10,6 +10,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use emovox::audio::AudioStream;
 use emovox::timeline::{SegmentConfig, Timeline};
+use emovox::Classifier;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::runtime::Handle;
@@ -36,21 +37,17 @@ pub struct TimelineQuery {
 
 impl TimelineQuery {
     /// The segment configuration these parameters give, validated: no window or hop longer
-    /// than `max_seconds` (the longest timeline the server computes), and no window the model
-    /// cannot classify (shorter than `min_clip_samples` at its rate `rate`).
+    /// than `max_seconds` (the longest timeline the server computes), and windows
+    /// `classifier` can classify ([`Classifier::segment_config`]).
     pub fn config(
         &self,
         max_seconds: f64,
-        rate: u32,
-        min_clip_samples: usize,
+        classifier: &Classifier,
     ) -> Result<SegmentConfig, ApiError> {
-        let mut config = SegmentConfig::default();
-        config.window_seconds = self.window.unwrap_or(config.window_seconds);
-        config.hop_seconds = self.hop.unwrap_or(config.hop_seconds);
-        for (name, value) in [
-            ("window", config.window_seconds),
-            ("hop", config.hop_seconds),
-        ] {
+        let defaults = SegmentConfig::default();
+        let window = self.window.unwrap_or(defaults.window_seconds);
+        let hop = self.hop.unwrap_or(defaults.hop_seconds);
+        for (name, value) in [("window", window), ("hop", hop)] {
             if value > max_seconds {
                 // 1e308 in scientific notation, not its 309 digits.
                 let value = if value < 1e6 {
@@ -63,24 +60,7 @@ impl TimelineQuery {
                 )));
             }
         }
-        config.min_window_seconds = config.min_window_seconds.min(config.window_seconds);
-        config.validate()?;
-        let min_clip = min_clip_samples as f64 / f64::from(rate);
-        let too_short = || {
-            ApiError::BadRequest(format!(
-                "window must be at least {min_clip:.3} s (one frame of the model's features), \
-                 got {}",
-                config.window_seconds
-            ))
-        };
-        if config.window_seconds < min_clip {
-            return Err(too_short());
-        }
-        config.min_window_seconds = config.min_window_seconds.max(min_clip);
-        if config.min_window_samples(rate)? < min_clip_samples {
-            return Err(too_short());
-        }
-        Ok(config)
+        Ok(classifier.segment_config(window, hop)?)
     }
 }
 
@@ -100,11 +80,7 @@ pub async fn timeline(
     let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let slot = InFlightSlot::of(&request);
     let limits = &state.config;
-    let config = query.config(
-        limits.max_timeline_seconds,
-        state.classifier.sample_rate(),
-        state.classifier.min_samples(),
-    )?;
+    let config = query.config(limits.max_timeline_seconds, &state.classifier)?;
     let bytes = read_body(
         request.into_body(),
         limits.max_body_bytes,

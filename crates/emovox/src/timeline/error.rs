@@ -28,6 +28,17 @@ pub enum TimelineError {
     /// The configuration is inconsistent (non-positive durations, hop longer than window...).
     #[error("invalid segment configuration: {0}")]
     Config(String),
+    /// The windows are shorter than the model can classify (one frame of its features).
+    #[error(
+        "window={window_seconds} s is shorter than the {min_seconds:.3} s the model needs to \
+         classify a window (at least one frame of its features)"
+    )]
+    WindowTooShort {
+        /// The window asked for.
+        window_seconds: f64,
+        /// The model's shortest clip ([`crate::Classifier::min_samples`]), in seconds.
+        min_seconds: f64,
+    },
     /// The classifier returned a probability vector of the wrong length or with non-finite values.
     #[error(
         "the classifier returned {got} probabilities for {expected} labels (or non-finite values)"
