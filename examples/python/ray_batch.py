@@ -31,8 +31,9 @@ of the scoring rate.
 
 ``--compare-loop`` first scores the same files in this process, one by one
 (``emovox.load`` + ``Classifier.predict``, emovox using every core unless
-``RAYON_NUM_THREADS`` says otherwise), and prints the loop's throughput and the CPU cores it
-kept busy, then Ray's throughput two ways: end to end (``ray.init``, actor start-up and
+``RAYON_NUM_THREADS`` says otherwise), then in batches as the actors do (``predict_batch``,
+whose batch of clips is spread over every core), and prints each loop's throughput and the
+CPU cores it kept busy, then Ray's throughput two ways: end to end (``ray.init``, actor start-up and
 writing included) and its scoring rate once its actors run (first batch started to last batch
 finished, from the times each actor reports for each batch, with its CPU seconds). Both
 sides' CPU seconds per clip tell how much of a difference in throughput is the CPU each got.
@@ -68,24 +69,18 @@ def read_manifest(manifest: Path) -> List[str]:
     return [str((base / row[column]).resolve()) for row in body if row]
 
 
-def score_file(classifier: Any, path: str) -> Dict[str, Any]:
-    """One output row: the prediction of `path`, or its error."""
-    import emovox
-
+def output_row(labels: List[str], path: str, prediction: Dict[str, Any]) -> Dict[str, Any]:
+    """One output row: `path` with its prediction, or with its error (``{"error": message}``)."""
     row: Dict[str, Any] = {
         "path": path,
         "label": None,
         "confidence": float("nan"),
         "novelty": float("nan"),
         "unfamiliar": None,
-        "error": None,
+        "error": prediction.get("error"),
     }
-    row.update({f"p_{label}": float("nan") for label in classifier.labels})
-    try:
-        y, sr = emovox.load(path, sr=None)
-        prediction = classifier.predict(y, sr)
-    except (OSError, ValueError) as error:
-        row["error"] = f"{type(error).__name__}: {error}"
+    row.update({f"p_{label}": float("nan") for label in labels})
+    if row["error"] is not None:
         return row
     row["label"] = prediction["label"]
     row["confidence"] = prediction["confidence"]
@@ -94,6 +89,44 @@ def score_file(classifier: Any, path: str) -> Dict[str, Any]:
     row["unfamiliar"] = prediction["unfamiliar"]
     row.update({f"p_{label}": p for label, p in prediction["probabilities"].items()})
     return row
+
+
+def score_file(classifier: Any, path: str) -> Dict[str, Any]:
+    """The output row of one file, decoded and predicted on its own."""
+    import emovox
+
+    try:
+        y, sr = emovox.load(path, sr=None)
+        prediction = classifier.predict(y, sr)
+    except (OSError, ValueError) as error:
+        prediction = {"error": f"{type(error).__name__}: {error}"}
+    return output_row(classifier.labels, path, prediction)
+
+
+def score_files(classifier: Any, paths: List[str]) -> List[Dict[str, Any]]:
+    """The output rows of many files, in order: each decoded on its own, then the clips of each
+    sampling rate predicted as one batch (``Classifier.predict_batch``: one forward pass of the
+    network for all of them). A file that cannot be decoded or predicted is its own error row;
+    the others are predicted all the same. The rows equal :func:`score_file`'s."""
+    import emovox
+
+    predictions: List[Dict[str, Any]] = [{} for _ in paths]
+    by_rate: Dict[int, List[int]] = {}
+    clips: Dict[int, np.ndarray] = {}
+    for i, path in enumerate(paths):
+        try:
+            clips[i], sr = emovox.load(path, sr=None)
+            by_rate.setdefault(sr, []).append(i)
+        except (OSError, ValueError) as error:
+            predictions[i] = {"error": f"{type(error).__name__}: {error}"}
+    for sr, indices in by_rate.items():
+        batch = classifier.predict_batch([clips[i] for i in indices], sr, errors="return")
+        for i, prediction in zip(indices, batch):
+            # emovox refuses a clip with a ValueError (predict_batch returns its message).
+            if "error" in prediction:
+                prediction = {"error": f"ValueError: {prediction['error']}"}
+            predictions[i] = prediction
+    return [output_row(classifier.labels, path, p) for path, p in zip(paths, predictions)]
 
 
 class Scorer:
@@ -115,7 +148,7 @@ class Scorer:
         import pandas
 
         started, cpu_started = time.time(), time.process_time()
-        rows = [score_file(self.classifier, str(path)) for path in batch["path"]]
+        rows = score_files(self.classifier, [str(path) for path in batch["path"]])
         # Text columns typed as strings even when a batch holds only errors (or no errors).
         frame = pandas.DataFrame(rows).astype({"path": "string", "label": "string", "error": "string"})
         name = f"part-{int(np.min(batch['index'])):09d}"
@@ -178,16 +211,22 @@ def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, floa
     return seconds
 
 
-def score_in_a_loop(paths: List[str], model: Optional[str]) -> Dict[str, float]:
-    """The single-process reference: every file one by one in this process (the model loaded
-    before the clock starts). Returns the seconds taken (``wall``) and the CPU seconds of all
-    the process's threads meanwhile (``cpu``)."""
+def score_in_this_process(paths: List[str], model: Optional[str], batch_size: Optional[int]) -> Dict[str, float]:
+    """A single-process reference, the model loaded before the clock starts: every file one by
+    one (``batch_size`` None: ``emovox.load`` + ``Classifier.predict``, as a plain loop does),
+    or ``batch_size`` files at a time as the actors score them (:func:`score_files`, whose
+    ``predict_batch`` spreads a batch's clips over every core). Returns the seconds taken
+    (``wall``) and the CPU seconds of all the process's threads meanwhile (``cpu``)."""
     import emovox
 
     classifier = emovox.Classifier.load(model) if model else emovox.Classifier.bundled()
     start, cpu_start = time.perf_counter(), time.process_time()
-    for path in paths:
-        score_file(classifier, path)
+    if batch_size is None:
+        for path in paths:
+            score_file(classifier, path)
+    else:
+        for first in range(0, len(paths), batch_size):
+            score_files(classifier, paths[first : first + batch_size])
     return {"wall": time.perf_counter() - start, "cpu": time.process_time() - cpu_start}
 
 
@@ -210,12 +249,14 @@ def main() -> None:
     if not paths:
         parser.error(f"{args.manifest} lists no audio files")
     figures: Dict[str, Any] = {"clips": len(paths)}
+    references = {"loop": None, "batched_loop": args.batch_size}
     if args.compare_loop:
-        loop = score_in_a_loop(paths, args.model)
         figures["loop_rayon_threads"] = os.environ.get("RAYON_NUM_THREADS", "all cores")
-        figures["loop_clips_per_second"] = round(len(paths) / loop["wall"], 2)
-        figures["loop_cpu_cores_busy"] = round(loop["cpu"] / loop["wall"], 2)
-        figures["loop_cpu_ms_per_clip"] = round(1e3 * loop["cpu"] / len(paths), 1)
+        for name, batch_size in references.items():
+            loop = score_in_this_process(paths, args.model, batch_size)
+            figures[f"{name}_clips_per_second"] = round(len(paths) / loop["wall"], 2)
+            figures[f"{name}_cpu_cores_busy"] = round(loop["cpu"] / loop["wall"], 2)
+            figures[f"{name}_cpu_ms_per_clip"] = round(1e3 * loop["cpu"] / len(paths), 1)
     ray_seconds = score_with_ray(paths, args)
     figures["ray_init_seconds"] = round(ray_seconds["init"], 3)
     figures["ray_seconds"] = round(ray_seconds["total"], 3)
@@ -225,10 +266,10 @@ def main() -> None:
     figures["ray_cpu_cores_busy"] = round(ray_seconds["cpu"] / ray_seconds["scoring"], 2)
     figures["ray_cpu_ms_per_clip"] = round(1e3 * ray_seconds["cpu"] / len(paths), 1)
     if args.compare_loop:
-        figures["speedup"] = round(figures["ray_clips_per_second"] / figures["loop_clips_per_second"], 3)
-        figures["scoring_speedup"] = round(
-            figures["ray_scoring_clips_per_second"] / figures["loop_clips_per_second"], 3
-        )
+        for name, prefix in (("loop", ""), ("batched_loop", "batched_loop_")):
+            reference = figures[f"{name}_clips_per_second"]
+            figures[f"{prefix}speedup"] = round(figures["ray_clips_per_second"] / reference, 3)
+            figures[f"{prefix}scoring_speedup"] = round(figures["ray_scoring_clips_per_second"] / reference, 3)
     print(json.dumps(figures))
 
 
