@@ -150,6 +150,17 @@ fn text_form_round_trips() {
     assert_eq!(Condition::Gain { db: -20.0 }.to_string(), "gain:-20");
     assert_eq!(Condition::Clipping { db: 12.0 }.to_string(), "clipping:12");
     assert_eq!(
+        Condition::Compression { ratio: 4.0 }.to_string(),
+        "compression:4"
+    );
+    assert_eq!(
+        Condition::parse("compression:2.5+white:20").unwrap(),
+        Condition::Chain(vec![
+            Condition::Compression { ratio: 2.5 },
+            Condition::White { snr_db: 20.0 }
+        ])
+    );
+    assert_eq!(
         Condition::parse("Clipping:6.5").unwrap(),
         Condition::Clipping { db: 6.5 }
     );
@@ -229,6 +240,11 @@ fn bad_text_is_a_typed_error() {
         "clipping:-1",
         "clipping:41",
         "clipping:loud",
+        "compression",
+        "compression:0.5",
+        "compression:101",
+        "compression:4:2",
+        "compression:hard",
         "tilt",
         "offset:21",
         "offset:-61",
@@ -595,6 +611,55 @@ fn clipping_flattens_the_peaks_at_any_level_and_keeps_the_power() {
     );
 }
 
+/// Level in dB of `x[range]` (mean power).
+fn level_db(x: &[f32], range: std::ops::Range<usize>) -> f64 {
+    10.0 * power(&x[range]).log10()
+}
+
+#[test]
+fn compression_narrows_loudness_changes_by_its_ratio_at_any_level() {
+    // One second of a tone, then one second 30 dB quieter: the loud half is over the threshold
+    // (20 dB under the loudest moment) by 20 dB, the quiet half under it.
+    let tone = |i: usize, amplitude: f32| {
+        amplitude * (std::f32::consts::TAU * 220.0 * i as f32 / SR as f32).sin()
+    };
+    let quiet = 10f32.powf(-30.0 / 20.0);
+    let clip: Vec<f32> = (0..2 * SR as usize)
+        .map(|i| tone(i, if i < SR as usize { 0.5 } else { 0.5 * quiet }))
+        .collect();
+    let loud_part = 4_000..15_000;
+    let quiet_part = 24_000..31_000; // after the detector's release (150 ms) has settled
+    for ratio in [1.0f32, 2.0, 4.0, 20.0] {
+        let out = Condition::Compression { ratio }
+            .apply(&clip, SR, 0, None)
+            .unwrap();
+        assert!((power(&out) / power(&clip) - 1.0).abs() < 1e-4, "{ratio}");
+        let difference = level_db(&out, loud_part.clone()) - level_db(&out, quiet_part.clone());
+        // Within 1 dB: the detector, quick to rise and slow to fall, rides nearer a tone's
+        // peaks than its mean, so the loud half is reduced a little less than its mean says.
+        let expected = 30.0 - 20.0 * (1.0 - 1.0 / f64::from(ratio));
+        assert!(
+            (difference - expected).abs() < 1.0,
+            "ratio {ratio}: {difference:.2} dB apart, expected {expected:.2}"
+        );
+        // The same processing at any level.
+        let scaled: Vec<f32> = clip.iter().map(|s| s * 1e-3).collect();
+        let scaled_out = Condition::Compression { ratio }
+            .apply(&scaled, SR, 0, None)
+            .unwrap();
+        assert!(out
+            .iter()
+            .zip(&scaled_out)
+            .all(|(o, q)| (o * 1e-3 - q).abs() <= 1e-5 * 1e-3));
+    }
+    // Ratio 1 leaves the clip as it was.
+    let speech = speechy(8_000, SR, 150.0);
+    let same = Condition::Compression { ratio: 1.0 }
+        .apply(&speech, SR, 0, None)
+        .unwrap();
+    assert!(speech.iter().zip(&same).all(|(a, b)| (a - b).abs() <= 1e-6));
+}
+
 #[test]
 fn babble_needs_a_pool_at_the_clip_rate() {
     let clip = speechy(8_000, SR, 150.0);
@@ -695,6 +760,7 @@ fn silence_stays_silent_and_empty_stays_empty() {
         "telephone",
         "gain:+40",
         "clipping:20",
+        "compression:20",
         "offset:0",
         "hum:60:0",
         "reverb:0.5+babble:10",
@@ -738,6 +804,7 @@ fn bad_input_is_an_error_not_a_panic() {
         "telephone",
         "gain:+40",
         "clipping:40",
+        "compression:100",
     ] {
         let condition = Condition::parse(condition).unwrap();
         for clip in [vec![1e-30f32], vec![1e30, -1e30, 1e30], vec![0.5; 3]] {

@@ -1,4 +1,5 @@
-//! Channel conditions: gain, clipping, spectral tilt and the narrow-band telephone channel.
+//! Channel conditions: gain, clipping, compression, spectral tilt and the narrow-band
+//! telephone channel.
 
 use std::cell::RefCell;
 
@@ -34,6 +35,43 @@ pub(crate) fn clip(x: &mut [f32], db: f32) {
     x.iter_mut()
         .for_each(|s| *s = s.clamp(-threshold, threshold));
     super::rescale_to_power(x, power);
+}
+
+/// [`super::Condition::Compression`]: the level above the threshold divided by `ratio`, then
+/// rescaled to the input's mean power. A silent clip stays silent.
+pub(crate) fn compress(x: &mut [f32], ratio: f32, sample_rate: u32) {
+    let envelope = power_envelope(x, sample_rate);
+    let loudest = envelope.iter().fold(0.0f64, |m, &e| m.max(e));
+    if !(loudest > 0.0 && loudest.is_finite()) {
+        return;
+    }
+    let power = super::mean_power(x);
+    let threshold_db = 10.0 * loudest.log10() - f64::from(super::COMPRESSION_THRESHOLD_DB);
+    let slope = 1.0 - 1.0 / f64::from(ratio);
+    for (s, &e) in x.iter_mut().zip(&envelope) {
+        let over = 10.0 * e.max(f64::MIN_POSITIVE).log10() - threshold_db;
+        if over > 0.0 {
+            *s *= 10f64.powf(-over * slope / 20.0) as f32;
+        }
+    }
+    super::rescale_to_power(x, power);
+}
+
+/// The compressor's level detector: each sample's power smoothed by a one-pole filter whose
+/// time constant is the attack time while the power rises and the release time while it falls.
+fn power_envelope(x: &[f32], sample_rate: u32) -> Vec<f64> {
+    let coefficient = |seconds: f32| (-1.0 / (f64::from(seconds) * f64::from(sample_rate))).exp();
+    let attack = coefficient(super::COMPRESSION_ATTACK_SECONDS);
+    let release = coefficient(super::COMPRESSION_RELEASE_SECONDS);
+    let mut level = 0.0f64;
+    x.iter()
+        .map(|&s| {
+            let power = f64::from(s) * f64::from(s);
+            let a = if power > level { attack } else { release };
+            level = a * level + (1.0 - a) * power;
+            level
+        })
+        .collect()
 }
 
 /// A spectral tilt of `db` (a high shelf at 1 kHz), rescaled to the input's RMS.
