@@ -12,7 +12,8 @@
 //! ```
 //!
 //! Conditions (`--conditions`, comma-separated): `clean`, `gain:-20`, `clipping:12` (hard
-//! clipping 12 dB below the peak), `white:20`, `pink:10`,
+//! clipping 12 dB below the peak), `compression:4` (a compressor or a phone's AGC, ratio 4),
+//! `white:20`, `pink:10`,
 //! `babble:10`, `telephone`, `reverb:0.5`, `tilt:-9`, `opus:8` (an Opus round trip at
 //! 8 kbit/s), chains such as `reverb:0.5+babble:10`, or
 //! `standard` for the standard table. Clip `i` is degraded with seed `--seed + i`; babble for a

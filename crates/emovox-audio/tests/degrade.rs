@@ -131,13 +131,15 @@ fn text_form_round_trips() {
     }
     assert_eq!(
         Condition::parse(" Reverb:0.4 + BABBLE:10:6 ").unwrap(),
-        Condition::Chain(vec![
-            Condition::Reverb { rt60: 0.4 },
-            Condition::Babble {
-                snr_db: 10.0,
-                talkers: 6
-            }
-        ])
+        Condition::Chain {
+            stages: vec![
+                Condition::Reverb { rt60: 0.4 },
+                Condition::Babble {
+                    snr_db: 10.0,
+                    talkers: 6
+                }
+            ]
+        }
     );
     assert_eq!(
         Condition::parse("babble:10").unwrap(),
@@ -155,20 +157,21 @@ fn text_form_round_trips() {
     );
     assert_eq!(
         Condition::parse("compression:2.5+white:20").unwrap(),
-        Condition::Chain(vec![
-            Condition::Compression { ratio: 2.5 },
-            Condition::White { snr_db: 20.0 }
-        ])
+        Condition::Chain {
+            stages: vec![
+                Condition::Compression { ratio: 2.5 },
+                Condition::White { snr_db: 20.0 }
+            ]
+        }
     );
     assert_eq!(
         Condition::parse("Clipping:6.5").unwrap(),
         Condition::Clipping { db: 6.5 }
     );
     assert_eq!(
-        Condition::Chain(vec![
-            Condition::White { snr_db: 20.0 },
-            Condition::Telephone
-        ])
+        Condition::Chain {
+            stages: vec![Condition::White { snr_db: 20.0 }, Condition::Telephone]
+        }
         .to_string(),
         "white:20+telephone"
     );
@@ -737,13 +740,17 @@ fn chains_are_deterministic_and_ordered() {
     // A stage of a chain differs from the same condition alone with the chain's seed
     // (sub-seeds), yet the chain of one stage is still deterministic.
     let white = Condition::White { snr_db: 0.0 };
-    let single_chain = Condition::Chain(vec![white.clone()]);
+    let single_chain = Condition::Chain {
+        stages: vec![white.clone()],
+    };
     assert_eq!(
         single_chain.apply(&clip, SR, 5, None).unwrap(),
         single_chain.apply(&clip, SR, 5, None).unwrap()
     );
     assert_eq!(
-        Condition::Chain(vec![]).apply(&clip, SR, 5, None).unwrap(),
+        Condition::Chain { stages: vec![] }
+            .apply(&clip, SR, 5, None)
+            .unwrap(),
         clip
     );
 }
@@ -895,6 +902,19 @@ fn serde_form_round_trips_and_checks_ranges() {
     )
     .unwrap();
     assert_eq!(chain.to_string(), "reverb:0.4+babble:10");
+    assert_eq!(
+        serde_json::to_string(&chain).unwrap(),
+        r#"{"type":"chain","stages":[{"type":"reverb","rt60":0.4},{"type":"babble","snr_db":10.0,"talkers":4}]}"#
+    );
+    // A stage out of range is refused inside a chain too.
+    assert!(serde_json::from_str::<Condition>(
+        r#"{"type":"chain","stages":[{"type":"reverb","rt60":0.4},{"type":"white","snr_db":99}]}"#
+    )
+    .is_err());
+    let compression: Condition =
+        serde_json::from_str(r#"{"type":"compression","ratio":4}"#).unwrap();
+    assert_eq!(compression, Condition::Compression { ratio: 4.0 });
+    assert!(serde_json::from_str::<Condition>(r#"{"type":"compression","ratio":0.5}"#).is_err());
     assert!(serde_json::from_str::<Condition>(r#"{"type":"white","snr_db":99}"#).is_err());
     assert!(serde_json::from_str::<Condition>(r#"{"type":"buzz"}"#).is_err());
     let hum: Condition = serde_json::from_str(r#"{"type":"hum","hz":50,"snr_db":30}"#).unwrap();
@@ -917,7 +937,7 @@ fn multi_condition_draws_follow_the_config() {
     assert!((clean - 0.3).abs() < 0.03, "clean fraction {clean}");
     let stages = |c: &Condition| -> Vec<Condition> {
         match c {
-            Condition::Chain(stages) => stages.clone(),
+            Condition::Chain { stages } => stages.clone(),
             other => vec![other.clone()],
         }
     };
@@ -964,7 +984,7 @@ fn multi_condition_draws_follow_the_config() {
     white_only.validate().unwrap();
     for condition in draws(&white_only, 3) {
         match condition {
-            Condition::Chain(ref stages) => {
+            Condition::Chain { ref stages } => {
                 assert!(matches!(stages[0], Condition::White { .. }), "{condition}");
                 assert!(
                     matches!(stages[1], Condition::Gain { db } if db.abs() <= 6.0),

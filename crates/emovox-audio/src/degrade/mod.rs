@@ -138,7 +138,7 @@ pub enum DegradeError {
 /// Serialised (serde) as an internally tagged map, e.g. `{"type":"white","snr_db":20.0}`;
 /// a chain is `{"type":"chain","stages":[...]}`. Deserialising checks the ranges.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "ConditionRepr", into = "ConditionRepr")]
+#[serde(remote = "Self", tag = "type", rename_all = "snake_case")]
 pub enum Condition {
     /// The clip unchanged.
     Clean,
@@ -188,6 +188,7 @@ pub enum Condition {
         /// Signal-to-noise ratio in dB.
         snr_db: f32,
         /// Number of simultaneous talkers.
+        #[serde(default = "default_talkers")]
         talkers: usize,
     },
     /// A narrow-band telephone channel: resampling to 8 kHz (skipped at 8 kHz), band-pass
@@ -243,54 +244,9 @@ pub enum Condition {
         kbps: u32,
     },
     /// The stages applied in order (e.g. reverb then noise), each with its own sub-seed.
-    Chain(Vec<Condition>),
-}
-
-/// serde's wire form of [`Condition`] (a chain is a struct variant, as internal tagging
-/// cannot carry a bare sequence).
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum ConditionRepr {
-    Clean,
-    Gain {
-        db: f32,
-    },
-    Clipping {
-        db: f32,
-    },
-    Compression {
-        ratio: f32,
-    },
-    White {
-        snr_db: f32,
-    },
-    Pink {
-        snr_db: f32,
-    },
-    Babble {
-        snr_db: f32,
-        #[serde(default = "default_talkers")]
-        talkers: usize,
-    },
-    Telephone,
-    Reverb {
-        rt60: f32,
-    },
-    Tilt {
-        db: f32,
-    },
-    Offset {
-        db: f32,
-    },
-    Hum {
-        hz: f32,
-        snr_db: f32,
-    },
-    Opus {
-        kbps: u32,
-    },
     Chain {
-        stages: Vec<ConditionRepr>,
+        /// The stages, first applied first.
+        stages: Vec<Condition>,
     },
 }
 
@@ -298,58 +254,18 @@ fn default_talkers() -> usize {
     DEFAULT_TALKERS
 }
 
-impl From<Condition> for ConditionRepr {
-    fn from(condition: Condition) -> Self {
-        match condition {
-            Condition::Clean => Self::Clean,
-            Condition::Gain { db } => Self::Gain { db },
-            Condition::Clipping { db } => Self::Clipping { db },
-            Condition::Compression { ratio } => Self::Compression { ratio },
-            Condition::White { snr_db } => Self::White { snr_db },
-            Condition::Pink { snr_db } => Self::Pink { snr_db },
-            Condition::Babble { snr_db, talkers } => Self::Babble { snr_db, talkers },
-            Condition::Telephone => Self::Telephone,
-            Condition::Reverb { rt60 } => Self::Reverb { rt60 },
-            Condition::Tilt { db } => Self::Tilt { db },
-            Condition::Offset { db } => Self::Offset { db },
-            Condition::Hum { hz, snr_db } => Self::Hum { hz, snr_db },
-            Condition::Opus { kbps } => Self::Opus { kbps },
-            Condition::Chain(stages) => Self::Chain {
-                stages: stages.into_iter().map(Self::from).collect(),
-            },
-        }
+// The derive above (`remote = "Self"`) writes inherent `Condition::serialize` and
+// `Condition::deserialize`; the trait impls go through them, deserialising checked.
+impl Serialize for Condition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Condition::serialize(self, serializer)
     }
 }
 
-impl ConditionRepr {
-    fn into_condition(self) -> Condition {
-        match self {
-            Self::Clean => Condition::Clean,
-            Self::Gain { db } => Condition::Gain { db },
-            Self::Clipping { db } => Condition::Clipping { db },
-            Self::Compression { ratio } => Condition::Compression { ratio },
-            Self::White { snr_db } => Condition::White { snr_db },
-            Self::Pink { snr_db } => Condition::Pink { snr_db },
-            Self::Babble { snr_db, talkers } => Condition::Babble { snr_db, talkers },
-            Self::Telephone => Condition::Telephone,
-            Self::Reverb { rt60 } => Condition::Reverb { rt60 },
-            Self::Tilt { db } => Condition::Tilt { db },
-            Self::Offset { db } => Condition::Offset { db },
-            Self::Hum { hz, snr_db } => Condition::Hum { hz, snr_db },
-            Self::Opus { kbps } => Condition::Opus { kbps },
-            Self::Chain { stages } => {
-                Condition::Chain(stages.into_iter().map(Self::into_condition).collect())
-            }
-        }
-    }
-}
-
-impl TryFrom<ConditionRepr> for Condition {
-    type Error = DegradeError;
-
-    fn try_from(repr: ConditionRepr) -> Result<Self, Self::Error> {
-        let condition = repr.into_condition();
-        condition.validate()?;
+impl<'de> Deserialize<'de> for Condition {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let condition = Condition::deserialize(deserializer)?;
+        condition.validate().map_err(serde::de::Error::custom)?;
         Ok(condition)
     }
 }
@@ -423,7 +339,7 @@ impl Condition {
             .into_iter()
             .map(parse_stage)
             .collect::<Result<Vec<_>, _>>()
-            .map(Condition::Chain)
+            .map(|stages| Condition::Chain { stages })
     }
 
     /// Checks every parameter's range (SNR -20..=60 dB, gain -60..=40 dB, clipping 0..=40 dB,
@@ -474,7 +390,7 @@ impl Condition {
                     OPUS_KBPS_RANGE.end()
                 ),
             )),
-            Condition::Chain(stages) => stages.iter().try_for_each(Condition::validate),
+            Condition::Chain { stages } => stages.iter().try_for_each(Condition::validate),
         }
     }
 
@@ -482,7 +398,7 @@ impl Condition {
     pub fn uses_babble(&self) -> bool {
         match self {
             Condition::Babble { .. } => true,
-            Condition::Chain(stages) => stages.iter().any(Condition::uses_babble),
+            Condition::Chain { stages } => stages.iter().any(Condition::uses_babble),
             _ => false,
         }
     }
@@ -492,8 +408,9 @@ impl Condition {
     pub fn without_babble(self) -> Condition {
         match self {
             Condition::Babble { snr_db, .. } => Condition::Pink { snr_db },
-            Condition::Chain(stages) => {
-                Condition::Chain(stages.into_iter().map(Condition::without_babble).collect())
+            Condition::Chain { stages } => {
+                let stages = stages.into_iter().map(Condition::without_babble).collect();
+                Condition::Chain { stages }
             }
             other => other,
         }
@@ -584,7 +501,7 @@ impl Condition {
                 Ok(x)
             }
             Condition::Opus { kbps } => codec::opus_round_trip(x, sample_rate, *kbps),
-            Condition::Chain(stages) => {
+            Condition::Chain { stages } => {
                 for (index, stage) in stages.iter().enumerate() {
                     x = stage.run(x, sample_rate, stage_seed(seed, index), babble)?;
                 }
@@ -735,8 +652,8 @@ impl fmt::Display for Condition {
             Condition::Offset { db } => write!(f, "offset:{db:+}"),
             Condition::Hum { hz, snr_db } => write!(f, "hum:{hz}:{snr_db}"),
             Condition::Opus { kbps } => write!(f, "opus:{kbps}"),
-            Condition::Chain(stages) if stages.is_empty() => f.write_str("clean"),
-            Condition::Chain(stages) => {
+            Condition::Chain { stages } if stages.is_empty() => f.write_str("clean"),
+            Condition::Chain { stages } => {
                 for (i, stage) in stages.iter().enumerate() {
                     if i > 0 {
                         f.write_str("+")?;
@@ -822,9 +739,16 @@ pub fn standard_conditions() -> Vec<(String, Condition)> {
         ("reverb", reverb.clone()),
         (
             "telephone+white20",
-            Chain(vec![Telephone, White { snr_db: 20.0 }]),
+            Chain {
+                stages: vec![Telephone, White { snr_db: 20.0 }],
+            },
         ),
-        ("reverb+babble10", Chain(vec![reverb, babble10])),
+        (
+            "reverb+babble10",
+            Chain {
+                stages: vec![reverb, babble10],
+            },
+        ),
         ("clipping12", Clipping { db: 12.0 }),
         ("tilt-9", Tilt { db: -9.0 }),
         ("tilt+9", Tilt { db: 9.0 }),

@@ -249,7 +249,7 @@ impl MultiConditionConfig {
         match stages.len() {
             0 => Condition::Clean,
             1 => stages.remove(0),
-            _ => Condition::Chain(stages),
+            _ => Condition::Chain { stages },
         }
     }
 }
