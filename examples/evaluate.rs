@@ -15,7 +15,7 @@
 //! clipping 12 dB below the peak), `compression:4` (a compressor or a phone's AGC, ratio 4),
 //! `white:20`, `pink:10`,
 //! `babble:10`, `telephone`, `reverb:0.5`, `tilt:-9`, `opus:8` (an Opus round trip at
-//! 8 kbit/s), chains such as `reverb:0.5+babble:10`, or
+//! 8 kbit/s; `opus:12:10` loses 10 % of the packets), chains such as `reverb:0.5+babble:10`, or
 //! `standard` for the standard table. Clip `i` is degraded with seed `--seed + i`; babble for a
 //! clip is made of the other evaluated speakers' clips. Several `--model`s are evaluated as one
 //! ensemble averaging their probabilities. `--adapt per-speaker` judges each clip against

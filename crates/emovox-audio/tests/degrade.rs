@@ -156,6 +156,22 @@ fn text_form_round_trips() {
         "compression:4"
     );
     assert_eq!(
+        Condition::parse("opus:12:10").unwrap(),
+        Condition::Opus {
+            kbps: 12,
+            loss: 10.0
+        }
+    );
+    assert_eq!(
+        Condition::Opus {
+            kbps: 12,
+            loss: 2.5
+        }
+        .to_string(),
+        "opus:12:2.5"
+    );
+    assert_eq!(Condition::Opus { kbps: 8, loss: 0.0 }.to_string(), "opus:8");
+    assert_eq!(
         Condition::parse("compression:2.5+white:20").unwrap(),
         Condition::Chain {
             stages: vec![
@@ -248,6 +264,10 @@ fn bad_text_is_a_typed_error() {
         "compression:101",
         "compression:4:2",
         "compression:hard",
+        "opus:12:-1",
+        "opus:12:51",
+        "opus:12:10:3",
+        "opus:12:some",
         "tilt",
         "offset:21",
         "offset:-61",
@@ -780,7 +800,7 @@ fn silence_stays_silent_and_empty_stays_empty() {
     // A lossy codec is not exact: libopus decodes digital silence to within a 16-bit step.
     #[cfg(feature = "opus")]
     for kbps in [8, 16] {
-        let out = Condition::Opus { kbps }
+        let out = Condition::Opus { kbps, loss: 0.0 }
             .apply(&silence, SR, 3, None)
             .unwrap();
         assert_eq!(out.len(), silence.len());
@@ -1154,7 +1174,9 @@ fn opus_narrows_the_band_at_low_bitrates_and_keeps_it_at_high() {
     let segment = 512;
     let spec_in = welch(&clean, segment);
     let high_band = |kbps: u32| {
-        let out = Condition::Opus { kbps }.apply(&clean, SR, 0, None).unwrap();
+        let out = Condition::Opus { kbps, loss: 0.0 }
+            .apply(&clean, SR, 0, None)
+            .unwrap();
         assert_eq!(out.len(), clean.len());
         let spec = welch(&out, segment);
         let high = band(&spec, segment, SR, 4_500.0, 7_500.0)
@@ -1185,6 +1207,6 @@ fn opus_narrows_the_band_at_low_bitrates_and_keeps_it_at_high() {
 #[test]
 fn opus_without_the_feature_is_an_error_not_a_clean_clip() {
     let clip = speechy(SR as usize / 2, SR, 170.0);
-    let result = Condition::Opus { kbps: 8 }.apply(&clip, SR, 0, None);
+    let result = Condition::Opus { kbps: 8, loss: 0.0 }.apply(&clip, SR, 0, None);
     assert!(matches!(result, Err(DegradeError::Codec(_))), "{result:?}");
 }

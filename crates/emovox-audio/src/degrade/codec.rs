@@ -1,27 +1,38 @@
 //! A lossy speech codec round trip: the clip encoded with libopus at a given bitrate and decoded
 //! again, as a voice message, a WebRTC call or a VoIP recording is heard.
 
+use rand::Rng;
+
 use super::DegradeError;
 
 /// `x` (mono, at `sample_rate` Hz) through libopus (`OPUS_APPLICATION_VOIP`, 20 ms frames,
-/// variable bitrate at `kbps` kbit/s, complexity 5, no packet loss) and back, aligned to the
-/// input (the encoder's look-ahead removed) and of the input's length.
+/// variable bitrate at `kbps` kbit/s, complexity 5) and back, each packet lost with
+/// probability `loss` percent (drawn from `rng`) and then concealed by the decoder; aligned to
+/// the input (the encoder's look-ahead removed) and of the input's length.
 #[cfg(feature = "opus")]
 pub(crate) fn opus_round_trip(
     x: Vec<f32>,
     sample_rate: u32,
     kbps: u32,
+    loss: f32,
+    rng: &mut impl Rng,
 ) -> Result<Vec<f32>, DegradeError> {
     use super::channel::resample_cached;
 
     let len = x.len();
+    let mut lost = || loss > 0.0 && rng.gen::<f32>() * 100.0 < loss;
     if libopus::RATES.contains(&sample_rate) {
-        let mut out = libopus::code(&x, sample_rate, kbps)?;
+        let mut out = libopus::code(&x, sample_rate, kbps, &mut lost)?;
         out.truncate(len);
         return Ok(out);
     }
     let rate = libopus::FALLBACK_RATE;
-    let coded = libopus::code(&resample_cached(&x, sample_rate, rate)?, rate, kbps)?;
+    let coded = libopus::code(
+        &resample_cached(&x, sample_rate, rate)?,
+        rate,
+        kbps,
+        &mut lost,
+    )?;
     let mut out = resample_cached(&coded, rate, sample_rate)?;
     out.resize(len, 0.0);
     Ok(out)
@@ -33,6 +44,8 @@ pub(crate) fn opus_round_trip(
     _x: Vec<f32>,
     _sample_rate: u32,
     _kbps: u32,
+    _loss: f32,
+    _rng: &mut impl Rng,
 ) -> Result<Vec<f32>, DegradeError> {
     Err(DegradeError::Codec(
         "the opus condition needs emovox-audio's `opus` feature (libopus)".to_string(),
@@ -62,9 +75,15 @@ mod libopus {
         DegradeError::Codec(error.to_string())
     }
 
-    /// Encodes and decodes `x` at one of [`RATES`]; the output starts where the input does and
-    /// is at least as long.
-    pub(super) fn code(x: &[f32], rate: u32, kbps: u32) -> Result<Vec<f32>, DegradeError> {
+    /// Encodes and decodes `x` at one of [`RATES`], each packet for which `lost()` says so
+    /// concealed instead of decoded; the output starts where the input does and is at least
+    /// as long.
+    pub(super) fn code(
+        x: &[f32],
+        rate: u32,
+        kbps: u32,
+        lost: &mut impl FnMut() -> bool,
+    ) -> Result<Vec<f32>, DegradeError> {
         let frame = (rate / FRAMES_PER_SECOND) as usize;
         let mut encoder =
             Encoder::new(rate, Channels::Mono, Application::Voip).map_err(codec_error)?;
@@ -88,8 +107,10 @@ mod libopus {
             let bytes = encoder
                 .encode_float(&input, &mut packet)
                 .map_err(codec_error)?;
+            // An empty packet asks libopus to conceal a lost one.
+            let received = if lost() { &[][..] } else { &packet[..bytes] };
             let samples = decoder
-                .decode_float(&packet[..bytes], decoded, false)
+                .decode_float(received, decoded, false)
                 .map_err(codec_error)?;
             if samples != frame {
                 return Err(DegradeError::Codec(format!(
@@ -104,7 +125,14 @@ mod libopus {
 
 #[cfg(all(test, feature = "opus"))]
 mod tests {
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
     use super::*;
+
+    fn seeded(seed: u64) -> ChaCha8Rng {
+        ChaCha8Rng::seed_from_u64(seed)
+    }
 
     /// A voiced, speech-like test signal: a 150 Hz pulse train shaped by two formants,
     /// amplitude-modulated at 4 Hz (syllables).
@@ -152,7 +180,7 @@ mod tests {
     #[test]
     fn the_coded_clip_is_aligned_with_the_input_and_as_long() {
         let x = voice(16_000, 1.3);
-        let y = opus_round_trip(x.clone(), 16_000, 32).unwrap();
+        let y = opus_round_trip(x.clone(), 16_000, 32, 0.0, &mut seeded(0)).unwrap();
         assert_eq!(y.len(), x.len());
         // The look-ahead is removed: the best alignment is at lag 0, not 6.5 ms later.
         let best = (-200isize..=200)
@@ -168,8 +196,14 @@ mod tests {
     #[test]
     fn a_higher_bitrate_codes_closer_to_the_input() {
         let x = voice(16_000, 2.0);
-        let low = snr_db(&x, &opus_round_trip(x.clone(), 16_000, 8).unwrap());
-        let high = snr_db(&x, &opus_round_trip(x.clone(), 16_000, 64).unwrap());
+        let low = snr_db(
+            &x,
+            &opus_round_trip(x.clone(), 16_000, 8, 0.0, &mut seeded(0)).unwrap(),
+        );
+        let high = snr_db(
+            &x,
+            &opus_round_trip(x.clone(), 16_000, 64, 0.0, &mut seeded(0)).unwrap(),
+        );
         assert!(high > low + 3.0, "8 kbps {low:.1} dB, 64 kbps {high:.1} dB");
         assert!(high > 10.0, "64 kbps {high:.1} dB");
     }
@@ -177,17 +211,52 @@ mod tests {
     #[test]
     fn a_clip_at_another_rate_is_coded_through_48_khz() {
         let x = voice(22_050, 1.0);
-        let y = opus_round_trip(x.clone(), 22_050, 48).unwrap();
+        let y = opus_round_trip(x.clone(), 22_050, 48, 0.0, &mut seeded(0)).unwrap();
         assert_eq!(y.len(), x.len());
         assert!(snr_db(&x, &y) > 6.0, "{:.1} dB", snr_db(&x, &y));
+    }
+
+    /// The 20 ms frames (at 16 kHz) where `y` differs from `reference`.
+    fn frames_differing(reference: &[f32], y: &[f32]) -> Vec<usize> {
+        reference
+            .chunks(320)
+            .zip(y.chunks(320))
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    #[test]
+    fn lost_packets_are_concealed_where_the_seed_says() {
+        let x = voice(16_000, 4.0);
+        let intact = opus_round_trip(x.clone(), 16_000, 16, 0.0, &mut seeded(1)).unwrap();
+        let lossy = opus_round_trip(x.clone(), 16_000, 16, 20.0, &mut seeded(1)).unwrap();
+        assert_eq!(lossy.len(), x.len());
+        assert_eq!(
+            lossy,
+            opus_round_trip(x.clone(), 16_000, 16, 20.0, &mut seeded(1)).unwrap()
+        );
+        assert_ne!(
+            lossy,
+            opus_round_trip(x.clone(), 16_000, 16, 20.0, &mut seeded(2)).unwrap()
+        );
+        // About a fifth of the 200 packets lost: the output differs from the intact decode
+        // from the first lost frame on (the decoder's state carries the loss forward), and the
+        // concealment fills the gaps with sound rather than silence.
+        let differing = frames_differing(&intact, &lossy);
+        assert!(!differing.is_empty() && differing[0] < 40, "{differing:?}");
+        let energy = |y: &[f32]| y.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>();
+        assert!(energy(&lossy) > 0.5 * energy(&intact));
+        assert!(snr_db(&x, &lossy) < snr_db(&x, &intact) - 1.0);
     }
 
     #[test]
     fn coding_is_deterministic() {
         let x = voice(16_000, 0.5);
         assert_eq!(
-            opus_round_trip(x.clone(), 16_000, 12).unwrap(),
-            opus_round_trip(x, 16_000, 12).unwrap()
+            opus_round_trip(x.clone(), 16_000, 12, 0.0, &mut seeded(0)).unwrap(),
+            opus_round_trip(x, 16_000, 12, 0.0, &mut seeded(0)).unwrap()
         );
     }
 }

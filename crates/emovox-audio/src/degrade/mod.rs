@@ -75,6 +75,8 @@ pub const COMPRESSION_THRESHOLD_DB: f32 = 20.0;
 pub const COMPRESSION_ATTACK_SECONDS: f32 = 0.005;
 /// See [`COMPRESSION_ATTACK_SECONDS`].
 pub const COMPRESSION_RELEASE_SECONDS: f32 = 0.15;
+/// Accepted packet losses of [`Condition::Opus`], in percent.
+pub const OPUS_LOSS_RANGE: std::ops::RangeInclusive<f32> = 0.0..=50.0;
 /// Accepted Opus bitrates of [`Condition::Opus`], in kbit/s (libopus codes 6 to 510).
 pub const OPUS_KBPS_RANGE: std::ops::RangeInclusive<u32> = 6..=256;
 /// Accepted numbers of babble talkers.
@@ -232,8 +234,10 @@ pub enum Condition {
         snr_db: f32,
     },
     /// A lossy speech codec: the clip encoded with libopus (`OPUS_APPLICATION_VOIP`, 20 ms
-    /// frames, variable bitrate `kbps` kbit/s, 6..=256, complexity 5 of 0-10, no packet loss) and
-    /// decoded again, aligned to the input (a clip at a rate Opus does not code, i.e. not 8, 12,
+    /// frames, variable bitrate `kbps` kbit/s, 6..=256, complexity 5 of 0-10) and decoded
+    /// again, `loss` percent (0..=50) of the 20 ms packets lost on the way, each independently
+    /// (drawn from the seed), and concealed by the decoder (libopus's packet loss
+    /// concealment: the last pitch period extended and faded), aligned to the input (a clip at a rate Opus does not code, i.e. not 8, 12,
     /// 16, 24 or 48 kHz, goes through 48 kHz): what a voice message or a VoIP call does to
     /// speech. libopus chooses the coded band from the bitrate: 16 kHz speech at 6-8 kbit/s
     /// is coded narrow-band (nothing above 4 kHz), from 12 kbit/s wide-band. Deterministic on
@@ -242,6 +246,9 @@ pub enum Condition {
     Opus {
         /// Target bitrate, in kbit/s.
         kbps: u32,
+        /// Share of packets lost, in percent (0 when not given).
+        #[serde(default)]
+        loss: f32,
     },
     /// The stages applied in order (e.g. reverb then noise), each with its own sub-seed.
     Chain {
@@ -323,7 +330,8 @@ pub(crate) fn rescale_to_power(samples: &mut [f32], power: f64) {
 impl Condition {
     /// Parses the text form: `clean`, `gain:-20` (or `gain:+6`), `clipping:12`, `compression:4`, `white:20`, `pink:10`,
     /// `babble:10` (4 talkers) or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6` (or
-    /// `tilt:+6`), `offset:-6`, `hum:50:30` (mains Hz, SNR dB), `opus:12` (kbit/s), and stages joined by `+` (`reverb:0.4+babble:10`),
+    /// `tilt:+6`), `offset:-6`, `hum:50:30` (mains Hz, SNR dB), `opus:12` (kbit/s) or `opus:12:10` (and 10 % of
+    /// packets lost), and stages joined by `+` (`reverb:0.4+babble:10`),
     /// which give a [`Condition::Chain`]. Names are case-insensitive, spaces around stages are ignored, and
     /// ranges are checked as in [`Condition::validate`].
     ///
@@ -345,7 +353,7 @@ impl Condition {
     /// Checks every parameter's range (SNR -20..=60 dB, gain -60..=40 dB, clipping 0..=40 dB,
     /// compression ratio 1..=100, RT60
     /// 0.05..=3 s, talkers 1..=16, tilt -24..=24 dB, offset -60..=20 dB, hum 40..=70 Hz, Opus
-    /// 6..=256 kbit/s), recursively
+    /// 6..=256 kbit/s and 0..=50 % loss), recursively
     /// through chains.
     pub fn validate(&self) -> Result<(), DegradeError> {
         match self {
@@ -381,8 +389,10 @@ impl Condition {
                 check_f32("hum", "mains frequency (Hz)", *hz, &HUM_HZ_RANGE)?;
                 check_f32("hum", "SNR (dB)", *snr_db, &SNR_DB_RANGE)
             }
-            Condition::Opus { kbps } if OPUS_KBPS_RANGE.contains(kbps) => Ok(()),
-            Condition::Opus { kbps } => Err(bad(
+            Condition::Opus { kbps, loss } if OPUS_KBPS_RANGE.contains(kbps) => {
+                check_f32("opus", "packet loss (%)", *loss, &OPUS_LOSS_RANGE)
+            }
+            Condition::Opus { kbps, .. } => Err(bad(
                 "opus",
                 format!(
                     "bitrate {kbps} kbit/s is outside {}..={}",
@@ -500,7 +510,9 @@ impl Condition {
                 noise::add_hum(&mut x, *hz, *snr_db, sample_rate, &mut rng());
                 Ok(x)
             }
-            Condition::Opus { kbps } => codec::opus_round_trip(x, sample_rate, *kbps),
+            Condition::Opus { kbps, loss } => {
+                codec::opus_round_trip(x, sample_rate, *kbps, *loss, &mut rng())
+            }
             Condition::Chain { stages } => {
                 for (index, stage) in stages.iter().enumerate() {
                     x = stage.run(x, sample_rate, stage_seed(seed, index), babble)?;
@@ -616,9 +628,16 @@ fn parse_stage(stage: &str) -> Result<Condition, DegradeError> {
                 snr_db: parse_number(name, "SNR (dB)", params[1])?,
             }
         }
-        "opus" => Condition::Opus {
-            kbps: only_parameter(name, &params, "bitrate (kbit/s)")?,
-        },
+        "opus" => {
+            check_arity(name, params.len(), 1, 2)?;
+            Condition::Opus {
+                kbps: parse_number(name, "bitrate (kbit/s)", params[0])?,
+                loss: match params.get(1) {
+                    Some(text) => parse_number(name, "packet loss (%)", text)?,
+                    None => 0.0,
+                },
+            }
+        }
         _ => return Err(DegradeError::UnknownCondition(stage.to_string())),
     };
     condition.validate()?;
@@ -651,7 +670,8 @@ impl fmt::Display for Condition {
             Condition::Tilt { db } => write!(f, "tilt:{db:+}"),
             Condition::Offset { db } => write!(f, "offset:{db:+}"),
             Condition::Hum { hz, snr_db } => write!(f, "hum:{hz}:{snr_db}"),
-            Condition::Opus { kbps } => write!(f, "opus:{kbps}"),
+            Condition::Opus { kbps, loss } if *loss == 0.0 => write!(f, "opus:{kbps}"),
+            Condition::Opus { kbps, loss } => write!(f, "opus:{kbps}:{loss}"),
             Condition::Chain { stages } if stages.is_empty() => f.write_str("clean"),
             Condition::Chain { stages } => {
                 for (i, stage) in stages.iter().enumerate() {
@@ -760,7 +780,7 @@ pub fn standard_conditions() -> Vec<(String, Condition)> {
             },
         ),
         #[cfg(feature = "opus")]
-        ("opus8", Opus { kbps: 8 }),
+        ("opus8", Opus { kbps: 8, loss: 0.0 }),
     ]
     .into_iter()
     .map(|(name, condition)| (name.to_string(), condition))

@@ -239,7 +239,7 @@ impl MultiConditionConfig {
         if self.opus_prob > 0.0 && rng.gen::<f32>() < self.opus_prob {
             let (lo, hi) = self.opus_kbps;
             let kbps = uniform_count(rng, (lo as usize, hi as usize)) as u32;
-            stages.push(Condition::Opus { kbps });
+            stages.push(Condition::Opus { kbps, loss: 0.0 });
         }
         if self.gain_db > 0.0 {
             stages.push(Condition::Gain {
