@@ -120,7 +120,8 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
 
 /// Serves `state` on `listener` until `shutdown` completes, then finishes the requests in
 /// progress (graceful shutdown) and returns. A connection whose client takes none of the
-/// bytes sent to it for `write_timeout_seconds` is closed.
+/// bytes sent to it for `write_timeout_seconds`, or takes them slower than
+/// `min_read_bytes_per_second` whenever the server waits for it, is closed.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -129,6 +130,7 @@ pub async fn serve(
     let listener = TimedListener {
         inner: listener,
         write_timeout: state.config.write_timeout(),
+        min_read_rate: state.config.min_read_bytes_per_second,
     };
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)

@@ -69,6 +69,14 @@ pub struct ServerConfig {
     /// messages) before its connection is closed and the work for it stopped.
     #[arg(long, default_value_t = 15.0)]
     pub write_timeout_seconds: f64,
+    /// The slowest a client may take the server's answer, in bytes per second, whenever the
+    /// server waits for it (its receive window full): each wait spends the write timeout's
+    /// allowance, and the bytes the client then takes earn it back at this rate. A client that
+    /// takes a few bytes now and then, never stalling a write for the write timeout, would
+    /// otherwise hold a streamed timeline's CPU worker as long as it likes; at 1 KiB/s a
+    /// 1-hour timeline's lines (about 1 MB) take under 20 minutes.
+    #[arg(long, default_value_t = 1_024.0)]
+    pub min_read_bytes_per_second: f64,
     /// WebSocket streams served at once; more get 503 + Retry-After.
     #[arg(long, default_value_t = 8)]
     pub max_streams: usize,
@@ -92,6 +100,7 @@ impl Default for ServerConfig {
             workers: None,
             body_timeout_seconds: 30.0,
             write_timeout_seconds: 15.0,
+            min_read_bytes_per_second: 1_024.0,
             max_streams: 8,
             stream_idle_seconds: 30.0,
         }
@@ -131,6 +140,14 @@ impl ServerConfig {
                     expected: format!("a positive finite number of seconds, at most {most}"),
                 });
             }
+        }
+        let rate = self.min_read_bytes_per_second;
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(ConfigError {
+                option: "min-read-bytes-per-second",
+                value: rate.to_string(),
+                expected: "a positive finite number of bytes per second".to_string(),
+            });
         }
         let counts = [
             ("max-body-bytes", self.max_body_bytes, usize::MAX),

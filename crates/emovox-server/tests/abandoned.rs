@@ -146,6 +146,64 @@ async fn a_client_that_never_reads_its_timeline_frees_the_worker_and_its_slot() 
     server.stop().await;
 }
 
+/// Reads `bytes` bytes every 100 ms from `socket` until the server closes it (at most 60 s);
+/// returns what it received.
+async fn trickle(mut socket: TcpStream, bytes: usize) -> String {
+    let mut received = Vec::new();
+    let mut buffer = vec![0u8; bytes];
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        match socket.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "trickle ended after {:?} with {} bytes",
+        started.elapsed(),
+        received.len()
+    );
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_timeline_in_frees_the_worker() {
+    let server = TestServer::start_with_small_send_buffers(ServerConfig {
+        workers: Some(1),
+        write_timeout_seconds: 10.0,
+        min_read_bytes_per_second: 64.0 * 1024.0,
+        ..ServerConfig::default()
+    })
+    .await;
+    // About 1.7 MB of lines (as above), taken at 1,000 bytes/s: the socket takes them in bursts
+    // of about 2 KB (half the client's receive buffer) every 2 s, so no write ever stalls for
+    // the write timeout, but the answer would hold the only worker for half an hour.
+    let wav = common::wav_bytes(&common::long_speech(120.0), 16_000);
+    let started = Instant::now();
+    let slow = stalled_reader(&server, "/v1/timeline?window=0.1&hop=0.01", &wav).await;
+    let slow = tokio::spawn(trickle(slow, 100));
+    wait_for(&server, "emovox_http_in_flight", 1.0).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let clip = std::fs::read(speech("kids_talking.wav")).unwrap();
+    let response = tokio::time::timeout(
+        Duration::from_secs(40),
+        client().post(server.url("/v1/predict")).body(clip).send(),
+    )
+    .await
+    .expect("a clip is classified while a client trickles its timeline in")
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    eprintln!("predict answered after {:?}", started.elapsed());
+    wait_for(&server, "emovox_http_in_flight", 0.0).await;
+    let received = slow.await.unwrap();
+    assert!(received.starts_with("HTTP/1.1 200"), "{received:.100}");
+    // It got more than the buffers hold before the server gave up on it, without the end.
+    assert!(received.len() > 8_192, "{} bytes", received.len());
+    assert!(!received.contains("\"done\""));
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn a_stream_client_that_sends_but_never_reads_is_dropped() {
     let server = TestServer::start_with_small_send_buffers(ServerConfig {

@@ -66,6 +66,7 @@ async fn timeouts_out_of_range_given_to_the_library_do_not_panic() {
         body_timeout_seconds: 1e20,
         write_timeout_seconds: f64::INFINITY,
         stream_idle_seconds: f64::NAN,
+        min_read_bytes_per_second: 0.0,
         ..ServerConfig::default()
     })
     .await;
@@ -83,6 +84,15 @@ async fn timeouts_out_of_range_given_to_the_library_do_not_panic() {
     }
     .validate()
     .is_err());
+    for rate in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let refused = ServerConfig {
+            min_read_bytes_per_second: rate,
+            ..ServerConfig::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(refused.option, "min-read-bytes-per-second");
+    }
     assert_eq!(ServerConfig::default().validate(), Ok(()));
     server.stop().await;
 }
