@@ -22,7 +22,7 @@ pub enum AudioError {
     /// The WAV header is malformed or cut short.
     #[error("corrupt WAV header: {0}")]
     CorruptHeader(String),
-    /// The WAV encoding is valid but not supported (e.g. 64-bit float, A-law, 12-bit PCM).
+    /// The WAV encoding is valid but not supported (e.g. 64-bit float, ADPCM, 12-bit PCM).
     #[error("unsupported WAV encoding: {0}")]
     UnsupportedEncoding(String),
     /// The data chunk declares more samples than the file holds.

@@ -1,4 +1,4 @@
-//! Audio input for emovox: decoding of WAV, FLAC, MP3, OGG Vorbis, OGG Opus, WebM (Opus) and
+//! Audio input for emovox: decoding of WAV (PCM, float, G.711 A-law and mu-law), FLAC, MP3, OGG Vorbis, OGG Opus, WebM (Opus) and
 //! M4A/MP4 (AAC-LC, ALAC), down-mixing, resampling (a windowed sinc tabulated per output phase; whole
 //! clips or streamed chunks), trimming, and seeded recording conditions ([`degrade`]: noise,
 //! gain, telephone, reverb).
@@ -16,6 +16,7 @@
 //! | format | decoder | Cargo feature | what the tests hold it to |
 //! | --- | --- | --- | --- |
 //! | WAV (PCM 8/16/24/32, float 32) | hound | always | bit-exact to soundfile |
+//! | WAV G.711 (A-law, mu-law: telephone systems, call recorders) | emovox (`g711.rs`) | always | bit-exact to soundfile |
 //! | FLAC (16/24-bit, any channels) | symphonia | `flac` | bit-exact to soundfile |
 //! | M4A/MP4 ALAC | symphonia | `alac` | bit-exact to ffmpeg |
 //! | MP3 (MPEG-1/2 layer III) | symphonia | `mp3` | max abs diff ≤ 3e-6 vs ffmpeg |
@@ -106,6 +107,7 @@ pub mod degrade;
 mod energy;
 mod envelope;
 mod error;
+mod g711;
 mod interpolated;
 #[cfg(feature = "opus")]
 mod opus;

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use hound::{WavReader, WavSpec};
 
+use crate::g711::{self, G711Reader};
 use crate::wav::{down_mix_into, open_reader, read_samples};
 use crate::AudioError;
 
@@ -24,18 +25,34 @@ use crate::AudioError;
 /// The type parameter is the reader: a buffered file for [`open_wav_stream`]; [`crate::AudioStream`]
 /// uses other readers for the WAV files it streams.
 pub struct WavStream<R = BufReader<File>> {
-    reader: WavReader<R>,
-    spec: WavSpec,
+    samples: Samples<R>,
     chunk_frames: usize,
-    read: usize,
-    interleaved: Vec<f32>,
+    /// Mono samples handed out so far.
+    emitted: usize,
+}
+
+/// Where a WAV stream's samples come from: hound for PCM and float, emovox's own reader for
+/// G.711 (A-law, mu-law).
+enum Samples<R> {
+    Pcm {
+        reader: WavReader<R>,
+        spec: WavSpec,
+        /// Interleaved samples read so far.
+        read: usize,
+        interleaved: Vec<f32>,
+    },
+    G711(G711Reader<R>),
 }
 
 impl<R> std::fmt::Debug for WavStream<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let coding = match &self.samples {
+            Samples::Pcm { spec, .. } => format!("{spec:?}"),
+            Samples::G711(g711) => format!("{:?}", g711.format()),
+        };
         f.debug_struct("WavStream")
-            .field("spec", &self.spec)
-            .field("read", &self.read)
+            .field("coding", &coding)
+            .field("emitted", &self.emitted)
             .finish()
     }
 }
@@ -57,54 +74,79 @@ pub fn open_wav_stream(
 
 impl<R: Read + Seek> WavStream<R> {
     /// Streams WAV data from any seekable reader, checked as [`open_wav_stream`] checks a file.
-    pub(crate) fn from_reader(reader: R, chunk_samples: usize) -> Result<Self, AudioError> {
-        let (reader, spec) = open_reader(reader)?;
+    pub(crate) fn from_reader(mut reader: R, chunk_samples: usize) -> Result<Self, AudioError> {
+        let samples = match g711::probe(&mut reader)? {
+            Some(format) => Samples::G711(G711Reader::new(reader, format)?),
+            None => {
+                let (reader, spec) = open_reader(reader)?;
+                Samples::Pcm {
+                    reader,
+                    spec,
+                    read: 0,
+                    interleaved: Vec::new(),
+                }
+            }
+        };
         Ok(WavStream {
-            reader,
-            spec,
+            samples,
             chunk_frames: chunk_samples.max(1),
-            read: 0,
-            interleaved: Vec::new(),
+            emitted: 0,
         })
     }
 
     /// Samples per second of the file.
     pub fn sample_rate(&self) -> u32 {
-        self.spec.sample_rate
+        match &self.samples {
+            Samples::Pcm { spec, .. } => spec.sample_rate,
+            Samples::G711(g711) => g711.format().sample_rate(),
+        }
     }
 
     /// Mono samples the header declares in the whole file.
     pub fn total_samples(&self) -> usize {
-        self.reader.duration() as usize
+        match &self.samples {
+            Samples::Pcm { reader, .. } => reader.duration() as usize,
+            Samples::G711(g711) => g711.format().frames() as usize,
+        }
     }
 
     /// Reads the next chunk into `out` (cleared first); returns false at the end of the data.
     pub fn read_chunk(&mut self, out: &mut Vec<f32>) -> Result<bool, AudioError> {
         out.clear();
-        let channels = self.spec.channels as usize;
-        self.interleaved.clear();
-        let read = read_samples(
-            &mut self.reader,
-            self.spec,
-            &mut self.interleaved,
-            self.chunk_frames.saturating_mul(channels),
-            self.read,
-        )?;
-        self.read += read;
-        if read == 0 {
-            return Ok(false);
-        }
-        if channels == 1 {
-            out.extend_from_slice(&self.interleaved);
-        } else {
-            down_mix_into(&self.interleaved, channels, out);
-        }
-        if let Some(index) = crate::first_non_finite(out) {
-            return Err(AudioError::NonFiniteSample {
-                index: self.read / channels - out.len() + index,
-            });
-        }
-        Ok(true)
+        let more = match &mut self.samples {
+            // Every G.711 code decodes to a finite sample.
+            Samples::G711(g711) => g711.read_frames(self.chunk_frames, out)?,
+            Samples::Pcm {
+                reader,
+                spec,
+                read,
+                interleaved,
+            } => {
+                let channels = spec.channels as usize;
+                interleaved.clear();
+                let count = read_samples(
+                    reader,
+                    *spec,
+                    interleaved,
+                    self.chunk_frames.saturating_mul(channels),
+                    *read,
+                )?;
+                *read += count;
+                if channels == 1 {
+                    out.extend_from_slice(interleaved);
+                } else {
+                    down_mix_into(interleaved, channels, out);
+                }
+                if let Some(index) = crate::first_non_finite(out) {
+                    return Err(AudioError::NonFiniteSample {
+                        index: self.emitted + index,
+                    });
+                }
+                count > 0
+            }
+        };
+        self.emitted += out.len();
+        Ok(more)
     }
 }
 
@@ -112,7 +154,7 @@ impl<R: Read + Seek> Iterator for WavStream<R> {
     type Item = Result<Vec<f32>, AudioError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let remaining = self.total_samples() - self.read / self.spec.channels as usize;
+        let remaining = self.total_samples().saturating_sub(self.emitted);
         let mut chunk = Vec::with_capacity(self.chunk_frames.min(remaining));
         match self.read_chunk(&mut chunk) {
             Ok(true) => Some(Ok(chunk)),

@@ -1,5 +1,6 @@
 //! WAV decoding with hound: PCM integer 8/16/24/32-bit and 32-bit float, any channel count,
-//! down-mixed to mono and scaled exactly as `soundfile` (hence `librosa.load`) does.
+//! down-mixed to mono and scaled exactly as `soundfile` (hence `librosa.load`) does; G.711
+//! (A-law, mu-law) WAV files are read by [`crate::g711`] the same way.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -60,7 +61,17 @@ pub fn read_wav(path: impl AsRef<Path>) -> Result<Audio, AudioError> {
 /// assert_eq!(audio.sample_rate, 16_000);
 /// # Ok::<(), emovox_audio::AudioError>(())
 /// ```
-pub fn decode_wav<R: Read + Seek>(reader: R) -> Result<Audio, AudioError> {
+pub fn decode_wav<R: Read + Seek>(mut reader: R) -> Result<Audio, AudioError> {
+    if let Some(format) = crate::g711::probe(&mut reader)? {
+        let sample_rate = format.sample_rate();
+        // `probe` checked the declared frames against the bytes present.
+        let mut samples = Vec::with_capacity(format.frames() as usize);
+        crate::g711::G711Reader::new(reader, format)?.read_frames(usize::MAX, &mut samples)?;
+        return Ok(Audio {
+            samples,
+            sample_rate,
+        });
+    }
     let (mut wav, spec) = open_reader(reader)?;
     let declared = wav.len() as usize;
     let channels = spec.channels as usize;
@@ -192,9 +203,9 @@ pub(crate) fn header_error(err: hound::Error) -> AudioError {
             AudioError::UnsupportedEncoding(msg.to_string())
         }
         hound::Error::FormatError(msg) => AudioError::CorruptHeader(msg.to_string()),
-        hound::Error::Unsupported => AudioError::UnsupportedEncoding(
-            "format tag not supported (e.g. A-law, mu-law, ADPCM)".into(),
-        ),
+        hound::Error::Unsupported => {
+            AudioError::UnsupportedEncoding("format tag not supported (e.g. ADPCM, GSM)".into())
+        }
         hound::Error::TooWide => {
             AudioError::UnsupportedEncoding("samples wider than 32 bits".into())
         }

@@ -89,10 +89,58 @@ fn corrupt_header_fields() {
 }
 
 #[test]
+fn g711_decodes_and_its_bad_headers_are_typed_errors() {
+    // A-law (tag 6) and mu-law (tag 7): codes 0x55 / 0xD5 are -8 / +8, 0xFF / 0x7F are 0,
+    // 0x80 is +32124 (ITU-T G.711), scaled by 1/32768.
+    let audio = decode(wav_bytes(6, 1, 8_000, 8, &[0x55, 0xD5], 2)).unwrap();
+    assert_eq!(audio.samples, [-8.0 / 32_768.0, 8.0 / 32_768.0]);
+    let audio = decode(wav_bytes(7, 2, 8_000, 8, &[0xFF, 0x80, 0x7F, 0x7F], 4)).unwrap();
+    assert_eq!(audio.samples, [32_124.0 / 32_768.0 / 2.0, 0.0]);
+    type Expected = fn(&AudioError) -> bool;
+    let cases: [(Vec<u8>, Expected); 4] = [
+        // 16-bit "G.711".
+        (wav_bytes(7, 1, 8_000, 16, &[1, 2, 3, 4], 4), |e| {
+            matches!(e, AudioError::UnsupportedEncoding(_))
+        }),
+        // More data declared than present.
+        (wav_bytes(6, 1, 8_000, 8, &[1, 2, 3, 4], 400), |e| {
+            matches!(
+                e,
+                AudioError::Truncated {
+                    declared: 400,
+                    read: 4
+                }
+            )
+        }),
+        (wav_bytes(7, 1, 8_000, 8, &[], 0), |e| {
+            matches!(e, AudioError::NoSamples)
+        }),
+        (wav_bytes(7, 0, 8_000, 8, &[1, 2], 2), |e| {
+            matches!(e, AudioError::CorruptHeader(_))
+        }),
+    ];
+    for (bytes, expected) in cases {
+        let err = decode(bytes.clone()).unwrap_err();
+        assert!(expected(&err), "{err:?}");
+        let streamed = emovox_audio::AudioStream::from_reader(Cursor::new(bytes), 64).unwrap_err();
+        assert!(expected(&streamed), "{streamed:?}");
+    }
+    // A rate emovox refuses.
+    let err = decode(wav_bytes(7, 1, 0, 8, &[1, 2], 2)).unwrap_err();
+    assert!(matches!(err, AudioError::SampleRate(0)), "{err:?}");
+}
+
+#[test]
 fn unsupported_encodings() {
-    // A-law (format tag 6).
-    let err = decode(wav_bytes(6, 1, 8_000, 8, &[1, 2, 3, 4], 4)).unwrap_err();
-    assert!(matches!(err, AudioError::UnsupportedEncoding(_)), "{err:?}");
+    // IMA ADPCM (format tag 0x11).
+    let err = decode(wav_bytes(0x11, 1, 8_000, 4, &[1, 2, 3, 4], 4)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AudioError::UnsupportedEncoding(_) | AudioError::CorruptHeader(_)
+        ),
+        "{err:?}"
+    );
     // 64-bit IEEE float (format tag 3).
     let data: Vec<u8> = [0.5f64, -0.5]
         .iter()

@@ -24,6 +24,8 @@ fn every_encoding_decodes_exactly_as_librosa() {
         "pcm32_mono",
         "float32_stereo",
         "pcm16_3ch_extensible",
+        "ulaw_mono",
+        "alaw_stereo",
     ] {
         let audio = read_wav(fixture(&format!("{name}.wav"))).unwrap();
         let expected = common::read_f32(&fixture(&format!("{name}.librosa.f32")));

@@ -55,6 +55,8 @@ fn wav_through_read_audio_is_read_wav() {
         "pcm24_stereo",
         "float32_stereo",
         "pcm16_3ch_extensible",
+        "ulaw_mono",
+        "alaw_stereo",
     ] {
         let path = dir.join(format!("{name}.wav"));
         let expected = read_f32(&dir.join(format!("{name}.librosa.f32")));

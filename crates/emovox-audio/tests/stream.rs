@@ -6,18 +6,29 @@ use emovox_audio::{open_wav_stream, read_wav};
 
 #[test]
 fn chunks_concatenate_to_the_whole_file() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pcm24_stereo.wav");
-    let whole = read_wav(&path).unwrap();
-    let mut stream = open_wav_stream(&path, 128).unwrap();
-    assert_eq!(stream.sample_rate(), whole.sample_rate);
-    assert_eq!(stream.total_samples(), whole.samples.len());
-    let mut joined = Vec::new();
-    let mut chunk = Vec::new();
-    while stream.read_chunk(&mut chunk).unwrap() {
-        assert!(chunk.len() <= 128);
-        joined.extend_from_slice(&chunk);
+    for name in ["pcm24_stereo", "ulaw_mono", "alaw_stereo"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(format!("{name}.wav"));
+        let whole = read_wav(&path).unwrap();
+        let mut stream = open_wav_stream(&path, 128).unwrap();
+        assert_eq!(stream.sample_rate(), whole.sample_rate, "{name}");
+        assert_eq!(stream.total_samples(), whole.samples.len(), "{name}");
+        let mut joined = Vec::new();
+        let mut chunk = Vec::new();
+        while stream.read_chunk(&mut chunk).unwrap() {
+            assert!(chunk.len() <= 128 && !chunk.is_empty(), "{name}");
+            joined.extend_from_slice(&chunk);
+        }
+        assert_eq!(joined, whole.samples, "{name}");
+        // The any-format stream reads it the same way.
+        let any: Vec<f32> = emovox_audio::open_audio_stream(&path, 100)
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .concat();
+        assert_eq!(any, whole.samples, "{name}");
     }
-    assert_eq!(joined, whole.samples);
 }
 
 #[test]

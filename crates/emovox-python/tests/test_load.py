@@ -15,12 +15,19 @@ from conftest import REPO, SPEECH_FIXTURES, generated_signal
 
 @pytest.fixture(scope="module")
 def stereo_files(tmp_path_factory):
-    """A 24-bit stereo WAV and a FLAC at 44.1 kHz, written by soundfile (as librosa reads them)."""
+    """A 24-bit stereo WAV, a FLAC and G.711 (mu-law, A-law: telephony's) WAVs at 44.1 kHz,
+    written by soundfile (as librosa reads them)."""
     folder = tmp_path_factory.mktemp("audio")
     left = generated_signal(44100, 1.5, 1)
     stereo = np.stack([left, 0.5 * generated_signal(44100, 1.5, 2)], axis=1)
     paths = {}
-    for name, subtype, fmt in (("pcm24.wav", "PCM_24", "WAV"), ("pcm16.flac", "PCM_16", "FLAC")):
+    encodings = (
+        ("pcm24.wav", "PCM_24", "WAV"),
+        ("pcm16.flac", "PCM_16", "FLAC"),
+        ("ulaw.wav", "ULAW", "WAV"),
+        ("alaw.wav", "ALAW", "WAV"),
+    )
+    for name, subtype, fmt in encodings:
         paths[name] = folder / name
         soundfile.write(paths[name], stereo, 44100, subtype=subtype, format=fmt)
     return paths

@@ -208,7 +208,7 @@ impl Classifier {
         Prediction::from_scores(self.labels(), scores, self.model.novelty_threshold())
     }
 
-    /// Decodes an audio file (WAV, FLAC, MP3, OGG Vorbis or Opus, WebM with Opus, M4A with AAC or ALAC: the
+    /// Decodes an audio file (WAV including G.711, FLAC, MP3, OGG Vorbis or Opus, WebM with Opus, M4A with AAC or ALAC: the
     /// format is told from the content, see [`emovox_audio::read_audio`]) and predicts its
     /// emotion.
     pub fn predict_file(&self, path: impl AsRef<Path>) -> Result<Prediction, Error> {

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 
 use super::DegradeError;
 use crate::biquad::{butterworth4, Biquad, Pass};
+use crate::g711::{linear_to_ulaw, ulaw_to_linear};
 use crate::Resampler;
 
 /// The telephone channel's sample rate, in Hz.
@@ -86,38 +87,6 @@ pub(crate) fn tilt(x: &mut [f32], db: f32, sample_rate: u32) {
 pub(crate) fn offset(x: &mut [f32], db: f32) {
     let offset = (super::mean_power(x).sqrt() * 10f64.powf(f64::from(db) / 20.0)) as f32;
     x.iter_mut().for_each(|s| *s += offset);
-}
-
-/// G.711 mu-law encoding of a 16-bit sample (the classic segment-table form).
-fn linear_to_ulaw(sample: i16) -> u8 {
-    const BIAS: i32 = 0x84;
-    const CLIP: i32 = 32_635;
-    let mut pcm = sample as i32;
-    let sign = if pcm < 0 {
-        pcm = -pcm;
-        0x80
-    } else {
-        0
-    };
-    let pcm = pcm.min(CLIP) + BIAS;
-    // pcm is in 132..=32767, so pcm >> 7 is in 1..=255.
-    let exponent = 31 - ((pcm >> 7) as u32).leading_zeros() as i32;
-    let mantissa = (pcm >> (exponent + 3)) & 0x0F;
-    !((sign | (exponent << 4) | mantissa) as u8)
-}
-
-/// G.711 mu-law decoding to a 16-bit sample.
-fn ulaw_to_linear(code: u8) -> i16 {
-    const BIAS: i32 = 0x84;
-    let code = !code;
-    let exponent = ((code >> 4) & 0x07) as i32;
-    let mantissa = (code & 0x0F) as i32;
-    let magnitude = (((mantissa << 3) + BIAS) << exponent) - BIAS;
-    if code & 0x80 != 0 {
-        -magnitude as i16
-    } else {
-        magnitude as i16
-    }
 }
 
 /// Mu-law codes and decodes `x` in place (full scale ±1 maps to ±32768; beyond saturates).
