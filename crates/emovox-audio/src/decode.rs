@@ -2,7 +2,8 @@
 //! goes to hound (as [`crate::read_wav`]), FLAC, MP3, OGG Vorbis and MP4 (AAC-LC, ALAC) to
 //! symphonia, OGG Opus to symphonia's OGG demuxer and libopus, WebM to emovox's own demuxer
 //! (`webm.rs`) and libopus. Every path gives mono f32 at the
-//! file's own rate, channels averaged, as [`crate::read_wav`] does.
+//! file's own rate, channels averaged as [`crate::read_wav`] averages them, or one channel
+//! ([`Channels`], the `_with` functions).
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek};
@@ -10,7 +11,8 @@ use std::path::Path;
 
 use crate::sniff::{detect_format_of, AudioFormat};
 use crate::stream::WavStream;
-use crate::{decode_wav, Audio, AudioError};
+use crate::wav::decode_wav_with;
+use crate::{Audio, AudioError, Channels};
 
 /// A seekable byte source that can move between threads (what symphonia asks of a source).
 pub trait ReadSeek: Read + Seek + Send + Sync {}
@@ -29,12 +31,26 @@ impl<T: Read + Seek + Send + Sync> ReadSeek for T {}
 /// # Ok::<(), emovox_audio::AudioError>(())
 /// ```
 pub fn read_audio(path: impl AsRef<Path>) -> Result<Audio, AudioError> {
+    read_audio_with(path, Channels::Average)
+}
+
+/// [`read_audio`] of the `channels` chosen: their mean, or one of them (an error when the file
+/// does not have it).
+///
+/// ```no_run
+/// use emovox_audio::{read_audio_with, Channels};
+///
+/// // A stereo call recording, agent left and customer right.
+/// let customer = read_audio_with("call.wav", Channels::Only(1))?;
+/// # Ok::<(), emovox_audio::AudioError>(())
+/// ```
+pub fn read_audio_with(path: impl AsRef<Path>, channels: Channels) -> Result<Audio, AudioError> {
     let path = path.as_ref();
     let file = File::open(path).map_err(|source| AudioError::Io {
         path: path.to_owned(),
         source,
     })?;
-    decode_audio(BufReader::new(file)).map_err(|e| with_path(e, path))
+    decode_audio_with(BufReader::new(file), channels).map_err(|e| with_path(e, path))
 }
 
 /// Decodes audio of any supported format from a seekable reader (a file, a `Cursor` over a
@@ -56,17 +72,29 @@ pub fn read_audio(path: impl AsRef<Path>) -> Result<Audio, AudioError> {
 /// assert_eq!(audio.samples, [0.5]);
 /// # Ok::<(), emovox_audio::AudioError>(())
 /// ```
-pub fn decode_audio<R: ReadSeek + 'static>(mut reader: R) -> Result<Audio, AudioError> {
+pub fn decode_audio<R: ReadSeek + 'static>(reader: R) -> Result<Audio, AudioError> {
+    decode_audio_with(reader, Channels::Average)
+}
+
+/// [`decode_audio`] of the `channels` chosen (see [`Channels`]).
+pub fn decode_audio_with<R: ReadSeek + 'static>(
+    mut reader: R,
+    channels: Channels,
+) -> Result<Audio, AudioError> {
     let format = detect_format_of(&mut reader)?;
     if format == AudioFormat::Wav {
-        return decode_wav(reader);
+        return decode_wav_with(reader, channels);
     }
-    decode_packets(Box::new(reader), format)
+    decode_packets(Box::new(reader), format, channels)
 }
 
 #[cfg(feature = "_symphonia")]
-fn decode_packets(reader: Box<dyn ReadSeek>, format: AudioFormat) -> Result<Audio, AudioError> {
-    let mut source = packets::PacketSource::open(reader, format)?;
+fn decode_packets(
+    reader: Box<dyn ReadSeek>,
+    format: AudioFormat,
+    channels: Channels,
+) -> Result<Audio, AudioError> {
+    let mut source = packets::PacketSource::open(reader, format, channels)?;
     let mut samples = Vec::new();
     while source.decode_next(&mut samples)? {}
     crate::validate_samples(&samples)?;
@@ -77,7 +105,11 @@ fn decode_packets(reader: Box<dyn ReadSeek>, format: AudioFormat) -> Result<Audi
 }
 
 #[cfg(not(feature = "_symphonia"))]
-fn decode_packets(_: Box<dyn ReadSeek>, format: AudioFormat) -> Result<Audio, AudioError> {
+fn decode_packets(
+    _: Box<dyn ReadSeek>,
+    format: AudioFormat,
+    _: Channels,
+) -> Result<Audio, AudioError> {
     // detect_format_of refuses formats whose feature is off, so this is not reached.
     Err(AudioError::UnsupportedFormat(format.name().into()))
 }
@@ -99,12 +131,22 @@ pub fn open_audio_stream(
     path: impl AsRef<Path>,
     chunk_samples: usize,
 ) -> Result<AudioStream, AudioError> {
+    open_audio_stream_with(path, chunk_samples, Channels::Average)
+}
+
+/// [`open_audio_stream`] of the `channels` chosen (see [`Channels`]).
+pub fn open_audio_stream_with(
+    path: impl AsRef<Path>,
+    chunk_samples: usize,
+    channels: Channels,
+) -> Result<AudioStream, AudioError> {
     let path = path.as_ref();
     let file = File::open(path).map_err(|source| AudioError::Io {
         path: path.to_owned(),
         source,
     })?;
-    AudioStream::from_reader(BufReader::new(file), chunk_samples).map_err(|e| with_path(e, path))
+    AudioStream::from_reader_with(BufReader::new(file), chunk_samples, channels)
+        .map_err(|e| with_path(e, path))
 }
 
 /// Names the file in I/O errors raised while it was read as a stream.
@@ -158,21 +200,30 @@ impl std::fmt::Debug for AudioStream {
 impl AudioStream {
     /// Streams audio of any supported format from a seekable reader; see [`open_audio_stream`].
     pub fn from_reader<R: ReadSeek + 'static>(
+        reader: R,
+        chunk_samples: usize,
+    ) -> Result<Self, AudioError> {
+        Self::from_reader_with(reader, chunk_samples, Channels::Average)
+    }
+
+    /// [`AudioStream::from_reader`] of the `channels` chosen (see [`Channels`]).
+    pub fn from_reader_with<R: ReadSeek + 'static>(
         mut reader: R,
         chunk_samples: usize,
+        channels: Channels,
     ) -> Result<Self, AudioError> {
         let format = detect_format_of(&mut reader)?;
         let chunk = chunk_samples.max(1);
         let reader: Box<dyn ReadSeek> = Box::new(reader);
         let (source, sample_rate) = match format {
             AudioFormat::Wav => {
-                let wav = WavStream::from_reader(reader, chunk)?;
+                let wav = WavStream::from_reader(reader, chunk, channels)?;
                 let rate = wav.sample_rate();
                 (Source::Wav(wav), rate)
             }
             #[cfg(feature = "_symphonia")]
             _ => {
-                let packets = packets::PacketSource::open(reader, format)?;
+                let packets = packets::PacketSource::open(reader, format, channels)?;
                 let rate = packets.sample_rate();
                 (Source::Packets(Box::new(packets)), rate)
             }
@@ -305,7 +356,7 @@ mod packets {
     use super::ReadSeek;
     use crate::container;
     use crate::sniff::AudioFormat;
-    use crate::{validate_sample_rate, AudioError};
+    use crate::{validate_sample_rate, AudioError, Channels};
 
     /// A source with its length known, as symphonia's demuxers want it.
     /// The bytes of a file from `base` (past an ID3v2 tag) to its end, as a source of known
@@ -390,13 +441,13 @@ mod packets {
     }
 
     impl SymphoniaCodec {
-        /// Decodes `packet`, appending its samples, channels averaged, to `out`. A packet at
-        /// another rate than the track's `sample_rate`, or of zero channels, is corrupt; `at`
-        /// (seconds into the stream) places the error.
+        /// Decodes `packet`, appending the mono samples of its `channels` to `out`. A packet
+        /// at another rate than the track's `sample_rate`, or of zero channels, is corrupt;
+        /// `at` (seconds into the stream) places the error.
         fn decode_mono(
             &mut self,
             packet: &Packet,
-            sample_rate: u32,
+            (sample_rate, channels): (u32, Channels),
             container: &'static str,
             at: f64,
             out: &mut Vec<f32>,
@@ -415,28 +466,22 @@ mod packets {
                     ),
                 });
             }
-            let channels = spec.channels.count();
+            let count = spec.channels.count();
             if decoded.frames() == 0 {
                 return Ok(());
             }
-            if channels == 0 {
+            if count == 0 {
                 return Err(AudioError::CorruptStream {
                     format: container,
                     reason: "a packet of zero channels".into(),
                 });
             }
             let buffer = match &mut self.interleaved {
-                Some(b) if b.capacity() >= decoded.frames() * channels => b,
+                Some(b) if b.capacity() >= decoded.frames() * count => b,
                 slot => slot.insert(SampleBuffer::new(decoded.capacity() as u64, spec)),
             };
             buffer.copy_interleaved_ref(decoded);
-            let samples = buffer.samples();
-            if channels == 1 {
-                out.extend_from_slice(samples);
-            } else {
-                crate::wav::down_mix_into(samples, channels, out);
-            }
-            Ok(())
+            channels.mono_into(buffer.samples(), count, out)
         }
     }
 
@@ -447,6 +492,7 @@ mod packets {
         track_id: u32,
         container: &'static str,
         sample_rate: u32,
+        channels: Channels,
         /// Frames the container declares (symphonia's count, before emovox's trimming).
         declared: Option<u64>,
         /// Mono frames out of the decoder, before trimming.
@@ -724,6 +770,7 @@ mod packets {
         pub(crate) fn open(
             mut reader: Box<dyn ReadSeek>,
             format: AudioFormat,
+            channels: Channels,
         ) -> Result<Self, AudioError> {
             let container = container_name(format);
             let len = byte_len(&mut *reader)?;
@@ -746,6 +793,7 @@ mod packets {
                 track_id,
                 container,
                 sample_rate,
+                channels,
                 declared,
                 raw: 0,
                 decoded: 0,
@@ -822,11 +870,17 @@ mod packets {
         ) -> Result<(), AudioError> {
             let at = self.raw as f64 / self.sample_rate as f64;
             match &mut self.codec {
-                Codec::Symphonia(codec) => {
-                    codec.decode_mono(packet, self.sample_rate, self.container, at, out)
-                }
+                Codec::Symphonia(codec) => codec.decode_mono(
+                    packet,
+                    (self.sample_rate, self.channels),
+                    self.container,
+                    at,
+                    out,
+                ),
                 #[cfg(feature = "opus")]
-                Codec::Opus(opus) => opus.decode(packet, out).map_err(|e| at_time(e, at)),
+                Codec::Opus(opus) => opus
+                    .decode(packet, self.channels, out)
+                    .map_err(|e| at_time(e, at)),
             }
         }
 

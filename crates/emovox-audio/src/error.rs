@@ -69,6 +69,14 @@ pub enum AudioError {
     /// will hold in memory).
     #[error("limit exceeded: {0}")]
     LimitExceeded(String),
+    /// One channel was asked for ([`crate::Channels::Only`]) that the file does not have.
+    #[error("channel {channel} was asked for, the file has {channels} (counted from 0)")]
+    NoSuchChannel {
+        /// The channel asked for.
+        channel: usize,
+        /// The channels the file has.
+        channels: usize,
+    },
     /// The resampler could not be built or failed.
     #[error("resampling failed: {0}")]
     Resample(String),

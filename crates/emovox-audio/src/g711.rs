@@ -7,8 +7,7 @@
 
 use std::io::{Read, Seek, SeekFrom};
 
-use crate::wav::down_mix_into;
-use crate::{validate_sample_rate, AudioError};
+use crate::{validate_sample_rate, AudioError, Channels};
 
 /// WAV format tags of the two laws, and the extensible header's.
 const TAG_ALAW: u16 = 6;
@@ -251,6 +250,7 @@ fn find_format<R: Read + Seek>(
 pub(crate) struct G711Reader<R> {
     reader: R,
     format: G711Format,
+    channels: Channels,
     /// Frames handed out so far.
     read: u64,
     bytes: Vec<u8>,
@@ -265,14 +265,21 @@ impl<R> G711Reader<R> {
 }
 
 impl<R: Read + Seek> G711Reader<R> {
-    /// Positions `reader` at the samples `format` ([`probe`]) found.
-    pub(crate) fn new(mut reader: R, format: G711Format) -> Result<Self, AudioError> {
+    /// Positions `reader` at the samples `format` ([`probe`]) found, to read `channels` of
+    /// them (checked against the file's).
+    pub(crate) fn new(
+        mut reader: R,
+        format: G711Format,
+        channels: Channels,
+    ) -> Result<Self, AudioError> {
+        channels.check(format.channels)?;
         reader
             .seek(SeekFrom::Start(format.data_start))
             .map_err(stream_error)?;
         Ok(Self {
             reader,
             format,
+            channels,
             read: 0,
             bytes: Vec::new(),
             interleaved: Vec::new(),
@@ -313,7 +320,7 @@ impl<R: Read + Seek> G711Reader<R> {
         } else {
             self.interleaved.clear();
             self.interleaved.extend(decoded);
-            down_mix_into(&self.interleaved, channels, out);
+            self.channels.mono_into(&self.interleaved, channels, out)?;
         }
         self.read += take as u64;
         Ok(true)

@@ -4,8 +4,8 @@
 //! gain, telephone, reverb).
 //!
 //! Decoding follows `soundfile`, so samples equal `librosa.load(path, sr=None)` for the same
-//! file: integer PCM is scaled by 1 / 2^(bits - 1) and channels are averaged. Bad input is a
-//! typed [`AudioError`], never a panic.
+//! file: integer PCM is scaled by 1 / 2^(bits - 1) and channels are averaged (or one is read:
+//! [`Channels`], [`read_audio_with`]). Bad input is a typed [`AudioError`], never a panic.
 //!
 //! # Formats
 //!
@@ -100,6 +100,7 @@
 #![warn(missing_docs)]
 
 mod biquad;
+mod channels;
 #[cfg(feature = "_symphonia")]
 mod container;
 mod decode;
@@ -123,7 +124,11 @@ mod wav;
 mod webm;
 
 pub use biquad::{butterworth4, run_cascade, Biquad, Pass};
-pub use decode::{decode_audio, open_audio_stream, read_audio, AudioStream, ReadSeek};
+pub use channels::Channels;
+pub use decode::{
+    decode_audio, decode_audio_with, open_audio_stream, open_audio_stream_with, read_audio,
+    read_audio_with, AudioStream, ReadSeek,
+};
 pub use degrade::{
     standard_conditions, BabblePool, Condition, DegradeError, MultiConditionConfig, NoiseWeights,
 };

@@ -76,8 +76,13 @@ impl OpusPackets {
         self.pre_skip
     }
 
-    /// Decodes one packet, appending its mono samples, untrimmed, to `out`.
-    pub(crate) fn decode(&mut self, packet: &Packet, out: &mut Vec<f32>) -> Result<(), AudioError> {
+    /// Decodes one packet, appending the mono samples of its `channels`, untrimmed, to `out`.
+    pub(crate) fn decode(
+        &mut self,
+        packet: &Packet,
+        channels: crate::Channels,
+        out: &mut Vec<f32>,
+    ) -> Result<(), AudioError> {
         let data = packet.buf();
         if data.is_empty() {
             // A zero-byte packet would ask libopus for packet-loss concealment: nothing to play.
@@ -87,12 +92,6 @@ impl OpusPackets {
             .decoder
             .decode_float(data, &mut self.pcm, false)
             .map_err(|e| corrupt(format!("libopus: {e}")))?;
-        let kept = &self.pcm[..frames * self.channels];
-        if self.channels == 1 {
-            out.extend_from_slice(kept);
-        } else {
-            crate::wav::down_mix_into(kept, self.channels, out);
-        }
-        Ok(())
+        channels.mono_into(&self.pcm[..frames * self.channels], self.channels, out)
     }
 }

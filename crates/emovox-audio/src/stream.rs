@@ -7,8 +7,8 @@ use std::path::Path;
 use hound::{WavReader, WavSpec};
 
 use crate::g711::{self, G711Reader};
-use crate::wav::{down_mix_into, open_reader, read_samples};
-use crate::AudioError;
+use crate::wav::{open_reader, read_samples};
+use crate::{AudioError, Channels};
 
 /// A WAV file read chunk by chunk as mono f32; memory stays at one chunk whatever the length.
 ///
@@ -37,6 +37,7 @@ enum Samples<R> {
     Pcm {
         reader: WavReader<R>,
         spec: WavSpec,
+        channels: Channels,
         /// Interleaved samples read so far.
         read: usize,
         interleaved: Vec<f32>,
@@ -69,19 +70,26 @@ pub fn open_wav_stream(
         path: path.to_owned(),
         source,
     })?;
-    WavStream::from_reader(BufReader::new(file), chunk_samples)
+    WavStream::from_reader(BufReader::new(file), chunk_samples, Channels::Average)
 }
 
 impl<R: Read + Seek> WavStream<R> {
-    /// Streams WAV data from any seekable reader, checked as [`open_wav_stream`] checks a file.
-    pub(crate) fn from_reader(mut reader: R, chunk_samples: usize) -> Result<Self, AudioError> {
+    /// Streams the `channels` chosen of WAV data from any seekable reader, checked as
+    /// [`open_wav_stream`] checks a file.
+    pub(crate) fn from_reader(
+        mut reader: R,
+        chunk_samples: usize,
+        channels: Channels,
+    ) -> Result<Self, AudioError> {
         let samples = match g711::probe(&mut reader)? {
-            Some(format) => Samples::G711(G711Reader::new(reader, format)?),
+            Some(format) => Samples::G711(G711Reader::new(reader, format, channels)?),
             None => {
                 let (reader, spec) = open_reader(reader)?;
+                channels.check(usize::from(spec.channels))?;
                 Samples::Pcm {
                     reader,
                     spec,
+                    channels,
                     read: 0,
                     interleaved: Vec::new(),
                 }
@@ -119,24 +127,21 @@ impl<R: Read + Seek> WavStream<R> {
             Samples::Pcm {
                 reader,
                 spec,
+                channels,
                 read,
                 interleaved,
             } => {
-                let channels = spec.channels as usize;
+                let width = spec.channels as usize;
                 interleaved.clear();
                 let count = read_samples(
                     reader,
                     *spec,
                     interleaved,
-                    self.chunk_frames.saturating_mul(channels),
+                    self.chunk_frames.saturating_mul(width),
                     *read,
                 )?;
                 *read += count;
-                if channels == 1 {
-                    out.extend_from_slice(interleaved);
-                } else {
-                    down_mix_into(interleaved, channels, out);
-                }
+                channels.mono_into(interleaved, width, out)?;
                 if let Some(index) = crate::first_non_finite(out) {
                     return Err(AudioError::NonFiniteSample {
                         index: self.emitted + index,

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use hound::{SampleFormat, WavReader, WavSpec};
 
-use crate::{validate_sample_rate, validate_samples, AudioError};
+use crate::{validate_sample_rate, validate_samples, AudioError, Channels};
 
 /// Mono audio: samples in [-1, 1) and their rate.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,28 +61,38 @@ pub fn read_wav(path: impl AsRef<Path>) -> Result<Audio, AudioError> {
 /// assert_eq!(audio.sample_rate, 16_000);
 /// # Ok::<(), emovox_audio::AudioError>(())
 /// ```
-pub fn decode_wav<R: Read + Seek>(mut reader: R) -> Result<Audio, AudioError> {
+pub fn decode_wav<R: Read + Seek>(reader: R) -> Result<Audio, AudioError> {
+    decode_wav_with(reader, Channels::Average)
+}
+
+/// [`decode_wav`] of the `channels` chosen.
+pub(crate) fn decode_wav_with<R: Read + Seek>(
+    mut reader: R,
+    channels: Channels,
+) -> Result<Audio, AudioError> {
     if let Some(format) = crate::g711::probe(&mut reader)? {
         let sample_rate = format.sample_rate();
         // `probe` checked the declared frames against the bytes present.
         let mut samples = Vec::with_capacity(format.frames() as usize);
-        crate::g711::G711Reader::new(reader, format)?.read_frames(usize::MAX, &mut samples)?;
+        crate::g711::G711Reader::new(reader, format, channels)?
+            .read_frames(usize::MAX, &mut samples)?;
         return Ok(Audio {
             samples,
             sample_rate,
         });
     }
     let (mut wav, spec) = open_reader(reader)?;
+    channels.check(usize::from(spec.channels))?;
     let declared = wav.len() as usize;
-    let channels = spec.channels as usize;
+    let count = spec.channels as usize;
     // `open_reader` checked `declared` against the bytes present, so this is bounded by the input.
     let mut interleaved = Vec::with_capacity(declared);
     read_samples(&mut wav, spec, &mut interleaved, declared, 0)?;
-    let samples = if channels == 1 {
+    let samples = if count == 1 {
         interleaved
     } else {
-        let mut mono = Vec::with_capacity(interleaved.len() / channels);
-        down_mix_into(&interleaved, channels, &mut mono);
+        let mut mono = Vec::with_capacity(interleaved.len() / count);
+        channels.mono_into(&interleaved, count, &mut mono)?;
         mono
     };
     validate_samples(&samples)?;
@@ -174,16 +184,6 @@ pub(crate) fn read_samples<R: Read>(
         }
     }
     Ok(read)
-}
-
-/// Appends the mean of the channels of interleaved samples to `out` (soundfile +
-/// `librosa.to_mono`, in f32), allocating nothing beyond `out` itself.
-pub(crate) fn down_mix_into(interleaved: &[f32], channels: usize, out: &mut Vec<f32>) {
-    out.extend(
-        interleaved
-            .chunks_exact(channels)
-            .map(|frame| frame.iter().fold(0.0f32, |sum, &s| sum + s) / channels as f32),
-    );
 }
 
 fn stream_error(source: std::io::Error) -> AudioError {

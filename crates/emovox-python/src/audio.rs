@@ -3,8 +3,8 @@
 use std::io::Cursor;
 use std::path::PathBuf;
 
-use emovox_audio::{decode_audio, read_audio, Audio, AudioError, Resampler};
-use numpy::{IntoPyArray, PyArray1};
+use emovox_audio::{decode_audio_with, read_audio_with, Audio, AudioError, Channels, Resampler};
+use numpy::{IntoPyArray, PyArray2};
 use pyo3::prelude::*;
 
 use crate::error::IntoPyResult;
@@ -61,44 +61,85 @@ fn resample_like_librosa(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>
     Ok(out)
 }
 
+/// The signal `decode` gives: mono (the channels' mean) as one array, or every channel, one
+/// decode each (`Channels::Only(0)`, `Only(1)`, ... until the file has no more), cut and
+/// resampled alike, as rows of a 2-D array (one row for a mono file).
+fn load_with(
+    py: Python<'_>,
+    decode: impl Fn(Channels) -> Result<Audio, AudioError> + Send + Sync,
+    options: LoadOptions,
+    mono: bool,
+) -> PyResult<(Bound<'_, PyAny>, u32)> {
+    if mono {
+        let (samples, rate) = py
+            .detach(|| options.apply(decode(Channels::Average)?))
+            .py()?;
+        return Ok((samples.into_pyarray(py).into_any(), rate));
+    }
+    let (rows, rate) = py
+        .detach(|| {
+            let mut rows = Vec::new();
+            let mut rate = 0;
+            for channel in 0.. {
+                match decode(Channels::Only(channel)) {
+                    Ok(audio) => {
+                        let (samples, r) = options.apply(audio)?;
+                        rows.push(samples);
+                        rate = r;
+                    }
+                    Err(AudioError::NoSuchChannel { .. }) if channel > 0 => break,
+                    Err(err) => return Err(err),
+                }
+            }
+            Ok((rows, rate))
+        })
+        .py()?;
+    let array = PyArray2::from_vec2(py, &rows)?;
+    Ok((array.into_any(), rate))
+}
+
 /// Decodes the file at `path` (format told from its content).
 #[pyfunction]
-#[pyo3(signature = (path, sr, offset, duration))]
+#[pyo3(signature = (path, sr, offset, duration, mono))]
 fn load_path(
     py: Python<'_>,
     path: PathBuf,
     sr: Option<u32>,
     offset: f64,
     duration: Option<f64>,
-) -> PyResult<(Bound<'_, PyArray1<f32>>, u32)> {
+    mono: bool,
+) -> PyResult<(Bound<'_, PyAny>, u32)> {
     let options = LoadOptions {
         sr,
         offset,
         duration,
     };
-    let (samples, rate) = py.detach(|| options.apply(read_audio(&path)?)).py()?;
-    Ok((samples.into_pyarray(py), rate))
+    load_with(
+        py,
+        |channels| read_audio_with(&path, channels),
+        options,
+        mono,
+    )
 }
 
 /// Decodes an encoded file held in memory (format told from its content).
 #[pyfunction]
-#[pyo3(signature = (data, sr, offset, duration))]
+#[pyo3(signature = (data, sr, offset, duration, mono))]
 fn load_bytes(
     py: Python<'_>,
     data: Vec<u8>,
     sr: Option<u32>,
     offset: f64,
     duration: Option<f64>,
-) -> PyResult<(Bound<'_, PyArray1<f32>>, u32)> {
+    mono: bool,
+) -> PyResult<(Bound<'_, PyAny>, u32)> {
     let options = LoadOptions {
         sr,
         offset,
         duration,
     };
-    let (samples, rate) = py
-        .detach(|| options.apply(decode_audio(Cursor::new(data))?))
-        .py()?;
-    Ok((samples.into_pyarray(py), rate))
+    let decode = |channels| decode_audio_with(Cursor::new(data.clone()), channels);
+    load_with(py, decode, options, mono)
 }
 
 /// Adds the loading functions to the native module.

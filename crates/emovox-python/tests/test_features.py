@@ -124,7 +124,7 @@ def test_power_to_db_equals_librosa():
         (lambda y: emovox.feature.delta(np.ones((2, 20)), mode="nearest"), "mode"),
         (lambda y: emovox.feature.delta(np.ones((2, 20)), order=3), "order"),
         (lambda y: emovox.feature.delta(np.ones((2, 20)), deriv=1), "'deriv'"),
-        (lambda y: emovox.load("x.wav", mono=False), "mono"),
+        (lambda y: emovox.load("x.wav", mono="yes"), "mono"),
         (lambda y: emovox.load("x.wav", res_type="kaiser_best"), "res_type"),
         (lambda y: emovox.load("x.wav", dtype=np.int16), "dtype"),
     ],

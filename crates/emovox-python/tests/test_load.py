@@ -41,6 +41,33 @@ def test_native_rate_equals_librosa_exactly(stereo_files):
         np.testing.assert_array_equal(ours, theirs)
 
 
+def test_every_channel_kept_like_librosa(stereo_files):
+    """``mono=False``: (channels, n) exactly as librosa at the native rate (a mono file stays
+    1-D), and within librosa's resampling tolerance at another rate; ``mono=True`` is their
+    mean. A stereo call recording is scored one party at a time this way."""
+    for path in list(stereo_files.values()):
+        ours, sr = emovox.load(path, sr=None, mono=False)
+        theirs, their_sr = librosa.load(path, sr=None, mono=False)
+        assert sr == their_sr and ours.shape == theirs.shape == (2, theirs.shape[1])
+        np.testing.assert_array_equal(ours, theirs)
+        np.testing.assert_array_equal(np.mean(ours, axis=0), emovox.load(path, sr=None)[0])
+        with open(path, "rb") as handle:
+            from_bytes, _ = emovox.load(handle, sr=None, mono=False)
+        np.testing.assert_array_equal(from_bytes, ours)
+        ours, _ = emovox.load(path, sr=None, mono=False, offset=0.25, duration=1.0)
+        theirs, _ = librosa.load(path, sr=None, mono=False, offset=0.25, duration=1.0)
+        np.testing.assert_array_equal(ours, theirs)
+        ours, _ = emovox.load(path, sr=16000, mono=False)
+        theirs, _ = librosa.load(path, sr=16000, mono=False)
+        assert ours.shape == theirs.shape
+        assert float(np.max(np.abs(ours - theirs))) <= 2e-3
+    mono_file = SPEECH_FIXTURES[0]
+    ours, _ = emovox.load(mono_file, sr=None, mono=False)
+    theirs, _ = librosa.load(mono_file, sr=None, mono=False)
+    assert ours.ndim == theirs.ndim == 1
+    np.testing.assert_array_equal(ours, theirs)
+
+
 def test_webm_opus_as_browsers_record_it():
     """WebM/Opus (librosa's soundfile cannot read it): ffmpeg's libopus decode, at 48 kHz."""
     formats = REPO / "crates" / "emovox-audio" / "tests" / "fixtures" / "formats"

@@ -12,7 +12,7 @@ def load(
     path: Union[str, PathLike[str], IO[bytes]],
     *,
     sr: Optional[float] = 22050,
-    mono: Literal[True] = True,
+    mono: bool = True,
     offset: float = 0.0,
     duration: Optional[float] = None,
     dtype: npt.DTypeLike = np.float32,

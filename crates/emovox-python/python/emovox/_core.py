@@ -33,7 +33,7 @@ def load(
     emovox decodes is read, told from the file's content (never its name):
     WAV (PCM 8/16/24/32-bit, float 32, G.711 A-law and mu-law), FLAC, MP3, OGG Vorbis, OGG Opus, WebM (Opus) and
     M4A/MP4 (AAC-LC, ALAC). Samples equal soundfile's (integer PCM scaled by
-    1 / 2**(bits - 1)); channels are averaged.
+    1 / 2**(bits - 1)); channels are averaged (``mono=True``) or kept apart.
 
     Parameters
     ----------
@@ -42,8 +42,9 @@ def load(
     sr : number > 0 [scalar] or None
         target sampling rate (a whole number of Hz, 1000 to 768000).
         'None' uses the native sampling rate
-    mono : True
-        the signal is down-mixed to mono; ``mono=False`` is refused
+    mono : bool
+        convert signal to mono (the channels' mean); ``False`` keeps every
+        channel (a stereo call recording: one party per channel)
     offset : float >= 0
         start reading after this time (in seconds)
     duration : float >= 0 or None
@@ -59,8 +60,9 @@ def load(
 
     Returns
     -------
-    y : np.ndarray [shape=(n,)]
-        audio time series.
+    y : np.ndarray [shape=(n,) or (..., n)]
+        audio time series. Multi-channel is supported (``mono=False``:
+        shape ``(channels, n)``; a mono file stays ``(n,)``).
     sr : int > 0 [scalar]
         sampling rate of ``y``
 
@@ -80,7 +82,8 @@ def load(
     >>> y, sr = emovox.load("speech.wav", sr=16000)  # doctest: +SKIP
     """
     function = "load"
-    _checks.require(function, "mono", mono, True)
+    if not isinstance(mono, (bool, np.bool_)):
+        raise ValueError(f"{function}: mono={mono!r} must be True or False")
     _checks.require(function, "res_type", res_type, "soxr_hq")
     out_dtype = np.dtype(dtype)
     if out_dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
@@ -89,13 +92,15 @@ def load(
     offset = _seconds(function, "offset", offset)
     duration = None if duration is None else _seconds(function, "duration", duration)
     if isinstance(path, (str, os.PathLike)):
-        y, rate = _emovox.load_path(os.fspath(path), target, offset, duration)
+        y, rate = _emovox.load_path(os.fspath(path), target, offset, duration, bool(mono))
     elif hasattr(path, "read"):
-        y, rate = _emovox.load_bytes(bytes(path.read()), target, offset, duration)
+        y, rate = _emovox.load_bytes(bytes(path.read()), target, offset, duration, bool(mono))
     else:
         raise ValueError(
             f"{function}: unsupported path {path!r}: emovox reads a file name, a path or an open binary file"
         )
+    if y.ndim == 2 and y.shape[0] == 1:
+        y = y[0]  # a mono file stays one-dimensional, as in librosa
     return y.astype(out_dtype, copy=False), rate
 
 

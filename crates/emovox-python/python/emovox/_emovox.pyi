@@ -7,8 +7,12 @@ import numpy as np
 MIN_SAMPLE_RATE: int
 MAX_SAMPLE_RATE: int
 
-def load_path(path: str, sr: Optional[int], offset: float, duration: Optional[float]) -> Tuple[np.ndarray, int]: ...
-def load_bytes(data: bytes, sr: Optional[int], offset: float, duration: Optional[float]) -> Tuple[np.ndarray, int]: ...
+def load_path(
+    path: str, sr: Optional[int], offset: float, duration: Optional[float], mono: bool
+) -> Tuple[np.ndarray, int]: ...
+def load_bytes(
+    data: bytes, sr: Optional[int], offset: float, duration: Optional[float], mono: bool
+) -> Tuple[np.ndarray, int]: ...
 def mfcc(
     y: np.ndarray, sr: int, n_mfcc: int, n_fft: int, hop_length: int, win_length: int,
     n_mels: int, fmin: float, fmax: Optional[float], lifter: float,
