@@ -2,7 +2,7 @@
 
     python examples/python/ray_batch.py MANIFEST --out OUT [--format parquet|jsonl]
         [--address ADDRESS | --num-cpus N [--worker-niceness 0]] [--model PATH] [--batch-size 64]
-        [--compare-loop]
+        [--channels mix|each] [--compare-loop]
 
 MANIFEST is a CSV file whose ``path`` column (or first column) lists audio files (relative
 paths are taken from the CSV's folder), or a folder searched recursively for audio files.
@@ -12,10 +12,12 @@ per actor). Each actor writes the rows of each batch it scores as one Parquet (o
 file in the folder OUT, named by the batch's first row in the manifest,
 ``part-000000064.parquet`` (``.json``), so a batch that Ray retries rewrites its own file:
 
-    path, label, confidence, novelty, unfamiliar, p_<label> (one column per label), error
+    path, channel, label, confidence, novelty, unfamiliar, p_<label> (one column per label), error
 
 A file that cannot be read or classified is a row with ``error`` set and the other columns
-empty; it never fails the job.
+empty; it never fails the job. ``--channels each`` scores every channel of a file on its own
+(one row per channel, ``channel`` 0, 1, ...: a stereo call recording holds one party per
+channel); by default the channels are averaged (one row per file, ``channel`` empty).
 
 On one machine the script starts a local Ray (``--num-cpus``, default: all cores) whose
 workers run at ``--worker-niceness`` (default 0, the driver's priority; Ray's own default is
@@ -48,7 +50,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -69,10 +71,12 @@ def read_manifest(manifest: Path) -> List[str]:
     return [str((base / row[column]).resolve()) for row in body if row]
 
 
-def output_row(labels: List[str], path: str, prediction: Dict[str, Any]) -> Dict[str, Any]:
-    """One output row: `path` with its prediction, or with its error (``{"error": message}``)."""
+def output_row(labels: List[str], path: str, channel: Optional[int], prediction: Dict[str, Any]) -> Dict[str, Any]:
+    """One output row: `path` (and `channel`, None for the channels' mean) with its prediction,
+    or with its error (``{"error": message}``)."""
     row: Dict[str, Any] = {
         "path": path,
+        "channel": channel,
         "label": None,
         "confidence": float("nan"),
         "novelty": float("nan"),
@@ -91,42 +95,65 @@ def output_row(labels: List[str], path: str, prediction: Dict[str, Any]) -> Dict
     return row
 
 
-def score_file(classifier: Any, path: str) -> Dict[str, Any]:
-    """The output row of one file, decoded and predicted on its own."""
+def error_of(error: Exception) -> Dict[str, Any]:
+    return {"error": f"{type(error).__name__}: {error}"}
+
+
+def clips_of(path: str, each_channel: bool) -> List[Tuple[Optional[int], np.ndarray, int]]:
+    """The clips of one file, as ``(channel, samples, rate)``: the channels' mean (channel
+    None), or with `each_channel` every channel on its own (0, 1, ...; a mono file is channel 0),
+    as a stereo call recording holds one party per channel."""
     import emovox
 
+    y, sr = emovox.load(path, sr=None, mono=not each_channel)
+    if not each_channel:
+        return [(None, y, sr)]
+    rows = y if y.ndim == 2 else y[np.newaxis, :]
+    return [(channel, row, sr) for channel, row in enumerate(rows)]
+
+
+def score_file(classifier: Any, path: str, each_channel: bool) -> List[Dict[str, Any]]:
+    """The output rows of one file, decoded and predicted on its own, clip by clip."""
     try:
-        y, sr = emovox.load(path, sr=None)
-        prediction = classifier.predict(y, sr)
+        clips = clips_of(path, each_channel)
     except (OSError, ValueError) as error:
-        prediction = {"error": f"{type(error).__name__}: {error}"}
-    return output_row(classifier.labels, path, prediction)
-
-
-def score_files(classifier: Any, paths: List[str]) -> List[Dict[str, Any]]:
-    """The output rows of many files, in order: each decoded on its own, then the clips of each
-    sampling rate predicted as one batch (``Classifier.predict_batch``: one forward pass of the
-    network for all of them). A file that cannot be decoded or predicted is its own error row;
-    the others are predicted all the same. The rows equal :func:`score_file`'s."""
-    import emovox
-
-    predictions: List[Dict[str, Any]] = [{} for _ in paths]
-    by_rate: Dict[int, List[int]] = {}
-    clips: Dict[int, np.ndarray] = {}
-    for i, path in enumerate(paths):
+        return [output_row(classifier.labels, path, None, error_of(error))]
+    rows = []
+    for channel, y, sr in clips:
         try:
-            clips[i], sr = emovox.load(path, sr=None)
-            by_rate.setdefault(sr, []).append(i)
+            prediction = classifier.predict(y, sr)
+        except ValueError as error:
+            prediction = error_of(error)
+        rows.append(output_row(classifier.labels, path, channel, prediction))
+    return rows
+
+
+def score_files(classifier: Any, paths: List[str], each_channel: bool) -> List[Dict[str, Any]]:
+    """The output rows of many files, in order: each decoded on its own, then the clips of each
+    sampling rate predicted in one call (``Classifier.predict_batch``, which spreads them over
+    the threads emovox may use). A file that cannot be decoded, or a clip that cannot be
+    predicted, is its own error row; the others are predicted all the same. The rows equal
+    :func:`score_file`'s."""
+    entries: List[Tuple[str, Optional[int], Dict[str, Any]]] = []
+    by_rate: Dict[int, List[Tuple[int, np.ndarray]]] = {}
+    for path in paths:
+        try:
+            clips = clips_of(path, each_channel)
         except (OSError, ValueError) as error:
-            predictions[i] = {"error": f"{type(error).__name__}: {error}"}
-    for sr, indices in by_rate.items():
-        batch = classifier.predict_batch([clips[i] for i in indices], sr, errors="return")
-        for i, prediction in zip(indices, batch):
+            entries.append((path, None, error_of(error)))
+            continue
+        for channel, y, sr in clips:
+            by_rate.setdefault(sr, []).append((len(entries), y))
+            entries.append((path, channel, {}))
+    for sr, batch in by_rate.items():
+        predictions = classifier.predict_batch([y for _, y in batch], sr, errors="return")
+        for (index, _), prediction in zip(batch, predictions):
             # emovox refuses a clip with a ValueError (predict_batch returns its message).
             if "error" in prediction:
                 prediction = {"error": f"ValueError: {prediction['error']}"}
-            predictions[i] = prediction
-    return [output_row(classifier.labels, path, p) for path, p in zip(paths, predictions)]
+            path, channel, _ = entries[index]
+            entries[index] = (path, channel, prediction)
+    return [output_row(classifier.labels, path, channel, p) for path, channel, p in entries]
 
 
 class Scorer:
@@ -134,7 +161,7 @@ class Scorer:
     batch's rows to a file of its own in ``out`` and returns one row about it: the file, its
     rows, and the batch's start and end (Unix seconds) and the actor's CPU seconds on it."""
 
-    def __init__(self, model: Optional[str], threads: int, out: str, fmt: str) -> None:
+    def __init__(self, model: Optional[str], threads: int, out: str, fmt: str, each_channel: bool) -> None:
         # emovox's Rust thread pool is sized on first use: one thread per CPU the actor holds
         # (more would have the actors compete for the same cores).
         os.environ["RAYON_NUM_THREADS"] = str(threads)
@@ -143,14 +170,16 @@ class Scorer:
         self.classifier = emovox.Classifier.load(model) if model else emovox.Classifier.bundled()
         self.out = Path(out)
         self.format = fmt
+        self.each_channel = each_channel
 
     def __call__(self, batch: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
         import pandas
 
         started, cpu_started = time.time(), time.process_time()
-        rows = score_files(self.classifier, [str(path) for path in batch["path"]])
-        # Text columns typed as strings even when a batch holds only errors (or no errors).
-        frame = pandas.DataFrame(rows).astype({"path": "string", "label": "string", "error": "string"})
+        rows = score_files(self.classifier, [str(path) for path in batch["path"]], self.each_channel)
+        # Columns typed even when a batch holds only errors (or no errors, or no channels).
+        types = {"path": "string", "channel": "Int64", "label": "string", "error": "string"}
+        frame = pandas.DataFrame(rows).astype(types)
         name = f"part-{int(np.min(batch['index'])):09d}"
         if self.format == "parquet":
             target = self.out / f"{name}.parquet"
@@ -196,7 +225,7 @@ def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, floa
     dataset = ray.data.from_items(items, override_num_blocks=max(1, min(len(paths), cpus * 4)))
     written = dataset.map_batches(
         Scorer,
-        fn_constructor_args=(args.model, 1, str(Path(args.out).resolve()), args.format),
+        fn_constructor_args=(args.model, 1, str(Path(args.out).resolve()), args.format, args.channels == "each"),
         batch_size=args.batch_size,
         batch_format="numpy",
         concurrency=max(1, cpus),
@@ -211,7 +240,9 @@ def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, floa
     return seconds
 
 
-def score_in_this_process(paths: List[str], model: Optional[str], batch_size: Optional[int]) -> Dict[str, float]:
+def score_in_this_process(
+    paths: List[str], model: Optional[str], batch_size: Optional[int], each_channel: bool
+) -> Dict[str, float]:
     """A single-process reference, the model loaded before the clock starts: every file one by
     one (``batch_size`` None: ``emovox.load`` + ``Classifier.predict``, as a plain loop does),
     or ``batch_size`` files at a time as the actors score them (:func:`score_files`, whose
@@ -223,10 +254,10 @@ def score_in_this_process(paths: List[str], model: Optional[str], batch_size: Op
     start, cpu_start = time.perf_counter(), time.process_time()
     if batch_size is None:
         for path in paths:
-            score_file(classifier, path)
+            score_file(classifier, path, each_channel)
     else:
         for first in range(0, len(paths), batch_size):
-            score_files(classifier, paths[first : first + batch_size])
+            score_files(classifier, paths[first : first + batch_size], each_channel)
     return {"wall": time.perf_counter() - start, "cpu": time.process_time() - cpu_start}
 
 
@@ -242,6 +273,13 @@ def main() -> None:
     )
     parser.add_argument("--model", help="an emovox model file (default: the bundled model)")
     parser.add_argument("--batch-size", type=int, default=64, help="files per map_batches call (and per output file)")
+    parser.add_argument(
+        "--channels",
+        choices=["mix", "each"],
+        default="mix",
+        help="score the channels' mean (one row per file) or each channel (one row per channel: "
+        "a stereo call recording's two parties)",
+    )
     parser.add_argument("--compare-loop", action="store_true", help="also time a single-process loop over the files")
     args = parser.parse_args()
 
@@ -253,7 +291,7 @@ def main() -> None:
     if args.compare_loop:
         figures["loop_rayon_threads"] = os.environ.get("RAYON_NUM_THREADS", "all cores")
         for name, batch_size in references.items():
-            loop = score_in_this_process(paths, args.model, batch_size)
+            loop = score_in_this_process(paths, args.model, batch_size, args.channels == "each")
             figures[f"{name}_clips_per_second"] = round(len(paths) / loop["wall"], 2)
             figures[f"{name}_cpu_cores_busy"] = round(loop["cpu"] / loop["wall"], 2)
             figures[f"{name}_cpu_ms_per_clip"] = round(1e3 * loop["cpu"] / len(paths), 1)

@@ -94,6 +94,7 @@ def test_every_file_is_a_row_and_labels_equal_one_by_one_predictions(manifest, t
         if os.path.basename(path) in bad_names:
             continue
         assert pandas.isna(row["error"]), (path, row["error"])
+        assert pandas.isna(row["channel"])  # the channels' mean
         expected = classifier.predict(*emovox.load(path, sr=None))
         assert row["label"] == expected["label"], path
         for label, p in expected["probabilities"].items():
@@ -111,3 +112,35 @@ def test_jsonl_output_and_folder_manifest(manifest, tmp_path):
     # The folder holds every file but the missing one.
     assert len(rows) == figures["clips"] == GOOD_CLIPS + len(bad_names) - 1
     assert rows["error"].notna().sum() == len(bad_names) - 1
+
+
+def test_each_channel_of_a_stereo_call_is_its_own_row(tmp_path):
+    """``--channels each``: one row per channel (a mono file is channel 0), each channel's
+    prediction as ``Classifier.predict`` gives it for that channel alone."""
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    speech = emovox.load(SPEECH_FIXTURES[0], sr=16000)[0]
+    other = generated_signal(16000, speech.size / 16000, seed=3)
+    soundfile.write(folder / "call.wav", np.stack([speech, other], axis=1), 16000, subtype="ULAW")
+    soundfile.write(folder / "mono.wav", speech, 16000)
+    (folder / "broken.wav").write_bytes(b"RIFF")
+    figures = run_script(folder, tmp_path / "out", "--format", "jsonl", "--channels", "each")
+    rows = read_rows(tmp_path / "out", "json")
+    assert figures["clips"] == 3 and len(rows) == 4
+    classifier = emovox.Classifier.bundled()
+    call, _ = emovox.load(folder / "call.wav", sr=None, mono=False)
+    expected = {
+        ("call.wav", 0): classifier.predict(call[0], 16000),
+        ("call.wav", 1): classifier.predict(call[1], 16000),
+        ("mono.wav", 0): classifier.predict(speech, 16000),
+    }
+    for _, row in rows.iterrows():
+        name = os.path.basename(row["path"])
+        if name == "broken.wav":
+            assert isinstance(row["error"], str) and pandas.isna(row["channel"])
+            continue
+        prediction = expected.pop((name, int(row["channel"])))
+        assert row["label"] == prediction["label"]
+        for label, p in prediction["probabilities"].items():
+            assert abs(row[f"p_{label}"] - p) < 1e-6
+    assert not expected, f"rows missing: {expected}"
