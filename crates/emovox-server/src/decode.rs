@@ -6,21 +6,42 @@ use std::io::Cursor;
 use std::sync::{Mutex, PoisonError};
 
 use bytes::Bytes;
-use emovox::audio::{Audio, AudioStream};
+use emovox::audio::{Audio, AudioStream, Channels};
+use serde::Deserialize;
 
 use crate::ApiError;
 
 /// Mono samples decoded per step.
 pub const CHUNK_SAMPLES: usize = 16_384;
 
-/// Opens `bytes` as an audio stream (the format from its content).
-pub fn open(bytes: Bytes) -> Result<AudioStream, ApiError> {
-    Ok(AudioStream::from_reader(Cursor::new(bytes), CHUNK_SAMPLES)?)
+/// `?channel=N`: one channel of a multichannel upload (counted from 0; a stereo call recording's
+/// one party), instead of the channels' mean.
+#[derive(Debug, Default, Deserialize)]
+pub struct ChannelQuery {
+    /// The channel; all of them averaged when absent.
+    pub channel: Option<usize>,
 }
 
-/// Decodes a whole clip, refusing one longer than `max_seconds` as soon as decoding passes it.
-pub fn decode_clip(bytes: Bytes, max_seconds: f64) -> Result<Audio, ApiError> {
-    let mut stream = open(bytes)?;
+impl ChannelQuery {
+    /// The channels to decode.
+    pub fn channels(&self) -> Channels {
+        self.channel.map_or(Channels::Average, Channels::Only)
+    }
+}
+
+/// Opens `bytes` as an audio stream of `channels` (the format from its content).
+pub fn open(bytes: Bytes, channels: Channels) -> Result<AudioStream, ApiError> {
+    Ok(AudioStream::from_reader_with(
+        Cursor::new(bytes),
+        CHUNK_SAMPLES,
+        channels,
+    )?)
+}
+
+/// Decodes a whole clip of `channels`, refusing one longer than `max_seconds` as soon as
+/// decoding passes it.
+pub fn decode_clip(bytes: Bytes, channels: Channels, max_seconds: f64) -> Result<Audio, ApiError> {
+    let mut stream = open(bytes, channels)?;
     let rate = stream.sample_rate();
     let mut samples = Vec::new();
     let mut chunk = Vec::with_capacity(CHUNK_SAMPLES);
@@ -81,11 +102,17 @@ impl AudioBudget {
         Ok(())
     }
 
-    /// Decodes a part within both its own limit (`max_seconds`) and what is left of the
-    /// budget, and takes its duration.
-    pub fn decode(&self, bytes: Bytes, max_seconds: f64) -> Result<Audio, ApiError> {
+    /// Decodes a part's `channels` within both its own limit (`max_seconds`) and what is left
+    /// of the budget, and takes its duration.
+    pub fn decode(
+        &self,
+        bytes: Bytes,
+        channels: Channels,
+        max_seconds: f64,
+    ) -> Result<Audio, ApiError> {
         let left = self.remaining();
-        let audio = decode_clip(bytes, max_seconds.min(left)).map_err(|err| match err {
+        let decoded = decode_clip(bytes, channels, max_seconds.min(left));
+        let audio = decoded.map_err(|err| match err {
             ApiError::AudioTooLong { .. } if left < max_seconds => {
                 ApiError::BatchTooLong { limit: self.limit }
             }

@@ -230,3 +230,87 @@ async fn a_method_a_route_does_not_take_is_a_json_405() {
     assert_eq!(error_code(&answer), "not_found");
     server.stop().await;
 }
+
+/// A stereo 16 kHz WAV: `left` and `right` (equal lengths), 16-bit.
+fn stereo_wav(left: &[f32], right: &[f32]) -> Vec<u8> {
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 16_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut bytes = Vec::new();
+    let mut writer = hound::WavWriter::new(std::io::Cursor::new(&mut bytes), spec).unwrap();
+    for (l, r) in left.iter().zip(right) {
+        writer.write_sample((l * 32_767.0) as i16).unwrap();
+        writer.write_sample((r * 32_767.0) as i16).unwrap();
+    }
+    writer.finalize().unwrap();
+    bytes
+}
+
+#[tokio::test]
+async fn one_channel_of_a_stereo_call_is_classified_on_its_own() {
+    let server = TestServer::start(ServerConfig::default()).await;
+    let (speech, _) = common::samples(&speech("kids_talking.wav"));
+    let tone: Vec<f32> = (0..speech.len())
+        .map(|i| 0.3 * (i as f32 * 0.05).sin())
+        .collect();
+    let wav = stereo_wav(&speech, &tone);
+    let classifier = emovox::Classifier::bundled().unwrap();
+    for channel in [0, 1] {
+        let audio = emovox::audio::decode_audio_with(
+            std::io::Cursor::new(wav.clone()),
+            emovox::audio::Channels::Only(channel),
+        )
+        .unwrap();
+        let expected = classifier
+            .predict(&audio.samples, audio.sample_rate)
+            .unwrap();
+        let response = client()
+            .post(server.url(&format!("/v1/predict?channel={channel}")))
+            .body(wav.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(
+            answer["label"],
+            expected.label.as_str(),
+            "channel {channel}"
+        );
+        let confidence = answer["confidence"].as_f64().unwrap();
+        assert!((confidence - f64::from(expected.confidence)).abs() < 1e-6);
+    }
+    for (query, code) in [("channel=2", "bad_audio"), ("channel=left", "bad_request")] {
+        let response = client()
+            .post(server.url(&format!("/v1/predict?{query}")))
+            .body(wav.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(error_code(&body), code, "{query}: {body}");
+    }
+    // The timeline of one channel differs from that of the two mixed.
+    let timeline = |query: &'static str| {
+        let request = client().post(server.url(&format!("/v1/timeline{query}")));
+        let wav = wav.clone();
+        async move {
+            request
+                .body(wav)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let left = timeline("?channel=0").await;
+    assert!(left.contains("\"done\""), "{left}");
+    assert_ne!(left, timeline("").await);
+    server.stop().await;
+}

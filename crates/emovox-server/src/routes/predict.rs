@@ -2,13 +2,15 @@
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequest, Multipart, Query, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::Json;
 use bytes::Bytes;
+use emovox::audio::Channels;
 use serde_json::{json, Value};
 
-use crate::decode::{decode_clip, AudioBudget};
+use crate::decode::{decode_clip, AudioBudget, ChannelQuery};
 use crate::limits::{check_declared_length, read_body, InFlightSlot};
 use crate::windows::probabilities_json;
 use crate::{ApiError, AppState};
@@ -18,11 +20,15 @@ use crate::{ApiError, AppState};
 /// body is a batch: every part is classified and answered in `results`, in order, each with
 /// its `name` and either a prediction or an `error`; a bad part does not fail the others. A
 /// batch holds at most `max_parts` files (413 `too_many_parts`), and `max_batch_seconds` of
-/// audio in all (the parts past it are each a 413 `batch_too_long` error).
+/// audio in all (the parts past it are each a 413 `batch_too_long` error). `?channel=N`
+/// classifies one channel of every file instead of the channels' mean.
 pub async fn predict(
     State(state): State<AppState>,
+    query: Result<Query<ChannelQuery>, QueryRejection>,
     request: Request,
 ) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let channels = query.channels();
     let slot = InFlightSlot::of(&request);
     check_declared_length(request.body(), state.config.max_body_bytes)?;
     let multipart = request
@@ -34,7 +40,7 @@ pub async fn predict(
         let form = Multipart::from_request(request, &state)
             .await
             .map_err(|e| ApiError::BadRequest(e.body_text()))?;
-        return predict_parts(state, form, slot).await;
+        return predict_parts(state, form, channels, slot).await;
     }
     let config = &state.config;
     let bytes = read_body(
@@ -43,16 +49,17 @@ pub async fn predict(
         config.body_timeout(),
     )
     .await?;
-    let mut answer = classify(&state, bytes, slot, None).await?;
+    let mut answer = classify(&state, (bytes, channels), slot, None).await?;
     answer["model"] = json!(state.model.id);
     Ok(Json(answer))
 }
 
-/// Decodes and classifies one file on the CPU pool; the job holds the request's in-flight
-/// `slot` until it is done or skipped. A part of a batch decodes within the batch's `budget`.
+/// Decodes the `channels` of one file and classifies them on the CPU pool; the job holds the
+/// request's in-flight `slot` until it is done or skipped. A part of a batch decodes within
+/// the batch's `budget`.
 async fn classify(
     state: &AppState,
-    bytes: Bytes,
+    (bytes, channels): (Bytes, Channels),
     slot: Option<InFlightSlot>,
     budget: Option<Arc<AudioBudget>>,
 ) -> Result<Value, ApiError> {
@@ -63,8 +70,8 @@ async fn classify(
         .run(move || -> Result<_, ApiError> {
             let _slot = slot;
             let audio = match budget {
-                Some(budget) => budget.decode(bytes, max_seconds)?,
-                None => decode_clip(bytes, max_seconds)?,
+                Some(budget) => budget.decode(bytes, channels, max_seconds)?,
+                None => decode_clip(bytes, channels, max_seconds)?,
             };
             let duration = audio.duration_seconds();
             Ok((
@@ -90,6 +97,7 @@ async fn classify(
 async fn predict_parts(
     state: AppState,
     mut form: Multipart,
+    channels: Channels,
     slot: Option<InFlightSlot>,
 ) -> Result<Json<Value>, ApiError> {
     let timeout = state.config.body_timeout();
@@ -125,7 +133,7 @@ async fn predict_parts(
     let answers = futures_util::future::join_all(parts.into_iter().map(|(name, bytes)| {
         let (state, slot, budget) = (&state, slot.clone(), Some(budget.clone()));
         async move {
-            let mut answer = match classify(state, bytes, slot, budget).await {
+            let mut answer = match classify(state, (bytes, channels), slot, budget).await {
                 Ok(answer) => answer,
                 Err(err) => json!({ "error": err.body(), "status": err.status().as_u16() }),
             };

@@ -17,7 +17,7 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 
-use crate::decode::{check_duration, open, CHUNK_SAMPLES};
+use crate::decode::{check_duration, open, ChannelQuery, CHUNK_SAMPLES};
 use crate::limits::{read_body, InFlightSlot};
 use crate::windows::{segment_json, LiveTimeline};
 use crate::{ApiError, AppState};
@@ -33,6 +33,9 @@ pub struct TimelineQuery {
     pub window: Option<f64>,
     /// Hop between windows in seconds (default 0.5).
     pub hop: Option<f64>,
+    /// One channel of a multichannel recording (counted from 0); the channels' mean when
+    /// absent.
+    pub channel: Option<usize>,
 }
 
 impl TimelineQuery {
@@ -81,6 +84,10 @@ pub async fn timeline(
     let slot = InFlightSlot::of(&request);
     let limits = &state.config;
     let config = query.config(limits.max_timeline_seconds, &state.classifier)?;
+    let channels = ChannelQuery {
+        channel: query.channel,
+    }
+    .channels();
     let bytes = read_body(
         request.into_body(),
         limits.max_body_bytes,
@@ -92,7 +99,7 @@ pub async fn timeline(
         .cpu
         .run(move || {
             let _slot = opening;
-            open(bytes)
+            open(bytes, channels)
         })
         .await??;
     let (lines, receiver) = mpsc::channel::<Line>(LINES_BUFFERED);
