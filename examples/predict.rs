@@ -5,6 +5,7 @@
 //! cargo run --release --example predict -- tests/fixtures/speech/kids_talking.wav
 //! cargo run --release --example predict -- tests/fixtures/formats/sentence_128k.mp3
 //! cargo run --release --example predict -- --model model.safetensors a.wav b.wav --json
+//! cargo run --release --example predict -- --channel 1 call.wav   # one side of a stereo call
 //! ```
 //!
 //! A file that cannot be read or classified prints an error (with `--json`, an object with an
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use emovox::audio::Channels;
 use emovox::{Classifier, Prediction};
 use serde_json::json;
 
@@ -27,6 +29,9 @@ struct Args {
     /// Print one JSON object per file and line instead of text.
     #[arg(long)]
     json: bool,
+    /// One channel of multichannel files (counted from 0); the channels' mean when omitted.
+    #[arg(long)]
+    channel: Option<usize>,
     /// Audio files to classify (WAV, FLAC, MP3, OGG Vorbis/Opus, WebM/Opus, M4A).
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -46,9 +51,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let channels = args.channel.map_or(Channels::Average, Channels::Only);
     let mut failed = 0;
     for file in &args.files {
-        let result = classifier.predict_file(file);
+        let result = classifier.predict_file_with(file, channels);
         if result.is_err() {
             failed += 1;
         }

@@ -4,6 +4,7 @@
 //! cargo run --release --example timeline -- recording.wav [--window 2] [--hop 0.5] [--json|--csv] [--adapt]
 //! cargo run --release --example timeline -- recording.wav --plot timeline.svg
 //! cargo run --release --example timeline -- recording.wav --plot timeline.png
+//! cargo run --release --example timeline -- call.wav --channel 1   # one side of a stereo call
 //! ```
 //!
 //! Any format emovox reads (WAV, FLAC, MP3, OGG Vorbis/Opus, WebM/Opus, M4A) at any sample rate: the file
@@ -14,8 +15,8 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use emovox::adaptation::adapt_timeline;
-use emovox::audio::peak_envelope;
-use emovox::timeline::{stream_file, SegmentConfig};
+use emovox::audio::{open_audio_stream_with, peak_envelope_of, Channels};
+use emovox::timeline::{stream_audio, SegmentConfig};
 use emovox::Classifier;
 use emovox_metrics::plot::{timeline_plot, PlotFormat, TimelineChart, TimelineSpan};
 
@@ -28,6 +29,9 @@ struct Args {
     /// Model file; the bundled model when omitted.
     #[arg(long)]
     model: Option<PathBuf>,
+    /// One channel of a multichannel file (counted from 0); the channels' mean when omitted.
+    #[arg(long)]
+    channel: Option<usize>,
     /// Window length in seconds.
     #[arg(long)]
     window: Option<f64>,
@@ -71,7 +75,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.window_seconds = args.window.unwrap_or(config.window_seconds);
     config.hop_seconds = args.hop.unwrap_or(config.hop_seconds);
 
-    let mut timeline = stream_file(&classifier, &args.file, &config, 16_000)?;
+    let channels = args.channel.map_or(Channels::Average, Channels::Only);
+    let open = || open_audio_stream_with(&args.file, 16_000, channels);
+    let mut timeline = stream_audio(&classifier, &mut open()?, &config, 16_000)?;
     if args.adapt {
         timeline = adapt_timeline(&timeline, &config);
     }
@@ -115,7 +121,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let chart = TimelineChart {
             title: format!("{} — emotion timeline", args.file.display()),
             duration: timeline.duration,
-            peaks: peak_envelope(&args.file, timeline.duration, TimelineChart::WIDTH as usize)?,
+            peaks: peak_envelope_of(
+                &mut open()?,
+                timeline.duration,
+                TimelineChart::WIDTH as usize,
+            )?,
             labels: timeline.labels.clone(),
             spans: timeline
                 .smoothed

@@ -67,3 +67,44 @@ fn the_bundled_model_hears_the_same_sentence_in_every_format() {
         );
     }
 }
+
+/// A stereo call: speech on the left, a tone on the right (16-bit WAV written here).
+fn stereo_call(path: &std::path::Path) -> (Vec<f32>, Vec<f32>) {
+    let speech = emovox::audio::read_audio(format!("{DIR}/../speech/kids_talking.wav"))
+        .unwrap()
+        .samples;
+    let tone: Vec<f32> = (0..speech.len())
+        .map(|i| 0.3 * (std::f32::consts::TAU * 220.0 * i as f32 / 16_000.0).sin())
+        .collect();
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 16_000,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).unwrap();
+    for (l, r) in speech.iter().zip(&tone) {
+        writer.write_sample(*l).unwrap();
+        writer.write_sample(*r).unwrap();
+    }
+    writer.finalize().unwrap();
+    (speech, tone)
+}
+
+#[test]
+fn one_side_of_a_stereo_call_is_predicted_on_its_own() {
+    use emovox::audio::Channels;
+    let path = std::env::temp_dir().join(format!("emovox-call-{}.wav", std::process::id()));
+    let (speech, tone) = stereo_call(&path);
+    let classifier = Classifier::bundled().unwrap();
+    let left = classifier.predict_file_with(&path, Channels::Only(0)).unwrap();
+    let right = classifier.predict_file_with(&path, Channels::Only(1)).unwrap();
+    assert_eq!(left, classifier.predict(&speech, 16_000).unwrap());
+    assert_eq!(right, classifier.predict(&tone, 16_000).unwrap());
+    assert_ne!(left.probabilities, right.probabilities);
+    let err = classifier
+        .predict_file_with(&path, Channels::Only(2))
+        .unwrap_err();
+    assert!(err.to_string().contains("channel 2"), "{err}");
+    std::fs::remove_file(&path).unwrap();
+}

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::{open_audio_stream, AudioError};
+use crate::{open_audio_stream, AudioError, AudioStream};
 
 /// Peak absolute amplitude of an audio file in `columns` equal slices of its first
 /// `duration_seconds` (samples past them count in the last slice), read chunk by chunk so memory
@@ -18,11 +18,27 @@ pub fn peak_envelope(
     duration_seconds: f64,
     columns: usize,
 ) -> Result<Vec<f32>, AudioError> {
+    if columns == 0 {
+        return Ok(Vec::new());
+    }
+    peak_envelope_of(
+        &mut open_audio_stream(path, 65_536)?,
+        duration_seconds,
+        columns,
+    )
+}
+
+/// [`peak_envelope`] of an audio stream opened by the caller (one channel of a file, say:
+/// [`crate::open_audio_stream_with`]), read to its end.
+pub fn peak_envelope_of(
+    stream: &mut AudioStream,
+    duration_seconds: f64,
+    columns: usize,
+) -> Result<Vec<f32>, AudioError> {
     let mut peaks = vec![0.0f32; columns];
     if columns == 0 {
         return Ok(peaks);
     }
-    let mut stream = open_audio_stream(path, 65_536)?;
     let samples = (duration_seconds.max(0.0) * f64::from(stream.sample_rate())).ceil() as usize;
     let per_column = samples.div_ceil(columns).max(1);
     let mut position = 0usize;

@@ -133,7 +133,7 @@ pub use degrade::{
     standard_conditions, BabblePool, Condition, DegradeError, MultiConditionConfig, NoiseWeights,
 };
 pub use energy::{mean, mean_power, sums_of_squares};
-pub use envelope::peak_envelope;
+pub use envelope::{peak_envelope, peak_envelope_of};
 pub use error::AudioError;
 pub use resample::{resample, Resampler};
 pub use sniff::{detect_format, detect_format_of, AudioFormat};

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use emovox_audio::{read_audio, validate_sample_rate, validate_samples};
+use emovox_audio::{read_audio_with, validate_sample_rate, validate_samples, Channels};
 use emovox_features::{FeatureScratch, FrontEnd};
 use emovox_model::{EmotionModel, MultiViewModel, Scores};
 use rayon::prelude::*;
@@ -212,7 +212,26 @@ impl Classifier {
     /// format is told from the content, see [`emovox_audio::read_audio`]) and predicts its
     /// emotion.
     pub fn predict_file(&self, path: impl AsRef<Path>) -> Result<Prediction, Error> {
-        let audio = read_audio(path)?;
+        self.predict_file_with(path, Channels::Average)
+    }
+
+    /// [`Classifier::predict_file`] of the `channels` chosen: their mean, or one of them (the
+    /// customer's side of a stereo call recording, say; an error if the file lacks it).
+    ///
+    /// ```no_run
+    /// use emovox::{audio::Channels, Classifier};
+    ///
+    /// let classifier = Classifier::bundled()?;
+    /// let customer = classifier.predict_file_with("call.wav", Channels::Only(1))?;
+    /// println!("{} ({:.0} %)", customer.label, 100.0 * customer.confidence);
+    /// # Ok::<(), emovox::Error>(())
+    /// ```
+    pub fn predict_file_with(
+        &self,
+        path: impl AsRef<Path>,
+        channels: Channels,
+    ) -> Result<Prediction, Error> {
+        let audio = read_audio_with(path, channels)?;
         self.predict(&audio.samples, audio.sample_rate)
     }
 

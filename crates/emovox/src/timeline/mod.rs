@@ -24,5 +24,5 @@ pub use config::{SegmentConfig, SmoothingConfig, VadConfig, MAX_WINDOW_SECONDS};
 pub use error::TimelineError;
 pub use segments::{predict_segments, Segment, Timeline};
 pub use smoothing::{clip_to_speech, smooth};
-pub use stream::{stream_file, SegmentStream};
+pub use stream::{stream_audio, stream_file, SegmentStream};
 pub use vad::{SpeechRegion, Vad, VadDecisions};

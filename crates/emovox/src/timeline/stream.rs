@@ -339,6 +339,29 @@ pub fn stream_file<C: WindowClassifier>(
     chunk_samples: usize,
 ) -> Result<Timeline, TimelineError> {
     let mut audio = emovox_audio::open_audio_stream(path, chunk_samples)?;
+    stream_audio(classifier, &mut audio, config, chunk_samples)
+}
+
+/// [`stream_file`] over an audio stream opened by the caller: from memory
+/// ([`AudioStream::from_reader`](emovox_audio::AudioStream::from_reader)) or of one channel
+/// of a multichannel file ([`open_audio_stream_with`](emovox_audio::open_audio_stream_with)).
+///
+/// ```no_run
+/// use emovox::audio::{open_audio_stream_with, Channels};
+/// use emovox::timeline::{stream_audio, SegmentConfig};
+///
+/// let classifier = emovox::Classifier::bundled()?;
+/// // The customer's side of a stereo call recording.
+/// let mut customer = open_audio_stream_with("call.wav", 16_000, Channels::Only(1))?;
+/// let timeline = stream_audio(&classifier, &mut customer, &SegmentConfig::default(), 16_000)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn stream_audio<C: WindowClassifier>(
+    classifier: &C,
+    audio: &mut emovox_audio::AudioStream,
+    config: &SegmentConfig,
+    chunk_samples: usize,
+) -> Result<Timeline, TimelineError> {
     let rate = audio.sample_rate();
     stream_chunks(classifier, rate, config, chunk_samples, |chunk| {
         audio.read_chunk(chunk)
