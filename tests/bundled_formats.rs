@@ -97,8 +97,12 @@ fn one_side_of_a_stereo_call_is_predicted_on_its_own() {
     let path = std::env::temp_dir().join(format!("emovox-call-{}.wav", std::process::id()));
     let (speech, tone) = stereo_call(&path);
     let classifier = Classifier::bundled().unwrap();
-    let left = classifier.predict_file_with(&path, Channels::Only(0)).unwrap();
-    let right = classifier.predict_file_with(&path, Channels::Only(1)).unwrap();
+    let left = classifier
+        .predict_file_with(&path, Channels::Only(0))
+        .unwrap();
+    let right = classifier
+        .predict_file_with(&path, Channels::Only(1))
+        .unwrap();
     assert_eq!(left, classifier.predict(&speech, 16_000).unwrap());
     assert_eq!(right, classifier.predict(&tone, 16_000).unwrap());
     assert_ne!(left.probabilities, right.probabilities);

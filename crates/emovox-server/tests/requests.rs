@@ -231,24 +231,6 @@ async fn a_method_a_route_does_not_take_is_a_json_405() {
     server.stop().await;
 }
 
-/// A stereo 16 kHz WAV: `left` and `right` (equal lengths), 16-bit.
-fn stereo_wav(left: &[f32], right: &[f32]) -> Vec<u8> {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: 16_000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut bytes = Vec::new();
-    let mut writer = hound::WavWriter::new(std::io::Cursor::new(&mut bytes), spec).unwrap();
-    for (l, r) in left.iter().zip(right) {
-        writer.write_sample((l * 32_767.0) as i16).unwrap();
-        writer.write_sample((r * 32_767.0) as i16).unwrap();
-    }
-    writer.finalize().unwrap();
-    bytes
-}
-
 #[tokio::test]
 async fn one_channel_of_a_stereo_call_is_classified_on_its_own() {
     let server = TestServer::start(ServerConfig::default()).await;
@@ -256,7 +238,7 @@ async fn one_channel_of_a_stereo_call_is_classified_on_its_own() {
     let tone: Vec<f32> = (0..speech.len())
         .map(|i| 0.3 * (i as f32 * 0.05).sin())
         .collect();
-    let wav = stereo_wav(&speech, &tone);
+    let wav = common::multichannel_wav(&[&speech, &tone], 16_000);
     let classifier = emovox::Classifier::bundled().unwrap();
     for channel in [0, 1] {
         let audio = emovox::audio::decode_audio_with(

@@ -117,18 +117,25 @@ pub fn samples(path: &std::path::Path) -> (Vec<f32>, u32) {
 
 /// `samples` at `rate` Hz as a 16-bit mono WAV file in memory.
 pub fn wav_bytes(samples: &[f32], rate: u32) -> Vec<u8> {
+    multichannel_wav(&[samples], rate)
+}
+
+/// A 16-bit WAV of equally long `channels` (interleaved frame by frame) at `rate` Hz.
+pub fn multichannel_wav(channels: &[&[f32]], rate: u32) -> Vec<u8> {
     let mut out = Vec::new();
     let spec = hound::WavSpec {
-        channels: 1,
+        channels: channels.len() as u16,
         sample_rate: rate,
         bits_per_sample: 16,
         sample_format: hound::SampleFormat::Int,
     };
     let mut writer = hound::WavWriter::new(std::io::Cursor::new(&mut out), spec).unwrap();
-    for &s in samples {
-        writer
-            .write_sample((s.clamp(-1.0, 1.0) * 32_767.0) as i16)
-            .unwrap();
+    for frame in 0..channels[0].len() {
+        for channel in channels {
+            writer
+                .write_sample((channel[frame].clamp(-1.0, 1.0) * 32_767.0) as i16)
+                .unwrap();
+        }
     }
     writer.finalize().unwrap();
     out
