@@ -76,8 +76,11 @@ pub struct VadConfig {
     /// How far back the noise floor looks, in seconds (default 3.0): it follows the lowest
     /// level of this recent past.
     pub floor_window_seconds: f64,
-    /// The noise floor follows the lowest mean level over this many seconds (default 0.5)
-    /// within the floor window, i.e. the mean level of the noise even when it fluctuates.
+    /// The noise floor follows the lowest mean level over this many seconds (default 1.0)
+    /// within the floor window, i.e. the mean level of the noise even when it fluctuates, and
+    /// not a dip shorter than that: a phone's automatic gain control ducks the noise for a
+    /// moment after each loud passage (with 0.5 s the floor fell into those dips and the noise
+    /// swelling back out of them read as speech; docs/experiments.md, "VAD in noise").
     pub floor_average_seconds: f64,
     /// The noise floor is never more than this many dB (default 18) above the quietest single
     /// frame of the floor window. It bounds the floor before `floor_average_seconds` of audio
@@ -103,7 +106,7 @@ impl Default for VadConfig {
             min_level_db: crate::SILENCE_LEVEL_DB,
             short_term_seconds: 0.06,
             floor_window_seconds: 3.0,
-            floor_average_seconds: 0.5,
+            floor_average_seconds: 1.0,
             floor_spread_db: 18.0,
             floor_rise_db_per_second: 1.0,
             min_speech_seconds: 0.06,

@@ -105,10 +105,10 @@ mod tests {
     #[test]
     fn floor_of_a_fluctuating_noise_sits_near_its_mean() {
         // Frames alternating between -30 and -50 dB (mean power -32.97 dB): the floor follows
-        // the lowest 0.5 s average (12 loud frames of 25: -33.14 dB), not the dips.
+        // the lowest 1 s average (25 loud frames of 50: the mean, -32.97 dB), not the dips.
         let got = floors((0..200).map(|i| if i % 2 == 0 { 1e-3 } else { 1e-5 }));
         let last = *got.last().unwrap();
-        assert!((last - -33.14).abs() < 0.01, "floor {last}");
+        assert!((last - -32.97).abs() < 0.01, "floor {last}");
     }
 
     #[test]
@@ -121,10 +121,12 @@ mod tests {
                 .flat_map(|&(n, ms)| std::iter::repeat_n(ms, n)),
         );
         assert!((got[99] - -40.0).abs() < 1e-3);
-        // The first quiet frame caps the floor 18 dB above it at once; once a whole 0.5 s
-        // average is quiet the floor is at the quiet level.
+        // The first quiet frame caps the floor 18 dB above it at once; half a second of quiet
+        // is not enough to move it further (a dip, as a phone's AGC makes after speech); once a
+        // whole 1 s average is quiet the floor is at the quiet level.
         assert!((got[100] - -42.0).abs() < 1e-3, "capped: {}", got[100]);
-        assert!((got[124] - -60.0).abs() < 1e-3, "quiet: {}", got[124]);
+        assert!((-44.0..=-42.0).contains(&got[124]), "dip: {}", got[124]);
+        assert!((got[149] - -60.0).abs() < 1e-3, "quiet: {}", got[149]);
         // The quiet frames stay in the 3 s window until frame 298; then the floor rises by
         // 1 dB per second.
         assert!((got[298] - -60.0).abs() < 1e-3, "held: {}", got[298]);

@@ -32,7 +32,7 @@ pub struct VadDecisions {
 /// The voice activity detector for one sample rate and configuration; create once, reuse.
 ///
 /// Each frame's level is `10 log10(mean square)` dBFS. The *noise floor* follows the lowest
-/// level averaged over `floor_average_seconds` (0.5 s) seen in the last `floor_window_seconds`
+/// level averaged over `floor_average_seconds` (1 s) seen in the last `floor_window_seconds`
 /// (3 s), but at most `floor_spread_db` (18 dB) above the quietest single frame of that
 /// window: a minimum-statistics estimate near the mean of a fluctuating noise such as babble
 /// rather than at its dips. It falls at once and rises by at most `floor_rise_db_per_second`
