@@ -21,6 +21,7 @@ const FILES: &[(&str, usize)] = &[
     ("float32_stereo.wav", 2),
     ("pcm16_3ch_extensible.wav", 3),
     ("alaw_stereo.wav", 2),
+    ("ulaw_stereo_extensible.wav", 2),
     ("formats/stereo44k_24bit.flac", 2),
     ("formats/stereo44k_128k.mp3", 2),
     ("formats/stereo44k_96k.m4a", 2),

@@ -26,6 +26,7 @@ fn every_encoding_decodes_exactly_as_librosa() {
         "pcm16_3ch_extensible",
         "ulaw_mono",
         "alaw_stereo",
+        "ulaw_stereo_extensible",
     ] {
         let audio = read_wav(fixture(&format!("{name}.wav"))).unwrap();
         let expected = common::read_f32(&fixture(&format!("{name}.librosa.f32")));

@@ -57,6 +57,7 @@ fn wav_through_read_audio_is_read_wav() {
         "pcm16_3ch_extensible",
         "ulaw_mono",
         "alaw_stereo",
+        "ulaw_stereo_extensible",
     ] {
         let path = dir.join(format!("{name}.wav"));
         let expected = read_f32(&dir.join(format!("{name}.librosa.f32")));
