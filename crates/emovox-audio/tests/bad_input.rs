@@ -328,3 +328,42 @@ fn arbitrary_bytes_never_panic() {
         let _ = decode(bytes);
     }
 }
+
+#[test]
+fn every_damaged_g711_header_is_an_error_or_sane_audio_whole_and_streamed() {
+    // The extensible mu-law fixture's 88-byte header: each byte set to 0x00, 0xFF and flipped,
+    // and the file cut at every header length. No panic; decoding whole and streaming agree.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ulaw_stereo_extensible.wav");
+    let good = std::fs::read(path).unwrap();
+    let mut inputs: Vec<Vec<u8>> = (0..96.min(good.len()))
+        .map(|n| good[..n].to_vec())
+        .collect();
+    for at in 0..88 {
+        for value in [0x00, 0xFF, good[at] ^ 0xFF] {
+            let mut bytes = good.clone();
+            bytes[at] = value;
+            inputs.push(bytes);
+        }
+    }
+    for bytes in inputs {
+        let whole = decode(bytes.clone());
+        if let Ok(audio) = &whole {
+            assert!(audio
+                .samples
+                .iter()
+                .all(|s| s.is_finite() && s.abs() <= 1.0));
+        }
+        let streamed = emovox_audio::AudioStream::from_reader(Cursor::new(bytes), 100)
+            .and_then(|stream| stream.collect::<Result<Vec<_>, _>>());
+        match (&whole, &streamed) {
+            (Ok(audio), Ok(chunks)) => assert_eq!(audio.samples, chunks.concat()),
+            (Err(_), Err(_)) => {}
+            (w, s) => panic!(
+                "whole {:?}, streamed {:?}",
+                w.as_ref().map(|a| a.samples.len()),
+                s.as_ref().map(Vec::len)
+            ),
+        }
+    }
+}
