@@ -300,7 +300,9 @@ fn boundary_error_table() {
     ];
     // A phone's automatic gain control after the noise (`compression:R`, 20 dB under the
     // loudest moment): it narrows the gap between speech and the pauses' noise that an energy
-    // detector relies on. Reported; only the clean recording is required to keep its regions.
+    // detector relies on, and ducks the noise after each sentence (noise pumping). Each
+    // sentence must be found, its boundaries within 0.25 s (a floor that fell into the ducked
+    // noise started regions a second early).
     let compressed = [
         (
             "clean, then AGC (compression:10)",
@@ -312,25 +314,25 @@ fn boundary_error_table() {
             "white 30 dB, then AGC (compression:4)",
             Background::White(30.0),
             4.0,
-            false,
+            true,
         ),
         (
             "white 20 dB, then AGC (compression:2)",
             Background::White(20.0),
             2.0,
-            false,
+            true,
         ),
         (
             "white 20 dB, then AGC (compression:10)",
             Background::White(20.0),
             10.0,
-            false,
+            true,
         ),
         (
             "babble 20 dB, then AGC (compression:4)",
             Background::Babble(20.0),
             4.0,
-            false,
+            true,
         ),
     ];
     let conditions = conditions
@@ -355,6 +357,10 @@ fn boundary_error_table() {
         let found = vad.detect(&signal).regions;
         let comparison = compare(&found, &truth);
         let (mean, max) = match comparison.errors {
+            Some((_, max)) if ratio.is_some() && max > 0.25 => {
+                missed.push(name);
+                (format!("boundary {max:.3} s off"), "-".into())
+            }
             Some((mean, max)) => (format!("{mean:.3}"), format!("{max:.3}")),
             None => {
                 if required {
@@ -371,7 +377,7 @@ fn boundary_error_table() {
     }
     assert!(
         missed.is_empty(),
-        "sentences missed, split or merged: {missed:?}"
+        "sentences missed, split or merged (or, after AGC, a boundary over 0.25 s off): {missed:?}"
     );
 }
 
