@@ -278,18 +278,8 @@ async fn one_channel_of_a_stereo_call_is_classified_on_its_own() {
     }
     // The timeline of one channel differs from that of the two mixed.
     let timeline = |query: &'static str| {
-        let request = client().post(server.url(&format!("/v1/timeline{query}")));
-        let wav = wav.clone();
-        async move {
-            request
-                .body(wav)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
+        let url = server.url(&format!("/v1/timeline{query}"));
+        common::text_of(client().post(url).body(wav.clone()))
     };
     let left = timeline("?channel=0").await;
     assert!(left.contains("\"done\""), "{left}");

@@ -17,16 +17,14 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// The body of the answer to `request`, as text.
+pub async fn text_of(request: reqwest::RequestBuilder) -> String {
+    request.send().await.unwrap().text().await.unwrap()
+}
+
 /// The text of `server`'s `/metrics`.
 pub async fn metrics_text(server: &TestServer) -> String {
-    client()
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    text_of(client().get(server.url("/metrics"))).await
 }
 
 /// A server running in this process on 127.0.0.1 with an ephemeral port.
