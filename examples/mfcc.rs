@@ -6,7 +6,8 @@
 //! ```
 //!
 //! Writes float32 `.npy` arrays of shape (n_mfcc, frames), as `librosa.feature.mfcc` returns
-//! them; prints one JSON line of throughput (`mfcc_seconds`: extraction only, no decoding).
+//! them (for a folder, `OUT_DIR/<relative path>.npy`: `Actor_01/x.wav.npy`); prints one JSON
+//! line of throughput (`mfcc_seconds`: extraction only, no decoding).
 
 use std::collections::{btree_map::Entry, BTreeMap};
 use std::path::{Path, PathBuf};
@@ -178,22 +179,50 @@ fn decode(args: &Args, plans: &Plans, file: &Path) -> Result<Decoded, Box<dyn st
     Ok((file.to_owned(), samples, plan))
 }
 
-/// Writes the array of `file` as float32 `.npy` (to `--out` itself for a single file, or to the
-/// file's relative path under `--out` for a folder; nothing without `--out`); its frames.
+/// Where the array of `file` goes: `out` itself for a single file; for a folder `input`, under
+/// `out` at the file's path relative to it with `.npy` appended (`a/x.wav.npy`), so `x.wav` and
+/// `x.flac` keep one array each.
+fn output_path(out: &Path, input: &Path, file: &Path) -> PathBuf {
+    match file.strip_prefix(input) {
+        Ok(relative) if input.is_dir() => {
+            let mut name = relative.as_os_str().to_owned();
+            name.push(".npy");
+            out.join(name)
+        }
+        _ => out.to_owned(),
+    }
+}
+
+/// Writes the array of `file` as float32 `.npy` at its [`output_path`] (nothing without
+/// `--out`); its frames.
 fn write_output(
     args: &Args,
     file: &Path,
     mfcc: &ndarray::Array2<f32>,
 ) -> Result<usize, Box<dyn std::error::Error>> {
     if let Some(out) = &args.out {
-        let path = match file.strip_prefix(&args.input) {
-            Ok(relative) if args.input.is_dir() => out.join(relative).with_extension("npy"),
-            _ => out.clone(),
-        };
+        let path = output_path(out, &args.input, file);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
         ndarray_npy::write_npy(path, mfcc)?;
     }
     Ok(mfcc.ncols())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_keeps_one_array_per_file() {
+        let input = std::env::temp_dir();
+        let out = Path::new("/out");
+        let path = |name: &str| output_path(out, &input, &input.join(name));
+        assert_eq!(path("a/x.wav"), Path::new("/out/a/x.wav.npy"));
+        assert_ne!(path("a/x.wav"), path("a/x.flac"));
+        assert_ne!(path("angry/01.wav"), path("sad/01.wav"));
+        let file = input.join("x.wav");
+        assert_eq!(output_path(out, &file, &file), out);
+    }
 }

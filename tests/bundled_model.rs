@@ -110,16 +110,32 @@ fn bundled_model_holds_its_floors_on_unseen_ravdess_actors() {
     print!("{}", table.to_text());
     let uar = |name: &str| {
         let (_, evaluation) = table.rows.iter().find(|(n, _)| n == name).unwrap();
-        assert!(evaluation.failed.is_empty(), "{name}: {:?}", evaluation.failed);
+        assert!(
+            evaluation.failed.is_empty(),
+            "{name}: {:?}",
+            evaluation.failed
+        );
         assert_eq!(evaluation.matrix.total(), 120, "{name}");
         evaluation.matrix.uar()
     };
     let clean = &table.rows[0].1;
-    assert!(clean.matrix.uar() >= 0.61, "clean UAR {}", clean.matrix.uar());
-    assert!(clean.calibration.ece <= 0.10, "ECE {}", clean.calibration.ece);
+    assert!(
+        clean.matrix.uar() >= 0.61,
+        "clean UAR {}",
+        clean.matrix.uar()
+    );
+    assert!(
+        clean.calibration.ece <= 0.10,
+        "ECE {}",
+        clean.calibration.ece
+    );
     let mean = SIX_DEGRADED.iter().map(|c| uar(c)).sum::<f64>() / 6.0;
     assert!(mean >= 0.52, "mean UAR over the six conditions {mean}");
-    assert!(uar("telephone") >= 0.45, "telephone UAR {}", uar("telephone"));
+    assert!(
+        uar("telephone") >= 0.45,
+        "telephone UAR {}",
+        uar("telephone")
+    );
 }
 
 /// Issue 11's floors for the bundled model on TurEV-DB speakers 1984 and 7895 (Turkish words,
