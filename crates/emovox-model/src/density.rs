@@ -38,6 +38,12 @@ struct NetworkDensity {
     /// Median over the training clips of their distance to the nearest class mean.
     scale: f64,
     width: usize,
+    /// `U` with `precision = U^T U` (the transposed Cholesky factor), upper triangular,
+    /// (width, width) row-major: the squared Mahalanobis distance of `z` to a mean `m` is
+    /// `|U z - U m|^2`, one triangular product per clip instead of one full product per class.
+    whitener: Vec<f64>,
+    /// `U m` for each class mean, (classes, width) row-major.
+    whitened_means: Vec<f64>,
 }
 
 impl FeatureDensity {
@@ -137,12 +143,12 @@ impl FeatureDensity {
         let networks = (0..n)
             .map(|k| {
                 let to64 = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<_>>();
-                let density = NetworkDensity {
-                    means: to64(&means[k * classes * width..(k + 1) * classes * width]),
-                    precision: to64(&precision[k * width * width..(k + 1) * width * width]),
-                    scale: scale[k] as f64,
+                let density = NetworkDensity::new(
+                    to64(&means[k * classes * width..(k + 1) * classes * width]),
+                    to64(&precision[k * width * width..(k + 1) * width * width]),
+                    scale[k] as f64,
                     width,
-                };
+                )?;
                 if density.scale > 0.0 && density.scale.is_finite() && classes > 0 {
                     Ok(density)
                 } else {
@@ -161,6 +167,52 @@ impl FeatureDensity {
 }
 
 impl NetworkDensity {
+    /// The model of `means` and `precision` (a symmetric positive definite matrix, else an
+    /// error), with its whitening transform.
+    fn new(
+        means: Vec<f64>,
+        precision: Vec<f64>,
+        scale: f64,
+        width: usize,
+    ) -> Result<Self, ModelError> {
+        let lower = cholesky(&precision, width).map_err(|_| {
+            ModelError::InvalidDensity("the precision is not positive definite".into())
+        })?;
+        let mut whitener = vec![0.0f64; width * width];
+        for i in 0..width {
+            for j in i..width {
+                whitener[i * width + j] = lower[j * width + i];
+            }
+        }
+        let mut density = Self {
+            means,
+            precision,
+            scale,
+            width,
+            whitener,
+            whitened_means: Vec::new(),
+        };
+        let mut whitened_means = vec![0.0f64; density.means.len()];
+        for (mean, out) in density
+            .means
+            .chunks_exact(width)
+            .zip(whitened_means.chunks_exact_mut(width))
+        {
+            density.whiten_into(mean, out);
+        }
+        density.whitened_means = whitened_means;
+        Ok(density)
+    }
+
+    /// `out = U v`.
+    fn whiten_into(&self, v: &[f64], out: &mut [f64]) {
+        let width = self.width;
+        for (i, y) in out.iter_mut().enumerate() {
+            let row = &self.whitener[i * width + i..(i + 1) * width];
+            *y = row.iter().zip(&v[i..]).map(|(u, x)| u * x).sum();
+        }
+    }
+
     fn fit(clips: &[Vec<f32>], labels: &[usize]) -> Result<Self, ModelError> {
         let width = clips.first().map_or(0, Vec::len);
         if clips.is_empty() || clips.len() != labels.len() || width == 0 {
@@ -191,12 +243,7 @@ impl NetworkDensity {
             covariance[i * width + i] += SHRINKAGE * mean_variance;
         }
         let precision = invert_symmetric(&covariance, width)?;
-        let mut density = Self {
-            means,
-            precision,
-            scale: 1.0,
-            width,
-        };
+        let mut density = Self::new(means, precision, 1.0, width)?;
         let mut distances = clips
             .iter()
             .map(|z| density.nearest_distance(z))
@@ -220,20 +267,21 @@ impl NetworkDensity {
                 z.len()
             )));
         }
-        let mut centred = vec![0.0f64; width];
-        let mut nearest = f64::INFINITY;
-        for mean in self.means.chunks_exact(width) {
-            for ((c, &v), m) in centred.iter_mut().zip(z).zip(mean) {
-                *c = v as f64 - m;
-            }
-            let distance: f64 = self
-                .precision
-                .chunks_exact(width)
-                .zip(&centred)
-                .map(|(row, &ci)| ci * row.iter().zip(&centred).map(|(p, c)| p * c).sum::<f64>())
-                .sum();
-            nearest = nearest.min(distance);
-        }
+        let mut whitened = vec![0.0f64; width];
+        let z: Vec<f64> = z.iter().map(|&v| v as f64).collect();
+        self.whiten_into(&z, &mut whitened);
+        let nearest = self
+            .whitened_means
+            .chunks_exact(width)
+            .map(|mean| {
+                let d: f64 = whitened
+                    .iter()
+                    .zip(mean)
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum();
+                d
+            })
+            .fold(f64::INFINITY, f64::min);
         Ok(nearest)
     }
 }
@@ -298,24 +346,7 @@ fn within_class_covariance(
 /// The inverse of a symmetric positive definite `n` x `n` matrix (row-major), by Cholesky
 /// factorisation.
 fn invert_symmetric(matrix: &[f64], n: usize) -> Result<Vec<f64>, ModelError> {
-    // matrix = L L^T, L lower triangular.
-    let mut l = vec![0.0f64; n * n];
-    for i in 0..n {
-        for j in 0..=i {
-            let dot: f64 = (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum();
-            let value = matrix[i * n + j] - dot;
-            if i == j {
-                if value.is_nan() || value <= 0.0 {
-                    return Err(ModelError::InvalidDensity(
-                        "the covariance is not positive definite".into(),
-                    ));
-                }
-                l[i * n + i] = value.sqrt();
-            } else {
-                l[i * n + j] = value / l[j * n + j];
-            }
-        }
-    }
+    let l = cholesky(matrix, n)?;
     // L^-1 by forward substitution, column by column; then matrix^-1 = L^-T L^-1.
     let mut l_inv = vec![0.0f64; n * n];
     for c in 0..n {
@@ -334,6 +365,29 @@ fn invert_symmetric(matrix: &[f64], n: usize) -> Result<Vec<f64>, ModelError> {
         }
     }
     Ok(inverse)
+}
+
+/// `L`, lower triangular (row-major), with `matrix = L L^T`, for a symmetric positive definite
+/// `n` x `n` matrix (its lower triangle is read); an error if it is not positive definite.
+fn cholesky(matrix: &[f64], n: usize) -> Result<Vec<f64>, ModelError> {
+    let mut l = vec![0.0f64; n * n];
+    for i in 0..n {
+        for j in 0..=i {
+            let dot: f64 = (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum();
+            let value = matrix[i * n + j] - dot;
+            if i == j {
+                if value.is_nan() || value <= 0.0 {
+                    return Err(ModelError::InvalidDensity(
+                        "the covariance is not positive definite".into(),
+                    ));
+                }
+                l[i * n + i] = value.sqrt();
+            } else {
+                l[i * n + j] = value / l[j * n + j];
+            }
+        }
+    }
+    Ok(l)
 }
 
 #[cfg(test)]
@@ -408,6 +462,59 @@ mod tests {
             density.novelty(&z[..1]).is_err(),
             "one network's activations for two"
         );
+    }
+
+    #[test]
+    fn whitened_distances_equal_the_quadratic_form() {
+        // Five correlated dimensions, three classes.
+        let mut clips = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..300usize {
+            let u: Vec<f32> = (0..5)
+                .map(|d| ((i * (31 + 17 * d) + 7 * d) % 89) as f32 / 44.0 - 1.0)
+                .collect();
+            let class = i % 3;
+            clips.push(vec![
+                u[0] + 3.0 * class as f32,
+                u[1] + 0.8 * u[0],
+                2.0 * u[2] - u[1],
+                u[3] + 0.3 * u[2] + class as f32,
+                0.5 * u[4] + u[0],
+            ]);
+            labels.push(class);
+        }
+        let density = NetworkDensity::fit(&clips, &labels).unwrap();
+        let z = [0.7f32, -1.3, 2.2, 0.1, -0.4];
+        let direct = density
+            .means
+            .chunks_exact(5)
+            .map(|m| {
+                let c: Vec<f64> = z.iter().zip(m).map(|(&v, m)| v as f64 - m).collect();
+                (0..5)
+                    .map(|i| {
+                        (0..5)
+                            .map(|j| c[i] * density.precision[i * 5 + j] * c[j])
+                            .sum::<f64>()
+                    })
+                    .sum::<f64>()
+            })
+            .fold(f64::INFINITY, f64::min);
+        let whitened = density.nearest_distance(&z).unwrap();
+        assert!(
+            (whitened - direct).abs() < 1e-9 * direct,
+            "{whitened} vs {direct}"
+        );
+    }
+
+    #[test]
+    fn a_stored_precision_that_is_not_positive_definite_is_an_error() {
+        let (clips, labels) = clusters();
+        let density = FeatureDensity::fit(&[clips], &labels).unwrap();
+        let mut tensors = density.to_tensors(&Device::Cpu).unwrap();
+        let name = format!("{DENSITY_PREFIX}precision");
+        let broken = Tensor::from_vec(vec![1.0f32, 2.0, 2.0, 1.0], (1, 2, 2), &Device::Cpu);
+        tensors.insert(name, broken.unwrap());
+        assert!(FeatureDensity::from_tensors(&tensors).is_err());
     }
 
     #[test]
