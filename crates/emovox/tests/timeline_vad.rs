@@ -185,6 +185,41 @@ fn quiet_and_loud_recordings_give_the_same_regions() {
 }
 
 #[test]
+fn a_breath_between_gated_phrases_is_not_speech_at_any_level() {
+    // A noise gate's digital silence between two sentences, with a breath-like noise burst
+    // (0.3 s, 60 dB under the speech) in the middle of the gap: the floor falls to the -90 dBFS
+    // limit in the silence, so the burst stands 20 dB above it; it is still no speech, being
+    // more than `speech_range_db` (50 dB) under the sentence just heard, at any level.
+    let vad = Vad::new(&VadConfig::default(), RATE).unwrap();
+    let (first, second) = (sentence(1), sentence(2));
+    let speech_rms = rms(&first).max(rms(&second));
+    let gap = RATE as usize;
+    let mut signal = first.clone();
+    signal.extend(vec![0.0; gap]);
+    signal.extend(
+        noise(RATE as usize * 3 / 10, 5)
+            .iter()
+            .map(|n| n * speech_rms * 1e-3),
+    );
+    signal.extend(vec![0.0; gap]);
+    signal.extend(&second);
+    let seconds = |samples: usize| samples as f64 / f64::from(RATE);
+    let second_start = seconds(signal.len() - second.len());
+    for db in [0.0f32, -30.0, 12.0] {
+        let gain = 10f32.powf(db / 20.0);
+        let scaled: Vec<f32> = signal.iter().map(|s| s * gain).collect();
+        let regions = vad.detect(&scaled).regions;
+        assert!(
+            regions
+                .iter()
+                .all(|r| r.end <= seconds(first.len()) + 0.05 || r.start >= second_start - 0.05),
+            "gain {db} dB: a region in the gap: {regions:?}"
+        );
+        assert!(regions.len() >= 2, "gain {db} dB: {regions:?}");
+    }
+}
+
+#[test]
 fn clean_speech_boundaries_within_one_frame() {
     let config = VadConfig::default();
     let vad = Vad::new(&config, RATE).unwrap();

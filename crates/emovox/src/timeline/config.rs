@@ -70,6 +70,14 @@ pub struct VadConfig {
     /// [`crate::SILENCE_LEVEL_DB`], -90: below speech recorded 30 dB quieter than usual, above
     /// 16-bit dither), so digital silence and dither are not speech.
     pub min_level_db: f32,
+    /// A frame is never speech when its level is more than this many dB (default 50) below the
+    /// loudest short-term level of the last `peak_window_seconds`: breath, lip noise and room
+    /// tone between phrases stay out of speech however quiet the pauses around them are (a
+    /// noise gate's digital silence takes the floor down to `min_level_db`), and, being
+    /// relative, the rule gives the same decisions at any recording level.
+    pub speech_range_db: f32,
+    /// How far back the loudest level for `speech_range_db` looks, in seconds (default 10).
+    pub peak_window_seconds: f64,
     /// Span of the short-term level compared with `threshold_db`, in seconds (default 0.06):
     /// long enough that a lone loud frame of a fluctuating noise (babble) is not speech.
     pub short_term_seconds: f64,
@@ -104,6 +112,8 @@ impl Default for VadConfig {
             threshold_db: 6.0,
             edge_threshold_db: 3.0,
             min_level_db: crate::SILENCE_LEVEL_DB,
+            speech_range_db: 50.0,
+            peak_window_seconds: 10.0,
             short_term_seconds: 0.06,
             floor_window_seconds: 3.0,
             floor_average_seconds: 1.0,
@@ -205,6 +215,7 @@ impl VadConfig {
         positive("vad.short_term_seconds", self.short_term_seconds)?;
         positive("vad.floor_window_seconds", self.floor_window_seconds)?;
         positive("vad.floor_average_seconds", self.floor_average_seconds)?;
+        window_length("vad.peak_window_seconds", self.peak_window_seconds)?;
         let non_negative = |s: f64| s.is_finite() && s >= 0.0;
         if !(non_negative(self.min_speech_seconds) && non_negative(self.hangover_seconds)) {
             return Err(TimelineError::Config(
@@ -214,6 +225,8 @@ impl VadConfig {
         if !(self.threshold_db.is_finite()
             && self.edge_threshold_db.is_finite()
             && self.min_level_db.is_finite()
+            && self.speech_range_db.is_finite()
+            && self.speech_range_db > 0.0
             && self.floor_spread_db.is_finite()
             && self.floor_spread_db >= 0.0
             && self.floor_rise_db_per_second.is_finite()

@@ -37,9 +37,11 @@ pub struct VadDecisions {
 /// window: a minimum-statistics estimate near the mean of a fluctuating noise such as babble
 /// rather than at its dips. It falls at once and rises by at most `floor_rise_db_per_second`
 /// (1 dB/s), so long stretches of speech do not lift it. A frame is *speech* when
-/// its level exceeds `floor + edge_threshold_db` (3 dB) and `min_level_db`, and its short-term
-/// level (mean power over the last `short_term_seconds`, 60 ms) exceeds `floor + threshold_db`
-/// (6 dB): a lone loud frame of babble or a click does not make it. Speech starts after
+/// its level exceeds `floor + edge_threshold_db` (3 dB) and `min_level_db` and lies within
+/// `speech_range_db` (50 dB) of the loudest short-term level of the last `peak_window_seconds`
+/// (10 s), and its short-term level (mean power over the last `short_term_seconds`, 60 ms)
+/// exceeds `floor + threshold_db` (6 dB): a lone loud frame of babble or a click does not make
+/// it. Speech starts after
 /// `min_speech_seconds` of consecutive speech frames and ends after `hangover_seconds` without
 /// one. A region spans the unbroken run of frames above the edge threshold around its speech
 /// frames, so soft onsets and decays belong to it.
@@ -75,6 +77,8 @@ pub struct Vad {
     threshold_db: f32,
     edge_threshold_db: f32,
     min_level_db: f32,
+    speech_range_db: f32,
+    peak_window_frames: usize,
     short_term_frames: usize,
     floor_window_frames: usize,
     floor_average_frames: usize,
@@ -102,6 +106,8 @@ impl Vad {
             threshold_db: config.threshold_db,
             edge_threshold_db: config.edge_threshold_db,
             min_level_db: config.min_level_db,
+            speech_range_db: config.speech_range_db,
+            peak_window_frames: frames(config.peak_window_seconds).max(1),
             short_term_frames: frames(config.short_term_seconds).max(1),
             floor_window_frames: frames(config.floor_window_seconds).max(1),
             floor_average_frames: frames(config.floor_average_seconds).max(1),

@@ -1,7 +1,7 @@
 //! The VAD's per-frame decisions: thresholds against the noise floor, minimum speech duration,
 //! region edges and hangover.
 
-use super::floor::NoiseFloor;
+use super::floor::{NoiseFloor, SlidingMin};
 use super::{level_db, Vad};
 
 /// Result of one frame: is speech active, and did a speech region (frame range) just close.
@@ -16,6 +16,8 @@ pub(crate) struct FrameStep {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct VadState {
     floor: NoiseFloor,
+    /// The negated short-term levels of the peak window (their minimum: the loudest level).
+    peak: SlidingMin,
     frame: usize,
     /// Consecutive frames above the edge threshold, up to the current one.
     edge_run: usize,
@@ -38,9 +40,13 @@ impl VadState {
         self.frame += 1;
         let level = level_db(mean_square);
         let floor = self.floor.push(vad, index, mean_square, level);
-        let edge = level > floor + vad.edge_threshold_db && level > vad.min_level_db;
-        let speech =
-            edge && self.floor.recent_level(vad.short_term_frames) > floor + vad.threshold_db;
+        let short_term = self.floor.recent_level(vad.short_term_frames);
+        self.peak.push(index, -short_term, vad.peak_window_frames);
+        let loudest = -self.peak.min().unwrap_or(-short_term);
+        let edge = level > floor + vad.edge_threshold_db
+            && level > vad.min_level_db
+            && level > loudest - vad.speech_range_db;
+        let speech = edge && short_term > floor + vad.threshold_db;
         self.edge_run = if edge { self.edge_run + 1 } else { 0 };
         let mut closed = None;
         if speech {
