@@ -1,14 +1,20 @@
-//! Resampling through rubato's windowed-sinc resampler, for the rate pairs with more output
-//! phases than [`crate::polyphase`] tabulates: the same filter, interpolated (cubically) from
-//! rubato's 256x oversampled table, with its delay removed.
+//! Resampling through rubato's windowed-sinc resampler, for the rate pairs whose table is too
+//! large for [`crate::polyphase`]: a windowed sinc over 256 input samples (squared
+//! Blackman-Harris window, cut at 0.95 of the lower Nyquist frequency), interpolated (cubically)
+//! from rubato's 256x oversampled table, with its delay removed.
 
 use rubato::{
     Resampler as _, SincFixedIn, SincInterpolationParameters, SincInterpolationType, WindowFunction,
 };
 
-use crate::polyphase::{CUTOFF, TAPS};
 use crate::resample::gcd;
 use crate::AudioError;
+
+/// Input samples rubato's filter spans.
+const TAPS: usize = 256;
+
+/// Cut-off of rubato's filter, as a fraction of the lower Nyquist frequency.
+const CUTOFF: f32 = 0.95;
 
 /// Input frames handed to rubato per call.
 const CHUNK: usize = 1024;
@@ -44,7 +50,7 @@ impl Interpolated {
     pub fn new(from: u32, to: u32) -> Result<Self, AudioError> {
         let parameters = SincInterpolationParameters {
             sinc_len: TAPS,
-            f_cutoff: CUTOFF as f32,
+            f_cutoff: CUTOFF,
             interpolation: SincInterpolationType::Cubic,
             oversampling_factor: 256,
             window: WindowFunction::BlackmanHarris2,

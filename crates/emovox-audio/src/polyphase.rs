@@ -1,27 +1,33 @@
 //! The resampling low-pass tabulated exactly at every output phase of a rational rate ratio:
-//! one dot product of [`TAPS`] input samples per output sample.
+//! one dot product of a phase's taps with the input per output sample.
 //!
-//! The filter is the one emovox has always resampled with (rubato's parameters in
-//! [`crate::resample`]): a windowed sinc spanning 256 input samples, squared Blackman-Harris
-//! window, cut at 0.95 of the lower Nyquist frequency. rubato interpolates it (cubically, between
-//! four dot products) from a 256x oversampled table; for a ratio `to / from = L / M` in lowest
-//! terms there are only `L` distinct output phases, so for the common rates (at most
-//! [`MAX_PHASES`] phases: 160 for 44.1 -> 16 kHz, 1 for 48 -> 16 kHz) the taps of each phase are
-//! computed exactly once, when the resampler is built, and each output costs one 256-tap product.
+//! The filter is designed to give what `librosa.load(sr=...)` gives (soxr's "HQ" recipe: pass
+//! band to 91.3 % of the lower Nyquist frequency, stop band from 100 %, linear phase): a
+//! Kaiser-windowed sinc (beta [`KAISER_BETA`]) cut at [`CUTOFF`], the middle of soxr's
+//! transition band, spanning [`SPAN_PER_RATIO`] input samples times `max(1, from / to)`, so the
+//! transition band keeps its width in hertz at every ratio (256 input samples for 22.05 -> 16
+//! kHz, 512 for 44.1 -> 16 kHz). For a ratio `to / from = L / M` in lowest terms there are
+//! only `L` distinct output phases (160 for 44.1 -> 16 kHz, 1 for 48 -> 16 kHz); the taps of
+//! each phase are computed exactly once, when the resampler is built.
 
-/// Input samples the filter spans (its length in taps).
-pub(crate) const TAPS: usize = 256;
+/// Cut-off of the low-pass, as a fraction of the lower of the two Nyquist frequencies: the
+/// middle of soxr HQ's transition band (0.913 to 1).
+const CUTOFF: f64 = 0.9565;
 
-/// Taps before the output instant: output time `t` uses inputs `floor(t) - 127 ..= floor(t) + 128`.
-const BEFORE: usize = TAPS / 2 - 1;
+/// Kaiser window parameter (side lobes about 90 dB down).
+const KAISER_BETA: f64 = 12.0;
 
-/// Cut-off of the low-pass, as a fraction of the lower of the two Nyquist frequencies.
-pub(crate) const CUTOFF: f64 = 0.95;
+/// Input samples the filter spans per unit of `max(1, from / to)`.
+const SPAN_PER_RATIO: f64 = 186.0;
 
-/// The most phases tabulated (2,048 phases of 256 f32 taps = 2 MiB); rate pairs with more (none
-/// of 8, 11.025, 16, 22.05, 24, 32, 44.1, 48, 88.2, 96 kHz between each other) interpolate
-/// rubato's oversampled table instead.
-pub(crate) const MAX_PHASES: usize = 2_048;
+/// Taps are stored in groups of this many (the dot product's lanes); taps past the filter's
+/// span are zero.
+const LANES: usize = 16;
+
+/// The largest table tabulated, in taps over all phases (4 MiB of f32); rate pairs with more
+/// (none of 8, 11.025, 16, 22.05, 24, 32, 44.1, 48, 88.2, 96 kHz between each other)
+/// interpolate rubato's oversampled table instead ([`crate::interpolated`]).
+const MAX_TABLE: usize = 1 << 20;
 
 /// A stream resampled through the per-phase taps: output `n` is the input at time
 /// `n · from / to`, zeros taken before the first and after the last input sample.
@@ -30,7 +36,11 @@ pub(crate) struct Polyphase {
     step: usize,
     /// Output samples per `step` inputs (`to / gcd`): the number of distinct phases.
     phases: usize,
-    /// `phases` rows of [`TAPS`] taps; row `r` serves output times `j + r / phases`.
+    /// Taps per phase (a multiple of [`LANES`]).
+    len: usize,
+    /// Taps before the output instant: output time `t` uses inputs from `floor(t) - before`.
+    before: usize,
+    /// `phases` rows of `len` taps; row `r` serves output times `j + r / phases`.
     taps: Vec<f32>,
     /// Input samples kept: `history[i]` is input sample `base + i` (negative: the zeros before
     /// the stream).
@@ -42,25 +52,30 @@ pub(crate) struct Polyphase {
 }
 
 impl Polyphase {
-    /// Tabulates the filter for `from` -> `to` Hz, or `None` when the ratio has more than
-    /// [`MAX_PHASES`] phases.
+    /// Tabulates the filter for `from` -> `to` Hz, or `None` when its table would hold more
+    /// than [`MAX_TABLE`] taps.
     pub fn new(from: u32, to: u32) -> Option<Self> {
         let g = crate::resample::gcd(from, to);
         let (step, phases) = ((from / g) as usize, (to / g) as usize);
-        if phases > MAX_PHASES {
+        let ratio = f64::from(from) / f64::from(to);
+        let half_span = SPAN_PER_RATIO * ratio.max(1.0) / 2.0;
+        let len = (2.0 * half_span.ceil() + 1.0) as usize;
+        let len = len.div_ceil(LANES) * LANES;
+        if phases.saturating_mul(len) > MAX_TABLE {
             return None;
         }
-        // Cut-off in cycles per input sample, times two (sinc's unit): 0.95 of the output's
-        // Nyquist frequency when going down, of the input's when going up.
-        let cutoff = CUTOFF * (f64::from(to) / f64::from(from)).min(1.0);
-        let mut taps = Vec::with_capacity(phases * TAPS);
-        let mut row = vec![0.0f64; TAPS];
+        let before = len / 2 - 1;
+        // Cut-off in cycles per input sample, times two (sinc's unit): of the output's Nyquist
+        // frequency when going down, of the input's when going up.
+        let cutoff = CUTOFF * (1.0 / ratio).min(1.0);
+        let mut taps = Vec::with_capacity(phases * len);
+        let mut row = vec![0.0f64; len];
         for r in 0..phases {
             let fraction = r as f64 / phases as f64;
             for (m, tap) in row.iter_mut().enumerate() {
-                // Distance of input sample `floor(t) - BEFORE + m` from the output time `t`.
-                let d = m as f64 - BEFORE as f64 - fraction;
-                *tap = window(d) * sinc(cutoff * d);
+                // Distance of input sample `floor(t) - before + m` from the output time `t`.
+                let d = m as f64 - before as f64 - fraction;
+                *tap = kaiser(d / half_span) * sinc(cutoff * d);
             }
             // Unit gain at DC for every phase.
             let sum: f64 = row.iter().sum();
@@ -69,6 +84,8 @@ impl Polyphase {
         let mut polyphase = Self {
             step,
             phases,
+            len,
+            before,
             taps,
             history: Vec::new(),
             base: 0,
@@ -82,8 +99,8 @@ impl Polyphase {
     /// Forgets the stream: the next input is sample 0.
     pub fn reset(&mut self) {
         self.history.clear();
-        self.history.resize(BEFORE, 0.0);
-        self.base = -(BEFORE as i64);
+        self.history.resize(self.before, 0.0);
+        self.base = -(self.before as i64);
         self.whole = 0;
         self.phase = 0;
     }
@@ -98,7 +115,7 @@ impl Polyphase {
     pub fn finish(&mut self, count: usize, out: &mut Vec<f32>) {
         let mut left = count;
         while left > 0 {
-            self.history.resize(self.history.len() + TAPS, 0.0);
+            self.history.resize(self.history.len() + self.len, 0.0);
             left -= self.produce(left, out);
         }
     }
@@ -107,17 +124,18 @@ impl Polyphase {
     fn produce(&mut self, limit: usize, out: &mut Vec<f32>) -> usize {
         let end = self.base + self.history.len() as i64;
         let mut produced = 0;
-        while produced < limit && self.whole + ((TAPS - BEFORE) as i64) <= end {
-            let start = (self.whole - BEFORE as i64 - self.base) as usize;
-            let taps = &self.taps[self.phase * TAPS..(self.phase + 1) * TAPS];
-            out.push(dot(&self.history[start..start + TAPS], taps));
+        let (len, before) = (self.len, self.before);
+        while produced < limit && self.whole + ((len - before) as i64) <= end {
+            let start = (self.whole - before as i64 - self.base) as usize;
+            let taps = &self.taps[self.phase * len..(self.phase + 1) * len];
+            out.push(dot(&self.history[start..start + len], taps));
             produced += 1;
             let advanced = self.phase + self.step;
             self.whole += (advanced / self.phases) as i64;
             self.phase = advanced % self.phases;
         }
         // Keep only what later outputs can still use.
-        let first_needed = self.whole - BEFORE as i64 - self.base;
+        let first_needed = self.whole - before as i64 - self.base;
         let drop = first_needed.clamp(0, self.history.len() as i64) as usize;
         self.history.drain(..drop);
         self.base += drop as i64;
@@ -125,11 +143,10 @@ impl Polyphase {
     }
 }
 
-/// `sum(a[i] · b[i])` over [`TAPS`] values, in 16 interleaved partial sums (the same order on
-/// every call, so a stream's output does not depend on how it was chunked; the compiler turns
-/// the partial sums into SIMD lanes).
+/// `sum(a[i] · b[i])` over a multiple of [`LANES`] values, in that many interleaved partial
+/// sums (the same order on every call, so a stream's output does not depend on how it was
+/// chunked; the compiler turns the partial sums into SIMD lanes).
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    const LANES: usize = 16;
     let mut acc = [0.0f32; LANES];
     for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
         for i in 0..LANES {
@@ -149,12 +166,25 @@ fn sinc(x: f64) -> f64 {
     }
 }
 
-/// The squared Blackman-Harris window over `d` in `[-128, 128]` input samples (as rubato's
-/// `BlackmanHarris2` over the filter's span, centred on the output instant).
-fn window(d: f64) -> f64 {
-    let x = std::f64::consts::TAU * (d + (TAPS / 2) as f64) / TAPS as f64;
-    let bh = 0.35875 - 0.48829 * x.cos() + 0.14128 * (2.0 * x).cos() - 0.01168 * (3.0 * x).cos();
-    bh * bh
+/// The Kaiser window at `x` (-1 to 1 over the filter's span; 0 outside it).
+fn kaiser(x: f64) -> f64 {
+    if x.abs() >= 1.0 {
+        return 0.0;
+    }
+    bessel_i0(KAISER_BETA * (1.0 - x * x).sqrt()) / bessel_i0(KAISER_BETA)
+}
+
+/// The modified Bessel function of the first kind, order 0, by its power series.
+fn bessel_i0(x: f64) -> f64 {
+    let (mut sum, mut term, quarter) = (1.0, 1.0, x * x / 4.0);
+    for k in 1..100 {
+        term *= quarter / (k * k) as f64;
+        sum += term;
+        if term < sum * 1e-17 {
+            break;
+        }
+    }
+    sum
 }
 
 #[cfg(test)]
@@ -168,20 +198,28 @@ mod tests {
         assert_eq!(phases(48_000, 16_000), Some(1));
         assert_eq!(phases(16_000, 44_100), Some(441));
         assert_eq!(phases(44_101, 16_000), None);
+        // The span grows with the ratio, so the transition band keeps its width in hertz.
+        let len = |from, to| Polyphase::new(from, to).map(|p| p.len);
+        assert_eq!(len(22_050, 16_000), Some(272));
+        assert_eq!(len(44_100, 16_000), Some(528));
+        assert_eq!(len(8_000, 16_000), Some(192));
     }
 
     #[test]
     fn every_phase_has_unit_dc_gain_and_peaks_at_its_instant() {
         let p = Polyphase::new(44_100, 16_000).unwrap();
         for r in 0..p.phases {
-            let row = &p.taps[r * TAPS..(r + 1) * TAPS];
+            let row = &p.taps[r * p.len..(r + 1) * p.len];
             let sum: f32 = row.iter().sum();
             assert!((sum - 1.0).abs() < 1e-5, "phase {r}: {sum}");
-            let peak = (0..TAPS)
+            let peak = (0..p.len)
                 .max_by(|&a, &b| row[a].total_cmp(&row[b]))
                 .unwrap();
-            // The instant lies between taps BEFORE and BEFORE + 1.
-            assert!(peak == BEFORE || peak == BEFORE + 1, "phase {r}: {peak}");
+            // The instant lies between taps `before` and `before + 1`.
+            assert!(
+                peak == p.before || peak == p.before + 1,
+                "phase {r}: {peak}"
+            );
         }
     }
 }

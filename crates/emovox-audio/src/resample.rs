@@ -7,8 +7,8 @@ use crate::{AudioError, StreamResampler};
 /// Output sample `n` is the input signal at time `n · from / to` (the filter delay is removed,
 /// checked in the tests against ideal sines) and a clip of `len` samples gives
 /// `round(len · to / from)` samples. It is a [`StreamResampler`] fed the whole clip at once, so
-/// the filter (a windowed sinc over 256 input samples, cut at 0.95 of the lower Nyquist
-/// frequency) and the output are the same as streaming the clip in chunks.
+/// the filter (a Kaiser-windowed sinc designed to match `librosa.load`'s soxr HQ resampling,
+/// see [`StreamResampler`]) and the output are the same as streaming the clip in chunks.
 ///
 /// ```
 /// let mut resampler = emovox_audio::Resampler::new(48_000, 16_000)?;

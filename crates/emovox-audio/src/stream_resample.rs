@@ -17,12 +17,17 @@ use crate::{validate_sample_rate, AudioError};
 /// tests check equality for random chunk sizes at 8 to 48 kHz), so it holds
 /// `round(len · to / from)` samples, output `n` being the input at time `n · from / to`.
 ///
-/// The filter is a windowed sinc over 256 input samples (squared Blackman-Harris window, cut at
-/// 0.95 of the lower Nyquist frequency). For the common rates (any two of 8, 11.025, 16, 22.05,
-/// 24, 32, 44.1, 48, 88.2, 96 kHz) its taps are tabulated exactly for each output phase, one
-/// 256-tap product per output sample, and the output lags the input by 128 input samples; for
-/// rate pairs with more than 2,048 phases the same filter is interpolated from rubato's
-/// oversampled table, which adds up to 1,024 input samples of lag. `flush` gives the rest.
+/// The filter is designed to give what `librosa.load(path, sr=...)` gives (soxr's "HQ"
+/// recipe): a Kaiser-windowed sinc (beta 12) cut at 0.9565 of the lower Nyquist frequency, the
+/// middle of soxr's transition band, spanning 186 input samples times `max(1, from / to)` (256
+/// for 22.05 -> 16 kHz, 512 for 44.1 -> 16 kHz); on white noise, whose energy fills the
+/// transition and stop bands, it is within 6e-4 of soxr (`tests/resample_soxr.rs`). For the
+/// common rates (any two of 8, 11.025, 16, 22.05, 24, 32, 44.1, 48, 88.2, 96 kHz) its taps are
+/// tabulated exactly for each output phase, one product per output sample, and the output lags
+/// the input by half the filter's span; for rate pairs whose table would be larger than 4 MiB,
+/// rubato's windowed sinc (256 input samples, squared Blackman-Harris window, cut at 0.95) is
+/// interpolated from its oversampled table, which adds up to 1,024 input samples of lag.
+/// `flush` gives the rest.
 ///
 /// ```
 /// use emovox_audio::{Resampler, StreamResampler};

@@ -131,7 +131,7 @@ pub(super) fn resample_cached(x: &[f32], from: u32, to: u32) -> Result<Vec<f32>,
 const HALFBAND_HALF_WIDTH: usize = 32;
 
 /// The low-pass of the exact 2:1 rate change (16 kHz <-> 8 kHz): a Blackman-windowed sinc
-/// cut at 0.95 of the low rate's Nyquist (as the general resampler), unit gain at DC.
+/// cut at 0.95 of the low rate's Nyquist, unit gain at DC.
 fn halfband() -> &'static [f32] {
     static TAPS: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
     TAPS.get_or_init(|| {
