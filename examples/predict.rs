@@ -23,7 +23,7 @@ use serde_json::json;
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// Model file (safetensors); the bundled RAVDESS model when omitted.
+    /// Model file (safetensors); the bundled model when omitted.
     #[arg(long)]
     model: Option<PathBuf>,
     /// Print one JSON object per file and line instead of text.

@@ -36,7 +36,7 @@ pub struct ServerConfig {
     /// TCP port (0: any free port, printed at start).
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
-    /// Model file (safetensors); the bundled RAVDESS model when omitted.
+    /// Model file (safetensors); the bundled model when omitted.
     #[arg(long)]
     pub model: Option<PathBuf>,
     /// Largest request body accepted, in bytes (413 above).
