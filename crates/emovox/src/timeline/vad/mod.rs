@@ -46,7 +46,7 @@ pub struct VadDecisions {
 /// one. A region spans the unbroken run of frames above the edge threshold around its speech
 /// frames, so soft onsets and decays belong to it.
 ///
-/// Decisions are causal and the state is bounded (a few seconds of frame levels), so streaming
+/// Decisions are causal and the state is bounded (at most the peak window of frame levels), so streaming
 /// and whole-recording detection agree exactly. A recording that starts with speech sets the
 /// floor at most `floor_spread_db` above its quietest frame: speech is found from the first
 /// pause between syllables (0.16 s into an espeak sentence in the tests).

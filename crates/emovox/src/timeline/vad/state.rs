@@ -12,7 +12,7 @@ pub(crate) struct FrameStep {
 }
 
 /// Running state of the detector over one recording or stream; memory is bounded by the floor
-/// window (see [`NoiseFloor`]).
+/// window (see [`NoiseFloor`]) and the peak window.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct VadState {
     floor: NoiseFloor,
