@@ -477,6 +477,20 @@ fn bad_settings_are_errors() {
         ..VadConfig::default()
     };
     assert!(Vad::new(&bad, RATE).is_err());
+    for range in [0.0f32, -10.0, f32::NAN, f32::INFINITY] {
+        let bad = VadConfig {
+            speech_range_db: range,
+            ..VadConfig::default()
+        };
+        assert!(Vad::new(&bad, RATE).is_err(), "speech range {range}");
+    }
+    for window in [0.0, -1.0, f64::NAN, 1e9] {
+        let bad = VadConfig {
+            peak_window_seconds: window,
+            ..VadConfig::default()
+        };
+        assert!(Vad::new(&bad, RATE).is_err(), "peak window {window}");
+    }
     assert!(Vad::new(&VadConfig::default(), 0).is_err());
 }
 
