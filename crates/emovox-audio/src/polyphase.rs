@@ -174,22 +174,50 @@ fn kaiser(x: f64) -> f64 {
     bessel_i0(KAISER_BETA * (1.0 - x * x).sqrt()) / bessel_i0(KAISER_BETA)
 }
 
-/// The modified Bessel function of the first kind, order 0, by its power series.
+/// The modified Bessel function of the first kind, order 0, for `x >= 0`: the polynomial
+/// approximations of Abramowitz and Stegun 9.8.1 and 9.8.2 (relative error under 2e-7, below
+/// what f32 taps hold), a few operations per tap where the power series takes some thirty
+/// terms: building a resampler's table is most of the cost of resampling one short clip.
 fn bessel_i0(x: f64) -> f64 {
-    let (mut sum, mut term, quarter) = (1.0, 1.0, x * x / 4.0);
-    for k in 1..100 {
-        term *= quarter / (k * k) as f64;
-        sum += term;
-        if term < sum * 1e-17 {
-            break;
-        }
+    if x < 3.75 {
+        let t = (x / 3.75) * (x / 3.75);
+        1.0 + t
+            * (3.5156229
+                + t * (3.0899424
+                    + t * (1.2067492 + t * (0.2659732 + t * (0.0360768 + t * 0.0045813)))))
+    } else {
+        let t = 3.75 / x;
+        let p = 0.39894228
+            + t * (0.01328592
+                + t * (0.00225319
+                    + t * (-0.00157565
+                        + t * (0.00916281
+                            + t * (-0.02057706
+                                + t * (0.02635537 + t * (-0.01647633 + t * 0.00392377)))))));
+        p * x.exp() / x.sqrt()
     }
-    sum
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bessel_i0_agrees_with_its_power_series() {
+        let series = |x: f64| {
+            let (mut sum, mut term) = (1.0f64, 1.0f64);
+            for k in 1..200 {
+                term *= (x * x / 4.0) / (k * k) as f64;
+                sum += term;
+            }
+            sum
+        };
+        for i in 0..=240 {
+            let x = i as f64 * 0.05;
+            let (a, b) = (bessel_i0(x), series(x));
+            assert!((a - b).abs() <= 2e-7 * b, "I0({x}): {a} against {b}");
+        }
+    }
 
     #[test]
     fn phases_of_common_rate_pairs() {
