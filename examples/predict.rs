@@ -11,6 +11,7 @@
 //! A file that cannot be read or classified prints an error (with `--json`, an object with an
 //! `error` key) and the others are still predicted; the exit code is 1 if any file failed.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -53,15 +54,25 @@ fn main() -> ExitCode {
     };
     let channels = args.channel.map_or(Channels::Average, Channels::Only);
     let mut failed = 0;
+    let mut out = std::io::stdout().lock();
     for file in &args.files {
         let result = classifier.predict_file_with(file, channels);
         if result.is_err() {
             failed += 1;
         }
-        if args.json {
-            println!("{}", json_line(file, &result));
+        let written = if args.json {
+            writeln!(out, "{}", json_line(file, &result))
         } else {
-            print_text(file, &result);
+            print_text(&mut out, file, &result)
+        };
+        match written {
+            // The reader has gone (`| head`): nothing more to say.
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: cannot write the output: {err}");
+                return ExitCode::FAILURE;
+            }
+            Ok(()) => {}
         }
     }
     if failed > 0 {
@@ -94,7 +105,11 @@ fn json_line(file: &std::path::Path, result: &Result<Prediction, emovox::Error>)
     value.to_string()
 }
 
-fn print_text(file: &std::path::Path, result: &Result<Prediction, emovox::Error>) {
+fn print_text(
+    out: &mut impl Write,
+    file: &std::path::Path,
+    result: &Result<Prediction, emovox::Error>,
+) -> std::io::Result<()> {
     match result {
         Ok(p) => {
             let novelty = match (p.novelty, p.unfamiliar) {
@@ -102,18 +117,20 @@ fn print_text(file: &std::path::Path, result: &Result<Prediction, emovox::Error>
                 (Some(s), false) => format!(", novelty {s:.1}"),
                 (None, _) => String::new(),
             };
-            println!(
+            writeln!(
+                out,
                 "{}: {} ({:.1}%{novelty})",
                 file.display(),
                 p.label,
                 100.0 * p.confidence
-            );
+            )?;
             let mut ranked = p.probabilities.clone();
             ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
             for (label, prob) in ranked {
-                println!("    {label:<12} {:>6.2}%", 100.0 * prob);
+                writeln!(out, "    {label:<12} {:>6.2}%", 100.0 * prob)?;
             }
         }
         Err(err) => eprintln!("{}: error: {err}", file.display()),
     }
+    Ok(())
 }

@@ -11,7 +11,9 @@
 //! is streamed from disk, decoded and resampled to the model's rate chunk by chunk, so memory
 //! does not grow with its length.
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::Parser;
 use emovox::adaptation::adapt_timeline;
@@ -64,50 +66,73 @@ fn plot_path(name: &str) -> Result<PathBuf, String> {
         .map_err(|_| "give a file name ending in .svg or .png".to_string())
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> ExitCode {
     emovox::retain_freed_memory(); // 200 page faults per window otherwise
-    let args = Args::parse();
+    match run(&Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader has gone (`| head`): nothing more to say.
+        Err(err)
+            if err.downcast_ref::<std::io::Error>().map(|e| e.kind())
+                == Some(std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let classifier = match &args.model {
         Some(path) => Classifier::load(path)?,
         None => Classifier::bundled()?,
     };
-    let mut config = SegmentConfig::default();
-    config.window_seconds = args.window.unwrap_or(config.window_seconds);
-    config.hop_seconds = args.hop.unwrap_or(config.hop_seconds);
+    // Windows the model can classify (a window under a second lowers the shortest audio
+    // classified with it), every other setting at its default.
+    let defaults = SegmentConfig::default();
+    let config = classifier.segment_config(
+        args.window.unwrap_or(defaults.window_seconds),
+        args.hop.unwrap_or(defaults.hop_seconds),
+    )?;
 
     let channels = args.channel.map_or(Channels::Average, Channels::Only);
     let open = || open_audio_stream_with(&args.file, 16_000, channels);
     let mut timeline = stream_audio(&classifier, &mut open()?, &config, 16_000)?;
     if args.adapt {
-        timeline = adapt_timeline(&timeline, &config);
+        timeline = adapt_timeline(&timeline, &config)?;
     }
     let segments = if args.windows {
         &timeline.windows
     } else {
         &timeline.smoothed
     };
+    let mut out = std::io::stdout().lock();
     if args.json {
         for s in segments {
-            println!(
-                "{}",
-                serde_json::json!({"start": s.start, "end": s.end, "label": s.label, "confidence": s.confidence, "novelty": s.novelty})
-            );
+            let line = serde_json::json!({"start": s.start, "end": s.end, "label": s.label, "confidence": s.confidence, "novelty": s.novelty});
+            writeln!(out, "{line}")?;
         }
     } else if args.csv {
-        println!("start,end,label,confidence");
+        writeln!(out, "start,end,label,confidence")?;
         for s in segments {
-            println!(
-                "{:.3},{:.3},{},{:.4}",
-                s.start, s.end, s.label, s.confidence
-            );
+            let (start, end) = (s.start, s.end);
+            writeln!(out, "{start:.3},{end:.3},{},{:.4}", s.label, s.confidence)?;
         }
     } else {
-        println!("{:>9} {:>9}  {:<10} confidence", "start", "end", "label");
+        writeln!(
+            out,
+            "{:>9} {:>9}  {:<10} confidence",
+            "start", "end", "label"
+        )?;
         for s in segments {
-            println!(
-                "{:>9.2} {:>9.2}  {:<10} {:.2}",
-                s.start, s.end, s.label, s.confidence
-            );
+            let (start, end) = (s.start, s.end);
+            writeln!(
+                out,
+                "{start:>9.2} {end:>9.2}  {:<10} {:.2}",
+                s.label, s.confidence
+            )?;
         }
         eprintln!(
             "{:.1} s of audio, {} speech regions, {} windows classified, {} segments",

@@ -32,7 +32,8 @@ fn adapt_to_speakers(
             "adapt_to_speakers: prediction {row} has a probability that is negative, NaN or infinite"
         )));
     }
-    py.detach(|| emovox::adaptation::adapt_to_speakers(&mut probabilities, &speakers));
+    py.detach(|| emovox::adaptation::adapt_to_speakers(&mut probabilities, &speakers))
+        .map_err(|e| PyValueError::new_err(format!("adapt_to_speakers: {e}")))?;
     Ok(probabilities)
 }
 

@@ -150,7 +150,7 @@ impl NativeClassifier {
             .detach(|| {
                 let timeline = self.inner.predict_segments(samples, sr, &config)?;
                 Ok::<_, Error>(if adapt {
-                    emovox::adaptation::adapt_timeline(&timeline, &config)
+                    emovox::adaptation::adapt_timeline(&timeline, &config)?
                 } else {
                     timeline
                 })

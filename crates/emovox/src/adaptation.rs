@@ -19,20 +19,55 @@
 //!
 //! // Two clips of speaker "a", both leaning to label 0; one clip of "b" (left as it is).
 //! let mut probabilities = vec![vec![0.7, 0.3], vec![0.6, 0.4], vec![0.2, 0.8]];
-//! adapt_to_speakers(&mut probabilities, &["a", "a", "b"]);
+//! adapt_to_speakers(&mut probabilities, &["a", "a", "b"])?;
 //! assert!(probabilities[0][0] > 0.5 && probabilities[1][0] < 0.5);
 //! assert_eq!(probabilities[2], vec![0.2, 0.8]);
+//! # Ok::<(), emovox::adaptation::AdaptationError>(())
 //! ```
 
 use std::collections::HashMap;
 use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
-use crate::timeline::{Segment, SegmentConfig, Timeline};
+use crate::timeline::{Segment, SegmentConfig, Timeline, TimelineError};
 
 /// Probabilities below this are taken as this before the logarithm.
 const FLOOR: f32 = 1e-7;
+
+/// Why probabilities could not be adapted to their speakers (nothing is changed then).
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum AdaptationError {
+    /// There is not one speaker per clip.
+    #[error("{clips} clips but {speakers} speakers: give one speaker per clip")]
+    SpeakerCount {
+        /// Clips (rows of probabilities).
+        clips: usize,
+        /// Speakers given.
+        speakers: usize,
+    },
+    /// Two clips of one speaker have different numbers of probabilities (labels).
+    #[error(
+        "clip {clip} has {got} probabilities, clip {first} of the same speaker has {expected}"
+    )]
+    LabelCount {
+        /// The clip whose count differs.
+        clip: usize,
+        /// Its number of probabilities.
+        got: usize,
+        /// The speaker's first clip.
+        first: usize,
+        /// That clip's number of probabilities.
+        expected: usize,
+    },
+    /// A probability is negative, NaN or infinite.
+    #[error("clip {clip} has a probability that is negative, NaN or infinite")]
+    BadProbability {
+        /// The clip.
+        clip: usize,
+    },
+}
 
 /// Whether probabilities are adapted to their speaker before they are scored.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,25 +87,41 @@ pub enum Adaptation {
 /// has nothing to be compared with: that clip is left as it is. Probabilities are floored at
 /// 1e-7 before the logarithm.
 ///
-/// # Panics
-/// When `speakers` and `probabilities` differ in length, or the clips of one speaker have
-/// different numbers of labels (both programming errors: a classifier gives every clip its
-/// labels).
-pub fn adapt_to_speakers<K: Eq + Hash>(probabilities: &mut [Vec<f32>], speakers: &[K]) {
-    assert_eq!(probabilities.len(), speakers.len(), "one speaker per clip");
+/// Errors (leaving `probabilities` as they were): not one speaker per clip, clips of one
+/// speaker with different numbers of labels, or a probability that is negative or not finite.
+pub fn adapt_to_speakers<K: Eq + Hash>(
+    probabilities: &mut [Vec<f32>],
+    speakers: &[K],
+) -> Result<(), AdaptationError> {
+    if probabilities.len() != speakers.len() {
+        return Err(AdaptationError::SpeakerCount {
+            clips: probabilities.len(),
+            speakers: speakers.len(),
+        });
+    }
+    let bad = |p: &f32| !(p.is_finite() && *p >= 0.0);
+    if let Some(clip) = probabilities.iter().position(|p| p.iter().any(bad)) {
+        return Err(AdaptationError::BadProbability { clip });
+    }
     let mut members: HashMap<&K, Vec<usize>> = HashMap::new();
     for (i, speaker) in speakers.iter().enumerate() {
         members.entry(speaker).or_default().push(i);
+    }
+    for clips in members.values() {
+        let (first, expected) = (clips[0], probabilities[clips[0]].len());
+        if let Some(&clip) = clips.iter().find(|&&i| probabilities[i].len() != expected) {
+            return Err(AdaptationError::LabelCount {
+                clip,
+                got: probabilities[clip].len(),
+                first,
+                expected,
+            });
+        }
     }
     for clips in members.values().filter(|clips| clips.len() > 1) {
         let labels = probabilities[clips[0]].len();
         let mut mean = vec![0.0f64; labels];
         for &i in clips {
-            assert_eq!(
-                probabilities[i].len(),
-                labels,
-                "clips of one speaker share labels"
-            );
             for (m, &p) in mean.iter_mut().zip(&probabilities[i]) {
                 *m += f64::from(p.max(FLOOR).ln());
             }
@@ -90,6 +141,7 @@ pub fn adapt_to_speakers<K: Eq + Hash>(probabilities: &mut [Vec<f32>], speakers:
             }
         }
     }
+    Ok(())
 }
 
 /// The timeline of one recording with its windows adapted to the recording (one speaker):
@@ -98,24 +150,31 @@ pub fn adapt_to_speakers<K: Eq + Hash>(probabilities: &mut [Vec<f32>], speakers:
 /// configuration the timeline was computed with). What is left is each stretch's emotion
 /// relative to the recording's usual, under the same assumption: the recording holds several
 /// emotions.
-pub fn adapt_timeline(timeline: &Timeline, config: &SegmentConfig) -> Timeline {
+///
+/// Errors: a window whose probabilities are not one finite, non-negative value per label (a
+/// timeline edited or deserialised by hand; the ones emovox computes are valid).
+pub fn adapt_timeline(
+    timeline: &Timeline,
+    config: &SegmentConfig,
+) -> Result<Timeline, TimelineError> {
     let mut probabilities: Vec<Vec<f32>> = timeline
         .windows
         .iter()
         .map(|w| w.probabilities.clone())
         .collect();
     let one_speaker = vec![(); probabilities.len()];
-    adapt_to_speakers(&mut probabilities, &one_speaker);
+    adapt_to_speakers(&mut probabilities, &one_speaker)?;
     let windows = timeline
         .windows
         .iter()
         .zip(probabilities)
         .map(|(w, p)| {
-            Segment::from_probabilities(w.start, w.end, p, &timeline.labels)
-                .expect("adapted probabilities are finite, one per label")
-                .with_novelty(w.novelty)
+            Ok(
+                Segment::from_probabilities(w.start, w.end, p, &timeline.labels)?
+                    .with_novelty(w.novelty),
+            )
         })
-        .collect();
+        .collect::<Result<Vec<_>, TimelineError>>()?;
     Timeline::from_windows(
         timeline.labels.clone(),
         timeline.duration,
@@ -139,7 +198,7 @@ mod tests {
             vec![0.50, 0.25, 0.25],
             vec![0.25, 0.50, 0.25],
         ];
-        adapt_to_speakers(&mut p, &["x", "x", "y", "y"]);
+        adapt_to_speakers(&mut p, &["x", "x", "y", "y"]).unwrap();
         let argmax = |v: &[f32]| (0..v.len()).fold(0, |b, i| if v[i] > v[b] { i } else { b });
         assert_eq!(
             p.iter().map(|v| argmax(v)).collect::<Vec<_>>(),
@@ -175,9 +234,10 @@ mod tests {
             start: 0.0,
             end: 5.5,
         }];
-        let timeline = Timeline::from_windows(labels.clone(), 6.0, speech, windows, &config);
+        let timeline =
+            Timeline::from_windows(labels.clone(), 6.0, speech, windows, &config).unwrap();
         assert!(timeline.smoothed.iter().all(|s| s.label == "sad"));
-        let adapted = adapt_timeline(&timeline, &config);
+        let adapted = adapt_timeline(&timeline, &config).unwrap();
         let window_labels: Vec<&str> = adapted.windows.iter().map(|w| w.label.as_str()).collect();
         assert_eq!(
             window_labels,
@@ -188,7 +248,7 @@ mod tests {
                 .collect::<Vec<_>>()
         );
         let mut expected: Vec<Vec<f32>> = (0..8).map(lean).collect();
-        adapt_to_speakers(&mut expected, &[0; 8]);
+        adapt_to_speakers(&mut expected, &[0; 8]).unwrap();
         for (window, p) in adapted.windows.iter().zip(&expected) {
             assert_eq!(&window.probabilities, p);
         }
@@ -201,6 +261,7 @@ mod tests {
                 adapted.windows.clone(),
                 &config
             )
+            .unwrap()
         );
         assert_eq!(adapted.smoothed.first().unwrap().label, "calm");
         assert_eq!(adapted.smoothed.last().unwrap().label, "angry");
@@ -209,7 +270,7 @@ mod tests {
     #[test]
     fn identical_clips_become_uniform_and_single_clips_stay() {
         let mut p = vec![vec![0.9, 0.1], vec![0.9, 0.1], vec![0.0, 1.0]];
-        adapt_to_speakers(&mut p, &[1, 1, 2]);
+        adapt_to_speakers(&mut p, &[1, 1, 2]).unwrap();
         for v in &p[..2] {
             assert!(
                 (v[0] - 0.5).abs() < 1e-6 && (v[1] - 0.5).abs() < 1e-6,
@@ -217,5 +278,69 @@ mod tests {
             );
         }
         assert_eq!(p[2], vec![0.0, 1.0]);
+    }
+
+    #[test]
+    fn bad_input_is_an_error_and_changes_nothing() {
+        let clean = vec![vec![0.9, 0.1], vec![0.5, 0.5], vec![0.2, 0.8]];
+        let cases: [(Vec<Vec<f32>>, &[u8], AdaptationError); 4] = [
+            (
+                clean.clone(),
+                &[1, 2],
+                AdaptationError::SpeakerCount {
+                    clips: 3,
+                    speakers: 2,
+                },
+            ),
+            (
+                vec![vec![0.9, 0.1], vec![0.5, 0.25, 0.25], vec![0.2, 0.8]],
+                &[1, 1, 2],
+                AdaptationError::LabelCount {
+                    clip: 1,
+                    got: 3,
+                    first: 0,
+                    expected: 2,
+                },
+            ),
+            (
+                vec![vec![0.9, 0.1], vec![f32::INFINITY, 0.5], vec![0.2, 0.8]],
+                &[1, 1, 2],
+                AdaptationError::BadProbability { clip: 1 },
+            ),
+            (
+                vec![vec![0.9, 0.1], vec![0.5, 0.5], vec![-0.2, 1.2]],
+                &[1, 1, 2],
+                AdaptationError::BadProbability { clip: 2 },
+            ),
+        ];
+        for (mut p, speakers, expected) in cases {
+            let before = p.clone();
+            assert_eq!(adapt_to_speakers(&mut p, speakers), Err(expected));
+            assert_eq!(p, before);
+        }
+    }
+
+    #[test]
+    fn a_timeline_with_a_window_of_infinite_probability_is_an_error() {
+        let labels: Vec<String> = ["calm", "sad"].map(String::from).to_vec();
+        let config = SegmentConfig::default();
+        let window = |start: f64| {
+            Segment::from_probabilities(start, start + 2.0, vec![0.5, 0.5], &labels).unwrap()
+        };
+        let mut timeline = Timeline::from_windows(
+            labels.clone(),
+            3.0,
+            Vec::new(),
+            vec![window(0.0), window(0.5)],
+            &config,
+        )
+        .unwrap();
+        timeline.windows[1].probabilities[0] = f32::INFINITY;
+        assert!(matches!(
+            adapt_timeline(&timeline, &config),
+            Err(TimelineError::Adaptation(AdaptationError::BadProbability {
+                clip: 1
+            }))
+        ));
     }
 }

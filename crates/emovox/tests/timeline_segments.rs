@@ -480,6 +480,29 @@ fn bad_input_is_a_typed_error() {
             smoothing: SmoothingConfig { majority_width: 2 },
             ..config.clone()
         },
+        // Shorter than one 20 ms VAD frame: the windows would be a frame apart, not 10 ms.
+        SegmentConfig {
+            hop_seconds: 0.01,
+            ..config.clone()
+        },
+        SegmentConfig {
+            batch_size: emovox::timeline::MAX_BATCH_SIZE + 1,
+            ..config.clone()
+        },
+        SegmentConfig {
+            vad: emovox::timeline::VadConfig {
+                floor_window_seconds: 1e300,
+                ..Default::default()
+            },
+            ..config.clone()
+        },
+        SegmentConfig {
+            vad: emovox::timeline::VadConfig {
+                hangover_seconds: 1e300,
+                ..Default::default()
+            },
+            ..config.clone()
+        },
     ] {
         assert!(matches!(
             predict_segments(&classifier, &samples, RATE, &bad),
@@ -506,6 +529,67 @@ fn bad_input_is_a_typed_error() {
             got: 1
         })
     ));
+}
+
+#[test]
+fn windows_one_vad_frame_apart_merge_into_segments() {
+    // The shortest hop (one 20 ms frame): neighbouring windows with one label are one segment.
+    let classifier = ToneClassifier::new(RATE);
+    let config = SegmentConfig {
+        hop_seconds: 0.02,
+        ..SegmentConfig::default()
+    };
+    let timeline = predict_segments(&classifier, &recording(&PARTS, RATE), RATE, &config).unwrap();
+    assert!(timeline.windows.len() > 300, "{}", timeline.windows.len());
+    // low, mid, high (a window straddling a change may add a short segment at it).
+    assert!(
+        timeline.smoothed.len() <= 6,
+        "{:?}",
+        summary(&timeline.smoothed)
+    );
+}
+
+#[test]
+fn a_window_that_does_not_fit_the_labels_is_an_error() {
+    let labels: Vec<String> = ["a", "b"].map(String::from).to_vec();
+    let good = Segment::from_probabilities(0.0, 2.0, vec![0.5, 0.5], &labels).unwrap();
+    let config = SegmentConfig::default();
+    let bad_index = Segment {
+        label_index: 5,
+        ..good.clone()
+    };
+    let bad_length = Segment {
+        probabilities: vec![1.0],
+        ..good.clone()
+    };
+    let nan = Segment {
+        probabilities: vec![f32::NAN, 0.5],
+        ..good.clone()
+    };
+    for bad in [bad_index, bad_length, nan] {
+        let windows = vec![good.clone(), bad.clone()];
+        let assembled =
+            Timeline::from_windows(labels.clone(), 3.0, Vec::new(), windows.clone(), &config);
+        assert!(
+            matches!(
+                assembled,
+                Err(TimelineError::InvalidWindow {
+                    window: 1,
+                    labels: 2,
+                    ..
+                })
+            ),
+            "{assembled:?}"
+        );
+        let smoothed = emovox::timeline::smooth(&windows, 0.5, &config.smoothing);
+        assert!(
+            matches!(
+                smoothed,
+                Err(TimelineError::InvalidWindow { window: 1, .. })
+            ),
+            "{smoothed:?}"
+        );
+    }
 }
 
 #[test]

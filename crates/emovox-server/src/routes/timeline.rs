@@ -228,7 +228,7 @@ fn run(
         stream.speech_regions().to_vec(),
         windows,
         config,
-    );
+    )?;
     for segment in &timeline.smoothed {
         if !send(segment_json("segment", segment, None)) {
             return Ok(());

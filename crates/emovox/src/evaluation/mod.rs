@@ -371,7 +371,16 @@ fn adapt_scored(outcomes: &mut [ClipOutcome], clips: &[LabelledClip]) {
             speakers.push(clip.speaker.as_str());
         }
     }
-    adapt_to_speakers(&mut probabilities, &speakers);
+    if let Err(e) = adapt_to_speakers(&mut probabilities, &speakers) {
+        // Not reached with a classifier's probabilities (finite, one per label); were it, the
+        // clips could not be scored adapted.
+        for outcome in outcomes.iter_mut() {
+            if matches!(outcome, ClipOutcome::Scored(..)) {
+                *outcome = ClipOutcome::Failed(e.to_string());
+            }
+        }
+        return;
+    }
     let mut adapted = probabilities.into_iter();
     for outcome in outcomes.iter_mut() {
         if let ClipOutcome::Scored(_, p, _) = outcome {

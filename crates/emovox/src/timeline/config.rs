@@ -11,6 +11,10 @@ use super::TimelineError;
 /// attempted.
 pub const MAX_WINDOW_SECONDS: f64 = 3600.0;
 
+/// The most windows a [`SegmentConfig`] classifies per batch
+/// ([`SegmentConfig::batch_size`]): a batch's windows are held at once.
+pub const MAX_BATCH_SIZE: usize = 1024;
+
 /// How a long recording is cut into windows, which windows count as speech and how window
 /// labels are smoothed into a timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -19,8 +23,8 @@ pub struct SegmentConfig {
     /// Length of one classified window, in seconds (default 2.0, about one short utterance).
     /// Rounded to a whole number of VAD frames.
     pub window_seconds: f64,
-    /// Step between window starts, in seconds (default 0.5). Rounded to whole VAD frames; must
-    /// not exceed the window.
+    /// Step between window starts, in seconds (default 0.5). Rounded to whole VAD frames; at
+    /// least one VAD frame ([`VadConfig::frame_seconds`]), at most the window.
     pub hop_seconds: f64,
     /// Shortest audio classified (default 1.0 s): the last, partial window of a recording is
     /// kept only if at least this long, and a recording shorter than it is an error.
@@ -29,7 +33,8 @@ pub struct SegmentConfig {
     /// (default 0.3); other windows are skipped.
     pub min_speech_fraction: f64,
     /// Windows classified per [`WindowClassifier::probabilities_batch`](super::WindowClassifier::probabilities_batch)
-    /// call by [`predict_segments`](super::predict_segments) (default 16).
+    /// call by [`predict_segments`](super::predict_segments) (default 16, at most
+    /// [`MAX_BATCH_SIZE`]).
     pub batch_size: usize,
     /// Voice activity detection.
     pub vad: VadConfig,
@@ -165,9 +170,23 @@ impl SegmentConfig {
     /// Checks the configuration, so that plans built from it are meaningful (and their memory
     /// bounded: no window over [`MAX_WINDOW_SECONDS`]).
     pub fn validate(&self) -> Result<(), TimelineError> {
+        self.vad.validate()?;
         window_length("window_seconds", self.window_seconds)?;
         positive("hop_seconds", self.hop_seconds)?;
         positive("min_window_seconds", self.min_window_seconds)?;
+        // Windows and hops are whole VAD frames: a shorter hop would be rounded up to a frame,
+        // and the windows would no longer be `hop_seconds` apart, as smoothing takes them.
+        let frame = self.vad.frame_seconds;
+        for (name, value) in [
+            ("window_seconds", self.window_seconds),
+            ("hop_seconds", self.hop_seconds),
+        ] {
+            if value < frame {
+                return Err(TimelineError::Config(format!(
+                    "{name} {value} is shorter than one VAD frame (vad.frame_seconds {frame})"
+                )));
+            }
+        }
         if self.hop_seconds > self.window_seconds {
             return Err(TimelineError::Config(format!(
                 "hop_seconds {} exceeds window_seconds {}",
@@ -184,17 +203,18 @@ impl SegmentConfig {
                 "min_speech_fraction must lie in 0..=1".into(),
             ));
         }
-        if self.batch_size == 0 {
-            return Err(TimelineError::Config(
-                "batch_size must be at least 1".into(),
-            ));
+        if !(1..=MAX_BATCH_SIZE).contains(&self.batch_size) {
+            return Err(TimelineError::Config(format!(
+                "batch_size must lie in 1..={MAX_BATCH_SIZE}, got {}",
+                self.batch_size
+            )));
         }
         if self.smoothing.majority_width % 2 != 1 {
             return Err(TimelineError::Config(
                 "smoothing.majority_width must be odd".into(),
             ));
         }
-        self.vad.validate()
+        Ok(())
     }
 }
 
@@ -211,16 +231,20 @@ impl SegmentConfig {
 impl VadConfig {
     /// Checks the VAD settings.
     pub fn validate(&self) -> Result<(), TimelineError> {
-        window_length("vad.frame_seconds", self.frame_seconds)?;
-        positive("vad.short_term_seconds", self.short_term_seconds)?;
-        positive("vad.floor_window_seconds", self.floor_window_seconds)?;
-        positive("vad.floor_average_seconds", self.floor_average_seconds)?;
-        window_length("vad.peak_window_seconds", self.peak_window_seconds)?;
-        let non_negative = |s: f64| s.is_finite() && s >= 0.0;
-        if !(non_negative(self.min_speech_seconds) && non_negative(self.hangover_seconds)) {
-            return Err(TimelineError::Config(
-                "VAD durations must be finite and non-negative".into(),
-            ));
+        for (name, value) in [
+            ("vad.frame_seconds", self.frame_seconds),
+            ("vad.short_term_seconds", self.short_term_seconds),
+            ("vad.floor_window_seconds", self.floor_window_seconds),
+            ("vad.floor_average_seconds", self.floor_average_seconds),
+            ("vad.peak_window_seconds", self.peak_window_seconds),
+        ] {
+            window_length(name, value)?;
+        }
+        let duration = |s: f64| s.is_finite() && (0.0..=MAX_WINDOW_SECONDS).contains(&s);
+        if !(duration(self.min_speech_seconds) && duration(self.hangover_seconds)) {
+            return Err(TimelineError::Config(format!(
+                "vad.min_speech_seconds and vad.hangover_seconds must lie in 0..={MAX_WINDOW_SECONDS} s"
+            )));
         }
         if !(self.threshold_db.is_finite()
             && self.edge_threshold_db.is_finite()

@@ -49,6 +49,21 @@ pub enum TimelineError {
         /// Number of values returned.
         got: usize,
     },
+    /// A window given to [`Timeline::from_windows`](super::Timeline::from_windows) or
+    /// [`smooth`](super::smooth) does not fit: its probabilities are not one finite value per
+    /// label, or its label index is not one of them.
+    #[error("window {window} does not fit {labels} labels: {problem}")]
+    InvalidWindow {
+        /// Index of the window.
+        window: usize,
+        /// Number of labels (of the timeline, or of the first window's probabilities).
+        labels: usize,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// Adapting a timeline's windows to the recording failed.
+    #[error(transparent)]
+    Adaptation(#[from] crate::adaptation::AdaptationError),
     /// [`SegmentStream::push`](super::SegmentStream::push) was called after
     /// [`finish`](super::SegmentStream::finish).
     #[error("the stream is finished; start a new SegmentStream")]

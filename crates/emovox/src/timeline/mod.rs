@@ -20,7 +20,7 @@ mod stream;
 mod vad;
 
 pub use classifier::WindowClassifier;
-pub use config::{SegmentConfig, SmoothingConfig, VadConfig, MAX_WINDOW_SECONDS};
+pub use config::{SegmentConfig, SmoothingConfig, VadConfig, MAX_BATCH_SIZE, MAX_WINDOW_SECONDS};
 pub use error::TimelineError;
 pub use segments::{predict_segments, Segment, Timeline};
 pub use smoothing::{clip_to_speech, smooth};

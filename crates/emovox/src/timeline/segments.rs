@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use emovox_model::Scores;
 
 use super::plan::WindowPlan;
+use super::smoothing::check_windows;
 use super::{clip_to_speech, smooth, SegmentConfig, SpeechRegion, TimelineError, WindowClassifier};
 
 /// The prediction for one stretch of a recording (a window, or merged windows).
@@ -96,25 +97,28 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    /// Assembles a timeline from window predictions, smoothing them per `config`.
+    /// Assembles a timeline from window predictions, smoothing them per `config`. Errors
+    /// ([`TimelineError::InvalidWindow`]): a window whose probabilities are not one finite
+    /// value per label, or whose label index is not one of `labels`.
     pub fn from_windows(
         labels: Vec<String>,
         duration: f64,
         speech: Vec<SpeechRegion>,
         windows: Vec<Segment>,
         config: &SegmentConfig,
-    ) -> Self {
+    ) -> Result<Self, TimelineError> {
+        check_windows(&windows, labels.len())?;
         let smoothed = clip_to_speech(
-            &smooth(&windows, config.hop_seconds, &config.smoothing),
+            &smooth(&windows, config.hop_seconds, &config.smoothing)?,
             &speech,
         );
-        Self {
+        Ok(Self {
             labels,
             duration,
             speech,
             windows,
             smoothed,
-        }
+        })
     }
 }
 
@@ -213,11 +217,11 @@ pub fn predict_segments<C: WindowClassifier>(
             .collect();
         windows.extend(classify_windows(classifier, &batch, rate)?);
     }
-    Ok(Timeline::from_windows(
+    Timeline::from_windows(
         classifier.labels().to_vec(),
         total as f64 / f64::from(rate),
         vad.regions,
         windows,
         config,
-    ))
+    )
 }

@@ -1,6 +1,6 @@
 //! From overlapping window predictions to a non-overlapping, smoothed timeline.
 
-use super::{Segment, SmoothingConfig, SpeechRegion};
+use super::{Segment, SmoothingConfig, SpeechRegion, TimelineError};
 
 /// Smooths window predictions (in time order, as in [`Timeline::windows`](super::Timeline::windows))
 /// into non-overlapping segments.
@@ -15,18 +15,27 @@ use super::{Segment, SmoothingConfig, SpeechRegion};
 /// 4. Neighbouring stretches with the same label are merged; a merged segment's probabilities
 ///    are the mean over its windows and its confidence is the mean probability of its label.
 ///
+/// Errors ([`TimelineError::InvalidWindow`]): a window whose probabilities are not finite or
+/// not as many as the first window's, or whose label index is not one of them.
+///
 /// ```
 /// use emovox::timeline::{smooth, Segment, SmoothingConfig};
 ///
 /// let labels = ["calm".to_string(), "angry".to_string()];
 /// let window = |start: f64, p: f32| Segment::from_probabilities(start, start + 2.0, vec![p, 1.0 - p], &labels);
 /// let windows = vec![window(0.0, 0.9)?, window(0.5, 0.8)?, window(1.0, 0.2)?, window(1.5, 0.9)?, window(2.0, 0.7)?];
-/// let smoothed = smooth(&windows, 0.5, &SmoothingConfig { majority_width: 3 });
+/// let smoothed = smooth(&windows, 0.5, &SmoothingConfig { majority_width: 3 })?;
 /// assert_eq!(smoothed.len(), 1); // the isolated "angry" window is outvoted
 /// assert_eq!((smoothed[0].label.as_str(), smoothed[0].start, smoothed[0].end), ("calm", 0.0, 4.0));
 /// # Ok::<(), emovox::timeline::TimelineError>(())
 /// ```
-pub fn smooth(windows: &[Segment], hop_seconds: f64, config: &SmoothingConfig) -> Vec<Segment> {
+pub fn smooth(
+    windows: &[Segment],
+    hop_seconds: f64,
+    config: &SmoothingConfig,
+) -> Result<Vec<Segment>, TimelineError> {
+    let labels = windows.first().map_or(0, |w| w.probabilities.len());
+    check_windows(windows, labels)?;
     let mut out = Vec::new();
     let mut run_start = 0;
     for i in 1..=windows.len() {
@@ -37,7 +46,28 @@ pub fn smooth(windows: &[Segment], hop_seconds: f64, config: &SmoothingConfig) -
             run_start = i;
         }
     }
-    out
+    Ok(out)
+}
+
+/// Checks that every window has `labels` finite probabilities and a label index among them.
+pub(crate) fn check_windows(windows: &[Segment], labels: usize) -> Result<(), TimelineError> {
+    for (window, segment) in windows.iter().enumerate() {
+        let problem = if segment.probabilities.len() != labels {
+            "its probabilities are not one per label"
+        } else if segment.label_index >= labels {
+            "its label index is not one of the labels"
+        } else if segment.probabilities.iter().any(|p| !p.is_finite()) {
+            "a probability is not finite"
+        } else {
+            continue;
+        };
+        return Err(TimelineError::InvalidWindow {
+            window,
+            labels,
+            problem,
+        });
+    }
+    Ok(())
 }
 
 /// Majority label of `labels` (indices) around `centre`, keeping the centre's label on ties.

@@ -384,13 +384,13 @@ fn stream_chunks<C: WindowClassifier>(
         windows.extend(stream.push(&chunk)?);
     }
     windows.extend(stream.finish()?);
-    Ok(Timeline::from_windows(
+    Timeline::from_windows(
         classifier.labels().to_vec(),
         stream.duration_seconds(),
         std::mem::take(&mut stream.speech),
         windows,
         config,
-    ))
+    )
 }
 
 #[cfg(test)]
