@@ -46,7 +46,7 @@ struct Args {
     /// Speakers to train on (e.g. `1-18` or `1,3,5-7`).
     #[arg(long, default_value = "1-18")]
     train_speakers: SpeakerSet,
-    /// Speakers held out for validation and early stopping.
+    /// Speakers held out for validation (reported each epoch; the recipe keeps the last epoch).
     #[arg(long, default_value = "19-20")]
     val_speakers: SpeakerSet,
     /// Instead of one model: K-fold speaker-independent cross-validation over all speakers.

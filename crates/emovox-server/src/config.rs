@@ -137,7 +137,11 @@ impl ServerConfig {
                 return Err(ConfigError {
                     option,
                     value: value.to_string(),
-                    expected: format!("a positive finite number of seconds, at most {most}"),
+                    expected: if most == f64::MAX {
+                        "a positive finite number of seconds".to_string()
+                    } else {
+                        format!("a positive finite number of seconds, at most {most}")
+                    },
                 });
             }
         }

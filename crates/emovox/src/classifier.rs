@@ -374,16 +374,18 @@ impl Classifier {
             min_window_seconds: defaults.min_window_seconds.min(window_seconds),
             ..defaults
         };
-        config.validate()?;
         let (rate, min_samples) = (self.sample_rate(), self.min_samples());
         let min_seconds = min_samples as f64 / f64::from(rate);
         let too_short = TimelineError::WindowTooShort {
             window_seconds,
             min_seconds,
         };
-        if window_seconds < min_seconds {
+        // Said first: a window too short for the model is the problem even when the default
+        // hop is longer than it.
+        if window_seconds > 0.0 && window_seconds < min_seconds {
             return Err(too_short);
         }
+        config.validate()?;
         config.min_window_seconds = config.min_window_seconds.max(min_seconds);
         if config.min_window_samples(rate)? < min_samples {
             return Err(too_short);
