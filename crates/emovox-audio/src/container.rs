@@ -513,6 +513,9 @@ pub(crate) struct OggEnd {
     pub(crate) whole: bool,
     /// The page carries the end-of-stream flag.
     pub(crate) eos: bool,
+    /// The page carries the beginning-of-stream flag: it is the stream's first page, which holds
+    /// only the codec's identification header.
+    pub(crate) bos: bool,
     /// Its granule position (for Opus: 48 kHz samples including the pre-skip).
     pub(crate) granule: u64,
     /// Its logical stream's serial number (symphonia's track id).
@@ -537,6 +540,7 @@ pub(crate) fn ogg_end<R: Read + Seek>(reader: &mut R, len: u64) -> std::io::Resu
         return Ok(Some(OggEnd {
             whole: false,
             eos: false,
+            bos: false,
             granule: 0,
             serial: 0,
         }));
@@ -551,6 +555,7 @@ pub(crate) fn ogg_end<R: Read + Seek>(reader: &mut R, len: u64) -> std::io::Resu
     Ok(Some(OggEnd {
         whole,
         eos: header[5] & 0x04 != 0,
+        bos: header[5] & 0x02 != 0,
         granule,
         serial,
     }))

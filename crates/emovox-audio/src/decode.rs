@@ -5,8 +5,7 @@
 //! file's own rate, channels averaged as [`crate::read_wav`] averages them, or one channel
 //! ([`Channels`], the `_with` functions).
 
-use std::fs::File;
-use std::io::{BufReader, Read, Seek};
+use std::io::{Read, Seek};
 use std::path::Path;
 
 use crate::sniff::{detect_format_of, AudioFormat};
@@ -24,6 +23,10 @@ impl<T: Read + Seek + Send + Sync> ReadSeek for T {}
 /// text file named `.flac` is an [`AudioError::UnsupportedFormat`]. WAV and FLAC samples equal
 /// `librosa.load(path, sr=None)` (soundfile) bit for bit; lossy formats are within the
 /// tolerances stated in the crate documentation of ffmpeg's decode.
+///
+/// A path that is not a regular file (a pipe, a FIFO, `/dev/stdin`) cannot seek, so its bytes
+/// are read into memory first, at most 1 GiB ([`AudioError::LimitExceeded`] beyond, for an
+/// endless device such as `/dev/zero`); [`open_audio_stream`] reads such paths the same way.
 ///
 /// ```no_run
 /// let audio = emovox_audio::read_audio("voice-memo.m4a")?;
@@ -46,11 +49,8 @@ pub fn read_audio(path: impl AsRef<Path>) -> Result<Audio, AudioError> {
 /// ```
 pub fn read_audio_with(path: impl AsRef<Path>, channels: Channels) -> Result<Audio, AudioError> {
     let path = path.as_ref();
-    let file = File::open(path).map_err(|source| AudioError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    decode_audio_with(BufReader::new(file), channels).map_err(|e| with_path(e, path))
+    let reader = crate::input::open(path)?;
+    decode_audio_with(reader, channels).map_err(|e| with_path(e, path))
 }
 
 /// Decodes audio of any supported format from a seekable reader (a file, a `Cursor` over a
@@ -141,24 +141,11 @@ pub fn open_audio_stream_with(
     channels: Channels,
 ) -> Result<AudioStream, AudioError> {
     let path = path.as_ref();
-    let file = File::open(path).map_err(|source| AudioError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    AudioStream::from_reader_with(BufReader::new(file), chunk_samples, channels)
-        .map_err(|e| with_path(e, path))
+    let reader = crate::input::open(path)?;
+    AudioStream::from_reader_with(reader, chunk_samples, channels).map_err(|e| with_path(e, path))
 }
 
-/// Names the file in I/O errors raised while it was read as a stream.
-fn with_path(err: AudioError, path: &Path) -> AudioError {
-    match err {
-        AudioError::Io { source, .. } => AudioError::Io {
-            path: path.to_owned(),
-            source,
-        },
-        other => other,
-    }
-}
+use crate::input::with_path;
 
 /// An audio file of any supported format, read chunk by chunk as mono f32 at its own rate.
 ///
@@ -354,6 +341,7 @@ mod packets {
     use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
 
     use super::ReadSeek;
+    use crate::channels::Downmix;
     use crate::container;
     use crate::sniff::AudioFormat;
     use crate::{validate_sample_rate, AudioError, Channels};
@@ -447,7 +435,7 @@ mod packets {
         fn decode_mono(
             &mut self,
             packet: &Packet,
-            (sample_rate, channels): (u32, Channels),
+            (sample_rate, channels): (u32, &mut Downmix),
             container: &'static str,
             at: f64,
             out: &mut Vec<f32>,
@@ -492,7 +480,8 @@ mod packets {
         track_id: u32,
         container: &'static str,
         sample_rate: u32,
-        channels: Channels,
+        /// The channels chosen, with the energies that tell averaged channels cancelling out.
+        channels: Downmix,
         /// Frames the container declares (symphonia's count, before emovox's trimming).
         declared: Option<u64>,
         /// Mono frames out of the decoder, before trimming.
@@ -505,6 +494,14 @@ mod packets {
         ogg_cut: bool,
         /// An OGG file's last page lacks the end-of-stream flag.
         ogg_no_eos: bool,
+        /// The container is OGG: its packets are read to the end of the file, past the end
+        /// granule, so that a chained stream after them is not dropped unseen.
+        ogg: bool,
+        /// For MP3: the timestamp (after the encoder delay) past the last MPEG frame the
+        /// Xing/LAME tag counts, its declared frames plus the encoder padding.
+        mpeg_end: Option<u64>,
+        /// Where the packets' timestamps first skipped ahead (FLAC and OGG).
+        gaps: Gaps,
         done: bool,
     }
 
@@ -547,8 +544,10 @@ mod packets {
                 }
                 _ => None,
             };
+            // An OGG file whose last page is its first holds only the identification header: a
+            // file cut short, not an empty stream (whose header pages come whole).
             let declares_nothing = flac_total == Some(0)
-                || ogg.is_some_and(|end| end.granule == 0 && end.whole)
+                || ogg.is_some_and(|end| end.granule == 0 && end.whole && !end.bos)
                 || mp4.packets == Some(0);
             Ok(Self {
                 ogg,
@@ -780,6 +779,11 @@ mod packets {
             let track_id = track.id;
             let sample_rate = track_sample_rate(&track.codec_params, container)?;
             let codec = make_codec(&track.codec_params, container)?;
+            let params = &track.codec_params;
+            let mpeg_end = (format == AudioFormat::Mp3)
+                .then_some(params.n_frames)
+                .flatten()
+                .map(|n| n.saturating_add(u64::from(params.padding.unwrap_or(0))));
             let (trim, declared) = Trim::of_track(
                 &facts,
                 &codec,
@@ -793,13 +797,20 @@ mod packets {
                 track_id,
                 container,
                 sample_rate,
-                channels,
+                channels: Downmix::new(channels),
                 declared,
                 raw: 0,
                 decoded: 0,
                 trim,
                 ogg_cut: facts.ogg_cut(format),
                 ogg_no_eos: facts.ogg_no_eos(format),
+                ogg: is_ogg(format),
+                mpeg_end,
+                gaps: Gaps {
+                    on: format == AudioFormat::Flac || is_ogg(format),
+                    next: Some(0),
+                    first: None,
+                },
                 done: false,
             })
         }
@@ -834,11 +845,11 @@ mod packets {
         /// [`PacketSource::decode_next`] but for panics: reads the next packet, decodes it if
         /// it is of the track and trims it. Every error ends the stream (`done`).
         fn decode_packet(&mut self, out: &mut Vec<f32>) -> Result<bool, AudioError> {
-            if self.trim.all_kept(self.decoded) {
-                // The edit list or the end granule says the rest is padding.
+            if self.trim.all_kept(self.decoded) && !self.ogg {
+                // The edit list says the rest is padding.
                 return self.end();
             }
-            let packet = match self.reader.next_packet() {
+            let mut packet = match self.reader.next_packet() {
                 Ok(packet) => packet,
                 Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                     return self.end();
@@ -848,8 +859,17 @@ mod packets {
                     return Err(symphonia_error(e, self.container));
                 }
             };
-            if packet.track_id() != self.track_id {
+            if packet.track_id() != self.track_id || self.trim.all_kept(self.decoded) {
+                // Past an OGG Opus end granule, the packets left are padding, read to the end
+                // of the file only to find a chained stream that would follow them (symphonia
+                // then reports a reset, an error).
                 return Ok(true);
+            }
+            self.gaps.see(&packet);
+            if self.mpeg_end.is_some_and(|end| packet.ts >= end) {
+                // A frame past every one the Xing/LAME tag counts: the next part of MP3 files
+                // joined end to end (symphonia's gapless mode would trim it to nothing).
+                packet.trim_end = 0;
             }
             let before = out.len();
             if let Err(e) = self.decode_untrimmed(&packet, out) {
@@ -872,14 +892,14 @@ mod packets {
             match &mut self.codec {
                 Codec::Symphonia(codec) => codec.decode_mono(
                     packet,
-                    (self.sample_rate, self.channels),
+                    (self.sample_rate, &mut self.channels),
                     self.container,
                     at,
                     out,
                 ),
                 #[cfg(feature = "opus")]
                 Codec::Opus(opus) => opus
-                    .decode(packet, self.channels, out)
+                    .decode(packet, &mut self.channels, out)
                     .map_err(|e| at_time(e, at)),
             }
         }
@@ -892,13 +912,27 @@ mod packets {
         }
 
         /// The end-of-stream checks: nothing decoded, fewer frames than declared, an OGG file
-        /// without its last page, a failed checksum.
+        /// without its last page, a failed checksum, averaged channels that cancel out.
         fn finish(&mut self) -> Result<(), AudioError> {
             let cut = |container| AudioError::CorruptStream {
                 format: container,
                 reason: "cut short: the last OGG page is incomplete".into(),
             };
             if let Some(declared) = self.declared.filter(|&d| d > 0) {
+                if let (true, Some(at)) =
+                    (self.decoded + self.trim.slack < declared, self.gaps.first)
+                {
+                    return Err(AudioError::CorruptStream {
+                        format: self.container,
+                        reason: format!(
+                            "damaged data: {} of the {declared} samples declared are missing, \
+                             from about {:.3} s on (frames the demuxer skipped; the file is not \
+                             cut short)",
+                            declared - self.decoded,
+                            at as f64 / f64::from(self.sample_rate)
+                        ),
+                    });
+                }
                 if self.decoded + self.trim.slack < declared {
                     return Err(AudioError::Truncated {
                         declared: declared as usize,
@@ -927,7 +961,31 @@ mod packets {
                     });
                 }
             }
-            Ok(())
+            self.channels.check()
+        }
+    }
+
+    /// Gaps in a track's packet timestamps: FLAC frame headers and OGG granule positions place
+    /// every packet, so a packet later than where the last one ended means the demuxer skipped
+    /// damaged data (a frame or page failing its CRC), which a file cut short never does.
+    struct Gaps {
+        /// Whether the container's timestamps are read from the file (FLAC, OGG).
+        on: bool,
+        /// Where the last packet ended (0 before the first).
+        next: Option<u64>,
+        /// Where the first gap began.
+        first: Option<u64>,
+    }
+
+    impl Gaps {
+        fn see(&mut self, packet: &Packet) {
+            if !self.on {
+                return;
+            }
+            if self.next.is_some_and(|next| packet.ts > next) && self.first.is_none() {
+                self.first = self.next;
+            }
+            self.next = Some(packet.ts + packet.dur);
         }
     }
 
@@ -1043,6 +1101,12 @@ mod packets {
                 AudioError::UnsupportedCodec(format!("{container}: {what}"))
             }
             SymError::LimitError(what) => AudioError::LimitExceeded(format!("{container}: {what}")),
+            SymError::ResetRequired if container == "OGG" => AudioError::UnsupportedCodec(
+                "a chained OGG file: a second stream starts after the first (as when files are \
+                 joined with cat); decode the parts separately, or re-encode the whole, e.g. \
+                 ffmpeg -i in.ogg out.wav"
+                    .into(),
+            ),
             SymError::ResetRequired => AudioError::UnsupportedCodec(format!(
                 "{container}: the stream changes its parameters mid-way (chained streams)"
             )),

@@ -22,7 +22,8 @@ pub enum AudioError {
     /// The WAV header is malformed or cut short.
     #[error("corrupt WAV header: {0}")]
     CorruptHeader(String),
-    /// The WAV encoding is valid but not supported (e.g. 64-bit float, ADPCM, 12-bit PCM).
+    /// The WAV encoding is valid but not supported (e.g. ADPCM, MP3 in WAV, 12-bit PCM); the
+    /// message names the coding.
     #[error("unsupported WAV encoding: {0}")]
     UnsupportedEncoding(String),
     /// The data chunk declares more samples than the file holds.
@@ -76,6 +77,18 @@ pub enum AudioError {
         channel: usize,
         /// The channels the file has.
         channels: usize,
+    },
+    /// The channels were averaged ([`crate::Channels::Average`]) and cancel out: their mean is
+    /// over 60 dB quieter than the channels themselves, which are not silent (a stereo file
+    /// whose channels are in opposite phase, one of them inverted). Read one channel instead
+    /// ([`crate::Channels::Only`]).
+    #[error("the {channels} channels cancel out when averaged (their mean is {mix_db:.1} dB below the channels: opposite phase); read one channel instead (Channels::Only(n), n < {channels})")]
+    ChannelsCancel {
+        /// The channels of the file.
+        channels: usize,
+        /// The level of the mean relative to the channels' mean level, in dB (negative;
+        /// `-inf` when the mean is digital silence).
+        mix_db: f64,
     },
     /// The resampler could not be built or failed.
     #[error("resampling failed: {0}")]

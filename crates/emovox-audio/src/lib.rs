@@ -15,8 +15,8 @@
 //!
 //! | format | decoder | Cargo feature | what the tests hold it to |
 //! | --- | --- | --- | --- |
-//! | WAV (PCM 8/16/24/32, float 32) | hound | always | bit-exact to soundfile |
-//! | WAV G.711 (A-law, mu-law: telephone systems, call recorders) | emovox (`g711.rs`) | always | bit-exact to soundfile |
+//! | WAV and RF64 (PCM 8/16/24/32, float 32/64; odd-sized chunks; streamed WAV whose sizes are placeholders, read to the end of the file) | emovox (`riff.rs`) | always | bit-exact to soundfile |
+//! | WAV G.711 (A-law, mu-law: telephone systems, call recorders) | emovox (`riff.rs`, `g711.rs`) | always | bit-exact to soundfile |
 //! | FLAC (16/24-bit, any channels) | symphonia | `flac` | bit-exact to soundfile |
 //! | M4A/MP4 ALAC | symphonia | `alac` | bit-exact to ffmpeg |
 //! | MP3 (MPEG-1/2 layer III) | symphonia | `mp3` | max abs diff ≤ 3e-6 vs ffmpeg |
@@ -43,7 +43,16 @@
 //! Every file is decoded sequentially, packet by packet, without seeking back: an
 //! [`AudioStream`] holds about one chunk and one codec packet whatever the file's length.
 //! Surround Opus (mapping family 1 with more than two channels), HE-AAC and chained OGG streams
-//! are refused with [`AudioError::UnsupportedCodec`].
+//! (files joined with `cat`) are refused with [`AudioError::UnsupportedCodec`]; MP3 files joined
+//! end to end are decoded whole (the frames past the first part's Xing/LAME count are kept).
+//! Compressed WAV codings (ADPCM, MP3 in WAV ...) are [`AudioError::UnsupportedEncoding`],
+//! named. A path that is not a regular file (a pipe, `/dev/stdin`) is read into memory first,
+//! at most 1 GiB.
+//!
+//! When channels are averaged ([`Channels::Average`]) and cancel out (opposite phase: the mean
+//! over 60 dB below the channels), decoding is [`AudioError::ChannelsCancel`]: read one channel
+//! instead. The energies are summed as the samples are mixed (no second pass); a stream gives
+//! its chunks and then that error at its end.
 //!
 //! # Bad input
 //!
@@ -51,7 +60,8 @@
 //! STREAMINFO, the MP3 Xing frame count, MP4 sample tables and edit lists, OGG Opus granule
 //! positions), [`AudioError::CorruptStream`] otherwise (an OGG file without its end-of-stream
 //! page, an MP4 without its `moov`); damage that a checksum catches (FLAC frame CRC and MD5,
-//! OGG page CRC) or a decoder refuses (AAC, Opus) is [`AudioError::CorruptStream`]. MP3 frames
+//! OGG page CRC) or a decoder refuses (AAC, Opus) is [`AudioError::CorruptStream`], which for
+//! FLAC and OGG says from about which second samples are missing. MP3 frames
 //! carry no checksum, so damage inside them can decode to other samples. A declared length is
 //! never trusted for an allocation: emovox checks MP4 sample tables, box sizes and FLAC
 //! metadata blocks against the file before symphonia reads them (symphonia 0.5 sizes buffers
@@ -109,11 +119,13 @@ mod energy;
 mod envelope;
 mod error;
 mod g711;
+mod input;
 mod interpolated;
 #[cfg(feature = "opus")]
 mod opus;
 mod polyphase;
 mod resample;
+mod riff;
 mod sniff;
 mod stream;
 mod stream_resample;

@@ -80,7 +80,7 @@ impl OpusPackets {
     pub(crate) fn decode(
         &mut self,
         packet: &Packet,
-        channels: crate::Channels,
+        channels: &mut crate::channels::Downmix,
         out: &mut Vec<f32>,
     ) -> Result<(), AudioError> {
         let data = packet.buf();

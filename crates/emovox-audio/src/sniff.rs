@@ -8,7 +8,7 @@ use crate::AudioError;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AudioFormat {
-    /// RIFF/WAVE (read with hound).
+    /// RIFF/WAVE or RF64 (read by emovox: PCM, float, G.711).
     Wav,
     /// Native FLAC (`fLaC`), possibly behind an ID3v2 tag.
     Flac,
@@ -71,10 +71,12 @@ const HEAD: usize = 64;
 /// assert_eq!(detect_format(b"fLaC\0\0\0\x22"), Some(AudioFormat::Flac));
 /// assert_eq!(detect_format(b"\xff\xfb\x90\x64"), Some(AudioFormat::Mp3));
 /// assert_eq!(detect_format(b"RIFF\x24\0\0\0WAVEfmt "), Some(AudioFormat::Wav));
+/// assert_eq!(detect_format(b"RF64\xff\xff\xff\xffWAVEds64"), Some(AudioFormat::Wav));
 /// assert_eq!(detect_format(b"<html>"), None);
 /// ```
 pub fn detect_format(head: &[u8]) -> Option<AudioFormat> {
-    if head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WAVE" {
+    let riff = |magic: &[u8]| matches!(magic, b"RIFF" | b"RF64" | b"BW64");
+    if head.len() >= 12 && riff(&head[..4]) && &head[8..12] == b"WAVE" {
         return Some(AudioFormat::Wav);
     }
     if head.starts_with(b"fLaC") {

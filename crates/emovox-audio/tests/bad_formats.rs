@@ -97,14 +97,30 @@ fn corruption_is_caught_by_the_checksums_of_flac_ogg_and_the_aac_decoder() {
             "{name}: {err:?}"
         );
     }
-    // A damaged FLAC frame fails its CRC and is dropped: fewer samples than STREAMINFO says.
-    let mut b = bytes("speech16k.flac");
-    let mid = b.len() / 2;
-    for byte in &mut b[mid..mid + 16] {
-        *byte ^= 0x5a;
+    // A damaged FLAC frame fails its CRC and is dropped: fewer samples than STREAMINFO says,
+    // but the frames after it are there, so the file is damaged, not cut short (and where); the
+    // same for an OGG page whose CRC fails (its packets are dropped).
+    // (The Opus file's first audio page is its third: damaged, only the last page is left.)
+    for (name, format, sync) in [
+        ("speech16k.flac", "FLAC", &b"\xff\xf8"[..]),
+        ("speech16k_32k.opus", "OGG", &b"OggS"[..]),
+    ] {
+        let mut b = bytes(name);
+        let from = if format == "OGG" { 100 } else { b.len() / 2 };
+        let at = from + common::find(&b[from..], sync);
+        for byte in &mut b[at + 40..at + 56] {
+            *byte ^= 0x5a;
+        }
+        for err in [decode(b.clone()).unwrap_err(), stream_all(b).unwrap_err()] {
+            // (OGG: symphonia may report the failed page CRC itself.)
+            assert!(
+                matches!(&err, AudioError::CorruptStream { format: f, reason }
+                    if *f == format && (reason.contains("damaged data") && reason.contains(" s on")
+                        || format == "OGG" && reason.contains("crc"))),
+                "{name}: {err:?}"
+            );
+        }
     }
-    let err = decode(b).unwrap_err();
-    assert!(matches!(err, AudioError::Truncated { .. }), "{err:?}");
 }
 
 #[test]

@@ -110,3 +110,45 @@ fn a_wav_channel_is_the_files_own_samples() {
         right
     );
 }
+
+#[test]
+fn channels_in_opposite_phase_are_an_error_when_averaged_whole_and_streamed() {
+    // A stereo WAV whose right channel is the left inverted: their mean is digital silence.
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 16_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut wav = Vec::new();
+    let mut writer = hound::WavWriter::new(std::io::Cursor::new(&mut wav), spec).unwrap();
+    for i in 0..4_000 {
+        let s = (8_000.0 * (i as f32 * 0.05).sin()) as i16;
+        writer.write_sample(s).unwrap();
+        writer.write_sample(-s).unwrap();
+    }
+    writer.finalize().unwrap();
+    let cursor = || std::io::Cursor::new(wav.clone());
+    let err = decode_audio_with(cursor(), Channels::Average).unwrap_err();
+    assert!(
+        matches!(err, AudioError::ChannelsCancel { channels: 2, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("Channels::Only"), "{err}");
+    // Streamed: every chunk, then the error at the end.
+    let mut stream =
+        emovox_audio::AudioStream::from_reader_with(cursor(), 1_000, Channels::Average).unwrap();
+    let mut chunk = Vec::new();
+    for _ in 0..4 {
+        assert!(stream.read_chunk(&mut chunk).unwrap());
+    }
+    let err = stream.read_chunk(&mut chunk).unwrap_err();
+    assert!(matches!(err, AudioError::ChannelsCancel { .. }), "{err:?}");
+    // One channel reads as it is.
+    let left = decode_audio_with(cursor(), Channels::Only(0)).unwrap();
+    assert_eq!(left.samples.len(), 4_000);
+    assert_eq!(
+        left.samples[20],
+        (8_000.0f32 * 1.0f32.sin()) as i16 as f32 / 32_768.0
+    );
+}
