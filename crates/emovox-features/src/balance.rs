@@ -80,10 +80,19 @@ impl BalanceNormalisation {
 
     /// The balance of `samples` (at `sample_rate` Hz) in dB: power above the split over power
     /// below, each the energy of the clip through a second-order Butterworth high-pass or
-    /// low-pass at the split; `None` when either side is silent.
-    pub fn balance_db(&self, samples: &[f32], sample_rate: u32) -> Option<f64> {
+    /// low-pass at the split; `None` when either side is silent. Settings
+    /// [`BalanceNormalisation::validate`] refuses at `sample_rate` are
+    /// [`FeatureError::InvalidConfig`], a NaN or infinite sample
+    /// [`FeatureError::NonFiniteSample`].
+    pub fn balance_db(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+    ) -> Result<Option<f64>, FeatureError> {
+        self.validate(sample_rate)?;
+        crate::preprocess::check_finite(samples)?;
         let lags = autocorrelation(samples);
-        self.balance_after_shelf(&lags, 0.0, sample_rate)
+        Ok(self.balance_after_shelf(&lags, 0.0, sample_rate))
     }
 
     /// Brings `samples` (at `sample_rate` Hz) to the target balance in place, keeping their
@@ -93,7 +102,19 @@ impl BalanceNormalisation {
     /// which the band energies after any shelf follow exactly (the energy of a filtered signal
     /// is the sum over lags of its autocorrelation times the filter's); the shelf gain that
     /// reaches the target is found on those (secant steps), then the one shelf is run.
-    pub fn apply(&self, samples: &mut [f32], sample_rate: u32) {
+    ///
+    /// Refuses what [`BalanceNormalisation::balance_db`] refuses, leaving `samples` as they
+    /// were.
+    pub fn apply(&self, samples: &mut [f32], sample_rate: u32) -> Result<(), FeatureError> {
+        self.validate(sample_rate)?;
+        crate::preprocess::check_finite(samples)?;
+        self.normalise(samples, sample_rate);
+        Ok(())
+    }
+
+    /// [`BalanceNormalisation::apply`] of settings already validated at `sample_rate` and
+    /// finite samples.
+    pub(crate) fn normalise(&self, samples: &mut [f32], sample_rate: u32) {
         let lags = autocorrelation(samples);
         let Some(gain_db) = self.shelf_gain_db(&lags, sample_rate) else {
             return;
@@ -272,8 +293,8 @@ mod tests {
             };
             let mut x = voice();
             let before = mean_power(&x);
-            norm.apply(&mut x, 16_000);
-            let reached = norm.balance_db(&x, 16_000).unwrap();
+            norm.apply(&mut x, 16_000).unwrap();
+            let reached = norm.balance_db(&x, 16_000).unwrap().unwrap();
             assert!(
                 (reached - f64::from(target)).abs() < 0.1,
                 "{target}: {reached}"
@@ -296,7 +317,7 @@ mod tests {
                 y.iter().map(|s| f64::from(*s) * f64::from(*s)).sum()
             };
             let filtered = 10.0 * (energy(Pass::High) / energy(Pass::Low)).log10();
-            let from_lags = balance.balance_db(&x, 16_000).unwrap();
+            let from_lags = balance.balance_db(&x, 16_000).unwrap().unwrap();
             // Equal but for the filters' ringing past the clip's end, which the energies from
             // the autocorrelation count and the filtered clip cuts off.
             assert!(
@@ -310,12 +331,12 @@ mod tests {
     fn a_tilted_recording_comes_out_as_the_untilted_one() {
         let balance = BalanceNormalisation::default();
         let mut reference = voice();
-        balance.apply(&mut reference, 16_000);
+        balance.apply(&mut reference, 16_000).unwrap();
         for tilt in [-12.0f32, -6.0, 9.0] {
             let mut x = Condition::Tilt { db: tilt }
                 .apply(&voice(), 16_000, 1, None)
                 .unwrap();
-            balance.apply(&mut x, 16_000);
+            balance.apply(&mut x, 16_000).unwrap();
             // Past the filters' first milliseconds the two differ by a small fraction of the
             // signal's power.
             let (a, b) = (&x[800..], &reference[800..]);
@@ -329,15 +350,15 @@ mod tests {
     fn silence_and_one_sided_clips_are_left_alone_and_bad_settings_refused() {
         let balance = BalanceNormalisation::default();
         let mut silence = vec![0.0f32; 1_000];
-        balance.apply(&mut silence, 16_000);
+        balance.apply(&mut silence, 16_000).unwrap();
         assert!(silence.iter().all(|s| *s == 0.0));
         let mut empty: Vec<f32> = Vec::new();
-        balance.apply(&mut empty, 16_000);
+        balance.apply(&mut empty, 16_000).unwrap();
         // A pure 100 Hz tone has next to nothing above 1 kHz: the boost stops at the bound.
         let mut tone: Vec<f32> = (0..16_000)
             .map(|i| 0.1 * (std::f32::consts::TAU * 100.0 * i as f32 / 16_000.0).sin())
             .collect();
-        balance.apply(&mut tone, 16_000);
+        balance.apply(&mut tone, 16_000).unwrap();
         assert!(tone.iter().all(|s| s.is_finite() && s.abs() < 1.0));
         assert!(balance.validate(16_000).is_ok());
         for bad in [

@@ -9,7 +9,7 @@ pub struct MelConfig {
     pub n_fft: usize,
     /// Window length (periodic Hann, centred in the FFT frame), at most `n_fft`.
     pub win_length: usize,
-    /// Hop between frames, in samples.
+    /// Hop between frames, in samples (1..=[`MAX_HOP_LENGTH`]).
     pub hop_length: usize,
     /// Number of mel bands (Slaney scale, Slaney area normalisation).
     pub n_mels: usize,
@@ -49,7 +49,7 @@ pub struct FeatureSpec {
     pub kind: FeatureKind,
     /// How many delta orders are stacked as extra channels (0, 1 or 2).
     pub delta_orders: usize,
-    /// Width of the delta window (librosa's `width`, odd, at least 3).
+    /// Width of the delta window (librosa's `width`, odd, 3..=[`MAX_DELTA_WIDTH`]).
     pub delta_width: usize,
     /// Whether each utterance is normalised to zero mean and unit variance per bin.
     pub utterance_norm: bool,
@@ -63,6 +63,13 @@ pub struct FeatureSpec {
     #[serde(default)]
     pub preprocessing: crate::Preprocessing,
 }
+
+/// The widest delta window a [`FeatureSpec`] accepts (librosa's `width`; the project's specs
+/// use 9).
+pub const MAX_DELTA_WIDTH: usize = 99;
+
+/// The longest hop a [`MelConfig`] accepts, in samples: the largest `n_fft`.
+pub const MAX_HOP_LENGTH: usize = 65_536;
 
 fn invalid(message: impl Into<String>) -> crate::FeatureError {
     crate::FeatureError::InvalidConfig(message.into())
@@ -128,8 +135,11 @@ impl MelConfig {
                 self.win_length, self.n_fft
             )));
         }
-        if self.hop_length == 0 {
-            return Err(invalid("hop_length must be positive"));
+        if !(1..=MAX_HOP_LENGTH).contains(&self.hop_length) {
+            return Err(invalid(format!(
+                "hop_length {} is outside 1..={MAX_HOP_LENGTH} (the largest n_fft)",
+                self.hop_length
+            )));
         }
         if self.n_mels == 0 || self.n_mels > self.n_fft / 2 + 1 {
             return Err(invalid(format!(
@@ -240,10 +250,12 @@ impl FeatureSpec {
                 self.delta_orders
             )));
         }
-        if self.delta_orders > 0 && (self.delta_width < 3 || self.delta_width.is_multiple_of(2)) {
+        let width = self.delta_width;
+        if self.delta_orders > 0
+            && (!(3..=MAX_DELTA_WIDTH).contains(&width) || width.is_multiple_of(2))
+        {
             return Err(invalid(format!(
-                "delta_width {} must be odd and at least 3",
-                self.delta_width
+                "delta_width {width} must be odd and in 3..={MAX_DELTA_WIDTH}"
             )));
         }
         if let Some(pitch) = &self.pitch {

@@ -70,6 +70,9 @@ pub struct FrontEnd {
     preparations: Vec<usize>,
     /// For each preprocessing group, an earlier group whose output it only trims.
     trimmed_from: Vec<Option<usize>>,
+    /// For each preprocessing group, the fewest samples its trimming keeps: the longest
+    /// [`FeaturePipeline::min_samples`] of its views.
+    min_kept: Vec<usize>,
     spectra: Vec<usize>,
     /// For each spectral group, an earlier one with the same frame settings over the clip this
     /// group's clip trims.
@@ -149,6 +152,10 @@ impl FrontEnd {
         let trimmed_from: Vec<Option<usize>> = (0..preparations.len())
             .map(|g| (0..g).find(|&h| preprocessing(g).trims_output_of(preprocessing(h))))
             .collect();
+        let mut min_kept = vec![0usize; preparations.len()];
+        for (view, &g) in views.iter().zip(&preparation_of) {
+            min_kept[g] = min_kept[g].max(view.min_samples());
+        }
         let keys: Vec<_> = views
             .iter()
             .zip(&preparation_of)
@@ -197,6 +204,7 @@ impl FrontEnd {
             routes,
             preparations,
             trimmed_from,
+            min_kept,
             spectra,
             spectrum_enclosing,
             pitches,
@@ -350,10 +358,11 @@ impl FrontEnd {
             let preprocessing = &self.views[leader].spec().preprocessing;
             let (done, rest) = prepared.split_at_mut(g);
             kept_starts[g] = match self.trimmed_from[g] {
-                Some(h) => preprocessing.trim_into(&done[h], &mut rest[0]),
+                Some(h) => preprocessing.trim_into(&done[h], self.min_kept[g], &mut rest[0]),
                 None if preprocessing.is_identity() => 0,
                 None => {
-                    preprocessing.apply_into(input, self.sample_rate(), powers, &mut rest[0]);
+                    let rate = self.sample_rate();
+                    preprocessing.apply_into(input, rate, powers, self.min_kept[g], &mut rest[0]);
                     0
                 }
             };

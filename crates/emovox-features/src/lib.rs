@@ -47,7 +47,9 @@ mod window;
 pub use balance::{
     BalanceNormalisation, BALANCE_LAGS, BALANCE_TOLERANCE_DB, MAX_BALANCE_CORRECTION_DB,
 };
-pub use config::{FeatureKind, FeatureSpec, MelConfig, MfccConfig};
+pub use config::{
+    FeatureKind, FeatureSpec, MelConfig, MfccConfig, MAX_DELTA_WIDTH, MAX_HOP_LENGTH,
+};
 pub use db::fast_log10;
 pub use dct::dct_matrix;
 pub use delta::delta;

@@ -120,12 +120,15 @@ impl FeaturePipeline {
 
     /// The shortest signal accepted, in samples: one window (`win_length`), and enough frames
     /// for the delta window (`(delta_width - 1) * hop_length`) when deltas are stacked.
+    /// (A validated spec bounds both factors, so the product cannot overflow; it saturates
+    /// regardless.)
     pub fn min_samples(&self) -> usize {
         let frame = self.spec.kind.mel().win_length;
         if self.spec.delta_orders == 0 {
             frame
         } else {
-            frame.max((self.spec.delta_width - 1) * self.hop_length())
+            let span = self.spec.delta_width.saturating_sub(1);
+            frame.max(span.saturating_mul(self.hop_length()))
         }
     }
 
@@ -167,9 +170,9 @@ impl FeaturePipeline {
         let input = self.resample_into(samples, sample_rate, resampled)?;
         let input = preprocess_into(
             &self.spec.preprocessing,
-            input,
-            self.sample_rate(),
+            (input, self.sample_rate()),
             powers,
+            self.min_samples(),
             &mut prepared[0],
         );
         self.check_length(input)?;
@@ -205,9 +208,17 @@ impl FeaturePipeline {
         if preprocessing.is_identity() {
             return Ok(resampled);
         }
-        Ok(Cow::Owned(
-            preprocessing.apply(&resampled, self.sample_rate()),
-        ))
+        let mut out = Vec::new();
+        // The spec was validated when the pipeline was built.
+        let min_kept = self.min_samples();
+        preprocessing.apply_into(
+            &resampled,
+            self.sample_rate(),
+            &mut Vec::new(),
+            min_kept,
+            &mut out,
+        );
+        Ok(Cow::Owned(out))
     }
 
     /// `samples` at the pipeline's rate: borrowed when they already are, else resampled into
@@ -334,18 +345,18 @@ impl FeaturePipeline {
     }
 }
 
-/// `input` preprocessed as `preprocessing` says, into `buffer`; `input` itself when there is
-/// nothing to do.
+/// `input` (samples at a rate) preprocessed as `preprocessing` says, trimming keeping at least
+/// `min_kept` samples, into `buffer`; `input` itself when there is nothing to do.
 pub(crate) fn preprocess_into<'a>(
     preprocessing: &Preprocessing,
-    input: &'a [f32],
-    sample_rate: u32,
+    (input, sample_rate): (&'a [f32], u32),
     powers: &mut Vec<f64>,
+    min_kept: usize,
     buffer: &'a mut Vec<f32>,
 ) -> &'a [f32] {
     if preprocessing.is_identity() {
         return input;
     }
-    preprocessing.apply_into(input, sample_rate, powers, buffer);
+    preprocessing.apply_into(input, sample_rate, powers, min_kept, buffer);
     buffer
 }

@@ -98,8 +98,12 @@ impl LevelNormalisation {
     }
 
     /// The gain that brings `samples` (at `sample_rate` Hz) to the target level; 1 for silence.
-    pub fn gain(&self, samples: &[f32], sample_rate: u32) -> f32 {
-        self.gain_with(samples, sample_rate, &mut Vec::new())
+    /// Settings [`LevelNormalisation::validate`] refuses are [`FeatureError::InvalidConfig`], a
+    /// NaN or infinite sample [`FeatureError::NonFiniteSample`].
+    pub fn gain(&self, samples: &[f32], sample_rate: u32) -> Result<f32, FeatureError> {
+        self.validate()?;
+        check_finite(samples)?;
+        Ok(self.gain_with(samples, sample_rate, &mut Vec::new()))
     }
 
     /// [`LevelNormalisation::gain`] with caller-owned working memory for the frame powers.
@@ -112,9 +116,13 @@ impl LevelNormalisation {
         (target / power).sqrt() as f32
     }
 
-    /// Scales `samples` in place to the target level.
-    pub fn apply(&self, samples: &mut [f32], sample_rate: u32) {
+    /// Scales `samples` in place to the target level; refuses what
+    /// [`LevelNormalisation::gain`] refuses, leaving `samples` as they were.
+    pub fn apply(&self, samples: &mut [f32], sample_rate: u32) -> Result<(), FeatureError> {
+        self.validate()?;
+        check_finite(samples)?;
         self.apply_with(samples, sample_rate, &mut Vec::new());
+        Ok(())
     }
 
     fn apply_with(&self, samples: &mut [f32], sample_rate: u32, powers: &mut Vec<f64>) {
@@ -148,6 +156,14 @@ fn active_power(samples: &[f32], sample_rate: u32, gate_db: f32, powers: &mut Ve
         mean
     } else {
         sum / count as f64
+    }
+}
+
+/// [`FeatureError::NonFiniteSample`] at the first NaN or infinite sample.
+pub(crate) fn check_finite(samples: &[f32]) -> Result<(), FeatureError> {
+    match emovox_audio::first_non_finite(samples) {
+        Some(index) => Err(FeatureError::NonFiniteSample { index }),
+        None => Ok(()),
     }
 }
 
@@ -205,19 +221,30 @@ impl Preprocessing {
     /// level (-26 dBFS active speech) that floor is far below any threshold. The active level
     /// is gated (silence does not count), so trimming after normalising leaves it at its
     /// target within a fraction of a dB.
-    pub fn apply(&self, samples: &[f32], sample_rate: u32) -> Vec<f32> {
+    ///
+    /// The settings are checked first ([`Preprocessing::validate`] at `sample_rate`): settings
+    /// it refuses (e.g. a high-pass above the Nyquist frequency, which would fill the clip
+    /// with NaN) are [`FeatureError::InvalidConfig`], a NaN or infinite sample
+    /// [`FeatureError::NonFiniteSample`].
+    pub fn apply(&self, samples: &[f32], sample_rate: u32) -> Result<Vec<f32>, FeatureError> {
+        self.validate(sample_rate)?;
+        check_finite(samples)?;
         let mut out = Vec::new();
-        self.apply_into(samples, sample_rate, &mut Vec::new(), &mut out);
-        out
+        self.apply_into(samples, sample_rate, &mut Vec::new(), 0, &mut out);
+        Ok(out)
     }
 
     /// [`Preprocessing::apply`] into `out` (cleared first), with `powers` as working memory
-    /// for the level measurement: nothing is allocated once both have grown to the clip.
+    /// for the level measurement: nothing is allocated once both have grown to the clip. The
+    /// caller has validated the settings at `sample_rate` (a [`crate::FeaturePipeline`]'s
+    /// spec is validated when it is built). Trimming keeps at least `min_kept` samples (see
+    /// [`widened`]): a pipeline passes the length its analysis needs.
     pub(crate) fn apply_into(
         &self,
         samples: &[f32],
         sample_rate: u32,
         powers: &mut Vec<f64>,
+        min_kept: usize,
         out: &mut Vec<f32>,
     ) {
         out.clear();
@@ -237,12 +264,12 @@ impl Preprocessing {
             level.apply_with(out, sample_rate, powers);
         }
         if let Some(balance) = &self.balance {
-            balance.apply(out, sample_rate);
+            balance.normalise(out, sample_rate);
             if let Some(level) = &self.level {
                 level.apply_with(out, sample_rate, powers);
             }
         }
-        if let Some(range) = self.kept_range(out) {
+        if let Some(range) = self.kept_range(out, min_kept) {
             out.truncate(range.end);
             out.drain(..range.start);
         }
@@ -264,22 +291,45 @@ impl Preprocessing {
     /// The trimming step alone: `levelled` (a clip already level-normalised as this
     /// preprocessing says) trimmed into `out` (cleared first); returns where the kept part
     /// starts in `levelled`. With [`Preprocessing::trims_output_of`], this on `other`'s output
-    /// is this one's `apply`.
-    pub(crate) fn trim_into(&self, levelled: &[f32], out: &mut Vec<f32>) -> usize {
+    /// is this one's `apply_into` with the same `min_kept`.
+    pub(crate) fn trim_into(&self, levelled: &[f32], min_kept: usize, out: &mut Vec<f32>) -> usize {
         out.clear();
-        let range = self.kept_range(levelled).unwrap_or(0..levelled.len());
+        let range = self
+            .kept_range(levelled, min_kept)
+            .unwrap_or(0..levelled.len());
         let start = range.start;
         out.extend_from_slice(&levelled[range]);
         start
     }
 
-    /// The part of `levelled` that trimming keeps; `None` when this preprocessing does not
-    /// trim or the clip is empty (the loudest frame is always kept, so a trimmed range is
-    /// empty only for an empty clip).
-    fn kept_range(&self, levelled: &[f32]) -> Option<std::ops::Range<usize>> {
+    /// The part of `levelled` that trimming keeps, [`widened`] to at least `min_kept`
+    /// samples; `None` when this preprocessing does not trim or the clip is empty (the
+    /// loudest frame is always kept, so a trimmed range is empty only for an empty clip).
+    fn kept_range(&self, levelled: &[f32], min_kept: usize) -> Option<std::ops::Range<usize>> {
         let range = emovox_audio::trim_silence(levelled, self.trim_top_db?);
-        (!range.is_empty()).then_some(range)
+        (!range.is_empty()).then(|| widened(range, min_kept, levelled.len()))
     }
+}
+
+/// `range` of a clip of `len` samples widened about its centre to at least `min_len` samples
+/// (the whole clip when that is shorter), still holding all of `range`. Trimming keeps the
+/// part within `top_db` of the loudest frame; when that is a click or a single loud syllable
+/// in a quiet stretch, shorter than one analysis frame of the features, the clip around it is
+/// kept instead of failing a clip (or a timeline window) that is long enough as recorded.
+pub(crate) fn widened(
+    range: std::ops::Range<usize>,
+    min_len: usize,
+    len: usize,
+) -> std::ops::Range<usize> {
+    if range.len() >= min_len {
+        return range;
+    }
+    if len <= min_len {
+        return 0..len;
+    }
+    let centre = range.start + range.len() / 2;
+    let start = centre.saturating_sub(min_len / 2).min(len - min_len);
+    start..start + min_len
 }
 
 #[cfg(test)]
@@ -294,6 +344,23 @@ mod tests {
                 envelope * 0.2 * (std::f32::consts::TAU * 220.0 * t).sin()
             })
             .collect()
+    }
+
+    #[test]
+    fn a_kept_range_is_widened_about_its_centre_within_the_clip() {
+        assert_eq!(widened(100..200, 50, 1000), 100..200);
+        assert_eq!(widened(100..200, 300, 1000), 0..300);
+        assert_eq!(widened(400..420, 300, 1000), 260..560);
+        assert_eq!(widened(990..1000, 300, 1000), 700..1000);
+        assert_eq!(widened(10..20, 300, 250), 0..250);
+        for (range, min_len, len) in [(3..5, 7, 9), (0..1, 2, 2), (5..6, 4, 6)] {
+            let w = widened(range.clone(), min_len, len);
+            assert!(
+                w.start <= range.start && w.end >= range.end && w.end <= len,
+                "{w:?}"
+            );
+            assert_eq!(w.len(), min_len.min(len));
+        }
     }
 
     #[test]
@@ -313,12 +380,12 @@ mod tests {
         let level = LevelNormalisation::default();
         let x = burst(24_000);
         let mut a = x.clone();
-        level.apply(&mut a, 16_000);
+        level.apply(&mut a, 16_000).unwrap();
         let db = 10.0 * active_power(&a, 16_000, level.gate_db, &mut Vec::new()).log10();
         assert!((db + 26.0).abs() < 1e-3, "{db}");
         for gain in [0.03f32, 0.5, 4.0] {
             let mut b: Vec<f32> = x.iter().map(|s| s * gain).collect();
-            level.apply(&mut b, 16_000);
+            level.apply(&mut b, 16_000).unwrap();
             let worst = a
                 .iter()
                 .zip(&b)
@@ -327,7 +394,7 @@ mod tests {
             assert!(worst < 1e-6, "gain {gain}: {worst}");
         }
         let mut silence = vec![0.0f32; 1_000];
-        level.apply(&mut silence, 16_000);
+        level.apply(&mut silence, 16_000).unwrap();
         assert!(silence.iter().all(|s| *s == 0.0));
     }
 
@@ -354,11 +421,11 @@ mod tests {
             level: Some(LevelNormalisation::default()),
             balance: None,
         };
-        let reference = preprocessing.apply(&clip, 16_000);
+        let reference = preprocessing.apply(&clip, 16_000).unwrap();
         assert!(reference.len() < 12_000, "{}", reference.len());
         for gain in [0.03f32, 0.3, 4.0] {
             let scaled: Vec<f32> = clip.iter().map(|s| s * gain).collect();
-            let out = preprocessing.apply(&scaled, 16_000);
+            let out = preprocessing.apply(&scaled, 16_000).unwrap();
             assert_eq!(out.len(), reference.len(), "gain {gain}");
             let worst = out
                 .iter()
@@ -399,7 +466,7 @@ mod tests {
             ..Preprocessing::default()
         };
         let voice = burst(32_000);
-        let reference = preprocessing.apply(&voice, 16_000);
+        let reference = preprocessing.apply(&voice, 16_000).unwrap();
         // An offset of the clip's RMS, and then a 20 Hz rumble of the same size as well.
         let rms = active_power(&voice, 16_000, 60.0, &mut Vec::new()).sqrt() as f32;
         let offset: Vec<f32> = voice.iter().map(|s| s + rms).collect();
@@ -409,7 +476,7 @@ mod tests {
             .map(|(s, r)| s + r)
             .collect();
         for (name, clip, tolerance) in [("offset", &offset, 1e-4), ("rumble", &rumble, 0.03)] {
-            let out = preprocessing.apply(clip, 16_000);
+            let out = preprocessing.apply(clip, 16_000).unwrap();
             // Past the filter's first 50 ms, the output is the clean clip's within `tolerance`
             // of its peak (the rumble is down by 38 dB, not gone).
             let worst = out[800..]
@@ -428,7 +495,7 @@ mod tests {
             high_pass_hz: Some(60.0),
             ..Preprocessing::default()
         };
-        let out = high_pass.apply(&tone(200.0, 0.1), 16_000);
+        let out = high_pass.apply(&tone(200.0, 0.1), 16_000).unwrap();
         let input_power = active_power(&tone(200.0, 0.1)[8_000..], 16_000, 60.0, &mut Vec::new());
         let ratio = active_power(&out[8_000..], 16_000, 60.0, &mut Vec::new()) / input_power;
         assert!((10.0 * ratio.log10()).abs() < 0.1, "{ratio}");

@@ -1,8 +1,9 @@
 //! Bad input is a typed error, and the pipeline stacks, derives and normalises as documented.
 
 use emovox_features::{
-    delta, FeatureError, FeatureKind, FeaturePipeline, FeatureSpec, LogMelSpectrogram, MelConfig,
-    Mfcc, MfccConfig, PitchConfig, PitchTracker,
+    delta, BalanceNormalisation, FeatureError, FeatureKind, FeaturePipeline, FeatureSpec,
+    LevelNormalisation, LogMelSpectrogram, MelConfig, Mfcc, MfccConfig, PitchConfig, PitchTracker,
+    Preprocessing, MAX_DELTA_WIDTH, MAX_HOP_LENGTH,
 };
 
 fn tone(len: usize) -> Vec<f32> {
@@ -287,4 +288,133 @@ fn extractors_are_shareable_across_threads() {
     assert_send_sync::<Mfcc>();
     assert_send_sync::<LogMelSpectrogram>();
     assert_send_sync::<FeaturePipeline>();
+}
+
+fn delta_spec(delta_width: usize, hop_length: usize) -> FeatureSpec {
+    FeatureSpec {
+        kind: FeatureKind::LogMel(MelConfig {
+            hop_length,
+            ..MelConfig::speech()
+        }),
+        delta_orders: 1,
+        delta_width,
+        utterance_norm: false,
+        pitch: None,
+        preprocessing: Default::default(),
+    }
+}
+
+/// A model file's delta width sizes the delta filter: one beyond `MAX_DELTA_WIDTH` is refused
+/// when the pipeline is built (2^40 + 1 used to abort on its allocation, 2^62 + 1 to panic).
+#[test]
+fn a_delta_width_beyond_the_maximum_is_refused() {
+    for width in [
+        MAX_DELTA_WIDTH + 2,
+        (1 << 40) + 1,
+        (1 << 62) + 1,
+        usize::MAX,
+    ] {
+        let err = FeaturePipeline::new(delta_spec(width, 160)).unwrap_err();
+        assert!(
+            matches!(&err, FeatureError::InvalidConfig(m) if m.contains("delta_width")
+                && m.contains(&MAX_DELTA_WIDTH.to_string())),
+            "{width}: {err:?}"
+        );
+    }
+    let widest = FeaturePipeline::new(delta_spec(MAX_DELTA_WIDTH, 160)).unwrap();
+    assert_eq!(widest.min_samples(), (MAX_DELTA_WIDTH - 1) * 160);
+}
+
+/// A hop beyond `MAX_HOP_LENGTH` is refused, so `min_samples` (`(delta_width - 1) *
+/// hop_length`) cannot overflow.
+#[test]
+fn a_hop_beyond_the_maximum_is_refused() {
+    for hop in [MAX_HOP_LENGTH + 1, 1 << 62, usize::MAX] {
+        let err = FeaturePipeline::new(delta_spec(3, hop)).unwrap_err();
+        assert!(
+            matches!(&err, FeatureError::InvalidConfig(m) if m.contains("hop_length")),
+            "{hop}: {err:?}"
+        );
+    }
+    let pipeline = FeaturePipeline::new(delta_spec(MAX_DELTA_WIDTH, MAX_HOP_LENGTH)).unwrap();
+    assert_eq!(
+        pipeline.min_samples(),
+        (MAX_DELTA_WIDTH - 1) * MAX_HOP_LENGTH
+    );
+}
+
+/// Preprocessing applied directly checks its settings: a high-pass above the Nyquist
+/// frequency used to turn almost every sample into NaN without a word.
+#[test]
+fn preprocessing_applied_directly_refuses_settings_and_samples_it_cannot_use() {
+    let clip = tone(16_000);
+    let bad = Preprocessing {
+        high_pass_hz: Some(9_000.0),
+        ..Preprocessing::default()
+    };
+    let err = bad.apply(&clip, 16_000).unwrap_err();
+    assert!(
+        matches!(&err, FeatureError::InvalidConfig(m) if m.contains("high_pass_hz")),
+        "{err:?}"
+    );
+    let good = Preprocessing {
+        high_pass_hz: Some(60.0),
+        level: Some(LevelNormalisation::default()),
+        ..Preprocessing::default()
+    };
+    let out = good.apply(&clip, 16_000).unwrap();
+    assert!(out.iter().all(|s| s.is_finite()));
+    let mut nan = clip.clone();
+    nan[77] = f32::NAN;
+    assert_eq!(
+        good.apply(&nan, 16_000),
+        Err(FeatureError::NonFiniteSample { index: 77 })
+    );
+}
+
+/// Level and balance normalisation applied directly check their settings (a NaN target used
+/// to give NaN samples) and leave the clip untouched when they refuse.
+#[test]
+fn level_and_balance_applied_directly_refuse_bad_settings() {
+    let clip = tone(16_000);
+    let level = LevelNormalisation {
+        target_dbfs: f32::NAN,
+        ..LevelNormalisation::default()
+    };
+    let mut samples = clip.clone();
+    assert!(matches!(
+        level.apply(&mut samples, 16_000),
+        Err(FeatureError::InvalidConfig(_))
+    ));
+    assert!(matches!(
+        level.gain(&clip, 16_000),
+        Err(FeatureError::InvalidConfig(_))
+    ));
+    assert_eq!(samples, clip);
+    let balance = BalanceNormalisation {
+        split_hz: 9_000.0,
+        ..BalanceNormalisation::default()
+    };
+    assert!(matches!(
+        balance.apply(&mut samples, 16_000),
+        Err(FeatureError::InvalidConfig(_))
+    ));
+    assert!(matches!(
+        balance.balance_db(&clip, 16_000),
+        Err(FeatureError::InvalidConfig(_))
+    ));
+    assert_eq!(samples, clip);
+    let mut inf = clip.clone();
+    inf[5] = f32::INFINITY;
+    let default_level = LevelNormalisation::default();
+    assert_eq!(
+        default_level.apply(&mut inf, 16_000),
+        Err(FeatureError::NonFiniteSample { index: 5 })
+    );
+    assert_eq!(
+        BalanceNormalisation::default().apply(&mut inf, 16_000),
+        Err(FeatureError::NonFiniteSample { index: 5 })
+    );
+    let gain = default_level.gain(&clip, 16_000).unwrap();
+    assert!(gain.is_finite() && gain > 0.0);
 }

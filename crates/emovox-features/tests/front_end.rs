@@ -168,7 +168,7 @@ fn trimmed_views_after_pauses_equal_their_own_pipelines_bit_for_bit() {
             .map(|x| 5e-3 * x)
             .collect();
         samples.extend(clip(24_000, 16_000, 10 + i as u32));
-        let levelled = level.apply(&samples, 16_000);
+        let levelled = level.apply(&samples, 16_000).unwrap();
         let start = emovox_audio::trim_silence(&levelled, 40.0).start;
         if start > 0 && start.is_multiple_of(160) {
             on_grid += 1;
@@ -326,5 +326,30 @@ fn an_offset_does_not_reach_views_that_remove_it() {
                 .fold(0.0, f32::max);
             assert!(worst < 0.15, "offset {db} dB at {rate} Hz: {worst}");
         }
+    }
+}
+
+/// A tenth of a second whose end is a loud burst (a timeline's short window catching a word's
+/// onset): trimming at 40 dB keeps 512..1600 (whole 512-sample hops), fewer samples than one
+/// analysis frame, so the clip around it is kept instead (it was an error).
+#[test]
+fn a_short_clip_trimmed_below_one_frame_keeps_enough_to_analyse() {
+    let mut samples: Vec<f32> = clip(1_600, 16_000, 9).iter().map(|s| s * 3e-4).collect();
+    for (i, s) in samples[1_400..].iter_mut().enumerate() {
+        *s = 0.5 * (i as f32 * 0.3).sin();
+    }
+    let specs = bundled_like();
+    let front_end = FrontEnd::new(specs.clone()).unwrap();
+    let mut views = Vec::new();
+    front_end
+        .compute_into(&samples, 16_000, &mut FeatureScratch::new(), &mut views)
+        .unwrap();
+    for (spec, view) in specs.into_iter().zip(&views) {
+        let pipeline = FeaturePipeline::new(spec).unwrap();
+        let single = pipeline.compute(&samples, 16_000).unwrap();
+        assert_eq!(&single, view);
+        // At least the frames of the shortest clip the view analyses.
+        let least = 1 + pipeline.min_samples() / pipeline.hop_length();
+        assert!(view.shape()[2] >= least, "{:?}", view.shape());
     }
 }

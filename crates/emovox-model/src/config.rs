@@ -87,24 +87,32 @@ impl Default for ModelConfig {
     }
 }
 
+/// The most feature channels a [`ModelConfig`] accepts (`in_channels`).
+pub const MAX_IN_CHANNELS: usize = 16;
+/// The widest layer a [`ModelConfig`] accepts: `n_bins`, each of `block_channels`,
+/// `attention_hidden` and `head_hidden`.
+pub const MAX_LAYER_WIDTH: usize = 65_536;
+/// The most output classes a [`ModelConfig`] accepts.
+pub const MAX_CLASSES: usize = 4_096;
+/// The most convolution blocks a [`ModelConfig`] accepts.
+pub const MAX_BLOCKS: usize = 64;
+/// The longest convolution kernel a [`ModelConfig`] accepts, in frames.
+pub const MAX_KERNEL_SIZE: usize = 255;
+/// The largest pooling factor a [`ModelConfig`] accepts (`time_pool`, `input_pool`).
+pub const MAX_POOL: usize = 64;
+/// The most weights one network of a [`ModelConfig`] may have (2^28: 1 GiB of f32).
+pub const MAX_NETWORK_WEIGHTS: usize = 1 << 28;
+/// The most test-time crops an [`InferenceConfig`] accepts.
+pub const MAX_CROPS: usize = 64;
+
 impl ModelConfig {
-    /// Checks every hyper-parameter is in range.
+    /// Checks every hyper-parameter is in range (the sizes within the `MAX_*` bounds of this
+    /// module, so that no layer or weight count can overflow or exhaust memory).
     pub fn validate(&self) -> Result<(), ModelError> {
         let fail = |msg: &str| Err(ModelError::InvalidConfig(msg.to_string()));
-        if self.in_channels == 0 || self.n_bins == 0 {
-            return fail("in_channels and n_bins must be positive");
-        }
-        if self.n_classes < 2 {
-            return fail("n_classes must be at least 2");
-        }
-        if self.block_channels.is_empty() || self.block_channels.contains(&0) {
-            return fail("block_channels must be a non-empty list of positive widths");
-        }
+        self.validate_sizes()?;
         if self.kernel_size & 1 == 0 {
             return fail("kernel_size must be odd");
-        }
-        if self.time_pool == 0 || self.input_pool == 0 {
-            return fail("time_pool and input_pool must be at least 1");
         }
         if self.pooling == PoolingKind::Attentive && self.attention_hidden == 0 {
             return fail("attention_hidden must be positive for attentive pooling");
@@ -116,6 +124,87 @@ impl ModelConfig {
             return fail("members must be between 1 and 16");
         }
         Ok(())
+    }
+
+    /// Checks the layer sizes, depths, kernel and pooling factors against their bounds, and
+    /// the network's weight count against [`MAX_NETWORK_WEIGHTS`].
+    fn validate_sizes(&self) -> Result<(), ModelError> {
+        let out_of = |name: &str, value: usize, range: std::ops::RangeInclusive<usize>| {
+            (!range.contains(&value)).then(|| {
+                ModelError::InvalidConfig(format!(
+                    "{name} {value} is outside {}..={}",
+                    range.start(),
+                    range.end()
+                ))
+            })
+        };
+        let widths = 1..=MAX_LAYER_WIDTH;
+        let checks = [
+            out_of("in_channels", self.in_channels, 1..=MAX_IN_CHANNELS),
+            out_of("n_bins", self.n_bins, widths.clone()),
+            out_of("n_classes", self.n_classes, 2..=MAX_CLASSES),
+            out_of("kernel_size", self.kernel_size, 1..=MAX_KERNEL_SIZE),
+            out_of("time_pool", self.time_pool, 1..=MAX_POOL),
+            out_of("input_pool", self.input_pool, 1..=MAX_POOL),
+            out_of(
+                "attention_hidden",
+                self.attention_hidden,
+                0..=MAX_LAYER_WIDTH,
+            ),
+            out_of("head_hidden", self.head_hidden, 0..=MAX_LAYER_WIDTH),
+            out_of(
+                "the number of blocks",
+                self.block_channels.len(),
+                1..=MAX_BLOCKS,
+            ),
+        ];
+        let widths = self
+            .block_channels
+            .iter()
+            .map(|&w| out_of("a block width", w, widths.clone()));
+        if let Some(error) = checks.into_iter().chain(widths).flatten().next() {
+            return Err(error);
+        }
+        match self.network_weights() {
+            Some(weights) if weights <= MAX_NETWORK_WEIGHTS => Ok(()),
+            weights => Err(ModelError::InvalidConfig(format!(
+                "the network would have {} weights, more than {MAX_NETWORK_WEIGHTS}",
+                weights.map_or("too many".to_string(), |w| w.to_string())
+            ))),
+        }
+    }
+
+    /// The weight count of one network (convolutions and dense layers, without biases and
+    /// batch-norm statistics), `None` on overflow.
+    fn network_weights(&self) -> Option<usize> {
+        let convs_per_block = if self.residual { 2 } else { 1 };
+        let mut total = 0usize;
+        let mut in_ch = self.in_channels.checked_mul(self.n_bins)?;
+        for &out_ch in &self.block_channels {
+            let first = in_ch.checked_mul(out_ch)?.checked_mul(self.kernel_size)?;
+            let more = out_ch.checked_mul(out_ch)?.checked_mul(self.kernel_size)?;
+            let shortcut = if self.residual {
+                in_ch.checked_mul(out_ch)?
+            } else {
+                0
+            };
+            let block = first.checked_add(more.checked_mul(convs_per_block - 1)?)?;
+            total = total.checked_add(block)?.checked_add(shortcut)?;
+            in_ch = out_ch;
+        }
+        let pooled = in_ch.checked_mul(2)?;
+        let attention = pooled.checked_mul(self.attention_hidden)?;
+        let head_in = if self.head_hidden > 0 {
+            self.head_hidden
+        } else {
+            pooled
+        };
+        let hidden = pooled.checked_mul(self.head_hidden)?;
+        let output = head_in.checked_mul(self.n_classes)?;
+        total
+            .checked_add(attention)?
+            .checked_add(hidden)?
+            .checked_add(output)
     }
 
     /// Number of input convolution channels: `in_channels * n_bins`.
@@ -162,11 +251,17 @@ impl Normalisation {
                 self.std.len()
             )));
         }
+        // A deviation whose inverse is infinite (subnormal) would turn every input non-finite.
         if self.mean.iter().any(|m| !m.is_finite())
-            || self.std.iter().any(|s| !s.is_finite() || *s <= 0.0)
+            || self
+                .std
+                .iter()
+                .any(|s| !s.is_finite() || *s <= 0.0 || !(1.0 / s).is_finite())
         {
             return Err(ModelError::InvalidMetadata(
-                "normalisation statistics must be finite with positive deviations".into(),
+                "normalisation statistics must be finite with positive deviations whose \
+                 inverses are finite"
+                    .into(),
             ));
         }
         Ok(())
@@ -215,6 +310,24 @@ pub struct InferenceConfig {
     /// Number of evenly spaced crops whose probabilities are averaged (used when the utterance
     /// is longer than `crop_frames`).
     pub n_crops: usize,
+}
+
+impl InferenceConfig {
+    /// Checks `n_crops` is in 1..=[`MAX_CROPS`] and `crop_frames`, if set, is positive.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        if !(1..=MAX_CROPS).contains(&self.n_crops) {
+            return Err(ModelError::InvalidMetadata(format!(
+                "inference.n_crops {} is outside 1..={MAX_CROPS}",
+                self.n_crops
+            )));
+        }
+        if self.crop_frames == Some(0) {
+            return Err(ModelError::InvalidMetadata(
+                "inference.crop_frames must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for InferenceConfig {
@@ -278,11 +391,15 @@ impl ModelMetadata {
         }
     }
 
-    /// Checks the metadata is self-consistent: labels vs classes, feature spec vs input shape,
-    /// normalisation size, inference settings.
+    /// Checks the metadata is valid and self-consistent: the architecture and the feature
+    /// spec in range, labels vs classes, feature spec vs input shape, normalisation size,
+    /// inference settings.
     pub fn validate(&self) -> Result<(), ModelError> {
         let arch = &self.architecture;
         arch.validate()?;
+        self.features
+            .validate()
+            .map_err(ModelError::InvalidFeatures)?;
         let bad = |msg: String| Err(ModelError::InvalidMetadata(msg));
         if self.labels.len() != arch.n_classes {
             return bad(format!(
@@ -314,9 +431,7 @@ impl ModelMetadata {
         if let Some(norm) = &self.normalisation {
             norm.validate(arch.input_width())?;
         }
-        if self.inference.n_crops == 0 {
-            return bad("inference.n_crops must be at least 1".into());
-        }
+        self.inference.validate()?;
         if let Some(crop) = self.inference.crop_frames {
             if crop < arch.min_frames() {
                 return bad(format!(

@@ -48,9 +48,10 @@ struct NetworkDensity {
 
 impl FeatureDensity {
     /// Fits one Gaussian model per network: `activations[k][i]` are network `k`'s penultimate
-    /// activations for training clip `i`, whose class is `labels[i]`. Classes without clips
-    /// get no mean. Errors when there are no clips, the widths differ, a value is not finite,
-    /// or a network's activations do not vary.
+    /// activations for training clip `i`, whose class is `labels[i]` (any class id: only the
+    /// distinct labels present get a mean, in increasing order, so classes without clips get
+    /// none and no label value sizes anything). Errors when there are no clips, the widths
+    /// differ, a value is not finite, or a network's activations do not vary.
     pub fn fit(activations: &[Vec<Vec<f32>>], labels: &[usize]) -> Result<Self, ModelError> {
         if activations.is_empty() {
             return Err(ModelError::InvalidDensity("no networks".into()));
@@ -74,7 +75,8 @@ impl FeatureDensity {
 
     /// The novelty of a clip from each network's activations (`activations[k]` for network
     /// `k`): the mean over networks of the distance to the nearest class mean, relative to
-    /// the training clips' median.
+    /// the training clips' median. Non-finite activations, or a distance beyond the range of
+    /// f32, are [`ModelError::NonFiniteOutput`].
     pub fn novelty(&self, activations: &[Vec<f32>]) -> Result<f32, ModelError> {
         if activations.len() != self.networks.len() {
             return Err(ModelError::InvalidDensity(format!(
@@ -87,7 +89,12 @@ impl FeatureDensity {
         for (network, z) in self.networks.iter().zip(activations) {
             total += network.nearest_distance(z)? / network.scale;
         }
-        Ok((total / self.networks.len() as f64) as f32)
+        let novelty = (total / self.networks.len() as f64) as f32;
+        if novelty.is_finite() {
+            Ok(novelty)
+        } else {
+            Err(ModelError::NonFiniteOutput { what: "novelty" })
+        }
     }
 
     /// The density as named tensors (`density.means`, `density.precision`, `density.scale`,
@@ -125,17 +132,24 @@ impl FeatureDensity {
                 .get(&format!("{DENSITY_PREFIX}{name}"))
                 .ok_or_else(|| ModelError::MissingTensor(format!("{DENSITY_PREFIX}{name}")))
         };
-        let means = get("means")?;
-        let (n, classes, width) = means.dims3()?;
-        let precision = get("precision")?;
-        let scale = get("scale")?;
-        if precision.dims() != [n, width, width] || scale.dims() != [n] {
-            return Err(ModelError::InvalidDensity(format!(
-                "means {:?}, precision {:?} and scale {:?} do not fit together",
+        let (means, precision, scale) = (get("means")?, get("precision")?, get("scale")?);
+        let misfit = || {
+            ModelError::InvalidDensity(format!(
+                "means {:?}, precision {:?} and scale {:?} do not fit together: they must be \
+                 (networks, classes, width), (networks, width, width) and (networks), none empty",
                 means.dims(),
                 precision.dims(),
                 scale.dims()
-            )));
+            ))
+        };
+        let &[n, classes, width] = means.dims() else {
+            return Err(misfit());
+        };
+        if n == 0 || classes == 0 || width == 0 {
+            return Err(misfit());
+        }
+        if precision.dims() != [n, width, width] || scale.dims() != [n] {
+            return Err(misfit());
         }
         let means = means.flatten_all()?.to_vec1::<f32>()?;
         let precision = precision.flatten_all()?.to_vec1::<f32>()?;
@@ -149,19 +163,16 @@ impl FeatureDensity {
                     scale[k] as f64,
                     width,
                 )?;
-                if density.scale > 0.0 && density.scale.is_finite() && classes > 0 {
+                if density.scale > 0.0 && density.scale.is_finite() {
                     Ok(density)
                 } else {
                     Err(ModelError::InvalidDensity(format!(
-                        "network {k}: scale {} with {classes} class means",
+                        "network {k}: scale {}",
                         density.scale
                     )))
                 }
             })
             .collect::<Result<_, _>>()?;
-        if n == 0 {
-            return Err(ModelError::InvalidDensity("no networks".into()));
-        }
         Ok(Self { networks })
     }
 }
@@ -175,6 +186,18 @@ impl NetworkDensity {
         scale: f64,
         width: usize,
     ) -> Result<Self, ModelError> {
+        if width == 0 || means.is_empty() || !means.len().is_multiple_of(width) {
+            return Err(ModelError::InvalidDensity(format!(
+                "{} mean values are no whole number of classes of width {width}",
+                means.len()
+            )));
+        }
+        if width.checked_mul(width) != Some(precision.len()) {
+            return Err(ModelError::InvalidDensity(format!(
+                "{} precision values for width {width}",
+                precision.len()
+            )));
+        }
         let lower = cholesky(&precision, width).map_err(|_| {
             ModelError::InvalidDensity("the precision is not positive definite".into())
         })?;
@@ -230,8 +253,8 @@ impl NetworkDensity {
                 "activations of unequal width or not finite".into(),
             ));
         }
-        let (means, row_of) = class_means(clips, labels, width);
-        let mut covariance = within_class_covariance(clips, labels, &means, &row_of, width);
+        let (means, rows) = class_means(clips, labels, width);
+        let mut covariance = within_class_covariance(clips, &rows, &means, width);
         let mean_variance =
             (0..width).map(|i| covariance[i * width + i]).sum::<f64>() / width as f64;
         if mean_variance.is_nan() || mean_variance <= 0.0 {
@@ -286,46 +309,46 @@ impl NetworkDensity {
     }
 }
 
-/// The mean of each class that has clips, (classes present, width) row-major, and the row of
-/// each class (`None` for a class without clips).
-fn class_means(
-    clips: &[Vec<f32>],
-    labels: &[usize],
-    width: usize,
-) -> (Vec<f64>, Vec<Option<usize>>) {
-    let classes = labels.iter().max().map_or(0, |&m| m + 1);
-    let mut sums = vec![0.0f64; classes * width];
-    let mut counts = vec![0usize; classes];
-    for (z, &label) in clips.iter().zip(labels) {
-        counts[label] += 1;
-        for (s, &v) in sums[label * width..(label + 1) * width].iter_mut().zip(z) {
+/// The mean of each class that has clips, (classes present, width) row-major in increasing
+/// label order, and the row of each clip's class. Labels are class ids of any value: only the
+/// distinct ones present are counted, so none sizes an allocation or overflows.
+fn class_means(clips: &[Vec<f32>], labels: &[usize], width: usize) -> (Vec<f64>, Vec<usize>) {
+    let mut classes = labels.to_vec();
+    classes.sort_unstable();
+    classes.dedup();
+    let rows: Vec<usize> = labels
+        .iter()
+        .map(|label| classes.binary_search(label).unwrap_or_default())
+        .collect();
+    let mut sums = vec![0.0f64; classes.len() * width];
+    let mut counts = vec![0usize; classes.len()];
+    for (z, &row) in clips.iter().zip(&rows) {
+        counts[row] += 1;
+        for (s, &v) in sums[row * width..(row + 1) * width].iter_mut().zip(z) {
             *s += v as f64;
         }
     }
-    let mut means = Vec::new();
-    let mut row_of = vec![None; classes];
-    for c in (0..classes).filter(|&c| counts[c] > 0) {
-        row_of[c] = Some(means.len() / width);
+    let mut means = Vec::with_capacity(sums.len());
+    for (row, &count) in counts.iter().enumerate() {
         means.extend(
-            sums[c * width..(c + 1) * width]
+            sums[row * width..(row + 1) * width]
                 .iter()
-                .map(|s| s / counts[c] as f64),
+                .map(|s| s / count as f64),
         );
     }
-    (means, row_of)
+    (means, rows)
 }
 
-/// The covariance of the clips around their class means, (width, width) row-major.
+/// The covariance of the clips around their class means (`rows[i]`: the row of clip `i`'s
+/// mean), (width, width) row-major.
 fn within_class_covariance(
     clips: &[Vec<f32>],
-    labels: &[usize],
+    rows: &[usize],
     means: &[f64],
-    row_of: &[Option<usize>],
     width: usize,
 ) -> Vec<f64> {
     let mut covariance = vec![0.0f64; width * width];
-    for (z, &label) in clips.iter().zip(labels) {
-        let row = row_of[label].expect("a class with clips");
+    for (z, &row) in clips.iter().zip(rows) {
         let mean = &means[row * width..(row + 1) * width];
         let centred: Vec<f64> = z.iter().zip(mean).map(|(&v, m)| v as f64 - m).collect();
         for (i, &a) in centred.iter().enumerate() {
@@ -515,6 +538,49 @@ mod tests {
         let broken = Tensor::from_vec(vec![1.0f32, 2.0, 2.0, 1.0], (1, 2, 2), &Device::Cpu);
         tensors.insert(name, broken.unwrap());
         assert!(FeatureDensity::from_tensors(&tensors).is_err());
+    }
+
+    /// Labels are class ids of any value: usize::MAX or 2^40 used to overflow or abort on the
+    /// class table's allocation.
+    #[test]
+    fn any_label_value_is_a_class_of_its_own() {
+        let (clips, labels) = clusters();
+        let compact = FeatureDensity::fit(std::slice::from_ref(&clips), &labels).unwrap();
+        for (low, high) in [(0, usize::MAX), (1 << 40, usize::MAX - 1), (7, 1 << 40)] {
+            let sparse: Vec<usize> = labels
+                .iter()
+                .map(|&l| if l == 0 { low } else { high })
+                .collect();
+            let density = FeatureDensity::fit(std::slice::from_ref(&clips), &sparse).unwrap();
+            assert_eq!(density, compact, "labels {low} and {high}");
+        }
+        // The means follow the labels' order: swapped labels swap the rows.
+        let swapped: Vec<usize> = labels.iter().map(|&l| 1 - l).collect();
+        let density = FeatureDensity::fit(std::slice::from_ref(&clips), &swapped).unwrap();
+        let (a, b) = (&density.networks[0].means, &compact.networks[0].means);
+        assert_eq!((&a[..2], &a[2..]), (&b[2..], &b[..2]));
+    }
+
+    /// A distance beyond f32 (here from a stored scale of 1e-45) is an error, not an infinite
+    /// novelty.
+    #[test]
+    fn a_novelty_beyond_f32_is_an_error() {
+        let (clips, labels) = clusters();
+        let density = FeatureDensity::fit(&[clips], &labels).unwrap();
+        let mut tensors = density.to_tensors(&Device::Cpu).unwrap();
+        let tiny = Tensor::from_vec(vec![1e-45f32], 1, &Device::Cpu).unwrap();
+        tensors.insert(format!("{DENSITY_PREFIX}scale"), tiny);
+        let tiny = FeatureDensity::from_tensors(&tensors).unwrap();
+        let far = [vec![5.0e3f32, 3.0e3]];
+        assert!(density.novelty(&far).unwrap().is_finite());
+        assert!(matches!(
+            tiny.novelty(&far),
+            Err(ModelError::NonFiniteOutput { what: "novelty" })
+        ));
+        assert!(matches!(
+            density.novelty(&[vec![f32::NAN, 0.0]]),
+            Err(ModelError::NonFiniteOutput { .. })
+        ));
     }
 
     #[test]

@@ -33,6 +33,10 @@ pub enum ModelError {
     /// The metadata is not valid JSON for [`crate::ModelMetadata`] or is inconsistent.
     #[error("invalid model metadata: {0}")]
     InvalidMetadata(String),
+    /// The feature specification in the metadata is out of range (e.g. a delta window or a
+    /// hop beyond its bound).
+    #[error("invalid feature specification in the model metadata: {0}")]
+    InvalidFeatures(#[source] emovox_features::FeatureError),
     /// An architecture hyper-parameter is out of range.
     #[error("invalid model configuration: {0}")]
     InvalidConfig(String),
@@ -84,6 +88,13 @@ pub enum ModelError {
     /// The features hold NaN or infinite values.
     #[error("features hold a non-finite value")]
     NonFiniteInput,
+    /// The model's output for this input is not finite (NaN or infinite probabilities or
+    /// novelty): its weights are so large that the network overflows f32 on it.
+    #[error("the model's {what} came out non-finite for this input (its weights overflow)")]
+    NonFiniteOutput {
+        /// What came out non-finite: `probabilities` or `novelty`.
+        what: &'static str,
+    },
     /// A thread panicked while holding a lock the model needs (e.g. a `VarMap`'s).
     #[error("the {what} lock is poisoned: a thread panicked while holding it")]
     LockPoisoned {

@@ -361,6 +361,13 @@ impl EmotionModel {
             .into_iter()
             .enumerate()
             .map(|(i, probabilities)| {
+                // Finite weights can still overflow f32 on an input (infinite logits, NaN
+                // probabilities): an error, never a NaN confidence.
+                if probabilities.iter().any(|p| !p.is_finite()) {
+                    return Err(ModelError::NonFiniteOutput {
+                        what: "probabilities",
+                    });
+                }
                 let novelty = match &self.density {
                     Some(density) => {
                         let clip: Vec<Vec<f32>> =
@@ -409,7 +416,7 @@ impl EmotionModel {
         }
         let clip = Tensor::from_vec(values, (channels, bins, frames), &self.device)?;
         let len = self.crop_len(frames);
-        let starts = crop_starts(frames, &self.metadata.inference);
+        let starts = crop_starts(frames, &self.metadata.inference)?;
         if len == frames && starts == [0] {
             return Ok(clip.unsqueeze(0)?); // the whole clip: no copy
         }
@@ -428,15 +435,23 @@ impl EmotionModel {
     }
 }
 
-/// Start frames of the evenly spaced test-time crops of an utterance of `frames` frames.
-pub fn crop_starts(frames: usize, inference: &crate::InferenceConfig) -> Vec<usize> {
-    match inference.crop_frames {
+/// Start frames of the evenly spaced test-time crops of an utterance of `frames` frames; an
+/// [`InferenceConfig::validate`](crate::InferenceConfig::validate) error for settings it
+/// refuses (e.g. more than [`crate::MAX_CROPS`] crops).
+pub fn crop_starts(
+    frames: usize,
+    inference: &crate::InferenceConfig,
+) -> Result<Vec<usize>, ModelError> {
+    inference.validate()?;
+    Ok(match inference.crop_frames {
         Some(crop) if crop < frames && inference.n_crops > 1 => {
             let span = frames - crop;
             let n = inference.n_crops;
-            (0..n).map(|i| i * span / (n - 1)).collect()
+            // In u128, `i * span` cannot overflow; the quotient is at most `span`.
+            let start = |i: usize| (i as u128 * span as u128 / (n - 1) as u128) as usize;
+            (0..n).map(start).collect()
         }
         Some(crop) if crop < frames => vec![(frames - crop) / 2],
         _ => vec![0],
-    }
+    })
 }
