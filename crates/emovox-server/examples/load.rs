@@ -93,7 +93,7 @@ async fn main() -> std::process::ExitCode {
                 while Instant::now() < deadline {
                     n += 1;
                     let kind = match bad_every {
-                        Some(every) if every > 0 && n % every == 0 => {
+                        Some(every) if every > 0 && n.is_multiple_of(every) => {
                             [Kind::NotAudio, Kind::Truncated, Kind::TooLarge][(n / every + c) % 3]
                         }
                         _ => Kind::Good,

@@ -63,7 +63,7 @@ impl PcmFormat {
 
     /// Decodes a frame; `None` when its length is not a whole number of samples.
     pub fn decode(self, bytes: &[u8]) -> Option<Vec<f32>> {
-        if bytes.len() % self.sample_bytes() != 0 {
+        if !bytes.len().is_multiple_of(self.sample_bytes()) {
             return None;
         }
         Some(match self {

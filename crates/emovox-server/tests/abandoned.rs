@@ -120,11 +120,11 @@ async fn a_client_that_never_reads_its_timeline_frees_the_worker_and_its_slot() 
         ..ServerConfig::default()
     })
     .await;
-    // 2 min of speech in windows of 0.1 s every 0.01 s: about 1.7 MB of lines, far more than
+    // 2 min of speech in windows of 0.1 s every 0.02 s (one VAD frame): about 0.85 MB of lines, far more than
     // the socket buffers hold, computed in about 5 s.
     let wav = common::wav_bytes(&common::long_speech(120.0), 16_000);
     let started = Instant::now();
-    let stalled = stalled_reader(&server, "/v1/timeline?window=0.1&hop=0.01", &wav).await;
+    let stalled = stalled_reader(&server, "/v1/timeline?window=0.1&hop=0.02", &wav).await;
     wait_for(&server, "emovox_http_in_flight", 1.0).await;
     // The timeline is on the only worker, its first lines fill the client's buffers.
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -176,12 +176,12 @@ async fn a_client_that_trickles_its_timeline_in_frees_the_worker() {
         ..ServerConfig::default()
     })
     .await;
-    // About 1.7 MB of lines (as above), taken at 1,000 bytes/s: the socket takes them in bursts
+    // About 0.85 MB of lines (as above), taken at 1,000 bytes/s: the socket takes them in bursts
     // of about 2 KB (half the client's receive buffer) every 2 s, so no write ever stalls for
     // the write timeout, but the answer would hold the only worker for half an hour.
     let wav = common::wav_bytes(&common::long_speech(120.0), 16_000);
     let started = Instant::now();
-    let slow = stalled_reader(&server, "/v1/timeline?window=0.1&hop=0.01", &wav).await;
+    let slow = stalled_reader(&server, "/v1/timeline?window=0.1&hop=0.02", &wav).await;
     let slow = tokio::spawn(trickle(slow, 100));
     wait_for(&server, "emovox_http_in_flight", 1.0).await;
     tokio::time::sleep(Duration::from_secs(2)).await;

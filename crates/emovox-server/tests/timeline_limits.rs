@@ -75,7 +75,10 @@ async fn windows_shorter_than_one_model_frame_are_400_before_streaming() {
             "{text}"
         );
         let message = answer["error"]["message"].as_str().unwrap();
-        assert!(message.contains("shorter than the 0.080 s the model needs"), "{message}");
+        assert!(
+            message.contains("shorter than the 0.080 s the model needs"),
+            "{message}"
+        );
     }
     // The shortest window the model takes works, every window classified.
     let window = (min_seconds / 0.02).ceil() * 0.02;

@@ -283,7 +283,9 @@ mod tests {
     #[test]
     fn bad_input_is_an_error_and_changes_nothing() {
         let clean = vec![vec![0.9, 0.1], vec![0.5, 0.5], vec![0.2, 0.8]];
-        let cases: [(Vec<Vec<f32>>, &[u8], AdaptationError); 4] = [
+        // (probabilities, speakers, the error)
+        type Case = (Vec<Vec<f32>>, &'static [u8], AdaptationError);
+        let cases: [Case; 4] = [
             (
                 clean.clone(),
                 &[1, 2],
