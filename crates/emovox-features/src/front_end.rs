@@ -37,7 +37,10 @@ struct Route {
 /// - views with equal specs (an ensemble's members) are assembled once and copied.
 ///
 /// Each view's output is exactly what its own [`FeaturePipeline::compute`] gives (the same
-/// code computes every stage; tested bit for bit).
+/// code computes every stage; tested bit for bit), with one exception: a trimmed clip keeps at
+/// least the longest [`FeaturePipeline::min_samples`] of the views sharing its preprocessing,
+/// so where trimming leaves less than that, a view needing fewer samples gets the wider clip
+/// (where its own pipeline would keep less; the clip would otherwise fail the other views).
 ///
 /// ```
 /// use emovox_features::{
@@ -126,6 +129,16 @@ fn enclosing_groups(
         .collect()
 }
 
+/// For each of `groups` preprocessing groups, the longest [`FeaturePipeline::min_samples`] of
+/// its views (`preparation_of[v]`: view `v`'s group): the fewest samples its trimming keeps.
+fn min_kept(views: &[FeaturePipeline], preparation_of: &[usize], groups: usize) -> Vec<usize> {
+    let mut min_kept = vec![0usize; groups];
+    for (view, &g) in views.iter().zip(preparation_of) {
+        min_kept[g] = min_kept[g].max(view.min_samples());
+    }
+    min_kept
+}
+
 impl FrontEnd {
     /// Validates every spec and plans the shared stages. Errors: an invalid spec (as
     /// [`FeaturePipeline::new`]), no spec at all ([`FeatureError::NoViews`]), or specs at
@@ -152,10 +165,7 @@ impl FrontEnd {
         let trimmed_from: Vec<Option<usize>> = (0..preparations.len())
             .map(|g| (0..g).find(|&h| preprocessing(g).trims_output_of(preprocessing(h))))
             .collect();
-        let mut min_kept = vec![0usize; preparations.len()];
-        for (view, &g) in views.iter().zip(&preparation_of) {
-            min_kept[g] = min_kept[g].max(view.min_samples());
-        }
+        let min_kept = min_kept(&views, &preparation_of, preparations.len());
         let keys: Vec<_> = views
             .iter()
             .zip(&preparation_of)
