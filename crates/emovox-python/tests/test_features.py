@@ -252,3 +252,16 @@ def test_the_docstring_examples_hold():
     for module in (_core, feature, _classifier, _adaptation):
         failures, _ = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert failures == 0, f"{module.__name__}: {failures} docstring example(s) differ"
+
+
+def test_empty_arrays_are_value_errors_naming_the_function():
+    """Empty audio (or an empty channel axis), and empty data for delta, say so by name
+    instead of leaking NumPy's reshape or stack messages."""
+    for shape in [(0,), (5, 0), (0, 100)]:
+        y = np.zeros(shape, np.float32)
+        with pytest.raises(ValueError, match=r"^mfcc: the audio is empty"):
+            emovox.feature.mfcc(y=y, sr=16000)
+        with pytest.raises(ValueError, match=r"^melspectrogram: the audio is empty"):
+            emovox.feature.melspectrogram(y=y, sr=16000)
+    with pytest.raises(ValueError, match=r"^delta: data is empty"):
+        emovox.feature.delta(np.zeros((20, 0), np.float32))

@@ -195,6 +195,8 @@ def melspectrogram(
         return np.einsum("...ft,mf->...mt", S, basis, optimize=True)
     args = _mel_settings(function, sr, settings)
     samples = _checks.signal(function, y)
+    if samples.size == 0:
+        raise ValueError(f"{function}: the audio is empty (shape {samples.shape})")
     out = _checks.per_channel(samples, lambda channel: _emovox.melspectrogram(channel, **args))
     return out.astype(_checks.result_dtype(y), copy=False)
 
@@ -290,6 +292,8 @@ def mfcc(
     settings = _checks.refuse_unknown(function, kwargs, {**_STFT_DEFAULTS, **_MEL_DEFAULTS})
     args = _mel_settings(function, sr, settings)
     samples = _checks.signal(function, y)
+    if samples.size == 0:
+        raise ValueError(f"{function}: the audio is empty (shape {samples.shape})")
     n_mfcc = _n_coefficients(function, n_mfcc, args["n_mels"], lifter)
     if samples.ndim == 1:
         out = _emovox.mfcc(samples, n_mfcc=n_mfcc, lifter=lifter, **args)
@@ -367,6 +371,8 @@ def delta(
         raise ValueError(f"{function}: data must be floating-point, got dtype {array.dtype}")
     if array.ndim == 0:
         raise ValueError(f"{function}: data must have at least one dimension")
+    if array.size == 0:
+        raise ValueError(f"{function}: data is empty (shape {array.shape})")
     moved = np.moveaxis(array, axis, -1)
     rows = np.ascontiguousarray(moved.reshape(-1, moved.shape[-1]), dtype=np.float32)
     out = _emovox.delta(rows, width, int(order)).reshape(moved.shape)
