@@ -71,7 +71,10 @@ pub enum AudioError {
     #[error("limit exceeded: {0}")]
     LimitExceeded(String),
     /// One channel was asked for ([`crate::Channels::Only`]) that the file does not have.
-    #[error("channel {channel} was asked for, the file has {channels} (counted from 0)")]
+    #[error(
+        "channel {channel} was asked for, but the file has {channels} channel(s), numbered 0 to {}",
+        channels.saturating_sub(1)
+    )]
     NoSuchChannel {
         /// The channel asked for.
         channel: usize,

@@ -62,6 +62,11 @@ fn a_channel_the_file_lacks_is_an_error_whole_and_streamed() {
             matches!(err, AudioError::NoSuchChannel { channel, channels } if channel == count && channels == count),
             "{name}: {err:?}"
         );
+        let message = format!(
+            "channel {count} was asked for, but the file has {count} channel(s), numbered 0 to {}",
+            count - 1
+        );
+        assert_eq!(err.to_string(), message);
         let streamed = open_audio_stream_with(&path, 512, Channels::Only(count))
             .and_then(|stream| stream.collect::<Result<Vec<_>, _>>());
         assert!(

@@ -318,6 +318,14 @@ fn short_recordings_and_tail_windows() {
     assert!(
         matches!(err, TimelineError::TooShort { seconds, min_seconds } if seconds == 0.5 && min_seconds == 1.0)
     );
+    // One sample is not "0.000 s".
+    let err = predict_segments(&classifier, &clip[..1], RATE, &config).unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "the recording lasts 6.25e-5 s, shorter than the minimum window of 1.000 s"
+        ),
+        "{err}"
+    );
     let mut stream = SegmentStream::new(&classifier, RATE, &config).unwrap();
     assert!(stream.push(&clip).unwrap().is_empty());
     assert!(matches!(

@@ -2,6 +2,16 @@
 
 use thiserror::Error;
 
+/// A duration in seconds to three decimals, or to three significant digits under a millisecond
+/// (one sample is not "0.000 s").
+fn short_duration(seconds: f64) -> String {
+    if seconds > 0.0 && seconds < 1e-3 {
+        format!("{seconds:.2e}")
+    } else {
+        format!("{seconds:.3}")
+    }
+}
+
 /// Why [`predict_segments`](super::predict_segments) or a [`SegmentStream`](super::SegmentStream)
 /// failed.
 #[derive(Debug, Error)]
@@ -17,7 +27,8 @@ pub enum TimelineError {
     },
     /// The recording is shorter than the shortest window the configuration allows classifying.
     #[error(
-        "the recording lasts {seconds:.3} s, shorter than the minimum window of {min_seconds:.3} s"
+        "the recording lasts {} s, shorter than the minimum window of {min_seconds:.3} s",
+        short_duration(*seconds)
     )]
     TooShort {
         /// Duration of the recording.
