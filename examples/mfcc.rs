@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo run --release --example mfcc -- IN.wav --out OUT.npy [--preset speech|librosa]
-//! cargo run --release --example mfcc -- CORPUS_DIR [--out OUT_DIR] [--threads 2]
+//! RAYON_NUM_THREADS=2 cargo run --release --example mfcc -- CORPUS_DIR [--out OUT_DIR]
 //! ```
 //!
 //! Writes float32 `.npy` arrays of shape (n_mfcc, frames), as `librosa.feature.mfcc` returns
@@ -63,9 +63,6 @@ struct Args {
     /// Rate the audio is resampled to before extraction (Hz).
     #[arg(long)]
     sample_rate: Option<u32>,
-    /// Worker threads for a folder (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
 }
 
 impl Args {
@@ -77,11 +74,9 @@ impl Args {
         };
         let mel = &mut config.mel;
         mel.sample_rate = self.sample_rate.unwrap_or(mel.sample_rate);
-        if let Some(n) = self.n_fft {
-            mel.n_fft = n;
-            mel.win_length = self.win_length.unwrap_or(n);
-        }
-        mel.win_length = self.win_length.unwrap_or(mel.win_length);
+        mel.n_fft = self.n_fft.unwrap_or(mel.n_fft);
+        // A window as long as the FFT unless told, as librosa's win_length=None.
+        mel.win_length = self.win_length.or(self.n_fft).unwrap_or(mel.win_length);
         mel.hop_length = self.hop_length.unwrap_or(mel.hop_length);
         mel.n_mels = self.n_mels.unwrap_or(mel.n_mels);
         mel.fmin = self.fmin.unwrap_or(mel.fmin);
@@ -97,14 +92,9 @@ type Plans = Mutex<BTreeMap<u32, Arc<Mfcc>>>;
 /// One decoded input (file, samples at its plan's rate, plan).
 type Decoded = (PathBuf, Vec<f32>, Arc<Mfcc>);
 
+/// Files run in parallel on rayon's pool: all cores, or `RAYON_NUM_THREADS`.
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build_global()?;
     let files = if args.input.is_dir() {
         emovox_corpus::audio_files(&args.input)?
     } else {
@@ -119,9 +109,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|file| decode(&args, &plans, file).map_err(|e| format!("{}: {e}", file.display())))
         .collect();
     let decode_seconds = start.elapsed().as_secs_f64();
-    let (decoded, failed): (Vec<_>, Vec<_>) = decoded.into_iter().partition(Result::is_ok);
-    let mut failures: Vec<String> = failed.into_iter().filter_map(Result::err).collect();
-    let decoded: Vec<Decoded> = decoded.into_iter().flatten().collect();
+    let mut failures = Vec::new();
+    let decoded: Vec<Decoded> = (decoded.into_iter())
+        .filter_map(|d| d.map_err(|e| failures.push(e)).ok())
+        .collect();
 
     let start = Instant::now();
     let extracted: Vec<_> = decoded
@@ -157,7 +148,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "mfcc_seconds": mfcc_seconds,
             "frames_per_second": frames as f64 / mfcc_seconds,
             "x_realtime": audio_seconds / mfcc_seconds,
-            "threads": threads,
+            "threads": rayon::current_num_threads(),
         })
     );
     // Exit status 1 when any file failed (each was reported above).
