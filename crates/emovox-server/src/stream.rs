@@ -38,6 +38,13 @@ const CLOSE_UNSUPPORTED_DATA: u16 = 1003;
 const CLOSE_TOO_BIG: u16 = 1009;
 /// How long a connection stays open after closing a stream for a message too big.
 const TOO_BIG_LINGER: Duration = Duration::from_millis(500);
+
+/// How long a stream closed by the server reads on for the client's answering close frame.
+const CLOSE_LINGER: Duration = Duration::from_millis(500);
+
+/// The most bytes waiting to be written to one stream's client (its messages are a few
+/// hundred bytes; replies to pings queue here when the client does not read).
+const MAX_WRITE_BUFFER_BYTES: usize = 1 << 20;
 /// WebSocket close code for a policy violation (RFC 6455: 1008), used for idle clients.
 const CLOSE_POLICY: u16 = 1008;
 
@@ -86,8 +93,9 @@ impl PcmFormat {
     }
 }
 
-/// Query parameters of `/v1/stream`.
+/// Query parameters of `/v1/stream` (another parameter, e.g. a misspelt `format`, is refused).
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StreamQuery {
     /// Sample rate of the PCM the client sends, in Hz.
     pub rate: u32,
@@ -118,6 +126,9 @@ pub async fn stream(
     Ok(upgrade
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
+        // What waits to be written (replies to pings among it) is bounded too: a client that
+        // sends pings and never reads fails its stream here instead of growing the server.
+        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
         .on_upgrade(move |socket| serve(socket, state, query, slot)))
 }
 
@@ -145,6 +156,8 @@ async fn serve(
     let rate = query.rate;
     tokio::task::spawn_blocking(move || classify(worker_state, rate, config, input_rx, output_tx));
     let idle = state.config.stream_idle();
+    // Only audio (or `end`) keeps a stream open: pings alone do not hold a stream slot.
+    let mut idle_deadline = tokio::time::Instant::now() + idle;
     let write_timeout = state.config.write_timeout();
     let mut inputs = Some(inputs);
     // A frame's samples (or `end`) waiting for room in `inputs`: the socket is not read
@@ -165,7 +178,7 @@ async fn serve(
                 }
                 Flow::Continue
             }
-            received = tokio::time::timeout(idle, socket.recv()),
+            received = tokio::time::timeout_at(idle_deadline, socket.recv()),
                 if inputs.is_some() && pending.is_none() =>
             {
                 let step = match received {
@@ -174,8 +187,14 @@ async fn serve(
                 };
                 match step {
                     Ok(Step::Forward(input)) => {
+                        idle_deadline = tokio::time::Instant::now() + idle;
                         pending = Some(input);
                         Flow::Continue
+                    }
+                    Ok(Step::Flow(Flow::Stop)) => {
+                        // The client closed (or the socket broke): answer its close frame.
+                        let _ = futures_util::SinkExt::close(&mut socket).await;
+                        Flow::Stop
                     }
                     Ok(Step::Flow(flow)) => flow,
                     Err(error) => {
@@ -287,12 +306,12 @@ struct ProtocolError {
 }
 
 impl ProtocolError {
-    /// No frame for `idle`.
+    /// No audio for `idle`.
     fn idle(idle: std::time::Duration) -> Self {
         Self {
             code: "timeout",
             message: format!(
-                "no frame for {} s; the stream is closed",
+                "no audio frame for {} s; the stream is closed",
                 idle.as_secs_f64()
             ),
             close_code: CLOSE_POLICY,
@@ -414,11 +433,23 @@ fn text(value: &Value) -> Message {
     Message::Text(value.to_string().into())
 }
 
+/// Closes the stream with `code` and `reason`, then reads (and drops) what the client still
+/// sends until its close frame answers, for at most [`CLOSE_LINGER`]: frames left unread when
+/// the connection goes would reset it, and the client lose the messages just sent to it.
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
-    let _ = socket
-        .send(Message::Close(Some(CloseFrame {
-            code,
-            reason: reason.into(),
-        })))
-        .await;
+    let frame = Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }));
+    if socket.send(frame).await.is_err() {
+        return;
+    }
+    let drain = async {
+        while let Some(Ok(message)) = socket.recv().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(CLOSE_LINGER, drain).await;
 }

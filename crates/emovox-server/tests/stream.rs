@@ -93,7 +93,12 @@ async fn frames_that_are_not_pcm_are_a_clear_error() {
     assert_eq!(error["error"]["code"], "bad_audio");
 
     // Bad query parameters are refused before the upgrade, as JSON errors.
-    for query in ["", "?rate=0", "?rate=16000&format=mp3"] {
+    for query in [
+        "",
+        "?rate=0",
+        "?rate=16000&format=mp3",
+        "?rate=16000&fromat=i16le",
+    ] {
         let response = reqwest::get(server.url(&format!("/v1/stream{query}")))
             .await
             .unwrap();
@@ -127,8 +132,19 @@ async fn idle_streams_are_closed_and_the_stream_limit_is_503() {
     let error = next_json(&mut first).await.unwrap();
     assert_eq!(error["error"]["code"], "timeout");
     assert!(next_json(&mut first).await.is_none());
-    // The slot is free again.
-    let mut again = connect(&server, "?rate=16000").await;
+    // The slot is free again once the connection has gone: at once when the client answers
+    // the close, within the server's 0.5 s linger when it does not (as here: it stops reading).
+    let started = std::time::Instant::now();
+    let mut again = loop {
+        match tokio_tungstenite::connect_async(server.ws_url("/v1/stream?rate=16000")).await {
+            Ok((socket, _)) => break socket,
+            Err(err) if started.elapsed().as_secs_f64() < 2.0 => {
+                drop(err);
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(err) => panic!("the slot was not freed: {err}"),
+        }
+    };
     assert_eq!(next_json(&mut again).await.unwrap()["type"], "ready");
     server.stop().await;
 }
@@ -207,5 +223,89 @@ async fn a_message_over_the_limit_is_an_error_and_a_1009_close() {
     // The server goes on serving streams.
     let mut socket = connect(&server, "?rate=16000").await;
     assert_eq!(next_json(&mut socket).await.unwrap()["type"], "ready");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn pings_alone_do_not_keep_a_stream_open() {
+    let server = TestServer::start(ServerConfig {
+        stream_idle_seconds: 0.6,
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut socket = connect(&server, "?rate=16000").await;
+    next_json(&mut socket).await.unwrap();
+    let (mut sender, mut receiver) = socket.split();
+    // A ping every 0.1 s, all along.
+    let pinging = tokio::spawn(async move {
+        while sender.send(Message::Ping(vec![1].into())).await.is_ok() {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    });
+    // The stream is closed 0.6 s after its last audio all the same (it was held open forever).
+    let error = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+        while let Some(Ok(message)) = receiver.next().await {
+            if let Message::Text(text) = message {
+                return Some(serde_json::from_str::<Value>(&text).unwrap());
+            }
+        }
+        None
+    })
+    .await
+    .expect("no timeout while pinging")
+    .expect("an error message");
+    assert_eq!(error["error"]["code"], "timeout", "{error}");
+    pinging.abort();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_server_answers_a_clients_close_and_its_errors_reach_a_client_still_sending() {
+    let server = TestServer::start(ServerConfig::default()).await;
+    let speech = long_speech(3.0);
+    let mut socket = connect(&server, "?rate=16000").await;
+    next_json(&mut socket).await.unwrap();
+    socket
+        .send(Message::Binary(f32le(&speech).into()))
+        .await
+        .unwrap();
+    socket.close(None).await.unwrap();
+    // The client reads on until the server's close frame answers its own.
+    let answered = loop {
+        match socket.next().await {
+            Some(Ok(Message::Close(_))) => break true,
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => break false,
+        }
+    };
+    assert!(answered, "no close frame came back");
+
+    // A NaN, then audio sent on without reading: the error still arrives, then the close.
+    let mut socket = connect(&server, "?rate=16000").await;
+    next_json(&mut socket).await.unwrap();
+    socket
+        .send(Message::Binary(f32le(&speech).into()))
+        .await
+        .unwrap();
+    socket
+        .send(Message::Binary(f32le(&[f32::NAN]).into()))
+        .await
+        .unwrap();
+    for chunk in speech.chunks(320).take(50) {
+        if socket
+            .send(Message::Binary(f32le(chunk).into()))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    let mut codes = Vec::new();
+    while let Some(message) = next_json(&mut socket).await {
+        if message["type"] == "error" {
+            codes.push(message["error"]["code"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(codes, ["bad_audio"]);
     server.stop().await;
 }
