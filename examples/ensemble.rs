@@ -13,6 +13,7 @@
 //! ```
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::Parser;
 use emovox::audio::degrade::parse_conditions;
@@ -47,8 +48,17 @@ struct Args {
     out: PathBuf,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
+fn main() -> ExitCode {
+    run(Args::parse()).map_or_else(
+        |err| {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        },
+        |()| ExitCode::SUCCESS,
+    )
+}
+
+fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let (corpus, _) = load_corpora(&args.data, None)?;
     // Every view's feature density over everything the ensemble was trained on.
     let model = fit_densities(
@@ -57,7 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &ExtractConfig::default(),
     )?;
     let (utterances, _) = restrict_to_labels(
-        &args.val_speakers.select(&corpus.utterances),
+        &args.val_speakers.select(&corpus.utterances)?,
         model.labels(),
     );
     let conditions = parse_conditions(&args.conditions)?;

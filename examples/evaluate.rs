@@ -27,6 +27,7 @@
 //! condition's reliability diagram) and, for several conditions, `conditions.svg` and `.png`.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::Parser;
 use emovox::adaptation::Adaptation;
@@ -34,7 +35,7 @@ use emovox::audio::degrade::parse_conditions;
 use emovox::evaluation::{evaluate_conditions, Comparison, LabelMerge, LabelledClip, Scoring};
 use emovox::Classifier;
 use emovox_corpus::protocol::SpeakerSet;
-use emovox_corpus::{apply_scheme, common_emotion, load_corpus, CorpusKind, LabelScheme};
+use emovox_corpus::{apply_scheme, load_corpus, CorpusKind, LabelScheme};
 use emovox_model::MultiViewModel;
 use rayon::prelude::*;
 
@@ -97,9 +98,18 @@ enum Adapt {
     PerSpeaker,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> ExitCode {
     emovox::retain_freed_memory(); // 200 page faults per clip otherwise
-    let args = Args::parse();
+    run(Args::parse()).map_or_else(
+        |err| {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        },
+        |()| ExitCode::SUCCESS,
+    )
+}
+
+fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let classifier = load_classifier(&args.model)?;
     let conditions = parse_conditions(&args.conditions)?;
     let clips = load_clips(&args)?;
@@ -107,7 +117,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Subset::Model => Scoring::model(),
         Subset::Present => Scoring::present(),
     }
-    .merged(merge_under(args.labels, classifier.labels()));
+    .merged(LabelMerge::new(args.labels.merges(classifier.labels())));
     let adaptation = match args.adapt {
         Adapt::None => Adaptation::None,
         Adapt::PerSpeaker => Adaptation::PerSpeaker,
@@ -155,25 +165,15 @@ fn load_classifier(paths: &[PathBuf]) -> Result<Classifier, Box<dyn std::error::
     })
 }
 
-/// The model's labels merged as `scheme` merges a corpus' (under `common`, a RAVDESS model's
-/// `calm` and `neutral` are one class, their probabilities summed); no merge for the others.
-fn merge_under(scheme: LabelScheme, labels: &[String]) -> LabelMerge {
-    match scheme {
-        LabelScheme::Common => LabelMerge::new(labels.iter().filter_map(|label| {
-            common_emotion(label).map(|common| (label.clone(), common.to_string()))
-        })),
-        _ => LabelMerge::none(),
-    }
-}
-
 /// Decodes the selected clips of the corpus in parallel; unreadable files are reported.
 fn load_clips(args: &Args) -> Result<Vec<LabelledClip>, Box<dyn std::error::Error>> {
     let (corpus, kind) = load_corpus(&args.data, args.corpus)?;
-    if args.corpus.is_none() {
-        eprintln!("detected corpus layout: {kind}");
+    eprintln!("corpus layout: {kind}");
+    for skipped in &corpus.skipped {
+        eprintln!("skipped {}: {}", skipped.path.display(), skipped.reason);
     }
     let utterances = match &args.speakers {
-        Some(set) => set.select(&corpus.utterances),
+        Some(set) => set.select(&corpus.utterances)?,
         None => corpus.utterances.clone(),
     };
     let (utterances, dropped) = apply_scheme(&utterances, args.labels);

@@ -14,6 +14,7 @@
 //! `cross_validation.json` there instead ([`emovox_train::CrossValidation::write`]).
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
@@ -86,16 +87,25 @@ struct Args {
     quiet: bool,
 }
 
-fn main() -> Result<(), BoxError> {
+fn main() -> ExitCode {
     emovox::retain_freed_memory(); // a fifth of each epoch's time otherwise
-    let args = Args::parse();
-    let recipe = recipe(&args)?;
+    run(&Args::parse()).map_or_else(
+        |err| {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        },
+        |()| ExitCode::SUCCESS,
+    )
+}
+
+fn run(args: &Args) -> Result<(), BoxError> {
+    let recipe = recipe(args)?;
     if args.print_recipe {
         println!("{}", serde_json::to_string_pretty(&recipe)?);
         return Ok(());
     }
     let out = args.out.clone().ok_or("--out is required")?;
-    let (corpus, utterances, labels) = prepare(&args)?;
+    let (corpus, utterances, labels) = prepare(args)?;
     let (dataset, skipped) = ViewsDataset::extract_for(&recipe, &utterances, &labels)?;
     skipped
         .iter()
@@ -121,21 +131,14 @@ fn main() -> Result<(), BoxError> {
         );
         return Ok(());
     }
-    let (train_set, _) = dataset.split_by_speakers(&args.train_speakers.speakers_of(&utterances));
-    let (val_set, _) = dataset.split_by_speakers(&args.val_speakers.speakers_of(&utterances));
-    if train_set.is_empty() || val_set.is_empty() {
-        let (t, v) = (train_set.len(), val_set.len());
-        return Err(format!(
-            "{t} training and {v} validation clips: both speaker sets must match speakers of {}",
-            corpus.name
-        )
-        .into());
+    let (train_set, _) = dataset.split_by_speakers(&args.train_speakers.speakers_of(&utterances)?);
+    let (val_set, _) = dataset.split_by_speakers(&args.val_speakers.speakers_of(&utterances)?);
+    let (t, v, name) = (train_set.len(), val_set.len(), &corpus.name);
+    if t == 0 || v == 0 {
+        let sets = "both speaker sets must match speakers with clips";
+        return Err(format!("{t} training and {v} validation clips of {name}: {sets}").into());
     }
-    eprintln!(
-        "training on {} clips, validating on {}",
-        train_set.len(),
-        val_set.len()
-    );
+    eprintln!("training on {t} clips, validating on {v}");
     std::fs::create_dir_all(&report_dir)?;
     let options = TrainOptions {
         observer: (!args.quiet).then(|| Arc::new(ProgressBar::new()) as Arc<dyn TrainObserver>),
@@ -147,14 +150,9 @@ fn main() -> Result<(), BoxError> {
     outcome.model.save(&out)?;
     let matrix = outcome.write_report(&report_dir)?;
     println!("{}", classification_text(&matrix));
-    println!(
-        "validation on {} clips (kept epochs {:?}, {:.0} s)\nmodel: {}\nreport: {}",
-        matrix.total(),
-        outcome.best_epochs,
-        outcome.seconds,
-        out.display(),
-        report_dir.display()
-    );
+    let (clips, epochs, seconds) = (matrix.total(), &outcome.best_epochs, outcome.seconds);
+    println!("validation on {clips} clips (kept epochs {epochs:?}, {seconds:.0} s)");
+    println!("model: {}\nreport: {}", out.display(), report_dir.display());
     Ok(())
 }
 
@@ -189,7 +187,9 @@ fn prepare(args: &Args) -> Result<(Corpus, Vec<Utterance>, Vec<String>), BoxErro
 /// The recipe file (or the default two-view recipe) with the command line's overrides.
 fn recipe(args: &Args) -> Result<TrainConfig, BoxError> {
     let mut config: TrainConfig = match &args.recipe {
-        Some(path) => serde_json::from_slice(&std::fs::read(path)?)?,
+        Some(path) => serde_json::from_slice(
+            &std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        )?,
         None => TrainConfig::two_views(),
     };
     config.epochs = args.epochs.unwrap_or(config.epochs);

@@ -80,6 +80,7 @@ fn held_out_clips(corpus: &Corpus, speakers: &str) -> Vec<LabelledClip> {
     SpeakerSet::parse(speakers)
         .unwrap()
         .select(&corpus.utterances)
+        .unwrap()
         .par_iter()
         .map(|u| LabelledClip::read(&u.path, &u.label, &u.speaker).unwrap())
         .collect()

@@ -33,6 +33,15 @@ pub enum CorpusError {
         /// What is wrong with it.
         reason: String,
     },
+    /// Items of a speaker list that match no speaker of the corpus (a typo, a speaker of
+    /// another corpus): selecting with them would silently leave those speakers out.
+    #[error("speakers {items:?} of the list {list:?} match no speaker of the corpus")]
+    UnmatchedSpeakers {
+        /// The list as given.
+        list: String,
+        /// Its items that match nothing.
+        items: Vec<String>,
+    },
     /// A line of a CSV file (manifest or speaker demographics) could not be used.
     #[error("{path}:{line}: {reason}")]
     BadCsv {

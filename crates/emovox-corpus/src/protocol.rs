@@ -29,12 +29,16 @@ use crate::{Corpus, CorpusError, Gender, Utterance};
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpeakerSet {
+    /// The list as given.
+    list: String,
     items: Vec<SpeakerItem>,
 }
 
 /// One item of a [`SpeakerSet`], optionally scoped to a corpus.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct SpeakerItem {
+    /// The item as given.
+    text: String,
     corpus: Option<String>,
     id: SpeakerId,
 }
@@ -82,34 +86,27 @@ impl SpeakerSet {
                     Err(_) => SpeakerId::Name(spec.to_owned()),
                 },
             };
-            items.push(SpeakerItem { corpus, id });
+            items.push(SpeakerItem {
+                text: item.to_owned(),
+                corpus,
+                id,
+            });
         }
-        Ok(Self { items })
+        Ok(Self {
+            list: list.to_owned(),
+            items,
+        })
     }
 
     /// Whether `speaker` (an id, or `corpus:id` for combined corpora) is in the set.
     pub fn contains(&self, speaker: &str) -> bool {
-        let (corpus, id) = match speaker.split_once(':') {
-            Some((corpus, id)) => (Some(corpus), id),
-            None => (None, speaker),
-        };
-        let number = id.parse::<u64>().ok();
-        self.items.iter().any(|item| {
-            let scope_matches = match (&item.corpus, corpus) {
-                (None, _) => true,
-                (Some(wanted), Some(corpus)) => wanted == corpus,
-                (Some(_), None) => false,
-            };
-            scope_matches
-                && match &item.id {
-                    SpeakerId::Range(a, b) => number.is_some_and(|n| (*a..=*b).contains(&n)),
-                    SpeakerId::Name(name) => name == id,
-                }
-        })
+        self.items.iter().any(|item| item.matches(speaker))
     }
 
-    /// The distinct speakers of `utterances` in the set, sorted.
-    pub fn speakers_of(&self, utterances: &[Utterance]) -> Vec<String> {
+    /// The distinct speakers of `utterances` in the set, sorted. An item of the set that
+    /// matches none of them (a range, at least one) is [`CorpusError::UnmatchedSpeakers`].
+    pub fn speakers_of(&self, utterances: &[Utterance]) -> Result<Vec<String>, CorpusError> {
+        self.check_matches(utterances)?;
         let mut speakers: Vec<String> = utterances
             .iter()
             .filter(|u| self.contains(&u.speaker))
@@ -117,16 +114,57 @@ impl SpeakerSet {
             .collect();
         speakers.sort();
         speakers.dedup();
-        speakers
+        Ok(speakers)
     }
 
-    /// The utterances whose speaker is in the set, in their order.
-    pub fn select(&self, utterances: &[Utterance]) -> Vec<Utterance> {
-        utterances
+    /// The utterances whose speaker is in the set, in their order; an item that matches no
+    /// speaker of `utterances` is an error, as for [`SpeakerSet::speakers_of`].
+    pub fn select(&self, utterances: &[Utterance]) -> Result<Vec<Utterance>, CorpusError> {
+        self.check_matches(utterances)?;
+        Ok(utterances
             .iter()
             .filter(|u| self.contains(&u.speaker))
             .cloned()
-            .collect()
+            .collect())
+    }
+
+    /// Refuses items that match no speaker of `utterances`.
+    fn check_matches(&self, utterances: &[Utterance]) -> Result<(), CorpusError> {
+        let mut speakers: Vec<&str> = utterances.iter().map(|u| u.speaker.as_str()).collect();
+        speakers.sort_unstable();
+        speakers.dedup();
+        let items: Vec<String> = (self.items.iter())
+            .filter(|item| !speakers.iter().any(|s| item.matches(s)))
+            .map(|item| item.text.clone())
+            .collect();
+        if items.is_empty() {
+            Ok(())
+        } else {
+            Err(CorpusError::UnmatchedSpeakers {
+                list: self.list.clone(),
+                items,
+            })
+        }
+    }
+}
+
+impl SpeakerItem {
+    /// Whether `speaker` (an id, or `corpus:id`) is this item's.
+    fn matches(&self, speaker: &str) -> bool {
+        let (corpus, id) = match speaker.split_once(':') {
+            Some((corpus, id)) => (Some(corpus), id),
+            None => (None, speaker),
+        };
+        let scope_matches = match (&self.corpus, corpus) {
+            (None, _) => true,
+            (Some(wanted), Some(corpus)) => wanted == corpus,
+            (Some(_), None) => false,
+        };
+        scope_matches
+            && match &self.id {
+                SpeakerId::Range(a, b) => id.parse::<u64>().is_ok_and(|n| (*a..=*b).contains(&n)),
+                SpeakerId::Name(name) => name == id,
+            }
     }
 }
 

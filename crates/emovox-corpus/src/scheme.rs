@@ -87,6 +87,27 @@ impl LabelScheme {
         Self::Gender,
     ];
 
+    /// How this scheme merges a model's `labels`, as it merges a corpus': (label, merged
+    /// label) for each label it renames (under `common`, a RAVDESS model's `calm` becomes
+    /// `neutral`, so `calm` and `neutral` are scored as one class); none for the other schemes.
+    ///
+    /// ```
+    /// use emovox_corpus::LabelScheme;
+    ///
+    /// let labels = ["calm".to_string(), "angry".to_string()];
+    /// let merges = LabelScheme::Common.merges(&labels);
+    /// assert!(merges.contains(&("calm".to_string(), "neutral".to_string())));
+    /// assert!(LabelScheme::Native.merges(&labels).is_empty());
+    /// ```
+    pub fn merges(self, labels: &[String]) -> Vec<(String, String)> {
+        match self {
+            Self::Common => (labels.iter())
+                .filter_map(|label| common_emotion(label).map(|c| (label.clone(), c.to_string())))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The scheme's name as written on command lines and in configs, e.g. `gender_emotion`.
     pub fn name(self) -> &'static str {
         match self {

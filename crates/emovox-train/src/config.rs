@@ -135,6 +135,7 @@ impl TrainConfig {
     /// Checks the recipe's values are in range.
     pub fn validate(&self) -> Result<(), TrainError> {
         let fail = |m: &str| Err(TrainError::InvalidConfig(m.to_string()));
+        self.model.validate()?;
         if self.epochs == 0 {
             return fail("epochs must be positive");
         }

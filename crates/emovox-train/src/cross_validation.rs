@@ -115,6 +115,7 @@ pub fn cross_validate(
     if options.jobs == 0 {
         return Err(TrainError::InvalidConfig("jobs must be at least 1".into()));
     }
+    check_folds(folds)?;
     let recipe = fold_recipe(recipe);
     recipe.validate()?;
     data.check_recipe(&recipe)?;
@@ -141,17 +142,47 @@ pub fn cross_validate(
     })
 }
 
-/// Trains on every speaker but the fold's test speakers and scores the last epoch on its test speakers.
+/// Refuses folds that would overwrite each other's files (one name twice) or test on voices
+/// they train on (a speaker in both lists of a fold).
+fn check_folds(folds: &[Fold]) -> Result<(), TrainError> {
+    for (i, fold) in folds.iter().enumerate() {
+        if folds[..i].iter().any(|other| other.name == fold.name) {
+            return Err(TrainError::InvalidData(format!(
+                "two folds are named {:?}: each fold's files are named after it",
+                fold.name
+            )));
+        }
+        if let Some(speaker) = fold
+            .test_speakers
+            .iter()
+            .find(|s| fold.train_speakers.contains(s))
+        {
+            return Err(TrainError::InvalidData(format!(
+                "{}: speaker {speaker} is both a training and a test speaker",
+                fold.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Trains on the fold's training speakers and scores the last epoch on its test speakers.
 fn run_fold(
     recipe: &TrainConfig,
     data: &ViewsDataset,
     fold: &Fold,
     options: &CrossValidationOptions,
 ) -> Result<FoldOutcome, TrainError> {
-    let (test_set, train_set) = data.split_by_speakers(&fold.test_speakers);
-    if train_set.is_empty() || test_set.is_empty() {
+    let (test_set, others) = data.split_by_speakers(&fold.test_speakers);
+    let (train_set, _) = others.split_by_speakers(&fold.train_speakers);
+    let present = data.speakers();
+    let missing: Vec<&String> = (fold.test_speakers.iter())
+        .filter(|s| !present.contains(s))
+        .collect();
+    if train_set.is_empty() || test_set.is_empty() || !missing.is_empty() {
         return Err(TrainError::InvalidData(format!(
-            "{}: {} training and {} test clips",
+            "{}: {} training and {} test clips; test speakers without a clip in the data (none \
+             extracted, or not in it): {missing:?}",
             fold.name,
             train_set.len(),
             test_set.len()

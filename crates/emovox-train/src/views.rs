@@ -54,7 +54,8 @@ impl TrainConfig {
 /// [`ViewsDataset::check_recipe`]), validating on `val` (may be empty), the views in parallel,
 /// each exactly as [`train`] trains a single-view recipe with the same seed, and combines them
 /// into one [`MultiViewModel`]. The per-epoch log of view `v > 0` goes beside
-/// `options.log_path` with `.view{v}` before its extension.
+/// `options.log_path` with `.view{v}` before its extension. A speaker in both sets is an
+/// error ([`TrainError::InvalidData`]): validation is on voices never trained on.
 pub fn train_views(
     config: &TrainConfig,
     train_set: &ViewsDataset,
@@ -64,6 +65,7 @@ pub fn train_views(
     config.validate()?;
     train_set.check_recipe(config)?;
     val_set.check_recipe(config)?;
+    check_disjoint_speakers(train_set, val_set)?;
     let started = Instant::now();
     let views: Vec<TrainOutcome> = (0..train_set.views().len())
         .into_par_iter()
@@ -127,6 +129,26 @@ pub fn train_views(
 pub fn view_log_path(options: &TrainOptions, v: usize) -> Option<PathBuf> {
     let path = options.log_path.as_deref()?;
     Some(view_log_file(path, v))
+}
+
+/// Refuses a validation set that shares speakers with the training set: its figures, the
+/// calibration fitted on it and every early-stopping decision would be on voices the network
+/// has heard.
+fn check_disjoint_speakers(train: &ViewsDataset, val: &ViewsDataset) -> Result<(), TrainError> {
+    let train_speakers = train.speakers();
+    let shared: Vec<String> = val
+        .speakers()
+        .into_iter()
+        .filter(|s| train_speakers.contains(s))
+        .collect();
+    if shared.is_empty() {
+        Ok(())
+    } else {
+        Err(TrainError::InvalidData(format!(
+            "speakers {shared:?} are in both the training and the validation set: validate on \
+             speakers the network never trains on"
+        )))
+    }
 }
 
 fn view_log_file(path: &std::path::Path, v: usize) -> PathBuf {

@@ -86,6 +86,7 @@ fn shared_ravdess_copy_loads_whole() {
     assert!(corpus.skipped.is_empty());
     let validation = SpeakerSet::parse("19-20")
         .unwrap()
-        .select(&corpus.utterances);
+        .select(&corpus.utterances)
+        .unwrap();
     assert_eq!(validation.len(), 120);
 }

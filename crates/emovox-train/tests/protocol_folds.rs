@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use emovox_train::corpus::{load_ravdess, Corpus, CorpusError, Gender, SkippedFile, Utterance};
 use emovox_train::protocol::{
-    combine, k_fold_speakers, leave_one_speaker_out, shared_labels, Fold,
+    combine, k_fold_speakers, leave_one_speaker_out, shared_labels, Fold, SpeakerSet,
 };
 
 /// A RAVDESS-named fixture: actors 01-20, two emotions each, loaded through the real loader.
@@ -199,4 +199,41 @@ fn shared_ravdess_copy_folds_into_balanced_fives() {
         let (train, test) = fold.split(&corpus.utterances);
         assert_eq!((train.len(), test.len()), (960, 240), "{}", fold.name);
     }
+}
+
+#[test]
+fn speaker_list_items_that_match_no_speaker_are_errors() {
+    let utterances: Vec<Utterance> = ["01", "02", "03", "04"]
+        .iter()
+        .map(|s| speaker_utterance(s, None, "calm"))
+        .collect();
+    let set = SpeakerSet::parse("1-2,77,x").unwrap();
+    for err in [
+        set.speakers_of(&utterances).unwrap_err(),
+        set.select(&utterances).unwrap_err(),
+    ] {
+        match err {
+            CorpusError::UnmatchedSpeakers { list, items } => {
+                assert_eq!(
+                    (list.as_str(), items),
+                    ("1-2,77,x", vec!["77".to_string(), "x".into()])
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // A range matching some speakers is fine (1-20 on actors 1-4), as is a full match.
+    let set = SpeakerSet::parse("1-20").unwrap();
+    assert_eq!(
+        set.speakers_of(&utterances).unwrap(),
+        ["01", "02", "03", "04"]
+    );
+    assert_eq!(
+        SpeakerSet::parse("2,4")
+            .unwrap()
+            .select(&utterances)
+            .unwrap()
+            .len(),
+        2
+    );
 }

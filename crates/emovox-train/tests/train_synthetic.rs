@@ -422,4 +422,57 @@ fn cross_validation_trains_each_fold_without_its_test_speakers() {
         cross_validate(&config, &data, &[nobody], &options(1)),
         Err(TrainError::InvalidData(_))
     ));
+    // Two folds of one name would overwrite each other's files; a speaker both trained and
+    // tested on is no held-out speaker.
+    let twice = vec![folds[0].clone(), folds[0].clone()];
+    let both = Fold {
+        train_speakers: speakers(&[1, 2, 3]),
+        ..folds[0].clone()
+    };
+    for bad in [twice, vec![both]] {
+        assert!(matches!(
+            cross_validate(&config, &data, &bad, &options(1)),
+            Err(TrainError::InvalidData(_))
+        ));
+    }
+    // A fold trains on its training speakers only, not on every speaker but its test ones.
+    let fewer = Fold {
+        train_speakers: speakers(&[2]),
+        ..folds[0].clone()
+    };
+    let cv = cross_validate(&config, &data, &[fewer], &options(1)).unwrap();
+    let provenance = cv.folds[0].model.views()[0]
+        .metadata()
+        .training
+        .clone()
+        .unwrap();
+    assert_eq!(provenance.train_speakers, speakers(&[2]));
+}
+
+#[test]
+fn validation_speakers_are_never_training_speakers_and_members_are_counted() {
+    let config = small_config();
+    let views = |d: FeatureDataset| ViewsDataset::new(config.view_features(), vec![d]).unwrap();
+    let (train_set, val_set) = (views(dataset(0..2, 2, 51)), views(dataset(1..3, 1, 52)));
+    let err = train_views(&config, &train_set, &val_set, &quiet()).unwrap_err();
+    assert!(
+        matches!(&err, TrainError::InvalidData(m) if m.contains("\"01\"")),
+        "{err}"
+    );
+    let no_members = TrainConfig {
+        model: ModelConfig {
+            members: 0,
+            ..config.model.clone()
+        },
+        ..config.clone()
+    };
+    assert!(matches!(
+        train(
+            &no_members,
+            &dataset(0..1, 2, 11),
+            &dataset(1..2, 1, 12),
+            &quiet()
+        ),
+        Err(TrainError::Model(_))
+    ));
 }
