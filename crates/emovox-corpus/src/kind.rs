@@ -167,7 +167,28 @@ pub fn load_corpus(
         Some(kind) => kind,
         None => detect_corpus(path)?,
     };
-    Ok((kind.load(path)?, kind))
+    Ok((without_duplicates(kind.load(path)?), kind))
+}
+
+/// `corpus` with each audio file used once: a file listed again (a manifest's repeated row,
+/// one folder given twice) is skipped with the reason, not counted twice.
+fn without_duplicates(mut corpus: Corpus) -> Corpus {
+    let mut seen = std::collections::HashSet::new();
+    let (mut kept, mut skipped) = (Vec::new(), Vec::new());
+    for utterance in std::mem::take(&mut corpus.utterances) {
+        let file = std::fs::canonicalize(&utterance.path).unwrap_or(utterance.path.clone());
+        if seen.insert(file) {
+            kept.push(utterance);
+        } else {
+            skipped.push(crate::SkippedFile {
+                path: utterance.path,
+                reason: "listed more than once: used once".into(),
+            });
+        }
+    }
+    corpus.utterances = kept;
+    corpus.skipped.extend(skipped);
+    corpus
 }
 
 /// Loads every corpus of `paths` as [`load_corpus`] does and combines them
@@ -187,7 +208,7 @@ pub fn load_corpora(
     let corpus = match corpora.len() {
         0 => return Err(CorpusError::NoCorpus),
         1 => corpora.remove(0),
-        _ => crate::protocol::combine(&corpora),
+        _ => without_duplicates(crate::protocol::combine(&corpora)),
     };
     Ok((corpus, kinds))
 }

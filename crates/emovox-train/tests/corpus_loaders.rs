@@ -10,7 +10,7 @@ use common::{fixture_dir, tiny_wav};
 use std::path::Path;
 
 use emovox_train::corpus::{
-    apply_scheme, detect_corpus, load_corpus, load_crema_d, load_emodb, load_folders,
+    apply_scheme, detect_corpus, load_corpora, load_corpus, load_crema_d, load_emodb, load_folders,
     load_manifest, load_savee, load_tess, parse_crema_d_name, parse_emodb_name, parse_savee_name,
     parse_tess_name, Corpus, CorpusError, CorpusKind, Gender, LabelScheme, NameInfo, Utterance,
 };
@@ -411,6 +411,22 @@ fn detection_refuses_mixed_folders_and_reads_csv_paths_as_manifests() {
     let (corpus, kind) = load_corpus(&csv, Some(CorpusKind::Ravdess)).unwrap();
     assert_eq!(kind, CorpusKind::Csv);
     assert_eq!(corpus.labels(), vec!["calm"]);
+    // A row repeated (and the same file by another path) is used once, the repeats reported.
+    std::fs::write(
+        &csv,
+        "path,label\na.wav,calm\nb.wav,sad\na.wav,calm\n./b.wav,sad\n",
+    )
+    .unwrap();
+    let (corpus, _) = load_corpus(&csv, None).unwrap();
+    assert_eq!(corpus.utterances.len(), 2);
+    assert_eq!(corpus.skipped.len(), 2);
+    assert!(corpus
+        .skipped
+        .iter()
+        .all(|s| s.reason.contains("more than once")));
+    // One folder given twice: each file once.
+    let (twice, _) = load_corpora(&[csv.clone(), csv.clone()], None).unwrap();
+    assert_eq!(twice.utterances.len(), 2);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -39,6 +39,18 @@ pub enum Error {
     /// Scores could not be computed (e.g. no clip was scored).
     #[error(transparent)]
     Metrics(#[from] emovox_metrics::MetricsError),
+    /// No clip of an evaluation carries a label the model scores (a model of other labels,
+    /// or a corpus under another label scheme).
+    #[error("no clip's label {clip_labels:?} is one the model scores {model_labels:?}: evaluate with a model of these labels, or another --labels scheme")]
+    NoScoredLabels {
+        /// The clips' labels.
+        clip_labels: Vec<String>,
+        /// The labels scored (the model's, merged by the scoring).
+        model_labels: Vec<String>,
+    },
+    /// A condition appears twice in one evaluation table.
+    #[error("condition {0:?} is asked for twice")]
+    DuplicateCondition(String),
     /// Two evaluations compared clip by clip are not of the same clips.
     #[error("the evaluations cannot be paired: {0}")]
     NotPaired(&'static str),

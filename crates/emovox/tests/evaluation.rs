@@ -301,3 +301,39 @@ fn per_speaker_adaptation_compares_each_scored_clip_with_its_speakers_others() {
         result.calibration.mean_confidence
     );
 }
+
+#[test]
+fn clips_of_labels_the_model_lacks_and_a_condition_twice_are_clear_errors() {
+    let classifier = Classifier::bundled().unwrap();
+    let mut set = clips();
+    for clip in &mut set {
+        clip.label = "female".into();
+    }
+    let err = evaluate(
+        &classifier,
+        &set,
+        &Condition::Clean,
+        1,
+        &Scoring::model(),
+        Adaptation::None,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::NoScoredLabels { clip_labels, .. } if clip_labels == &["female"]),
+        "{err}"
+    );
+    let twice = parse_conditions(&["clean", "clean"]).unwrap();
+    let err = evaluate_conditions(
+        &classifier,
+        &clips(),
+        &twice,
+        1,
+        &Scoring::model(),
+        Adaptation::None,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::DuplicateCondition(name) if name == "clean"),
+        "{err}"
+    );
+}

@@ -282,6 +282,15 @@ pub fn evaluate(
         .map(|l| merged.iter().position(|m| m == l))
         .collect::<Option<_>>()
         .expect("scored labels are merged labels");
+    if !clips.iter().any(|clip| labels.contains(&clip.label)) {
+        let mut clip_labels: Vec<String> = clips.iter().map(|c| c.label.clone()).collect();
+        clip_labels.sort();
+        clip_labels.dedup();
+        return Err(Error::NoScoredLabels {
+            clip_labels,
+            model_labels: merged,
+        });
+    }
     let pools = if condition.uses_babble() {
         babble_pools(clips)?
     } else {

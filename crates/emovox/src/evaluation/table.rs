@@ -29,6 +29,11 @@ pub fn evaluate_conditions(
     scoring: &Scoring,
     adaptation: Adaptation,
 ) -> Result<ConditionTable, Error> {
+    for (i, (name, _)) in conditions.iter().enumerate() {
+        if conditions[..i].iter().any(|(other, _)| other == name) {
+            return Err(Error::DuplicateCondition(name.clone()));
+        }
+    }
     let rows = conditions
         .iter()
         .map(|(name, condition)| {
