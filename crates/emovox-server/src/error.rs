@@ -46,10 +46,12 @@ pub enum ApiError {
     #[error("bad request: {0}")]
     BadRequest(String),
     /// Too many requests are being served; retry after the given number of seconds (503).
-    #[error("the server is busy ({in_flight} requests in flight); retry in {retry_after} s")]
+    #[error("the server is busy ({in_flight} {what}); retry in {retry_after} s")]
     Busy {
-        /// The in-flight limit that was reached.
+        /// The limit that was reached.
         in_flight: usize,
+        /// What it counts: `requests in flight`, or `streams open`.
+        what: &'static str,
         /// Seconds to wait before retrying (sent as `Retry-After`).
         retry_after: u64,
     },

@@ -192,6 +192,7 @@ pub async fn in_flight_gate(
     let Ok(permit) = state.in_flight.clone().try_acquire_owned() else {
         return Err(ApiError::Busy {
             in_flight: state.config.max_in_flight,
+            what: "requests in flight",
             retry_after: RETRY_AFTER_SECONDS,
         });
     };

@@ -116,10 +116,13 @@ pub async fn stream(
             e.body_text()
         ))
     })?;
-    emovox::audio::validate_sample_rate(query.rate)?;
+    // A rate out of range is a bad query parameter, not bad audio.
+    emovox::audio::validate_sample_rate(query.rate)
+        .map_err(|e| ApiError::BadRequest(format!("rate={}: {e}", query.rate)))?;
     let Ok(slot) = state.streams.clone().try_acquire_owned() else {
         return Err(ApiError::Busy {
             in_flight: state.config.max_streams,
+            what: "streams open",
             retry_after: RETRY_AFTER_SECONDS,
         });
     };

@@ -99,7 +99,14 @@ async fn frames_that_are_not_pcm_are_a_clear_error() {
         "?rate=16000&format=mp3",
         "?rate=16000&fromat=i16le",
     ] {
-        let response = reqwest::get(server.url(&format!("/v1/stream{query}")))
+        // A real upgrade request, so the query (not a missing upgrade) is what is refused.
+        let response = common::client()
+            .get(server.url(&format!("/v1/stream{query}")))
+            .header("connection", "upgrade")
+            .header("upgrade", "websocket")
+            .header("sec-websocket-version", "13")
+            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .send()
             .await
             .unwrap();
         assert_eq!(
@@ -107,6 +114,8 @@ async fn frames_that_are_not_pcm_are_a_clear_error() {
             reqwest::StatusCode::BAD_REQUEST,
             "{query}"
         );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "bad_request", "{query}: {body}");
     }
     server.stop().await;
 }
@@ -126,6 +135,8 @@ async fn idle_streams_are_closed_and_the_stream_limit_is_503() {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
             assert_eq!(response.status(), 503);
             assert_eq!(response.headers()["retry-after"], "1");
+            let body = String::from_utf8_lossy(response.body().as_deref().unwrap_or_default());
+            assert!(body.contains("1 streams open"), "{body}");
         }
         other => panic!("expected 503, got {other:?}"),
     }
