@@ -15,6 +15,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[path = "common/exit.rs"]
+mod exit;
+
 use clap::Parser;
 use emovox::audio::degrade::parse_conditions;
 use emovox_corpus::protocol::SpeakerSet;
@@ -49,13 +52,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    run(Args::parse()).map_or_else(
-        |err| {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
-        },
-        |()| ExitCode::SUCCESS,
-    )
+    exit::report(run(Args::parse()))
 }
 
 fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {

@@ -29,6 +29,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[path = "common/exit.rs"]
+mod exit;
+
 use clap::Parser;
 use emovox::adaptation::Adaptation;
 use emovox::audio::degrade::parse_conditions;
@@ -100,13 +103,7 @@ enum Adapt {
 
 fn main() -> ExitCode {
     emovox::retain_freed_memory(); // 200 page faults per clip otherwise
-    run(Args::parse()).map_or_else(
-        |err| {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
-        },
-        |()| ExitCode::SUCCESS,
-    )
+    exit::report(run(Args::parse()))
 }
 
 fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {

@@ -15,6 +15,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[path = "common/exit.rs"]
+mod exit;
+
 use clap::Parser;
 use emovox::adaptation::adapt_timeline;
 use emovox::audio::{open_audio_stream_with, peak_envelope_of, Channels};
@@ -68,20 +71,7 @@ fn plot_path(name: &str) -> Result<PathBuf, String> {
 
 fn main() -> ExitCode {
     emovox::retain_freed_memory(); // 200 page faults per window otherwise
-    match run(&Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        // The reader has gone (`| head`): nothing more to say.
-        Err(err)
-            if err.downcast_ref::<std::io::Error>().map(|e| e.kind())
-                == Some(std::io::ErrorKind::BrokenPipe) =>
-        {
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    exit::report(run(&Args::parse()))
 }
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {

@@ -15,6 +15,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+#[path = "common/exit.rs"]
+mod exit;
 use std::sync::Arc;
 
 use clap::Parser;
@@ -89,13 +92,7 @@ struct Args {
 
 fn main() -> ExitCode {
     emovox::retain_freed_memory(); // a fifth of each epoch's time otherwise
-    run(&Args::parse()).map_or_else(
-        |err| {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
-        },
-        |()| ExitCode::SUCCESS,
-    )
+    exit::report(run(&Args::parse()))
 }
 
 fn run(args: &Args) -> Result<(), BoxError> {
