@@ -139,6 +139,8 @@ pub async fn stream(
 enum Input {
     Samples(Vec<f32>),
     End,
+    /// A frame that is not PCM: reported after the windows of the audio before it.
+    NotPcm(Value),
 }
 
 /// Runs one stream: the socket on this task, classification on a thread of its own.
@@ -171,7 +173,7 @@ async fn serve(
             out = outputs.recv() => send_output(&mut socket, out, write_timeout).await,
             permit = reserve(inputs.clone()), if pending.is_some() => {
                 let input = pending.take();
-                let end = matches!(input, Some(Input::End));
+                let end = matches!(input, Some(Input::End | Input::NotPcm(_)));
                 match (permit, input) {
                     (Some(permit), Some(input)) => drop(permit.send(input)),
                     _ => inputs = None, // the classifying thread is gone
@@ -200,6 +202,11 @@ async fn serve(
                         Flow::Stop
                     }
                     Ok(Step::Flow(flow)) => flow,
+                    // After the windows of the audio already sent, in order, as a NaN is.
+                    Err(error) if error.close_code == CLOSE_UNSUPPORTED_DATA => {
+                        pending = Some(Input::NotPcm(error.message_json()));
+                        Flow::Continue
+                    }
                     Err(error) => {
                         error.send(&mut socket).await;
                         Flow::Stop
@@ -360,11 +367,14 @@ impl ProtocolError {
         }
     }
 
+    /// The error message sent to the client.
+    fn message_json(&self) -> Value {
+        json!({ "type": "error", "error": { "code": self.code, "message": self.message } })
+    }
+
     /// Sends the error message, then closes the socket.
     async fn send(self, socket: &mut WebSocket) {
-        let error =
-            json!({ "type": "error", "error": { "code": self.code, "message": self.message } });
-        let _ = socket.send(text(&error)).await;
+        let _ = socket.send(text(&self.message_json())).await;
         close(socket, self.close_code, self.code).await;
         if self.close_code == CLOSE_TOO_BIG {
             // The rest of the message is unread: closing the connection now would reset it,
@@ -397,6 +407,10 @@ fn classify(
         let (windows, end) = match input {
             Input::Samples(samples) => (live.push(&samples), false),
             Input::End => (live.finish(), true),
+            Input::NotPcm(message) => {
+                let _ = outputs.blocking_send(message);
+                return;
+            }
         };
         match windows {
             Ok(windows) => {

@@ -320,3 +320,27 @@ async fn the_server_answers_a_clients_close_and_its_errors_reach_a_client_still_
     assert_eq!(codes, ["bad_audio"]);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_windows_of_audio_before_a_frame_that_is_not_pcm_still_arrive() {
+    let server = TestServer::start(ServerConfig::default()).await;
+    let mut socket = connect(&server, "?rate=16000").await;
+    next_json(&mut socket).await.unwrap();
+    socket
+        .send(Message::Binary(f32le(&long_speech(3.0)).into()))
+        .await
+        .unwrap();
+    socket.send(Message::Text("hello".into())).await.unwrap();
+    let mut types = Vec::new();
+    while let Some(message) = next_json(&mut socket).await {
+        types.push(message["type"].as_str().unwrap().to_string());
+    }
+    // 3 s of speech: the windows at 0 and 0.5 s, then the error (no window was lost to it).
+    assert!(types.len() >= 3, "{types:?}");
+    assert_eq!(types.last().map(String::as_str), Some("error"), "{types:?}");
+    assert!(
+        types[..types.len() - 1].iter().all(|t| t == "window"),
+        "{types:?}"
+    );
+    server.stop().await;
+}
