@@ -265,3 +265,30 @@ def test_empty_arrays_are_value_errors_naming_the_function():
             emovox.feature.melspectrogram(y=y, sr=16000)
     with pytest.raises(ValueError, match=r"^delta: data is empty"):
         emovox.feature.delta(np.zeros((20, 0), np.float32))
+
+
+def test_melspectrogram_from_s_keeps_an_odd_n_fft_that_fits_as_librosa_does():
+    y = generated_signal(16000, 1.0)
+    for n_fft, n_mels in ((2047, 128), (511, 40)):
+        S = np.abs(librosa.stft(y, n_fft=n_fft)) ** 2
+        expected = librosa.feature.melspectrogram(S=S, sr=16000, n_fft=n_fft, n_mels=n_mels)
+        got = emovox.feature.melspectrogram(S=S, sr=16000, n_fft=n_fft, n_mels=n_mels)
+        assert np.abs(got - expected).max() <= 1e-5 * np.abs(expected).max()
+
+
+def test_power_to_db_and_delta_refuse_what_they_cannot_compute_faithfully():
+    P = np.abs(np.random.default_rng(3).standard_normal((4, 6))).astype(np.float32)
+    with pytest.raises(ValueError, match=r"^power_to_db: ref must be a scalar"):
+        emovox.power_to_db(P, ref=lambda x: np.max(x, axis=0))
+    with pytest.raises(ValueError, match=r"^power_to_db: ref must be a scalar"):
+        emovox.power_to_db(P, ref=np.array([2.0, 3.0]))
+    with pytest.raises(ValueError, match=r"^power_to_db: top_db must be a non-negative number"):
+        emovox.power_to_db(P, top_db=np.nan)
+    with pytest.raises(ValueError, match=r"^power_to_db: S holds NaN"):
+        emovox.power_to_db(np.array([1.0, np.nan, 5.0]))
+    # A one-element array as ref is a scalar, as for librosa.
+    np.testing.assert_allclose(emovox.power_to_db(P, ref=np.array([2.0])), librosa.power_to_db(P, ref=2.0), atol=1e-4)
+    bad = np.ones((3, 20), np.float32)
+    bad[1, 4] = np.nan
+    with pytest.raises(ValueError, match=r"^delta: data must not contain infs or NaNs"):
+        emovox.feature.delta(bad)

@@ -21,10 +21,8 @@ def refuse_unknown(function: str, kwargs: Mapping[str, Any], known: Mapping[str,
     unknown = sorted(set(kwargs) - set(known))
     if unknown:
         names = ", ".join(repr(name) for name in unknown)
-        raise ValueError(
-            f"{function}: unsupported argument(s) {names}: emovox implements "
-            f"{', '.join(sorted(known))} besides the named parameters"
-        )
+        others = f"{', '.join(sorted(known))} besides the named parameters" if known else "only the named parameters"
+        raise ValueError(f"{function}: unsupported argument(s) {names}: emovox implements {others}")
     merged = dict(known)
     merged.update(kwargs)
     return merged

@@ -148,7 +148,8 @@ def power_to_db(
     Raises
     ------
     ValueError
-        if ``amin <= 0`` or ``top_db < 0``
+        if ``amin <= 0``, ``top_db`` is negative or NaN, ``S`` holds NaN, or
+        ``ref`` (or what it returns) is not a scalar
 
     Examples
     --------
@@ -171,16 +172,23 @@ def power_to_db(
         raise ValueError(f"{function}: unsupported dtype float16: emovox implements float32 and float64")
     if not amin > 0:
         raise ValueError(f"{function}: amin must be strictly positive")
-    if top_db is not None and top_db < 0:
-        raise ValueError(f"{function}: top_db must be non-negative")
-    reference = ref(array) if callable(ref) else np.abs(ref)
+    if top_db is not None and not top_db >= 0:
+        raise ValueError(f"{function}: top_db must be a non-negative number, got {top_db!r}")
+    if np.isnan(array).any():
+        raise ValueError(f"{function}: S holds NaN")
+    reference = np.asarray(ref(array) if callable(ref) else np.abs(ref))
+    if reference.size != 1:
+        raise ValueError(
+            f"{function}: ref must be a scalar or a function returning one, got shape {reference.shape}: "
+            "emovox implements one reference for the whole array"
+        )
     if array.dtype == np.float32:
         native, cast = _emovox.power_to_db_f32, np.float32
     else:
         native, cast = _emovox.power_to_db_f64, np.float64
     out = native(
         np.asarray(array, dtype=cast, order="C"),
-        float(reference),
+        float(reference.reshape(())),
         float(amin),
         None if top_db is None else float(top_db),
     )

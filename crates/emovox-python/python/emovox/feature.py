@@ -128,7 +128,8 @@ def melspectrogram(
         sampling rate of ``y`` (a whole number of Hz, 1000 to 768000)
     S : np.ndarray [shape=(..., d, t)]
         power spectrogram of ``d = 1 + n_fft // 2 >= 2`` frequency bins
-        (``n_fft`` is inferred from it, as librosa does)
+        (``n_fft`` is kept when ``n_fft // 2 + 1 == d``, else inferred from
+        it, as librosa does)
     n_fft : int > 0 [scalar]
         length of the FFT window
     hop_length : int > 0 [scalar]
@@ -189,7 +190,9 @@ def melspectrogram(
         if y is not None:
             raise ValueError(f"{function}: give y or S, not both")
         S = _spectrogram(function, S, 2)
-        settings["n_fft"] = 2 * (S.shape[-2] - 1)
+        # As librosa: n_fft is kept when it fits S's bins (an odd n_fft too), else inferred.
+        if not (isinstance(n_fft, (int, np.integer)) and n_fft // 2 + 1 == S.shape[-2]):
+            settings["n_fft"] = 2 * (S.shape[-2] - 1)
         args = _mel_settings(function, sr, settings)
         basis = _emovox.mel_filterbank(args["sr"], args["n_fft"], args["n_mels"], args["fmin"], args["fmax"])
         return np.einsum("...ft,mf->...mt", S, basis, optimize=True)
@@ -373,6 +376,8 @@ def delta(
         raise ValueError(f"{function}: data must have at least one dimension")
     if array.size == 0:
         raise ValueError(f"{function}: data is empty (shape {array.shape})")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{function}: data must not contain infs or NaNs (as librosa refuses them)")
     moved = np.moveaxis(array, axis, -1)
     rows = np.ascontiguousarray(moved.reshape(-1, moved.shape[-1]), dtype=np.float32)
     out = _emovox.delta(rows, width, int(order)).reshape(moved.shape)
