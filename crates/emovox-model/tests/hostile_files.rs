@@ -15,24 +15,13 @@ use ndarray::Array3;
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 
-const BINS: usize = 16;
+mod common;
 
+use common::BINS;
+
+/// The common test network, mean and deviation pooling, no residual connections.
 fn config() -> ModelConfig {
-    ModelConfig {
-        in_channels: 2,
-        n_bins: BINS,
-        n_classes: 3,
-        block_channels: vec![8, 12],
-        kernel_size: 3,
-        residual: false,
-        time_pool: 2,
-        input_pool: 1,
-        pooling: PoolingKind::MeanStd,
-        attention_hidden: 4,
-        head_hidden: 6,
-        dropout: 0.5,
-        members: 1,
-    }
+    common::config(PoolingKind::MeanStd, false)
 }
 
 fn metadata() -> ModelMetadata {

@@ -13,7 +13,9 @@ use ndarray::Array3;
 use safetensors::tensor::TensorView;
 use safetensors::SafeTensors;
 
-const BINS: usize = 16;
+mod common;
+
+use common::{config, BINS};
 
 fn spec() -> FeatureSpec {
     FeatureSpec {
@@ -23,24 +25,6 @@ fn spec() -> FeatureSpec {
         utterance_norm: false,
         pitch: None,
         preprocessing: Default::default(),
-    }
-}
-
-fn config(pooling: PoolingKind, residual: bool) -> ModelConfig {
-    ModelConfig {
-        in_channels: 2,
-        n_bins: BINS,
-        n_classes: 3,
-        block_channels: vec![8, 12],
-        kernel_size: 3,
-        residual,
-        time_pool: 2,
-        input_pool: 1,
-        pooling,
-        attention_hidden: 4,
-        head_hidden: 6,
-        dropout: 0.5,
-        members: 1,
     }
 }
 

@@ -1,0 +1,25 @@
+//! The small network the model tests build: 16 bins, two input channels, three classes.
+
+use emovox_model::{ModelConfig, PoolingKind};
+
+/// Feature bins of the test networks.
+pub const BINS: usize = 16;
+
+/// A two-block network of `pooling`, with or without residual connections.
+pub fn config(pooling: PoolingKind, residual: bool) -> ModelConfig {
+    ModelConfig {
+        in_channels: 2,
+        n_bins: BINS,
+        n_classes: 3,
+        block_channels: vec![8, 12],
+        kernel_size: 3,
+        residual,
+        time_pool: 2,
+        input_pool: 1,
+        pooling,
+        attention_hidden: 4,
+        head_hidden: 6,
+        dropout: 0.5,
+        members: 1,
+    }
+}
