@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use candle_core::{DType, Device, ModuleT, Tensor};
 use candle_nn::{VarBuilder, VarMap};
-use emovox_features::{FeatureKind, FeatureSpec, MelConfig};
 use emovox_model::{
     crop_starts, EmotionModel, InferenceConfig, ModelConfig, ModelError, ModelMetadata,
     MultiViewModel, Network, Normalisation, PoolingKind, MAX_CROPS, MAX_LAYER_WIDTH,
@@ -27,14 +26,7 @@ fn config() -> ModelConfig {
 fn metadata() -> ModelMetadata {
     ModelMetadata {
         labels: vec!["angry".into(), "happy".into(), "sad".into()],
-        features: FeatureSpec {
-            kind: FeatureKind::LogMel(MelConfig::speech_with_mels(BINS)),
-            delta_orders: 1,
-            delta_width: 9,
-            utterance_norm: false,
-            pitch: None,
-            preprocessing: Default::default(),
-        },
+        features: common::spec(),
         architecture: config(),
         normalisation: None,
         inference: InferenceConfig {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use candle_core::{DType, Device, ModuleT, Tensor};
 use candle_nn::{VarBuilder, VarMap};
-use emovox_features::{FeatureKind, FeatureSpec, MelConfig, MfccConfig};
+use emovox_features::{FeatureKind, MelConfig, MfccConfig};
 use emovox_model::{
     EmotionModel, InferenceConfig, ModelConfig, ModelError, ModelMetadata, MultiViewModel, Network,
     Normalisation, PoolingKind, METADATA_KEY, VIEWS_KEY,
@@ -15,18 +15,7 @@ use safetensors::SafeTensors;
 
 mod common;
 
-use common::{config, BINS};
-
-fn spec() -> FeatureSpec {
-    FeatureSpec {
-        kind: FeatureKind::LogMel(MelConfig::speech_with_mels(BINS)),
-        delta_orders: 1,
-        delta_width: 9,
-        utterance_norm: false,
-        pitch: None,
-        preprocessing: Default::default(),
-    }
-}
+use common::{config, spec, BINS};
 
 fn metadata(architecture: ModelConfig) -> ModelMetadata {
     let width = architecture.input_width();

@@ -1,5 +1,6 @@
 //! The small network the model tests build: 16 bins, two input channels, three classes.
 
+use emovox_features::{FeatureKind, FeatureSpec, MelConfig};
 use emovox_model::{ModelConfig, PoolingKind};
 
 /// Feature bins of the test networks.
@@ -21,5 +22,17 @@ pub fn config(pooling: PoolingKind, residual: bool) -> ModelConfig {
         head_hidden: 6,
         dropout: 0.5,
         members: 1,
+    }
+}
+
+/// The features the test networks take: a log-mel of BINS bands with its first delta.
+pub fn spec() -> FeatureSpec {
+    FeatureSpec {
+        kind: FeatureKind::LogMel(MelConfig::speech_with_mels(BINS)),
+        delta_orders: 1,
+        delta_width: 9,
+        utterance_norm: false,
+        pitch: None,
+        preprocessing: Default::default(),
     }
 }
