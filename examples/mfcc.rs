@@ -16,6 +16,7 @@ use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
 use emovox_features::{Mfcc, MfccConfig};
+use ndarray::Array2;
 use rayon::prelude::*;
 
 /// Named starting points for the MFCC parameters.
@@ -92,8 +93,11 @@ type Plans = Mutex<BTreeMap<u32, Arc<Mfcc>>>;
 /// One decoded input (file, samples at its plan's rate, plan).
 type Decoded = (PathBuf, Vec<f32>, Arc<Mfcc>);
 
+/// Any error of one file, reported with its path.
+type Failure = Box<dyn std::error::Error>;
+
 /// Files run in parallel on rayon's pool: all cores, or `RAYON_NUM_THREADS`.
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Failure> {
     let args = Args::parse();
     let files = if args.input.is_dir() {
         emovox_corpus::audio_files(&args.input)?
@@ -157,7 +161,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// Reads any format emovox decodes and resamples it to the rate of its plan (built once per
 /// input rate).
-fn decode(args: &Args, plans: &Plans, file: &Path) -> Result<Decoded, Box<dyn std::error::Error>> {
+fn decode(args: &Args, plans: &Plans, file: &Path) -> Result<Decoded, Failure> {
     let audio = emovox_audio::read_audio(file)?;
     let plan = match plans.lock().expect("no panics").entry(audio.sample_rate) {
         Entry::Occupied(plan) => plan.get().clone(),
@@ -170,50 +174,19 @@ fn decode(args: &Args, plans: &Plans, file: &Path) -> Result<Decoded, Box<dyn st
     Ok((file.to_owned(), samples, plan))
 }
 
-/// Where the array of `file` goes: `out` itself for a single file; for a folder `input`, under
-/// `out` at the file's path relative to it with `.npy` appended (`a/x.wav.npy`), so `x.wav` and
-/// `x.flac` keep one array each.
-fn output_path(out: &Path, input: &Path, file: &Path) -> PathBuf {
-    match file.strip_prefix(input) {
-        Ok(relative) if input.is_dir() => {
-            let mut name = relative.as_os_str().to_owned();
-            name.push(".npy");
-            out.join(name)
-        }
-        _ => out.to_owned(),
-    }
-}
-
-/// Writes the array of `file` as float32 `.npy` at its [`output_path`] (nothing without
-/// `--out`); its frames.
-fn write_output(
-    args: &Args,
-    file: &Path,
-    mfcc: &ndarray::Array2<f32>,
-) -> Result<usize, Box<dyn std::error::Error>> {
+/// Writes the array of `file` as float32 `.npy` (nothing without `--out`): at `--out` for a
+/// file, for a folder at the file's path below it with `.npy` appended; returns its frames.
+fn write_output(args: &Args, file: &Path, mfcc: &Array2<f32>) -> Result<usize, Failure> {
     if let Some(out) = &args.out {
-        let path = output_path(out, &args.input, file);
+        let path = if args.input.is_dir() {
+            emovox_corpus::mirrored_path(out, &args.input, file, ".npy")
+        } else {
+            out.clone()
+        };
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
         ndarray_npy::write_npy(path, mfcc)?;
     }
     Ok(mfcc.ncols())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_folder_keeps_one_array_per_file() {
-        let input = std::env::temp_dir();
-        let out = Path::new("/out");
-        let path = |name: &str| output_path(out, &input, &input.join(name));
-        assert_eq!(path("a/x.wav"), Path::new("/out/a/x.wav.npy"));
-        assert_ne!(path("a/x.wav"), path("a/x.flac"));
-        assert_ne!(path("angry/01.wav"), path("sad/01.wav"));
-        let file = input.join("x.wav");
-        assert_eq!(output_path(out, &file, &file), out);
-    }
 }

@@ -43,7 +43,7 @@ pub use ravdess::{load_ravdess, parse_ravdess_name, RAVDESS_EMOTIONS};
 pub use savee::{load_savee, parse_savee_name, SAVEE_EMOTIONS, SAVEE_SPEAKERS};
 pub use scheme::{apply_scheme, common_emotion, restrict_to_labels, LabelScheme, COMMON_EMOTIONS};
 pub use tess::{load_tess, parse_tess_name, TESS_EMOTIONS};
-pub use walk::{audio_files, is_audio_file, wav_files, AUDIO_EXTENSIONS};
+pub use walk::{audio_files, is_audio_file, mirrored_path, AUDIO_EXTENSIONS};
 
 /// A speaker's sex as a corpus documents it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

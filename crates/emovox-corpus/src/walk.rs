@@ -56,7 +56,32 @@ pub fn audio_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
     Ok(files)
 }
 
-/// The former name of [`audio_files`], which finds every supported format, not only WAV.
-pub fn wav_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
-    audio_files(dir)
+/// Where something derived from `file`, one of the [`audio_files`] below `root`, goes in a
+/// folder `out` that mirrors `root`: `file`'s path relative to `root` with `suffix` appended
+/// (`root/Actor_01/x.wav` with `.npy` is `out/Actor_01/x.wav.npy`), so `x.wav` and `x.flac`
+/// keep one output each. A `file` not below `root` goes to `out` under its file name.
+pub fn mirrored_path(out: &Path, root: &Path, file: &Path, suffix: &str) -> PathBuf {
+    let relative = match file.strip_prefix(root) {
+        Ok(relative) => relative.as_os_str().to_owned(),
+        Err(_) => file.file_name().unwrap_or(file.as_os_str()).to_owned(),
+    };
+    let mut name = relative;
+    name.push(suffix);
+    out.join(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mirrored_paths_keep_one_output_per_file() {
+        let (root, out) = (Path::new("/corpus"), Path::new("/out"));
+        let path = |name: &str| mirrored_path(out, root, &root.join(name), ".npy");
+        assert_eq!(path("a/x.wav"), Path::new("/out/a/x.wav.npy"));
+        assert_ne!(path("a/x.wav"), path("a/x.flac"));
+        assert_ne!(path("angry/01.wav"), path("sad/01.wav"));
+        let elsewhere = mirrored_path(out, root, Path::new("/else/y.mp3"), ".npy");
+        assert_eq!(elsewhere, Path::new("/out/y.mp3.npy"));
+    }
 }
