@@ -292,3 +292,12 @@ def test_power_to_db_and_delta_refuse_what_they_cannot_compute_faithfully():
     bad[1, 4] = np.nan
     with pytest.raises(ValueError, match=r"^delta: data must not contain infs or NaNs"):
         emovox.feature.delta(bad)
+
+
+def test_a_one_sample_window_equals_librosa(speech16k):
+    """scipy's periodic Hann window of one sample is [1.0], not the formula's 0 (which made every
+    frame silent)."""
+    ours = emovox.feature.melspectrogram(y=speech16k, sr=16000, n_fft=512, win_length=1, hop_length=160, n_mels=40)
+    theirs = librosa.feature.melspectrogram(y=speech16k, sr=16000, n_fft=512, win_length=1, hop_length=160, n_mels=40)
+    assert np.max(theirs) > 0
+    assert_like_librosa(ours, theirs, relative=True)

@@ -179,3 +179,12 @@ def test_the_whole_supported_rate_range_loads():
 def test_bad_offset_or_duration_is_a_value_error_naming_it(name, value):
     with pytest.raises(ValueError, match=rf"^load: {name}=.* must be a finite number of seconds >= 0$"):
         emovox.load(SENTENCE, **{name: value})
+
+
+def test_the_rate_returned_is_the_rate_asked_for_as_in_librosa(stereo_files):
+    """librosa returns ``sr`` as given (a float stays a float); ``sr=None`` gives the file's."""
+    path = stereo_files["pcm16.flac"]
+    for sr in (16000, 16000.0, np.int64(16000), None):
+        ours = emovox.load(path, sr=sr)[1]
+        theirs = librosa.load(path, sr=sr)[1]
+        assert ours == theirs and type(ours) is type(theirs), (sr, ours, theirs)

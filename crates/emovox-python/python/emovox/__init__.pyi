@@ -17,7 +17,7 @@ def load(
     duration: Optional[float] = None,
     dtype: npt.DTypeLike = np.float32,
     res_type: Literal["soxr_hq"] = "soxr_hq",
-) -> Tuple[np.ndarray, int]: ...
+) -> Tuple[np.ndarray, float]: ...
 def power_to_db(
     S: npt.ArrayLike,
     *,

@@ -21,7 +21,7 @@ def load(
     duration: Optional[float] = None,
     dtype: Any = np.float32,
     res_type: str = "soxr_hq",
-) -> Tuple[np.ndarray, int]:
+) -> Tuple[np.ndarray, float]:
     """Load an audio file as a floating point time series.
 
     Audio will be automatically resampled to the given rate
@@ -64,8 +64,9 @@ def load(
     y : np.ndarray [shape=(n,) or (..., n)]
         audio time series. Multi-channel is supported (``mono=False``:
         shape ``(channels, n)``; a mono file stays ``(n,)``).
-    sr : int > 0 [scalar]
-        sampling rate of ``y``
+    sr : number > 0 [scalar]
+        sampling rate of ``y``: the ``sr`` given (as given, ``16000.0`` stays
+        a float, as in librosa), or the file's rate (an int) for ``sr=None``
 
     Raises
     ------
@@ -102,7 +103,7 @@ def load(
         )
     if y.ndim == 2 and y.shape[0] == 1:
         y = y[0]  # a mono file stays one-dimensional, as in librosa
-    return y.astype(out_dtype, copy=False), rate
+    return y.astype(out_dtype, copy=False), (rate if sr is None else sr)
 
 
 def _seconds(function: str, name: str, value: Any) -> float:
