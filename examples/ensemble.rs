@@ -4,7 +4,8 @@
 //! threshold) on validation speakers, as recorded or also under recording conditions
 //! (`--conditions standard`: the clips of the validation speakers under every condition of the
 //! standard table, so the confidence given noisy or band-limited speech is fitted on such
-//! speech). One model file alone is recalibrated the same way.
+//! speech). One model file alone is recalibrated the same way; `--remove-dc` makes its views
+//! remove each clip's mean first (members trained before that step existed).
 //!
 //! ```sh
 //! cargo run --release --example ensemble -- --model a.safetensors --model b.safetensors \
@@ -46,6 +47,10 @@ struct Args {
     /// Seed of the first clip's degradation (clip `i` gets `seed + i`).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Make every view remove each clip's mean first (`Preprocessing::remove_dc`), for members
+    /// trained before that step existed; their densities and calibration are fitted with it.
+    #[arg(long)]
+    remove_dc: bool,
     /// Where to write the combined model.
     #[arg(long)]
     out: PathBuf,
@@ -57,12 +62,12 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let (corpus, _) = load_corpora(&args.data, None)?;
+    let mut model = MultiViewModel::load_all(&args.model)?;
+    if args.remove_dc {
+        model = model.with_dc_removed();
+    }
     // Every view's feature density over everything the ensemble was trained on.
-    let model = fit_densities(
-        MultiViewModel::load_all(&args.model)?,
-        &corpus.utterances,
-        &ExtractConfig::default(),
-    )?;
+    let model = fit_densities(model, &corpus.utterances, &ExtractConfig::default())?;
     let (utterances, _) = restrict_to_labels(
         &args.val_speakers.select(&corpus.utterances)?,
         model.labels(),

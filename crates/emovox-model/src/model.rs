@@ -207,6 +207,18 @@ impl EmotionModel {
         &self.device
     }
 
+    /// The same model with a preprocessing step that removes each clip's mean before anything
+    /// else (`emovox_features::Preprocessing::remove_dc`), so a DC offset in the audio cannot
+    /// change its answers. Meant for a model trained before that step existed: its network
+    /// learnt from clips whose mean was not removed, so its answers stay the same only on audio
+    /// whose mean is next to zero, as most corpora's is (measure it, e.g. with `evaluate
+    /// --baseline`), and its density and calibration, fitted on features computed without the
+    /// step, should be fitted again (`emovox_train::fit_densities`, `calibrate_under`).
+    pub fn with_dc_removed(mut self) -> Self {
+        self.metadata.features.preprocessing.remove_dc = true;
+        self
+    }
+
     /// The same model with its training provenance replaced.
     pub fn with_training(mut self, training: Option<crate::TrainingProvenance>) -> Self {
         self.metadata.training = training;

@@ -71,6 +71,20 @@ impl MultiViewModel {
         }
     }
 
+    /// The same model with every view removing each clip's mean first
+    /// ([`EmotionModel::with_dc_removed`], whose caveats hold for each view); the calibration
+    /// is kept, to be fitted again.
+    pub fn with_dc_removed(self) -> Self {
+        Self {
+            views: self
+                .views
+                .into_iter()
+                .map(EmotionModel::with_dc_removed)
+                .collect(),
+            ..self
+        }
+    }
+
     /// The calibration applied to the averaged probabilities, if any.
     pub fn calibration(&self) -> Option<&ProbabilityCalibration> {
         self.calibration.as_ref()

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use candle_core::{DType, Device, ModuleT, Tensor};
 use candle_nn::{VarBuilder, VarMap};
-use emovox_features::{FeatureKind, MelConfig, MfccConfig};
+use emovox_features::{FeatureKind, FeaturePipeline, MelConfig, MfccConfig};
 use emovox_model::{
     EmotionModel, InferenceConfig, ModelConfig, ModelError, ModelMetadata, MultiViewModel, Network,
     Normalisation, PoolingKind, METADATA_KEY, VIEWS_KEY,
@@ -600,4 +600,42 @@ fn a_feature_density_is_stored_with_the_model_and_scores_novelty() {
         .with_density(wrong)
         .unwrap_err();
     assert!(matches!(err, ModelError::InvalidDensity(_)), "{err}");
+}
+
+#[test]
+fn a_model_made_to_remove_dc_offsets_says_so_in_its_file_and_ignores_them() {
+    let model = MultiViewModel::new(vec![trained_like(PoolingKind::MeanStd, false)]).unwrap();
+    assert!(!model.views()[0].metadata().features.preprocessing.remove_dc);
+    let clip: Vec<f32> = (0..16_000)
+        .map(|i| 0.3 * (i as f32 * 0.07).sin() * ((i / 2_000) % 2) as f32)
+        .collect();
+    let offset: Vec<f32> = clip.iter().map(|x| x + 0.05).collect();
+    // The largest change the offset makes to the model's features, and to its answers.
+    let changes = |model: &MultiViewModel| {
+        let pipeline = FeaturePipeline::new(model.views()[0].metadata().features.clone()).unwrap();
+        let [a, b] = [&clip, &offset].map(|x| pipeline.compute(x, 16_000).unwrap());
+        let feature = (&a - &b).iter().fold(0.0f32, |m, d| m.max(d.abs()));
+        let [p, q] = [a, b].map(|f| model.probabilities(&[f]).unwrap());
+        let answer = p
+            .iter()
+            .zip(&q)
+            .fold(0.0f32, |m, (p, q)| m.max((p - q).abs()));
+        (feature, answer)
+    };
+    let (feature, _) = changes(&model);
+    assert!(
+        feature > 1.0,
+        "the offset must matter as trained: {feature}"
+    );
+    let bytes = model.with_dc_removed().to_safetensors_bytes().unwrap();
+    let loaded = MultiViewModel::from_safetensors_bytes(&bytes).unwrap();
+    assert!(
+        loaded.views()[0]
+            .metadata()
+            .features
+            .preprocessing
+            .remove_dc
+    );
+    let (feature, answer) = changes(&loaded);
+    assert!(feature < 0.1 && answer < 1e-6, "{feature} {answer}");
 }

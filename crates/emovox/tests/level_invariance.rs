@@ -1,7 +1,8 @@
 //! The recording level is not a cue: the bundled model gives the same probabilities (within
 //! 0.02) for a clip scaled by any gain from -30 dB to +12 dB that does not clip, on generated
 //! signals, espeak-ng speech fixtures and, when `EMOVOX_DATA` points at RAVDESS, real clips of
-//! held-out actors 19-20.
+//! held-out actors 19-20. Nor is a constant offset (a cheap converter's DC): the bundled model
+//! removes each clip's mean first.
 
 #[path = "../../../tests/support/corpus_env.rs"]
 mod corpus_env;
@@ -75,6 +76,34 @@ fn espeak_speech_gets_the_same_probabilities_at_any_level() {
         let audio = emovox_audio::read_wav(path).unwrap();
         assert_eq!(audio.sample_rate, RATE);
         check(&classifier, &format!("espeak sentence {n}"), &audio.samples);
+    }
+}
+
+#[test]
+fn a_dc_offset_changes_no_probability() {
+    let classifier = Classifier::bundled().unwrap();
+    for n in 1..=3 {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/fixtures/espeak_sentence{n}.wav"));
+        let clip = emovox_audio::read_wav(path).unwrap().samples;
+        let reference = classifier.probabilities(&clip, RATE).unwrap();
+        let peak = clip.iter().fold(0f32, |m, s| m.max(s.abs()));
+        for offset in [-0.2f32, -0.02, 0.001, 0.01, 0.1] {
+            if peak + offset.abs() >= 1.0 {
+                continue;
+            }
+            let shifted: Vec<f32> = clip.iter().map(|s| s + offset).collect();
+            let p = classifier.probabilities(&shifted, RATE).unwrap();
+            let change = reference
+                .iter()
+                .zip(&p)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(
+                change <= 1e-3,
+                "espeak sentence {n}: an offset of {offset} moved a probability by {change:.4}"
+            );
+        }
     }
 }
 
