@@ -34,17 +34,32 @@ fn worst_change(classifier: &Classifier, clip: &[f32]) -> (f32, f32) {
             continue;
         }
         let scaled: Vec<f32> = clip.iter().map(|s| s * gain).collect();
-        let p = classifier.probabilities(&scaled, RATE).unwrap();
-        let change = reference
-            .iter()
-            .zip(&p)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f32::max);
+        let change = largest_change(
+            &reference,
+            &classifier.probabilities(&scaled, RATE).unwrap(),
+        );
         if change > worst.0 {
             worst = (change, db);
         }
     }
     worst
+}
+
+/// The largest difference between two probability vectors.
+fn largest_change(a: &[f32], b: &[f32]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max)
+}
+
+/// The espeak-ng sentence fixture `n` (16 kHz).
+fn espeak_sentence(n: u32) -> Vec<f32> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/fixtures/espeak_sentence{n}.wav"));
+    let audio = emovox_audio::read_wav(path).unwrap();
+    assert_eq!(audio.sample_rate, RATE);
+    audio.samples
 }
 
 fn check(classifier: &Classifier, name: &str, clip: &[f32]) {
@@ -71,11 +86,11 @@ fn generated_signals_get_the_same_probabilities_at_any_level() {
 fn espeak_speech_gets_the_same_probabilities_at_any_level() {
     let classifier = Classifier::bundled().unwrap();
     for n in 1..=3 {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(format!("tests/fixtures/espeak_sentence{n}.wav"));
-        let audio = emovox_audio::read_wav(path).unwrap();
-        assert_eq!(audio.sample_rate, RATE);
-        check(&classifier, &format!("espeak sentence {n}"), &audio.samples);
+        check(
+            &classifier,
+            &format!("espeak sentence {n}"),
+            &espeak_sentence(n),
+        );
     }
 }
 
@@ -83,9 +98,7 @@ fn espeak_speech_gets_the_same_probabilities_at_any_level() {
 fn a_dc_offset_changes_no_probability() {
     let classifier = Classifier::bundled().unwrap();
     for n in 1..=3 {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(format!("tests/fixtures/espeak_sentence{n}.wav"));
-        let clip = emovox_audio::read_wav(path).unwrap().samples;
+        let clip = espeak_sentence(n);
         let reference = classifier.probabilities(&clip, RATE).unwrap();
         let peak = clip.iter().fold(0f32, |m, s| m.max(s.abs()));
         for offset in [-0.2f32, -0.02, 0.001, 0.01, 0.1] {
@@ -93,12 +106,10 @@ fn a_dc_offset_changes_no_probability() {
                 continue;
             }
             let shifted: Vec<f32> = clip.iter().map(|s| s + offset).collect();
-            let p = classifier.probabilities(&shifted, RATE).unwrap();
-            let change = reference
-                .iter()
-                .zip(&p)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f32::max);
+            let change = largest_change(
+                &reference,
+                &classifier.probabilities(&shifted, RATE).unwrap(),
+            );
             assert!(
                 change <= 1e-3,
                 "espeak sentence {n}: an offset of {offset} moved a probability by {change:.4}"
