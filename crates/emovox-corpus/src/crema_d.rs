@@ -5,6 +5,11 @@
 //! intensity (`LO`, `MD`, `HI`, `XX` unspecified). The actors' sex is read from the corpus'
 //! `VideoDemographics.csv` (columns `ActorID,Age,Sex,Race,Ethnicity`) when that file is in the
 //! corpus folder or one of its parents; otherwise it is unknown.
+//!
+//! The GitHub repository holds every clip twice, `AudioWAV/*.wav` (16 kHz) and `AudioMP3/*.mp3`
+//! (what the raters heard, some of them blank): given the repository's root, each clip is read
+//! once, from its WAV file. `1040_ITH_SAD_X.wav`, misnamed in copies of the corpus made before
+//! 2022 (Kaggle's among them), is read as `1040_ITH_SAD_XX`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,10 +36,24 @@ pub const CREMA_D_SENTENCES: [&str; 12] = [
 /// The file holding CREMA-D's actor demographics.
 pub const CREMA_D_DEMOGRAPHICS: &str = "VideoDemographics.csv";
 
+/// Files of the published CREMA-D whose names break its convention, and the names they stand
+/// for (CREMA-D issue 6: renamed in the repository in 2022, not in the copies made before).
+const CREMA_D_MISNAMED: [(&str, &str); 1] = [("1040_ITH_SAD_X", "1040_ITH_SAD_XX")];
+
+/// The name a CREMA-D file stem stands for: `stem` itself, or the right name of a file the
+/// corpus misnamed ([`CREMA_D_MISNAMED`]).
+fn canonical_name(stem: &str) -> &str {
+    CREMA_D_MISNAMED
+        .iter()
+        .find(|(misnamed, _)| *misnamed == stem)
+        .map_or(stem, |(_, name)| name)
+}
+
 /// The label and actor id a CREMA-D file stem such as `1001_DFA_ANG_XX` encodes (gender is
-/// left unknown: it comes from the demographics table), or why it does not.
+/// left unknown: it comes from the demographics table), or why it does not. The one file the
+/// published corpus misnamed, `1040_ITH_SAD_X`, is read as `1040_ITH_SAD_XX`.
 pub fn parse_crema_d_name(stem: &str) -> Result<NameInfo, String> {
-    let fields: Vec<&str> = stem.split('_').collect();
+    let fields: Vec<&str> = canonical_name(stem).split('_').collect();
     let [actor, sentence, emotion, intensity] = fields[..] else {
         return Err("not a CREMA-D name (four fields ACTOR_SENTENCE_EMOTION_INTENSITY)".into());
     };
@@ -54,18 +73,22 @@ pub fn parse_crema_d_name(stem: &str) -> Result<NameInfo, String> {
     Ok(NameInfo::new(label, actor, None))
 }
 
-/// Loads every CREMA-D clip below `dir`. Actor sex comes from `VideoDemographics.csv` found in
-/// `dir` or a parent folder (absent: unknown). Files whose names do not parse are listed in
-/// [`Corpus::skipped`].
+/// Loads every CREMA-D clip below `dir` (the repository's root, or its `AudioWAV` folder), each
+/// once (from its WAV file when the MP3 is there too). Actor sex comes from
+/// `VideoDemographics.csv` found in `dir` or a parent folder (absent: unknown). Files whose
+/// names do not parse, and copies of a clip already read, are listed in [`Corpus::skipped`].
 pub fn load_crema_d(dir: &Path) -> Result<Corpus, CorpusError> {
     let sexes = match find_demographics(dir) {
         Some(path) => read_demographics(&path)?,
         None => BTreeMap::new(),
     };
-    load_named(dir, "crema-d", |path| {
+    let parse = |path: &Path| {
         let mut info = parse_crema_d_name(&stem(path))?;
         info.gender = sexes.get(&info.speaker).copied();
         Ok(info)
+    };
+    load_named(dir, "crema-d", parse, |path, _| {
+        Some(canonical_name(&stem(path)).to_owned())
     })
 }
 

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use super::named::{load_named, stem, NameInfo};
+use super::named::{load_named, speaker_and_stem, stem, NameInfo};
 use super::{Corpus, CorpusError, Gender};
 
 /// EmoDB emotion letters (German initials) and the native labels they stand for.
@@ -61,8 +61,13 @@ pub fn parse_emodb_name(stem: &str) -> Result<NameInfo, String> {
     Ok(NameInfo::new(label, speaker, Some(gender)))
 }
 
-/// Loads every EmoDB clip below `dir` (usually its `wav/` folder). Files whose names do not
-/// parse are listed in [`Corpus::skipped`].
+/// Loads every EmoDB clip below `dir` (the download's root or its `wav/` folder), each once.
+/// Files whose names do not parse are listed in [`Corpus::skipped`].
 pub fn load_emodb(dir: &Path) -> Result<Corpus, CorpusError> {
-    load_named(dir, "emodb", |path| parse_emodb_name(&stem(path)))
+    load_named(
+        dir,
+        "emodb",
+        |path| parse_emodb_name(&stem(path)),
+        speaker_and_stem,
+    )
 }

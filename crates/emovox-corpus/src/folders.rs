@@ -40,5 +40,6 @@ pub fn load_folders(dir: &Path) -> Result<Corpus, CorpusError> {
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_else(|| "folders".into());
-    load_named(dir, &name, |path| parse_folder_path(dir, path))
+    // Files of one name in two label folders are two recordings.
+    load_named(dir, &name, |path| parse_folder_path(dir, path), |_, _| None)
 }

@@ -6,7 +6,10 @@
 //! manifest), each keeping the corpus' own label words lower-cased; [`load_corpus`] picks the
 //! loader by [`CorpusKind`] or [`detect_corpus`]. [`apply_scheme`] maps native labels to the
 //! classes a model is trained on ([`LabelScheme`]). Files that cannot be used are never dropped
-//! silently: they are listed in [`Corpus::skipped`] with the reason.
+//! silently: they are listed in [`Corpus::skipped`] with the reason, among them macOS metadata
+//! named like audio (`__MACOSX/`, `._x.wav`), Git LFS pointers left by a download without Git
+//! LFS, and further copies of a recording a corpus' file names identify (CREMA-D's `AudioMP3/`
+//! beside `AudioWAV/`, RAVDESS or TESS held twice as Kaggle's copies hold them).
 
 #![warn(missing_docs)]
 
@@ -43,7 +46,7 @@ pub use ravdess::{load_ravdess, parse_ravdess_name, RAVDESS_EMOTIONS};
 pub use savee::{load_savee, parse_savee_name, SAVEE_EMOTIONS, SAVEE_SPEAKERS};
 pub use scheme::{apply_scheme, common_emotion, restrict_to_labels, LabelScheme, COMMON_EMOTIONS};
 pub use tess::{load_tess, parse_tess_name, TESS_EMOTIONS};
-pub use walk::{audio_files, is_audio_file, mirrored_path, AUDIO_EXTENSIONS};
+pub use walk::{audio_files, is_audio_file, is_macos_metadata, mirrored_path, AUDIO_EXTENSIONS};
 
 /// A speaker's sex as a corpus documents it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -87,6 +90,16 @@ pub struct SkippedFile {
     pub path: PathBuf,
     /// Why it was skipped.
     pub reason: String,
+}
+
+impl SkippedFile {
+    /// The file at `path`, skipped for `reason`.
+    pub fn new(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
 }
 
 /// The utterances of one corpus, plus the files that were skipped while reading it.

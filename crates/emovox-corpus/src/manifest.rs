@@ -3,14 +3,17 @@
 //! Columns are found by their header names (any order, case-insensitive); `path` and `label`
 //! are required. Relative paths are taken from the manifest's folder. `speaker` defaults to
 //! `unknown`; `gender` is `male`/`m`, `female`/`f`, or empty/`unknown`. A malformed line is a
-//! [`CorpusError::BadCsv`] naming its line; listed files that are missing or not `.wav` are
-//! listed in [`Corpus::skipped`]. The corpus name is the manifest's file stem, lower-cased.
+//! [`CorpusError::BadCsv`] naming its line; listed files that are missing, not audio by their
+//! extension ([`AUDIO_EXTENSIONS`]: WAV, FLAC, MP3, OGG, Opus, WebM, M4A, MP4, as the folder
+//! loaders take) or Git LFS pointers are listed in [`Corpus::skipped`]. The corpus name is the
+//! manifest's file stem, lower-cased.
 
 use std::path::Path;
 
 use super::csv::{column, read_csv};
 use super::folders::UNKNOWN_SPEAKER;
-use super::named::stem;
+use super::named::{not_audio, stem};
+use super::walk::{is_audio_file, AUDIO_EXTENSIONS};
 use super::{Corpus, CorpusError, Gender, SkippedFile, Utterance};
 
 /// Parses a manifest gender cell: `Ok(None)` for empty or `unknown`.
@@ -21,6 +24,13 @@ fn parse_gender(cell: &str) -> Result<Option<Gender>, String> {
         "female" | "f" => Ok(Some(Gender::Female)),
         other => Err(format!("gender {other:?} is not male, female or unknown")),
     }
+}
+
+/// Why a listed file with none of the [`AUDIO_EXTENSIONS`] is skipped.
+fn not_audio_extension() -> String {
+    let dotted: Vec<String> = AUDIO_EXTENSIONS.iter().map(|e| format!(".{e}")).collect();
+    let (last, others) = dotted.split_last().expect("AUDIO_EXTENSIONS is not empty");
+    format!("not a {} or {last} file", others.join(", "))
 }
 
 /// Loads the clips a CSV manifest lists.
@@ -73,15 +83,12 @@ pub fn load_manifest(csv: &Path) -> Result<Corpus, CorpusError> {
             speaker => speaker.to_owned(),
         };
         let path = base.join(path);
-        let is_wav = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("wav"));
-        let reason = if !is_wav {
-            Some(format!("line {line}: not a .wav file"))
+        let reason = if !is_audio_file(&path) {
+            Some(format!("line {line}: {}", not_audio_extension()))
         } else if !path.is_file() {
             Some(format!("line {line}: file does not exist"))
         } else {
-            None
+            not_audio(&path).map(|reason| format!("line {line}: {reason}"))
         };
         match reason {
             Some(reason) => corpus.skipped.push(SkippedFile { path, reason }),

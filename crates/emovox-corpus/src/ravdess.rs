@@ -3,6 +3,11 @@
 //! Fields: modality (01 audio-video, 02 video-only, 03 audio-only), vocal channel (01 speech,
 //! 02 song), emotion `EE` (01 neutral, 02 calm, 03 happy, 04 sad, 05 angry, 06 fearful,
 //! 07 disgust, 08 surprised), intensity, statement, repetition, actor `AA` (odd male, even female).
+//!
+//! Video-only files (modality 02, in the corpus' `Video_*` downloads) have no audio and are
+//! skipped; a full audio-video file (01) holds the recording of the audio-only file (03) with
+//! the same other fields, and one recording found twice (as in Kaggle's copy, which holds every
+//! actor's folder twice) is read once.
 
 use std::path::Path;
 
@@ -21,7 +26,8 @@ pub const RAVDESS_EMOTIONS: [&str; 8] = [
     "surprised",
 ];
 
-/// The label, speaker id (two digits) and gender a RAVDESS file name encodes, or why it does not.
+/// The label, speaker id (two digits) and gender a RAVDESS file name encodes, or why it does not
+/// (a video-only name, modality 02, parses: [`load_ravdess`] skips such files).
 pub fn parse_ravdess_name(stem: &str) -> Result<(&'static str, String, Gender), String> {
     let fields: Vec<&str> = stem.split('-').collect();
     if fields.len() != 7
@@ -36,6 +42,9 @@ pub fn parse_ravdess_name(stem: &str) -> Result<(&'static str, String, Gender), 
             .parse::<usize>()
             .expect("checked to be two digits")
     };
+    if !(1..=3).contains(&number(0)) {
+        return Err(format!("unknown RAVDESS modality {:02}", number(0)));
+    }
     let label = match number(2) {
         code @ 1..=8 => RAVDESS_EMOTIONS[code - 1],
         code => return Err(format!("unknown RAVDESS emotion code {code:02}")),
@@ -53,10 +62,20 @@ pub fn parse_ravdess_name(stem: &str) -> Result<(&'static str, String, Gender), 
 }
 
 /// Loads every RAVDESS clip below `dir` (speech and song, any folder nesting such as
-/// `Actor_12/`). Files whose names do not parse are listed in [`Corpus::skipped`].
+/// `Actor_12/`), each recording once: the audio-only file (`03-...`) rather than the
+/// audio-video one (`01-...`), one copy of a file found twice. Files whose names do not parse,
+/// video-only files and the copies left out are listed in [`Corpus::skipped`].
 pub fn load_ravdess(dir: &Path) -> Result<Corpus, CorpusError> {
-    load_named(dir, "ravdess", |path| {
-        let (label, speaker, gender) = parse_ravdess_name(&stem(path))?;
+    let parse = |path: &Path| {
+        let stem = stem(path);
+        let (label, speaker, gender) = parse_ravdess_name(&stem)?;
+        if stem.starts_with("02-") {
+            return Err("RAVDESS modality 02 is video-only: the file has no audio".into());
+        }
         Ok(NameInfo::new(label, speaker, Some(gender)))
+    };
+    // The recording is every field but the modality.
+    load_named(dir, "ravdess", parse, |path, _| {
+        stem(path).split_once('-').map(|(_, rest)| rest.to_owned())
     })
 }

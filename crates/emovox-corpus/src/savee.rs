@@ -53,10 +53,15 @@ pub fn parse_savee_name(stem: &str, folder: Option<&str>) -> Result<NameInfo, St
     Ok(NameInfo::new(label, speaker, Some(Gender::Male)))
 }
 
-/// Loads every SAVEE clip below `dir`, flat (`DC_a01.wav`) or per speaker (`DC/a01.wav`).
-/// Files whose names do not parse are listed in [`Corpus::skipped`].
+/// Loads every SAVEE clip below `dir`, flat (`DC_a01.wav`) or per speaker (`DC/a01.wav`), each
+/// once (`DC_a01.wav` and `DC/a01.wav` are one clip). Files whose names do not parse are listed
+/// in [`Corpus::skipped`].
 pub fn load_savee(dir: &Path) -> Result<Corpus, CorpusError> {
-    load_named(dir, "savee", parse_savee_path)
+    load_named(dir, "savee", parse_savee_path, |path, info| {
+        let stem = stem(path);
+        let code = stem.split_once('_').map_or(stem.as_str(), |(_, code)| code);
+        Some(format!("{}/{code}", info.speaker))
+    })
 }
 
 /// [`parse_savee_name`] for a file path (its stem and enclosing folder).

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::CorpusError;
+use super::{CorpusError, SkippedFile};
 
 /// The extensions (compared in any case) of the files corpus folders are searched for: every
 /// format `emovox_audio::read_audio` decodes. The decoder tells the format from the content, so
@@ -16,10 +16,34 @@ pub fn is_audio_file(path: &Path) -> bool {
         .is_some_and(|e| AUDIO_EXTENSIONS.iter().any(|a| a.eq_ignore_ascii_case(e)))
 }
 
+/// Whether `path` is metadata macOS leaves in archives and on foreign disks rather than audio:
+/// an AppleDouble file (`._x.wav`, the resource fork of `x.wav`) or a `__MACOSX` folder (which
+/// holds the AppleDouble files of a zip made on a Mac).
+pub fn is_macos_metadata(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("._") || n == "__MACOSX")
+}
+
+/// The audio files below a folder, and the macOS metadata ([`is_macos_metadata`]) named like
+/// audio that was left out, each with the reason.
+pub(crate) struct Walk {
+    /// Every audio file, sorted by path.
+    pub audio: Vec<PathBuf>,
+    /// `__MACOSX` folders and AppleDouble `._*` files with an audio extension, sorted by path.
+    pub ignored: Vec<SkippedFile>,
+}
+
 /// Every audio file ([`AUDIO_EXTENSIONS`], any case) below `dir`, recursively, sorted by path;
-/// other files are ignored. Symbolic links to folders are followed, each real folder visited
-/// once (so link cycles end).
+/// other files are ignored, and so is macOS metadata ([`is_macos_metadata`]: `._x.wav` files
+/// and `__MACOSX` folders, which hold no audio). Symbolic links to folders are followed, each
+/// real folder visited once (so link cycles end).
 pub fn audio_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
+    walk_audio(dir).map(|walk| walk.audio)
+}
+
+/// [`audio_files`], plus the macOS metadata it leaves out, each with the reason.
+pub(crate) fn walk_audio(dir: &Path) -> Result<Walk, CorpusError> {
     if !dir.is_dir() {
         return Err(CorpusError::MissingDir(dir.to_owned()));
     }
@@ -27,7 +51,7 @@ pub fn audio_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
         let path = path.to_owned();
         move |source| CorpusError::Io { path, source }
     };
-    let mut files = Vec::new();
+    let (mut files, mut ignored) = (Vec::new(), Vec::new());
     let mut visited = std::collections::BTreeSet::new();
     let mut pending = vec![dir.to_owned()];
     while let Some(folder) = pending.pop() {
@@ -42,8 +66,15 @@ pub fn audio_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
         // Sorted, so which of two links to one folder is walked is deterministic.
         entries.sort_unstable_by(|a, b| b.cmp(a));
         for path in entries {
-            if path.is_dir() {
+            let (is_dir, metadata) = (path.is_dir(), is_macos_metadata(&path));
+            if is_dir && metadata {
+                let reason = "macOS archive metadata folder (__MACOSX), not audio: ignored";
+                ignored.push(SkippedFile::new(path, reason));
+            } else if is_dir {
                 pending.push(path);
+            } else if is_audio_file(&path) && metadata {
+                let reason = "macOS AppleDouble metadata (a \"._\" file), not audio: ignored";
+                ignored.push(SkippedFile::new(path, reason));
             } else if is_audio_file(&path) {
                 files.push(path);
             }
@@ -53,7 +84,11 @@ pub fn audio_files(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
         return Err(CorpusError::NoAudio(dir.to_owned()));
     }
     files.sort();
-    Ok(files)
+    ignored.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Walk {
+        audio: files,
+        ignored,
+    })
 }
 
 /// Where something derived from `file`, one of the [`audio_files`] below `root`, goes in a
