@@ -66,6 +66,19 @@ pub enum CorpusError {
         /// Why no corpus kind fits.
         reason: String,
     },
+    /// A folder-per-label tree whose label folders are dataset splits (`train/`, `test/`, ...):
+    /// read as it is, `train` would be a label and each emotion folder a speaker.
+    #[error(
+        "the folders of {dir} are dataset splits ({splits:?}), not labels: load one split's \
+         folder (e.g. {dir}/{first}), whose folders are the labels",
+        first = splits[0]
+    )]
+    SplitFolders {
+        /// The corpus folder.
+        dir: PathBuf,
+        /// Its folders named like splits.
+        splits: Vec<String>,
+    },
     /// Speaker folds were asked for that cannot be made, e.g. more folds than speakers.
     #[error("cannot make speaker folds: {0}")]
     BadFolds(String),

@@ -34,12 +34,53 @@ pub fn parse_folder_path(dir: &Path, path: &Path) -> Result<NameInfo, String> {
     }
 }
 
-/// Loads a folder-per-label corpus; its name is `dir`'s folder name, lower-cased.
+/// Folder names of dataset splits (compared in any case), which are never emotion labels.
+const SPLIT_NAMES: &[&str] = &[
+    "train",
+    "training",
+    "test",
+    "testing",
+    "val",
+    "valid",
+    "validation",
+    "dev",
+    "eval",
+];
+
+/// Loads a folder-per-label corpus; its name is `dir`'s folder name, lower-cased. A tree split
+/// into `train/`, `test/`, ... folders is [`CorpusError::SplitFolders`]: each split is a corpus.
 pub fn load_folders(dir: &Path) -> Result<Corpus, CorpusError> {
+    if !dir.is_dir() {
+        return Err(CorpusError::MissingDir(dir.to_owned()));
+    }
+    let io = |source| CorpusError::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut splits = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if let Some(name) = name.filter(|n| path.is_dir() && is_split(n)) {
+            splits.push(name);
+        }
+    }
+    if !splits.is_empty() {
+        splits.sort();
+        return Err(CorpusError::SplitFolders {
+            dir: dir.to_owned(),
+            splits,
+        });
+    }
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_else(|| "folders".into());
     // Files of one name in two label folders are two recordings.
     load_named(dir, &name, |path| parse_folder_path(dir, path), |_, _| None)
+}
+
+/// Whether a folder name is a dataset split's ([`SPLIT_NAMES`], any case).
+fn is_split(name: &str) -> bool {
+    SPLIT_NAMES.iter().any(|s| s.eq_ignore_ascii_case(name))
 }

@@ -102,3 +102,27 @@ fn a_folder_of_macos_metadata_alone_has_no_audio() {
     ));
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn label_folders_split_into_train_and_test_are_refused_not_read_as_labels() {
+    let root = fixture_dir("split");
+    wavs(
+        &root,
+        16_000,
+        &["train/angry/a.wav", "train/sad/b.wav", "Test/angry/c.wav"],
+    );
+    assert_eq!(detect_corpus(&root).unwrap(), CorpusKind::Folders);
+    let error = load_corpus(&root, None).unwrap_err();
+    match &error {
+        CorpusError::SplitFolders { splits, .. } => assert_eq!(splits, &["Test", "train"]),
+        other => panic!("{other}"),
+    }
+    assert!(
+        error.to_string().contains("load one split's folder"),
+        "{error}"
+    );
+    // One split is a corpus of label folders.
+    let (corpus, _) = load_corpus(&root.join("train"), None).unwrap();
+    assert_eq!(corpus.labels(), ["angry", "sad"]);
+    std::fs::remove_dir_all(&root).unwrap();
+}
