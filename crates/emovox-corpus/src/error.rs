@@ -79,6 +79,24 @@ pub enum CorpusError {
         /// Its folders named like splits.
         splits: Vec<String>,
     },
+    /// Every audio file of a corpus was skipped: nothing in it can be used (e.g. a layout
+    /// given with `--corpus` that is not the folder's, or a download of Git LFS pointers).
+    #[error(
+        "no usable clip in {path} read as {kind}: all {skipped} audio files were skipped, the \
+         first ({first}) because: {reason}"
+    )]
+    NothingUsable {
+        /// The corpus folder or manifest.
+        path: PathBuf,
+        /// The layout it was read as.
+        kind: String,
+        /// How many files were skipped.
+        skipped: usize,
+        /// The first skipped file.
+        first: PathBuf,
+        /// Why it was skipped.
+        reason: String,
+    },
     /// Speaker folds were asked for that cannot be made, e.g. more folds than speakers.
     #[error("cannot make speaker folds: {0}")]
     BadFolds(String),

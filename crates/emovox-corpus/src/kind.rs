@@ -158,6 +158,7 @@ pub fn detect_corpus(path: &Path) -> Result<CorpusKind, CorpusError> {
 
 /// Loads the corpus at `path` as `kind`, or as the kind [`detect_corpus`] finds when `kind` is
 /// `None`; returns the corpus with the kind used. A `.csv` path is always read as a manifest.
+/// A corpus whose every file is skipped is [`CorpusError::NothingUsable`], naming the first.
 pub fn load_corpus(
     path: &Path,
     kind: Option<CorpusKind>,
@@ -167,7 +168,17 @@ pub fn load_corpus(
         Some(kind) => kind,
         None => detect_corpus(path)?,
     };
-    Ok((without_duplicates(kind.load(path)?), kind))
+    let corpus = without_duplicates(kind.load(path)?);
+    if let (true, Some(first)) = (corpus.utterances.is_empty(), corpus.skipped.first()) {
+        return Err(CorpusError::NothingUsable {
+            path: path.to_owned(),
+            kind: kind.to_string(),
+            skipped: corpus.skipped.len(),
+            first: first.path.clone(),
+            reason: first.reason.clone(),
+        });
+    }
+    Ok((corpus, kind))
 }
 
 /// `corpus` with each audio file used once: a file listed again (a manifest's repeated row,

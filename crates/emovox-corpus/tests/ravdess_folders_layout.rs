@@ -126,3 +126,19 @@ fn label_folders_split_into_train_and_test_are_refused_not_read_as_labels() {
     assert_eq!(corpus.labels(), ["angry", "sad"]);
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn a_corpus_whose_every_file_is_skipped_is_an_error_saying_why() {
+    let root = fixture_dir("all-pointers");
+    lfs_pointer(&root.join("Actor_01/03-01-05-01-01-01-01.wav"));
+    lfs_pointer(&root.join("Actor_01/03-01-04-01-01-01-01.wav"));
+    let error = load_corpus(&root, Some(CorpusKind::Ravdess)).unwrap_err();
+    match &error {
+        CorpusError::NothingUsable { skipped, kind, .. } => {
+            assert_eq!((*skipped, kind.as_str()), (2, "ravdess"))
+        }
+        other => panic!("{other}"),
+    }
+    assert!(error.to_string().contains("Git LFS"), "{error}");
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -385,10 +385,17 @@ fn detection_finds_each_corpus_from_its_names() {
         let (corpus, used) = load_corpus(&dir, None).unwrap();
         assert_eq!(used, kind);
         assert_eq!(corpus.utterances.len() + corpus.skipped.len(), files.len());
-        // A kind given explicitly wins over detection.
-        let (forced, used) = load_corpus(&dir, Some(CorpusKind::Folders)).unwrap();
-        assert_eq!(used, CorpusKind::Folders);
-        assert_eq!(forced.utterances.len() + forced.skipped.len(), files.len());
+        // A kind given explicitly wins over detection; one that fits no file is an error.
+        match load_corpus(&dir, Some(CorpusKind::Folders)) {
+            Ok((forced, used)) => {
+                assert_eq!(used, CorpusKind::Folders);
+                assert_eq!(forced.utterances.len() + forced.skipped.len(), files.len());
+            }
+            Err(CorpusError::NothingUsable { skipped, kind, .. }) => {
+                assert_eq!((skipped, kind.as_str()), (files.len(), "folders"), "{name}")
+            }
+            Err(other) => panic!("{name}: {other}"),
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
