@@ -1,7 +1,8 @@
 //! `emovox.Classifier`: the facade's [`emovox::Classifier`] with predictions as Python dicts.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use emovox::audio::Channels;
 use emovox::timeline::Segment;
 use emovox::{Error, Prediction};
 use numpy::PyReadonlyArray1;
@@ -127,6 +128,35 @@ impl NativeClassifier {
         PyList::new(py, items)
     }
 
+    /// Every file decoded and predicted, in parallel, the GIL released: one `(file index,
+    /// channel, prediction dict or exception)` per clip, in file order. With `each_channel`
+    /// every channel is a clip (channel 0, 1, ...), otherwise the channels' mean (channel
+    /// `None`); a file that cannot be decoded is one clip, its exception, with channel `None`.
+    fn predict_files<'py>(
+        &self,
+        py: Python<'py>,
+        paths: Vec<PathBuf>,
+        each_channel: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let results: Vec<Vec<FileClip>> = py.detach(|| {
+            paths
+                .par_iter()
+                .map(|path| file_clips(&self.inner, path, each_channel))
+                .collect()
+        });
+        let mut items = Vec::new();
+        for (index, clips) in results.iter().enumerate() {
+            for (channel, result) in clips {
+                let value = match result {
+                    Ok(prediction) => prediction_dict(py, prediction)?.into_any(),
+                    Err(error) => to_py_err(error).into_value(py).into_bound(py).into_any(),
+                };
+                items.push((index, *channel, value));
+            }
+        }
+        PyList::new(py, items)
+    }
+
     /// The smoothed emotion timeline of a recording, its windows adapted to the recording
     /// when `adapt` is true. The shortest audio classified (the default 1 s) is lowered to
     /// `window` when the window is shorter, as the HTTP server does: Python cannot set it. A
@@ -163,6 +193,33 @@ impl NativeClassifier {
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, segments)
     }
+}
+
+/// One clip of a file: its channel (`None`: the channels' mean, or the whole file when it
+/// could not be decoded) and its prediction.
+type FileClip = (Option<usize>, Result<Prediction, Error>);
+
+/// The clips of the file at `path`, predicted: the channels' mean, or with `each_channel` each
+/// channel in turn (one decode each) until the file has no more.
+fn file_clips(classifier: &emovox::Classifier, path: &Path, each_channel: bool) -> Vec<FileClip> {
+    if !each_channel {
+        return vec![(None, classifier.predict_file(path))];
+    }
+    let mut clips = Vec::new();
+    for channel in 0.. {
+        match emovox::audio::read_audio_with(path, Channels::Only(channel)) {
+            Ok(audio) => clips.push((
+                Some(channel),
+                classifier.predict(&audio.samples, audio.sample_rate),
+            )),
+            Err(emovox::audio::AudioError::NoSuchChannel { .. }) if channel > 0 => break,
+            Err(error) => {
+                clips.push(((channel > 0).then_some(channel), Err(error.into())));
+                break;
+            }
+        }
+    }
+    clips
 }
 
 /// Adds the classifier class to the native module.

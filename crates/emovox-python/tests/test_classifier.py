@@ -304,3 +304,41 @@ def test_a_clip_shorter_than_one_frame_is_too_short_not_silent(classifier, sr):
     for clip in (np.zeros(sr, np.float32), np.full(sr, 0.5, np.float32)):
         with pytest.raises(ValueError, match="^the clip is silent"):
             classifier.predict(clip, sr)
+
+
+def test_predict_files_equals_load_and_predict_and_keeps_going_past_bad_files(classifier, tmp_path):
+    """Each row equals emovox.load + predict on that file (every channel with channels='each');
+    a missing file, a file that is not audio and a silent one are their own error rows."""
+    import soundfile
+
+    stereo = tmp_path / "call.flac"
+    left, right = SPEECH_FIXTURES[0], SPEECH_FIXTURES[1]
+    a, sr = emovox.load(left, sr=16000)
+    b, _ = emovox.load(right, sr=16000)
+    n = min(len(a), len(b))
+    soundfile.write(stereo, np.stack([a[:n], 0.5 * b[:n]], axis=1), sr)
+    (tmp_path / "notes.wav").write_bytes(b"not audio at all")
+    soundfile.write(tmp_path / "silent.wav", np.zeros(16000, np.float32), 16000)
+    paths = [str(left), str(tmp_path / "missing.wav"), str(tmp_path / "notes.wav"), str(tmp_path / "silent.wav"), stereo]
+
+    rows = classifier.predict_files(paths)
+    assert [row["path"] for row in rows] == [str(p) for p in paths]
+    assert [row["channel"] for row in rows] == [None] * 5
+    assert rows[1]["error"].startswith("FileNotFoundError: ")
+    assert rows[2]["error"].startswith("ValueError: ") and rows[3]["error"].startswith("ValueError: ")
+    for row in (rows[0], rows[4]):
+        y, rate = emovox.load(row["path"], sr=None)
+        assert "error" not in row and row == {"path": row["path"], "channel": None, **classifier.predict(y, rate)}
+
+    each = classifier.predict_files([stereo, tmp_path / "missing.wav"], channels="each")
+    assert [(row["path"], row["channel"]) for row in each] == [
+        (str(stereo), 0),
+        (str(stereo), 1),
+        (str(tmp_path / "missing.wav"), None),
+    ]
+    channels, rate = emovox.load(stereo, sr=None, mono=False)
+    for row, channel in zip(each, channels):
+        assert row == {"path": str(stereo), "channel": row["channel"], **classifier.predict(channel, rate)}
+    assert "error" in each[2]
+    with pytest.raises(ValueError, match="channels="):
+        classifier.predict_files(paths, channels="left")

@@ -42,6 +42,9 @@ class Classifier:
     def predict_batch(
         self, clips: Sequence[npt.ArrayLike], sr: float, *, errors: Literal["raise", "return"] = "raise"
     ) -> List[Dict[str, Any]]: ...
+    def predict_files(
+        self, paths: Sequence[Union[str, PathLike[str]]], *, channels: Literal["mix", "each"] = "mix"
+    ) -> List[Dict[str, Any]]: ...
     def timeline(
         self, y: npt.ArrayLike, sr: float, window: float = 2.0, hop: float = 0.5, adapt: bool = False
     ) -> List[Dict[str, Any]]: ...

@@ -163,6 +163,51 @@ class Classifier:
             out.append(result)
         return out
 
+    def predict_files(
+        self, paths: Sequence[Union[str, "os.PathLike[str]"]], *, channels: str = "mix"
+    ) -> List[Prediction]:
+        """Decodes and predicts many audio files, in parallel (on every core).
+
+        Every format :func:`emovox.load` reads, told from each file's content;
+        a file that cannot be read, or a clip that cannot be classified, is its
+        own row with an ``error``, and the others are predicted all the same.
+
+        Parameters
+        ----------
+        paths : sequence of str or os.PathLike
+            the audio files
+        channels : 'mix' or 'each'
+            one clip per file, the channels' mean (``'mix'``), or one per
+            channel (``'each'``: a stereo call recording holds one party per
+            channel)
+
+        Returns
+        -------
+        rows : list of dict
+            one per clip, in file order: ``path`` (str, as given), ``channel``
+            (None for the channels' mean, else 0, 1, ...) and either the keys
+            of :meth:`predict`'s dict or ``error`` (``"ExceptionName:
+            message"``, e.g. ``"FileNotFoundError: ..."``; ``channel`` None when
+            the file could not be decoded)
+
+        Raises
+        ------
+        ValueError
+            for a bad ``channels``
+        """
+        if channels not in ("mix", "each"):
+            raise ValueError(f"predict_files: channels={channels!r} must be 'mix' or 'each'")
+        names = [os.fspath(path) for path in paths]
+        rows: List[Prediction] = []
+        for index, channel, result in self._native.predict_files(names, channels == "each"):
+            row: Prediction = {"path": names[index], "channel": channel}
+            if isinstance(result, BaseException):
+                row["error"] = f"{type(result).__name__}: {result}"
+            else:
+                row.update(result)
+            rows.append(row)
+        return rows
+
     def timeline(
         self, y: np.ndarray, sr: float, window: float = 2.0, hop: float = 0.5, adapt: bool = False
     ) -> List[Dict[str, Any]]:
