@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::calibration::{check_probabilities, top, BinSums};
+use crate::calibration::{check_bins, check_probabilities, check_row_lengths, top, BinSums};
 use crate::MetricsError;
 
 /// The most resamples a [`Bootstrap`] takes (each keeps one number in memory).
@@ -123,6 +123,11 @@ impl Bootstrap {
     /// resample draws the clips again with replacement and each one's correctness with
     /// probability its confidence. A measured ECE inside the interval is what chance gives a
     /// calibrated classifier on so few clips; one above it is evidence of miscalibration.
+    ///
+    /// Errors on an invalid bootstrap ([`MetricsError::InvalidBootstrap`]), no rows or a first
+    /// row without classes ([`MetricsError::EmptyInput`]), `n_bins` 0 or above
+    /// [`MAX_BINS`](crate::calibration::MAX_BINS), rows of different lengths
+    /// ([`MetricsError::RowLength`]) and rows that are no probabilities.
     pub fn calibrated_ece(
         &self,
         probabilities: &[Vec<f32>],
@@ -132,9 +137,8 @@ impl Bootstrap {
         if probabilities.is_empty() {
             return Err(MetricsError::EmptyInput("no probabilities to resample"));
         }
-        if n_bins == 0 {
-            return Err(MetricsError::ZeroBins);
-        }
+        check_bins(n_bins)?;
+        check_row_lengths(probabilities)?;
         check_probabilities(probabilities)?;
         let confidences: Vec<f32> = probabilities.iter().map(|row| top(row).1).collect();
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
@@ -351,8 +355,12 @@ mod tests {
         ));
         // An empty row is no distribution (and has no top label).
         assert!(matches!(
-            b.calibrated_ece(&[half, vec![]], 10),
-            Err(MetricsError::UnnormalisedProbabilities { row: 1, .. })
+            b.calibrated_ece(&[half.clone(), vec![]], 10),
+            Err(MetricsError::RowLength { row: 1, .. })
+        ));
+        assert!(matches!(
+            b.calibrated_ece(std::slice::from_ref(&half), usize::MAX),
+            Err(MetricsError::TooManyBins { n_bins: usize::MAX })
         ));
     }
 

@@ -52,6 +52,11 @@ pub const MIN_TEMPERATURE: f32 = 0.05;
 /// Largest temperature [`fit_temperature`] returns.
 pub const MAX_TEMPERATURE: f32 = 20.0;
 
+/// Most confidence bins [`Calibration::from_probabilities`] and
+/// [`Bootstrap::calibrated_ece`](crate::Bootstrap::calibrated_ece) accept (each bin keeps three
+/// numbers in memory); more is [`MetricsError::TooManyBins`].
+pub const MAX_BINS: usize = 100_000;
+
 /// Width of the final bracket of [`fit_temperature`]'s search, in `ln T`.
 pub const LOG_TEMPERATURE_TOLERANCE: f64 = 1e-4;
 
@@ -127,6 +132,39 @@ pub(crate) fn bin_index(confidence: f32, n_bins: usize) -> usize {
     i
 }
 
+/// Checks that `n_bins` is between 1 and [`MAX_BINS`].
+pub(crate) fn check_bins(n_bins: usize) -> Result<(), MetricsError> {
+    match n_bins {
+        0 => Err(MetricsError::ZeroBins),
+        n if n > MAX_BINS => Err(MetricsError::TooManyBins { n_bins }),
+        _ => Ok(()),
+    }
+}
+
+/// Checks that there is at least one row, that the first has at least one class and that
+/// every row has as many as the first; returns the number of classes.
+pub(crate) fn check_row_lengths(rows: &[Vec<f32>]) -> Result<usize, MetricsError> {
+    let Some(first) = rows.first() else {
+        return Err(MetricsError::EmptyInput("no examples"));
+    };
+    let n_classes = first.len();
+    if n_classes == 0 {
+        return Err(MetricsError::EmptyInput("no classes"));
+    }
+    if let Some((row, values)) = rows
+        .iter()
+        .enumerate()
+        .find(|(_, values)| values.len() != n_classes)
+    {
+        return Err(MetricsError::RowLength {
+            row,
+            expected: n_classes,
+            found: values.len(),
+        });
+    }
+    Ok(n_classes)
+}
+
 /// Checks the parallel row / label slices shared by every function of this module and returns
 /// the number of classes.
 fn check_rows(rows: &[Vec<f32>], truth: &[usize]) -> Result<usize, MetricsError> {
@@ -136,21 +174,8 @@ fn check_rows(rows: &[Vec<f32>], truth: &[usize]) -> Result<usize, MetricsError>
             predicted: rows.len(),
         });
     }
-    let Some(first) = rows.first() else {
-        return Err(MetricsError::EmptyInput("no examples"));
-    };
-    let n_classes = first.len();
-    if n_classes == 0 {
-        return Err(MetricsError::EmptyInput("no classes"));
-    }
-    for (row, (values, &label)) in rows.iter().zip(truth).enumerate() {
-        if values.len() != n_classes {
-            return Err(MetricsError::RowLength {
-                row,
-                expected: n_classes,
-                found: values.len(),
-            });
-        }
+    let n_classes = check_row_lengths(rows)?;
+    for &label in truth {
         if label >= n_classes {
             return Err(MetricsError::IndexOutOfRange {
                 index: label,
@@ -313,7 +338,8 @@ impl Calibration {
     /// confidence bins (see the [module documentation](self) for the binning).
     ///
     /// Errors on a length mismatch ([`MetricsError::LengthMismatch`]), no examples or no classes
-    /// ([`MetricsError::EmptyInput`]), `n_bins == 0` ([`MetricsError::ZeroBins`]), rows of
+    /// ([`MetricsError::EmptyInput`]), `n_bins == 0` ([`MetricsError::ZeroBins`]) or above
+    /// [`MAX_BINS`] ([`MetricsError::TooManyBins`]), rows of
     /// different lengths ([`MetricsError::RowLength`]), a true class outside the row
     /// ([`MetricsError::IndexOutOfRange`]), a NaN, infinite or negative probability
     /// ([`MetricsError::InvalidProbability`]) or a row whose sum is more than
@@ -324,9 +350,7 @@ impl Calibration {
         n_bins: usize,
     ) -> Result<Self, MetricsError> {
         check_rows(probabilities, truth)?;
-        if n_bins == 0 {
-            return Err(MetricsError::ZeroBins);
-        }
+        check_bins(n_bins)?;
         check_probabilities(probabilities)?;
         let mut tally = Tally::new(n_bins);
         for (values, &label) in probabilities.iter().zip(truth) {
@@ -459,6 +483,12 @@ pub fn fit_temperature_weighted(
     truth: &[usize],
     weights: &[f32],
 ) -> Result<f32, MetricsError> {
+    check_weights(weights, truth)?;
+    fit(log_probabilities_or_logits, truth, Some(weights))
+}
+
+/// Checks that there is one weight per example, each finite and `>= 0`, not all 0.
+fn check_weights(weights: &[f32], truth: &[usize]) -> Result<(), MetricsError> {
     if weights.len() != truth.len() {
         return Err(MetricsError::LengthMismatch {
             truth: truth.len(),
@@ -475,7 +505,7 @@ pub fn fit_temperature_weighted(
     if !weights.iter().any(|&w| w > 0.0) {
         return Err(MetricsError::InvalidWeight { row: 0, value: 0.0 });
     }
-    fit(log_probabilities_or_logits, truth, Some(weights))
+    Ok(())
 }
 
 /// The weighted mean negative log-likelihood of the true classes under `softmax(z / T)`, what
@@ -491,12 +521,7 @@ pub fn weighted_log_loss(
 ) -> Result<f64, MetricsError> {
     check_rows(log_probabilities_or_logits, truth)?;
     check_scores(log_probabilities_or_logits)?;
-    if weights.len() != truth.len() {
-        return Err(MetricsError::LengthMismatch {
-            truth: truth.len(),
-            predicted: weights.len(),
-        });
-    }
+    check_weights(weights, truth)?;
     if !(temperature.is_finite() && temperature > 0.0) {
         return Err(MetricsError::InvalidWeight {
             row: 0,

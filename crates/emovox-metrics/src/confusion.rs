@@ -38,10 +38,41 @@ pub struct AverageMetrics {
 }
 
 /// Square count matrix: rows are true classes, columns are predicted classes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Deserializing checks the shape: as many rows of counts as labels, each with as many
+/// counts as labels (anything else is a deserialization error, not a later panic).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConfusionMatrix {
     labels: Vec<String>,
     counts: Vec<Vec<u64>>,
+}
+
+impl<'de> Deserialize<'de> for ConfusionMatrix {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// The serialized form, before its shape is checked.
+        #[derive(Deserialize)]
+        struct Raw {
+            labels: Vec<String>,
+            counts: Vec<Vec<u64>>,
+        }
+        let Raw { labels, counts } = Raw::deserialize(deserializer)?;
+        let n = labels.len();
+        if counts.len() != n {
+            return Err(serde::de::Error::custom(format!(
+                "confusion matrix of {n} labels has {} rows of counts",
+                counts.len()
+            )));
+        }
+        if let Some((row, found)) = counts.iter().map(Vec::len).enumerate().find(|r| r.1 != n) {
+            let e = MetricsError::RowLength {
+                row,
+                expected: n,
+                found,
+            };
+            return Err(serde::de::Error::custom(e));
+        }
+        Ok(Self { labels, counts })
+    }
 }
 
 fn ratio(num: u64, den: u64) -> f64 {

@@ -33,6 +33,13 @@ pub enum MetricsError {
     /// Calibration binning was asked for with zero bins.
     #[error("the number of calibration bins must be at least 1")]
     ZeroBins,
+    /// Calibration binning was asked for with more than
+    /// [`MAX_BINS`](crate::calibration::MAX_BINS) bins.
+    #[error("{n_bins} calibration bins asked for, at most 100000 are allowed")]
+    TooManyBins {
+        /// The number of bins asked for.
+        n_bins: usize,
+    },
     /// A row of probabilities or scores has a different number of classes than the first row.
     #[error("row {row} has {found} classes, expected {expected} (as in row 0)")]
     RowLength {
@@ -93,6 +100,9 @@ pub enum MetricsError {
         /// The confidence level asked for.
         level: f64,
     },
+    /// A timeline's duration was negative, NaN or infinite.
+    #[error("invalid timeline duration {0} s: must be finite and >= 0")]
+    InvalidDuration(f64),
     /// Writing a plot failed.
     #[error("plot error: {0}")]
     Plot(String),

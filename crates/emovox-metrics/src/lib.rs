@@ -45,6 +45,10 @@ pub use summary::{FoldSummary, MeanStd, MetricsSummary};
 
 /// Index of the largest value of `scores` (the first on ties; 0 for an empty slice): the
 /// predicted class of a row of probabilities.
+///
+/// NaN values are never the largest: they are skipped, and a row of NaNs gives 0 (unlike
+/// numpy's `argmax`, which returns the first NaN). Check rows for NaN first where a NaN must
+/// not pass as a prediction of class 0 ([`Calibration::from_probabilities`] rejects them).
 pub fn argmax(scores: &[f32]) -> usize {
     scores
         .iter()

@@ -5,7 +5,9 @@
 use emovox_metrics::calibration::PROBABILITY_FLOOR;
 #[cfg(feature = "plot")]
 use emovox_metrics::plot::reliability_diagram;
-use emovox_metrics::{fit_temperature, fit_temperature_weighted, Calibration, MetricsError};
+use emovox_metrics::{
+    fit_temperature, fit_temperature_weighted, weighted_log_loss, Calibration, MetricsError,
+};
 
 /// Temperature scaling of probabilities, `p^(1/T)` renormalised (what
 /// `emovox_model::ProbabilityCalibration` does at inference), for checking fitted temperatures.
@@ -450,6 +452,7 @@ fn fit_temperature_input_errors() {
     ));
 }
 
+#[cfg(feature = "plot")]
 fn out_dir() -> std::path::PathBuf {
     let dir =
         std::env::temp_dir().join(format!("emovox-metrics-calibration-{}", std::process::id()));
@@ -504,4 +507,89 @@ fn reliability_diagram_svg_and_png() {
         reliability_diagram(&empty, "x", out_dir().join("empty.svg")),
         Err(MetricsError::EmptyInput(_))
     ));
+}
+
+#[test]
+fn weighted_log_loss_rejects_the_weights_the_weighted_fit_rejects() {
+    // It used to return Ok(NaN) for these: the weights were only checked for their count.
+    let z = vec![vec![1.0f32, 0.0], vec![0.0, 1.0]];
+    let truth = [0, 1];
+    for (weights, row) in [
+        ([f32::NAN, 1.0], 0),
+        ([1.0, f32::INFINITY], 1),
+        ([1.0, -1.0], 1),
+        ([0.0, 0.0], 0),
+    ] {
+        let result = weighted_log_loss(&z, &truth, &weights, 1.0);
+        assert!(
+            matches!(result, Err(MetricsError::InvalidWeight { row: r, .. }) if r == row),
+            "{weights:?}: {result:?}"
+        );
+    }
+    // Valid weights: the weighted mean of -ln softmax(z)[truth] = ln(1 + e^-1) for both rows.
+    let loss = weighted_log_loss(&z, &truth, &[1.0, 3.0], 1.0).unwrap();
+    assert_close!(loss, (1.0 + (-1.0f64).exp()).ln(), 1e-12);
+}
+
+#[test]
+fn absurd_bin_counts_are_an_error_not_a_crash() {
+    // usize::MAX bins used to panic ("capacity overflow"), and a billion to abort out of memory.
+    let (p, truth) = hand_example();
+    let max = emovox_metrics::calibration::MAX_BINS;
+    for n_bins in [max + 1, usize::MAX] {
+        assert!(matches!(
+            Calibration::from_probabilities(&p, &truth, n_bins),
+            Err(MetricsError::TooManyBins { n_bins: n }) if n == n_bins
+        ));
+        assert!(matches!(
+            emovox_metrics::Bootstrap::default().calibrated_ece(&p, n_bins),
+            Err(MetricsError::TooManyBins { .. })
+        ));
+    }
+    let c = Calibration::from_probabilities(&p, &truth, max).unwrap();
+    assert_eq!(c.bins.len(), max);
+    // One example per bin: the mean of |correct - confidence|, 0.1 + 0.8 + 0.6 + 0.4 + 1 + 0.3.
+    assert_close!(c.ece, 3.2 / 6.0, 1e-6);
+}
+
+#[test]
+fn calibrated_ece_rejects_ragged_rows_as_from_probabilities_does() {
+    // Two valid distributions of different lengths: accepted before, now the same error as
+    // `Calibration::from_probabilities` gives.
+    let ragged = vec![vec![0.5f32, 0.5], vec![1.0]];
+    assert!(matches!(
+        Calibration::from_probabilities(&ragged, &[0, 0], 10),
+        Err(MetricsError::RowLength {
+            row: 1,
+            expected: 2,
+            found: 1
+        })
+    ));
+    assert!(matches!(
+        emovox_metrics::Bootstrap::default().calibrated_ece(&ragged, 10),
+        Err(MetricsError::RowLength {
+            row: 1,
+            expected: 2,
+            found: 1
+        })
+    ));
+}
+
+#[test]
+fn confidences_on_bin_edges_fall_in_the_lower_bin_and_one_in_the_last() {
+    // Ten bins: 0.1, 0.5 and 0.9 (as f32) sit on edges, (i/10, (i+1)/10] holds its upper edge.
+    let rows: Vec<Vec<f32>> = [0.1f32, 0.5, 0.9, 1.0, 0.55]
+        .iter()
+        .map(|&c| {
+            let mut row = vec![c];
+            // Spread the rest over enough classes that `c` stays the top probability.
+            row.extend(std::iter::repeat_n((1.0 - c) / 10.0, 10));
+            row
+        })
+        .collect();
+    let c = Calibration::from_probabilities(&rows, &[0; 5], 10).unwrap();
+    let counts: Vec<u64> = c.bins.iter().map(|b| b.count).collect();
+    assert_eq!(counts, [1, 0, 0, 0, 1, 1, 0, 0, 1, 1]);
+    // Every example right: ECE = 1 - mean confidence = 1 - 3.05 / 5.
+    assert_close!(c.ece, 1.0 - 3.05 / 5.0, 1e-6);
 }

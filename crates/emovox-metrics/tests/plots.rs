@@ -191,3 +191,124 @@ fn svg_attribute_values(svg: &str, tag: &str, attribute: &str) -> Vec<f64> {
         })
         .collect()
 }
+
+/// The `(x, width)` of every bar of a [`emovox_metrics::plot::condition_bars`] SVG.
+fn bar_spans(svg: &str) -> Vec<(f64, f64)> {
+    let bars: String = svg
+        .split("<rect")
+        .skip(1)
+        .filter(|e| e.contains("fill=\"#466EC8\""))
+        .map(|e| format!("<rect{e}"))
+        .collect();
+    let xs = svg_attribute_values(&bars, "<rect", "x");
+    let widths = svg_attribute_values(&bars, "<rect", "width");
+    xs.into_iter().zip(widths).collect()
+}
+
+#[test]
+fn a_single_condition_is_a_visible_bar() {
+    // One bar used to come out with a width of -12 px at the y axis (nothing drawn), its value
+    // written over the axis labels.
+    let dir = out_dir().join("one-bar");
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg_path = dir.join("bars.svg");
+    let one = vec![("clean".to_string(), 0.5)];
+    emovox_metrics::plot::condition_bars(&one, "UAR", &svg_path).unwrap();
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    let width = svg_attribute_values(&svg, "<svg", "width")[0];
+    let spans = bar_spans(&svg);
+    assert_eq!(spans.len(), 1, "{svg}");
+    let (x, w) = spans[0];
+    assert!(
+        w > 20.0 && x > 50.0 && x + w <= width,
+        "bar at {x}, {w} wide"
+    );
+    // Two bars: as wide as each other, side by side.
+    let two = vec![("clean".to_string(), 0.5), ("telephone".to_string(), 0.4)];
+    emovox_metrics::plot::condition_bars(&two, "UAR", &svg_path).unwrap();
+    let spans = bar_spans(&std::fs::read_to_string(&svg_path).unwrap());
+    assert_eq!(spans.len(), 2);
+    assert!(
+        (spans[0].1 - spans[1].1).abs() <= 1.0 && spans[0].1 > 20.0,
+        "{spans:?}"
+    );
+    assert!(spans[0].0 + spans[0].1 < spans[1].0, "{spans:?}");
+}
+
+/// The points of every polyline of `colour` (`#0000FF`) in `svg`, one list per polyline.
+fn polylines(svg: &str, colour: &str) -> Vec<Vec<(f64, f64)>> {
+    svg.split("<polyline")
+        .skip(1)
+        .filter(|e| e.contains(&format!("stroke=\"{colour}\"")))
+        .map(|e| {
+            let start = e.find("points=\"").unwrap() + "points=\"".len();
+            let end = start + e[start..].find('"').unwrap();
+            e[start..end]
+                .split_whitespace()
+                .map(|p| {
+                    let (x, y) = p.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn record(epoch: usize, train_loss: f64) -> EpochRecord {
+    EpochRecord {
+        epoch,
+        train_loss,
+        val_loss: None,
+        val_accuracy: 0.5,
+        val_uar: 0.5,
+    }
+}
+
+#[test]
+fn a_nan_loss_is_a_gap_in_the_curve_not_a_loss_of_zero() {
+    let path = out_dir().join("curves-nan.svg");
+    let history = [
+        record(1, 1.0),
+        record(2, f64::NAN),
+        record(3, 1.0),
+        record(4, 1.0),
+    ];
+    training_curves_plot(&history, &path).unwrap();
+    let svg = std::fs::read_to_string(&path).unwrap();
+    // The train-loss lines (the legend's swatch is the one 20 px long). Before, a single line
+    // went from epoch 1 down to 0 at epoch 2 and back up.
+    let lines: Vec<_> = polylines(&svg, "#0000FF")
+        .into_iter()
+        .filter(|l| !(l.len() == 2 && l[1].0 - l[0].0 == 20.0))
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    // Epoch 1 alone (a dot), epochs 3 and 4 joined; every vertex at loss 1.
+    assert_eq!(lines[0].len(), 1, "{lines:?}");
+    assert_eq!(lines[1].len(), 2, "{lines:?}");
+    let y = lines[0][0].1;
+    assert!(lines[1].iter().all(|p| p.1 == y), "{lines:?}");
+    assert_eq!(svg.matches("<circle").count(), 1, "the dot of epoch 1");
+}
+
+#[test]
+fn a_single_epoch_is_a_visible_dot_and_a_huge_loss_still_draws() {
+    let path = out_dir().join("curves-one.svg");
+    training_curves_plot(&[record(1, 0.7)], &path).unwrap();
+    let svg = std::fs::read_to_string(&path).unwrap();
+    // Train loss, val accuracy and val UAR: a dot each (the missing val loss draws nothing).
+    assert_eq!(svg.matches("<circle").count(), 3, "{svg}");
+    // A loss near f64::MAX made the axis end 1.05 times it, infinite: plotters never
+    // finished placing its ticks.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let path = out_dir().join("curves-huge.svg");
+    std::thread::spawn(move || {
+        sender.send(training_curves_plot(
+            &[record(1, 1.0), record(2, 1.75e308)],
+            path,
+        ))
+    });
+    receiver
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("still drawing after a minute")
+        .unwrap();
+}

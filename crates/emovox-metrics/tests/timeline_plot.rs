@@ -138,3 +138,41 @@ fn svg_names_labels_and_axes_and_bad_requests_are_refused() {
         "{err}"
     );
 }
+
+/// Runs `f` on another thread and fails the test if it has not returned within 60 s (the
+/// thread is left behind, and ends with the test process).
+fn within_a_minute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(f()));
+    receiver
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("still drawing after a minute")
+}
+
+#[test]
+fn a_duration_that_is_not_a_length_of_time_is_refused() {
+    let dir = out_dir("duration");
+    // An infinite duration used to spin forever inside plotters; NaN and negative ones were
+    // silently drawn as 1 ms.
+    for duration in [f64::INFINITY, f64::NAN, -1.0, f64::NEG_INFINITY] {
+        let path = dir.join("bad.svg");
+        let bad = TimelineChart {
+            duration,
+            ..chart()
+        };
+        let result = within_a_minute(move || timeline_plot(&bad, path));
+        assert!(
+            matches!(result, Err(MetricsError::InvalidDuration(d)) if d.to_bits() == duration.to_bits()),
+            "{duration}: {result:?}"
+        );
+        assert!(!dir.join("bad.svg").exists());
+    }
+    // An empty recording is still a plot.
+    let empty = TimelineChart {
+        duration: 0.0,
+        peaks: vec![],
+        spans: vec![],
+        ..chart()
+    };
+    timeline_plot(&empty, dir.join("empty.svg")).unwrap();
+}

@@ -181,8 +181,9 @@ impl Figure for ConfusionFigure<'_> {
 }
 
 /// Writes two stacked panels against epoch, as SVG or PNG by the extension of `path`: train
-/// (and validation, if any) loss on top, validation accuracy and UAR below. Errors on an empty
-/// history or an unsupported extension.
+/// (and validation, if any) loss on top, validation accuracy and UAR below. A NaN value (a
+/// diverged epoch) leaves a gap in its line, and a point with no neighbour to join is a dot.
+/// Errors on an empty history or an unsupported extension.
 pub fn training_curves_plot(
     history: &[EpochRecord],
     path: impl AsRef<Path>,
@@ -227,28 +228,32 @@ impl Figure for CurvesFigure<'_> {
             .max(1e-6);
         let x_range = first as f64..last as f64;
 
+        // A loss near f64::MAX would make the axis end infinite, on which plotters never
+        // finishes placing its ticks.
         let mut loss = ChartBuilder::on(&top)
             .caption("Loss", ("sans-serif", 20))
             .margin(10)
             .x_label_area_size(35)
             .y_label_area_size(50)
-            .build_cartesian_2d(x_range.clone(), 0.0..max_loss * 1.05)?;
+            .build_cartesian_2d(x_range.clone(), 0.0..(max_loss * 1.05).min(f64::MAX))?;
         loss.configure_mesh()
             .x_desc("epoch")
             .x_label_formatter(&epoch_label)
             .y_desc("loss")
             .draw()?;
-        let series = |f: fn(&EpochRecord) -> Option<f64>| {
+        let series = |f: fn(&EpochRecord) -> Option<f64>| -> Vec<(f64, f64)> {
             history
                 .iter()
-                .filter_map(move |r| f(r).map(|v| (r.epoch as f64, v)))
+                .filter_map(|r| f(r).map(|v| (r.epoch as f64, v)))
+                .collect()
         };
-        loss.draw_series(LineSeries::new(series(|r| Some(r.train_loss)), &BLUE))?
-            .label("train loss")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLUE));
-        loss.draw_series(LineSeries::new(series(|r| r.val_loss), &RED))?
-            .label("val loss")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED));
+        draw_curve(
+            &mut loss,
+            series(|r| Some(r.train_loss)),
+            BLUE,
+            "train loss",
+        )?;
+        draw_curve(&mut loss, series(|r| r.val_loss), RED, "val loss")?;
         // Losses start high and fall: the lower left is free.
         loss.configure_series_labels()
             .position(SeriesLabelPosition::LowerLeft)
@@ -267,12 +272,13 @@ impl Figure for CurvesFigure<'_> {
             .x_label_formatter(&epoch_label)
             .y_desc("score")
             .draw()?;
-        acc.draw_series(LineSeries::new(series(|r| Some(r.val_accuracy)), &GREEN))?
-            .label("val accuracy")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], GREEN));
-        acc.draw_series(LineSeries::new(series(|r| Some(r.val_uar)), &MAGENTA))?
-            .label("val UAR")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], MAGENTA));
+        draw_curve(
+            &mut acc,
+            series(|r| Some(r.val_accuracy)),
+            GREEN,
+            "val accuracy",
+        )?;
+        draw_curve(&mut acc, series(|r| Some(r.val_uar)), MAGENTA, "val UAR")?;
         acc.configure_series_labels()
             .position(SeriesLabelPosition::LowerRight)
             .background_style(WHITE)
@@ -280,6 +286,38 @@ impl Figure for CurvesFigure<'_> {
             .draw()?;
         Ok(())
     }
+}
+
+/// A chart of the training curves: epoch against a loss or a score.
+type CurveChart<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// Draws `points` as a line in `colour`, named `label` in the legend. The line is broken where
+/// a value is NaN (a diverged epoch is a gap, not a point at 0), and a point with no neighbour
+/// to join (a history of one epoch, a value between two NaNs) is drawn as a dot.
+fn draw_curve<DB: DrawingBackend>(
+    chart: &mut CurveChart<'_, DB>,
+    points: Vec<(f64, f64)>,
+    colour: RGBColor,
+    label: &str,
+) -> Result<(), MetricsError> {
+    let runs: Vec<&[(f64, f64)]> = points
+        .split(|p| p.1.is_nan())
+        .filter(|run| !run.is_empty())
+        .collect();
+    chart
+        .draw_series(
+            runs.iter()
+                .map(|run| PathElement::new(run.to_vec(), colour)),
+        )?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour));
+    let single = runs.iter().filter(|run| run.len() == 1);
+    chart.draw_series(single.map(|run| Circle::new(run[0], 3, colour.filled())))?;
+    Ok(())
 }
 
 /// Writes a reliability diagram of `calibration`, as SVG or PNG by the extension of `path`.
@@ -412,7 +450,8 @@ fn epoch_label(x: &f64) -> String {
 }
 
 /// A bar chart of one score per named condition (e.g. UAR per recording condition), values
-/// in [0, 1] written above the bars; SVG or PNG by the extension of `path`.
+/// in [0, 1] written above the bars (a NaN score is written, with no bar); SVG or PNG by the
+/// extension of `path`. Errors on no bars, an unsupported extension or a write failure.
 pub fn condition_bars(
     bars: &[(String, f64)],
     title: &str,
@@ -436,36 +475,36 @@ impl Figure for BarsFigure<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), MetricsError> {
         let n = self.bars.len();
-        // Segments 0..=n-1, one per bar (a range of 0..n would add an empty n-th).
+        // Bar i spans [i, i + 1] of a plain axis: plotters' segmented axis of a single value
+        // (0..0) maps every value to the same point, which drew a single bar with a negative
+        // width (an invisible one) at the axis.
         let mut chart = ChartBuilder::on(root)
             .caption(self.title, ("sans-serif", 20))
             .margin(10)
             .x_label_area_size(140)
             .y_label_area_size(50)
-            .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..1.0)?;
+            .build_cartesian_2d(0.0..n as f64, 0.0..1.0)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(n)
-            .x_label_formatter(&|_| String::new())
+            .x_labels(0)
             .y_desc("score")
             .draw()?;
+        let centre = |i: usize| i as f64 + 0.5;
         // The names, rotated, hang down from the axis under their bars (plotters centres
         // rotated axis labels on the tick, which puts half of a long name inside the plot).
         let name_font = ("sans-serif", 13)
             .into_font()
             .transform(FontTransform::Rotate90);
         for (i, (name, _)) in self.bars.iter().enumerate() {
-            let (x, y) = chart.backend_coord(&(SegmentValue::CenterOf(i), 0.0));
+            let (x, y) = chart.backend_coord(&(centre(i), 0.0));
             root.draw(&Text::new(name.clone(), (x - 6, y + 6), name_font.clone()))?;
         }
         let bar = RGBColor(70, 110, 200);
         chart.draw_series(self.bars.iter().enumerate().map(|(i, (_, v))| {
+            let top = if v.is_nan() { 0.0 } else { v.clamp(0.0, 1.0) };
             let mut rect = Rectangle::new(
-                [
-                    (SegmentValue::Exact(i), 0.0),
-                    (SegmentValue::Exact(i + 1), v.clamp(0.0, 1.0)),
-                ],
+                [(i as f64, 0.0), (i as f64 + 1.0, top)],
                 bar.mix(0.85).filled(),
             );
             rect.set_margin(0, 0, 6, 6);
@@ -474,12 +513,10 @@ impl Figure for BarsFigure<'_> {
         let value_font = TextStyle::from(("sans-serif", 13).into_font())
             .pos(Pos::new(HPos::Center, VPos::Bottom));
         chart.draw_series(self.bars.iter().enumerate().map(|(i, (_, v))| {
+            let top = if v.is_nan() { 0.0 } else { v.clamp(0.0, 1.0) };
             Text::new(
                 format!("{v:.3}"),
-                (
-                    SegmentValue::CenterOf(i),
-                    (v.clamp(0.0, 1.0) + 0.01).min(0.97),
-                ),
+                (centre(i), (top + 0.01).min(0.97)),
                 value_font.clone(),
             )
         }))?;

@@ -47,9 +47,15 @@ impl TimelineChart {
 
 /// Draws `chart` into `path`, SVG or PNG by its extension: the waveform envelope on top, one
 /// bar per span coloured by label below, a legend of labels. Errors on an unsupported extension
-/// (before anything is written), a span whose label index is out of range, or a write failure.
+/// (before anything is written), a duration that is negative, NaN or infinite
+/// ([`MetricsError::InvalidDuration`]; a duration of 0 is drawn as a millisecond), a span whose
+/// label index is out of range, or a write failure.
 pub fn timeline_plot(chart: &TimelineChart, path: impl AsRef<Path>) -> Result<(), MetricsError> {
     super::PlotFormat::from_path(path.as_ref())?;
+    // An infinite axis never finishes drawing (plotters keeps placing ticks on it).
+    if !(chart.duration.is_finite() && chart.duration >= 0.0) {
+        return Err(MetricsError::InvalidDuration(chart.duration));
+    }
     if let Some(span) = chart
         .spans
         .iter()
