@@ -342,3 +342,5 @@ def test_predict_files_equals_load_and_predict_and_keeps_going_past_bad_files(cl
     assert "error" in each[2]
     with pytest.raises(ValueError, match="channels="):
         classifier.predict_files(paths, channels="left")
+    with pytest.raises(ValueError, match="one path"):
+        classifier.predict_files(str(left))  # not its characters, one by one

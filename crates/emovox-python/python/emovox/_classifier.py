@@ -193,10 +193,12 @@ class Classifier:
         Raises
         ------
         ValueError
-            for a bad ``channels``
+            for a bad ``channels``, or one path given instead of a list
         """
         if channels not in ("mix", "each"):
             raise ValueError(f"predict_files: channels={channels!r} must be 'mix' or 'each'")
+        if isinstance(paths, (str, bytes, os.PathLike)):
+            raise ValueError(f"predict_files: paths={paths!r} is one path: pass a list of paths, e.g. [path]")
         names = [os.fspath(path) for path in paths]
         rows: List[Prediction] = []
         for index, channel, result in self._native.predict_files(names, channels == "each"):
