@@ -125,6 +125,13 @@ pub enum DegradeError {
     /// `opus` feature.
     #[error("Opus codec: {0}")]
     Codec(String),
+    /// The degraded clip would hold a NaN or infinite sample: a finite input so loud that the
+    /// condition overflows `f32` (e.g. `gain:+40` on samples near `f32::MAX`).
+    #[error("the degraded clip has a non-finite sample at index {index} (the input is too loud for the condition)")]
+    NonFiniteOutput {
+        /// Index of the first non-finite output sample.
+        index: usize,
+    },
     /// The FFT failed (an internal error; not expected).
     #[error("FFT failed: {0}")]
     Fft(String),
@@ -134,8 +141,9 @@ pub enum DegradeError {
 ///
 /// SNRs are measured against the clip's mean power over all its samples (silences
 /// included), so `white:10` adds noise of exactly a tenth of the clip's mean power. A silent
-/// clip stays silent under every SNR-based noise. Nothing clips: a gain can take samples
-/// beyond ±1 (only the telephone's mu-law coding saturates at full scale).
+/// clip stays silent under every SNR-based noise. Samples may go beyond ±1 (a gain, noise at a
+/// low SNR); only two stages saturate at full scale: the telephone's mu-law coding, and the
+/// Opus codec (libopus limits its output to ±1).
 ///
 /// Serialised (serde) as an internally tagged map, e.g. `{"type":"white","snr_db":20.0}`;
 /// a chain is `{"type":"chain","stages":[...]}`. Deserialising checks the ranges.
@@ -208,9 +216,11 @@ pub enum Condition {
         rt60: f32,
     },
     /// A microphone's or channel's spectral tilt: a high-shelf filter (RBJ cookbook, shelf
-    /// slope 1) at 1 kHz with gain `db` (-24..=24): the band above about 2 kHz raised by `db`
-    /// against the band below about 500 Hz (negative: a darker, muffled recording; positive:
-    /// a brighter, thinner one). The output is rescaled to the input's RMS.
+    /// slope 1) at 1 kHz with gain `db` (-24..=24): the band above about 3 kHz raised by `db`
+    /// (within 0.15 dB at 9 dB) against the band below about 250 Hz, half of it at 1 kHz and
+    /// about 94 % of it at 2 kHz (negative: a darker, muffled recording; positive: a brighter,
+    /// thinner one). The output is rescaled to the input's RMS. Needs a sample rate
+    /// above 2 kHz (the shelf's corner below the Nyquist frequency).
     Tilt {
         /// Gain of the high band against the low band, in dB.
         db: f32,
@@ -432,7 +442,9 @@ impl Condition {
     /// input gives an empty output. Errors: a parameter out of range, an unsupported sample
     /// rate or a non-finite sample ([`DegradeError::Audio`]), babble without a pool
     /// ([`DegradeError::NeedsBabble`]) or with a pool at another rate
-    /// ([`DegradeError::BabbleSampleRate`]).
+    /// ([`DegradeError::BabbleSampleRate`]), a tilt at a sample rate of 2 kHz or less
+    /// ([`DegradeError::BadParameter`]), or an output that overflows `f32`
+    /// ([`DegradeError::NonFiniteOutput`]): a returned clip is always finite.
     pub fn apply(
         &self,
         samples: &[f32],
@@ -457,7 +469,11 @@ impl Condition {
         if samples.is_empty() {
             return Ok(Vec::new());
         }
-        self.run(samples.to_vec(), sample_rate, seed, babble)
+        let out = self.run(samples.to_vec(), sample_rate, seed, babble)?;
+        match crate::first_non_finite(&out) {
+            Some(index) => Err(DegradeError::NonFiniteOutput { index }),
+            None => Ok(out),
+        }
     }
 
     /// Applies a checked condition to a non-empty clip.
@@ -499,7 +515,7 @@ impl Condition {
             Condition::Telephone => channel::telephone(x, sample_rate),
             Condition::Reverb { rt60 } => reverb::reverberate(x, sample_rate, *rt60, &mut rng()),
             Condition::Tilt { db } => {
-                channel::tilt(&mut x, *db, sample_rate);
+                channel::tilt(&mut x, *db, sample_rate)?;
                 Ok(x)
             }
             Condition::Offset { db } => {
@@ -523,15 +539,16 @@ impl Condition {
     }
 }
 
-/// Splits at each `+` followed (after optional spaces) by a letter: `gain:+6` and `1e+3`
-/// keep their signs.
+/// Splits at each `+` followed (after optional spaces) by a letter, unless it directly
+/// follows a `:` (after optional spaces): `gain:+6`, `1e+3` and `gain:+inf` keep their signs.
 fn split_stages(s: &str) -> Vec<&str> {
     let mut stages = Vec::new();
     let mut start = 0;
     for (i, c) in s.char_indices() {
         if c == '+' {
             let next = s[i + 1..].trim_start().chars().next();
-            if next.is_some_and(|n| n.is_ascii_alphabetic()) {
+            let sign = s[..i].trim_end().ends_with(':');
+            if !sign && next.is_some_and(|n| n.is_ascii_alphabetic()) {
                 stages.push(&s[start..i]);
                 start = i + 1;
             }

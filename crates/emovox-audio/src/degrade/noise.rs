@@ -9,6 +9,12 @@ use crate::validate_sample_rate;
 /// Shortest clip a [`BabblePool`] keeps, in seconds.
 const MIN_BABBLE_SECONDS: f64 = 0.1;
 
+/// Random offsets tried per babble talker before its excerpt starts at the clip's loudest
+/// sample instead.
+const BABBLE_DRAWS: usize = 4;
+/// Mean power (of a clip at unit RMS) below which a babble excerpt counts as a pause.
+const MIN_EXCERPT_POWER: f64 = 1e-12;
+
 /// Samples run through the pink filter before the output starts, so that its slow poles
 /// (time constant about 900 samples) have settled.
 const PINK_WARM_UP: usize = 4096;
@@ -241,7 +247,9 @@ pub(crate) fn add_babble<R: Rng + ?Sized>(
 ///
 /// A babble sample of length `n` sums `talkers` clips drawn at random (distinct when the pool
 /// holds enough), each read from a random offset and looped to `n` samples, each excerpt
-/// normalised to unit power; the sum is then scaled to the requested SNR.
+/// normalised to unit power; the sum is then scaled to the requested SNR. An excerpt that
+/// falls on digital silence is drawn again (up to 4 offsets, then it starts at the clip's
+/// loudest sample), so every talker is in the sum.
 #[derive(Clone, Debug)]
 pub struct BabblePool {
     clips: Vec<Vec<f32>>,
@@ -305,21 +313,38 @@ impl BabblePool {
         let mut excerpt = vec![0.0f32; len];
         for pick in picks {
             let clip = &self.clips[pick];
-            // An excerpt may fall on a pause: re-draw the offset a few times.
-            for _ in 0..4 {
+            // An excerpt may fall on a pause: re-draw the offset a few times, then start it at
+            // the clip's loudest sample, so that every talker is heard.
+            let drawn = (0..BABBLE_DRAWS).find_map(|_| {
                 tile(clip, rng.gen_range(0..clip.len()), &mut excerpt);
                 let power = mean_power(&excerpt);
-                if power > 1e-12 {
-                    let scale = (1.0 / power.sqrt()) as f32;
-                    for (o, e) in out.iter_mut().zip(&excerpt) {
-                        *o += scale * e;
-                    }
-                    break;
-                }
+                (power > MIN_EXCERPT_POWER).then_some(power)
+            });
+            let power = drawn.unwrap_or_else(|| {
+                tile(clip, loudest(clip), &mut excerpt);
+                mean_power(&excerpt)
+            });
+            let scale = (1.0 / power.sqrt()) as f32;
+            for (o, e) in out.iter_mut().zip(&excerpt) {
+                *o += scale * e;
             }
         }
         out
     }
+}
+
+/// The index of the largest |sample| of `clip` (0 for an empty clip).
+fn loudest(clip: &[f32]) -> usize {
+    clip.iter()
+        .enumerate()
+        .fold((0, 0.0f32), |(at, peak), (i, s)| {
+            if s.abs() > peak {
+                (i, s.abs())
+            } else {
+                (at, peak)
+            }
+        })
+        .0
 }
 
 /// Fills `out` with `clip` read from `offset`, looped.
