@@ -59,9 +59,11 @@ impl Default for BalanceNormalisation {
 }
 
 impl BalanceNormalisation {
-    /// Checks the target (-30..=30 dB) and that the split lies in 100 Hz..0.45 x
-    /// `sample_rate` (below the Nyquist frequency with room for the shelf).
+    /// Checks `sample_rate` (1000..=768000 Hz), the target (-30..=30 dB) and that the split
+    /// lies in 100 Hz..0.45 x `sample_rate` (below the Nyquist frequency with room for the
+    /// shelf).
     pub fn validate(&self, sample_rate: u32) -> Result<(), FeatureError> {
+        crate::config::check_sample_rate(sample_rate)?;
         if !(self.target_db.is_finite() && (-30.0..=30.0).contains(&self.target_db)) {
             return Err(FeatureError::InvalidConfig(format!(
                 "balance target_db {} must be in -30..=30",

@@ -1,7 +1,10 @@
 use serde::{Deserialize, Serialize};
 
-/// Parameters of a (log-)mel spectrogram, named as in librosa.
+/// Parameters of a (log-)mel spectrogram, named as in librosa. Read from JSON, a field this
+/// version does not know (a misspelt `f_max`, a newer version's setting) is an error, never
+/// skipped.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MelConfig {
     /// Sample rate of the input signal, in Hz.
     pub sample_rate: u32,
@@ -21,8 +24,10 @@ pub struct MelConfig {
     pub top_db: Option<f32>,
 }
 
-/// Parameters of an MFCC extractor: a mel spectrogram plus the DCT stage.
+/// Parameters of an MFCC extractor: a mel spectrogram plus the DCT stage. Unknown fields are
+/// refused when read, as in [`MelConfig`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MfccConfig {
     /// The mel spectrogram the cepstrum is taken from.
     pub mel: MelConfig,
@@ -43,7 +48,14 @@ pub enum FeatureKind {
 }
 
 /// Everything needed to turn samples into a model's input, stored in every model file.
+///
+/// Read from JSON (a model file, a training recipe), a field this version does not know is an
+/// error, at every level of the spec, never skipped: a misspelt `"preprocesing"` would
+/// otherwise serve a model without the preprocessing it was trained with. Deserialising does
+/// not check ranges: [`FeatureSpec::validate`] (which [`crate::FeaturePipeline::new`] and
+/// [`crate::FrontEnd::new`] call) does.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FeatureSpec {
     /// The base representation.
     pub kind: FeatureKind,
@@ -73,6 +85,19 @@ pub const MAX_HOP_LENGTH: usize = 65_536;
 
 fn invalid(message: impl Into<String>) -> crate::FeatureError {
     crate::FeatureError::InvalidConfig(message.into())
+}
+
+/// Refuses a sample rate outside [`emovox_audio::MIN_SAMPLE_RATE`]..=
+/// [`emovox_audio::MAX_SAMPLE_RATE`] (1000..=768000 Hz), the rates emovox reads and resamples.
+pub(crate) fn check_sample_rate(sample_rate: u32) -> Result<(), crate::FeatureError> {
+    let (min, max) = (emovox_audio::MIN_SAMPLE_RATE, emovox_audio::MAX_SAMPLE_RATE);
+    if (min..=max).contains(&sample_rate) {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "sample_rate {sample_rate} Hz is outside {min}..={max}"
+        )))
+    }
 }
 
 impl MelConfig {
@@ -117,12 +142,7 @@ impl MelConfig {
 
     /// Checks every parameter is in range; extractors call this before planning.
     pub fn validate(&self) -> Result<(), crate::FeatureError> {
-        if !(1_000..=768_000).contains(&self.sample_rate) {
-            return Err(invalid(format!(
-                "sample_rate {} Hz is outside 1000..=768000",
-                self.sample_rate
-            )));
-        }
+        check_sample_rate(self.sample_rate)?;
         if !(2..=65_536).contains(&self.n_fft) {
             return Err(invalid(format!(
                 "n_fft {} is outside 2..=65536",

@@ -50,7 +50,8 @@ pub struct MelFilterbank {
 impl MelFilterbank {
     /// Builds the filterbank of `librosa.filters.mel(sr, n_fft, n_mels, fmin, fmax)` with
     /// `htk=False, norm='slaney'`, computed in f64 and stored as f32 as librosa does; fails
-    /// unless `n_fft >= 2`, `1 <= n_mels <= n_fft / 2 + 1` and `0 <= fmin < fmax <= sample_rate / 2`.
+    /// unless `2 <= n_fft <= 65536` (the range of [`crate::MelConfig::validate`]),
+    /// `1 <= n_mels <= n_fft / 2 + 1` and `0 <= fmin < fmax <= sample_rate / 2`.
     pub fn new(
         sample_rate: u32,
         n_fft: usize,
@@ -60,17 +61,13 @@ impl MelFilterbank {
     ) -> Result<Self, FeatureError> {
         let n_bins = n_fft / 2 + 1;
         let nyquist = sample_rate as f64 / 2.0;
-        if n_fft < 2
-            || !(1..=n_bins).contains(&n_mels)
-            || !(fmin.is_finite()
-                && fmin >= 0.0
-                && fmax.is_finite()
-                && fmin < fmax
-                && fmax <= nyquist)
-        {
+        let frequencies_ok =
+            fmin.is_finite() && fmin >= 0.0 && fmax.is_finite() && fmin < fmax && fmax <= nyquist;
+        let sizes_ok = (2..=65_536).contains(&n_fft) && (1..=n_bins).contains(&n_mels);
+        if !(sizes_ok && frequencies_ok) {
             return Err(FeatureError::InvalidConfig(format!(
                 "mel filterbank of {n_mels} bands over {fmin}-{fmax} Hz, n_fft {n_fft}, \
-                 {sample_rate} Hz: needs n_fft >= 2, 1 <= n_mels <= n_fft / 2 + 1 and \
+                 {sample_rate} Hz: needs 2 <= n_fft <= 65536, 1 <= n_mels <= n_fft / 2 + 1 and \
                  0 <= fmin < fmax <= sample_rate / 2"
             )));
         }

@@ -113,7 +113,9 @@ impl FeaturePipeline {
         1 + self.spec.delta_orders
     }
 
-    /// Number of frames produced for `len` samples.
+    /// Number of frames produced for `len` samples at [`FeaturePipeline::sample_rate`], as
+    /// prepared: a clip at another rate is resampled first, and trimming
+    /// ([`crate::Preprocessing::trim_top_db`]) shortens it.
     pub fn frames_for(&self, len: usize) -> usize {
         1 + len / self.hop_length()
     }
@@ -200,8 +202,7 @@ impl FeaturePipeline {
             Cow::Borrowed(samples)
         } else {
             let mut out = Vec::new();
-            self.resamplers
-                .resample_into(samples, sample_rate, &mut out)?;
+            self.resample_into(samples, sample_rate, &mut out)?;
             Cow::Owned(out)
         };
         let preprocessing = &self.spec.preprocessing;
@@ -221,8 +222,10 @@ impl FeaturePipeline {
         Ok(Cow::Owned(out))
     }
 
-    /// `samples` at the pipeline's rate: borrowed when they already are, else resampled into
-    /// `buffer` with the cached resampler of `sample_rate`.
+    /// `samples` (not empty) at the pipeline's rate: borrowed when they already are, else
+    /// resampled into `buffer` with the cached resampler of `sample_rate`. A clip that
+    /// resamples to nothing (one sample at three times the rate) is
+    /// [`FeatureError::TooShort`], not the [`FeatureError::EmptySignal`] it was not.
     pub(crate) fn resample_into<'a>(
         &self,
         samples: &'a [f32],
@@ -234,6 +237,12 @@ impl FeaturePipeline {
         }
         self.resamplers
             .resample_into(samples, sample_rate, buffer)?;
+        if buffer.is_empty() {
+            return Err(FeatureError::TooShort {
+                samples: 0,
+                frame: self.min_samples(),
+            });
+        }
         Ok(buffer)
     }
 

@@ -15,8 +15,10 @@ use crate::FeatureError;
 /// Rows of [`PitchTracker::compute`]'s output.
 pub const PITCH_ROWS: usize = 2;
 
-/// Parameters of the pitch tracker.
+/// Parameters of the pitch tracker. Read from JSON, an unknown field is an error (as in
+/// [`crate::FeatureSpec`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PitchConfig {
     /// Lowest F0 searched, in Hz.
     pub fmin: f32,
@@ -43,8 +45,10 @@ impl PitchConfig {
         }
     }
 
-    /// Checks the parameters against the sample rate they will be used at.
+    /// Checks the parameters against the sample rate they will be used at (itself in
+    /// 1000..=768000 Hz).
     pub fn validate(&self, sample_rate: u32) -> Result<(), FeatureError> {
+        crate::config::check_sample_rate(sample_rate)?;
         let invalid = |m: String| Err(FeatureError::InvalidConfig(m));
         let nyquist = sample_rate as f32 / 2.0;
         if !(self.fmin.is_finite() && self.fmin > 0.0 && self.fmax > self.fmin) {

@@ -98,10 +98,12 @@ impl LevelNormalisation {
     }
 
     /// The gain that brings `samples` (at `sample_rate` Hz) to the target level; 1 for silence.
-    /// Settings [`LevelNormalisation::validate`] refuses are [`FeatureError::InvalidConfig`], a
-    /// NaN or infinite sample [`FeatureError::NonFiniteSample`].
+    /// Settings [`LevelNormalisation::validate`] refuses, and a sample rate outside
+    /// 1000..=768000 Hz, are [`FeatureError::InvalidConfig`], a NaN or infinite sample
+    /// [`FeatureError::NonFiniteSample`].
     pub fn gain(&self, samples: &[f32], sample_rate: u32) -> Result<f32, FeatureError> {
         self.validate()?;
+        crate::config::check_sample_rate(sample_rate)?;
         check_finite(samples)?;
         Ok(self.gain_with(samples, sample_rate, &mut Vec::new()))
     }
@@ -120,6 +122,7 @@ impl LevelNormalisation {
     /// [`LevelNormalisation::gain`] refuses, leaving `samples` as they were.
     pub fn apply(&self, samples: &mut [f32], sample_rate: u32) -> Result<(), FeatureError> {
         self.validate()?;
+        crate::config::check_sample_rate(sample_rate)?;
         check_finite(samples)?;
         self.apply_with(samples, sample_rate, &mut Vec::new());
         Ok(())
@@ -174,9 +177,11 @@ fn remove_mean(samples: &mut [f32]) {
 }
 
 impl Preprocessing {
-    /// Checks the trimming threshold, the level and the balance settings (the balance's split
-    /// against `sample_rate`, the pipeline's rate).
+    /// Checks `sample_rate` (the pipeline's rate, in 1000..=768000 Hz), the trimming threshold,
+    /// the level and the balance settings (the high-pass and the balance's split against
+    /// `sample_rate`).
     pub fn validate(&self, sample_rate: u32) -> Result<(), FeatureError> {
+        crate::config::check_sample_rate(sample_rate)?;
         if let Some(hz) = self.high_pass_hz {
             let highest = 0.45 * sample_rate as f32;
             if !(hz.is_finite() && (10.0..=highest.min(1_000.0)).contains(&hz)) {

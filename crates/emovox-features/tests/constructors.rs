@@ -50,3 +50,17 @@ fn mel_filterbanks_refuse_impossible_bands() {
         );
     }
 }
+
+/// `MelFilterbank::new` bounds `n_fft` as `MelConfig` does: 2^40 used to abort the process
+/// on the allocation of its frequency grid, `usize::MAX` to panic on capacity overflow.
+#[test]
+fn mel_filterbanks_refuse_an_fft_too_large_to_plan() {
+    assert!(MelFilterbank::new(16_000, 65_536, 40, 0.0, 8_000.0).is_ok());
+    for n_fft in [65_537, 1 << 40, usize::MAX] {
+        let err = MelFilterbank::new(16_000, n_fft, 40, 0.0, 8_000.0).unwrap_err();
+        assert!(
+            matches!(&err, FeatureError::InvalidConfig(m) if m.contains("65536")),
+            "n_fft {n_fft}: {err:?}"
+        );
+    }
+}

@@ -418,3 +418,64 @@ fn level_and_balance_applied_directly_refuse_bad_settings() {
     let gain = default_level.gain(&clip, 16_000).unwrap();
     assert!(gain.is_finite() && gain > 0.0);
 }
+
+/// Preprocessing, level and balance applied directly, and a pitch config, check the sample
+/// rate they are given: 0 Hz or 4 GHz used to level-normalise with 1-sample or whole-clip
+/// "20 ms" frames without a word (and the balance and pitch errors named another field).
+#[test]
+fn a_sample_rate_out_of_range_is_refused_where_it_is_given() {
+    let clip = tone(16_000);
+    let level = LevelNormalisation::default();
+    let preprocessing = Preprocessing {
+        level: Some(level.clone()),
+        ..Preprocessing::default()
+    };
+    let names_the_rate = |err: FeatureError| matches!(&err, FeatureError::InvalidConfig(m) if m.contains("sample_rate"));
+    for rate in [0, 1, 999, 768_001, u32::MAX] {
+        assert!(
+            names_the_rate(preprocessing.apply(&clip, rate).unwrap_err()),
+            "{rate}"
+        );
+        assert!(names_the_rate(
+            Preprocessing::default().validate(rate).unwrap_err()
+        ));
+        assert!(
+            names_the_rate(level.gain(&clip, rate).unwrap_err()),
+            "{rate}"
+        );
+        let mut samples = clip.clone();
+        assert!(names_the_rate(level.apply(&mut samples, rate).unwrap_err()));
+        assert_eq!(samples, clip);
+        let balance = BalanceNormalisation::default();
+        assert!(
+            names_the_rate(balance.validate(rate).unwrap_err()),
+            "{rate}"
+        );
+        let pitch = PitchConfig::speech().validate(rate).unwrap_err();
+        assert!(names_the_rate(pitch), "{rate}");
+    }
+    for rate in [1_000, 16_000, 768_000] {
+        preprocessing.apply(&clip, rate).unwrap();
+        level.gain(&clip, rate).unwrap();
+    }
+}
+
+/// A clip that resamples to no sample at all is too short, not empty: one sample at 48 kHz
+/// for a 16 kHz pipeline used to be `EmptySignal`.
+#[test]
+fn a_clip_that_resamples_to_nothing_is_too_short() {
+    let spec = delta_spec(9, 160);
+    let pipeline = FeaturePipeline::new(spec.clone()).unwrap();
+    let front_end = emovox_features::FrontEnd::new([spec]).unwrap();
+    let too_short = FeatureError::TooShort {
+        samples: 0,
+        frame: pipeline.min_samples(),
+    };
+    assert_eq!(pipeline.compute(&[0.5], 48_000), Err(too_short.clone()));
+    assert_eq!(pipeline.prepare(&[0.5], 48_000), Err(too_short.clone()));
+    assert_eq!(front_end.compute(&[0.5], 48_000), Err(too_short));
+    assert_eq!(
+        pipeline.compute(&[], 48_000),
+        Err(FeatureError::EmptySignal)
+    );
+}
