@@ -2,12 +2,28 @@
 
 use ndarray::Array2;
 
+use crate::FeatureError;
+
+/// The most mel bands a DCT matrix is built for: the FFT bins of the largest `n_fft` (65,536).
+pub const MAX_DCT_BANDS: usize = 32_769;
+
 /// Builds the (n_mfcc, n_mels) matrix that maps a log-mel frame to its cepstrum: the first
 /// `n_mfcc` rows of the orthonormal DCT-II, each row scaled by librosa's lifter
-/// `1 + (lifter / 2) sin(pi (k + 1) / lifter)` when `lifter > 0`.
-pub fn dct_matrix(n_mfcc: usize, n_mels: usize, lifter: f32) -> Array2<f32> {
+/// `1 + (lifter / 2) sin(pi (k + 1) / lifter)` when `lifter > 0`. Errors unless
+/// `1 <= n_mfcc <= n_mels <= MAX_DCT_BANDS` and `lifter` is finite and `>= 0`.
+pub fn dct_matrix(n_mfcc: usize, n_mels: usize, lifter: f32) -> Result<Array2<f32>, FeatureError> {
+    if !(1..=MAX_DCT_BANDS).contains(&n_mels) || !(1..=n_mels).contains(&n_mfcc) {
+        return Err(FeatureError::InvalidConfig(format!(
+            "a DCT of n_mfcc {n_mfcc} from n_mels {n_mels} needs 1 <= n_mfcc <= n_mels <= {MAX_DCT_BANDS}"
+        )));
+    }
+    if !(lifter.is_finite() && lifter >= 0.0) {
+        return Err(FeatureError::InvalidConfig(format!(
+            "lifter {lifter} must be finite and >= 0"
+        )));
+    }
     let n = n_mels as f64;
-    Array2::from_shape_fn((n_mfcc, n_mels), |(k, m)| {
+    Ok(Array2::from_shape_fn((n_mfcc, n_mels), |(k, m)| {
         let scale = if k == 0 {
             (1.0 / n).sqrt()
         } else {
@@ -21,5 +37,5 @@ pub fn dct_matrix(n_mfcc: usize, n_mels: usize, lifter: f32) -> Array2<f32> {
             1.0
         };
         (scale * basis * lift) as f32
-    })
+    }))
 }

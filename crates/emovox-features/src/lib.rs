@@ -51,7 +51,7 @@ pub use config::{
     FeatureKind, FeatureSpec, MelConfig, MfccConfig, MAX_DELTA_WIDTH, MAX_HOP_LENGTH,
 };
 pub use db::fast_log10;
-pub use dct::dct_matrix;
+pub use dct::{dct_matrix, MAX_DCT_BANDS};
 pub use delta::delta;
 pub use error::FeatureError;
 pub use front_end::FrontEnd;

@@ -29,7 +29,7 @@ impl Mfcc {
     pub fn new(config: MfccConfig) -> Result<Self, FeatureError> {
         config.validate()?;
         let log_mel = LogMelSpectrogram::new(config.mel.clone())?;
-        let dct = dct_matrix(config.n_mfcc, config.mel.n_mels, config.lifter);
+        let dct = dct_matrix(config.n_mfcc, config.mel.n_mels, config.lifter)?;
         Ok(Self {
             config,
             log_mel,

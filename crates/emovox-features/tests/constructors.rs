@@ -64,3 +64,21 @@ fn mel_filterbanks_refuse_an_fft_too_large_to_plan() {
         );
     }
 }
+
+#[test]
+fn a_dct_matrix_of_impossible_sizes_is_an_error_not_an_abort() {
+    use emovox_features::{dct_matrix, MAX_DCT_BANDS};
+    assert_eq!(dct_matrix(13, 40, 22.0).unwrap().dim(), (13, 40));
+    for (n_mfcc, n_mels, lifter) in [
+        (0, 40, 0.0),
+        (41, 40, 0.0),
+        (1, 0, 0.0),
+        (MAX_DCT_BANDS + 1, MAX_DCT_BANDS + 1, 0.0),
+        (1 << 40, 1 << 40, 0.0),
+        (13, 40, f32::NAN),
+        (13, 40, -1.0),
+    ] {
+        let error = dct_matrix(n_mfcc, n_mels, lifter).unwrap_err();
+        assert!(matches!(error, FeatureError::InvalidConfig(_)), "{error}");
+    }
+}

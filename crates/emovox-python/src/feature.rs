@@ -127,17 +127,9 @@ fn dct(
     n_mels: usize,
     lifter: f32,
 ) -> PyResult<Bound<'_, PyArray2<f32>>> {
-    if n_mfcc == 0 || n_mfcc > n_mels {
-        return Err(PyValueError::new_err(format!(
-            "n_mfcc {n_mfcc} must be in 1..=n_mels ({n_mels})"
-        )));
-    }
-    if !(lifter.is_finite() && lifter >= 0.0) {
-        return Err(PyValueError::new_err(format!(
-            "lifter {lifter} must be finite and >= 0"
-        )));
-    }
-    Ok(dct_matrix(n_mfcc, n_mels, lifter).into_pyarray(py))
+    let matrix =
+        dct_matrix(n_mfcc, n_mels, lifter).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(matrix.into_pyarray(py))
 }
 
 /// Deltas of `order` (1 or 2) along the last axis of a (rows, frames) float32 array.
