@@ -15,8 +15,10 @@ use crate::ApiError;
 pub const CHUNK_SAMPLES: usize = 16_384;
 
 /// `?channel=N`: one channel of a multichannel upload (counted from 0; a stereo call recording's
-/// one party), instead of the channels' mean.
+/// one party), instead of the channels' mean. Another parameter (a misspelt `chanel=1`) is
+/// refused rather than ignored, which would answer for the channels' mean.
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ChannelQuery {
     /// The channel; all of them averaged when absent.
     pub channel: Option<usize>,

@@ -16,6 +16,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -108,7 +109,7 @@ pub struct StreamQuery {
 pub async fn stream(
     State(state): State<AppState>,
     query: Result<Query<StreamQuery>, axum::extract::rejection::QueryRejection>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| {
         ApiError::BadRequest(format!(
@@ -119,6 +120,14 @@ pub async fn stream(
     // A rate out of range is a bad query parameter, not bad audio.
     emovox::audio::validate_sample_rate(query.rate)
         .map_err(|e| ApiError::BadRequest(format!("rate={}: {e}", query.rate)))?;
+    // A request that is no WebSocket handshake (a plain GET, a missing key) is a JSON error
+    // like every other refusal, not axum's plain-text rejection.
+    let upgrade = upgrade.map_err(|e| {
+        ApiError::BadRequest(format!(
+            "{} (/v1/stream is a WebSocket: connect with a WebSocket client)",
+            e.body_text()
+        ))
+    })?;
     let Ok(slot) = state.streams.clone().try_acquire_owned() else {
         return Err(ApiError::Busy {
             in_flight: state.config.max_streams,

@@ -26,8 +26,10 @@ use crate::{ApiError, AppState};
 /// most the write timeout).
 const LINES_BUFFERED: usize = 64;
 
-/// Optional windowing, as query parameters (`?window=2&hop=0.5`).
+/// Optional windowing, as query parameters (`?window=2&hop=0.5`); another parameter (a
+/// misspelt `windw=`) is refused rather than ignored.
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TimelineQuery {
     /// Window length in seconds (default 2).
     pub window: Option<f64>,
