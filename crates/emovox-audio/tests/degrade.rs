@@ -1,6 +1,8 @@
 //! Recording conditions: text form, SNR accuracy, spectra, reverberation decay, determinism,
 //! and edge cases (silence, empty input, missing babble pool).
 
+mod common;
+use common::schroeder_rt60;
 use emovox_audio::degrade::{
     pink_noise, standard_conditions, white_noise, BabblePool, Condition, DegradeError,
     MultiConditionConfig, NoiseWeights,
@@ -432,31 +434,6 @@ fn telephone_keeps_only_the_telephone_band() {
         assert_eq!(out.len(), len, "{rate} Hz");
         assert!(out.iter().all(|s| s.is_finite()));
     }
-}
-
-/// RT60 from an impulse response by Schroeder backward integration: a least-squares line
-/// through the decay curve between -5 and -25 dB, extrapolated to -60 dB (T20).
-fn schroeder_rt60(h: &[f32], rate: u32) -> f64 {
-    let mut edc = vec![0.0f64; h.len()];
-    let mut acc = 0.0;
-    for i in (0..h.len()).rev() {
-        acc += (h[i] as f64).powi(2);
-        edc[i] = acc;
-    }
-    let points: Vec<(f64, f64)> = edc
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (i as f64 / rate as f64, db(e / edc[0])))
-        .filter(|(_, level)| (-25.0..=-5.0).contains(level))
-        .collect();
-    let n = points.len() as f64;
-    let (mx, my) = (
-        points.iter().map(|p| p.0).sum::<f64>() / n,
-        points.iter().map(|p| p.1).sum::<f64>() / n,
-    );
-    let slope = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>()
-        / points.iter().map(|p| (p.0 - mx).powi(2)).sum::<f64>();
-    -60.0 / slope
 }
 
 #[test]

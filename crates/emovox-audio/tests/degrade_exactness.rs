@@ -2,6 +2,8 @@
 //! noise slopes, RT60 and direct-to-reverberant ratio, babble talkers, and the edges (tiny
 //! clips, low sample rates, overflowing input, malformed text).
 
+mod common;
+use common::schroeder_rt60;
 use emovox_audio::degrade::{pink_noise, standard_conditions, BabblePool, Condition, DegradeError};
 
 const SR: u32 = 16_000;
@@ -277,26 +279,6 @@ fn welch(x: &[f32], segment: usize) -> Vec<f64> {
     sum.iter().map(|s| s / f64::from(count)).collect()
 }
 
-/// T20 of `h` (Schroeder backward integration, a line through -5..-25 dB) in seconds.
-fn t20(h: &[f32], rate: u32) -> f64 {
-    let mut edc = vec![0.0f64; h.len()];
-    let mut acc = 0.0;
-    for i in (0..h.len()).rev() {
-        acc += f64::from(h[i]).powi(2);
-        edc[i] = acc;
-    }
-    let points: Vec<(f64, f64)> = (0..h.len())
-        .map(|i| (i as f64 / f64::from(rate), db(edc[i] / edc[0])))
-        .filter(|(_, level)| (-25.0..=-5.0).contains(level))
-        .collect();
-    let n = points.len() as f64;
-    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
-    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
-    let slope = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>()
-        / points.iter().map(|p| (p.0 - mx).powi(2)).sum::<f64>();
-    -60.0 / slope
-}
-
 #[test]
 fn reverb_has_its_rt60_and_the_documented_direct_to_reverberant_ratio() {
     let len = 4 * SR as usize;
@@ -319,7 +301,7 @@ fn reverb_has_its_rt60_and_the_documented_direct_to_reverberant_ratio() {
             let tail: f64 = h[1..].iter().map(|&s| f64::from(s).powi(2)).sum();
             assert!((db(direct / tail) - drr_db).abs() < 0.01, "{rt60} s: DRR");
             // The tail alone (from 2 ms): the direct path's step would bias a short RT60.
-            mean_t20 += t20(&h[32..], SR) / 4.0;
+            mean_t20 += schroeder_rt60(&h[32..], SR) / 4.0;
         }
         let error = mean_t20 / f64::from(rt60) - 1.0;
         assert!(error.abs() < 0.05, "{rt60} s: T20 {mean_t20:.3} s");
