@@ -22,7 +22,7 @@ mod exit;
 use clap::Parser;
 use emovox::audio::degrade::parse_conditions;
 use emovox_corpus::protocol::SpeakerSet;
-use emovox_corpus::{load_corpora, restrict_to_labels};
+use emovox_corpus::{load_corpora, restrict_to_labels, SkipReport};
 use emovox_metrics::{Calibration, ConfusionMatrix};
 use emovox_model::MultiViewModel;
 use emovox_train::{calibrate_under, fit_densities, CalibrationOutcome, ExtractConfig};
@@ -79,9 +79,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         truth,
         skipped,
     } = calibrate_under(model, &utterances, &conditions, args.seed)?;
-    skipped
-        .iter()
-        .for_each(|s| eprintln!("skipped {}: {}", s.path.display(), s.reason));
+    eprint!("{}", SkipReport::new(&skipped));
     let predicted: Vec<usize> = probabilities
         .iter()
         .map(|p| emovox_metrics::argmax(p))

@@ -29,6 +29,7 @@ pub mod protocol;
 mod ravdess;
 mod savee;
 mod scheme;
+mod skip_report;
 mod tess;
 mod walk;
 
@@ -45,6 +46,7 @@ pub use named::NameInfo;
 pub use ravdess::{load_ravdess, parse_ravdess_name, RAVDESS_EMOTIONS};
 pub use savee::{load_savee, parse_savee_name, SAVEE_EMOTIONS, SAVEE_SPEAKERS};
 pub use scheme::{apply_scheme, common_emotion, restrict_to_labels, LabelScheme, COMMON_EMOTIONS};
+pub use skip_report::SkipReport;
 pub use tess::{load_tess, parse_tess_name, TESS_EMOTIONS};
 pub use walk::{audio_files, is_audio_file, is_macos_metadata, mirrored_path, AUDIO_EXTENSIONS};
 

@@ -155,10 +155,8 @@ fn keep_one_copy(
     } else {
         new
     };
-    let reason = format!(
-        "another copy of the recording in {} (the same clip in another folder or format): \
-         used once",
-        kept[at].path.display()
-    );
+    // One reason for every copy (no path in it), so a report can count them as one.
+    let reason = "another copy of a recording found in another folder or format too: the \
+                  recording is used once (its WAV copy, else the first found)";
     Some(SkippedFile::new(left_out.path, reason))
 }

@@ -58,13 +58,11 @@ fn the_repository_root_gives_each_clip_once_from_its_wav_file() {
     );
     let skipped = skipped(&root, &corpus);
     assert_eq!(skipped.len(), 6, "{skipped:?}");
-    for ((path, reason), (wav_name, mp3_name)) in skipped.iter().zip(CLIPS) {
+    // The WAV copies are the rows above; every MP3 copy is skipped for one reason.
+    for ((path, reason), (_, mp3_name)) in skipped.iter().zip(CLIPS) {
         assert_eq!(path, &format!("AudioMP3/{mp3_name}.mp3"));
+        assert_eq!(reason, &skipped[0].1, "one reason for every copy");
         assert!(reason.contains("another copy"), "{reason}");
-        assert!(
-            reason.contains(&format!("AudioWAV/{wav_name}.wav")),
-            "{reason}"
-        );
     }
     assert_eq!(skipped[5].0, "AudioWAV/._1001_DFA_ANG_XX.wav");
     assert!(skipped[5].1.contains("AppleDouble"), "{}", skipped[5].1);
