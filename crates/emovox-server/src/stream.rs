@@ -48,6 +48,8 @@ const CLOSE_LINGER: Duration = Duration::from_millis(500);
 const MAX_WRITE_BUFFER_BYTES: usize = 1 << 20;
 /// WebSocket close code for a policy violation (RFC 6455: 1008), used for idle clients.
 const CLOSE_POLICY: u16 = 1008;
+/// WebSocket close code for a frame that breaks the protocol (RFC 6455: 1002).
+const CLOSE_PROTOCOL: u16 = 1002;
 
 /// The sample encodings a stream accepts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -286,14 +288,15 @@ enum Step {
 }
 
 /// Acts on a frame from the client: samples and `end` are passed on to the classifying
-/// thread, a close or a broken socket stops the stream, and a frame that is not PCM is a
-/// [`ProtocolError`].
+/// thread, a close or a broken connection stops the stream, and a frame that is not PCM, too
+/// big or against the WebSocket protocol is a [`ProtocolError`].
 fn take_frame(
     frame: Option<Result<Message, axum::Error>>,
     query: &StreamQuery,
 ) -> Result<Step, ProtocolError> {
     match frame {
         Some(Err(err)) if too_big(&err) => Err(ProtocolError::too_big()),
+        Some(Err(err)) if broke_protocol(&err) => Err(ProtocolError::broken(&err)),
         None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Ok(Step::Flow(Flow::Stop)),
         Some(Ok(Message::Binary(bytes))) => {
             let samples = query
@@ -313,6 +316,12 @@ fn take_frame(
 fn too_big(err: &axum::Error) -> bool {
     let text = err.to_string();
     text.contains("Space limit exceeded") || text.contains("too long")
+}
+
+/// Whether reading failed because the client broke the WebSocket protocol (an unmasked or
+/// malformed frame, reserved bits, an unknown opcode), not because the connection went.
+fn broke_protocol(err: &axum::Error) -> bool {
+    err.to_string().contains("WebSocket protocol error")
 }
 
 /// A client breaking the protocol: answered with an error message, then a close.
@@ -360,6 +369,15 @@ impl ProtocolError {
                  (one second of 48 kHz f32 is 192 kB)"
             ),
             close_code: CLOSE_TOO_BIG,
+        }
+    }
+
+    /// A frame that breaks the WebSocket protocol, as the WebSocket library names it.
+    fn broken(err: &axum::Error) -> Self {
+        Self {
+            code: "protocol_error",
+            message: format!("the stream is closed: {err}"),
+            close_code: CLOSE_PROTOCOL,
         }
     }
 
