@@ -1,5 +1,6 @@
 //! Any-format decoding: the format is told from the content ([`crate::detect_format_of`]), WAV
-//! goes to hound (as [`crate::read_wav`]), FLAC, MP3, OGG Vorbis and MP4 (AAC-LC, ALAC) to
+//! goes to emovox's own reader (as [`crate::read_wav`]) unless it is ADPCM, which goes to
+//! symphonia's WAV reader, as FLAC, MP3, OGG Vorbis, MP4 (AAC-LC, ALAC), AIFF, CAF and ADTS go to
 //! symphonia, OGG Opus to symphonia's OGG demuxer and libopus, WebM to emovox's own demuxer
 //! (`webm.rs`) and libopus. Every path gives mono f32 at the
 //! file's own rate, channels averaged as [`crate::read_wav`] averages them, or one channel
@@ -82,7 +83,7 @@ pub fn decode_audio_with<R: ReadSeek + 'static>(
     channels: Channels,
 ) -> Result<Audio, AudioError> {
     let format = detect_format_of(&mut reader)?;
-    if format == AudioFormat::Wav {
+    if format == AudioFormat::Wav && !crate::riff::is_adpcm(&mut reader) {
         return decode_wav_with(reader, channels);
     }
     decode_packets(Box::new(reader), format, channels)
@@ -201,9 +202,9 @@ impl AudioStream {
     ) -> Result<Self, AudioError> {
         let format = detect_format_of(&mut reader)?;
         let chunk = chunk_samples.max(1);
-        let reader: Box<dyn ReadSeek> = Box::new(reader);
+        let mut reader: Box<dyn ReadSeek> = Box::new(reader);
         let (source, sample_rate) = match format {
-            AudioFormat::Wav => {
+            AudioFormat::Wav if !crate::riff::is_adpcm(&mut reader) => {
                 let wav = WavStream::from_reader(reader, chunk, channels)?;
                 let rate = wav.sample_rate();
                 (Source::Wav(wav), rate)
@@ -343,6 +344,7 @@ mod packets {
     use super::ReadSeek;
     use crate::channels::Downmix;
     use crate::container;
+    use crate::header_checks;
     use crate::sniff::AudioFormat;
     use crate::{validate_sample_rate, AudioError, Channels};
 
@@ -411,6 +413,16 @@ mod packets {
             AudioFormat::Mp4 => Box::new(IsoMp4Reader::try_new(stream, options)?),
             #[cfg(feature = "webm")]
             AudioFormat::WebM => Box::new(crate::webm::WebmReader::try_new(stream, options)?),
+            // Only ADPCM WAV comes here: emovox reads every other WAV itself.
+            #[cfg(feature = "adpcm")]
+            AudioFormat::Wav => Box::new(WavReader::try_new(stream, options)?),
+            #[cfg(feature = "aiff")]
+            AudioFormat::Aiff => Box::new(AiffReader::try_new(stream, options)?),
+            #[cfg(feature = "caf")]
+            AudioFormat::Caf => Box::new(CafReader::try_new(stream, options)?),
+            #[cfg(feature = "aac")]
+            AudioFormat::Adts => Box::new(AdtsReader::try_new(stream, options)?),
+            #[allow(unreachable_patterns)] // with every format's feature on
             _ => return Err(SymError::Unsupported("format not enabled")),
         })
     }
@@ -490,8 +502,9 @@ mod packets {
         decoded: u64,
         /// What is cut from the decoder's output.
         trim: Trim,
-        /// An OGG file ends inside a page (reported once the packets run out).
-        ogg_cut: bool,
+        /// How the file ends inside a page (OGG) or frame (ADTS), reported once the packets
+        /// run out.
+        cut_short: Option<&'static str>,
         /// An OGG file's last page lacks the end-of-stream flag.
         ogg_no_eos: bool,
         /// The container is OGG: its packets are read to the end of the file, past the end
@@ -515,6 +528,10 @@ mod packets {
         /// The audio track declares zero frames: symphonia then meets the end of the file
         /// while it still looks for the first packet, or finds no track it can describe.
         declares_nothing: bool,
+        /// The frames an AIFF file's `COMM` chunk declares (symphonia's own count is off).
+        aiff_frames: Option<u64>,
+        /// Raw AAC (ADTS) whose last frame is cut short (symphonia takes it for the end).
+        adts_cut: bool,
     }
 
     impl ContainerFacts {
@@ -537,6 +554,14 @@ mod packets {
                 AudioFormat::Mp4 => container::inspect_mp4(reader, len)?,
                 _ => container::Mp4Audio::default(),
             };
+            let aiff_frames = match format {
+                AudioFormat::Aiff => header_checks::inspect_aiff(reader, len)?,
+                _ => None,
+            };
+            if format == AudioFormat::Caf {
+                header_checks::check_caf(reader, len)?;
+            }
+            let adts_cut = format == AudioFormat::Adts && header_checks::inspect_adts(reader, len)?;
             let flac_total = match format {
                 AudioFormat::Flac => {
                     container::check_flac_blocks(reader, len)?;
@@ -548,17 +573,26 @@ mod packets {
             // file cut short, not an empty stream (whose header pages come whole).
             let declares_nothing = flac_total == Some(0)
                 || ogg.is_some_and(|end| end.granule == 0 && end.whole && !end.bos)
-                || mp4.packets == Some(0);
+                || mp4.packets == Some(0)
+                || aiff_frames == Some(0);
             Ok(Self {
                 ogg,
                 mp4,
                 declares_nothing,
+                aiff_frames,
+                adts_cut,
             })
         }
 
-        /// An OGG file (of either codec) ends inside its last page.
-        fn ogg_cut(&self, format: AudioFormat) -> bool {
-            is_ogg(format) && !self.ogg.is_some_and(|end| end.whole)
+        /// How the file ends inside its last OGG page (either codec) or ADTS frame, if it does.
+        fn cut_short(&self, format: AudioFormat) -> Option<&'static str> {
+            if is_ogg(format) && !self.ogg.is_some_and(|end| end.whole) {
+                Some("cut short: the last OGG page is incomplete")
+            } else if self.adts_cut {
+                Some("cut short: the last ADTS frame is incomplete")
+            } else {
+                None
+            }
         }
 
         /// An OGG file (of either codec) lacks the end-of-stream flag on its last page.
@@ -784,13 +818,14 @@ mod packets {
                 .then_some(params.n_frames)
                 .flatten()
                 .map(|n| n.saturating_add(u64::from(params.padding.unwrap_or(0))));
-            let (trim, declared) = Trim::of_track(
-                &facts,
-                &codec,
-                track_id,
-                sample_rate,
-                track.codec_params.n_frames,
-            );
+            let n_frames = match format {
+                AudioFormat::Aiff => facts.aiff_frames.or(params.n_frames),
+                // symphonia estimates it from the first frames' mean length: no count to hold
+                // the stream to.
+                AudioFormat::Adts => None,
+                _ => params.n_frames,
+            };
+            let (trim, declared) = Trim::of_track(&facts, &codec, track_id, sample_rate, n_frames);
             Ok(PacketSource {
                 reader,
                 codec,
@@ -802,7 +837,7 @@ mod packets {
                 raw: 0,
                 decoded: 0,
                 trim,
-                ogg_cut: facts.ogg_cut(format),
+                cut_short: facts.cut_short(format),
                 ogg_no_eos: facts.ogg_no_eos(format),
                 ogg: is_ogg(format),
                 mpeg_end,
@@ -914,10 +949,6 @@ mod packets {
         /// The end-of-stream checks: nothing decoded, fewer frames than declared, an OGG file
         /// without its last page, a failed checksum, averaged channels that cancel out.
         fn finish(&mut self) -> Result<(), AudioError> {
-            let cut = |container| AudioError::CorruptStream {
-                format: container,
-                reason: "cut short: the last OGG page is incomplete".into(),
-            };
             if let Some(declared) = self.declared.filter(|&d| d > 0) {
                 if let (true, Some(at)) =
                     (self.decoded + self.trim.slack < declared, self.gaps.first)
@@ -940,8 +971,11 @@ mod packets {
                     });
                 }
             }
-            if self.ogg_cut {
-                return Err(cut(self.container));
+            if let Some(reason) = self.cut_short {
+                return Err(AudioError::CorruptStream {
+                    format: self.container,
+                    reason: reason.into(),
+                });
             }
             if self.decoded == 0 {
                 return Err(AudioError::NoSamples);
@@ -1007,6 +1041,9 @@ mod packets {
             AudioFormat::OggVorbis | AudioFormat::OggOpus => "OGG",
             AudioFormat::Mp4 => "MP4",
             AudioFormat::WebM => "WebM",
+            AudioFormat::Aiff => "AIFF",
+            AudioFormat::Caf => "CAF",
+            AudioFormat::Adts => "ADTS",
         }
     }
 

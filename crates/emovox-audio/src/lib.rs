@@ -1,5 +1,5 @@
-//! Audio input for emovox: decoding of WAV (PCM, float, G.711 A-law and mu-law), FLAC, MP3, OGG Vorbis, OGG Opus, WebM (Opus) and
-//! M4A/MP4 (AAC-LC, ALAC), down-mixing, resampling (a windowed sinc tabulated per output phase; whole
+//! Audio input for emovox: decoding of WAV (PCM, float, G.711 A-law and mu-law, IMA and MS ADPCM), FLAC, MP3, OGG Vorbis, OGG Opus, WebM (Opus),
+//! M4A/MP4 (AAC-LC, ALAC), AIFF/AIFF-C, CAF and raw AAC (ADTS), down-mixing, resampling (a windowed sinc tabulated per output phase; whole
 //! clips or streamed chunks), trimming, and seeded recording conditions ([`degrade`]: noise,
 //! gain, telephone, reverb).
 //!
@@ -24,6 +24,10 @@
 //! | M4A/MP4 AAC-LC | symphonia | `aac` | ≤ 5e-6 vs ffmpeg |
 //! | OGG Opus (mono, stereo) | libopus | `opus` | ≤ 1e-4 vs ffmpeg's libopus decoder (mono: exact) |
 //! | WebM / Matroska with Opus (what browsers' `MediaRecorder` writes; known or unknown sizes, laced or not) | emovox's EBML demuxer, libopus | `webm` (with `opus`) | ≤ 1e-4 vs ffmpeg's libopus decoder, outside the half-waves ffmpeg soft-clips past full scale; the last block's `DiscardPadding` (≤ 20 ms) is kept |
+//! | WAV IMA ADPCM, MS ADPCM (voice recorders, telephony) | symphonia (its WAV reader for these two codings only) | `adpcm` | bit-exact to ffmpeg (libsndfile's IMA decoder differs by up to 5e-3; MS ADPCM equal) |
+//! | AIFF, AIFF-C (PCM, float, G.711; as Apple's tools write) | symphonia, frame count from `COMM` (`header_checks.rs`) | `aiff` | bit-exact to ffmpeg and soundfile |
+//! | CAF (PCM, float, G.711; AAC, ALAC with those features; as iOS records) | symphonia | `caf` | bit-exact to ffmpeg and soundfile |
+//! | raw AAC-LC in ADTS frames (`.aac`, MPEG-4 IDs, no CRC) | symphonia | `aac` | ≤ 5e-6 vs ffmpeg; no edit list, so the 1024 priming samples are decoded, as ffmpeg does |
 //!
 //! All features are on by default (the `emovox` facade forwards them under the same names).
 //! Lossy decoders are float implementations of one standard, so they differ from ffmpeg's in
@@ -119,6 +123,7 @@ mod energy;
 mod envelope;
 mod error;
 mod g711;
+mod header_checks;
 mod input;
 mod interpolated;
 #[cfg(feature = "opus")]

@@ -222,6 +222,38 @@ pub(crate) fn parse<R: Read + Seek>(reader: &mut R) -> Result<WavFormat, AudioEr
     }
 }
 
+/// Whether a WAV stream's samples are IMA or Microsoft ADPCM (format tag 0x0011 or 0x0002),
+/// which symphonia decodes for emovox (the `adpcm` feature); false for any other stream, and
+/// for a header too damaged to say (the WAV reader then names the damage). The stream is left
+/// at its start.
+pub(crate) fn is_adpcm<R: Read + Seek>(reader: &mut R) -> bool {
+    let tag = fmt_tag(reader);
+    let _ = reader.seek(SeekFrom::Start(0));
+    cfg!(feature = "adpcm") && matches!(tag, Some(0x0002 | 0x0011))
+}
+
+/// The format tag of a RIFF/WAVE stream's `fmt ` chunk, if it has one before its data chunk.
+fn fmt_tag<R: Read + Seek>(reader: &mut R) -> Option<u16> {
+    let end = reader.seek(SeekFrom::End(0)).ok()?;
+    let mut head = [0u8; 12];
+    read_at(reader, 0, &mut head, "").ok()?;
+    if &head[..4] != b"RIFF" || &head[8..] != b"WAVE" {
+        return None;
+    }
+    let mut pos = 12u64;
+    while pos + 8 <= end {
+        let mut header = [0u8; 8];
+        read_at(reader, pos, &mut header, "a chunk header").ok()?;
+        let size = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+        match &header[..4] {
+            b"fmt " => return read_fmt(reader, pos + 8, size, end).ok().map(|f| f.tag),
+            b"data" => return None,
+            _ => pos = next_chunk(reader, pos + 8, size, end).ok()?,
+        }
+    }
+    None
+}
+
 /// Where the chunk after the one whose body starts at `body` begins: chunks are padded to an
 /// even length, but some writers leave an odd chunk unpadded; the pad is skipped unless the
 /// bytes say it is missing (a chunk ID right after the body, none one byte later).

@@ -22,11 +22,18 @@ pub enum AudioFormat {
     Mp4,
     /// WebM or Matroska (an EBML header first), Opus inside: what browsers record.
     WebM,
+    /// AIFF or AIFF-C (`FORM` ... `AIFF`/`AIFC`): PCM, float or G.711, as Apple's tools write.
+    Aiff,
+    /// Core Audio Format (`caff`), as iOS and macOS record: PCM, float or G.711 inside, or AAC
+    /// and ALAC with those features.
+    Caf,
+    /// Raw AAC in ADTS frames (`.aac`), as some recorders and radio streams write it.
+    Adts,
 }
 
 impl AudioFormat {
     /// A short name for messages: "WAV", "FLAC", "MP3", "OGG Vorbis", "OGG Opus", "MP4",
-    /// "WebM".
+    /// "WebM", "AIFF", "CAF", "AAC (ADTS)".
     pub fn name(self) -> &'static str {
         match self {
             AudioFormat::Wav => "WAV",
@@ -36,6 +43,9 @@ impl AudioFormat {
             AudioFormat::OggOpus => "OGG Opus",
             AudioFormat::Mp4 => "MP4",
             AudioFormat::WebM => "WebM",
+            AudioFormat::Aiff => "AIFF",
+            AudioFormat::Caf => "CAF",
+            AudioFormat::Adts => "AAC (ADTS)",
         }
     }
 
@@ -49,6 +59,9 @@ impl AudioFormat {
             AudioFormat::OggOpus => cfg!(feature = "opus"),
             AudioFormat::Mp4 => cfg!(any(feature = "aac", feature = "alac")),
             AudioFormat::WebM => cfg!(feature = "webm"),
+            AudioFormat::Aiff => cfg!(feature = "aiff"),
+            AudioFormat::Caf => cfg!(feature = "caf"),
+            AudioFormat::Adts => cfg!(feature = "aac"),
         }
     }
 }
@@ -101,10 +114,32 @@ pub fn detect_format(head: &[u8]) -> Option<AudioFormat> {
     if head.starts_with(b"\x1a\x45\xdf\xa3") {
         return Some(AudioFormat::WebM);
     }
+    if head.len() >= 12 && &head[..4] == b"FORM" && matches!(&head[8..12], b"AIFF" | b"AIFC") {
+        return Some(AudioFormat::Aiff);
+    }
+    if head.starts_with(b"caff\x00\x01") {
+        return Some(AudioFormat::Caf);
+    }
     if is_mp3_frame_header(head) {
         return Some(AudioFormat::Mp3);
     }
+    if is_adts_header(head) {
+        return Some(AudioFormat::Adts);
+    }
     None
+}
+
+/// An ADTS frame header (ISO/IEC 13818-7) as symphonia reads it: 12 sync bits, the MPEG-4 ID,
+/// layer 0 and no CRC (`ff f1`, what encoders write), a sampling frequency index of a defined
+/// rate (0-12), and a frame length of at least its own 7 bytes.
+fn is_adts_header(b: &[u8]) -> bool {
+    if b.len() < 7 || b[0] != 0xff || b[1] != 0xf1 {
+        return false;
+    }
+    let frequency = (b[2] >> 2) & 0x0f;
+    let length =
+        (usize::from(b[3] & 0x03) << 11) | (usize::from(b[4]) << 3) | usize::from(b[5] >> 5);
+    frequency <= 12 && length >= 7
 }
 
 /// An MPEG audio layer III frame header: 11 sync bits, a valid version, layer III, a bit rate
@@ -123,8 +158,8 @@ fn is_mp3_frame_header(b: &[u8]) -> bool {
 /// What the first bytes name, for the "unsupported format" message.
 fn describe(head: &[u8]) -> String {
     let known: &[(&[u8], usize, &str)] = &[
-        (b"FORM", 0, "AIFF/IFF"),
-        (b"caff", 0, "Core Audio (CAF)"),
+        (b"FORM", 0, "an IFF file that is not AIFF (8SVX?)"),
+        (b"caff", 0, "Core Audio (CAF) of an unknown version"),
         (b"RIFF", 0, "a RIFF file that is not WAVE (AVI?)"),
         (b"OggS", 0, "OGG with a codec other than Vorbis or Opus"),
         (b"#!AMR", 0, "AMR"),
@@ -141,11 +176,15 @@ fn describe(head: &[u8]) -> String {
         }
     }
     if head.len() >= 2 && head[0] == 0xff && head[1] & 0xf6 == 0xf0 {
-        return "raw AAC (ADTS) content; put it in an M4A container".into();
+        return "raw AAC (ADTS) with MPEG-2 IDs, CRCs or a damaged first frame header, which \
+                emovox does not read: put it in an M4A container (ffmpeg -i in.aac -c copy \
+                out.m4a)"
+            .into();
     }
     let shown: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
     format!(
-        "content not recognised as WAV, FLAC, MP3, OGG Vorbis/Opus, MP4 or WebM (first bytes {})",
+        "content not recognised as WAV, FLAC, MP3, OGG Vorbis/Opus, MP4, WebM, AIFF, CAF or \
+         ADTS AAC (first bytes {})",
         shown.join(" ")
     )
 }
@@ -186,7 +225,7 @@ pub fn detect_format_of<R: Read + Seek>(reader: &mut R) -> Result<AudioFormat, A
         reader.seek(SeekFrom::Start(after)).map_err(io)?;
         let n = read_up_to(reader, &mut head).map_err(io)?;
         format = match detect_format(&head[..n]) {
-            Some(f @ (AudioFormat::Flac | AudioFormat::Mp3)) => Some(f),
+            Some(f @ (AudioFormat::Flac | AudioFormat::Mp3 | AudioFormat::Adts)) => Some(f),
             // Encoders may leave padding or junk before the first frame: symphonia resyncs.
             _ if head[..n].contains(&0xff) || head[..n].iter().all(|&b| b == 0) => {
                 Some(AudioFormat::Mp3)
@@ -231,9 +270,29 @@ mod tests {
         );
         // MPEG-2 layer III at 16 kHz (ffmpeg's libmp3lame output of a 16 kHz clip).
         assert_eq!(detect_format(b"\xff\xf3\x84\xc4"), Some(AudioFormat::Mp3));
-        // Layer II, ADTS AAC and a free-format bit rate are not layer III MP3.
+        // Layer II and a free-format bit rate are not layer III MP3; ADTS AAC is its own.
         assert_eq!(detect_format(b"\xff\xfd\x90\x64"), None);
-        assert_eq!(detect_format(b"\xff\xf1\x50\x80"), None);
+        assert_eq!(
+            detect_format(b"\xff\xf1\x50\x80\x2e\x7f\xfc"),
+            Some(AudioFormat::Adts)
+        );
+        // An ADTS sync with a reserved sampling frequency index (13) or a frame shorter than
+        // its header is not taken for AAC.
+        assert_eq!(detect_format(b"\xff\xf1\x74\x80\x2e\x7f\xfc"), None);
+        assert_eq!(detect_format(b"\xff\xf1\x50\x80\x00\x1f\xfc"), None);
+        assert_eq!(
+            detect_format(b"FORM\0\0\x10\0AIFFCOMM"),
+            Some(AudioFormat::Aiff)
+        );
+        assert_eq!(
+            detect_format(b"FORM\0\0\x10\0AIFCFVER"),
+            Some(AudioFormat::Aiff)
+        );
+        assert_eq!(detect_format(b"FORM\0\0\x10\08SVX"), None);
+        assert_eq!(
+            detect_format(b"caff\x00\x01\x00\x00desc"),
+            Some(AudioFormat::Caf)
+        );
         assert_eq!(detect_format(b"\xff\xfb\x00\x64"), None);
         assert_eq!(detect_format(b""), None);
         assert_eq!(detect_format(b"OggS"), None);
@@ -246,8 +305,12 @@ mod tests {
 
     #[test]
     fn descriptions_name_what_they_can() {
-        assert!(describe(b"FORM\0\0\0\x04AIFF").contains("AIFF"));
+        assert!(describe(b"FORM\0\0\0\x048SVX").contains("not AIFF"));
         assert!(describe(b"\xff\xf1\x50\x80").contains("ADTS"));
+        // MPEG-2 ADTS and ADTS with CRCs are named, not read.
+        assert_eq!(detect_format(b"\xff\xf9\x50\x80\x2e\x7f\xfc"), None);
+        assert_eq!(detect_format(b"\xff\xf0\x50\x80\x2e\x7f\xfc"), None);
+        assert!(describe(b"\xff\xf9\x50\x80\x2e\x7f\xfc").contains("MPEG-2"));
         assert!(describe(b"hello").contains("68 65 6c 6c 6f"));
     }
 }

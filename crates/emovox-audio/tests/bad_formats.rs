@@ -133,11 +133,13 @@ fn a_lying_extension_or_no_audio_at_all_is_an_unsupported_format() {
             &b"these are my meeting notes, not audio at all\n"[..],
         ),
         ("page.flac", b"<!DOCTYPE html><html><body>404</body></html>"),
-        ("sound.m4a", b"FORM\x00\x00\x10\x00AIFFCOMM\x00\x00\x00\x12"),
+        // Amiga 8SVX (IFF, not AIFF), MPEG-2 ADTS (symphonia reads MPEG-4 ADTS only), AMR.
+        ("sound.m4a", b"FORM\x00\x00\x10\x008SVXVHDR\x00\x00\x00\x14"),
         (
             "raw.ogg",
-            b"\xff\xf1\x50\x80\x02\x1f\xfc\xde\x04\x00\x00\x00",
+            b"\xff\xf9\x50\x80\x02\x1f\xfc\xde\x04\x00\x00\x00",
         ),
+        ("call.wav", b"#!AMR\n\x3c\x48\xf5\x1f\x96\x66\x79\xe1"),
     ] {
         let path = dir.join(name);
         std::fs::write(&path, content).unwrap();
@@ -165,6 +167,27 @@ fn a_lying_extension_or_no_audio_at_all_is_an_unsupported_format() {
         matches!(err, AudioError::CorruptStream { format: "WebM", .. }),
         "{err:?}"
     );
+    // AIFF and raw AAC headers cut short, named .m4a and .ogg: what they are, cut short.
+    for (name, content, format) in [
+        (
+            "sound.m4a",
+            &b"FORM\x00\x00\x10\x00AIFFCOMM\x00\x00\x00\x12"[..],
+            "AIFF",
+        ),
+        (
+            "raw.ogg",
+            b"\xff\xf1\x50\x80\x02\x1f\xfc\xde\x04\x00\x00\x00",
+            "ADTS",
+        ),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        let err = read_audio(&path).unwrap_err();
+        assert!(
+            matches!(err, AudioError::CorruptStream { format: f, .. } if f == format),
+            "{name}: {err:?}"
+        );
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -322,4 +345,37 @@ fn what_the_fuzzer_found_inside_symphonia_is_an_error() {
     let result = decode(bytes("fuzz/mp4_esds_overflow.bin"));
     assert!(result.is_err(), "{:?}", result.map(|a| a.samples.len()));
     assert!(read_audio(fixture("speech16k_96k.m4a")).is_ok());
+}
+
+/// Every byte of the headers of AIFF, AIFF-C, CAF, ADPCM WAV and ADTS (the first 160 bytes:
+/// chunk sizes, frame counts, block sizes, channel counts, rates) zeroed, set to 0xff and
+/// flipped: each an error or sane audio, whole and streamed alike, and never a panic of
+/// symphonia's caught on the way, nor an allocation the declared sizes ask for.
+#[test]
+fn every_damaged_header_byte_of_the_new_containers_is_an_error_or_sane_audio() {
+    for name in [
+        "speech16k.aiff",
+        "stereo44k_float.aifc",
+        "speech16k.caf",
+        "stereo44k_24bit.caf",
+        "speech16k_ima_adpcm.wav",
+        "speech16k_ms_adpcm.wav",
+        "speech16k_96k.aac",
+    ] {
+        let original = bytes(name);
+        for at in 0..160.min(original.len()) {
+            for damage in [|_: u8| 0u8, |_: u8| 0xff, |b: u8| !b] {
+                let mut input = original.clone();
+                input[at] = damage(input[at]);
+                let label = format!("{name} byte {at} {:02x} -> {:02x}", original[at], input[at]);
+                let whole = decode(input.clone());
+                assert_sane(&label, &whole);
+                match (&whole, stream_all(input)) {
+                    (Ok(audio), Ok(streamed)) => assert_eq!(audio.samples, streamed, "{label}"),
+                    (Err(_), Err(_)) => {}
+                    (w, s) => panic!("{label}: whole {w:?}, streamed {:?}", s.map(|v| v.len())),
+                }
+            }
+        }
+    }
 }

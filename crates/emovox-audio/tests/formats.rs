@@ -67,6 +67,54 @@ fn wav_through_read_audio_is_read_wav() {
     }
 }
 
+/// AIFF, AIFF-C, CAF and ADPCM WAV, as Apple's tools, iOS and voice recorders write them:
+/// bit-exact to ffmpeg's decode (name, rate, frames). soundfile (`librosa.load`) reads the same
+/// samples for all but IMA ADPCM, where libsndfile's decoder differs from ffmpeg's and
+/// symphonia's by up to 5e-3 (its predictor's rounding; `fixtures/formats/README.md`).
+const APPLE_AND_ADPCM: &[(&str, u32, usize)] = &[
+    ("speech16k.aiff", 16_000, 16_000),
+    ("stereo44k_float.aifc", 44_100, 4_410),
+    ("speech16k.caf", 16_000, 16_000),
+    ("stereo44k_24bit.caf", 44_100, 4_410),
+    // ADPCM blocks are whole: the last one's padding is decoded, by ffmpeg and libsndfile too.
+    ("speech16k_ima_adpcm.wav", 16_000, 16_328),
+    ("speech16k_ms_adpcm.wav", 16_000, 16_288),
+    ("stereo44k_ima_adpcm.wav", 44_100, 9_153),
+];
+
+#[test]
+fn aiff_caf_and_adpcm_wav_are_bit_exact_to_ffmpeg() {
+    for &(name, rate, len) in APPLE_AND_ADPCM {
+        let audio = read_audio(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let expected = read_f32(&fixture(&format!("{name}.ffmpeg.f32")));
+        assert_eq!(
+            (audio.sample_rate, audio.samples.len()),
+            (rate, len),
+            "{name}"
+        );
+        assert_eq!(audio.samples, expected, "{name}");
+        let peak = audio.samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+        assert!(peak > 0.05, "{name}: peak {peak}");
+    }
+}
+
+#[test]
+fn the_new_containers_are_told_from_their_content() {
+    for (name, format) in [
+        ("speech16k.aiff", AudioFormat::Aiff),
+        ("stereo44k_float.aifc", AudioFormat::Aiff),
+        ("speech16k.caf", AudioFormat::Caf),
+        ("speech16k_96k.aac", AudioFormat::Adts),
+        ("speech16k_ima_adpcm.wav", AudioFormat::Wav),
+    ] {
+        assert_eq!(
+            open_audio_stream(fixture(name), 64).unwrap().format(),
+            format,
+            "{name}"
+        );
+    }
+}
+
 #[test]
 fn alac_is_bit_exact_to_ffmpeg() {
     let audio = read_audio(fixture("speech16k_alac.m4a")).unwrap();
@@ -88,6 +136,10 @@ const LOSSY: &[(&str, u32, usize, f32)] = &[
     ("stereo44k_96k.m4a", 44_100, 22_050, 5e-6),
     ("speech16k_32k.opus", 48_000, 48_000, 1e-4),
     ("stereo44k_64k.opus", 48_000, 14_400, 1e-4),
+    // Raw AAC (ADTS) has no edit list: the 1024 priming samples and the last frame's padding
+    // are decoded, by ffmpeg too (17 frames of 1024 for 1 s at 16 kHz).
+    ("speech16k_96k.aac", 16_000, 17_408, 5e-6),
+    ("stereo44k_96k.aac", 44_100, 23_552, 5e-6),
 ];
 
 #[test]
@@ -230,6 +282,8 @@ fn the_format_comes_from_the_content_not_the_extension() {
         ("speech16k_32k.opus", "clip.m4a", AudioFormat::OggOpus),
         ("speech16k_64k.ogg", "clip.flac", AudioFormat::OggVorbis),
         ("speech16k_32k.webm", "clip.opus", AudioFormat::WebM),
+        ("speech16k.aiff", "clip.wav", AudioFormat::Aiff),
+        ("speech16k_96k.aac", "clip.m4a", AudioFormat::Adts),
     ] {
         let path = dir.join(liar);
         std::fs::copy(fixture(real), &path).unwrap();
@@ -277,6 +331,13 @@ fn streaming_every_format_equals_decoding_it_whole() {
         "stereo44k_64k.opus",
         "speech16k_32k.webm",
         "chromium_mediarecorder.webm",
+        "speech16k.aiff",
+        "stereo44k_float.aifc",
+        "speech16k.caf",
+        "speech16k_ima_adpcm.wav",
+        "stereo44k_ima_adpcm.wav",
+        "speech16k_ms_adpcm.wav",
+        "speech16k_96k.aac",
     ];
     for name in names {
         let whole = read_audio(fixture(name)).unwrap();

@@ -77,7 +77,7 @@ pub(crate) fn not_audio(path: &Path) -> Option<String> {
     })
 }
 
-/// Reads every audio file (WAV, FLAC, MP3, OGG, Opus, M4A, MP4) below `dir` (sorted), keeping
+/// Reads every audio file ([`crate::AUDIO_EXTENSIONS`]) below `dir` (sorted), keeping
 /// those `parse` accepts as utterances of corpus `name` and listing the others in
 /// [`Corpus::skipped`] with `parse`'s reason, as well as macOS metadata and Git LFS pointers
 /// named like audio. Files of one `recording` (the same clip in two folders or formats, as a

@@ -7,7 +7,10 @@ use super::{CorpusError, SkippedFile};
 /// The extensions (compared in any case) of the files corpus folders are searched for: every
 /// format `emovox_audio::read_audio` decodes. The decoder tells the format from the content, so
 /// the extension only decides which files are looked at.
-pub const AUDIO_EXTENSIONS: &[&str] = &["wav", "flac", "mp3", "ogg", "opus", "webm", "m4a", "mp4"];
+pub const AUDIO_EXTENSIONS: &[&str] = &[
+    "wav", "flac", "mp3", "ogg", "oga", "opus", "webm", "m4a", "mp4", "aif", "aiff", "aifc", "caf",
+    "aac",
+];
 
 /// Whether `path` has one of the [`AUDIO_EXTENSIONS`] (any case).
 pub fn is_audio_file(path: &Path) -> bool {

@@ -115,7 +115,7 @@ pub fn opus_head_with(edits: &[(usize, u8)]) -> Vec<u8> {
 }
 
 /// One speech fixture per compressed format (FLAC, MP3, Vorbis, Opus, AAC, ALAC).
-pub const SPEECH_FIXTURES: [&str; 7] = [
+pub const SPEECH_FIXTURES: [&str; 12] = [
     "speech16k.flac",
     "speech16k_128k.mp3",
     "speech16k_64k.ogg",
@@ -123,6 +123,11 @@ pub const SPEECH_FIXTURES: [&str; 7] = [
     "speech16k_96k.m4a",
     "speech16k_alac.m4a",
     "speech16k_32k.webm",
+    "speech16k.aiff",
+    "speech16k.caf",
+    "speech16k_ima_adpcm.wav",
+    "speech16k_ms_adpcm.wav",
+    "speech16k_96k.aac",
 ];
 
 /// Every hostile variant, for the tests that only need "an error or a sane decode, never a
