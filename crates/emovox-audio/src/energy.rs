@@ -61,6 +61,42 @@ fn sum_of_squares(frame: &[f32]) -> f64 {
     frame.iter().map(|&x| f64::from(x) * f64::from(x)).sum()
 }
 
+/// A clip whose loudest 20 ms ([`loudest_level_db`]) stays below this level, in dBFS, is
+/// silent: digital silence, dither or a constant, no speech to classify (`emovox::Classifier`
+/// refuses to classify it, and training skips it, so a model never learns a label for it). One-step dither of 16-bit audio is
+/// at about -92 dBFS; the quietest RAVDESS clip (its loudest 20 ms at -54.5 dBFS) recorded 30 dB
+/// quieter is at -84.5 dBFS, and must still be classified (the level is not a cue from -30 to
+/// +12 dB). The timeline's VAD takes no frame below this level for speech (its
+/// `min_level_db`'s default).
+pub const SILENCE_LEVEL_DB: f32 = -90.0;
+
+/// Level in dBFS of the loudest 20 ms of a clip once its mean is removed (the mean square of
+/// the clip minus its mean over consecutive 20 ms frames, the last one possibly shorter): a
+/// constant offset, which carries no sound, does not make silence loud. Minus infinity for
+/// digital silence or a constant.
+///
+/// ```
+/// let tone: Vec<f32> = (0..1600).map(|i| 0.1 * (i as f32 * 0.3).sin() + 0.5).collect();
+/// let db = emovox_audio::loudest_level_db(&tone, 16_000);
+/// assert!((db - -23.0).abs() < 0.2, "{db}"); // 10 log10(0.1^2 / 2), the offset ignored
+/// assert_eq!(emovox_audio::loudest_level_db(&[0.3; 800], 16_000), f32::NEG_INFINITY);
+/// ```
+pub fn loudest_level_db(samples: &[f32], sample_rate: u32) -> f32 {
+    let frame = (sample_rate as usize / 50).max(1);
+    let mean = samples.iter().map(|&s| f64::from(s)).sum::<f64>() / samples.len().max(1) as f64;
+    let loudest = samples
+        .chunks(frame)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|&s| (f64::from(s) - mean).powi(2))
+                .sum::<f64>()
+                / chunk.len() as f64
+        })
+        .fold(0.0f64, f64::max);
+    (10.0 * loudest.log10()) as f32
+}
+
 /// Mean (in `f64`, eight partial sums) of `samples`; 0 for an empty slice.
 pub fn mean(samples: &[f32]) -> f64 {
     if samples.is_empty() {

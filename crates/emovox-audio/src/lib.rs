@@ -149,7 +149,7 @@ pub use decode::{
 pub use degrade::{
     standard_conditions, BabblePool, Condition, DegradeError, MultiConditionConfig, NoiseWeights,
 };
-pub use energy::{mean, mean_power, sums_of_squares};
+pub use energy::{loudest_level_db, mean, mean_power, sums_of_squares, SILENCE_LEVEL_DB};
 pub use envelope::{peak_envelope, peak_envelope_of};
 pub use error::AudioError;
 pub use resample::{resample, Resampler};

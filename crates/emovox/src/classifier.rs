@@ -3,8 +3,11 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use emovox_audio::{read_audio_with, validate_sample_rate, validate_samples, Channels};
-use emovox_features::{FeatureScratch, FrontEnd};
+use emovox_audio::{
+    loudest_level_db, read_audio_with, validate_sample_rate, validate_samples, Channels,
+    SILENCE_LEVEL_DB,
+};
+use emovox_features::{FeatureError, FeatureScratch, FrontEnd};
 use emovox_model::{EmotionModel, MultiViewModel, Scores};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -90,41 +93,12 @@ static BUNDLED_MODEL: &[u8] = include_bytes!(concat!(
 /// buffers alive.
 const POOLED_CLIP_SAMPLES: usize = 1 << 20;
 
-/// A clip whose loudest 20 ms (mean square, the clip's mean removed) stays below this level, in
-/// dBFS, is silent: digital silence, dither or a constant, no speech to classify ([`Classifier::predict`] refuses it with
-/// [`Error::Silent`] rather than name an emotion). One-step dither of 16-bit audio is at about
-/// -92 dBFS; the quietest RAVDESS clip (its loudest 20 ms at -54.5 dBFS) recorded 30 dB quieter
-/// is at -84.5 dBFS, and must still be classified (the level is not a cue from -30 to +12 dB).
-/// The timeline's VAD takes no frame below this level for speech
-/// ([`crate::timeline::VadConfig::min_level_db`]'s default).
-pub const SILENCE_LEVEL_DB: f32 = -90.0;
-
 /// Whether a clip may be silent: clips given by the caller may not; the windows of a timeline,
 /// chosen by its VAD with its own configurable floor, may.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Silence {
     Refused,
     Allowed,
-}
-
-/// Level in dBFS of the loudest 20 ms of a clip once its mean is removed (the mean square of
-/// the clip minus its mean over consecutive 20 ms frames, the last one possibly shorter): a
-/// constant offset, which carries no sound, does not make silence loud. Minus infinity for
-/// digital silence or a constant.
-fn loudest_level_db(samples: &[f32], sample_rate: u32) -> f32 {
-    let frame = (sample_rate as usize / 50).max(1);
-    let mean = samples.iter().map(|&s| f64::from(s)).sum::<f64>() / samples.len().max(1) as f64;
-    let loudest = samples
-        .chunks(frame)
-        .map(|chunk| {
-            chunk
-                .iter()
-                .map(|&s| (f64::from(s) - mean).powi(2))
-                .sum::<f64>()
-                / chunk.len() as f64
-        })
-        .fold(0.0f64, f64::max);
-    (10.0 * loudest.log10()) as f32
 }
 
 impl Classifier {
@@ -177,7 +151,8 @@ impl Classifier {
 
     /// The shortest clip the model classifies, in samples at its [`sample_rate`](Self::sample_rate):
     /// one analysis frame of the view that needs the longest (a shorter clip is an
-    /// [`Error::Features`] saying so).
+    /// [`Error::Features`] saying so, in the samples and rate it was given at; at other rates,
+    /// [`Classifier::min_samples_at`]).
     pub fn min_samples(&self) -> usize {
         self.front_end
             .views()
@@ -185,6 +160,29 @@ impl Classifier {
             .map(|view| view.min_samples())
             .max()
             .unwrap_or(0)
+    }
+
+    /// The shortest clip the model classifies given at `sample_rate` Hz, in samples at that
+    /// rate: the fewest that resample to [`Classifier::min_samples`] (80 at 1 kHz, 3,840 at
+    /// 48 kHz for the bundled model). A rate out of
+    /// [`emovox_audio::MIN_SAMPLE_RATE`]..=[`emovox_audio::MAX_SAMPLE_RATE`] is an
+    /// [`Error::Audio`].
+    pub fn min_samples_at(&self, sample_rate: u32) -> Result<usize, Error> {
+        validate_sample_rate(sample_rate)?;
+        let (min, rate) = (self.min_samples(), self.sample_rate());
+        if sample_rate == rate {
+            return Ok(min);
+        }
+        // The resampled length, as the resampler computes it: round(n * to / from).
+        let resampled = |n: usize| (n as f64 * f64::from(rate) / f64::from(sample_rate)).round();
+        let mut n = ((min as f64 - 0.5) * f64::from(sample_rate) / f64::from(rate)).ceil() as usize;
+        while n > 0 && resampled(n - 1) >= min as f64 {
+            n -= 1;
+        }
+        while resampled(n) < min as f64 {
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// The novelty above which a clip is [`Prediction::unfamiliar`], if the model has one.
@@ -238,6 +236,31 @@ impl Classifier {
     ) -> Result<Prediction, Error> {
         let audio = read_audio_with(path, channels)?;
         self.predict(&audio.samples, audio.sample_rate)
+    }
+
+    /// Decodes and predicts many audio files in parallel (rayon), in the order given: a file
+    /// that cannot be read or classified (missing, not audio, silent, too short...) is its own
+    /// error and the others are still predicted. Each file is what
+    /// [`Classifier::predict_file`] makes of it, at its own rate and in its own format.
+    ///
+    /// ```no_run
+    /// let classifier = emovox::Classifier::bundled()?;
+    /// for (path, result) in ["a.wav", "b.mp3"].iter().zip(classifier.predict_files(&["a.wav", "b.mp3"])) {
+    ///     match result {
+    ///         Ok(prediction) => println!("{path}: {}", prediction.label),
+    ///         Err(error) => println!("{path}: {error}"),
+    ///     }
+    /// }
+    /// # Ok::<(), emovox::Error>(())
+    /// ```
+    pub fn predict_files<P: AsRef<Path> + Sync>(
+        &self,
+        paths: &[P],
+    ) -> Vec<Result<Prediction, Error>> {
+        paths
+            .par_iter()
+            .map(|path| self.predict_file(path))
+            .collect()
     }
 
     /// Predicts many clips, all at `sample_rate` Hz, in parallel (rayon), in clip order: a
@@ -316,6 +339,19 @@ impl Classifier {
         Ok(self.model.scores(&features)?)
     }
 
+    /// A feature error about a clip given at `sample_rate`, a clip too short said in the
+    /// caller's samples and rate: the features measure it resampled to the model's rate, which
+    /// told a caller of one sample at 1 kHz that "the signal has 16 samples, shorter than one
+    /// frame of 1280 samples".
+    fn in_caller_terms(&self, error: FeatureError, samples: usize, sample_rate: u32) -> Error {
+        match (&error, self.min_samples_at(sample_rate)) {
+            (FeatureError::TooShort { .. }, Ok(frame)) if samples < frame => {
+                FeatureError::TooShort { samples, frame }.into()
+            }
+            _ => error.into(),
+        }
+    }
+
     /// Validates a clip and turns it into the input features of every view (resampled and
     /// preprocessed as the model file says), with working memory from the classifier's pool.
     fn features(
@@ -342,7 +378,7 @@ impl Classifier {
         }
         // Too short is said before silent: a clip shorter than one 20 ms frame has no loudest
         // 20 ms to measure.
-        result?;
+        result.map_err(|e| self.in_caller_terms(e, samples.len(), sample_rate))?;
         if silence == Silence::Refused {
             let loudest_db = loudest_level_db(samples, sample_rate);
             if loudest_db < SILENCE_LEVEL_DB {

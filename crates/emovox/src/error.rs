@@ -48,6 +48,20 @@ pub enum Error {
         /// The labels scored (the model's, merged by the scoring).
         model_labels: Vec<String>,
     },
+    /// An evaluation was given no clips.
+    #[error("no clips to evaluate")]
+    NoClips,
+    /// Every clip of an evaluation that carries a scored label was refused (too short, silent,
+    /// not degradable...): there is nothing to score.
+    #[error(
+        "none of the {failed} clips with a scored label could be classified; the first: {first}"
+    )]
+    NothingScored {
+        /// Clips refused.
+        failed: usize,
+        /// Why the first of them was.
+        first: String,
+    },
     /// A condition appears twice in one evaluation table.
     #[error("condition {0:?} is asked for twice")]
     DuplicateCondition(String),

@@ -28,7 +28,8 @@ mod classifier;
 mod error;
 pub mod evaluation;
 
-pub use classifier::{Classifier, Prediction, SILENCE_LEVEL_DB};
+pub use classifier::{Classifier, Prediction};
+pub use emovox_audio::SILENCE_LEVEL_DB;
 pub use error::Error;
 
 pub use emovox_audio as audio;

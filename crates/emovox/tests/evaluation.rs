@@ -337,3 +337,66 @@ fn clips_of_labels_the_model_lacks_and_a_condition_twice_are_clear_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn no_clips_and_every_clip_refused_are_errors_that_say_so() {
+    let classifier = Classifier::bundled().unwrap();
+    let clean = |set: &[LabelledClip]| {
+        evaluate(
+            &classifier,
+            set,
+            &Condition::Clean,
+            1,
+            &Scoring::model(),
+            Adaptation::None,
+        )
+        .unwrap_err()
+    };
+    // Was `NoScoredLabels` ("no clip's label [] is one the model scores ...").
+    assert!(matches!(clean(&[]), Error::NoClips), "{}", clean(&[]));
+    let mut set = clips();
+    for clip in &mut set {
+        clip.samples.truncate(100);
+    }
+    // Was `Metrics` ("empty input: no examples"), the clips' reason lost.
+    let err = clean(&set);
+    assert!(
+        matches!(&err, Error::NothingScored { failed: 3, first } if first.contains("shorter than one frame")),
+        "{err}"
+    );
+}
+
+#[test]
+fn babble_reaches_clips_of_every_rate_and_an_odd_clip_fails_alone() {
+    let classifier = Classifier::bundled().unwrap();
+    let babble: Condition = "babble:10".parse().unwrap();
+    let run = |set: &[LabelledClip]| {
+        evaluate(
+            &classifier,
+            set,
+            &babble,
+            5,
+            &Scoring::model(),
+            Adaptation::None,
+        )
+    };
+    // One speaker's clip at 22.05 kHz among 16 kHz ones: its pool was at 16 kHz, and the clip
+    // failed ("the babble pool is at 16000 Hz but the clip is at 22050 Hz").
+    let mut set = clips();
+    set[2].samples = emovox::audio::resample(&set[2].samples, 16_000, 22_050).unwrap();
+    set[2].sample_rate = 22_050;
+    let mixed = run(&set).unwrap();
+    assert!(mixed.failed.is_empty(), "{:?}", mixed.failed);
+    assert_eq!(mixed.matrix.total(), 3);
+    // A clip too short for babble, of another speaker, listed first, at another rate: the whole
+    // evaluation failed ("the babble pool holds no usable clip"); now it alone is refused.
+    let mut odd = clips()[0].clone();
+    odd.speaker = "odd".into();
+    odd.sample_rate = 8_000;
+    odd.samples.truncate(400);
+    let mut set = clips();
+    set.insert(0, odd);
+    let result = run(&set).unwrap();
+    assert_eq!(result.matrix.total(), 3);
+    assert_eq!(result.failed.len(), 1, "{:?}", result.failed);
+}

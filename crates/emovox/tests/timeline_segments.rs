@@ -292,9 +292,15 @@ fn stream_file_equals_batch() {
     writer.finalize().unwrap();
     let config = SegmentConfig::default();
     let streamed = stream_file(&classifier, &path, &config, 4096);
+    // Any chunk size is the caller's to choose: 0 (taken as 1) and `usize::MAX` (the whole file
+    // at once; reserving it was a capacity-overflow panic) give the same timeline.
+    let extremes = [0, usize::MAX].map(|chunk| stream_file(&classifier, &path, &config, chunk));
     std::fs::remove_file(&path).unwrap();
     let batch: Timeline = predict_segments(&classifier, &samples, RATE, &config).unwrap();
     assert_eq!(streamed.unwrap(), batch);
+    for streamed in extremes {
+        assert_eq!(streamed.unwrap(), batch);
+    }
 }
 
 #[test]

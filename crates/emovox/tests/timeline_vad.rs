@@ -185,6 +185,28 @@ fn quiet_and_loud_recordings_give_the_same_regions() {
 }
 
 #[test]
+fn a_dc_offset_changes_no_region() {
+    // A constant offset (a cheap sound card's, or a recording chain's) carries no sound: the
+    // regions are those of the same recording without it. Levels taken without removing it put
+    // every frame at the offset's level: at 0.1 most of the speech was lost, at 0.3 all of it.
+    let vad = Vad::new(&VadConfig::default(), RATE).unwrap();
+    for background in [Background::Silence, Background::White(20.0)] {
+        let (signal, _) = recording(background);
+        let plain = vad.detect(&signal);
+        for offset in [0.1f32, -0.3, 0.5] {
+            let shifted: Vec<f32> = signal.iter().map(|s| s + offset).collect();
+            let found = vad.detect(&shifted);
+            assert_regions_near(
+                &found.regions,
+                &plain.regions,
+                0.02,
+                &format!("offset {offset}"),
+            );
+        }
+    }
+}
+
+#[test]
 fn a_breath_between_gated_phrases_is_not_speech_at_any_level() {
     // A noise gate's digital silence between two sentences, with a breath-like noise burst
     // (0.3 s, 60 dB under the speech) in the middle of the gap: the floor falls to the -90 dBFS

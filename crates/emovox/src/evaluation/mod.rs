@@ -264,9 +264,14 @@ impl Evaluation {
 }
 
 /// Scores `classifier` on `clips` degraded by `condition` (clip `i` with seed
-/// `seed + i`; babble made of the clips of the other speakers), its labels merged and scored
-/// as `scoring` says, with the probabilities (over the scored labels) adapted to each speaker
-/// as `adaptation` says.
+/// `seed + i`; babble made of the clips of the other speakers, resampled to the clip's rate),
+/// its labels merged and scored as `scoring` says, with the probabilities (over the scored
+/// labels) adapted to each speaker as `adaptation` says.
+///
+/// A clip that cannot be degraded or classified is counted in [`Evaluation::failed`] with its
+/// reason, and the others are still scored. Errors: no clips ([`Error::NoClips`]), no clip of
+/// a label scored ([`Error::NoScoredLabels`]), or every clip of one refused
+/// ([`Error::NothingScored`], with the first reason).
 pub fn evaluate(
     classifier: &Classifier,
     clips: &[LabelledClip],
@@ -276,6 +281,9 @@ pub fn evaluate(
     adaptation: Adaptation,
 ) -> Result<Evaluation, Error> {
     let (merged, merged_column) = scoring.merge.apply(classifier.labels());
+    if clips.is_empty() {
+        return Err(Error::NoClips);
+    }
     let labels = scored_labels(&merged, clips, scoring.subset);
     let columns: Vec<usize> = labels
         .iter()
@@ -292,7 +300,7 @@ pub fn evaluate(
         });
     }
     let pools = if condition.uses_babble() {
-        babble_pools(clips)?
+        babble_pools(clips)
     } else {
         BTreeMap::new()
     };
@@ -303,8 +311,12 @@ pub fn evaluate(
             let Some(truth) = labels.iter().position(|l| *l == clip.label) else {
                 return ClipOutcome::Unscored;
             };
-            let scored = degrade(clip, condition, seed.wrapping_add(i as u64), &pools)
-                .and_then(|audio| classifier.predict(&audio, clip.sample_rate));
+            let scored =
+                degrade(clip, condition, seed.wrapping_add(i as u64), &pools).and_then(|audio| {
+                    classifier
+                        .predict(&audio, clip.sample_rate)
+                        .map_err(|e| e.to_string())
+                });
             match scored {
                 Ok(prediction) => {
                     let mut p = vec![0.0f32; merged.len()];
@@ -313,7 +325,7 @@ pub fn evaluate(
                     }
                     ClipOutcome::Scored(truth, renormalised(&p, &columns), prediction.novelty)
                 }
-                Err(e) => ClipOutcome::Failed(e.to_string()),
+                Err(reason) => ClipOutcome::Failed(reason),
             }
         })
         .collect();
@@ -343,6 +355,13 @@ fn tally(
                 novelty.extend(clip_novelty);
             }
         }
+    }
+    if truth.is_empty() {
+        // Every clip of a scored label was refused: say why rather than that nothing was given.
+        return Err(Error::NothingScored {
+            failed: failed.len(),
+            first: failed.into_iter().next().unwrap_or_default(),
+        });
     }
     let calibration = Calibration::from_probabilities(&probabilities, &truth, CALIBRATION_BINS)?;
     let bootstrap = Bootstrap::default();
@@ -421,47 +440,74 @@ fn renormalised(probabilities: &[f32], columns: &[usize]) -> Vec<f32> {
     }
 }
 
-/// One babble pool per speaker, made of every other speaker's clips (all clips when there is
-/// a single speaker).
-fn babble_pools(clips: &[LabelledClip]) -> Result<BTreeMap<String, BabblePool>, Error> {
-    let speakers: Vec<&String> = {
-        let mut s: Vec<&String> = clips.iter().map(|c| &c.speaker).collect();
-        s.sort();
-        s.dedup();
-        s
-    };
+/// Babble pools by speaker and sample rate, or why one could not be made (the reason its
+/// clips fail with).
+type Pools<'a> = BTreeMap<(&'a str, u32), Result<BabblePool, String>>;
+
+/// One babble pool per speaker and per sample rate that speaker's clips come at, made of every
+/// other speaker's clips (all clips when there is a single speaker), those at another rate
+/// resampled to it. A pool that cannot be made (no other clip long enough, a rate out of range)
+/// fails only the clips that need it: the others are still scored.
+fn babble_pools(clips: &[LabelledClip]) -> Pools<'_> {
+    let mut rates: Vec<u32> = clips.iter().map(|c| c.sample_rate).collect();
+    rates.sort_unstable();
+    rates.dedup();
+    let one_speaker = clips.iter().all(|c| c.speaker == clips[0].speaker);
     let mut pools = BTreeMap::new();
-    for speaker in speakers {
-        let others: Vec<&LabelledClip> = clips
-            .iter()
-            .filter(|c| &c.speaker != speaker || clips.iter().all(|d| &d.speaker == speaker))
+    for rate in rates {
+        // Every clip at `rate`; `None` for one that cannot be resampled (it fails on its own).
+        let at_rate: Vec<Option<Cow<[f32]>>> = clips
+            .par_iter()
+            .map(|c| {
+                if c.sample_rate == rate {
+                    Some(Cow::Borrowed(c.samples.as_slice()))
+                } else {
+                    emovox_audio::resample(&c.samples, c.sample_rate, rate)
+                        .ok()
+                        .map(Cow::Owned)
+                }
+            })
             .collect();
-        let rate = others[0].sample_rate;
-        let samples = others
+        let mut speakers: Vec<&str> = clips
             .iter()
             .filter(|c| c.sample_rate == rate)
-            .map(|c| c.samples.clone())
+            .map(|c| c.speaker.as_str())
             .collect();
-        pools.insert(speaker.clone(), BabblePool::new(samples, rate)?);
+        speakers.sort_unstable();
+        speakers.dedup();
+        for speaker in speakers {
+            let others = clips
+                .iter()
+                .zip(&at_rate)
+                .filter(|(c, _)| one_speaker || c.speaker != speaker)
+                .filter_map(|(_, samples)| samples.as_deref().map(<[f32]>::to_vec))
+                .collect();
+            let pool = BabblePool::new(others, rate)
+                .map_err(|e| format!("no babble at {rate} Hz from the other speakers' clips: {e}"));
+            pools.insert((speaker, rate), pool);
+        }
     }
-    Ok(pools)
+    pools
 }
 
-/// The clip under `condition`, with its speaker's babble pool.
+/// The clip under `condition`, with the babble pool of its speaker and rate; the reason it
+/// cannot be degraded otherwise.
 fn degrade<'a>(
     clip: &'a LabelledClip,
     condition: &Condition,
     seed: u64,
-    pools: &BTreeMap<String, BabblePool>,
-) -> Result<Cow<'a, [f32]>, Error> {
+    pools: &Pools,
+) -> Result<Cow<'a, [f32]>, String> {
     if *condition == Condition::Clean {
         return Ok(Cow::Borrowed(&clip.samples));
     }
-    let degraded = condition.apply(
-        &clip.samples,
-        clip.sample_rate,
-        seed,
-        pools.get(&clip.speaker),
-    )?;
+    let pool = match pools.get(&(clip.speaker.as_str(), clip.sample_rate)) {
+        Some(Err(reason)) => return Err(reason.clone()),
+        Some(Ok(pool)) => Some(pool),
+        None => None,
+    };
+    let degraded = condition
+        .apply(&clip.samples, clip.sample_rate, seed, pool)
+        .map_err(|e| Error::from(e).to_string())?;
     Ok(Cow::Owned(degraded))
 }

@@ -58,7 +58,8 @@ impl Default for SegmentConfig {
 
 /// Settings of the energy-based voice activity detector ([`Vad`](super::Vad)).
 ///
-/// Levels are `10 log10(mean square)` in dBFS, compared with an adaptive noise floor; see
+/// Levels are `10 log10(mean square)` in dBFS, each frame's mean removed (a DC offset is no
+/// sound), compared with an adaptive noise floor; see
 /// [`Vad`](super::Vad) for how the settings combine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

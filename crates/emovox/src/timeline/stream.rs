@@ -8,7 +8,7 @@ use emovox_audio::{AudioError, StreamResampler};
 
 use super::plan::WindowPlan;
 use super::segments::{classify_windows, window_segment};
-use super::vad::VadState;
+use super::vad::{FramePower, VadState};
 use super::{Segment, SegmentConfig, SpeechRegion, Timeline, TimelineError, WindowClassifier};
 
 /// Samples of the ring buffer reserved when a stream starts (about a minute at 16 kHz): a
@@ -69,8 +69,8 @@ pub struct SegmentStream<'c, C> {
     samples: VecDeque<f32>,
     decisions: VecDeque<bool>,
     vad: VadState,
-    frame_sum: f64,
-    frame_fill: usize,
+    /// Power of the VAD frame being filled.
+    frame_power: FramePower,
     /// Samples at the classifier's rate gone through the windows.
     total: usize,
     next_window: usize,
@@ -138,8 +138,7 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
             decisions: VecDeque::with_capacity(plan.window_frames.min(RESERVED_SAMPLES)),
             plan,
             vad: VadState::default(),
-            frame_sum: 0.0,
-            frame_fill: 0,
+            frame_power: FramePower::default(),
             total: 0,
             next_window: 0,
             speech: Vec::new(),
@@ -178,10 +177,10 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
         let mut out = Vec::new();
         let mut rest = chunk;
         while !rest.is_empty() {
-            let (piece, tail) = rest.split_at((frame - self.frame_fill).min(rest.len()));
+            let (piece, tail) = rest.split_at((frame - self.frame_power.count()).min(rest.len()));
             rest = tail;
             self.append(piece);
-            if self.frame_fill == frame {
+            if self.frame_power.count() == frame {
                 self.end_frame();
             }
             if self.total == self.plan.full_window(self.next_window).end {
@@ -212,7 +211,7 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
         tail.clear();
         self.resampler.flush(&mut tail)?;
         let mut windows = self.feed(&tail)?;
-        if self.frame_fill > 0 {
+        if self.frame_power.count() > 0 {
             self.end_frame();
         }
         let closed = self
@@ -260,10 +259,7 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
         let overflow = (self.samples.len() + piece.len()).saturating_sub(capacity);
         self.samples.drain(..overflow);
         self.samples.extend(piece);
-        for &s in piece {
-            self.frame_sum += f64::from(s) * f64::from(s);
-        }
-        self.frame_fill += piece.len();
+        self.frame_power.push(piece);
         self.total += piece.len();
     }
 
@@ -271,7 +267,7 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
     fn end_frame(&mut self) {
         let step = self
             .vad
-            .push_frame(&self.plan.vad, self.frame_sum / self.frame_fill as f64);
+            .push_frame(&self.plan.vad, self.frame_power.power());
         if self.decisions.len() == self.plan.window_frames {
             self.decisions.pop_front();
         }
@@ -280,8 +276,7 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
             .closed
             .map(|r| self.plan.vad.region_seconds(r, self.total));
         self.speech.extend(closed);
-        self.frame_sum = 0.0;
-        self.frame_fill = 0;
+        self.frame_power = FramePower::default();
     }
 
     /// Queues `window`, which ends at the newest sample and spans the newest `frames` VAD
@@ -379,7 +374,9 @@ fn stream_chunks<C: WindowClassifier>(
 ) -> Result<Timeline, TimelineError> {
     let mut stream = SegmentStream::batched(classifier, sample_rate, config)?;
     let mut windows = Vec::new();
-    let mut chunk = Vec::with_capacity(chunk_samples);
+    // Reserved up to the ring buffer's size only: the chunk size is the caller's, and a huge
+    // one (`usize::MAX` for "as large as it comes") grows with the audio actually read.
+    let mut chunk = Vec::with_capacity(chunk_samples.min(RESERVED_SAMPLES));
     while read(&mut chunk)? {
         windows.extend(stream.push(&chunk)?);
     }

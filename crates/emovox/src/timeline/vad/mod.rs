@@ -31,7 +31,8 @@ pub struct VadDecisions {
 
 /// The voice activity detector for one sample rate and configuration; create once, reuse.
 ///
-/// Each frame's level is `10 log10(mean square)` dBFS. The *noise floor* follows the lowest
+/// Each frame's level is `10 log10(mean square)` dBFS, the frame's mean removed (a DC offset
+/// is no sound). The *noise floor* follows the lowest
 /// level averaged over `floor_average_seconds` (1 s) seen in the last `floor_window_seconds`
 /// (3 s), but at most `floor_spread_db` (18 dB) above the quietest single frame of that
 /// window: a minimum-statistics estimate near the mean of a fluctuating noise such as babble
@@ -134,7 +135,7 @@ impl Vad {
         let mut frames = Vec::with_capacity(samples.len().div_ceil(self.frame_samples));
         let mut regions = Vec::new();
         for frame in samples.chunks(self.frame_samples) {
-            let step = state.push_frame(self, mean_square(frame));
+            let step = state.push_frame(self, frame_power(frame));
             frames.push(step.speech);
             regions.extend(step.closed.map(|r| self.region_seconds(r, samples.len())));
         }
@@ -165,13 +166,47 @@ impl Vad {
     }
 }
 
-/// Mean square of a frame, summed in f64 in sample order (streaming sums identically).
-pub(crate) fn mean_square(frame: &[f32]) -> f64 {
-    let mut sum = 0.0f64;
-    for &s in frame {
-        sum += f64::from(s) * f64::from(s);
+/// The power of a frame about its own mean (its mean square once the frame's mean is
+/// removed), accumulated sample by sample in f64, so a frame fed in pieces (streaming) sums
+/// exactly as a whole one. Removing the mean keeps a DC offset, which carries no sound, from
+/// lifting every frame to the same level: a recording offset by 0.1 lost most of its speech
+/// to the floor, offset by 0.3 all of it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FramePower {
+    sum: f64,
+    squares: f64,
+    count: usize,
+}
+
+impl FramePower {
+    /// Adds samples to the frame.
+    pub fn push(&mut self, samples: &[f32]) {
+        for &s in samples {
+            let s = f64::from(s);
+            self.sum += s;
+            self.squares += s * s;
+        }
+        self.count += samples.len();
     }
-    sum / frame.len().max(1) as f64
+
+    /// Samples in the frame so far.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The frame's mean square about its mean (0 for an empty or constant frame).
+    pub fn power(&self) -> f64 {
+        let n = self.count.max(1) as f64;
+        let mean = self.sum / n;
+        (self.squares / n - mean * mean).max(0.0)
+    }
+}
+
+/// [`FramePower::power`] of a whole frame.
+pub(crate) fn frame_power(frame: &[f32]) -> f64 {
+    let mut power = FramePower::default();
+    power.push(frame);
+    power.power()
 }
 
 /// Level in dBFS of a mean square; digital silence is [`SILENCE_DB`].
