@@ -13,18 +13,17 @@
 //!
 //! Conditions (`--conditions`, comma-separated): `clean`, `gain:-20`, `clipping:12` (hard
 //! clipping 12 dB below the peak), `compression:4` (a compressor or a phone's AGC, ratio 4),
-//! `white:20`, `pink:10`,
-//! `babble:10`, `telephone`, `reverb:0.5`, `tilt:-9`, `opus:8` (an Opus round trip at
-//! 8 kbit/s; `opus:12:10` loses 10 % of the packets), chains such as `reverb:0.5+babble:10`, or
-//! `standard` for the standard table. Clip `i` is degraded with seed `--seed + i`; babble for a
-//! clip is made of the other evaluated speakers' clips. Several `--model`s are evaluated as one
-//! ensemble averaging their probabilities. `--adapt per-speaker` judges each clip against
-//! its speaker's other clips (`emovox::adaptation`). Every UAR comes with its 95 % interval
-//! over the clips (stratified bootstrap); `--baseline B` scores model B (repeat for an
-//! ensemble) on the same clips and prints, per condition, the paired interval of the
-//! difference of UARs (one JSON line per condition with `--json`). With `--out DIR`: `evaluation.json` (every
-//! condition's metrics, confusion matrix and calibration), `reliability.svg` (the first
-//! condition's reliability diagram) and, for several conditions, `conditions.svg` and `.png`.
+//! `white:20`, `pink:10`, `babble:10`, `telephone`, `reverb:0.5`, `tilt:-9`, `opus:8` (an Opus
+//! round trip at 8 kbit/s; `opus:12:10` loses 10 % of the packets), chains such as
+//! `reverb:0.5+babble:10`, or `standard` for the standard table. Clip `i` is degraded with seed
+//! `--seed + i`; babble for a clip is made of the other evaluated speakers' clips. Several
+//! `--model`s are evaluated as one ensemble averaging their probabilities. `--adapt
+//! per-speaker` judges each clip against its speaker's other clips (`emovox::adaptation`).
+//! Every UAR comes with its 95 % interval over the clips (stratified bootstrap); `--baseline B`
+//! scores model B (repeat for an ensemble) on the same clips and prints, per condition, the
+//! paired interval of the difference of UARs (one JSON line per condition with `--json`). With
+//! `--out DIR`: `evaluation.json`, `reliability.svg` and, for several conditions,
+//! `conditions.svg` and `.png`. Clips of speakers the model was trained on are warned about.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,9 +37,11 @@ use emovox::audio::degrade::parse_conditions;
 use emovox::evaluation::{evaluate_conditions, Comparison, LabelMerge, LabelledClip, Scoring};
 use emovox::Classifier;
 use emovox_corpus::protocol::SpeakerSet;
-use emovox_corpus::{apply_scheme, load_corpus, CorpusKind, LabelScheme};
+use emovox_corpus::{apply_scheme, load_corpus, CorpusKind, LabelScheme, SkipReport};
 use emovox_model::MultiViewModel;
 use rayon::prelude::*;
+
+type BoxError = Box<dyn std::error::Error>;
 
 /// Evaluate an emotion model on labelled speech.
 #[derive(Parser, Debug)]
@@ -106,10 +107,10 @@ fn main() -> ExitCode {
     exit::report(run(Args::parse()))
 }
 
-fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+fn run(args: Args) -> Result<(), BoxError> {
     let classifier = load_classifier(&args.model)?;
     let conditions = parse_conditions(&args.conditions)?;
-    let clips = load_clips(&args)?;
+    let clips = load_clips(&args, classifier.model())?;
     let scoring = match args.subset {
         Subset::Model => Scoring::model(),
         Subset::Present => Scoring::present(),
@@ -154,7 +155,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// The bundled model, one model file, or the ensemble averaging several files' views.
-fn load_classifier(paths: &[PathBuf]) -> Result<Classifier, Box<dyn std::error::Error>> {
+fn load_classifier(paths: &[PathBuf]) -> Result<Classifier, BoxError> {
     Ok(match paths {
         [] => Classifier::bundled()?,
         [path] => Classifier::load(path)?,
@@ -163,12 +164,10 @@ fn load_classifier(paths: &[PathBuf]) -> Result<Classifier, Box<dyn std::error::
 }
 
 /// Decodes the selected clips of the corpus in parallel; unreadable files are reported.
-fn load_clips(args: &Args) -> Result<Vec<LabelledClip>, Box<dyn std::error::Error>> {
+fn load_clips(args: &Args, model: &MultiViewModel) -> Result<Vec<LabelledClip>, BoxError> {
     let (corpus, kind) = load_corpus(&args.data, args.corpus)?;
     eprintln!("corpus layout: {kind}");
-    for skipped in &corpus.skipped {
-        eprintln!("skipped {}: {}", skipped.path.display(), skipped.reason);
-    }
+    eprint!("{}", SkipReport::new(&corpus.skipped));
     let utterances = match &args.speakers {
         Some(set) => set.select(&corpus.utterances)?,
         None => corpus.utterances.clone(),
@@ -176,6 +175,10 @@ fn load_clips(args: &Args) -> Result<Vec<LabelledClip>, Box<dyn std::error::Erro
     let (utterances, dropped) = apply_scheme(&utterances, args.labels);
     for (label, count) in &dropped {
         eprintln!("left out {count} clips labelled {label} (not in the label scheme)");
+    }
+    let heard = emovox_train::training_speakers_among(model, &utterances);
+    if !heard.is_empty() {
+        eprintln!("warning: the model was trained on speakers {heard:?}: their clips' figures are not on new voices (--speakers LIST)");
     }
     let decoded: Vec<_> = utterances
         .par_iter()

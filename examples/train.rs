@@ -4,7 +4,7 @@
 //! # The bundled model:
 //! cargo run --release --example train -- --data ../shared/datasets/ravdess16k \
 //!     --train-speakers 1-18 --val-speakers 19-20 --seed 42 --out models/emovox.safetensors
-//! # 5-fold speaker-independent cross-validation of the recipe (no model is kept):
+//! # 5-fold speaker-independent cross-validation (each fold's model in the report folder):
 //! cargo run --release --example train -- --data ../shared/datasets/ravdess16k --folds 5 \
 //!     --out runs/cv.safetensors
 //! ```
@@ -22,12 +22,12 @@ use std::sync::Arc;
 
 use clap::Parser;
 use emovox_train::corpus::{
-    apply_scheme, load_corpora, Corpus, CorpusKind, LabelScheme, Utterance,
+    apply_scheme, load_corpora, Corpus, CorpusKind, LabelScheme, SkipReport, Utterance,
 };
 use emovox_train::protocol::{k_fold_speakers, leave_one_speaker_out, SpeakerSet};
 use emovox_train::{
-    classification_text, cross_validate, train_views, CrossValidationOptions, ProgressBar,
-    TrainConfig, TrainObserver, TrainOptions, ViewsDataset,
+    classification_text, cross_validate, train_views, CrossValidationOptions, EarlyStopping,
+    NoImprovementSince, ProgressBar, TrainConfig, TrainObserver, TrainOptions, ViewsDataset,
 };
 
 type BoxError = Box<dyn std::error::Error>;
@@ -50,7 +50,8 @@ struct Args {
     /// Speakers to train on (e.g. `1-18` or `1,3,5-7`).
     #[arg(long, default_value = "1-18")]
     train_speakers: SpeakerSet,
-    /// Speakers held out for validation (reported each epoch; the recipe keeps the last epoch).
+    /// Speakers held out for validation: reported each epoch, fit the temperature (the default
+    /// recipe keeps the last epoch's weights; `keep_best` in a recipe, the best epoch's).
     #[arg(long, default_value = "19-20")]
     val_speakers: SpeakerSet,
     /// Instead of one model: K-fold speaker-independent cross-validation over all speakers.
@@ -67,6 +68,9 @@ struct Args {
     /// Epochs (default: the recipe's).
     #[arg(long)]
     epochs: Option<usize>,
+    /// Stop once this many epochs pass without a better validation UAR (default: never).
+    #[arg(long, conflicts_with_all = ["folds", "loso"])]
+    patience: Option<usize>,
     /// Random seed (default: the recipe's); the same seed and data give the same model.
     #[arg(long)]
     seed: Option<u64>,
@@ -97,6 +101,7 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<(), BoxError> {
     let recipe = recipe(args)?;
+    let stopping = args.patience.map(NoImprovementSince::new).transpose()?;
     if args.print_recipe {
         println!("{}", serde_json::to_string_pretty(&recipe)?);
         return Ok(());
@@ -104,9 +109,7 @@ fn run(args: &Args) -> Result<(), BoxError> {
     let out = args.out.clone().ok_or("--out is required")?;
     let (corpus, utterances, labels) = prepare(args)?;
     let (dataset, skipped) = ViewsDataset::extract_for(&recipe, &utterances, &labels)?;
-    skipped
-        .iter()
-        .for_each(|s| eprintln!("skipped {}: {}", s.path.display(), s.reason));
+    eprint!("{}", SkipReport::new(&skipped));
     let report_dir = out.with_extension("report");
     let folds = match (args.folds, args.loso) {
         (Some(k), _) => Some(k_fold_speakers(&utterances, k)?),
@@ -121,11 +124,8 @@ fn run(args: &Args) -> Result<(), BoxError> {
             ..CrossValidationOptions::default()
         };
         let cv = cross_validate(&recipe, &dataset, &folds, &options)?;
-        println!(
-            "{}\nreport: {}",
-            cv.to_text(),
-            cv.write(&report_dir)?.display()
-        );
+        let report = cv.write(&report_dir)?;
+        println!("{}\nreport: {}", cv.to_text(), report.display());
         return Ok(());
     }
     let (train_set, _) = dataset.split_by_speakers(&args.train_speakers.speakers_of(&utterances)?);
@@ -136,11 +136,12 @@ fn run(args: &Args) -> Result<(), BoxError> {
         return Err(format!("{t} training and {v} validation clips of {name}: {sets}").into());
     }
     eprintln!("training on {t} clips, validating on {v}");
-    std::fs::create_dir_all(&report_dir)?;
+    emovox_train::start_report(&report_dir)?; // no earlier run's metrics beside this run's log
     let options = TrainOptions {
         observer: (!args.quiet).then(|| Arc::new(ProgressBar::new()) as Arc<dyn TrainObserver>),
         log_path: Some(report_dir.join("epochs.jsonl")),
         corpus: corpus.name,
+        early_stopping: stopping.map(|s| Arc::new(s) as Arc<dyn EarlyStopping>),
         ..TrainOptions::default()
     };
     let outcome = train_views(&recipe, &train_set, &val_set, &options)?;
@@ -160,15 +161,11 @@ fn prepare(args: &Args) -> Result<(Corpus, Vec<Utterance>, Vec<String>), BoxErro
     for (path, kind) in args.data.iter().zip(kinds) {
         eprintln!("{}: corpus layout {kind}", path.display());
     }
-    for skipped in &corpus.skipped {
-        eprintln!("skipped {}: {}", skipped.path.display(), skipped.reason);
-    }
+    eprint!("{}", SkipReport::new(&corpus.skipped));
     let (utterances, dropped) = apply_scheme(&corpus.utterances, args.labels);
+    let scheme = args.labels;
     for (label, count) in &dropped {
-        eprintln!(
-            "label scheme {}: left out {count} clips labelled {label}",
-            args.labels
-        );
+        eprintln!("label scheme {scheme}: left out {count} clips labelled {label}");
     }
     let labels = Corpus::labels_of(&utterances);
     let speakers = corpus.speakers().len();

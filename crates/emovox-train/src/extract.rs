@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use emovox_audio::{loudest_level_db, SILENCE_LEVEL_DB};
 use emovox_features::FeaturePipeline;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -21,7 +22,8 @@ pub struct ExtractConfig {
 }
 
 /// Features of every utterance whose label is in `labels`, plus the files that were skipped
-/// (undecodable audio, unknown label, too short for one frame, ...), in input order (reported
+/// (undecodable audio, unknown label, too short for one frame, silent as
+/// [`emovox_audio::SILENCE_LEVEL_DB`] defines it, ...), in input order (reported
 /// to the caller, never printed).
 pub fn extract_dataset(
     utterances: &[Utterance],
@@ -113,6 +115,14 @@ fn extract_one(
             path: utterance.path.clone(),
             waveform: config.keep_waveforms.then_some(samples),
         });
+    }
+    // After the features, so that a clip too short for one frame is said to be that.
+    let loudest_db = loudest_level_db(&audio.samples, audio.sample_rate);
+    if loudest_db < SILENCE_LEVEL_DB {
+        return Err(format!(
+            "silent: its loudest 20 ms is at {loudest_db:.1} dBFS, below {SILENCE_LEVEL_DB} \
+             dBFS (digital silence, dither or a constant; prediction refuses such clips)"
+        ));
     }
     Ok(examples)
 }

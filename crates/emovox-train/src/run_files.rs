@@ -81,6 +81,30 @@ impl ViewsOutcome {
     }
 }
 
+/// The files [`ViewsOutcome::write_report`] writes into a report folder.
+pub const REPORT_FILES: [&str; 4] = [
+    "metrics.json",
+    "classification_report.txt",
+    "confusion.svg",
+    "training_curves.svg",
+];
+
+/// Readies `dir` (created if needed) for a run about to log into it: removes the
+/// [`REPORT_FILES`] an earlier run left there, so that a run stopped before its
+/// [`ViewsOutcome::write_report`] does not leave its epoch logs beside another run's metrics.
+/// Other files are left alone.
+pub fn start_report(dir: impl AsRef<Path>) -> Result<(), TrainError> {
+    let dir = dir.as_ref();
+    create_dir(dir)?;
+    for name in REPORT_FILES {
+        let path = dir.join(name);
+        if path.is_file() {
+            std::fs::remove_file(&path).map_err(|e| write_error(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
 /// The per-class report, the headline scores and the matrix, as text.
 pub fn classification_text(matrix: &ConfusionMatrix) -> String {
     format!(

@@ -127,32 +127,56 @@ pub fn train(
             train_network(&member, train_set, val_set, &member_options)
         })
         .collect::<Result<_, _>>()?;
+    let mut outcome = ensemble_outcome(config, outcomes, train_set, val_set, options)?;
+    outcome.seconds = started.elapsed().as_secs_f64();
+    Ok(outcome)
+}
+
+/// The ensemble of the members' networks, its density fitted on `train_set` and its own
+/// validation probabilities; its provenance is the first member's with the ensemble's recipe
+/// (the data's input shape, `members` networks) and the ensemble's validation scores. History
+/// and kept epoch are the first member's.
+fn ensemble_outcome(
+    config: &TrainConfig,
+    outcomes: Vec<TrainOutcome>,
+    train_set: &FeatureDataset,
+    val_set: &FeatureDataset,
+    options: &TrainOptions,
+) -> Result<TrainOutcome, TrainError> {
     let mut outcomes = outcomes.into_iter();
     let first = outcomes.next().expect("at least two members");
-    let provenance = first
-        .model
-        .metadata()
-        .training
-        .clone()
-        .map(|p| TrainingProvenance {
-            recipe: recipe_json(config, options),
-            ..p
-        });
+    let provenance = first.model.metadata().training.clone();
+    let arch = ModelConfig {
+        members: config.model.members,
+        ..first.model.metadata().architecture.clone()
+    };
     let models = std::iter::once(first.model).chain(outcomes.map(|o| o.model));
-    let model = EmotionModel::ensemble(models.collect())?.with_training(provenance);
-    let model = fit_density(model, train_set)?;
+    let model = fit_density(EmotionModel::ensemble(models.collect())?, train_set)?;
     let val_inputs: Vec<Array3<f32>> = val_set.features();
-    let val_probabilities = model
+    let val_probabilities: Vec<Vec<f32>> = model
         .probabilities_batch(&val_inputs)
         .into_iter()
         .collect::<Result<_, _>>()?;
+    let scores = ValScores::compute(&first.val_truth, &val_probabilities, &train_set.labels)?;
+    let provenance = provenance.map(|p| TrainingProvenance {
+        recipe: recipe_json(
+            &TrainConfig {
+                model: arch,
+                ..config.clone()
+            },
+            options,
+        ),
+        val_accuracy: scores.as_ref().map(|s| s.accuracy),
+        val_uar: scores.as_ref().map(|s| s.uar),
+        ..p
+    });
     Ok(TrainOutcome {
-        model,
+        model: model.with_training(provenance),
         history: first.history,
         best_epoch: first.best_epoch,
         val_probabilities,
         val_truth: first.val_truth,
-        seconds: started.elapsed().as_secs_f64(),
+        seconds: 0.0,
     })
 }
 
@@ -313,6 +337,17 @@ fn check_data(
         return Err(TrainError::InvalidData(
             "training and validation labels differ".into(),
         ));
+    }
+    let counts = train_set.class_counts().0;
+    let untrained: Vec<&str> = (train_set.labels.iter().zip(counts))
+        .filter(|(_, count)| *count == 0)
+        .map(|(label, _)| label.as_str())
+        .collect();
+    if !untrained.is_empty() {
+        return Err(TrainError::InvalidData(format!(
+            "labels {untrained:?} have no clip in the training set: the model would answer \
+             classes it never learnt; train on speakers who have them or leave their clips out"
+        )));
     }
     let (channels, bins) = train_set.input_shape().unwrap_or_default();
     if !val_set.is_empty() && val_set.input_shape() != Some((channels, bins)) {

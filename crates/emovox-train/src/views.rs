@@ -54,7 +54,8 @@ impl TrainConfig {
 /// [`ViewsDataset::check_recipe`]), validating on `val` (may be empty), the views in parallel,
 /// each exactly as [`train`] trains a single-view recipe with the same seed, and combines them
 /// into one [`MultiViewModel`]. The per-epoch log of view `v > 0` goes beside
-/// `options.log_path` with `.view{v}` before its extension. A speaker in both sets is an
+/// `options.log_path` with `.view{v}` before its extension; the logs of views this recipe does
+/// not have, left there by an earlier run of more views, are removed. A speaker in both sets is an
 /// error ([`TrainError::InvalidData`]): validation is on voices never trained on.
 pub fn train_views(
     config: &TrainConfig,
@@ -66,6 +67,9 @@ pub fn train_views(
     train_set.check_recipe(config)?;
     val_set.check_recipe(config)?;
     check_disjoint_speakers(train_set, val_set)?;
+    if let Some(path) = &options.log_path {
+        remove_stale_view_logs(path, train_set.views().len())?;
+    }
     let started = Instant::now();
     let views: Vec<TrainOutcome> = (0..train_set.views().len())
         .into_par_iter()
@@ -150,6 +154,22 @@ fn check_disjoint_speakers(train: &ViewsDataset, val: &ViewsDataset) -> Result<(
         )))
     }
 }
+
+/// Removes the per-epoch logs beside `path` of views `n_views` and up (`log.view{v}.jsonl`,
+/// [`view_log_path`]): left by an earlier run of more views into the same folder, they would
+/// read as this run's.
+fn remove_stale_view_logs(path: &std::path::Path, n_views: usize) -> Result<(), TrainError> {
+    for v in n_views.max(1)..n_views + MAX_STALE_VIEWS {
+        let file = view_log_file(path, v);
+        if file.is_file() {
+            std::fs::remove_file(&file).map_err(|e| crate::run_files::write_error(&file, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// How many view numbers past a recipe's last view [`remove_stale_view_logs`] looks for.
+const MAX_STALE_VIEWS: usize = 64;
 
 fn view_log_file(path: &std::path::Path, v: usize) -> PathBuf {
     if v == 0 {

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 /// Writes a 50 ms 16 kHz mono tone to `path`, creating its folders.
+#[allow(dead_code)] // not every test file that includes this module writes tones
 pub fn tiny_wav(path: &Path) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let spec = hound::WavSpec {
