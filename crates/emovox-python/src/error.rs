@@ -1,13 +1,17 @@
 //! Rust errors as Python exceptions: the message is the Rust error's own.
 //!
-//! An I/O failure anywhere in the error's source chain becomes `FileNotFoundError` (a missing
-//! file) or `OSError`; every other error is bad input (audio, features, model file, settings)
-//! and becomes `ValueError`.
+//! An I/O failure anywhere in the error's source chain becomes the `OSError` subclass Python
+//! raises for it (`FileNotFoundError` for a missing file, `IsADirectoryError` for a folder,
+//! `PermissionError`, `NotADirectoryError`), else `OSError`; every other error is bad input
+//! (audio, features, model file, settings) and becomes `ValueError`.
 
 use std::error::Error;
 use std::io::ErrorKind;
 
-use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyValueError};
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyIsADirectoryError, PyNotADirectoryError, PyOSError, PyPermissionError,
+    PyValueError,
+};
 use pyo3::PyErr;
 
 /// The Python exception for `error`, with `error`'s message.
@@ -15,6 +19,9 @@ pub fn to_py_err(error: &(dyn Error + 'static)) -> PyErr {
     let message = error.to_string();
     match io_kind(error) {
         Some(ErrorKind::NotFound) => PyFileNotFoundError::new_err(message),
+        Some(ErrorKind::IsADirectory) => PyIsADirectoryError::new_err(message),
+        Some(ErrorKind::NotADirectory) => PyNotADirectoryError::new_err(message),
+        Some(ErrorKind::PermissionDenied) => PyPermissionError::new_err(message),
         Some(_) => PyOSError::new_err(message),
         None => PyValueError::new_err(message),
     }

@@ -218,17 +218,24 @@ def runs_without_the_gil(name, work) -> float:
     return 1.0 - longest_gap / (hi - lo)
 
 
-def test_the_gil_is_released_during_heavy_work(classifier, clips):
+def test_the_gil_is_released_during_heavy_work(classifier, clips, tmp_path):
+    import soundfile
+
     # An hour: one mfcc call over it is long enough to time (> 0.1 s; 30 minutes took 0.093 s).
     long_signal = np.tile(generated_signal(16000, 10.0), 360)
     batch = [clips[0][0]] * 256  # long enough to time (> 0.1 s) on a fast machine
     pause = np.zeros(8000, np.float32)
     recording = np.concatenate([part for y, _ in clips for part in (y, pause)] * 20)
+    # Ten minutes on disk: loading it resampled, or predicting it, takes > 0.1 s.
+    wav = tmp_path / "ten_minutes.wav"
+    soundfile.write(wav, long_signal[: 16000 * 600], 16000, subtype="PCM_16")
     for name, work in (
         ("mfcc", lambda: emovox.feature.mfcc(y=long_signal, sr=16000, n_fft=512, hop_length=160, n_mels=40)),
         ("melspectrogram", lambda: emovox.feature.melspectrogram(y=long_signal, sr=16000)),
         ("predict_batch", lambda: classifier.predict_batch(batch, 16000)),
+        ("predict_files", lambda: classifier.predict_files([wav])),
         ("timeline", lambda: classifier.timeline(recording, 16000)),
+        ("load", lambda: emovox.load(wav, sr=22050)),
     ):
         share = runs_without_the_gil(name, work)
         # Holding the GIL, the counting thread gets no turn in the middle at all (share 0).
@@ -344,3 +351,30 @@ def test_predict_files_equals_load_and_predict_and_keeps_going_past_bad_files(cl
         classifier.predict_files(paths, channels="left")
     with pytest.raises(ValueError, match="one path"):
         classifier.predict_files(str(left))  # not its characters, one by one
+
+
+def test_bytes_paths_and_folders_as_python_treats_them(classifier, tmp_path):
+    """A bytes path (or an os.PathLike of one) is a path, as in emovox.load and librosa; a
+    folder is IsADirectoryError; in predict_files each is its own row, the batch goes on."""
+    model = REPO / "models" / "emovox.safetensors"
+    assert emovox.Classifier.load(os.fsencode(model)).labels == classifier.labels
+    with pytest.raises(IsADirectoryError, match=str(tmp_path)):
+        emovox.Classifier.load(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        emovox.Classifier.load(os.fsencode(tmp_path / "missing.safetensors"))
+    clip = SPEECH_FIXTURES[0]
+    rows = classifier.predict_files([os.fsencode(clip), clip, tmp_path])
+    assert [row["path"] for row in rows] == [os.fsencode(clip), str(clip), str(tmp_path)]
+    y, sr = emovox.load(clip, sr=None)
+    expected = classifier.predict(y, sr)
+    assert {k: rows[0][k] for k in expected} == expected == {k: rows[1][k] for k in expected}
+    assert rows[2]["error"].startswith("IsADirectoryError: ")
+
+
+@pytest.mark.parametrize("adapt", ["no", "False", 0, 1, None, [False]])
+def test_timeline_adapt_must_be_a_bool(classifier, clips, adapt):
+    """A truthy non-bool (the string 'no') silently adapted the timeline."""
+    y, sr = clips[0]
+    with pytest.raises(ValueError, match=r"^timeline: adapt=.* must be True or False$"):
+        classifier.timeline(y, sr, adapt=adapt)
+    assert classifier.timeline(y, sr, adapt=np.bool_(False)) == classifier.timeline(y, sr, adapt=False)

@@ -301,3 +301,36 @@ def test_a_one_sample_window_equals_librosa(speech16k):
     theirs = librosa.feature.melspectrogram(y=speech16k, sr=16000, n_fft=512, win_length=1, hop_length=160, n_mels=40)
     assert np.max(theirs) > 0
     assert_like_librosa(ours, theirs, relative=True)
+
+
+@pytest.mark.parametrize("dtype", ["<f4", ">f4", "<f8", ">f8", "f2", "longdouble", "int16", "int64", "bool"])
+def test_delta_gives_librosas_dtype_for_every_real_input(speech16k, dtype):
+    """librosa (scipy's savgol_filter) keeps float32 only in native byte order; float16,
+    big-endian and long double floats, integers and bools give float64 (they gave float32, or
+    a ValueError for integers)."""
+    M = librosa.feature.mfcc(y=speech16k, sr=16000, n_mfcc=8)
+    data = (M * 10 if dtype[0] in "ib" else M).astype(dtype) if dtype != "bool" else M > 0
+    for order in (1, 2):
+        assert_like_librosa(emovox.feature.delta(data, order=order), librosa.feature.delta(data, order=order))
+
+
+@pytest.mark.parametrize("dtype", ["<f4", ">f4", "<f8", ">f8", "longdouble", "complex64", "int32", "bool"])
+def test_power_to_db_gives_librosas_dtype(dtype):
+    """A big-endian float32 stayed float32 in librosa but came back float64; long double came
+    back float64; a 0-d array or numpy scalar gives librosa's float64 scalar."""
+    P = (np.abs(np.random.default_rng(4).standard_normal((6, 9))) * 100).astype(dtype)
+    assert_like_librosa(emovox.power_to_db(P), librosa.power_to_db(P))
+    for scalar in (P[0, 0], P[0, 0].reshape(())):
+        ours, theirs = emovox.power_to_db(scalar), librosa.power_to_db(scalar)
+        assert type(ours) is type(theirs) and abs(float(ours) - float(theirs)) <= TOLERANCE, (ours, theirs)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_spectrogram_S_holding_nan_or_infinities_is_a_value_error(bad):
+    """NaN input is a ValueError everywhere (S= gave a NaN-filled result silently)."""
+    S = np.abs(np.random.default_rng(5).standard_normal((40, 12))).astype(np.float32)
+    S[3, 4] = bad
+    with pytest.raises(ValueError, match=r"^mfcc: S holds NaN or infinite values$"):
+        emovox.feature.mfcc(S=S, n_mfcc=13)
+    with pytest.raises(ValueError, match=r"^melspectrogram: S holds NaN or infinite values$"):
+        emovox.feature.melspectrogram(S=S, sr=16000, n_mels=20)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import shutil
+from pathlib import Path
 
 import librosa
 import numpy as np
@@ -189,3 +192,45 @@ def test_the_rate_returned_is_the_rate_asked_for_as_in_librosa(stereo_files):
         ours = emovox.load(path, sr=sr)[1]
         theirs = librosa.load(path, sr=sr)[1]
         assert ours == theirs and type(ours) is type(theirs), (sr, ours, theirs)
+
+
+class _BytesPath:
+    """An ``os.PathLike[bytes]``."""
+
+    def __init__(self, path):
+        self.path = os.fsencode(path)
+
+    def __fspath__(self):
+        return self.path
+
+
+def test_every_kind_of_path_librosa_takes_loads(tmp_path):
+    """str, bytes, os.PathLike of either (a name that is not UTF-8 too) and an open file
+    descriptor (read from its position, left open), as librosa (soundfile) takes them."""
+    expected, their_sr = librosa.load(SENTENCE, sr=None)
+    odd = os.path.join(os.fsencode(tmp_path), b"caf\xe9.wav")
+    shutil.copy(SENTENCE, odd)
+    for path in (os.fsencode(SENTENCE), _BytesPath(SENTENCE), odd, os.fsdecode(odd), Path(os.fsdecode(odd))):
+        y, sr = emovox.load(path, sr=None)
+        assert sr == their_sr, path
+        np.testing.assert_array_equal(y, expected)
+    descriptor = os.open(SENTENCE, os.O_RDONLY)
+    try:
+        y, sr = emovox.load(descriptor, sr=None)
+        np.testing.assert_array_equal(y, librosa.load(SENTENCE, sr=None)[0])
+        os.fstat(descriptor)  # still open
+    finally:
+        os.close(descriptor)
+
+
+def test_a_folder_or_a_text_file_object_is_the_error_python_gives(tmp_path):
+    with pytest.raises(IsADirectoryError, match=str(tmp_path)):
+        emovox.load(tmp_path)
+    with pytest.raises(NotADirectoryError):
+        emovox.load(SENTENCE / "inside.wav")
+    with pytest.raises(ValueError, match=r"^load: path .* is a text file: open it in binary mode"):
+        emovox.load(io.StringIO("RIFF"))
+    with open(SENTENCE) as text, pytest.raises(ValueError, match=r"^load: path .* is a text file"):
+        emovox.load(text)  # not a UnicodeDecodeError from reading audio as text
+    with pytest.raises(ValueError, match=r"^load: unsupported path True"):
+        emovox.load(True)

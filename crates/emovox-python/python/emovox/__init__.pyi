@@ -4,12 +4,13 @@ from typing import IO, Any, Callable, Dict, List, Literal, Optional, Sequence, T
 import numpy as np
 import numpy.typing as npt
 
+from . import _emovox
 from . import feature as feature
 
 __all__ = ["Classifier", "adapt_to_speakers", "feature", "load", "power_to_db"]
 
 def load(
-    path: Union[str, PathLike[str], IO[bytes]],
+    path: Union[str, bytes, int, PathLike[str], PathLike[bytes], IO[bytes]],
     *,
     sr: Optional[float] = 22050,
     mono: bool = True,
@@ -28,10 +29,11 @@ def power_to_db(
 def adapt_to_speakers(predictions: Sequence[Dict[str, Any]], speakers: Sequence[str]) -> List[Dict[str, Any]]: ...
 
 class Classifier:
+    def __init__(self, native: _emovox.NativeClassifier) -> None: ...
     @classmethod
     def bundled(cls) -> Classifier: ...
     @classmethod
-    def load(cls, path: Union[str, PathLike[str]]) -> Classifier: ...
+    def load(cls, path: Union[str, bytes, PathLike[str], PathLike[bytes]]) -> Classifier: ...
     @property
     def labels(self) -> List[str]: ...
     @property
@@ -43,7 +45,10 @@ class Classifier:
         self, clips: Sequence[npt.ArrayLike], sr: float, *, errors: Literal["raise", "return"] = "raise"
     ) -> List[Dict[str, Any]]: ...
     def predict_files(
-        self, paths: Sequence[Union[str, PathLike[str]]], *, channels: Literal["mix", "each"] = "mix"
+        self,
+        paths: Sequence[Union[str, bytes, PathLike[str], PathLike[bytes]]],
+        *,
+        channels: Literal["mix", "each"] = "mix",
     ) -> List[Dict[str, Any]]: ...
     def timeline(
         self, y: npt.ArrayLike, sr: float, window: float = 2.0, hop: float = 0.5, adapt: bool = False

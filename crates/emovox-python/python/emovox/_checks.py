@@ -80,9 +80,10 @@ def positive_int(function: str, name: str, value: Any) -> int:
     native side's size type: beyond it a ValueError, not an OverflowError)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{function}: {name}={value!r} must be a positive integer")
-    if value > sys.maxsize:
+    whole = int(value)
+    if whole > sys.maxsize:
         raise ValueError(f"{function}: {name}={value!r} is too large (at most {sys.maxsize})")
-    return int(value)
+    return whole
 
 
 def finite(function: str, name: str, value: Any, least: float = -math.inf, unit: str = "") -> float:

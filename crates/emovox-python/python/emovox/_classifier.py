@@ -49,17 +49,20 @@ class Classifier:
         return cls(_emovox.NativeClassifier.bundled())
 
     @classmethod
-    def load(cls, path: Union[str, "os.PathLike[str]"]) -> "Classifier":
+    def load(cls, path: Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]) -> "Classifier":
         """Loads a model file (one self-describing safetensors file).
 
         Raises
         ------
         FileNotFoundError
             if ``path`` does not exist
+        OSError
+            if it cannot be read otherwise (``IsADirectoryError`` for a folder,
+            ``PermissionError``, ...)
         ValueError
             if the file is not a valid emovox model (the message says why)
         """
-        return cls(_emovox.NativeClassifier.load(os.fspath(path)))
+        return cls(_emovox.NativeClassifier.load(os.fsdecode(path)))
 
     @property
     def labels(self) -> List[str]:
@@ -164,7 +167,10 @@ class Classifier:
         return out
 
     def predict_files(
-        self, paths: Sequence[Union[str, "os.PathLike[str]"]], *, channels: str = "mix"
+        self,
+        paths: Sequence[Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]],
+        *,
+        channels: str = "mix",
     ) -> List[Prediction]:
         """Decodes and predicts many audio files, in parallel (on every core).
 
@@ -174,7 +180,7 @@ class Classifier:
 
         Parameters
         ----------
-        paths : sequence of str or os.PathLike
+        paths : sequence of str, bytes or os.PathLike
             the audio files
         channels : 'mix' or 'each'
             one clip per file, the channels' mean (``'mix'``), or one per
@@ -184,7 +190,7 @@ class Classifier:
         Returns
         -------
         rows : list of dict
-            one per clip, in file order: ``path`` (str, as given), ``channel``
+            one per clip, in file order: ``path`` (as given, through ``os.fspath``), ``channel``
             (None for the channels' mean, else 0, 1, ...) and either the keys
             of :meth:`predict`'s dict or ``error`` (``"ExceptionName:
             message"``, e.g. ``"FileNotFoundError: ..."``; ``channel`` None when
@@ -201,7 +207,8 @@ class Classifier:
             raise ValueError(f"predict_files: paths={paths!r} is one path: pass a list of paths, e.g. [path]")
         names = [os.fspath(path) for path in paths]
         rows: List[Prediction] = []
-        for index, channel, result in self._native.predict_files(names, channels == "each"):
+        decoded = [os.fsdecode(name) for name in names]
+        for index, channel, result in self._native.predict_files(decoded, channels == "each"):
             row: Prediction = {"path": names[index], "channel": channel}
             if isinstance(result, BaseException):
                 row["error"] = f"{type(result).__name__}: {result}"
@@ -252,9 +259,11 @@ class Classifier:
         ------
         ValueError
             for bad samples, a recording shorter than ``min(1 s, window)``,
-            or bad ``window``/``hop`` (the message names them)
+            or bad ``window``/``hop``/``adapt`` (the message names them)
         """
         function = "timeline"
+        if not isinstance(adapt, (bool, np.bool_)):
+            raise ValueError(f"{function}: adapt={adapt!r} must be True or False")
         return self._native.timeline(
             _mono(function, y),
             _checks.rate(function, "sr", sr),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from typing import Any, Callable, Optional, Tuple, Union
@@ -37,8 +38,10 @@ def load(
 
     Parameters
     ----------
-    path : string, pathlib.Path or file-like object
-        path to the input file, or an open binary file (read whole).
+    path : string, int, pathlib.Path or file-like object
+        path to the input file (``str``, ``bytes`` or ``os.PathLike``), an
+        open binary file (read from its current position to the end) or an
+        open file descriptor (an int, left open).
     sr : number > 0 [scalar] or None
         target sampling rate (a whole number of Hz, 1000 to 768000).
         'None' uses the native sampling rate
@@ -72,6 +75,9 @@ def load(
     ------
     FileNotFoundError
         if ``path`` does not exist
+    OSError
+        if it cannot be read otherwise (``IsADirectoryError`` for a folder,
+        ``PermissionError``, ...)
     ValueError
         for an argument emovox does not implement, a rate ``sr`` that is not a
         whole number of Hz from 1000 to 768000, or a file it cannot
@@ -93,17 +99,32 @@ def load(
     target = None if sr is None else _checks.rate(function, "sr", sr)
     offset = _seconds(function, "offset", offset)
     duration = None if duration is None else _seconds(function, "duration", duration)
-    if isinstance(path, (str, os.PathLike)):
-        y, rate = _emovox.load_path(os.fspath(path), target, offset, duration, bool(mono))
-    elif hasattr(path, "read"):
-        y, rate = _emovox.load_bytes(bytes(path.read()), target, offset, duration, bool(mono))
+    if isinstance(path, (str, bytes, os.PathLike)):
+        y, rate = _emovox.load_path(os.fsdecode(path), target, offset, duration, bool(mono))
     else:
-        raise ValueError(
-            f"{function}: unsupported path {path!r}: emovox reads a file name, a path or an open binary file"
-        )
+        y, rate = _emovox.load_bytes(_content(function, path), target, offset, duration, bool(mono))
     if y.ndim == 2 and y.shape[0] == 1:
         y = y[0]  # a mono file stays one-dimensional, as in librosa
     return y.astype(out_dtype, copy=False), (rate if sr is None else sr)
+
+
+def _content(function: str, path: Any) -> bytes:
+    """The bytes of an open binary file (read from its current position) or of an open file
+    descriptor (an int, as soundfile takes it; left open); a ValueError naming ``path`` for
+    anything else."""
+    if isinstance(path, (int, np.integer)) and not isinstance(path, (bool, np.bool_)):
+        with open(int(path), "rb", closefd=False) as handle:
+            return handle.read()
+    if not hasattr(path, "read"):
+        raise ValueError(
+            f"{function}: unsupported path {path!r}: emovox reads a file name, a path, an open binary "
+            "file or a file descriptor"
+        )
+    # A file opened in text mode is refused before reading audio as text.
+    data = None if isinstance(path, io.TextIOBase) else path.read()
+    if data is None or isinstance(data, str):
+        raise ValueError(f"{function}: path {path!r} is a text file: open it in binary mode ('rb')")
+    return bytes(data)
 
 
 def _seconds(function: str, name: str, value: Any) -> float:
@@ -144,13 +165,15 @@ def power_to_db(
     -------
     S_db : np.ndarray
         ``S_db ~= 10 * log10(S) - 10 * log10(ref)``, of ``S``'s shape; float32
-        for float32 input, float64 otherwise
+        for float32 (or complex64) input, float64 otherwise (long double for
+        long double input), as librosa; a numpy float64 scalar for a scalar
+        ``S``
 
     Raises
     ------
     ValueError
-        if ``amin <= 0``, ``top_db`` is negative or NaN, ``S`` holds NaN, or
-        ``ref`` (or what it returns) is not a scalar
+        if ``amin <= 0``, ``top_db`` is negative or NaN, ``S`` holds NaN or is
+        float16, or ``ref`` (or what it returns) is not a scalar
 
     Examples
     --------
@@ -183,7 +206,9 @@ def power_to_db(
             f"{function}: ref must be a scalar or a function returning one, got shape {reference.shape}: "
             "emovox implements one reference for the whole array"
         )
-    if array.dtype == np.float32:
+    native: Callable[..., np.ndarray]
+    cast: Any
+    if array.dtype.kind == "f" and array.dtype.itemsize == 4:  # float32, either byte order
         native, cast = _emovox.power_to_db_f32, np.float32
     else:
         native, cast = _emovox.power_to_db_f64, np.float64
@@ -193,4 +218,9 @@ def power_to_db(
         float(amin),
         None if top_db is None else float(top_db),
     )
-    return out[()] if out.ndim == 0 else out
+    if array.dtype == np.longdouble:
+        out = out.astype(np.longdouble)  # librosa keeps long double (computed in float64 here)
+    if out.ndim == 0:
+        # librosa's arithmetic on a 0-d array gives a numpy scalar, float64 unless long double.
+        return out[()] if array.dtype == np.longdouble else np.float64(out[()])
+    return out

@@ -1,8 +1,24 @@
 """The native half of the emovox package; use the functions of ``emovox`` instead."""
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
 
 import numpy as np
+
+__all__ = [
+    "load_path",
+    "load_bytes",
+    "mfcc",
+    "melspectrogram",
+    "mel_filterbank",
+    "dct",
+    "delta",
+    "power_to_db_f32",
+    "power_to_db_f64",
+    "NativeClassifier",
+    "adapt_to_speakers",
+    "MIN_SAMPLE_RATE",
+    "MAX_SAMPLE_RATE",
+]
 
 MIN_SAMPLE_RATE: int
 MAX_SAMPLE_RATE: int
@@ -28,6 +44,7 @@ def power_to_db_f32(s: np.ndarray, reference: float, amin: float, top_db: Option
 def power_to_db_f64(s: np.ndarray, reference: float, amin: float, top_db: Optional[float]) -> np.ndarray: ...
 def adapt_to_speakers(probabilities: List[List[float]], speakers: List[str]) -> List[List[float]]: ...
 
+@final
 class NativeClassifier:
     @staticmethod
     def bundled() -> NativeClassifier: ...

@@ -66,9 +66,11 @@ def _mel_settings(function: str, sr: Any, settings: dict) -> dict:
 
 
 def _spectrogram(function: str, S: Any, least_bins: int) -> np.ndarray:
-    """``S`` as an array of shape (..., d, t) with ``d >= least_bins``; a ValueError naming
-    ``S`` and its shape otherwise."""
+    """``S`` as an array of shape (..., d, t) with ``d >= least_bins``, all finite; a ValueError
+    naming ``S`` (and its shape) otherwise."""
     S = np.asarray(S)
+    if np.issubdtype(S.dtype, np.inexact) and not np.isfinite(S).all():
+        raise ValueError(f"{function}: S holds NaN or infinite values")
     if S.ndim < 2:
         raise ValueError(f"{function}: S must have shape (..., d, t) (bins by frames), got shape {S.shape}")
     if S.shape[-2] < least_bins:
@@ -170,7 +172,7 @@ def melspectrogram(
     ------
     ValueError
         for an argument emovox does not implement (named in the message), or
-        input emovox refuses (non-finite samples, a signal shorter than
+        input emovox refuses (non-finite samples or ``S``, a signal shorter than
         ``win_length``, ``fmax`` above Nyquist, ...)
 
     Examples
@@ -265,7 +267,7 @@ def mfcc(
     ------
     ValueError
         for an argument emovox does not implement (named in the message), or
-        input emovox refuses (non-finite samples, a signal shorter than one
+        input emovox refuses (non-finite samples or ``S``, a signal shorter than one
         window, ...)
 
     Examples
@@ -326,7 +328,8 @@ def delta(
     Parameters
     ----------
     data : np.ndarray
-        the input data matrix (eg, spectrogram)
+        the input data matrix (eg, spectrogram): real numbers (float,
+        integer or bool), computed in float32
     width : int, positive, odd [scalar]
         Number of frames over which to compute the delta features.
         Cannot exceed the length of ``data`` along the specified axis.
@@ -347,14 +350,15 @@ def delta(
     Returns
     -------
     delta_data : np.ndarray [shape=(..., t)]
-        delta matrix of ``data`` at specified order, of ``data``'s shape and
-        float dtype
+        delta matrix of ``data`` at specified order, of ``data``'s shape;
+        float32 for float32 ``data``, float64 otherwise (as librosa)
 
     Raises
     ------
     ValueError
         for an argument emovox does not implement, an even or too small
-        ``width``, or fewer than ``width`` frames
+        ``width``, fewer than ``width`` frames, complex ``data`` or
+        ``data`` holding NaN or infinities
 
     Examples
     --------
@@ -370,8 +374,8 @@ def delta(
         raise ValueError(f"{function}: unsupported argument order={order!r}: emovox implements order=1 and order=2")
     width = _checks.positive_int(function, "width", width)
     array = np.asarray(data)
-    if not np.issubdtype(array.dtype, np.floating):
-        raise ValueError(f"{function}: data must be floating-point, got dtype {array.dtype}")
+    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer) or array.dtype == bool):
+        raise ValueError(f"{function}: data must be real numbers, got dtype {array.dtype}")
     if array.ndim == 0:
         raise ValueError(f"{function}: data must have at least one dimension")
     if array.size == 0:
@@ -381,4 +385,7 @@ def delta(
     moved = np.moveaxis(array, axis, -1)
     rows = np.ascontiguousarray(moved.reshape(-1, moved.shape[-1]), dtype=np.float32)
     out = _emovox.delta(rows, width, int(order)).reshape(moved.shape)
-    return np.moveaxis(out, -1, axis).astype(_checks.result_dtype(array), copy=False)
+    # As librosa (scipy's savgol_filter): float32 in native byte order stays float32, any
+    # other input (float64, float16, big-endian floats, integers) gives float64.
+    dtype = np.float32 if array.dtype == np.float32 else np.float64
+    return np.moveaxis(out, -1, axis).astype(dtype, copy=False)
