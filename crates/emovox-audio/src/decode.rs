@@ -786,8 +786,17 @@ mod packets {
         params: &CodecParameters,
         container: &'static str,
     ) -> Result<u32, AudioError> {
-        let sample_rate = params
-            .sample_rate
+        // An MP4 sample entry cannot hold 88.2 or 96 kHz (16.16 fixed point): for AAC, the
+        // decoder configuration says the rate.
+        let aac_config = || {
+            (params.codec == symphonia::core::codecs::CODEC_TYPE_AAC)
+                .then_some(params.extra_data.as_deref())
+                .flatten()
+                .and_then(header_checks::aac_config_rate)
+        };
+        let sample_rate = (params.sample_rate.filter(|&rate| rate > 0))
+            .or_else(aac_config)
+            .or(params.sample_rate)
             .ok_or_else(|| AudioError::CorruptStream {
                 format: container,
                 reason: "the audio track declares no sample rate".into(),

@@ -151,9 +151,49 @@ pub(crate) fn inspect_adts<R: Read + Seek>(reader: &mut R, len: u64) -> Result<b
     Ok(cut)
 }
 
+/// The sampling rate an AAC AudioSpecificConfig (ISO/IEC 14496-3 1.6.2.1; an MP4 track's
+/// decoder configuration) declares: its 4-bit frequency index, or the explicit 24-bit rate
+/// after index 15. An MP4 sample entry holds the rate as 16.16 fixed point, which cannot say
+/// 88.2 or 96 kHz (ffmpeg writes 0 there), so for AAC this is where the rate is.
+pub(crate) fn aac_config_rate(config: &[u8]) -> Option<u32> {
+    const RATES: [u32; 13] = [
+        96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025,
+        8_000, 7_350,
+    ];
+    let bits = config
+        .iter()
+        .take(6)
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+        << (8 * (8 - config.len().min(6)));
+    let take = |from: u32, n: u32| ((bits >> (64 - from - n)) & ((1 << n) - 1)) as u32;
+    // The object type: 5 bits, or 31 then 6 more.
+    let at = if take(0, 5) == 31 { 11 } else { 5 };
+    let needed = if take(at, 4) == 15 { at + 28 } else { at + 4 };
+    if (config.len() as u32) * 8 < needed {
+        return None;
+    }
+    match take(at, 4) {
+        15 => Some(take(at + 4, 24)),
+        index => RATES.get(index as usize).copied(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aac_config_rates() {
+        // AAC-LC at 96 kHz mono (what ffmpeg writes), at 16 kHz, and an explicit 50 kHz.
+        assert_eq!(aac_config_rate(&[0x10, 0x08]), Some(96_000));
+        assert_eq!(aac_config_rate(&[0x14, 0x08]), Some(16_000));
+        let explicit = [0x17, 0x80, 0x61, 0xa8, 0x08];
+        assert_eq!(aac_config_rate(&explicit), Some(50_000));
+        // Reserved indices, a config cut short, an empty one.
+        assert_eq!(aac_config_rate(&[0x16, 0x88]), None);
+        assert_eq!(aac_config_rate(&[0x17, 0x80]), None);
+        assert_eq!(aac_config_rate(&[]), None);
+    }
 
     #[test]
     fn extended_precision_rates() {

@@ -21,7 +21,7 @@
 //! | M4A/MP4 ALAC | symphonia | `alac` | bit-exact to ffmpeg |
 //! | MP3 (MPEG-1/2 layer III) | symphonia | `mp3` | max abs diff ≤ 3e-6 vs ffmpeg |
 //! | OGG Vorbis | symphonia | `vorbis` | ≤ 1e-6 vs ffmpeg |
-//! | M4A/MP4 AAC-LC | symphonia | `aac` | ≤ 5e-6 vs ffmpeg |
+//! | M4A/MP4 AAC-LC (88.2 and 96 kHz too: the rate from the decoder configuration, which the sample entry's 16.16 field cannot hold) | symphonia | `aac` | ≤ 5e-6 vs ffmpeg |
 //! | OGG Opus (mono, stereo) | libopus | `opus` | ≤ 1e-4 vs ffmpeg's libopus decoder (mono: exact) |
 //! | WebM / Matroska with Opus (what browsers' `MediaRecorder` writes; known or unknown sizes, laced or not) | emovox's EBML demuxer, libopus | `webm` (with `opus`) | ≤ 1e-4 vs ffmpeg's libopus decoder, outside the half-waves ffmpeg soft-clips past full scale; the last block's `DiscardPadding` (≤ 20 ms) is kept |
 //! | WAV IMA ADPCM, MS ADPCM (voice recorders, telephony) | symphonia (its WAV reader for these two codings only) | `adpcm` | bit-exact to ffmpeg (libsndfile's IMA decoder differs by up to 5e-3; MS ADPCM equal) |

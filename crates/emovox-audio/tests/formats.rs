@@ -134,6 +134,9 @@ const LOSSY: &[(&str, u32, usize, f32)] = &[
     ("speech16k_64k.ogg", 16_000, 16_000, 1e-6),
     ("speech16k_96k.m4a", 16_000, 16_000, 5e-6),
     ("stereo44k_96k.m4a", 44_100, 22_050, 5e-6),
+    // The sample entry's rate is 0 (16.16 fixed point holds no 96000): the AAC decoder
+    // configuration's is used.
+    ("tone96k_96k.m4a", 96_000, 19_200, 5e-6),
     ("speech16k_32k.opus", 48_000, 48_000, 1e-4),
     ("stereo44k_64k.opus", 48_000, 14_400, 1e-4),
     // Raw AAC (ADTS) has no edit list: the 1024 priming samples and the last frame's padding
