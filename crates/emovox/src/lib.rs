@@ -38,3 +38,26 @@ pub use emovox_metrics as metrics;
 pub use emovox_model as model;
 pub use emovox_model::retain_freed_memory;
 pub mod timeline;
+
+/// The Rust examples of the README and of `docs/*.md`, compiled (and run unless marked
+/// `no_run`) by `cargo test --doc`, so the documentation's code stays code that works. Only
+/// under `cfg(doctest)`: nothing of it is in the library or its API documentation.
+#[cfg(doctest)]
+mod markdown_examples {
+    #[doc = include_str!("../../../README.md")]
+    struct Readme;
+    #[doc = include_str!("../../../docs/architecture.md")]
+    struct Architecture;
+    #[doc = include_str!("../../../docs/bundled-model.md")]
+    struct BundledModel;
+    #[doc = include_str!("../../../docs/experiments.md")]
+    struct Experiments;
+    #[doc = include_str!("../../../docs/mfcc-benchmark.md")]
+    struct MfccBenchmark;
+    #[doc = include_str!("../../../docs/performance-history.md")]
+    struct PerformanceHistory;
+    #[doc = include_str!("../../../docs/ray-measurements.md")]
+    struct RayMeasurements;
+    #[doc = include_str!("../../../docs/service-load-tests.md")]
+    struct ServiceLoadTests;
+}

@@ -344,6 +344,43 @@ fn short_recordings_and_tail_windows() {
     ));
 }
 
+/// A stream is finished once: after a `finish` that failed (no samples, too short) or
+/// succeeded, `finish` again is `StreamFinished`, never an empty list of windows ("no speech").
+#[test]
+fn a_finished_stream_says_so_whatever_its_first_finish_gave() {
+    let classifier = ToneClassifier::new(RATE);
+    let config = SegmentConfig::default();
+    let finished = |r: Result<Vec<Segment>, TimelineError>| {
+        assert!(matches!(r, Err(TimelineError::StreamFinished)), "{r:?}")
+    };
+
+    let mut empty = SegmentStream::new(&classifier, RATE, &config).unwrap();
+    assert!(matches!(empty.finish(), Err(TimelineError::Empty)));
+    finished(empty.finish());
+    finished(empty.push(&[0.1; 100]));
+
+    let short = recording(&[(0.5, Some(800.0))], RATE);
+    let mut stream = SegmentStream::new(&classifier, RATE, &config).unwrap();
+    assert!(stream.push(&short).unwrap().is_empty());
+    assert!(matches!(
+        stream.finish(),
+        Err(TimelineError::TooShort { .. })
+    ));
+    finished(stream.finish());
+    finished(stream.finish());
+
+    let speech = recording(&[(0.3, None), (2.0, Some(800.0))], RATE);
+    let mut stream = SegmentStream::new(&classifier, RATE, &config).unwrap();
+    let mut windows = stream.push(&speech).unwrap();
+    windows.extend(stream.finish().unwrap());
+    assert_eq!(windows.len(), 2);
+    finished(stream.finish());
+    finished(stream.push(&speech));
+    // What the stream held is still there.
+    assert_eq!(stream.samples_seen(), speech.len());
+    assert!((stream.duration_seconds() - 2.3).abs() < 1e-9);
+}
+
 #[test]
 fn silence_gives_an_empty_timeline() {
     let classifier = ToneClassifier::new(RATE);

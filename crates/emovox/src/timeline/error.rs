@@ -75,8 +75,9 @@ pub enum TimelineError {
     /// Adapting a timeline's windows to the recording failed.
     #[error(transparent)]
     Adaptation(#[from] crate::adaptation::AdaptationError),
-    /// [`SegmentStream::push`](super::SegmentStream::push) was called after
-    /// [`finish`](super::SegmentStream::finish).
+    /// [`SegmentStream::push`](super::SegmentStream::push) or
+    /// [`finish`](super::SegmentStream::finish) was called after a `finish` (whatever that
+    /// first `finish` gave: a stream is finished once).
     #[error("the stream is finished; start a new SegmentStream")]
     StreamFinished,
     /// Decoding or resampling the audio failed.

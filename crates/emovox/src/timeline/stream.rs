@@ -199,9 +199,15 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
     /// Ends the stream: classifies the partial last window (see
     /// [`predict_segments`](super::predict_segments)) and closes the open speech region.
     /// Errors with [`TimelineError::Empty`] or [`TimelineError::TooShort`] like the batch call.
+    ///
+    /// A stream is finished once, whatever the outcome: after the first `finish`, successful
+    /// or not, every [`push`](Self::push) and `finish` is [`TimelineError::StreamFinished`]
+    /// (never an empty list of windows, which would read as "no speech"; the first call's
+    /// result is the stream's). [`speech_regions`](Self::speech_regions) and
+    /// [`duration_seconds`](Self::duration_seconds) still tell what the stream held.
     pub fn finish(&mut self) -> Result<Vec<Segment>, TimelineError> {
         if self.finished {
-            return Ok(Vec::new());
+            return Err(TimelineError::StreamFinished);
         }
         self.finished = true;
         if self.pushed == 0 {
