@@ -787,15 +787,15 @@ mod packets {
         container: &'static str,
     ) -> Result<u32, AudioError> {
         // An MP4 sample entry cannot hold 88.2 or 96 kHz (16.16 fixed point): for AAC, the
-        // decoder configuration says the rate.
+        // decoder configuration says the rate (what the decoder decodes at; ffmpeg reads it
+        // there too).
         let aac_config = || {
             (params.codec == symphonia::core::codecs::CODEC_TYPE_AAC)
                 .then_some(params.extra_data.as_deref())
                 .flatten()
                 .and_then(header_checks::aac_config_rate)
         };
-        let sample_rate = (params.sample_rate.filter(|&rate| rate > 0))
-            .or_else(aac_config)
+        let sample_rate = aac_config()
             .or(params.sample_rate)
             .ok_or_else(|| AudioError::CorruptStream {
                 format: container,
@@ -942,9 +942,15 @@ mod packets {
                     out,
                 ),
                 #[cfg(feature = "opus")]
-                Codec::Opus(opus) => opus
-                    .decode(packet, &mut self.channels, out)
-                    .map_err(|e| at_time(e, at)),
+                Codec::Opus(opus) => {
+                    let before = out.len();
+                    opus.decode(packet, &mut self.channels, out)
+                        .map_err(|e| at_time(e, at))?;
+                    // WebM's DiscardPadding: the encoder's padding at the end of the stream.
+                    let padding = (packet.trim_end as usize).min(out.len() - before);
+                    out.truncate(out.len() - padding);
+                    Ok(())
+                }
             }
         }
 

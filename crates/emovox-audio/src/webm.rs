@@ -13,8 +13,8 @@
 //! unknown size, as a live recording has), its Tracks (the first audio track must be `A_OPUS`
 //! with its `OpusHead` as `CodecPrivate`), and SimpleBlocks and Blocks (in BlockGroups) of
 //! Clusters (of known or unknown size), laced or not. The Opus pre-skip is trimmed from the
-//! `OpusHead`, as for OGG Opus; a last block's `DiscardPadding` (at most one 20 ms frame of
-//! encoder padding) is not.
+//! `OpusHead`, as for OGG Opus, and a BlockGroup's `DiscardPadding` (the encoder's padding
+//! after the last frame, as ffmpeg writes it) from the end of its block, as ffmpeg does.
 
 use std::collections::VecDeque;
 
@@ -40,6 +40,8 @@ const CLUSTER: u32 = 0x1F43_B675;
 const BLOCK_GROUP: u32 = 0xA0;
 const BLOCK: u32 = 0xA1;
 const SIMPLE_BLOCK: u32 = 0xA3;
+/// A BlockGroup's encoder padding at the end of its block, in nanoseconds (signed).
+const DISCARD_PADDING: u32 = 0x75A2;
 /// Matroska's TrackType of audio tracks.
 const AUDIO_TRACK: u64 = 2;
 /// The most bytes read into memory at once: the EBML header, the track list, one block.
@@ -254,8 +256,9 @@ pub(crate) struct WebmReader {
     track_number: u64,
     /// Where the segment's data ends (the end of the file when its size is unknown).
     segment_end: u64,
-    /// Frames of a laced block not handed out yet.
-    queued: VecDeque<Box<[u8]>>,
+    /// Frames of a laced block not handed out yet, each with the frames (48 kHz) of padding
+    /// to drop from its end (a BlockGroup's `DiscardPadding`, on its block's last frame).
+    queued: VecDeque<(Box<[u8]>, u32)>,
     metadata: MetadataLog,
 }
 
@@ -327,8 +330,20 @@ impl WebmReader {
                 continue; // a Cluster of unknown size: its children follow
             };
             match element.id {
-                // Containers whose children are read in turn.
-                CLUSTER | BLOCK_GROUP => {}
+                // A container whose children are read in turn.
+                CLUSTER => {}
+                // Read whole: its block, and the encoder padding to drop after it.
+                BLOCK_GROUP => {
+                    let group = read_data(&mut self.source, end)?;
+                    let children = children(&group)?;
+                    let discard = children.iter().find(|(id, _)| *id == DISCARD_PADDING);
+                    let padding = discard.map(|(_, d)| padding_frames(d)).transpose()?;
+                    for (id, block) in children {
+                        if id == BLOCK && self.queue_block(block, padding.unwrap_or(0))? {
+                            return Ok(true);
+                        }
+                    }
+                }
                 SIMPLE_BLOCK | BLOCK => {
                     // The track number first: another track's block (video) is skipped
                     // unread.
@@ -341,12 +356,7 @@ impl WebmReader {
                         continue;
                     }
                     let data = read_data(&mut self.source, end)?;
-                    // Two bytes of timecode, one of flags.
-                    let Some((&flags, frames)) = data.get(2..).and_then(<[u8]>::split_first) else {
-                        return Err(corrupt("WebM: a block shorter than its header"));
-                    };
-                    self.queued
-                        .extend(unlace(flags, frames)?.into_iter().map(Box::from));
+                    self.queue_frames(&data, 0)?;
                     return Ok(true);
                 }
                 _ => self.source.ignore_bytes(end - self.source.pos())?,
@@ -354,6 +364,50 @@ impl WebmReader {
         }
         Ok(false)
     }
+}
+
+impl WebmReader {
+    /// Queues the frames of `block` (a Block's data from its track number on) when it is of
+    /// the Opus track, the last one trimmed of `padding` frames; whether it was.
+    fn queue_block(&mut self, mut block: &[u8], padding: u32) -> Result<bool> {
+        let (track, _) = read_vint(&mut block, 8, false)?;
+        if track != self.track_number {
+            return Ok(false);
+        }
+        self.queue_frames(block, padding)?;
+        Ok(true)
+    }
+
+    /// Queues the frames of a block's data after its track number: two bytes of timecode, one
+    /// of flags, then the (laced) frames, the last one trimmed of `padding` frames.
+    fn queue_frames(&mut self, data: &[u8], padding: u32) -> Result<()> {
+        let Some((&flags, frames)) = data.get(2..).and_then(<[u8]>::split_first) else {
+            return Err(corrupt("WebM: a block shorter than its header"));
+        };
+        let frames = unlace(flags, frames)?;
+        let last = frames.len().saturating_sub(1);
+        self.queued.extend(
+            (frames.into_iter().enumerate())
+                .map(|(i, frame)| (Box::from(frame), if i == last { padding } else { 0 })),
+        );
+        Ok(())
+    }
+}
+
+/// A `DiscardPadding` element's nanoseconds as Opus frames at 48 kHz, rounded; a negative or
+/// zero padding is none.
+fn padding_frames(data: &[u8]) -> Result<u32> {
+    if data.len() > 8 {
+        return Err(corrupt("WebM: an integer element of more than 8 bytes"));
+    }
+    // Big-endian two's complement, sign-extended from its first byte.
+    let first = data.first().map_or(0, |&b| i64::from(b as i8));
+    let nanoseconds = data
+        .iter()
+        .skip(1)
+        .fold(first, |v, &b| (v << 8) | i64::from(b));
+    let frames = (i128::from(nanoseconds) * i128::from(OPUS_RATE) + 500_000_000) / 1_000_000_000;
+    Ok(u32::try_from(frames.max(0)).unwrap_or(u32::MAX))
 }
 
 impl FormatReader for WebmReader {
@@ -379,8 +433,10 @@ impl FormatReader for WebmReader {
 
     fn next_packet(&mut self) -> Result<Packet> {
         loop {
-            if let Some(frame) = self.queued.pop_front() {
-                return Ok(Packet::new_from_boxed_slice(0, 0, 0, frame));
+            if let Some((frame, padding)) = self.queued.pop_front() {
+                let mut packet = Packet::new_from_boxed_slice(0, 0, 0, frame);
+                packet.trim_end = padding;
+                return Ok(packet);
             }
             if self.tracks.is_empty() || !self.queue_next_block()? {
                 return Err(Error::IoError(std::io::ErrorKind::UnexpectedEof.into()));
@@ -410,6 +466,17 @@ mod tests {
         // No marker bit in the first byte, or an ID longer than 4 bytes: refused.
         assert!(read_vint(&mut &[0u8, 1][..], 8, false).is_err());
         assert!(read_vint(&mut &[0x08u8, 0, 0, 0, 1][..], 4, true).is_err());
+    }
+
+    #[test]
+    fn discard_padding_in_opus_frames() {
+        // 13,500,000 ns (ffmpeg's 648 samples), 1 ns, negative and absurd values.
+        assert_eq!(padding_frames(&[0x00, 0xCD, 0xFE, 0x60]).unwrap(), 648);
+        assert_eq!(padding_frames(&[0x01]).unwrap(), 0);
+        assert_eq!(padding_frames(&[0xFF, 0x00]).unwrap(), 0);
+        assert_eq!(padding_frames(&[0x7F; 8]).unwrap(), u32::MAX);
+        assert_eq!(padding_frames(&[]).unwrap(), 0);
+        assert!(padding_frames(&[0; 9]).is_err());
     }
 
     #[test]

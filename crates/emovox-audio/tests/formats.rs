@@ -175,22 +175,16 @@ fn lossy_formats_match_ffmpeg_within_tolerance_and_aligned() {
 }
 
 /// WebM with Opus inside, as ffmpeg muxes it and as Chromium's `MediaRecorder` records it (a
-/// fake microphone playing espeak-ng speech). The same libopus decode as ffmpeg's, pre-skip
-/// trimmed at the start; ffmpeg also drops the last block's `DiscardPadding` at the end, which
-/// emovox keeps (at most one 20 ms frame): compared over ffmpeg's length.
+/// fake microphone playing espeak-ng speech). The same libopus decode as ffmpeg's and the same
+/// length: the pre-skip trimmed at the start, the last block's `DiscardPadding` at the end (648
+/// samples of ffmpeg's muxing; Chromium writes none).
 #[test]
 fn webm_opus_matches_ffmpeg_and_other_codecs_in_webm_are_refused() {
     for name in ["speech16k_32k.webm", "chromium_mediarecorder.webm"] {
         let audio = read_audio(fixture(name)).unwrap();
         let expected = read_f32(&fixture(&format!("{name}.ffmpeg.f32")));
         assert_eq!(audio.sample_rate, 48_000, "{name}");
-        let extra = audio.samples.len() - expected.len().min(audio.samples.len());
-        assert!(
-            audio.samples.len() >= expected.len() && extra <= 960,
-            "{name}: {} samples against ffmpeg's {}",
-            audio.samples.len(),
-            expected.len()
-        );
+        assert_eq!(audio.samples.len(), expected.len(), "{name}");
         // ffmpeg soft-clips libopus's float output where it passes full scale (the recording
         // peaks at 0.995 and decodes to 1.015 in 8 samples), bending each such half-wave,
         // between zero crossings, under 1; emovox hands out what libopus decodes. Compared
