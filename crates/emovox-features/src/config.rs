@@ -83,6 +83,26 @@ pub const MAX_DELTA_WIDTH: usize = 99;
 /// The longest hop a [`MelConfig`] accepts, in samples: the largest `n_fft`.
 pub const MAX_HOP_LENGTH: usize = 65_536;
 
+/// Which settings and signals a feature plan accepts.
+///
+/// [`Acceptance::Strict`] is what [`crate::FeaturePipeline`] (so the classifier and training)
+/// and the plans' `new` constructors use; [`Acceptance::Librosa`] is for the librosa-compatible
+/// functions (Python's `emovox.feature.mfcc` and `melspectrogram`), which compute whatever
+/// librosa 0.11 computes, including what librosa only warns about.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Acceptance {
+    /// emovox's own checks: at most one mel band per FFT bin, `fmax` at most Nyquist, a
+    /// signal at least one window (`win_length`) long.
+    #[default]
+    Strict,
+    /// librosa's: up to [`crate::MAX_DCT_BANDS`] mel bands whatever the number of FFT bins and
+    /// any finite `fmax` above `fmin` (bands with no FFT bin under them are empty, as librosa's,
+    /// see [`crate::MelFilterbank::has_empty_filters`]), and any non-empty signal, zero-padded
+    /// as librosa's centred STFT pads it (a 1-sample signal gives one frame), with librosa's
+    /// number of frames for an odd `n_fft` too ([`crate::PowerSpectrogram::frames_for`]).
+    Librosa,
+}
+
 fn invalid(message: impl Into<String>) -> crate::FeatureError {
     crate::FeatureError::InvalidConfig(message.into())
 }
@@ -142,6 +162,12 @@ impl MelConfig {
 
     /// Checks every parameter is in range; extractors call this before planning.
     pub fn validate(&self) -> Result<(), crate::FeatureError> {
+        self.validate_with(Acceptance::Strict)
+    }
+
+    /// Checks every parameter is in the range `acceptance` allows ([`MelConfig::validate`] is
+    /// [`Acceptance::Strict`]).
+    pub fn validate_with(&self, acceptance: Acceptance) -> Result<(), crate::FeatureError> {
         check_sample_rate(self.sample_rate)?;
         if !(2..=65_536).contains(&self.n_fft) {
             return Err(invalid(format!(
@@ -161,11 +187,27 @@ impl MelConfig {
                 self.hop_length
             )));
         }
-        if self.n_mels == 0 || self.n_mels > self.n_fft / 2 + 1 {
+        self.validate_bands(acceptance)?;
+        if let Some(top_db) = self.top_db {
+            if !(top_db.is_finite() && top_db >= 0.0) {
+                return Err(invalid(format!("top_db {top_db} must be finite and >= 0")));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl MelConfig {
+    /// The mel band checks of [`MelConfig::validate_with`]: `n_mels` and `fmin`..`fmax`.
+    fn validate_bands(&self, acceptance: Acceptance) -> Result<(), crate::FeatureError> {
+        let (most_mels, what) = match acceptance {
+            Acceptance::Strict => (self.n_fft / 2 + 1, "the number of FFT bins"),
+            Acceptance::Librosa => (crate::MAX_DCT_BANDS, "the most emovox plans"),
+        };
+        if self.n_mels == 0 || self.n_mels > most_mels {
             return Err(invalid(format!(
-                "n_mels {} must be in 1..={} (the number of FFT bins)",
-                self.n_mels,
-                self.n_fft / 2 + 1
+                "n_mels {} must be in 1..={most_mels} ({what})",
+                self.n_mels
             )));
         }
         let nyquist = self.sample_rate as f32 / 2.0;
@@ -176,16 +218,20 @@ impl MelConfig {
                 self.fmin
             )));
         }
-        if !(fmax.is_finite() && fmax > self.fmin && fmax <= nyquist) {
+        let fmax_ok = match acceptance {
+            Acceptance::Strict => fmax <= nyquist,
+            Acceptance::Librosa => true,
+        };
+        if !(fmax.is_finite() && fmax > self.fmin && fmax_ok) {
+            // The strict message is the one model files have always been refused with.
+            let (what, bound) = match acceptance {
+                Acceptance::Strict => ("", format!(" and at most Nyquist ({nyquist})")),
+                Acceptance::Librosa => ("finite and ", String::new()),
+            };
             return Err(invalid(format!(
-                "fmax {fmax} must be above fmin ({}) and at most Nyquist ({nyquist})",
+                "fmax {fmax} must be {what}above fmin ({}){bound}",
                 self.fmin
             )));
-        }
-        if let Some(top_db) = self.top_db {
-            if !(top_db.is_finite() && top_db >= 0.0) {
-                return Err(invalid(format!("top_db {top_db} must be finite and >= 0")));
-            }
         }
         Ok(())
     }
@@ -212,7 +258,13 @@ impl MfccConfig {
 
     /// Checks every parameter is in range; [`crate::Mfcc::new`] calls this.
     pub fn validate(&self) -> Result<(), crate::FeatureError> {
-        self.mel.validate()?;
+        self.validate_with(Acceptance::Strict)
+    }
+
+    /// Checks every parameter is in the range `acceptance` allows ([`MfccConfig::validate`] is
+    /// [`Acceptance::Strict`]).
+    pub fn validate_with(&self, acceptance: Acceptance) -> Result<(), crate::FeatureError> {
+        self.mel.validate_with(acceptance)?;
         if self.n_mfcc == 0 || self.n_mfcc > self.mel.n_mels {
             return Err(invalid(format!(
                 "n_mfcc {} must be in 1..=n_mels ({})",

@@ -48,7 +48,7 @@ pub use balance::{
     BalanceNormalisation, BALANCE_LAGS, BALANCE_TOLERANCE_DB, MAX_BALANCE_CORRECTION_DB,
 };
 pub use config::{
-    FeatureKind, FeatureSpec, MelConfig, MfccConfig, MAX_DELTA_WIDTH, MAX_HOP_LENGTH,
+    Acceptance, FeatureKind, FeatureSpec, MelConfig, MfccConfig, MAX_DELTA_WIDTH, MAX_HOP_LENGTH,
 };
 pub use db::fast_log10;
 pub use dct::{dct_matrix, MAX_DCT_BANDS};

@@ -9,7 +9,7 @@ use crate::mel::{MelFilterbank, MEL_BLOCK};
 #[cfg(target_arch = "x86_64")]
 use crate::simd::has_avx2;
 use crate::stft::{PowerSpectrogram, StftScratch};
-use crate::{FeatureError, MelConfig};
+use crate::{Acceptance, FeatureError, MelConfig};
 
 /// A log-mel spectrogram plan (librosa's `power_to_db(melspectrogram(...))`), built once.
 #[derive(Debug)]
@@ -22,14 +22,30 @@ pub struct LogMelSpectrogram {
 impl LogMelSpectrogram {
     /// Validates `config` and precomputes the FFT plan, window and filterbank.
     pub fn new(config: MelConfig) -> Result<Self, FeatureError> {
-        config.validate()?;
-        let stft = PowerSpectrogram::new(config.n_fft, config.win_length, config.hop_length)?;
-        let filterbank = MelFilterbank::new(
+        Self::with_acceptance(config, Acceptance::Strict)
+    }
+
+    /// [`LogMelSpectrogram::new`] with the checks of `acceptance`: with
+    /// [`Acceptance::Librosa`], what librosa computes (more bands than FFT bins, `fmax` above
+    /// Nyquist, signals shorter than a window; see [`Acceptance::Librosa`]).
+    pub fn with_acceptance(
+        config: MelConfig,
+        acceptance: Acceptance,
+    ) -> Result<Self, FeatureError> {
+        config.validate_with(acceptance)?;
+        let stft = PowerSpectrogram::with_acceptance(
+            config.n_fft,
+            config.win_length,
+            config.hop_length,
+            acceptance,
+        )?;
+        let filterbank = MelFilterbank::with_acceptance(
             config.sample_rate,
             config.n_fft,
             config.n_mels,
             config.fmin as f64,
             config.fmax_hz() as f64,
+            acceptance,
         )?;
         Ok(Self {
             config,
@@ -53,7 +69,8 @@ impl LogMelSpectrogram {
         &self.stft
     }
 
-    /// The shortest signal accepted, in samples: one window (`win_length`).
+    /// The shortest signal accepted, in samples: one window (`win_length`), or one sample with
+    /// [`Acceptance::Librosa`].
     pub fn min_samples(&self) -> usize {
         self.stft.min_samples()
     }

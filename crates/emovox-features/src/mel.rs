@@ -2,7 +2,7 @@
 
 use ndarray::Array2;
 
-use crate::FeatureError;
+use crate::{Acceptance, FeatureError};
 
 const F_SP: f64 = 200.0 / 3.0;
 const MIN_LOG_HZ: f64 = 1000.0;
@@ -45,6 +45,8 @@ struct Band {
 pub struct MelFilterbank {
     n_bins: usize,
     bands: Vec<Band>,
+    /// Whether librosa warns of empty filters for this filterbank.
+    empty_filters: bool,
 }
 
 impl MelFilterbank {
@@ -59,16 +61,42 @@ impl MelFilterbank {
         fmin: f64,
         fmax: f64,
     ) -> Result<Self, FeatureError> {
+        Self::with_acceptance(sample_rate, n_fft, n_mels, fmin, fmax, Acceptance::Strict)
+    }
+
+    /// [`MelFilterbank::new`] with the checks of `acceptance`: with [`Acceptance::Librosa`],
+    /// `n_mels` up to [`crate::MAX_DCT_BANDS`] and `fmax` above `sample_rate / 2` are accepted
+    /// and computed as librosa computes them (bands that cover no FFT bin are all zero).
+    pub fn with_acceptance(
+        sample_rate: u32,
+        n_fft: usize,
+        n_mels: usize,
+        fmin: f64,
+        fmax: f64,
+        acceptance: Acceptance,
+    ) -> Result<Self, FeatureError> {
         let n_bins = n_fft / 2 + 1;
-        let nyquist = sample_rate as f64 / 2.0;
+        let (most_mels, top) = match acceptance {
+            Acceptance::Strict => (n_bins, sample_rate as f64 / 2.0),
+            Acceptance::Librosa => (crate::MAX_DCT_BANDS, f64::INFINITY),
+        };
         let frequencies_ok =
-            fmin.is_finite() && fmin >= 0.0 && fmax.is_finite() && fmin < fmax && fmax <= nyquist;
-        let sizes_ok = (2..=65_536).contains(&n_fft) && (1..=n_bins).contains(&n_mels);
+            fmin.is_finite() && fmin >= 0.0 && fmax.is_finite() && fmin < fmax && fmax <= top;
+        let sizes_ok = (2..=65_536).contains(&n_fft) && (1..=most_mels).contains(&n_mels);
         if !(sizes_ok && frequencies_ok) {
+            let limits = match acceptance {
+                Acceptance::Strict => {
+                    "1 <= n_mels <= n_fft / 2 + 1 and 0 <= fmin < fmax <= sample_rate / 2"
+                        .to_string()
+                }
+                Acceptance::Librosa => format!(
+                    "1 <= n_mels <= {} and 0 <= fmin < fmax (finite)",
+                    crate::MAX_DCT_BANDS
+                ),
+            };
             return Err(FeatureError::InvalidConfig(format!(
                 "mel filterbank of {n_mels} bands over {fmin}-{fmax} Hz, n_fft {n_fft}, \
-                 {sample_rate} Hz: needs 2 <= n_fft <= 65536, 1 <= n_mels <= n_fft / 2 + 1 and \
-                 0 <= fmin < fmax <= sample_rate / 2"
+                 {sample_rate} Hz: needs 2 <= n_fft <= 65536, {limits}"
             )));
         }
         let sr = sample_rate as f64;
@@ -104,8 +132,26 @@ impl MelFilterbank {
                     weights: dense[first..last].to_vec(),
                 }
             })
-            .collect();
-        Ok(Self { n_bins, bands })
+            .collect::<Vec<Band>>();
+        // librosa's check: a band is empty when none of its weights is positive, unless its
+        // lower edge is at 0 Hz.
+        let empty_filters = bands
+            .iter()
+            .zip(&mel_f)
+            .any(|(band, &lower)| band.weights.is_empty() && lower != 0.0);
+        Ok(Self {
+            n_bins,
+            bands,
+            empty_filters,
+        })
+    }
+
+    /// Whether a band whose lower edge is above 0 Hz has no non-zero weight (it covers no FFT
+    /// bin, e.g. more bands than bins, or a band above Nyquist): the condition of librosa's
+    /// "Empty filters detected in mel frequency basis" warning, which the librosa-compatible
+    /// functions repeat.
+    pub fn has_empty_filters(&self) -> bool {
+        self.empty_filters
     }
 
     /// Number of mel bands.

@@ -4,7 +4,7 @@ use ndarray::{Array2, ArrayView2};
 
 use crate::dct::dct_matrix;
 use crate::logmel::LogMelSpectrogram;
-use crate::{FeatureError, MfccConfig};
+use crate::{Acceptance, FeatureError, MfccConfig};
 
 /// An MFCC plan (FFT, window, filterbank and DCT matrix precomputed), built once, reused.
 ///
@@ -27,8 +27,17 @@ pub struct Mfcc {
 impl Mfcc {
     /// Validates `config` and precomputes every matrix the extraction needs.
     pub fn new(config: MfccConfig) -> Result<Self, FeatureError> {
-        config.validate()?;
-        let log_mel = LogMelSpectrogram::new(config.mel.clone())?;
+        Self::with_acceptance(config, Acceptance::Strict)
+    }
+
+    /// [`Mfcc::new`] with the checks of `acceptance`: with [`Acceptance::Librosa`], what
+    /// `librosa.feature.mfcc` computes ([`LogMelSpectrogram::with_acceptance`]).
+    pub fn with_acceptance(
+        config: MfccConfig,
+        acceptance: Acceptance,
+    ) -> Result<Self, FeatureError> {
+        config.validate_with(acceptance)?;
+        let log_mel = LogMelSpectrogram::with_acceptance(config.mel.clone(), acceptance)?;
         let dct = dct_matrix(config.n_mfcc, config.mel.n_mels, config.lifter)?;
         Ok(Self {
             config,

@@ -5,13 +5,14 @@ use ndarray::Array2;
 use crate::error::check_signal;
 use crate::real_power::{RealPowerFft, RealPowerScratch};
 use crate::window::padded_hann;
-use crate::FeatureError;
+use crate::{Acceptance, FeatureError};
 
 /// A short-time power spectrum plan: FFT plan and window made once, reused for every clip.
 pub struct PowerSpectrogram {
     n_fft: usize,
     win_length: usize,
     hop_length: usize,
+    acceptance: Acceptance,
     window: Vec<f32>,
     fft: RealPowerFft,
 }
@@ -22,6 +23,7 @@ impl std::fmt::Debug for PowerSpectrogram {
             .field("n_fft", &self.n_fft)
             .field("win_length", &self.win_length)
             .field("hop_length", &self.hop_length)
+            .field("acceptance", &self.acceptance)
             .finish()
     }
 }
@@ -41,6 +43,18 @@ impl PowerSpectrogram {
     /// `2 <= n_fft <= 65536`, `1 <= win_length <= n_fft` and `hop_length >= 1` (the ranges of
     /// [`crate::MelConfig::validate`]).
     pub fn new(n_fft: usize, win_length: usize, hop_length: usize) -> Result<Self, FeatureError> {
+        Self::with_acceptance(n_fft, win_length, hop_length, Acceptance::Strict)
+    }
+
+    /// [`PowerSpectrogram::new`] accepting the signals `acceptance` allows: with
+    /// [`Acceptance::Librosa`] any non-empty signal (see [`PowerSpectrogram::min_samples`] and
+    /// [`PowerSpectrogram::frames_for`]).
+    pub fn with_acceptance(
+        n_fft: usize,
+        win_length: usize,
+        hop_length: usize,
+        acceptance: Acceptance,
+    ) -> Result<Self, FeatureError> {
         if !(2..=65_536).contains(&n_fft) || !(1..=n_fft).contains(&win_length) || hop_length == 0 {
             return Err(FeatureError::InvalidConfig(format!(
                 "STFT of n_fft {n_fft}, win_length {win_length}, hop_length {hop_length}: \
@@ -51,6 +65,7 @@ impl PowerSpectrogram {
             n_fft,
             win_length,
             hop_length,
+            acceptance,
             window: padded_hann(win_length, n_fft),
             fft: RealPowerFft::new(n_fft),
         })
@@ -61,16 +76,28 @@ impl PowerSpectrogram {
         self.n_fft / 2 + 1
     }
 
-    /// The shortest signal accepted, in samples: one window (`win_length`). Shorter signals
-    /// would give frames made mostly of padding, so they are refused rather than silently
-    /// computed.
+    /// The shortest signal accepted, in samples: one window (`win_length`), as shorter signals
+    /// give frames made mostly of padding, so they are refused rather than silently computed;
+    /// with [`Acceptance::Librosa`] one sample (librosa zero-pads any signal).
     pub fn min_samples(&self) -> usize {
-        self.win_length
+        match self.acceptance {
+            Acceptance::Strict => self.win_length,
+            Acceptance::Librosa => 1,
+        }
     }
 
-    /// Number of frames librosa returns for `len` samples: `1 + len / hop_length`.
+    /// Number of frames for `len` samples: `1 + len / hop_length`, librosa's for an even
+    /// `n_fft`; with [`Acceptance::Librosa`], librosa's for an odd `n_fft` too,
+    /// `1 + (len - 1) / hop_length` (its padded signal, `n_fft / 2` zeros on each side, holds
+    /// one sample fewer than the frames `1 + len / hop_length` would need).
     pub fn frames_for(&self, len: usize) -> usize {
-        1 + len / self.hop_length
+        match self.acceptance {
+            Acceptance::Strict => 1 + len / self.hop_length,
+            Acceptance::Librosa => {
+                let padded = len + 2 * (self.n_fft / 2);
+                1 + padded.saturating_sub(self.n_fft) / self.hop_length
+            }
+        }
     }
 
     /// The frames of a signal of `len` samples whose `n_fft` samples all lie inside it (no
@@ -127,7 +154,8 @@ impl PowerSpectrogram {
     }
 
     /// The power spectrogram of `samples`, shape (n_fft / 2 + 1, frames) as librosa returns it.
-    /// Refuses empty signals, non-finite samples and signals shorter than one window.
+    /// Refuses empty signals, non-finite samples and signals shorter than
+    /// [`PowerSpectrogram::min_samples`].
     pub fn compute(&self, samples: &[f32]) -> Result<Array2<f32>, FeatureError> {
         check_signal(samples, self.min_samples())?;
         let mut out = Array2::zeros((self.n_bins(), self.frames_for(samples.len())));

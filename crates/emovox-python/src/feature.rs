@@ -1,7 +1,14 @@
 //! Features as librosa computes them: MFCC, mel power spectrogram, deltas, `power_to_db`, and
 //! the filterbank and DCT matrices for spectrograms given directly (`S=`).
+//!
+//! The plans here accept what librosa computes ([`Acceptance::Librosa`]: signals shorter than
+//! a window, more mel bands than FFT bins, `fmax` above Nyquist); the classifier's own plans
+//! (`emovox::Classifier`) keep emovox's strict checks.
 
-use emovox_features::{dct_matrix, fast_log10, LogMelSpectrogram, MelConfig, Mfcc, MfccConfig};
+use emovox_features::{
+    dct_matrix, fast_log10, Acceptance, FeatureError, LogMelSpectrogram, MelConfig, Mfcc,
+    MfccConfig,
+};
 use std::ops::{Mul, Sub};
 
 use ndarray::ArrayD;
@@ -18,6 +25,16 @@ use crate::plans::PlanCache;
 
 static MFCC_PLANS: PlanCache<MfccConfig, Mfcc> = PlanCache::new();
 static MEL_PLANS: PlanCache<MelConfig, LogMelSpectrogram> = PlanCache::new();
+
+/// The librosa-compatible log-mel plan of `config`.
+fn mel_plan(config: MelConfig) -> Result<LogMelSpectrogram, FeatureError> {
+    LogMelSpectrogram::with_acceptance(config, Acceptance::Librosa)
+}
+
+/// The librosa-compatible MFCC plan of `config`.
+fn mfcc_plan(config: MfccConfig) -> Result<Mfcc, FeatureError> {
+    Mfcc::with_acceptance(config, Acceptance::Librosa)
+}
 
 /// librosa's `power_to_db` dynamic range for the log-mel under an MFCC (`top_db=80`).
 const MFCC_TOP_DB: f32 = 80.0;
@@ -69,7 +86,7 @@ fn mfcc<'py>(
         lifter,
     };
     let out = py
-        .detach(|| MFCC_PLANS.get(&config, Mfcc::new)?.compute(samples))
+        .detach(|| MFCC_PLANS.get(&config, mfcc_plan)?.compute(samples))
         .py()?;
     Ok(out.into_pyarray(py))
 }
@@ -92,11 +109,7 @@ fn melspectrogram<'py>(
     let samples = contiguous(&y)?;
     let config = mel_config(sr, n_fft, hop_length, win_length, n_mels, fmin, fmax);
     let out = py
-        .detach(|| {
-            MEL_PLANS
-                .get(&config, LogMelSpectrogram::new)?
-                .mel_power(samples)
-        })
+        .detach(|| MEL_PLANS.get(&config, mel_plan)?.mel_power(samples))
         .py()?;
     Ok(out.into_pyarray(py))
 }
@@ -113,8 +126,28 @@ fn mel_filterbank(
     fmax: Option<f32>,
 ) -> PyResult<Bound<'_, PyArray2<f32>>> {
     let config = mel_config(sr, n_fft, 1, n_fft, n_mels, fmin, fmax);
-    let plan = MEL_PLANS.get(&config, LogMelSpectrogram::new).py()?;
+    let plan = MEL_PLANS.get(&config, mel_plan).py()?;
     Ok(plan.filterbank().to_dense().into_pyarray(py))
+}
+
+/// Whether librosa warns of empty filters ("Empty filters detected in mel frequency basis")
+/// for these mel settings; the plan is the one `melspectrogram` (or, with `hop_length=1,
+/// win_length=n_fft`, `mel_filterbank`) computes with.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (sr, n_fft, hop_length, win_length, n_mels, fmin, fmax))]
+fn empty_mel_filters(
+    sr: u32,
+    n_fft: usize,
+    hop_length: usize,
+    win_length: usize,
+    n_mels: usize,
+    fmin: f32,
+    fmax: Option<f32>,
+) -> PyResult<bool> {
+    let config = mel_config(sr, n_fft, hop_length, win_length, n_mels, fmin, fmax);
+    let plan = MEL_PLANS.get(&config, mel_plan).py()?;
+    Ok(plan.filterbank().has_empty_filters())
 }
 
 /// The orthonormal DCT-II matrix (with liftering) taking `n_mels` log-mel bands to `n_mfcc`
@@ -237,6 +270,7 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(mfcc, module)?)?;
     module.add_function(wrap_pyfunction!(melspectrogram, module)?)?;
     module.add_function(wrap_pyfunction!(mel_filterbank, module)?)?;
+    module.add_function(wrap_pyfunction!(empty_mel_filters, module)?)?;
     module.add_function(wrap_pyfunction!(dct, module)?)?;
     module.add_function(wrap_pyfunction!(delta, module)?)?;
     module.add_function(wrap_pyfunction!(power_to_db_f32, module)?)?;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import librosa
 import numpy as np
 import pytest
@@ -137,12 +139,8 @@ def test_unsupported_arguments_are_value_errors_naming_them(speech16k, call, nam
 def test_bad_input_is_a_value_error_with_emovox_message(speech16k):
     y = speech16k.copy()
     y[100] = np.nan
-    with pytest.raises(ValueError, match="non-finite sample at index 100"):
+    with pytest.raises(ValueError, match=r"^mfcc: the signal holds a non-finite sample at index 100$"):
         emovox.feature.mfcc(y=y, sr=16000, **SPEECH)
-    with pytest.raises(ValueError, match="shorter than one frame"):
-        emovox.feature.mfcc(y=speech16k[:100], sr=16000, **SPEECH)
-    with pytest.raises(ValueError, match="fmax"):
-        emovox.feature.mfcc(y=speech16k, sr=16000, fmax=9000)
     with pytest.raises(ValueError, match="floating-point"):
         emovox.feature.mfcc(y=(speech16k * 32767).astype(np.int16), sr=16000)
     with pytest.raises(ValueError, match="width"):
@@ -334,3 +332,110 @@ def test_a_spectrogram_S_holding_nan_or_infinities_is_a_value_error(bad):
         emovox.feature.mfcc(S=S, n_mfcc=13)
     with pytest.raises(ValueError, match=r"^melspectrogram: S holds NaN or infinite values$"):
         emovox.feature.melspectrogram(S=S, sr=16000, n_mels=20)
+
+
+def recorded(call):
+    """``call()``'s result and the warnings it emitted, as (category, message, filename)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = call()
+    return result, [(w.category, str(w.message), w.filename) for w in caught]
+
+
+def assert_warns_like_librosa(ours: list, theirs: list) -> None:
+    """The same warnings (category and message, in order), ours pointing at the caller."""
+    assert [w[:2] for w in ours] == [w[:2] for w in theirs]
+    assert all(filename == __file__ for _, _, filename in ours), ours
+
+
+@pytest.mark.parametrize(
+    "sr,length,kwargs",
+    [(22050, 1, {}), (22050, 2, {}), (22050, 1000, {}), (22050, 2047, {}), (16000, 1, SPEECH), (16000, 399, SPEECH)],
+)
+def test_a_signal_shorter_than_n_fft_is_zero_padded_like_librosa(sr, length, kwargs):
+    """librosa's centred STFT zero-pads any signal (with a warning): 1 sample gives one frame,
+    2047 samples at n_fft 2048 four; emovox refused a signal shorter than win_length."""
+    y = generated_signal(sr, 0.2, seed=length)[1000 : 1000 + length]
+    for signal in (y, np.stack([y, 0.5 * y])):
+        for ours_fn, theirs_fn, relative in (
+            (emovox.feature.mfcc, librosa.feature.mfcc, False),
+            (emovox.feature.melspectrogram, librosa.feature.melspectrogram, True),
+        ):
+            ours, our_warnings = recorded(lambda: ours_fn(y=signal, sr=sr, **kwargs))
+            theirs, their_warnings = recorded(lambda: theirs_fn(y=signal, sr=sr, **kwargs))
+            assert ours.shape[-1] == 1 + (length // kwargs.get("hop_length", 512))
+            assert_like_librosa(ours, theirs, relative=relative)
+            assert_warns_like_librosa(our_warnings, their_warnings)
+            n_fft = kwargs.get("n_fft", 2048)
+            assert [w[1] for w in our_warnings] == [f"n_fft={n_fft} is too large for input signal of length={length}"]
+
+
+@pytest.mark.parametrize(
+    "kwargs,warns",
+    [
+        (dict(n_fft=512, n_mels=300), True),  # more bands than the 257 FFT bins
+        (dict(fmax=9000), True),  # above Nyquist (8 kHz): the top bands cover no bin
+        (dict(n_fft=512, n_mels=40, fmax=12000), True),
+        (dict(n_fft=512, n_mels=40, fmax=9000), False),  # above Nyquist, every band covers a bin
+        (dict(n_fft=64, n_mels=30), True),  # within the 33 bins, yet low bands cover none
+    ],
+)
+def test_empty_mel_filters_are_computed_with_librosas_warning(speech16k, kwargs, warns):
+    """What librosa only warns about (n_mels above the FFT bins, fmax above Nyquist) was a
+    ValueError; empty filters within the limits gave no warning."""
+    y = speech16k[:8000]
+    for ours_fn, theirs_fn, relative in (
+        (emovox.feature.mfcc, librosa.feature.mfcc, False),
+        (emovox.feature.melspectrogram, librosa.feature.melspectrogram, True),
+    ):
+        ours, our_warnings = recorded(lambda: ours_fn(y=y, sr=16000, **kwargs))
+        theirs, their_warnings = recorded(lambda: theirs_fn(y=y, sr=16000, **kwargs))
+        assert_like_librosa(ours, theirs, relative=relative)
+        assert_warns_like_librosa(our_warnings, their_warnings)
+        assert [w[1] for w in our_warnings] == ([w[1] for w in their_warnings] if warns else [])
+        assert any("Empty filters" in w[1] for w in our_warnings) == warns
+
+
+def test_melspectrogram_of_a_small_S_with_the_default_128_mels_like_librosa(speech16k):
+    """``melspectrogram(S=...)`` keeps librosa's default n_mels=128 whatever S's bins: on 33
+    bins (n_fft 64) librosa computes with a warning, emovox refused."""
+    S = np.abs(librosa.stft(speech16k, n_fft=64, hop_length=32)) ** 2
+    ours, our_warnings = recorded(lambda: emovox.feature.melspectrogram(S=S, sr=16000))
+    theirs, their_warnings = recorded(lambda: librosa.feature.melspectrogram(S=S, sr=16000))
+    assert ours.shape == (128, S.shape[-1])
+    assert_like_librosa(ours, theirs, relative=True)
+    assert_warns_like_librosa(our_warnings, their_warnings)
+    assert len(our_warnings) == 1 and our_warnings[0][1].startswith("Empty filters detected")
+
+
+def test_an_odd_n_fft_gives_librosas_number_of_frames(speech16k):
+    """librosa frames an odd n_fft one frame short when the length is a multiple of the hop;
+    emovox gave one frame more (101 instead of 100 here)."""
+    y = speech16k[:16000]
+    for function in ("mfcc", "melspectrogram"):
+        ours = getattr(emovox.feature, function)(y=y, sr=16000, n_fft=511, hop_length=160)
+        theirs = getattr(librosa.feature, function)(y=y, sr=16000, n_fft=511, hop_length=160)
+        assert ours.shape == theirs.shape == (ours.shape[0], 100)
+        assert_like_librosa(ours, theirs, relative=function == "melspectrogram")
+
+
+def test_errors_from_the_native_side_start_with_the_function_name(speech16k):
+    """Every ValueError of mfcc and melspectrogram starts with the function's name, the
+    native computation's too (they started with the Rust message)."""
+    bad = speech16k.copy()
+    bad[100] = np.nan
+    for function in (emovox.feature.mfcc, emovox.feature.melspectrogram):
+        name = function.__name__
+        for y in (bad, np.stack([speech16k, bad])):
+            with pytest.raises(ValueError, match=rf"^{name}: the signal holds a non-finite sample at index 100$"):
+                function(y=y, sr=16000)
+        with pytest.raises(ValueError, match=rf"^{name}: invalid feature configuration: n_mels 40000 must be in 1..=32769"):
+            function(y=speech16k, sr=16000, n_mels=40000)
+        with pytest.raises(ValueError, match=rf"^{name}: invalid feature configuration: fmax 100 must be finite and above fmin"):
+            function(y=speech16k, sr=16000, fmin=200, fmax=100)
+        with pytest.raises(ValueError, match=rf"^{name}: invalid feature configuration: n_fft 131072 is outside"):
+            function(y=speech16k, sr=16000, n_fft=2**17)
+    with pytest.raises(ValueError, match=r"^melspectrogram: invalid feature configuration: n_mels 40000"):
+        emovox.feature.melspectrogram(S=np.ones((33, 4)), sr=16000, n_mels=40000)
+    with pytest.raises(ValueError, match=r"^mfcc: invalid feature configuration: a DCT of n_mfcc 20 from n_mels 40000"):
+        emovox.feature.mfcc(S=np.ones((40000, 2)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-from typing import Any, Dict, Mapping
+from typing import Any, Callable, Dict, Mapping, TypeVar
 
 import numpy as np
 
@@ -44,6 +44,18 @@ def require(function: str, name: str, value: Any, supported: Any) -> None:
             f"{function}: unsupported argument {name}={value!r}: emovox implements only "
             f"{name}={supported!r}"
         )
+
+
+T = TypeVar("T")
+
+
+def native(function: str, call: Callable[[], T]) -> T:
+    """``call()`` (a native function), its ValueError re-raised with the message starting with
+    ``function``'s name, as every other error of the Python functions does."""
+    try:
+        return call()
+    except ValueError as error:
+        raise ValueError(f"{function}: {error}") from None
 
 
 #: The sample rates emovox accepts (Hz), decoding, resampling, features and classifier alike.

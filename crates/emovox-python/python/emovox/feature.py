@@ -1,13 +1,17 @@
 """Feature extraction, librosa-compatible: ``emovox.feature.mfcc``, ``melspectrogram``, ``delta``.
 
 Each function has the signature and defaults of its ``librosa.feature`` namesake (librosa 0.11)
-and returns an array of librosa's shape and dtype, equal to librosa's within 2e-3. Arguments
-emovox does not implement (another window, ``center=False``, HTK mels, ...) raise a
-``ValueError`` naming them.
+and returns an array of librosa's shape and dtype, equal to librosa's within 2e-3. What librosa
+computes with a warning, emovox computes with the same warning (a ``UserWarning``): a signal
+shorter than ``n_fft`` (zero-padded), mel bands that cover no FFT bin (more bands than bins,
+``fmax`` above Nyquist). Arguments emovox does not implement (another window, ``center=False``,
+HTK mels, ...) raise a ``ValueError`` naming them; every ``ValueError`` message starts with the
+function's name.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Optional
 
 import numpy as np
@@ -63,6 +67,33 @@ def _mel_settings(function: str, sr: Any, settings: dict) -> dict:
         "fmin": _checks.finite(function, "fmin", settings["fmin"], least=0.0),
         "fmax": None if fmax is None else _checks.finite(function, "fmax", fmax, least=0.0),
     }
+
+
+#: librosa's warning (``librosa.filters.mel``) for a mel band that covers no FFT bin.
+_EMPTY_FILTERS = (
+    "Empty filters detected in mel frequency basis. Some channels will produce empty responses. "
+    "Try increasing your sampling rate (and fmax) or reducing n_mels."
+)
+
+
+def _warn_like_librosa(function: str, args: dict, length: Optional[int]) -> None:
+    """librosa's UserWarnings for what it computes anyway: a signal of ``length`` samples
+    shorter than ``n_fft`` (librosa.stft's), then empty mel filters (librosa.filters.mel's).
+    ``length`` is None for a spectrogram ``S`` (no STFT)."""
+    if length is not None and args["n_fft"] > length:
+        message = f"n_fft={args['n_fft']} is too large for input signal of length={length}"
+        warnings.warn(message, UserWarning, stacklevel=3)
+    # The plan the computation used: mel_filterbank's (hop 1, window n_fft) for S.
+    hop, window = (args["hop_length"], args["win_length"]) if length is not None else (1, args["n_fft"])
+    mel = (args["sr"], args["n_fft"], hop, window, args["n_mels"], args["fmin"], args["fmax"])
+    if _checks.native(function, lambda: _emovox.empty_mel_filters(*mel)):
+        warnings.warn(_EMPTY_FILTERS, UserWarning, stacklevel=3)
+
+
+def _native_melspectrogram(function: str, args: dict):
+    """The native mel power spectrogram of one channel with ``args``, errors named by
+    ``function``."""
+    return lambda channel: _checks.native(function, lambda: _emovox.melspectrogram(channel, **args))
 
 
 def _spectrogram(function: str, S: Any, least_bins: int) -> np.ndarray:
@@ -150,12 +181,14 @@ def melspectrogram(
         the power spectrum is used; other exponents are refused
     **kwargs : additional keyword arguments for Mel filter bank parameters
     n_mels : int > 0 [scalar]
-        number of Mel bands to generate
+        number of Mel bands to generate (at most 32769); bands that cover no
+        FFT bin are zero (with librosa's warning)
     fmin : float >= 0 [scalar]
         lowest frequency (in Hz)
-    fmax : float >= 0 [scalar]
+    fmax : float > fmin [scalar]
         highest frequency (in Hz).
-        If `None`, use ``fmax = sr / 2.0``
+        If `None`, use ``fmax = sr / 2.0``; above it, the top bands are
+        empty (with librosa's warning)
     htk : False
         Slaney's mel scale; ``htk=True`` is refused
     norm : 'slaney'
@@ -168,12 +201,21 @@ def melspectrogram(
     S : np.ndarray [shape=(..., n_mels, t)]
         Mel spectrogram, float32 (float64 for float64 input)
 
+    Warns
+    -----
+    UserWarning
+        where librosa warns and computes: a signal shorter than ``n_fft``
+        (zero-padded at both ends, so even one sample gives a frame), mel
+        filters that cover no FFT bin (``n_mels`` above the number of bins,
+        ``fmax`` above Nyquist)
+
     Raises
     ------
     ValueError
         for an argument emovox does not implement (named in the message), or
-        input emovox refuses (non-finite samples or ``S``, a signal shorter than
-        ``win_length``, ``fmax`` above Nyquist, ...)
+        input emovox refuses (empty audio, non-finite samples or ``S``,
+        ``fmax <= fmin``, more than 32769 mel bands, ...); the message starts
+        with ``melspectrogram:``
 
     Examples
     --------
@@ -196,13 +238,16 @@ def melspectrogram(
         if not (isinstance(n_fft, (int, np.integer)) and n_fft // 2 + 1 == S.shape[-2]):
             settings["n_fft"] = 2 * (S.shape[-2] - 1)
         args = _mel_settings(function, sr, settings)
-        basis = _emovox.mel_filterbank(args["sr"], args["n_fft"], args["n_mels"], args["fmin"], args["fmax"])
+        mel = (args["sr"], args["n_fft"], args["n_mels"], args["fmin"], args["fmax"])
+        basis = _checks.native(function, lambda: _emovox.mel_filterbank(*mel))
+        _warn_like_librosa(function, args, None)
         return np.einsum("...ft,mf->...mt", S, basis, optimize=True)
     args = _mel_settings(function, sr, settings)
     samples = _checks.signal(function, y)
     if samples.size == 0:
         raise ValueError(f"{function}: the audio is empty (shape {samples.shape})")
-    out = _checks.per_channel(samples, lambda channel: _emovox.melspectrogram(channel, **args))
+    out = _checks.per_channel(samples, _native_melspectrogram(function, args))
+    _warn_like_librosa(function, args, samples.shape[-1])
     return out.astype(_checks.result_dtype(y), copy=False)
 
 
@@ -263,12 +308,17 @@ def mfcc(
     M : np.ndarray [shape=(..., min(n_mfcc, n_mels), t)]
         MFCC sequence, float32 (float64 for float64 input)
 
+    Warns
+    -----
+    UserWarning
+        as `melspectrogram` (a signal shorter than ``n_fft``, empty mel filters)
+
     Raises
     ------
     ValueError
         for an argument emovox does not implement (named in the message), or
-        input emovox refuses (non-finite samples or ``S``, a signal shorter than one
-        window, ...)
+        input emovox refuses (empty audio, non-finite samples or ``S``, ...);
+        the message starts with ``mfcc:``
 
     Examples
     --------
@@ -292,7 +342,8 @@ def mfcc(
             raise ValueError(f"{function}: give y or S, not both")
         _checks.refuse_unknown(function, kwargs, {})
         S = _spectrogram(function, S, 1)
-        basis = _emovox.dct(_n_coefficients(function, n_mfcc, S.shape[-2], lifter), S.shape[-2], lifter)
+        n_mfcc = _n_coefficients(function, n_mfcc, S.shape[-2], lifter)
+        basis = _checks.native(function, lambda: _emovox.dct(n_mfcc, S.shape[-2], lifter))
         return np.matmul(basis, S)
     settings = _checks.refuse_unknown(function, kwargs, {**_STFT_DEFAULTS, **_MEL_DEFAULTS})
     args = _mel_settings(function, sr, settings)
@@ -301,12 +352,13 @@ def mfcc(
         raise ValueError(f"{function}: the audio is empty (shape {samples.shape})")
     n_mfcc = _n_coefficients(function, n_mfcc, args["n_mels"], lifter)
     if samples.ndim == 1:
-        out = _emovox.mfcc(samples, n_mfcc=n_mfcc, lifter=lifter, **args)
+        out = _checks.native(function, lambda: _emovox.mfcc(samples, n_mfcc=n_mfcc, lifter=lifter, **args))
     else:
         # librosa floors every channel at 80 dB below the loudest bin of all channels.
-        mel = _checks.per_channel(samples, lambda channel: _emovox.melspectrogram(channel, **args))
+        mel = _checks.per_channel(samples, _native_melspectrogram(function, args))
         log_mel = _emovox.power_to_db_f32(np.ascontiguousarray(mel), 1.0, 1e-10, 80.0)
-        out = np.matmul(_emovox.dct(n_mfcc, args["n_mels"], lifter), log_mel)
+        out = np.matmul(_checks.native(function, lambda: _emovox.dct(n_mfcc, args["n_mels"], lifter)), log_mel)
+    _warn_like_librosa(function, args, samples.shape[-1])
     return out.astype(_checks.result_dtype(y), copy=False)
 
 
