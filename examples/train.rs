@@ -21,13 +21,12 @@ mod exit;
 use std::sync::Arc;
 
 use clap::Parser;
-use emovox_train::corpus::{
-    apply_scheme, load_corpora, Corpus, CorpusKind, LabelScheme, SkipReport, Utterance,
-};
+use emovox_train::corpus::{load_corpora, CorpusKind, LabelScheme, SkipReport};
 use emovox_train::protocol::{k_fold_speakers, leave_one_speaker_out, SpeakerSet};
 use emovox_train::{
-    classification_text, cross_validate, train_views, CrossValidationOptions, EarlyStopping,
-    NoImprovementSince, ProgressBar, TrainConfig, TrainObserver, TrainOptions, ViewsDataset,
+    check_model_path, classification_text, cross_validate, train_views, CrossValidationOptions,
+    EarlyStopping, LabelledCorpus, NoImprovementSince, ProgressBar, TrainConfig, TrainObserver,
+    TrainOptions, ViewsDataset,
 };
 
 type BoxError = Box<dyn std::error::Error>;
@@ -107,19 +106,22 @@ fn run(args: &Args) -> Result<(), BoxError> {
         return Ok(());
     }
     let out = args.out.clone().ok_or("--out is required")?;
-    let (corpus, utterances, labels) = prepare(args)?;
-    let (dataset, skipped) = ViewsDataset::extract_for(&recipe, &utterances, &labels)?;
+    check_model_path(&out)?; // a bad --out fails now, not after the training
+    let corpus = prepare(args)?;
+    let utterances = &corpus.utterances;
+    let (dataset, skipped) = ViewsDataset::extract_for(&recipe, utterances, &corpus.labels)?;
     eprint!("{}", SkipReport::new(&skipped));
     let report_dir = out.with_extension("report");
     let folds = match (args.folds, args.loso) {
-        (Some(k), _) => Some(k_fold_speakers(&utterances, k)?),
-        (None, true) => Some(leave_one_speaker_out(&utterances)?),
+        (Some(k), _) => Some(k_fold_speakers(utterances, k)?),
+        (None, true) => Some(leave_one_speaker_out(utterances)?),
         (None, false) => None,
     };
     if let Some(folds) = folds {
         let options = CrossValidationOptions {
             jobs: args.jobs.unwrap_or(CrossValidationOptions::default().jobs),
-            corpus: corpus.name,
+            corpus: corpus.name.clone(),
+            label_scheme: Some(args.labels),
             log_dir: Some(report_dir.clone()),
             ..CrossValidationOptions::default()
         };
@@ -128,8 +130,8 @@ fn run(args: &Args) -> Result<(), BoxError> {
         println!("{}\nreport: {}", cv.to_text(), report.display());
         return Ok(());
     }
-    let (train_set, _) = dataset.split_by_speakers(&args.train_speakers.speakers_of(&utterances)?);
-    let (val_set, _) = dataset.split_by_speakers(&args.val_speakers.speakers_of(&utterances)?);
+    let (train_set, _) = dataset.split_by_speakers(&args.train_speakers.speakers_of(utterances)?);
+    let (val_set, _) = dataset.split_by_speakers(&args.val_speakers.speakers_of(utterances)?);
     let (t, v, name) = (train_set.len(), val_set.len(), &corpus.name);
     if t == 0 || v == 0 {
         let sets = "both speaker sets must match speakers with clips";
@@ -140,7 +142,8 @@ fn run(args: &Args) -> Result<(), BoxError> {
     let options = TrainOptions {
         observer: (!args.quiet).then(|| Arc::new(ProgressBar::new()) as Arc<dyn TrainObserver>),
         log_path: Some(report_dir.join("epochs.jsonl")),
-        corpus: corpus.name,
+        corpus: corpus.name.clone(),
+        label_scheme: Some(args.labels),
         early_stopping: stopping.map(|s| Arc::new(s) as Arc<dyn EarlyStopping>),
         ..TrainOptions::default()
     };
@@ -154,28 +157,17 @@ fn run(args: &Args) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Loads the corpora and applies the label scheme: the corpus, its kept utterances, and their
-/// labels.
-fn prepare(args: &Args) -> Result<(Corpus, Vec<Utterance>, Vec<String>), BoxError> {
+/// Loads the corpora and applies the label scheme (its clips, speakers and labels printed as
+/// they are left after it).
+fn prepare(args: &Args) -> Result<LabelledCorpus, BoxError> {
     let (corpus, kinds) = load_corpora(&args.data, args.corpus)?;
     for (path, kind) in args.data.iter().zip(kinds) {
         eprintln!("{}: corpus layout {kind}", path.display());
     }
     eprint!("{}", SkipReport::new(&corpus.skipped));
-    let (utterances, dropped) = apply_scheme(&corpus.utterances, args.labels);
-    let scheme = args.labels;
-    for (label, count) in &dropped {
-        eprintln!("label scheme {scheme}: left out {count} clips labelled {label}");
-    }
-    let labels = Corpus::labels_of(&utterances);
-    let speakers = corpus.speakers().len();
-    eprintln!(
-        "{}: {} clips, {speakers} speakers, {} labels",
-        corpus.name,
-        utterances.len(),
-        labels.len()
-    );
-    Ok((corpus, utterances, labels))
+    let labelled = LabelledCorpus::new(&corpus, args.labels);
+    eprint!("{labelled}");
+    Ok(labelled)
 }
 
 /// The recipe file (or the default two-view recipe) with the command line's overrides.

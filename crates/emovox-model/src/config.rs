@@ -360,6 +360,12 @@ pub struct TrainingProvenance {
     pub val_uar: Option<f64>,
     /// The full training recipe as JSON (an `emovox_train::TrainConfig`).
     pub recipe: Option<serde_json::Value>,
+    /// The label scheme the corpus labels were mapped with before training, by name
+    /// (`emovox_corpus::LabelScheme`: `native`, `common`, `gender_emotion` or `gender`);
+    /// `None` when not recorded (files written before it was, or a model trained on data
+    /// labelled otherwise). Left out of the file when `None`, so those files keep their bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_scheme: Option<String>,
 }
 
 /// Everything a model file says about itself, stored as JSON in the safetensors header.
@@ -447,6 +453,27 @@ impl ModelMetadata {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn provenance_without_a_label_scheme_reads_as_none_and_none_is_not_written() {
+        let old = serde_json::json!({
+            "corpus": "ravdess", "train_speakers": ["01"], "val_speakers": ["02"], "seed": 42,
+            "epochs": 3, "best_epoch": 3, "val_accuracy": 0.5, "val_uar": 0.5, "recipe": null
+        });
+        let read: TrainingProvenance = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!(read.label_scheme, None);
+        assert_eq!(serde_json::to_value(&read).unwrap(), old);
+        let common = TrainingProvenance {
+            label_scheme: Some("common".into()),
+            ..read
+        };
+        let json = serde_json::to_value(&common).unwrap();
+        assert_eq!(json["label_scheme"], "common");
+        assert_eq!(
+            serde_json::from_value::<TrainingProvenance>(json).unwrap(),
+            common
+        );
+    }
 
     #[test]
     fn files_without_input_pool_read_as_one_and_one_is_not_written() {

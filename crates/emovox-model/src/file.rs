@@ -1,7 +1,10 @@
 //! One-file model storage: safetensors tensors plus the metadata JSON in the header.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use candle_core::safetensors::Load;
 use candle_core::Device;
@@ -40,12 +43,97 @@ pub(crate) fn read(path: &Path) -> Result<Vec<u8>, ModelError> {
     })
 }
 
-/// Writes model file bytes to `path`.
+/// Writes model file bytes to `path` atomically: into a temporary file beside it, flushed to
+/// the disk, then renamed over it. An interrupted or failed write (a full disk, a read-only
+/// folder, a directory of that name) leaves the file that was there as it was, and no
+/// temporary file behind. A symbolic link is followed: the file it points to is replaced.
 pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
-    std::fs::write(path, bytes).map_err(|source| ModelError::Io {
+    write_with(path, |file| file.write_all(bytes))
+}
+
+/// Numbers the temporary files of one process.
+static TEMPORARY_FILES: AtomicU64 = AtomicU64::new(0);
+
+/// [`write`] with the temporary file's content written by `fill` (a failure injected there is
+/// a failure in the middle of the write).
+fn write_with(
+    path: &Path,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+) -> Result<(), ModelError> {
+    let io_error = |source| ModelError::Io {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    let target = link_target(path);
+    let (mut file, temporary) = create_temporary(&target).map_err(io_error)?;
+    if let Ok(existing) = std::fs::metadata(&target) {
+        // The replaced file's permissions, as writing it in place kept them.
+        let _ = file.set_permissions(existing.permissions());
+    }
+    let written = fill(&mut file).and_then(|()| file.sync_all());
+    drop(file);
+    let written = written.and_then(|()| std::fs::rename(&temporary, &target));
+    if let Err(source) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(io_error(source));
+    }
+    sync_parent(&target);
+    Ok(())
+}
+
+/// The file a chain of symbolic links at `path` ends at (`path` itself when it is no link).
+fn link_target(path: &Path) -> PathBuf {
+    let mut target = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::read_link(&target) {
+            // `join` keeps an absolute link as it is; a relative one is relative to its folder.
+            Ok(link) => target = target.parent().unwrap_or(Path::new("")).join(link),
+            Err(_) => break,
+        }
+    }
+    target
+}
+
+/// A new file `.<name>.<process>.<n>.tmp` beside `target`, open for writing, and its path.
+fn create_temporary(target: &Path) -> io::Result<(File, PathBuf)> {
+    let name = target
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+    loop {
+        let n = TEMPORARY_FILES.fetch_add(1, Ordering::Relaxed);
+        let temporary = target.with_file_name(format!(
+            ".{}.{}.{n}.tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)
+        {
+            Ok(file) => return Ok((file, temporary)),
+            // Left by a crashed process of the same id: take the next number.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Flushes the rename into `target`'s folder to the disk where the platform allows (best
+/// effort: the file's content is already synced).
+fn sync_parent(target: &Path) {
+    #[cfg(unix)]
+    {
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if let Ok(dir) = File::open(parent) {
+            let _ = dir.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = target;
 }
 
 /// Serialises tensors (copied to the CPU as they are written) and metadata into safetensors
@@ -177,4 +265,65 @@ pub(crate) fn decode(
         tensors.insert(name, tensor);
     }
     Ok((metadata, tensors))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh empty folder for one test.
+    fn folder(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("emovox-file-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// The names of the files in `dir`, sorted.
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_write_failing_midway_leaves_the_old_file_and_no_temporary_file() {
+        let dir = folder("midway");
+        let path = dir.join("model.safetensors");
+        std::fs::write(&path, b"the good model").unwrap();
+        let result = write_with(&path, |file| {
+            file.write_all(b"half of a ne")?;
+            Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"))
+        });
+        match result {
+            Err(ModelError::Io { path: p, source }) => {
+                assert_eq!(p, path);
+                assert_eq!(source.kind(), io::ErrorKind::StorageFull);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), b"the good model");
+        assert_eq!(names(&dir), ["model.safetensors"]);
+        write(&path, b"the new model").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"the new model");
+        assert_eq!(names(&dir), ["model.safetensors"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_followed_and_kept() {
+        let dir = folder("link");
+        std::fs::write(dir.join("real.safetensors"), b"old").unwrap();
+        std::os::unix::fs::symlink("real.safetensors", dir.join("link.safetensors")).unwrap();
+        write(&dir.join("link.safetensors"), b"new").unwrap();
+        assert_eq!(std::fs::read(dir.join("real.safetensors")).unwrap(), b"new");
+        let link = std::fs::symlink_metadata(dir.join("link.safetensors")).unwrap();
+        assert!(link.file_type().is_symlink());
+        assert_eq!(names(&dir), ["link.safetensors", "real.safetensors"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

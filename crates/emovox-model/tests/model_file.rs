@@ -639,3 +639,79 @@ fn a_model_made_to_remove_dc_offsets_says_so_in_its_file_and_ignores_them() {
     let (feature, answer) = changes(&loaded);
     assert!(feature < 0.1 && answer < 1e-6, "{feature} {answer}");
 }
+
+/// A fresh empty folder for one test.
+fn empty_folder(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("emovox-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The names in `dir`, sorted.
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_failed_save_leaves_the_saved_model_and_no_temporary_file() {
+    let dir = empty_folder("failed-save");
+    let model = trained_like(PoolingKind::MeanStd, false);
+    let good = dir.join("good.safetensors");
+    model.save(&good).unwrap();
+    let good_bytes = std::fs::read(&good).unwrap();
+    assert_eq!(names_in(&dir), ["good.safetensors"]);
+    // A folder where the file should go: nothing written, nothing left.
+    let folder = dir.join("folder.safetensors");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("inside"), b"x").unwrap();
+    let other = trained_like(PoolingKind::Attentive, true);
+    assert!(matches!(other.save(&folder), Err(ModelError::Io { .. })));
+    assert_eq!(names_in(&dir), ["folder.safetensors", "good.safetensors"]);
+    assert_eq!(names_in(&folder), ["inside"]);
+    // A read-only folder (unless this process may write there anyway, as root may): the
+    // saved model stays as it was.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let probe = dir.join("probe");
+        if std::fs::write(&probe, b"").is_ok() {
+            std::fs::remove_file(&probe).unwrap();
+            println!("skipped the read-only folder: this process writes in it anyway");
+        } else {
+            assert!(matches!(other.save(&good), Err(ModelError::Io { .. })));
+            assert_eq!(std::fs::read(&good).unwrap(), good_bytes);
+            assert_eq!(names_in(&dir), ["folder.safetensors", "good.safetensors"]);
+        }
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    // A save that succeeds replaces the file whole.
+    other.save(&good).unwrap();
+    assert_eq!(
+        std::fs::read(&good).unwrap(),
+        other.to_safetensors_bytes().unwrap()
+    );
+    assert_eq!(names_in(&dir), ["folder.safetensors", "good.safetensors"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_bundled_model_loads_and_keeps_its_bytes() {
+    // Written before provenance recorded a label scheme: it loads without one and encodes
+    // to the same bytes.
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/emovox.safetensors");
+    let bytes = std::fs::read(&path).unwrap();
+    let model = MultiViewModel::from_safetensors_bytes(&bytes).unwrap();
+    for view in model.views() {
+        let training = view.metadata().training.as_ref().unwrap();
+        assert_eq!(training.label_scheme, None);
+    }
+    assert!(model.to_safetensors_bytes().unwrap() == bytes);
+}

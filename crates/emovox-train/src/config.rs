@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::wave_augment::WaveAugmentConfig;
 use crate::{AugmentConfig, EarlyStopping, LrSchedule, TrainError, TrainObserver};
 use emovox_audio::degrade::MultiConditionConfig;
+use emovox_corpus::LabelScheme;
 
 /// Everything that determines a trained model (with the data and the seed).
 ///
@@ -225,6 +226,9 @@ pub struct TrainOptions {
     pub log_path: Option<PathBuf>,
     /// Corpus name recorded in the model's provenance.
     pub corpus: String,
+    /// The label scheme the data's labels were mapped with ([`crate::corpus::apply_scheme`]),
+    /// recorded in the model's provenance; `None` records none.
+    pub label_scheme: Option<LabelScheme>,
     /// The device the networks train on (and the trained model lives on).
     pub device: Device,
     /// Stops a run before the recipe's last epoch (e.g. [`crate::NoImprovementSince`]);
@@ -240,6 +244,7 @@ impl Default for TrainOptions {
             observer: None,
             log_path: None,
             corpus: String::new(),
+            label_scheme: None,
             device: Device::Cpu,
         }
     }
@@ -251,6 +256,7 @@ impl std::fmt::Debug for TrainOptions {
             .field("observer", &self.observer.as_ref().map(|_| "registered"))
             .field("log_path", &self.log_path)
             .field("corpus", &self.corpus)
+            .field("label_scheme", &self.label_scheme)
             .field("device", &self.device)
             .field(
                 "early_stopping",

@@ -33,8 +33,9 @@ use emovox_metrics::{ConfusionMatrix, FoldSummary};
 use emovox_model::MultiViewModel;
 use rayon::prelude::*;
 
+use crate::corpus::LabelScheme;
 use crate::protocol::Fold;
-use crate::run_files::{create_dir, write_json};
+use crate::run_files::{create_dir, write_error, write_json};
 use crate::{train_views, EpochRecord, TrainConfig, TrainError, TrainOptions, ViewsDataset};
 
 /// How [`cross_validate`] runs; changes no result.
@@ -45,8 +46,12 @@ pub struct CrossValidationOptions {
     pub jobs: usize,
     /// Corpus name recorded in each fold model's provenance.
     pub corpus: String,
+    /// The label scheme the data's labels were mapped with, recorded in each fold model's
+    /// provenance; `None` records none.
+    pub label_scheme: Option<LabelScheme>,
     /// Folder for each fold's per-epoch log, `<fold>.epochs.jsonl` (views after the first
-    /// beside it); `None` keeps no logs.
+    /// beside it); `None` keeps no logs. An earlier cross-validation's fold files there
+    /// ([`is_fold_file`]) are removed when the run starts.
     pub log_dir: Option<PathBuf>,
     /// The device the folds train on.
     pub device: Device,
@@ -58,6 +63,7 @@ impl Default for CrossValidationOptions {
         Self {
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             corpus: String::new(),
+            label_scheme: None,
             log_dir: None,
             device: Device::Cpu,
         }
@@ -102,7 +108,10 @@ pub fn fold_recipe(recipe: &TrainConfig) -> TrainConfig {
 
 /// Trains [`fold_recipe`]`(recipe)` once per fold on the fold's training speakers of `data`
 /// and scores its last epoch on the fold's test speakers. Folds run `options.jobs` threads
-/// wide; a fold's result does not depend on how many run at once.
+/// wide; a fold's result does not depend on how many run at once. The fold files an earlier
+/// run left in `options.log_dir` (models and epoch logs of folds named as the protocols name
+/// them, [`is_fold_file`]) are removed first, so that a rerun with fewer folds leaves none of
+/// the earlier run's beside its own.
 pub fn cross_validate(
     recipe: &TrainConfig,
     data: &ViewsDataset,
@@ -121,6 +130,7 @@ pub fn cross_validate(
     data.check_recipe(&recipe)?;
     if let Some(dir) = &options.log_dir {
         create_dir(dir)?;
+        remove_fold_files(dir, &[])?;
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)
@@ -196,6 +206,7 @@ fn run_fold(
             .as_ref()
             .map(|dir| dir.join(format!("{}.epochs.jsonl", fold.name))),
         corpus: options.corpus.clone(),
+        label_scheme: options.label_scheme,
         device: options.device.clone(),
     };
     let outcome = train_views(recipe, &train_set, &test_set, &train_options)?;
@@ -243,10 +254,13 @@ impl CrossValidation {
 
     /// Writes `cross_validation.json` (folds, summary, per-fold seconds and per-epoch test
     /// curves, the recipe) and each fold's model, `<fold>.safetensors`, into `dir` (created if
-    /// needed); returns the JSON file's path.
+    /// needed); returns the JSON file's path. Fold files ([`is_fold_file`]) of folds this run
+    /// does not have, left in `dir` by an earlier run, are removed.
     pub fn write(&self, dir: impl AsRef<Path>) -> Result<PathBuf, TrainError> {
         let dir = dir.as_ref();
         create_dir(dir)?;
+        let names: Vec<&str> = self.folds.iter().map(|f| f.fold.name.as_str()).collect();
+        remove_fold_files(dir, &names)?;
         for fold in &self.folds {
             fold.model
                 .save(dir.join(format!("{}.safetensors", fold.fold.name)))?;
@@ -259,5 +273,90 @@ impl CrossValidation {
             "recipe": self.recipe,
         });
         write_json(dir, "cross_validation.json", &report)
+    }
+}
+
+/// Whether `file` is a name a cross-validation writes for a fold the protocols name
+/// (`fold-<n>` of [`crate::protocol::k_fold_speakers`], `speaker-<id>` of
+/// [`crate::protocol::leave_one_speaker_out`]): the fold's model `<fold>.safetensors`, its
+/// epoch log `<fold>.epochs.jsonl` or a later view's `<fold>.epochs.view<v>.jsonl`.
+///
+/// ```
+/// use emovox_train::is_fold_file;
+///
+/// assert!(is_fold_file("fold-7.safetensors"));
+/// assert!(is_fold_file("speaker-ravdess:01.epochs.view1.jsonl"));
+/// assert!(!is_fold_file("model.safetensors") && !is_fold_file("fold-7.txt"));
+/// ```
+pub fn is_fold_file(file: &str) -> bool {
+    fold_of_file(file).is_some()
+}
+
+/// The fold a [`is_fold_file`] file is of.
+fn fold_of_file(file: &str) -> Option<&str> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let view_log = || {
+        let (fold, view) = file.strip_suffix(".jsonl")?.rsplit_once(".epochs.view")?;
+        digits(view).then_some(fold)
+    };
+    let fold = (file.strip_suffix(".safetensors"))
+        .or_else(|| file.strip_suffix(".epochs.jsonl"))
+        .or_else(view_log)?;
+    let named = fold.strip_prefix("fold-").is_some_and(digits)
+        || fold
+            .strip_prefix("speaker-")
+            .is_some_and(|id| !id.is_empty());
+    named.then_some(fold)
+}
+
+/// Removes the [`is_fold_file`] files of `dir` but those of the folds named `keep`; other
+/// files are left alone.
+fn remove_fold_files(dir: &Path, keep: &[&str]) -> Result<(), TrainError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| write_error(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| write_error(dir, e))?;
+        let name = entry.file_name();
+        let Some(fold) = name.to_str().and_then(fold_of_file) else {
+            continue;
+        };
+        let path = entry.path();
+        if !keep.contains(&fold) && path.is_file() {
+            std::fs::remove_file(&path).map_err(|e| write_error(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_files_are_the_files_folds_write_and_no_others() {
+        for (file, fold) in [
+            ("fold-1.safetensors", "fold-1"),
+            ("fold-12.epochs.jsonl", "fold-12"),
+            ("fold-3.epochs.view1.jsonl", "fold-3"),
+            ("speaker-DC.safetensors", "speaker-DC"),
+            ("speaker-ravdess:01.epochs.jsonl", "speaker-ravdess:01"),
+            ("speaker-a.b.epochs.view2.jsonl", "speaker-a.b"),
+        ] {
+            assert_eq!(fold_of_file(file), Some(fold), "{file}");
+        }
+        for file in [
+            "model.safetensors",
+            "epochs.jsonl",
+            "epochs.view1.jsonl",
+            "cross_validation.json",
+            "fold-.safetensors",
+            "fold-x.safetensors",
+            "fold-1.json",
+            "fold-1.epochs.viewx.jsonl",
+            "fold-1.epochs.view.jsonl",
+            "speaker-.safetensors",
+            "my-fold-1.safetensors",
+        ] {
+            assert_eq!(fold_of_file(file), None, "{file}");
+        }
     }
 }

@@ -24,6 +24,7 @@ mod error;
 pub mod evaluate;
 mod extract;
 mod init;
+mod labelled;
 pub mod loss;
 mod normalise;
 mod observer;
@@ -45,17 +46,18 @@ pub use augment::AugmentConfig;
 pub use calibration::{calibrate, calibrate_under, CalibrationOutcome, NOVELTY_SLOPES};
 pub use config::{default_extra_views, default_feature_spec, TrainConfig, TrainOptions};
 pub use cross_validation::{
-    cross_validate, fold_recipe, CrossValidation, CrossValidationOptions, FoldOutcome,
+    cross_validate, fold_recipe, is_fold_file, CrossValidation, CrossValidationOptions, FoldOutcome,
 };
 pub use dataset::{ClassCounts, Example, FeatureDataset};
 pub use density::{fit_densities, fit_density};
 pub use early_stopping::{EarlyStopping, NoImprovementSince};
 pub use error::TrainError;
 pub use extract::{extract_dataset, ExtractConfig};
+pub use labelled::LabelledCorpus;
 pub use normalise::corpus_statistics;
 pub use observer::{ProgressBar, TrainObserver};
 pub use provenance::{trained_on, training_speakers_among};
-pub use run_files::{classification_text, start_report, REPORT_FILES};
+pub use run_files::{check_model_path, classification_text, start_report, REPORT_FILES};
 pub use schedule::LrSchedule;
 pub use trainer::{train, EpochRecord, TrainOutcome};
 pub use views::{train_views, view_log_path, ViewsOutcome};

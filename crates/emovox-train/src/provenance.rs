@@ -54,6 +54,7 @@ mod tests {
             val_accuracy: None,
             val_uar: None,
             recipe: None,
+            label_scheme: None,
         }
     }
 

@@ -105,6 +105,40 @@ pub fn start_report(dir: impl AsRef<Path>) -> Result<(), TrainError> {
     Ok(())
 }
 
+/// Checks, before a run, that its model can be saved at `path`, so that a bad path fails at
+/// once rather than after hours of training: `path` names a file (not an existing directory)
+/// in a folder that exists or is created now, and in which a file can be created (a file is
+/// created and removed again). Errors are [`TrainError::Write`] of `path`.
+pub fn check_model_path(path: impl AsRef<Path>) -> Result<(), TrainError> {
+    let path = path.as_ref();
+    let refuse = |kind, message: &str| write_error(path, std::io::Error::new(kind, message));
+    let Some(name) = path.file_name() else {
+        return Err(refuse(std::io::ErrorKind::InvalidInput, "names no file"));
+    };
+    if path.is_dir() {
+        return Err(refuse(
+            std::io::ErrorKind::IsADirectory,
+            "is a directory: a model is saved as a file",
+        ));
+    }
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(folder).map_err(|e| write_error(path, e))?;
+    let probe = folder.join(format!(
+        ".{}.check-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(|e| write_error(path, e))?;
+    std::fs::remove_file(&probe).map_err(|e| write_error(&probe, e))
+}
+
 /// The per-class report, the headline scores and the matrix, as text.
 pub fn classification_text(matrix: &ConfusionMatrix) -> String {
     format!(

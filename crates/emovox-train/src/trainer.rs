@@ -236,6 +236,7 @@ fn train_network(
             },
             options,
         ),
+        label_scheme: options.label_scheme.map(|s| s.name().to_string()),
     };
     Ok(TrainOutcome {
         model: kept.model.with_training(Some(provenance)),
