@@ -795,12 +795,13 @@ mod packets {
                 .flatten()
                 .and_then(header_checks::aac_config_rate)
         };
-        let sample_rate = aac_config()
-            .or(params.sample_rate)
-            .ok_or_else(|| AudioError::CorruptStream {
-                format: container,
-                reason: "the audio track declares no sample rate".into(),
-            })?;
+        let sample_rate =
+            aac_config()
+                .or(params.sample_rate)
+                .ok_or_else(|| AudioError::CorruptStream {
+                    format: container,
+                    reason: "the audio track declares no sample rate".into(),
+                })?;
         validate_sample_rate(sample_rate)?;
         Ok(sample_rate)
     }
