@@ -24,6 +24,7 @@
 //! | M4A/MP4 AAC-LC (88.2 and 96 kHz too: the rate from the decoder configuration, which the sample entry's 16.16 field cannot hold) | symphonia | `aac` | ≤ 5e-6 vs ffmpeg |
 //! | OGG Opus (mono, stereo) | libopus | `opus` | ≤ 1e-4 vs ffmpeg's libopus decoder (mono: exact) |
 //! | WebM / Matroska with Opus (what browsers' `MediaRecorder` writes; known or unknown sizes, laced or not) | emovox's EBML demuxer, libopus | `webm` (with `opus`) | ≤ 1e-4 vs ffmpeg's libopus decoder, outside the half-waves ffmpeg soft-clips past full scale; the same length (pre-skip and the last block's `DiscardPadding` trimmed) |
+//! | Matroska (MKV) with AAC-LC (OBS, screen recorders; beside video) or PCM (8-32-bit integer, 32/64-bit float) | emovox's EBML demuxer (`webm_track.rs`), symphonia's decoders | `webm` with `aac` / `aiff` or `caf` (PCM) | AAC ≤ 5e-6 vs ffmpeg, PCM bit-exact; the same length |
 //! | WAV IMA ADPCM, MS ADPCM (voice recorders, telephony) | symphonia (its WAV reader for these two codings only) | `adpcm` | bit-exact to ffmpeg (libsndfile's IMA decoder differs by up to 5e-3; MS ADPCM equal) |
 //! | AIFF, AIFF-C (PCM, float, G.711; as Apple's tools write) | symphonia, frame count from `COMM` (`header_checks.rs`) | `aiff` | bit-exact to ffmpeg and soundfile |
 //! | CAF (PCM, float, G.711; AAC, ALAC with those features; as iOS records) | symphonia | `caf` | bit-exact to ffmpeg and soundfile |
@@ -139,6 +140,8 @@ mod validate;
 mod wav;
 #[cfg(feature = "webm")]
 mod webm;
+#[cfg(feature = "webm")]
+mod webm_track;
 
 pub use biquad::{butterworth4, run_cascade, Biquad, Pass};
 pub use channels::Channels;

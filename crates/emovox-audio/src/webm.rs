@@ -1,6 +1,8 @@
-//! WebM (Matroska) with Opus inside, what browsers' `MediaRecorder` writes: a demuxer of its
-//! own behind symphonia's [`FormatReader`] trait, so the packets go through the same decoder
-//! (libopus), trimming and streaming as OGG Opus.
+//! WebM (Matroska) with Opus inside, what browsers' `MediaRecorder` writes, or AAC or PCM, what
+//! OBS and screen recorders write into MKV: a demuxer of its own behind symphonia's
+//! [`FormatReader`] trait, so Opus packets go through the same decoder (libopus), trimming and
+//! streaming as OGG Opus, AAC and PCM through symphonia's decoders (the track's parameters:
+//! `webm_track.rs`).
 //!
 //! Why not symphonia 0.5's MKV demuxer: it allocates what element and lace sizes declare before
 //! checking them against the file (a few forged bytes abort the process), and it takes the
@@ -18,7 +20,6 @@
 
 use std::collections::VecDeque;
 
-use symphonia::core::codecs::{CodecParameters, CODEC_TYPE_OPUS};
 use symphonia::core::errors::{Error, Result};
 use symphonia::core::formats::{Cue, FormatOptions, FormatReader, Packet, SeekMode, SeekTo};
 use symphonia::core::formats::{SeekedTo, Track};
@@ -31,19 +32,12 @@ const EBML: u32 = 0x1A45_DFA3;
 const DOC_TYPE: u32 = 0x4282;
 const SEGMENT: u32 = 0x1853_8067;
 const TRACKS: u32 = 0x1654_AE6B;
-const TRACK_ENTRY: u32 = 0xAE;
-const TRACK_NUMBER: u32 = 0xD7;
-const TRACK_TYPE: u32 = 0x83;
-const CODEC_ID: u32 = 0x86;
-const CODEC_PRIVATE: u32 = 0x63A2;
 const CLUSTER: u32 = 0x1F43_B675;
 const BLOCK_GROUP: u32 = 0xA0;
 const BLOCK: u32 = 0xA1;
 const SIMPLE_BLOCK: u32 = 0xA3;
 /// A BlockGroup's encoder padding at the end of its block, in nanoseconds (signed).
 const DISCARD_PADDING: u32 = 0x75A2;
-/// Matroska's TrackType of audio tracks.
-const AUDIO_TRACK: u64 = 2;
 /// The most bytes read into memory at once: the EBML header, the track list, one block.
 const MAX_ELEMENT: u64 = 1 << 24;
 
@@ -53,7 +47,7 @@ struct Header {
     end: Option<u64>,
 }
 
-fn corrupt(reason: &'static str) -> Error {
+pub(crate) fn corrupt(reason: &'static str) -> Error {
     Error::DecodeError(reason)
 }
 
@@ -132,7 +126,7 @@ fn read_data(source: &mut MediaSourceStream, end: u64) -> Result<Box<[u8]>> {
 }
 
 /// The children of an element held in memory: `(id, data)` in order.
-fn children(mut data: &[u8]) -> Result<Vec<(u32, &[u8])>> {
+pub(crate) fn children(mut data: &[u8]) -> Result<Vec<(u32, &[u8])>> {
     let mut out = Vec::new();
     while !data.is_empty() {
         let (id, _) = read_vint(&mut data, 4, true)?;
@@ -148,44 +142,11 @@ fn children(mut data: &[u8]) -> Result<Vec<(u32, &[u8])>> {
 }
 
 /// An unsigned integer element's value (at most 8 bytes, big-endian).
-fn unsigned(data: &[u8]) -> Result<u64> {
+pub(crate) fn unsigned(data: &[u8]) -> Result<u64> {
     if data.len() > 8 {
         return Err(corrupt("WebM: an integer element of more than 8 bytes"));
     }
     Ok(data.iter().fold(0, |value, &b| (value << 8) | u64::from(b)))
-}
-
-/// The Opus track of a Tracks element: its track number and its `OpusHead`, or `None` when
-/// there is no audio track.
-fn opus_track(tracks: &[u8]) -> Result<Option<(u64, Box<[u8]>)>> {
-    for (id, entry) in children(tracks)? {
-        if id != TRACK_ENTRY {
-            continue;
-        }
-        let (mut number, mut kind, mut codec, mut head) = (None, None, None, None);
-        for (id, data) in children(entry)? {
-            match id {
-                TRACK_NUMBER => number = Some(unsigned(data)?),
-                TRACK_TYPE => kind = Some(unsigned(data)?),
-                CODEC_ID => codec = Some(data),
-                CODEC_PRIVATE => head = Some(data),
-                _ => {}
-            }
-        }
-        let is_audio = kind == Some(AUDIO_TRACK) || codec.is_some_and(|c| c.starts_with(b"A_"));
-        if !is_audio {
-            continue;
-        }
-        if codec != Some(b"A_OPUS".as_slice()) {
-            return Err(Error::Unsupported(
-                "the audio track is not Opus (emovox decodes Opus in WebM, as browsers record it)",
-            ));
-        }
-        let number = number.ok_or_else(|| corrupt("WebM: the Opus track has no number"))?;
-        let head = head.ok_or_else(|| corrupt("WebM: the Opus track has no OpusHead"))?;
-        return Ok(Some((number, Box::from(head))));
-    }
-    Ok(None)
 }
 
 /// The frames of a block's data (after its track number, timecode and flags): one, or
@@ -297,12 +258,8 @@ impl WebmReader {
                 .ok_or_else(|| corrupt("WebM: a Cluster before the Tracks"))?;
             match element.id {
                 TRACKS => {
-                    if let Some((number, head)) = opus_track(&read_data(&mut source, end)?)? {
-                        let mut params = CodecParameters::new();
-                        params
-                            .for_codec(CODEC_TYPE_OPUS)
-                            .with_sample_rate(OPUS_RATE)
-                            .with_extra_data(head);
+                    let list = read_data(&mut source, end)?;
+                    if let Some((number, params)) = crate::webm_track::audio_track(&list)? {
                         tracks.push(Track::new(0, params));
                         track_number = number;
                     }

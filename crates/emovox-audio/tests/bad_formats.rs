@@ -349,8 +349,9 @@ fn what_the_fuzzer_found_inside_symphonia_is_an_error() {
     assert!(read_audio(fixture("speech16k_96k.m4a")).is_ok());
 }
 
-/// Every byte of the headers of AIFF, AIFF-C, CAF, ADPCM WAV and ADTS (the first 160 bytes:
-/// chunk sizes, frame counts, block sizes, channel counts, rates) zeroed, set to 0xff and
+/// Every byte of the headers of AIFF, AIFF-C, CAF, ADPCM WAV, ADTS (the first 160 bytes) and
+/// Matroska with AAC or PCM (the first 400): chunk and element sizes, frame counts, block
+/// sizes, channel counts, rates, bit depths; zeroed, set to 0xff and
 /// flipped: each an error or sane audio, whole and streamed alike, and never a panic of
 /// symphonia's caught on the way, nor an allocation the declared sizes ask for.
 #[test]
@@ -363,9 +364,13 @@ fn every_damaged_header_byte_of_the_new_containers_is_an_error_or_sane_audio() {
         "speech16k_ima_adpcm.wav",
         "speech16k_ms_adpcm.wav",
         "speech16k_96k.aac",
+        "speech16k_96k_video.mkv",
+        "speech16k_pcm.mkv",
     ] {
         let original = bytes(name);
-        for at in 0..160.min(original.len()) {
+        // Matroska's track list lies past its first 160 bytes (after the SeekHead and Info).
+        let header = if name.ends_with(".mkv") { 400 } else { 160 };
+        for at in 0..header.min(original.len()) {
             for damage in [|_: u8| 0u8, |_: u8| 0xff, |b: u8| !b] {
                 let mut input = original.clone();
                 input[at] = damage(input[at]);

@@ -115,6 +115,25 @@ fn the_new_containers_are_told_from_their_content() {
     }
 }
 
+/// Matroska as OBS and screen recorders write it: AAC beside a video track (its blocks skipped),
+/// and PCM; the same length as ffmpeg's decode, PCM bit-exact, AAC within its tolerance.
+#[test]
+fn matroska_aac_and_pcm_match_ffmpeg() {
+    for (name, tolerance) in [
+        ("speech16k_96k_video.mkv", 5e-6),
+        ("speech16k_pcm.mkv", 0.0),
+    ] {
+        let audio = read_audio(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let expected = read_f32(&fixture(&format!("{name}.ffmpeg.f32")));
+        assert_eq!(audio.sample_rate, 16_000, "{name}");
+        assert_eq!(audio.samples.len(), expected.len(), "{name}");
+        let diff = max_abs_diff(&audio.samples, &expected);
+        assert!(diff <= tolerance, "{name}: max |diff| {diff:e}");
+        let peak = audio.samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+        assert!(peak > 0.05, "{name}: peak {peak}");
+    }
+}
+
 #[test]
 fn alac_is_bit_exact_to_ffmpeg() {
     let audio = read_audio(fixture("speech16k_alac.m4a")).unwrap();
@@ -335,6 +354,8 @@ fn streaming_every_format_equals_decoding_it_whole() {
         "stereo44k_ima_adpcm.wav",
         "speech16k_ms_adpcm.wav",
         "speech16k_96k.aac",
+        "speech16k_96k_video.mkv",
+        "speech16k_pcm.mkv",
     ];
     for name in names {
         let whole = read_audio(fixture(name)).unwrap();

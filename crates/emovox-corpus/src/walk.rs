@@ -8,8 +8,8 @@ use super::{CorpusError, SkippedFile};
 /// format `emovox_audio::read_audio` decodes. The decoder tells the format from the content, so
 /// the extension only decides which files are looked at.
 pub const AUDIO_EXTENSIONS: &[&str] = &[
-    "wav", "flac", "mp3", "ogg", "oga", "opus", "webm", "m4a", "mp4", "aif", "aiff", "aifc", "caf",
-    "aac",
+    "wav", "flac", "mp3", "ogg", "oga", "opus", "webm", "mkv", "mka", "m4a", "mp4", "aif", "aiff",
+    "aifc", "caf", "aac",
 ];
 
 /// Whether `path` has one of the [`AUDIO_EXTENSIONS`] (any case).
