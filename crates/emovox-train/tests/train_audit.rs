@@ -7,59 +7,22 @@ mod common;
 
 use std::path::Path;
 
-use emovox_features::{FeatureKind, FeatureSpec, MelConfig};
+use common::{spec, BINS, LABELS};
 use emovox_metrics::ConfusionMatrix;
 use emovox_model::{ModelConfig, PoolingKind};
 use emovox_train::corpus::{Corpus, Gender, LabelScheme, Utterance};
 use emovox_train::protocol::Fold;
 use emovox_train::{
     check_model_path, cross_validate, extract_dataset, train, train_views, AugmentConfig,
-    CrossValidationOptions, Example, ExtractConfig, FeatureDataset, LabelledCorpus, TrainConfig,
-    TrainError, TrainOptions, ViewsDataset,
+    CrossValidationOptions, ExtractConfig, FeatureDataset, LabelledCorpus, TrainConfig, TrainError,
+    TrainOptions, ViewsDataset,
 };
-use ndarray::Array3;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-const BINS: usize = 12;
-const LABELS: [&str; 3] = ["low", "mid", "high"];
-
-fn spec() -> FeatureSpec {
-    FeatureSpec {
-        kind: FeatureKind::LogMel(MelConfig::speech_with_mels(BINS)),
-        delta_orders: 0,
-        delta_width: 9,
-        utterance_norm: false,
-        pitch: None,
-        preprocessing: Default::default(),
-    }
-}
-
-/// Clips of `speakers` whose class shows as a band of energy, `per_class` per label of
-/// `labels` (indices into [`LABELS`]).
+/// Examples of `speakers`, four of each label of `labels` (indices into [`LABELS`]).
 fn dataset(speakers: std::ops::Range<usize>, labels: &[usize], seed: u64) -> FeatureDataset {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut examples = Vec::new();
-    for speaker in speakers {
-        for &label in labels {
-            for _ in 0..4 {
-                let centre = 2.0 + 4.0 * label as f32 + rng.gen_range(-1.5..1.5);
-                let features = Array3::from_shape_fn((1, BINS, 30), |(_, b, _)| {
-                    let d = b as f32 - centre;
-                    -40.0 + 20.0 * (-d * d / 2.0).exp() + rng.gen_range(-8.0..8.0)
-                });
-                examples.push(Example {
-                    features,
-                    label,
-                    speaker: format!("{speaker:02}"),
-                    corpus: "mine".into(),
-                    path: format!("mine/{speaker}-{label}.wav").into(),
-                    waveform: None,
-                });
-            }
-        }
-    }
-    FeatureDataset::new(LABELS.iter().map(|s| s.to_string()).collect(), examples).unwrap()
+    common::band_dataset(speakers, labels, 4, "mine", seed)
 }
 
 fn recipe(epochs: usize) -> TrainConfig {
@@ -122,29 +85,13 @@ fn an_ensemble_records_its_own_validation_scores_and_shape() {
     assert_eq!(model["n_classes"], LABELS.len());
 }
 
-/// Writes `samples` as a 16 kHz 16-bit mono WAV file.
-fn write_wav(path: &Path, samples: impl Iterator<Item = f32>) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 16_000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut writer = hound::WavWriter::create(path, spec).unwrap();
-    for s in samples {
-        writer.write_sample((s * 32767.0).round() as i16).unwrap();
-    }
-    writer.finalize().unwrap();
-}
-
 #[test]
 fn silent_clips_are_skipped_not_trained_on() {
     let dir = common::fixture_dir("train-audit-silence");
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     let tone = (0..16_000).map(|i| 0.3 * (i as f32 * 0.07).sin());
-    write_wav(&dir.join("happy/tone.wav"), tone);
-    write_wav(
+    common::write_wav(&dir.join("happy/tone.wav"), tone);
+    common::write_wav(
         &dir.join("happy/silence.wav"),
         std::iter::repeat_n(0.0, 16_000),
     );
@@ -152,10 +99,10 @@ fn silent_clips_are_skipped_not_trained_on() {
     let dither: Vec<f32> = (0..16_000)
         .map(|_| rng.gen_range(-1i32..=1) as f32 / 32767.0)
         .collect();
-    write_wav(&dir.join("sad/dither.wav"), dither.into_iter());
+    common::write_wav(&dir.join("sad/dither.wav"), dither.into_iter());
     // A quiet clip, its loudest 20 ms at about -80 dBFS, is still speech to classify.
     let quiet = (0..16_000).map(|i| 1.4e-4 * (i as f32 * 0.07).sin());
-    write_wav(&dir.join("sad/quiet.wav"), quiet);
+    common::write_wav(&dir.join("sad/quiet.wav"), quiet);
     let utterances: Vec<Utterance> = ["happy/tone", "happy/silence", "sad/dither", "sad/quiet"]
         .iter()
         .map(|name| Utterance {

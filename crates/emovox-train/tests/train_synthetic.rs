@@ -1,64 +1,21 @@
 //! Trains on generated spectrogram-like features: three classes with energy in different
 //! frequency bands, random band wobble and noise. Fast enough for `cargo test` in debug.
 
+mod common;
+
+use common::{spec, BINS, LABELS};
 use emovox_features::{FeatureKind, FeatureSpec, MelConfig, MfccConfig};
 use emovox_model::{EmotionModel, ModelConfig, PoolingKind};
 use emovox_train::protocol::Fold;
 use emovox_train::{
     cross_validate, evaluate, fold_recipe, train, train_views, AugmentConfig,
-    CrossValidationOptions, Example, FeatureDataset, LrSchedule, TrainConfig, TrainError,
-    TrainOptions, ViewsDataset,
+    CrossValidationOptions, FeatureDataset, LrSchedule, TrainConfig, TrainError, TrainOptions,
+    ViewsDataset,
 };
-use ndarray::Array3;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
-const BINS: usize = 12;
-const LABELS: [&str; 3] = ["low", "mid", "high"];
-
-fn spec() -> FeatureSpec {
-    FeatureSpec {
-        kind: FeatureKind::LogMel(MelConfig::speech_with_mels(BINS)),
-        delta_orders: 0,
-        delta_width: 9,
-        utterance_norm: false,
-        pitch: None,
-        preprocessing: Default::default(),
-    }
-}
-
-/// A clip of class `label`: a band centred at 2 + 4 * label, moving by up to one bin,
-/// in dB-like units over Gaussian-ish noise; random length.
-fn clip(label: usize, speaker: usize, rng: &mut ChaCha8Rng) -> Example {
-    let frames = rng.gen_range(24..48);
-    let centre = 2.0 + 4.0 * label as f32 + rng.gen_range(-1.0..1.0);
-    let level = rng.gen_range(-5.0..5.0);
-    let features = Array3::from_shape_fn((1, BINS, frames), |(_, b, t)| {
-        let wobble = (t as f32 * 0.3).sin();
-        let d = b as f32 - centre - wobble;
-        -40.0 + level + 25.0 * (-d * d / 2.0).exp() + rng.gen_range(-6.0..6.0)
-    });
-    Example {
-        features,
-        label,
-        speaker: format!("{speaker:02}"),
-        corpus: "synthetic".into(),
-        path: format!("synthetic/{speaker}-{label}.wav").into(),
-        waveform: None,
-    }
-}
-
+/// Examples of `speakers`, `per_class` of every label.
 fn dataset(speakers: std::ops::Range<usize>, per_class: usize, seed: u64) -> FeatureDataset {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut examples = Vec::new();
-    for speaker in speakers {
-        for label in 0..LABELS.len() {
-            for _ in 0..per_class {
-                examples.push(clip(label, speaker, &mut rng));
-            }
-        }
-    }
-    FeatureDataset::new(LABELS.iter().map(|s| s.to_string()).collect(), examples).unwrap()
+    common::band_dataset(speakers, &[0, 1, 2], per_class, "synthetic", seed)
 }
 
 fn small_config() -> TrainConfig {
