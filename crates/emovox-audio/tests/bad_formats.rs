@@ -41,17 +41,22 @@ fn assert_sane(label: &str, result: &Result<Audio, AudioError>) {
     }
 }
 
+/// `input` decodes to sane audio or a typed error (never a caught panic), and streaming it
+/// meets the same verdict: the same samples, or an error.
+fn assert_sane_whole_and_streamed(label: &str, input: Vec<u8>) {
+    let whole = decode(input.clone());
+    assert_sane(label, &whole);
+    match (&whole, stream_all(input)) {
+        (Ok(audio), Ok(streamed)) => assert_eq!(audio.samples, streamed, "{label}"),
+        (Err(_), Err(_)) => {}
+        (w, s) => panic!("{label}: whole {w:?}, streamed {:?}", s.map(|v| v.len())),
+    }
+}
+
 #[test]
 fn hostile_inputs_give_typed_errors_or_sane_audio_whole_and_streamed() {
     for (label, input) in hostile_inputs() {
-        let whole = decode(input.clone());
-        assert_sane(&label, &whole);
-        // Streaming meets the same verdict: the same samples, or an error.
-        match (&whole, stream_all(input)) {
-            (Ok(audio), Ok(streamed)) => assert_eq!(audio.samples, streamed, "{label}"),
-            (Err(_), Err(_)) => {}
-            (w, s) => panic!("{label}: whole {w:?}, streamed {:?}", s.map(|v| v.len())),
-        }
+        assert_sane_whole_and_streamed(&label, input);
     }
 }
 
@@ -375,13 +380,7 @@ fn every_damaged_header_byte_of_the_new_containers_is_an_error_or_sane_audio() {
                 let mut input = original.clone();
                 input[at] = damage(input[at]);
                 let label = format!("{name} byte {at} {:02x} -> {:02x}", original[at], input[at]);
-                let whole = decode(input.clone());
-                assert_sane(&label, &whole);
-                match (&whole, stream_all(input)) {
-                    (Ok(audio), Ok(streamed)) => assert_eq!(audio.samples, streamed, "{label}"),
-                    (Err(_), Err(_)) => {}
-                    (w, s) => panic!("{label}: whole {w:?}, streamed {:?}", s.map(|v| v.len())),
-                }
+                assert_sane_whole_and_streamed(&label, input);
             }
         }
     }
