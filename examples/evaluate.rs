@@ -11,19 +11,15 @@
 //!     --corpus csv --subset present
 //! ```
 //!
-//! Conditions (`--conditions`, comma-separated): `clean`, `gain:-20`, `clipping:12` (hard
-//! clipping 12 dB below the peak), `compression:4` (a compressor or a phone's AGC, ratio 4),
-//! `white:20`, `pink:10`, `babble:10`, `telephone`, `reverb:0.5`, `tilt:-9`, `opus:8` (an Opus
-//! round trip at 8 kbit/s; `opus:12:10` loses 10 % of the packets), chains such as
-//! `reverb:0.5+babble:10`, or `standard` for the standard table. Clip `i` is degraded with seed
-//! `--seed + i`; babble for a clip is made of the other evaluated speakers' clips. Several
-//! `--model`s are evaluated as one ensemble averaging their probabilities. `--adapt
-//! per-speaker` judges each clip against its speaker's other clips (`emovox::adaptation`).
-//! Every UAR comes with its 95 % interval over the clips (stratified bootstrap); `--baseline B`
-//! scores model B (repeat for an ensemble) on the same clips and prints, per condition, the
-//! paired interval of the difference of UARs (one JSON line per condition with `--json`). With
-//! `--out DIR`: `evaluation.json`, `reliability.svg` and, for several conditions,
-//! `conditions.svg` and `.png`. Clips of speakers the model was trained on are warned about.
+//! Conditions (`--conditions`, comma-separated; each documented in `emovox_audio::degrade`):
+//! `clean`, `gain:-20`, `clipping:12`, `compression:4`, `white:20`, `pink:10`, `babble:10`,
+//! `telephone`, `reverb:0.5`, `tilt:-9`, `opus:8`, `opus:12:10`, chains such as
+//! `reverb:0.5+babble:10`, or `standard`. Clip `i` is degraded with seed `--seed + i`; babble is
+//! made of the other evaluated speakers' clips. Several `--model`s are one ensemble. `--adapt
+//! per-speaker` judges each clip against its speaker's other clips (`emovox::adaptation`). Every
+//! UAR comes with its 95 % interval (stratified bootstrap); `--baseline B` scores B on the same
+//! clips and prints the paired interval of the difference of UARs. `--out DIR`:
+//! `evaluation.json` and plots. Clips of speakers the model was trained on are warned about.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,7 +33,7 @@ use emovox::audio::degrade::parse_conditions;
 use emovox::evaluation::{evaluate_conditions, Comparison, LabelMerge, LabelledClip, Scoring};
 use emovox::Classifier;
 use emovox_corpus::protocol::SpeakerSet;
-use emovox_corpus::{apply_scheme, load_corpus, CorpusKind, LabelScheme, SkipReport};
+use emovox_corpus::{apply_scheme, load_corpus, CorpusKind, LabelScheme, SkipReport, Utterance};
 use emovox_model::MultiViewModel;
 use rayon::prelude::*;
 
@@ -60,9 +56,10 @@ struct Args {
     /// Corpus layout (ravdess, crema-d, tess, savee, emodb, folders, csv); detected when omitted.
     #[arg(long)]
     corpus: Option<CorpusKind>,
-    /// Label scheme applied to the corpus before matching the model's labels.
-    #[arg(long, default_value = "native")]
-    labels: LabelScheme,
+    /// Label scheme applied to the corpus before matching the model's labels (default: the one
+    /// the model file says it was trained with, else native).
+    #[arg(long)]
+    labels: Option<LabelScheme>,
     /// Speakers to evaluate on (e.g. `19-20`); every speaker when omitted.
     #[arg(long)]
     speakers: Option<SpeakerSet>,
@@ -110,12 +107,12 @@ fn main() -> ExitCode {
 fn run(args: Args) -> Result<(), BoxError> {
     let classifier = load_classifier(&args.model)?;
     let conditions = parse_conditions(&args.conditions)?;
-    let clips = load_clips(&args, classifier.model())?;
+    let (clips, scheme) = load_clips(&args, classifier.model())?;
     let scoring = match args.subset {
         Subset::Model => Scoring::model(),
         Subset::Present => Scoring::present(),
     }
-    .merged(LabelMerge::new(args.labels.merges(classifier.labels())));
+    .merged(LabelMerge::new(scheme.merges(classifier.labels())));
     let adaptation = match args.adapt {
         Adapt::None => Adaptation::None,
         Adapt::PerSpeaker => Adaptation::PerSpeaker,
@@ -164,7 +161,11 @@ fn load_classifier(paths: &[PathBuf]) -> Result<Classifier, BoxError> {
 }
 
 /// Decodes the selected clips of the corpus in parallel; unreadable files are reported.
-fn load_clips(args: &Args, model: &MultiViewModel) -> Result<Vec<LabelledClip>, BoxError> {
+/// Returns them with the label scheme applied: `--labels`, else the one the model records.
+fn load_clips(
+    args: &Args,
+    model: &MultiViewModel,
+) -> Result<(Vec<LabelledClip>, LabelScheme), BoxError> {
     let (corpus, kind) = load_corpus(&args.data, args.corpus)?;
     eprintln!("corpus layout: {kind}");
     eprint!("{}", SkipReport::new(&corpus.skipped));
@@ -172,7 +173,9 @@ fn load_clips(args: &Args, model: &MultiViewModel) -> Result<Vec<LabelledClip>, 
         Some(set) => set.select(&corpus.utterances)?,
         None => corpus.utterances.clone(),
     };
-    let (utterances, dropped) = apply_scheme(&utterances, args.labels);
+    let recorded = || emovox_train::recorded_label_scheme(model);
+    let scheme = args.labels.or_else(recorded).unwrap_or_default();
+    let (utterances, dropped) = apply_scheme(&utterances, scheme);
     for (label, count) in &dropped {
         eprintln!("left out {count} clips labelled {label} (not in the label scheme)");
     }
@@ -184,15 +187,13 @@ fn load_clips(args: &Args, model: &MultiViewModel) -> Result<Vec<LabelledClip>, 
         .par_iter()
         .map(|u| LabelledClip::read(&u.path, &u.label, &u.speaker).map_err(|e| (u, e)))
         .collect();
-    let mut clips = Vec::with_capacity(decoded.len());
-    for result in decoded {
-        match result {
-            Ok(clip) => clips.push(clip),
-            Err((u, err)) => eprintln!("{}: error: {err}", u.path.display()),
-        }
-    }
+    let report = |(u, err): (&Utterance, _)| eprintln!("{}: error: {err}", u.path.display());
+    let clips: Vec<_> = decoded
+        .into_iter()
+        .filter_map(|r| r.map_err(report).ok())
+        .collect();
     if clips.is_empty() {
         return Err("no clip to evaluate (check --data and --speakers)".into());
     }
-    Ok(clips)
+    Ok((clips, scheme))
 }

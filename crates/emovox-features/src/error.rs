@@ -16,7 +16,10 @@ pub enum FeatureError {
         index: usize,
     },
     /// The signal is shorter than one analysis frame, so it has no spectrum.
-    #[error("the signal has {samples} samples, shorter than one frame of {frame} samples")]
+    #[error(
+        "the signal has {samples} sample{}, shorter than one frame of {frame} samples",
+        if *samples == 1 { "" } else { "s" }
+    )]
     TooShort {
         /// Length of the signal, in samples.
         samples: usize,

@@ -479,3 +479,23 @@ fn a_clip_that_resamples_to_nothing_is_too_short() {
         Err(FeatureError::EmptySignal)
     );
 }
+
+#[test]
+fn too_short_says_one_sample_or_several() {
+    let one = emovox_features::FeatureError::TooShort {
+        samples: 1,
+        frame: 400,
+    };
+    let two = emovox_features::FeatureError::TooShort {
+        samples: 2,
+        frame: 400,
+    };
+    assert_eq!(
+        one.to_string(),
+        "the signal has 1 sample, shorter than one frame of 400 samples"
+    );
+    assert_eq!(
+        two.to_string(),
+        "the signal has 2 samples, shorter than one frame of 400 samples"
+    );
+}

@@ -303,7 +303,7 @@ def test_a_clip_shorter_than_one_frame_is_too_short_not_silent(classifier, sr):
     # (One sample at 48 kHz resamples to none: the facade calls that "empty", silent or not.)
     single = np.ones(1 if sr < 48000 else 3, np.float32)
     for clip in (single, np.full(1000, 0.5, np.float32), np.zeros(50, np.float32)):
-        with pytest.raises(ValueError, match=r"^the signal has \d+ samples, shorter than one frame of \d+ samples$"):
+        with pytest.raises(ValueError, match=r"^the signal has \d+ samples?, shorter than one frame of \d+ samples$"):
             classifier.predict(clip, sr)
         [result] = classifier.predict_batch([clip], sr, errors="return")
         assert "shorter than one frame" in result["error"]

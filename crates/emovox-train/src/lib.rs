@@ -56,7 +56,7 @@ pub use extract::{extract_dataset, ExtractConfig};
 pub use labelled::LabelledCorpus;
 pub use normalise::corpus_statistics;
 pub use observer::{ProgressBar, TrainObserver};
-pub use provenance::{trained_on, training_speakers_among};
+pub use provenance::{recorded_label_scheme, trained_on, training_speakers_among};
 pub use run_files::{check_model_path, classification_text, start_report, REPORT_FILES};
 pub use schedule::LrSchedule;
 pub use trainer::{train, EpochRecord, TrainOutcome};

@@ -1,7 +1,7 @@
 //! What a trained model's provenance says about a corpus: which of its speakers the model
 //! was trained on, so that an evaluation can say when its figures are not speaker-independent.
 
-use emovox_corpus::Utterance;
+use emovox_corpus::{LabelScheme, Utterance};
 use emovox_model::{MultiViewModel, TrainingProvenance};
 
 /// Whether `provenance` lists the speaker of `utterance` among its training speakers: the same
@@ -37,6 +37,19 @@ pub fn training_speakers_among(model: &MultiViewModel, utterances: &[Utterance])
     speakers.sort();
     speakers.dedup();
     speakers
+}
+
+/// The label scheme `model` was trained with, as its provenance records it (the same in every
+/// view that records one); `None` when no view records one, they disagree, or the name is not a
+/// scheme this build knows. Evaluating with it maps a corpus's labels as training did.
+pub fn recorded_label_scheme(model: &MultiViewModel) -> Option<LabelScheme> {
+    let mut names = (model.views().iter())
+        .filter_map(|view| view.metadata().training.as_ref()?.label_scheme.as_deref());
+    let first = names.next()?;
+    if names.any(|name| name != first) {
+        return None;
+    }
+    first.parse().ok()
 }
 
 #[cfg(test)]

@@ -13,9 +13,9 @@ use emovox_model::{ModelConfig, PoolingKind};
 use emovox_train::corpus::{Corpus, Gender, LabelScheme, Utterance};
 use emovox_train::protocol::Fold;
 use emovox_train::{
-    check_model_path, cross_validate, extract_dataset, train, train_views, AugmentConfig,
-    CrossValidationOptions, ExtractConfig, FeatureDataset, LabelledCorpus, TrainConfig, TrainError,
-    TrainOptions, ViewsDataset,
+    check_model_path, cross_validate, extract_dataset, recorded_label_scheme, train, train_views,
+    AugmentConfig, CrossValidationOptions, ExtractConfig, FeatureDataset, LabelledCorpus,
+    TrainConfig, TrainError, TrainOptions, ViewsDataset,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -295,12 +295,15 @@ fn the_label_scheme_is_recorded_in_the_provenance() {
     let bytes = outcome.model.to_safetensors_bytes().unwrap();
     let loaded = emovox_model::MultiViewModel::from_safetensors_bytes(&bytes).unwrap();
     assert_eq!(scheme(&loaded).as_deref(), Some("common"));
+    // What evaluate applies to a corpus when --labels is not given.
+    assert_eq!(recorded_label_scheme(&loaded), Some(LabelScheme::Common));
     let outcome = train_views(&recipe(1), &train_set, &val_set, &options()).unwrap();
     assert_eq!(
         scheme(&outcome.model),
         None,
         "no scheme given, none recorded"
     );
+    assert_eq!(recorded_label_scheme(&outcome.model), None);
     // An ensemble's provenance, and every fold's.
     let mut ensemble = recipe(1);
     ensemble.model.members = 2;

@@ -659,3 +659,14 @@ fn config_round_trips_through_json_with_defaults() {
         config
     );
 }
+
+#[test]
+fn tiny_durations_in_messages_are_readable() {
+    let config = emovox::timeline::SegmentConfig {
+        hop_seconds: 1e-300,
+        ..emovox::timeline::SegmentConfig::default()
+    };
+    let message = config.validate().unwrap_err().to_string();
+    assert!(message.contains("1e-300"), "{message}");
+    assert!(message.len() < 200, "{message}");
+}

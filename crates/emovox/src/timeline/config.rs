@@ -162,7 +162,7 @@ fn positive(name: &str, value: f64) -> Result<(), TimelineError> {
         Ok(())
     } else {
         Err(TimelineError::Config(format!(
-            "{name} must be a positive number of seconds, got {value}"
+            "{name} must be a positive number of seconds, got {value:?}"
         )))
     }
 }
@@ -184,13 +184,13 @@ impl SegmentConfig {
         ] {
             if value < frame {
                 return Err(TimelineError::Config(format!(
-                    "{name} {value} is shorter than one VAD frame (vad.frame_seconds {frame})"
+                    "{name} {value:?} is shorter than one VAD frame (vad.frame_seconds {frame:?})"
                 )));
             }
         }
         if self.hop_seconds > self.window_seconds {
             return Err(TimelineError::Config(format!(
-                "hop_seconds {} exceeds window_seconds {}",
+                "hop_seconds {:?} exceeds window_seconds {:?}",
                 self.hop_seconds, self.window_seconds
             )));
         }

@@ -41,7 +41,7 @@ pub enum TimelineError {
     Config(String),
     /// The windows are shorter than the model can classify (one frame of its features).
     #[error(
-        "window={window_seconds} s is shorter than the {min_seconds:.3} s the model needs to \
+        "window={window_seconds:?} s is shorter than the {min_seconds:.3} s the model needs to \
          classify a window (at least one frame of its features)"
     )]
     WindowTooShort {
