@@ -32,36 +32,68 @@ fn extended_to_f64(b: [u8; 10]) -> f64 {
     sign * mantissa as f64 * 2f64.powi(exponent - 16_383 - 63)
 }
 
-/// Checks an AIFF or AIFF-C file's `COMM` chunk (channels, sample rate) and returns the sample
-/// frames it declares (symphonia 0.5 counts them from the `SSND` chunk's size, its 8 bytes of
-/// offset and block size included: 4 frames too many for 16-bit mono); `None` without a `COMM`
-/// chunk, which symphonia then reports.
+/// Checks every `COMM` chunk symphonia 0.5's AIFF reader would parse (channels, sample rate,
+/// an AIFF-C compression name) and returns the sample frames the last one declares (symphonia
+/// counts them from the `SSND` chunk's size, its 8 bytes of offset and block size included: 4
+/// frames too many for 16-bit mono); `None` without a `COMM` chunk, which symphonia then
+/// reports. The chunks are walked as symphonia walks them: against the `FORM` size, and past a
+/// `COMM` chunk by the bytes its fields take, whatever size it declares (so a chunk that
+/// declares more is followed by whatever its tail holds, maybe another `COMM`).
 pub(crate) fn inspect_aiff<R: Read + Seek>(
     reader: &mut R,
     len: u64,
 ) -> Result<Option<u64>, AudioError> {
-    let mut at = 12u64;
-    let mut found = None;
+    let mut head = [0u8; 12];
+    reader.seek(SeekFrom::Start(0)).map_err(io)?;
+    if len < 12 || reader.read_exact(&mut head).is_err() {
+        reader.seek(SeekFrom::Start(0)).map_err(io)?;
+        return Ok(None);
+    }
+    let form = u64::from(u32::from_be_bytes([head[4], head[5], head[6], head[7]]));
+    let aifc = &head[8..12] == b"AIFC";
+    // Where the reader is, and what symphonia counts against the FORM size.
+    let (mut at, mut consumed, mut frames) = (12u64, 0u64, None);
     for _ in 0..MAX_CHUNKS {
+        at += consumed % 2;
+        consumed += consumed % 2;
         let mut header = [0u8; 8];
         reader.seek(SeekFrom::Start(at)).map_err(io)?;
-        if at + 8 > len || reader.read_exact(&mut header).is_err() {
+        if consumed + 8 > form || at + 8 > len || reader.read_exact(&mut header).is_err() {
             break;
         }
         let size = u64::from(u32::from_be_bytes([
             header[4], header[5], header[6], header[7],
         ]));
-        let mut comm = [0u8; 18];
-        if &header[..4] == b"COMM" && size >= 18 && reader.read_exact(&mut comm).is_ok() {
-            found = Some(comm);
-            break;
+        (at, consumed) = (at + 8, consumed + 8);
+        if form - consumed < size && !(form == size && size == u64::from(u32::MAX)) {
+            break; // symphonia reports a chunk overrunning the FORM chunk
         }
-        at += 8 + size + size % 2;
+        consumed = (consumed + size).min(u64::from(u32::MAX));
+        match &header[..4] {
+            b"COMM" => {
+                let Some((declared, taken)) = check_comm(reader, aifc)? else {
+                    break; // cut short: symphonia reports it
+                };
+                frames = Some(declared);
+                at += taken;
+            }
+            b"SSND" => break,
+            _ => at += size,
+        }
     }
     reader.seek(SeekFrom::Start(0)).map_err(io)?;
-    let Some(comm) = found else {
+    Ok(frames)
+}
+
+/// Checks the `COMM` chunk body the reader is at (channels, sample rate, and for AIFF-C the
+/// length of the compression name); returns the frames it declares and the bytes symphonia
+/// reads of it, or `None` when the file ends inside it.
+fn check_comm<R: Read>(reader: &mut R, aifc: bool) -> Result<Option<(u64, u64)>, AudioError> {
+    let mut comm = [0u8; 23];
+    let fields = if aifc { 23 } else { 18 };
+    if reader.read_exact(&mut comm[..fields]).is_err() {
         return Ok(None);
-    };
+    }
     let channels = i16::from_be_bytes([comm[0], comm[1]]);
     let frames = u32::from_be_bytes([comm[2], comm[3], comm[4], comm[5]]);
     let rate = extended_to_f64(comm[8..18].try_into().unwrap_or_default());
@@ -78,41 +110,198 @@ pub(crate) fn inspect_aiff<R: Read + Seek>(
             format!("the COMM chunk declares a sample rate of {rate} Hz"),
         ));
     }
-    Ok(Some(u64::from(frames)))
+    if !aifc {
+        return Ok(Some((u64::from(frames), 18)));
+    }
+    // AIFF-C: the compression type, then its name as a Pascal string padded to an even length.
+    // symphonia 0.5 computes that padding as `name length + 1` in a byte, which overflows at
+    // 255 (a panic in builds with overflow checks): no encoder writes a name that long.
+    let name = u64::from(comm[22]);
+    if name == 255 {
+        return Err(corrupt(
+            "AIFF",
+            "the AIFF-C COMM chunk declares a compression name of 255 bytes".into(),
+        ));
+    }
+    Ok(Some((u64::from(frames), 23 + name + (name + 1) % 2)))
 }
 
-/// Checks a CAF file's audio description (`desc`, the first chunk): a sample rate of at least
-/// 1 Hz, at least one channel, and for PCM and G.711 a packet of at least one byte.
+/// Checks a CAF file's chunks as symphonia 0.5's reader reads them, each from where the one
+/// before left the reader (which for `chan` and `pakt` is where their fields end, whatever size
+/// they declare): the audio description (a sample rate of at least 1 Hz, 1 to 32 channels,
+/// for PCM and G.711 a packet of 1 to 8 bytes a channel), sizes that fit the file (symphonia
+/// allocates a magic cookie at its declared size), and the packet table (symphonia reserves its
+/// declared packet count, then allocates each packet at its declared size).
 pub(crate) fn check_caf<R: Read + Seek>(reader: &mut R, len: u64) -> Result<(), AudioError> {
-    let mut head = [0u8; 52];
+    reader.seek(SeekFrom::Start(8)).map_err(io)?;
+    let mut walk = CafWalk {
+        reader: std::io::BufReader::new(&mut *reader),
+        at: 8,
+        len,
+        desc: None,
+    };
+    let result = walk.chunks();
     reader.seek(SeekFrom::Start(0)).map_err(io)?;
-    let whole = len >= 52 && reader.read_exact(&mut head).is_ok();
-    reader.seek(SeekFrom::Start(0)).map_err(io)?;
-    if !whole || &head[8..12] != b"desc" {
-        return Ok(()); // symphonia reports a file cut short or without its description
-    }
-    let be_u32 =
-        |at: usize| u32::from_be_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]);
-    let rate = f64::from_be_bytes(head[20..28].try_into().unwrap_or_default());
-    let (format, bytes_per_packet, channels) = (&head[28..32], be_u32(36), be_u32(44));
-    if rate.is_nan() || rate < 1.0 {
-        return Err(corrupt(
-            "CAF",
-            format!("the description declares a sample rate of {rate} Hz"),
-        ));
-    }
-    if channels == 0 {
-        return Err(corrupt("CAF", "the description declares 0 channels".into()));
-    }
-    if matches!(format, b"lpcm" | b"ulaw" | b"alaw") && bytes_per_packet == 0 {
-        return Err(corrupt(
-            "CAF",
-            "the description declares PCM packets of 0 bytes".into(),
-        ));
-    }
-    Ok(())
+    result
 }
 
+/// A CAF audio description: bytes and frames a packet, channels.
+#[derive(Clone, Copy)]
+struct CafDesc {
+    bytes_per_packet: u32,
+    frames_per_packet: u32,
+}
+
+/// The reader of [`check_caf`], with where it is.
+struct CafWalk<R: Read> {
+    reader: R,
+    at: u64,
+    len: u64,
+    desc: Option<CafDesc>,
+}
+
+impl<R: Read> CafWalk<R> {
+    /// Reads `buf` whole; false when the file ends first (symphonia then stops: its error).
+    fn read(&mut self, buf: &mut [u8]) -> bool {
+        self.at += buf.len() as u64;
+        self.reader.read_exact(buf).is_ok()
+    }
+
+    /// Skips `n` bytes (less at the end of the file).
+    fn skip(&mut self, n: u64) -> Result<(), AudioError> {
+        self.at += n;
+        std::io::copy(&mut (&mut self.reader).take(n), &mut std::io::sink()).map_err(io)?;
+        Ok(())
+    }
+
+    /// A CAF variable-length integer (7 bits a byte, at most 9 bytes).
+    fn varint(&mut self) -> Option<u64> {
+        let mut value = 0u64;
+        for _ in 0..9 {
+            let mut byte = [0u8];
+            if !self.read(&mut byte) {
+                return None;
+            }
+            value = (value << 7) | u64::from(byte[0] & 0x7f);
+            if byte[0] & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    /// The audio description (`desc`), checked; kept for the packet table.
+    fn desc(&mut self) -> Result<(), AudioError> {
+        let mut d = [0u8; 32];
+        if !self.read(&mut d) {
+            return Ok(());
+        }
+        let be_u32 = |at: usize| u32::from_be_bytes([d[at], d[at + 1], d[at + 2], d[at + 3]]);
+        let rate = f64::from_be_bytes(d[..8].try_into().unwrap_or_default());
+        let (format, bytes_per_packet, channels) = (&d[8..12], be_u32(16), be_u32(24));
+        if rate.is_nan() || rate < 1.0 {
+            return Err(corrupt(
+                "CAF",
+                format!("the description declares a sample rate of {rate} Hz"),
+            ));
+        }
+        // symphonia 0.5 shifts a bit by the channel count (which overflows from 64 on) and
+        // multiplies the packet size by 8 (which overflows from 2^29 on).
+        if !(1..=32).contains(&channels) {
+            return Err(corrupt(
+                "CAF",
+                format!("the description declares {channels} channels (1 to 32 are read)"),
+            ));
+        }
+        // symphonia reads PCM 1,152 frames a packet, allocated at the declared frame size.
+        let pcm = matches!(format, b"lpcm" | b"ulaw" | b"alaw");
+        let most = if pcm { 8 * channels } else { 1 << 28 };
+        if (pcm && bytes_per_packet == 0) || bytes_per_packet > most {
+            return Err(corrupt(
+                "CAF",
+                format!("the description declares packets of {bytes_per_packet} bytes"),
+            ));
+        }
+        self.desc = Some(CafDesc {
+            bytes_per_packet,
+            frames_per_packet: be_u32(20),
+        });
+        Ok(())
+    }
+
+    /// The packet table (`pakt`): a packet count the chunk can hold (symphonia reserves it),
+    /// packet sizes within the file (it allocates each), frame counts within 32 bits.
+    fn packet_table(&mut self) -> Result<(), AudioError> {
+        let mut fields = [0u8; 24];
+        let Some(desc) = self.desc else {
+            return Ok(()); // symphonia refuses a table before the description
+        };
+        if !self.read(&mut fields) {
+            return Ok(());
+        }
+        let packets = i64::from_be_bytes(fields[..8].try_into().unwrap_or_default());
+        let variable = (desc.bytes_per_packet == 0, desc.frames_per_packet == 0);
+        if packets <= 0 || variable == (false, false) {
+            return Ok(()); // nothing to read, or symphonia refuses it
+        }
+        let left = self.len.saturating_sub(self.at);
+        if packets as u64 > left {
+            return Err(corrupt(
+                "CAF",
+                format!("the packet table declares {packets} packets in {left} bytes"),
+            ));
+        }
+        for _ in 0..packets {
+            let size = if variable.0 { self.varint() } else { Some(0) };
+            let frames = if variable.1 { self.varint() } else { Some(0) };
+            let (Some(size), Some(frames)) = (size, frames) else {
+                return Ok(()); // cut short: symphonia reports it
+            };
+            if size > self.len || frames > u64::from(u32::MAX) {
+                return Err(corrupt(
+                    "CAF",
+                    format!("the packet table declares a packet of {size} bytes, {frames} frames"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn chunks(&mut self) -> Result<(), AudioError> {
+        for _ in 0..MAX_CHUNKS {
+            let mut header = [0u8; 12];
+            if self.at >= self.len || !self.read(&mut header) {
+                return Ok(());
+            }
+            let size = i64::from_be_bytes(header[4..12].try_into().unwrap_or_default());
+            let left = self.len.saturating_sub(self.at);
+            let fits = u64::try_from(size).is_ok_and(|s| s <= left);
+            match &header[..4] {
+                b"desc" if size == 32 => self.desc()?,
+                b"data" if size == -1 => self.skip(4)?, // to the end: its audio is walked on
+                b"pakt" if size >= 24 => self.packet_table()?,
+                b"chan" if size >= 12 => {
+                    let mut fields = [0u8; 12];
+                    if !self.read(&mut fields) {
+                        return Ok(());
+                    }
+                    let count = u32::from_be_bytes([fields[8], fields[9], fields[10], fields[11]]);
+                    self.skip(20 * u64::from(count))?;
+                }
+                b"desc" | b"pakt" | b"chan" => return Ok(()), // symphonia refuses these sizes
+                _ if fits => self.skip(size as u64)?,
+                name => {
+                    let name = String::from_utf8_lossy(name).into_owned();
+                    return Err(corrupt(
+                        "CAF",
+                        format!("a {name} chunk declares {size} bytes, {left} remain"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
 /// Checks raw AAC (ADTS) and tells whether it ends inside a frame: the first frame must be
 /// AAC-LC (symphonia's decoder reads no other profile, and fails on some), and the frame
 /// headers are followed from the start, each giving its frame's length, until one declares more

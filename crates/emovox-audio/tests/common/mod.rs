@@ -211,6 +211,8 @@ pub fn hostile_inputs() -> Vec<(String, Vec<u8>)> {
         "mp3_adts_probe_overflow.bin",
         "mp4_oom_stts_in_cut_moov.bin",
         "mp4_oom_ilst_data.bin",
+        "aiff_comm_name_overflow.bin",
+        "caf_channel_shift_overflow.bin",
     ] {
         out.push((format!("fuzz/{name}"), bytes(&format!("fuzz/{name}"))));
     }

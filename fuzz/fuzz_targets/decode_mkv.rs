@@ -1,0 +1,19 @@
+//! Arbitrary Matroska with AAC-LC or PCM tracks beside others (emovox's own EBML demuxer, `webm.rs` and `webm_track.rs`, symphonia's AAC and PCM decoders) bytes fed to `emovox_audio::decode_audio` and, in small chunks, to
+//! `AudioStream`: each must return samples or a typed error, never panic, abort or allocate
+//! without bound. Unlike the older targets, a panic inside symphonia is a crash here too
+//! (emovox catches it, but the project counts it as a defect to prevent before symphonia sees
+//! the bytes). Inputs of another format are skipped, to keep the fuzzer on this format.
+#![no_main]
+
+use emovox_audio::AudioFormat;
+use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    if !(matches!(emovox_audio::detect_format(data), Some(AudioFormat::WebM))) {
+        return;
+    }
+    common::check_decoders_strict(data);
+});
