@@ -409,11 +409,10 @@ fn aac_section_data_past_the_bands_is_a_corrupt_stream() {
 /// file still decodes.
 #[test]
 fn ms_adpcm_whose_step_overflows_is_an_error_or_finite_audio() {
-    match decode(bytes("fuzz/ms_adpcm_delta_overflow.bin")) {
-        Ok(audio) => assert!(audio.samples.iter().all(|s| s.is_finite())),
-        // symphonia refuses this one's block header in release builds ("block predictor
-        // exceeds range"); any typed error will do.
-        Err(_) => {}
+    // symphonia refuses this one's block header in release builds ("block predictor exceeds
+    // range"): any typed error will do.
+    if let Ok(audio) = decode(bytes("fuzz/ms_adpcm_delta_overflow.bin")) {
+        assert!(audio.samples.iter().all(|s| s.is_finite()));
     }
     assert!(read_audio(fixture("speech16k_ms_adpcm.wav")).is_ok());
 }
