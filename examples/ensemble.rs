@@ -57,7 +57,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    exit::report(run(Args::parse()))
+    exit::report(|| run(Args::parse()))
 }
 
 fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {

@@ -101,7 +101,7 @@ enum Adapt {
 
 fn main() -> ExitCode {
     emovox::retain_freed_memory(); // 200 page faults per clip otherwise
-    exit::report(run(Args::parse()))
+    exit::report(|| run(Args::parse()))
 }
 
 fn run(args: Args) -> Result<(), BoxError> {

@@ -32,7 +32,7 @@ enum Preset {
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// An audio file (WAV, FLAC, MP3, OGG Vorbis/Opus, WebM, M4A), or a folder searched for them.
+    /// An audio file (WAV, FLAC, MP3, OGG, WebM/MKV, M4A, AIFF, CAF, AAC), or a folder of them.
     input: PathBuf,
     /// Output .npy (for a file) or output folder (for a folder); omitted: nothing is written.
     #[arg(long)]

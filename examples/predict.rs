@@ -33,7 +33,7 @@ struct Args {
     /// One channel of multichannel files (counted from 0); the channels' mean when omitted.
     #[arg(long)]
     channel: Option<usize>,
-    /// Audio files to classify (WAV, FLAC, MP3, OGG Vorbis/Opus, WebM/Opus, M4A).
+    /// Audio files to classify (WAV, FLAC, MP3, OGG, WebM/MKV, M4A, AIFF, CAF, AAC).
     #[arg(required = true)]
     files: Vec<PathBuf>,
 }

@@ -29,7 +29,7 @@ use emovox_metrics::plot::{timeline_plot, PlotFormat, TimelineChart, TimelineSpa
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
-    /// An audio file: WAV, FLAC, MP3, OGG Vorbis or Opus, WebM/Opus, M4A (AAC or ALAC), any sample rate.
+    /// An audio file: WAV, FLAC, MP3, OGG, WebM/MKV, M4A, AIFF, CAF, AAC; any sample rate.
     file: PathBuf,
     /// Model file; the bundled model when omitted.
     #[arg(long)]
@@ -71,7 +71,7 @@ fn plot_path(name: &str) -> Result<PathBuf, String> {
 
 fn main() -> ExitCode {
     emovox::retain_freed_memory(); // 200 page faults per window otherwise
-    exit::report(run(&Args::parse()))
+    exit::report(|| run(&Args::parse()))
 }
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {

@@ -95,7 +95,7 @@ struct Args {
 
 fn main() -> ExitCode {
     emovox::retain_freed_memory(); // a fifth of each epoch's time otherwise
-    exit::report(run(&Args::parse()))
+    exit::report(|| run(&Args::parse()))
 }
 
 fn run(args: &Args) -> Result<(), BoxError> {

@@ -14,9 +14,12 @@ use std::io::Write;
 use emovox_audio::{open_audio_stream, StreamResampler};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args_os()
-        .nth(1)
-        .ok_or("usage: decode_to_16k FILE > out.f32")?;
+    const USAGE: &str = "usage: decode_to_16k FILE [--native] > out.f32";
+    let path = std::env::args_os().nth(1).ok_or(USAGE)?;
+    if path == "--help" || path == "-h" {
+        println!("{USAGE}\nDecodes FILE (any format emovox reads), resampled to 16 kHz mono (or at its own rate with --native), as raw little-endian f32 on stdout.");
+        return Ok(());
+    }
     let native = std::env::args().nth(2).as_deref() == Some("--native");
     let mut stream = open_audio_stream(&path, 65_536)?;
     let to = if native { stream.sample_rate() } else { 16_000 };

@@ -124,6 +124,7 @@ mod energy;
 mod envelope;
 mod error;
 mod g711;
+#[cfg(feature = "_symphonia")]
 mod header_checks;
 mod input;
 mod interpolated;

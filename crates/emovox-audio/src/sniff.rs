@@ -170,6 +170,9 @@ fn describe(head: &[u8]) -> String {
         (b"\xff\xd8\xff", 0, "JPEG"),
         (b"PK\x03\x04", 0, "ZIP"),
     ];
+    if head.starts_with(b"RIFF") && head.len() < 12 {
+        return format!("a RIFF header cut short ({} bytes)", head.len());
+    }
     for (magic, at, name) in known {
         if head.get(*at..).is_some_and(|h| h.starts_with(magic)) {
             return format!("{name} content");
@@ -306,6 +309,8 @@ mod tests {
     #[test]
     fn descriptions_name_what_they_can() {
         assert!(describe(b"FORM\0\0\0\x048SVX").contains("not AIFF"));
+        assert!(describe(b"RIFF").contains("cut short"));
+        assert!(describe(b"RIFF\0\0\0\x04AVI LIST").contains("not WAVE"));
         assert!(describe(b"\xff\xf1\x50\x80").contains("ADTS"));
         // MPEG-2 ADTS and ADTS with CRCs are named, not read.
         assert_eq!(detect_format(b"\xff\xf9\x50\x80\x2e\x7f\xfc"), None);
