@@ -31,8 +31,14 @@ $FF -i "$src" -c:a libvorbis -b:a 64k "$out/f.ogg"
 $FF -i "$src" -c:a libopus -b:a 64k "$out/f.opus"
 $FF -i "$src" -c:a aac -b:a 96k "$out/f.m4a"
 $FF -i "$src" -c:a alac "$out/alac.m4a"
+$FF -i "$src" -c:a pcm_s16be "$out/f.aiff"
+$FF -i "$src" -c:a pcm_s16le "$out/f.caf"
+$FF -i "$src" -c:a adpcm_ima_wav "$out/ima_adpcm.wav"
+$FF -i "$src" -c:a aac -b:a 96k "$out/f.aac"
+$FF -i "$src" -c:a aac -b:a 96k "$out/aac.mkv"
+FILES="f.wav f.flac f.mp3 f.ogg f.opus f.m4a alac.m4a f.aiff f.caf ima_adpcm.wav f.aac aac.mkv"
 
-for f in f.wav f.flac f.mp3 f.ogg f.opus f.m4a alac.m4a; do
+for f in $FILES; do
     hyperfine --warmup 1 --runs "${RUNS:-5}" --style basic --export-json "$out/$f.json" \
         -n "emovox $f" "taskset -c $core $emovox $out/$f" \
         -n "ffmpeg $f" "taskset -c $core ffmpeg -v error -i $out/$f -f f32le -ar 16000 -"
@@ -40,12 +46,12 @@ done
 # One row per format: mean wall and CPU (user + sys) seconds of both, emovox's real-time factor
 # (180 s / CPU seconds, the figure that does not depend on what else the machine runs) and the
 # ratio of the two CPU times.
-python3 - "$out" <<'PY'
+python3 - "$out" $FILES <<'PY'
 import json, sys
-out = sys.argv[1]
+out, files = sys.argv[1], sys.argv[2:]
 print("| file (180 s) | emovox wall | emovox CPU | x real time (CPU) | ffmpeg wall | ffmpeg CPU | x real time (CPU) | emovox / ffmpeg (CPU) |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-for f in ["f.wav", "f.flac", "f.mp3", "f.ogg", "f.opus", "f.m4a", "alac.m4a"]:
+for f in files:
     runs = json.load(open(f"{out}/{f}.json"))["results"]
     (e, g) = runs
     cpu = lambda r: r["user"] + r["system"]
