@@ -55,8 +55,14 @@ fn main() -> ExitCode {
     let channels = args.channel.map_or(Channels::Average, Channels::Only);
     let mut failed = 0;
     let mut out = std::io::stdout().lock();
-    for file in &args.files {
-        let result = classifier.predict_file_with(file, channels);
+    // Files predicted in parallel a batch at a time, so output follows as it is ready.
+    let batches = args.files.chunks(32);
+    let predicted = batches.flat_map(|batch| {
+        batch
+            .iter()
+            .zip(classifier.predict_files_with(batch, channels))
+    });
+    for (file, result) in predicted {
         if result.is_err() {
             failed += 1;
         }

@@ -257,9 +257,19 @@ impl Classifier {
         &self,
         paths: &[P],
     ) -> Vec<Result<Prediction, Error>> {
+        self.predict_files_with(paths, Channels::Average)
+    }
+
+    /// [`Classifier::predict_files`] of the `channels` chosen in every file (their mean, or one
+    /// of them: a file without it is its own error), as [`Classifier::predict_file_with`].
+    pub fn predict_files_with<P: AsRef<Path> + Sync>(
+        &self,
+        paths: &[P],
+        channels: Channels,
+    ) -> Vec<Result<Prediction, Error>> {
         paths
             .par_iter()
-            .map(|path| self.predict_file(path))
+            .map(|path| self.predict_file_with(path, channels))
             .collect()
     }
 

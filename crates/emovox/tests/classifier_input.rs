@@ -1,5 +1,6 @@
 //! What `Classifier` says of clips at odd rates and lengths, and of files in a batch.
 
+use emovox::audio::{read_audio, Channels};
 use emovox::features::FeatureError;
 use emovox::{Classifier, Error};
 
@@ -76,4 +77,50 @@ fn files_are_predicted_together_each_with_its_own_result() {
     }
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3);
     assert!(classifier.predict_files::<&str>(&[]).is_empty());
+}
+
+#[test]
+fn files_are_predicted_channel_by_channel_as_asked() {
+    let classifier = Classifier::bundled().unwrap();
+    // A stereo file: one sentence left, another right.
+    let (left, right) = (
+        read_audio(fixture(1)).unwrap(),
+        read_audio(fixture(2)).unwrap(),
+    );
+    assert_eq!(left.sample_rate, right.sample_rate);
+    let rate = left.sample_rate;
+    let (left, right) = (left.samples, right.samples);
+    let frames = left.len().min(right.len());
+    let stereo = std::env::temp_dir().join(format!("emovox_stereo_{}.wav", std::process::id()));
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: rate,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut writer = hound::WavWriter::create(&stereo, spec).unwrap();
+    for i in 0..frames {
+        writer.write_sample(left[i]).unwrap();
+        writer.write_sample(right[i]).unwrap();
+    }
+    writer.finalize().unwrap();
+    let paths = [stereo.clone(), fixture(3)];
+    for channels in [Channels::Average, Channels::Only(0), Channels::Only(1)] {
+        let results = classifier.predict_files_with(&paths, channels);
+        for (path, result) in paths.iter().zip(&results) {
+            match classifier.predict_file_with(path, channels) {
+                Ok(alone) => assert_eq!(result.as_ref().unwrap(), &alone, "{path:?}"),
+                Err(alone) => {
+                    assert_eq!(result.as_ref().unwrap_err().to_string(), alone.to_string())
+                }
+            }
+        }
+    }
+    // The mono file has no channel 1: its own error; the stereo file's right channel is the
+    // right sentence alone.
+    let results = classifier.predict_files_with(&paths, Channels::Only(1));
+    assert!(results[1].is_err());
+    let right_alone = classifier.predict(&right[..frames], rate).unwrap();
+    assert_eq!(results[0].as_ref().unwrap(), &right_alone);
+    std::fs::remove_file(&stereo).ok();
 }
