@@ -83,7 +83,7 @@ pub fn decode_audio_with<R: ReadSeek + 'static>(
     channels: Channels,
 ) -> Result<Audio, AudioError> {
     let format = detect_format_of(&mut reader)?;
-    if format == AudioFormat::Wav && !crate::riff::is_adpcm(&mut reader) {
+    if format == AudioFormat::Wav && !crate::riff::is_adpcm(&mut reader)? {
         return decode_wav_with(reader, channels);
     }
     decode_packets(Box::new(reader), format, channels)
@@ -203,8 +203,9 @@ impl AudioStream {
         let format = detect_format_of(&mut reader)?;
         let chunk = chunk_samples.max(1);
         let mut reader: Box<dyn ReadSeek> = Box::new(reader);
+        let pcm_wav = format == AudioFormat::Wav && !crate::riff::is_adpcm(&mut reader)?;
         let (source, sample_rate) = match format {
-            AudioFormat::Wav if !crate::riff::is_adpcm(&mut reader) => {
+            AudioFormat::Wav if pcm_wav => {
                 let wav = WavStream::from_reader(reader, chunk, channels)?;
                 let rate = wav.sample_rate();
                 (Source::Wav(wav), rate)

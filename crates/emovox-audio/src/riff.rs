@@ -226,14 +226,29 @@ pub(crate) fn parse<R: Read + Seek>(reader: &mut R) -> Result<WavFormat, AudioEr
 /// which symphonia decodes for emovox (the `adpcm` feature); false for any other stream, and
 /// for a header too damaged to say (the WAV reader then names the damage). The stream is left
 /// at its start.
-pub(crate) fn is_adpcm<R: Read + Seek>(reader: &mut R) -> bool {
-    let tag = fmt_tag(reader);
+///
+/// ADPCM of other than one or two channels is [`AudioError::UnsupportedEncoding`]: symphonia's
+/// decoder reads only those (and panics on others).
+pub(crate) fn is_adpcm<R: Read + Seek>(reader: &mut R) -> Result<bool, AudioError> {
+    let fmt = wave_fmt(reader);
     let _ = reader.seek(SeekFrom::Start(0));
-    cfg!(feature = "adpcm") && matches!(tag, Some(0x0002 | 0x0011))
+    let Some(fmt) = fmt.filter(|f| cfg!(feature = "adpcm") && matches!(f.tag, 0x0002 | 0x0011))
+    else {
+        return Ok(false);
+    };
+    if !(1..=2).contains(&fmt.channels) {
+        let name = if fmt.tag == 0x0011 { "IMA" } else { "MS" };
+        return Err(AudioError::UnsupportedEncoding(format!(
+            "{name} ADPCM of {} channels (mono and stereo ADPCM are read): convert to PCM, e.g. \
+             ffmpeg -i in.wav -c:a pcm_s16le out.wav",
+            fmt.channels
+        )));
+    }
+    Ok(true)
 }
 
-/// The format tag of a RIFF/WAVE stream's `fmt ` chunk, if it has one before its data chunk.
-fn fmt_tag<R: Read + Seek>(reader: &mut R) -> Option<u16> {
+/// The `fmt ` chunk of a RIFF/WAVE stream, if it has one before its data chunk.
+fn wave_fmt<R: Read + Seek>(reader: &mut R) -> Option<Fmt> {
     let end = reader.seek(SeekFrom::End(0)).ok()?;
     let mut head = [0u8; 12];
     read_at(reader, 0, &mut head, "").ok()?;
@@ -246,7 +261,7 @@ fn fmt_tag<R: Read + Seek>(reader: &mut R) -> Option<u16> {
         read_at(reader, pos, &mut header, "a chunk header").ok()?;
         let size = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
         match &header[..4] {
-            b"fmt " => return read_fmt(reader, pos + 8, size, end).ok().map(|f| f.tag),
+            b"fmt " => return read_fmt(reader, pos + 8, size, end).ok(),
             b"data" => return None,
             _ => pos = next_chunk(reader, pos + 8, size, end).ok()?,
         }

@@ -508,3 +508,24 @@ fn every_damaged_header_byte_of_the_new_containers_is_an_error_or_sane_audio() {
         }
     }
 }
+
+/// ADPCM of three or more channels (the fuzzer's `decode_adpcm` made one): symphonia's ADPCM
+/// decoder reads mono and stereo only and panics on others, so it is an unsupported encoding,
+/// told before symphonia sees it.
+#[test]
+fn adpcm_of_more_than_two_channels_is_an_unsupported_encoding() {
+    for name in ["speech16k_ima_adpcm.wav", "speech16k_ms_adpcm.wav"] {
+        let mut input = bytes(name);
+        let fmt = input.windows(4).position(|w| w == b"fmt ").unwrap();
+        input[fmt + 10..fmt + 12].copy_from_slice(&3u16.to_le_bytes());
+        for result in [
+            decode(input.clone()).map(|_| ()),
+            stream_all(input).map(|_| ()),
+        ] {
+            assert!(
+                matches!(&result, Err(AudioError::UnsupportedEncoding(m)) if m.contains("3 channels")),
+                "{name}: {result:?}"
+            );
+        }
+    }
+}
