@@ -236,12 +236,36 @@ pub(crate) fn is_adpcm<R: Read + Seek>(reader: &mut R) -> Result<bool, AudioErro
     else {
         return Ok(false);
     };
+    let (name, header) = if fmt.tag == 0x0011 {
+        ("IMA", 4)
+    } else {
+        ("MS", 7)
+    };
+    let unsupported = |what: String| {
+        AudioError::UnsupportedEncoding(format!(
+            "{name} ADPCM {what}: convert to PCM, e.g. ffmpeg -i in.wav -c:a pcm_s16le out.wav"
+        ))
+    };
     if !(1..=2).contains(&fmt.channels) {
-        let name = if fmt.tag == 0x0011 { "IMA" } else { "MS" };
-        return Err(AudioError::UnsupportedEncoding(format!(
-            "{name} ADPCM of {} channels (mono and stereo ADPCM are read): convert to PCM, e.g. \
-             ffmpeg -i in.wav -c:a pcm_s16le out.wav",
+        let what = format!(
+            "of {} channels (mono and stereo ADPCM are read)",
             fmt.channels
+        );
+        return Err(unsupported(what));
+    }
+    if fmt.bits != 4 {
+        return Err(unsupported(format!(
+            "of {} bits a sample (4 are read)",
+            fmt.bits
+        )));
+    }
+    // symphonia computes the frames of a block in u16: the block's header must fit in it, and
+    // the rest, in bits, in 16 bits.
+    let data = u32::from(fmt.block_align).checked_sub(header * u32::from(fmt.channels));
+    if !data.is_some_and(|bytes| (1..=8_191).contains(&bytes)) {
+        return Err(corrupt(format!(
+            "{name} ADPCM blocks of {} bytes for {} channel(s)",
+            fmt.block_align, fmt.channels
         )));
     }
     Ok(true)

@@ -509,23 +509,39 @@ fn every_damaged_header_byte_of_the_new_containers_is_an_error_or_sane_audio() {
     }
 }
 
-/// ADPCM of three or more channels (the fuzzer's `decode_adpcm` made one): symphonia's ADPCM
-/// decoder reads mono and stereo only and panics on others, so it is an unsupported encoding,
-/// told before symphonia sees it.
+/// ADPCM headers symphonia's WAV reader and decoder cannot take (the fuzzer's `decode_adpcm`
+/// made the first and third): three channels (its decoder reaches `unreachable!()`), other than
+/// 4 bits a sample (it divides by them), blocks smaller than their header or too large for its
+/// u16 arithmetic (it subtracts and multiplies in u16). Each a typed error, told before
+/// symphonia sees the file, whole and streamed.
 #[test]
-fn adpcm_of_more_than_two_channels_is_an_unsupported_encoding() {
+fn adpcm_headers_symphonia_cannot_take_are_typed_errors() {
+    // (offset in the fmt chunk's body, value, what the error says)
+    let cases: [(usize, u16, &str); 5] = [
+        (2, 3, "3 channels"),
+        (14, 0, "0 bits"),
+        (14, 8, "8 bits"),
+        (12, 2, "blocks of 2 bytes"),
+        (12, 65_000, "blocks of 65000 bytes"),
+    ];
     for name in ["speech16k_ima_adpcm.wav", "speech16k_ms_adpcm.wav"] {
-        let mut input = bytes(name);
-        let fmt = input.windows(4).position(|w| w == b"fmt ").unwrap();
-        input[fmt + 10..fmt + 12].copy_from_slice(&3u16.to_le_bytes());
-        for result in [
-            decode(input.clone()).map(|_| ()),
-            stream_all(input).map(|_| ()),
-        ] {
-            assert!(
-                matches!(&result, Err(AudioError::UnsupportedEncoding(m)) if m.contains("3 channels")),
-                "{name}: {result:?}"
-            );
+        for (at, value, says) in cases {
+            let mut input = bytes(name);
+            let body = input.windows(4).position(|w| w == b"fmt ").unwrap() + 8;
+            input[body + at..body + at + 2].copy_from_slice(&value.to_le_bytes());
+            for result in [
+                decode(input.clone()).map(|_| ()),
+                stream_all(input).map(|_| ()),
+            ] {
+                let message = format!("{result:?}");
+                assert!(
+                    matches!(
+                        result,
+                        Err(AudioError::UnsupportedEncoding(_) | AudioError::CorruptHeader(_))
+                    ) && message.contains(says),
+                    "{name}, {says}: {message}"
+                );
+            }
         }
     }
 }
