@@ -261,8 +261,12 @@ pub(crate) fn is_adpcm<R: Read + Seek>(reader: &mut R) -> Result<bool, AudioErro
     }
     // symphonia computes the frames of a block in u16: the block's header must fit in it, and
     // the rest, in bits, in 16 bits.
-    let data = u32::from(fmt.block_align).checked_sub(header * u32::from(fmt.channels));
-    if !data.is_some_and(|bytes| (1..=8_191).contains(&bytes)) {
+    // IMA's data comes in 4-byte words per channel (interleaved for stereo: symphonia writes
+    // past its buffer otherwise).
+    let channels = u32::from(fmt.channels);
+    let data = u32::from(fmt.block_align).checked_sub(header * channels);
+    let whole_words = |bytes: u32| fmt.tag != 0x0011 || bytes.is_multiple_of(4 * channels);
+    if !data.is_some_and(|bytes| (1..=8_191).contains(&bytes) && whole_words(bytes)) {
         return Err(corrupt(format!(
             "{name} ADPCM blocks of {} bytes for {} channel(s)",
             fmt.block_align, fmt.channels

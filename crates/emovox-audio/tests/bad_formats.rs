@@ -544,4 +544,16 @@ fn adpcm_headers_symphonia_cannot_take_are_typed_errors() {
             }
         }
     }
+    // IMA blocks whose data is not whole 4-byte words per channel (symphonia's stereo decoder
+    // wrote past its buffer on one of 1,027 bytes).
+    for name in ["speech16k_ima_adpcm.wav", "stereo44k_ima_adpcm.wav"] {
+        let mut input = bytes(name);
+        let body = input.windows(4).position(|w| w == b"fmt ").unwrap() + 8;
+        input[body + 12..body + 14].copy_from_slice(&1_027u16.to_le_bytes());
+        let result = decode(input);
+        assert!(
+            matches!(result, Err(AudioError::CorruptHeader(_))),
+            "{name}: {result:?}"
+        );
+    }
 }
