@@ -259,6 +259,8 @@ pub(crate) fn is_adpcm<R: Read + Seek>(reader: &mut R) -> Result<bool, AudioErro
             fmt.bits
         )));
     }
+    // symphonia's time base of a rate of 0 panics.
+    validate_sample_rate(fmt.sample_rate)?;
     // symphonia computes the frames of a block in u16: the block's header must fit in it, and
     // the rest, in bits, in 16 bits.
     // IMA's data comes in 4-byte words per channel (interleaved for stereo: symphonia writes

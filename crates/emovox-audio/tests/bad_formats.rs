@@ -544,6 +544,17 @@ fn adpcm_headers_symphonia_cannot_take_are_typed_errors() {
             }
         }
     }
+    // A rate of 0 (symphonia's time base of it panics): the rate refused.
+    for name in ["speech16k_ima_adpcm.wav", "speech16k_ms_adpcm.wav"] {
+        let mut input = bytes(name);
+        let body = input.windows(4).position(|w| w == b"fmt ").unwrap() + 8;
+        input[body + 4..body + 8].copy_from_slice(&0u32.to_le_bytes());
+        let result = decode(input);
+        assert!(
+            matches!(result, Err(AudioError::SampleRate(0))),
+            "{name}: {result:?}"
+        );
+    }
     // IMA blocks whose data is not whole 4-byte words per channel (symphonia's stereo decoder
     // wrote past its buffer on one of 1,027 bytes).
     for name in ["speech16k_ima_adpcm.wav", "stereo44k_ima_adpcm.wav"] {
