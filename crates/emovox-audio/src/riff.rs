@@ -230,12 +230,21 @@ pub(crate) fn parse<R: Read + Seek>(reader: &mut R) -> Result<WavFormat, AudioEr
 /// ADPCM of other than one or two channels is [`AudioError::UnsupportedEncoding`]: symphonia's
 /// decoder reads only those (and panics on others).
 pub(crate) fn is_adpcm<R: Read + Seek>(reader: &mut R) -> Result<bool, AudioError> {
-    let fmt = wave_fmt(reader);
+    let fmts = wave_fmts(reader);
     let _ = reader.seek(SeekFrom::Start(0));
-    let Some(fmt) = fmt.filter(|f| cfg!(feature = "adpcm") && matches!(f.tag, 0x0002 | 0x0011))
-    else {
+    let adpcm = |f: &Fmt| cfg!(feature = "adpcm") && matches!(f.tag, 0x0002 | 0x0011);
+    // emovox's reader takes the last `fmt ` before the data; every one symphonia may parse is
+    // checked.
+    if !fmts.last().is_some_and(adpcm) {
         return Ok(false);
-    };
+    }
+    fmts.iter().filter(|f| adpcm(f)).try_for_each(check_adpcm)?;
+    Ok(true)
+}
+
+/// An ADPCM `fmt ` symphonia's WAV reader and decoder can take, or the typed error saying why
+/// not.
+fn check_adpcm(fmt: &Fmt) -> Result<(), AudioError> {
     let (name, header) = if fmt.tag == 0x0011 {
         ("IMA", 4)
     } else {
@@ -274,11 +283,19 @@ pub(crate) fn is_adpcm<R: Read + Seek>(reader: &mut R) -> Result<bool, AudioErro
             fmt.block_align, fmt.channels
         )));
     }
-    Ok(true)
+    Ok(())
 }
 
-/// The `fmt ` chunk of a RIFF/WAVE stream, if it has one before its data chunk.
-fn wave_fmt<R: Read + Seek>(reader: &mut R) -> Option<Fmt> {
+/// The `fmt ` chunks of a RIFF/WAVE stream before its data chunk, in order (none for a stream
+/// that is not RIFF/WAVE or a header too damaged to walk).
+fn wave_fmts<R: Read + Seek>(reader: &mut R) -> Vec<Fmt> {
+    let mut fmts = Vec::new();
+    walk_fmts(reader, &mut fmts);
+    fmts
+}
+
+/// Appends the `fmt ` chunks met before the data chunk to `fmts`; `None` where the walk stops.
+fn walk_fmts<R: Read + Seek>(reader: &mut R, fmts: &mut Vec<Fmt>) -> Option<()> {
     let end = reader.seek(SeekFrom::End(0)).ok()?;
     let mut head = [0u8; 12];
     read_at(reader, 0, &mut head, "").ok()?;
@@ -291,12 +308,13 @@ fn wave_fmt<R: Read + Seek>(reader: &mut R) -> Option<Fmt> {
         read_at(reader, pos, &mut header, "a chunk header").ok()?;
         let size = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
         match &header[..4] {
-            b"fmt " => return read_fmt(reader, pos + 8, size, end).ok(),
-            b"data" => return None,
-            _ => pos = next_chunk(reader, pos + 8, size, end).ok()?,
+            b"data" => return Some(()),
+            b"fmt " => fmts.push(read_fmt(reader, pos + 8, size, end).ok()?),
+            _ => {}
         }
+        pos = next_chunk(reader, pos + 8, size, end).ok()?;
     }
-    None
+    Some(())
 }
 
 /// Where the chunk after the one whose body starts at `body` begins: chunks are padded to an
