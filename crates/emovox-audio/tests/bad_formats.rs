@@ -53,6 +53,25 @@ fn assert_sane_whole_and_streamed(label: &str, input: Vec<u8>) {
     }
 }
 
+/// `input` is a [`AudioError::CorruptStream`] whose reason says `says`, whole and streamed.
+fn assert_corrupt_saying(label: &str, input: Vec<u8>, says: &str) {
+    match decode(input.clone()) {
+        Err(AudioError::CorruptStream { reason, .. }) => {
+            assert!(reason.contains(says), "{label}: {reason}")
+        }
+        other => panic!("{label}: {:?}", other.map(|a| a.samples.len())),
+    }
+    assert_sane_whole_and_streamed(label, input);
+}
+
+/// The fixture `name` with `value` written at `at` bytes into its `fmt ` chunk's body.
+fn with_fmt_field(name: &str, at: usize, value: &[u8]) -> Vec<u8> {
+    let mut input = bytes(name);
+    let body = input.windows(4).position(|w| w == b"fmt ").unwrap() + 8;
+    input[body + at..body + at + value.len()].copy_from_slice(value);
+    input
+}
+
 #[test]
 fn hostile_inputs_give_typed_errors_or_sane_audio_whole_and_streamed() {
     for (label, input) in hostile_inputs() {
@@ -368,16 +387,7 @@ fn what_the_fuzzer_found_in_aiff_and_caf_is_refused_before_symphonia() {
         // A CAF description of 33,554,433 channels: symphonia's `1u64 << channels`.
         ("caf_channel_shift_overflow.bin", "33554433 channels"),
     ] {
-        let input = bytes(&format!("fuzz/{name}"));
-        let result = decode(input.clone());
-        assert_sane(name, &result);
-        match result {
-            Err(AudioError::CorruptStream { reason, .. }) => {
-                assert!(reason.contains(says), "{name}: {reason}")
-            }
-            other => panic!("{name}: {:?}", other.map(|a| a.samples.len())),
-        }
-        assert_sane_whole_and_streamed(name, input);
+        assert_corrupt_saying(name, bytes(&format!("fuzz/{name}")), says);
     }
 }
 
@@ -467,13 +477,7 @@ fn forged_caf_sizes_are_refused_before_symphonia_allocates_them() {
         ),
         ("PCM packets of 4 GiB", pcm, "packets of 4294967295 bytes"),
     ] {
-        match decode(input.clone()) {
-            Err(AudioError::CorruptStream { reason, .. }) => {
-                assert!(reason.contains(says), "{label}: {reason}")
-            }
-            other => panic!("{label}: {:?}", other.map(|a| a.samples.len())),
-        }
-        assert_sane_whole_and_streamed(label, input);
+        assert_corrupt_saying(label, input, says);
     }
 }
 
@@ -526,9 +530,7 @@ fn adpcm_headers_symphonia_cannot_take_are_typed_errors() {
     ];
     for name in ["speech16k_ima_adpcm.wav", "speech16k_ms_adpcm.wav"] {
         for (at, value, says) in cases {
-            let mut input = bytes(name);
-            let body = input.windows(4).position(|w| w == b"fmt ").unwrap() + 8;
-            input[body + at..body + at + 2].copy_from_slice(&value.to_le_bytes());
+            let input = with_fmt_field(name, at, &value.to_le_bytes());
             for result in [
                 decode(input.clone()).map(|_| ()),
                 stream_all(input).map(|_| ()),
@@ -553,10 +555,7 @@ fn adpcm_headers_symphonia_cannot_take_are_typed_errors() {
     );
     // A rate of 0 (symphonia's time base of it panics): the rate refused.
     for name in ["speech16k_ima_adpcm.wav", "speech16k_ms_adpcm.wav"] {
-        let mut input = bytes(name);
-        let body = input.windows(4).position(|w| w == b"fmt ").unwrap() + 8;
-        input[body + 4..body + 8].copy_from_slice(&0u32.to_le_bytes());
-        let result = decode(input);
+        let result = decode(with_fmt_field(name, 4, &0u32.to_le_bytes()));
         assert!(
             matches!(result, Err(AudioError::SampleRate(0))),
             "{name}: {result:?}"
@@ -565,10 +564,7 @@ fn adpcm_headers_symphonia_cannot_take_are_typed_errors() {
     // IMA blocks whose data is not whole 4-byte words per channel (symphonia's stereo decoder
     // wrote past its buffer on one of 1,027 bytes).
     for name in ["speech16k_ima_adpcm.wav", "stereo44k_ima_adpcm.wav"] {
-        let mut input = bytes(name);
-        let body = input.windows(4).position(|w| w == b"fmt ").unwrap() + 8;
-        input[body + 12..body + 14].copy_from_slice(&1_027u16.to_le_bytes());
-        let result = decode(input);
+        let result = decode(with_fmt_field(name, 12, &1_027u16.to_le_bytes()));
         assert!(
             matches!(result, Err(AudioError::CorruptHeader(_))),
             "{name}: {result:?}"
