@@ -688,38 +688,47 @@ fn check_comment(body: &[u8]) -> Result<(), String> {
 }
 
 /// Refuses OGG comment packets (`\x03vorbis`, `OpusTags`) whose comment lengths run past the
-/// packet, before symphonia allocates them. Reassembles the first stream's second packet from
-/// the pages (at most the bytes the file holds; at most 1,024 pages are looked at).
-pub(crate) fn check_ogg_comments<R: Read + Seek>(
+/// packet, before symphonia allocates them, and Vorbis setup packets whose codebooks symphonia
+/// cannot take (`vorbis_setup.rs`: a page checksum does not stop a forged file). Reassembles the
+/// first stream's second and third packets from the pages (at most the bytes the file holds;
+/// at most 1,024 pages are looked at).
+pub(crate) fn check_ogg_headers<R: Read + Seek>(
     reader: &mut R,
     len: u64,
 ) -> Result<(), crate::AudioError> {
-    let found = ogg_comment_packet(reader, len);
+    let found = ogg_header_packets(reader, len);
     let _ = reader.seek(SeekFrom::Start(0));
-    let Ok(Some(packet)) = found else {
-        return Ok(()); // damaged pages: symphonia reports them
-    };
-    let body = if let Some(rest) = packet.strip_prefix(b"\x03vorbis") {
-        rest
-    } else if let Some(rest) = packet.strip_prefix(b"OpusTags") {
-        rest
-    } else {
-        return Ok(());
-    };
-    check_comment(body).map_err(|reason| crate::AudioError::CorruptStream {
+    let corrupt = |reason| crate::AudioError::CorruptStream {
         format: "OGG",
         reason,
-    })
+    };
+    // Damaged pages, or packets the pages end before: symphonia reports them.
+    let Ok([comment, setup]) = found else {
+        return Ok(());
+    };
+    let comment = comment.as_deref().unwrap_or_default();
+    let body = if let Some(rest) = comment.strip_prefix(b"\x03vorbis") {
+        Some(rest)
+    } else {
+        comment.strip_prefix(b"OpusTags")
+    };
+    if let Some(body) = body {
+        check_comment(body).map_err(corrupt)?;
+    }
+    let setup = setup.as_deref().unwrap_or_default();
+    crate::vorbis_setup::check_setup(setup).map_err(|reason| corrupt(reason.into()))
 }
 
-fn ogg_comment_packet<R: Read + Seek>(
+/// The first stream's second and third packets (the comment and, for Vorbis, setup headers),
+/// each `None` where the pages end before it does.
+fn ogg_header_packets<R: Read + Seek>(
     reader: &mut R,
     len: u64,
-) -> std::io::Result<Option<Vec<u8>>> {
+) -> std::io::Result<[Option<Vec<u8>>; 2]> {
     let mut at = 0u64;
     let mut serial = None;
     let mut packet_index = 0usize;
-    let mut packet = Vec::new();
+    let mut packets = [Vec::new(), Vec::new()];
     for _ in 0..1_024 {
         if at + 27 > len {
             break;
@@ -744,7 +753,7 @@ fn ogg_comment_packet<R: Read + Seek>(
         if *serial.get_or_insert(this_serial) == this_serial {
             let mut offset = body_start;
             for &lace in &header[27..27 + segments] {
-                if packet_index == 1 {
+                if let Some(packet) = packet_index.checked_sub(1).and_then(|i| packets.get_mut(i)) {
                     let start = packet.len();
                     packet.resize(start + lace as usize, 0);
                     reader.seek(SeekFrom::Start(offset))?;
@@ -752,16 +761,24 @@ fn ogg_comment_packet<R: Read + Seek>(
                 }
                 offset += u64::from(lace);
                 if lace < 255 {
-                    if packet_index == 1 {
-                        return Ok(Some(packet));
-                    }
                     packet_index += 1;
+                    if packet_index == 3 {
+                        break;
+                    }
                 }
             }
         }
+        if packet_index == 3 {
+            break;
+        }
         at = body_start + body;
     }
-    Ok(None)
+    // Packet `i + 1` is whole once the count has passed it.
+    let [comment, setup] = packets;
+    Ok([
+        (packet_index >= 2).then_some(comment),
+        (packet_index >= 3).then_some(setup),
+    ])
 }
 
 #[cfg(test)]

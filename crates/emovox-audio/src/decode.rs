@@ -546,7 +546,7 @@ mod packets {
         ) -> Result<Self, AudioError> {
             let ogg = match format {
                 AudioFormat::OggVorbis | AudioFormat::OggOpus => {
-                    container::check_ogg_comments(reader, len)?;
+                    container::check_ogg_headers(reader, len)?;
                     container::ogg_end(reader, len).map_err(stream_io)?
                 }
                 _ => None,

@@ -138,6 +138,8 @@ mod stream;
 mod stream_resample;
 mod trim;
 mod validate;
+#[cfg(feature = "_symphonia")]
+mod vorbis_setup;
 mod wav;
 #[cfg(feature = "webm")]
 mod webm;

@@ -1,20 +1,20 @@
-//! WebM (Matroska) with Opus inside, what browsers' `MediaRecorder` writes, or AAC or PCM, what
-//! OBS and screen recorders write into MKV: a demuxer of its own behind symphonia's
-//! [`FormatReader`] trait, so Opus packets go through the same decoder (libopus), trimming and
-//! streaming as OGG Opus, AAC and PCM through symphonia's decoders (the track's parameters:
-//! `webm_track.rs`).
+//! WebM (Matroska) with Opus inside, what browsers' `MediaRecorder` writes, Vorbis (WebM's
+//! other audio codec), or AAC, FLAC, MP3 or PCM, what OBS, screen recorders and other tools
+//! write into MKV: a demuxer of its own behind symphonia's [`FormatReader`] trait, so Opus
+//! packets go through the same decoder (libopus), trimming and streaming as OGG Opus, the
+//! others through symphonia's decoders (the track's parameters: `webm_track.rs`).
 //!
 //! Why not symphonia 0.5's MKV demuxer: it allocates what element and lace sizes declare before
 //! checking them against the file (a few forged bytes abort the process), and it takes the
 //! segment's duration for a frame count. This reader checks every size against the end of its
 //! segment before reading or skipping, reads only the elements it needs (the EBML header, the
-//! track list, the blocks of the Opus track; everything else is skipped by its size), and caps
+//! track list, the blocks of the audio track; everything else is skipped by its size), and caps
 //! what it reads at once.
 //!
 //! What it reads: the EBML header (`DocType` `webm` or `matroska`), one Segment (of known or
-//! unknown size, as a live recording has), its Tracks (the first audio track must be `A_OPUS`
-//! with its `OpusHead` as `CodecPrivate`), and SimpleBlocks and Blocks (in BlockGroups) of
-//! Clusters (of known or unknown size), laced or not. The Opus pre-skip is trimmed from the
+//! unknown size, as a live recording has), its Tracks (the first audio track, with its codec's
+//! headers from `CodecPrivate` where it has them), and SimpleBlocks and Blocks (in BlockGroups)
+//! of Clusters (of known or unknown size), laced or not. The Opus pre-skip is trimmed from the
 //! `OpusHead`, as for OGG Opus, and a BlockGroup's `DiscardPadding` (the encoder's padding
 //! after the last frame, as ffmpeg writes it) from the end of its block, as ffmpeg does.
 
@@ -213,11 +213,13 @@ fn unlace(flags: u8, mut data: &[u8]) -> Result<Vec<&[u8]>> {
 pub(crate) struct WebmReader {
     source: MediaSourceStream,
     tracks: Vec<Track>,
-    /// The Matroska track number of the Opus track.
+    /// The Matroska track number of the audio track.
     track_number: u64,
+    /// The audio track's sample rate (Opus: 48 kHz), in whose frames padding is counted.
+    rate: u32,
     /// Where the segment's data ends (the end of the file when its size is unknown).
     segment_end: u64,
-    /// Frames of a laced block not handed out yet, each with the frames (48 kHz) of padding
+    /// Frames of a laced block not handed out yet, each with the frames (at `rate`) of padding
     /// to drop from its end (a BlockGroup's `DiscardPadding`, on its block's last frame).
     queued: VecDeque<(Box<[u8]>, u32)>,
     metadata: MetadataLog,
@@ -251,6 +253,7 @@ impl WebmReader {
         let segment_end = segment.end.unwrap_or(file_end);
         let mut tracks = Vec::new();
         let mut track_number = 0;
+        let mut rate = OPUS_RATE;
         loop {
             let element = read_header(&mut source, segment_end)?;
             let end = element
@@ -260,6 +263,7 @@ impl WebmReader {
                 TRACKS => {
                     let list = read_data(&mut source, end)?;
                     if let Some((number, params)) = crate::webm_track::audio_track(&list)? {
+                        rate = params.sample_rate.unwrap_or(OPUS_RATE);
                         tracks.push(Track::new(0, params));
                         track_number = number;
                     }
@@ -273,13 +277,14 @@ impl WebmReader {
             source,
             tracks,
             track_number,
+            rate,
             segment_end,
             queued: VecDeque::new(),
             metadata: MetadataLog::default(),
         })
     }
 
-    /// The frames of the next block of the Opus track, queued; false at the segment's end.
+    /// The frames of the next block of the audio track, queued; false at the segment's end.
     fn queue_next_block(&mut self) -> Result<bool> {
         while self.source.pos() < self.segment_end {
             let element = read_header(&mut self.source, self.segment_end)?;
@@ -294,7 +299,9 @@ impl WebmReader {
                     let group = read_data(&mut self.source, end)?;
                     let children = children(&group)?;
                     let discard = children.iter().find(|(id, _)| *id == DISCARD_PADDING);
-                    let padding = discard.map(|(_, d)| padding_frames(d)).transpose()?;
+                    let padding = discard
+                        .map(|(_, d)| padding_frames(d, self.rate))
+                        .transpose()?;
                     for (id, block) in children {
                         if id == BLOCK && self.queue_block(block, padding.unwrap_or(0))? {
                             return Ok(true);
@@ -325,7 +332,7 @@ impl WebmReader {
 
 impl WebmReader {
     /// Queues the frames of `block` (a Block's data from its track number on) when it is of
-    /// the Opus track, the last one trimmed of `padding` frames; whether it was.
+    /// the audio track, the last one trimmed of `padding` frames; whether it was.
     fn queue_block(&mut self, mut block: &[u8], padding: u32) -> Result<bool> {
         let (track, _) = read_vint(&mut block, 8, false)?;
         if track != self.track_number {
@@ -351,9 +358,9 @@ impl WebmReader {
     }
 }
 
-/// A `DiscardPadding` element's nanoseconds as Opus frames at 48 kHz, rounded; a negative or
-/// zero padding is none.
-fn padding_frames(data: &[u8]) -> Result<u32> {
+/// A `DiscardPadding` element's nanoseconds as frames at `rate` (the track's; 48 kHz for
+/// Opus), rounded; a negative or zero padding is none.
+fn padding_frames(data: &[u8], rate: u32) -> Result<u32> {
     if data.len() > 8 {
         return Err(corrupt("WebM: an integer element of more than 8 bytes"));
     }
@@ -363,7 +370,7 @@ fn padding_frames(data: &[u8]) -> Result<u32> {
         .iter()
         .skip(1)
         .fold(first, |v, &b| (v << 8) | i64::from(b));
-    let frames = (i128::from(nanoseconds) * i128::from(OPUS_RATE) + 500_000_000) / 1_000_000_000;
+    let frames = (i128::from(nanoseconds) * i128::from(rate) + 500_000_000) / 1_000_000_000;
     Ok(u32::try_from(frames.max(0)).unwrap_or(u32::MAX))
 }
 
@@ -428,12 +435,20 @@ mod tests {
     #[test]
     fn discard_padding_in_opus_frames() {
         // 13,500,000 ns (ffmpeg's 648 samples), 1 ns, negative and absurd values.
-        assert_eq!(padding_frames(&[0x00, 0xCD, 0xFE, 0x60]).unwrap(), 648);
-        assert_eq!(padding_frames(&[0x01]).unwrap(), 0);
-        assert_eq!(padding_frames(&[0xFF, 0x00]).unwrap(), 0);
-        assert_eq!(padding_frames(&[0x7F; 8]).unwrap(), u32::MAX);
-        assert_eq!(padding_frames(&[]).unwrap(), 0);
-        assert!(padding_frames(&[0; 9]).is_err());
+        assert_eq!(
+            padding_frames(&[0x00, 0xCD, 0xFE, 0x60], OPUS_RATE).unwrap(),
+            648
+        );
+        // The same 13.5 ms at 16 kHz (AAC or PCM tracks).
+        assert_eq!(
+            padding_frames(&[0x00, 0xCD, 0xFE, 0x60], 16_000).unwrap(),
+            216
+        );
+        assert_eq!(padding_frames(&[0x01], OPUS_RATE).unwrap(), 0);
+        assert_eq!(padding_frames(&[0xFF, 0x00], OPUS_RATE).unwrap(), 0);
+        assert_eq!(padding_frames(&[0x7F; 8], OPUS_RATE).unwrap(), u32::MAX);
+        assert_eq!(padding_frames(&[], OPUS_RATE).unwrap(), 0);
+        assert!(padding_frames(&[0; 9], OPUS_RATE).is_err());
     }
 
     #[test]

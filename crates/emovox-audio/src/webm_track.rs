@@ -1,6 +1,13 @@
 //! The audio track of a WebM / Matroska file as symphonia's decoder parameters: Opus (what
-//! browsers record), AAC (what OBS and screen recorders write into MKV) and integer or float
-//! PCM. Other codecs are [`Error::Unsupported`], naming them.
+//! browsers record), Vorbis (WebM's other audio codec, older recordings and downloads), AAC
+//! (what OBS and screen recorders write into MKV), FLAC, MP3 and integer or float PCM. Other
+//! codecs (AC-3, DTS, ...) are [`Error::Unsupported`], naming what is read.
+//!
+//! Vorbis and FLAC keep their stream headers in the track's `CodecPrivate`: Vorbis its three
+//! header packets, Xiph-laced (symphonia's decoder takes the identification and setup packets,
+//! one after the other); FLAC `fLaC` and its metadata blocks (the decoder takes the 34-byte
+//! STREAMINFO). Their sample rate and channels are read from those headers, which is what the
+//! decoder decodes at, not from the track's Audio element.
 
 use symphonia::core::audio::Channels;
 use symphonia::core::codecs::{self, CodecParameters, CodecType};
@@ -75,19 +82,10 @@ impl<'a> Entry<'a> {
                 "WebM: the audio track's sampling frequency is out of range",
             ));
         }
-        let count = self.channels.unwrap_or(1);
-        if !(1..=32).contains(&count) {
-            return Err(corrupt(
-                "WebM: the audio track declares no channels, or over 32",
-            ));
-        }
-        let bits = if count == 32 {
-            u32::MAX
-        } else {
-            (1u32 << count) - 1
-        };
-        let channels = Channels::from_bits(bits).ok_or_else(|| corrupt("WebM: channels"))?;
-        Ok((rate.round() as u32, channels))
+        Ok((
+            rate.round() as u32,
+            channel_mask(self.channels.unwrap_or(1))?,
+        ))
     }
 
     /// The decoder parameters of this audio track's codec.
@@ -98,6 +96,28 @@ impl<'a> Entry<'a> {
             b"A_OPUS" => {
                 let head = self.private.ok_or_else(|| corrupt("WebM: the Opus track has no OpusHead"))?;
                 params.for_codec(codecs::CODEC_TYPE_OPUS).with_sample_rate(OPUS_RATE).with_extra_data(Box::from(head));
+            }
+            b"A_VORBIS" => {
+                let headers = vorbis_headers(self.private.unwrap_or_default())?;
+                let (rate, channels) = vorbis_rate_and_channels(&headers)?;
+                params
+                    .for_codec(codecs::CODEC_TYPE_VORBIS)
+                    .with_sample_rate(rate)
+                    .with_channels(channels)
+                    .with_extra_data(headers);
+            }
+            b"A_FLAC" => {
+                let info = flac_stream_info(self.private.unwrap_or_default())?;
+                let (rate, channels) = flac_rate_and_channels(info)?;
+                params
+                    .for_codec(codecs::CODEC_TYPE_FLAC)
+                    .with_sample_rate(rate)
+                    .with_channels(channels)
+                    .with_extra_data(Box::from(info));
+            }
+            b"A_MPEG/L3" => {
+                let (rate, channels) = self.rate_and_channels()?;
+                params.for_codec(codecs::CODEC_TYPE_MP3).with_sample_rate(rate).with_channels(channels);
             }
             _ if codec.starts_with(b"A_AAC") => {
                 let (rate, channels) = self.rate_and_channels()?;
@@ -123,12 +143,109 @@ impl<'a> Entry<'a> {
             }
             _ => {
                 return Err(Error::Unsupported(
-                    "the audio track is not Opus, AAC or PCM (emovox decodes those in WebM and Matroska)",
+                    "the audio track is not Opus, Vorbis, AAC, FLAC, MP3 or PCM (emovox decodes those in WebM and Matroska)",
                 ))
             }
         }
         Ok(params)
     }
+}
+
+/// The first `count` channels (1 to 32), checked.
+fn channel_mask(count: u64) -> Result<Channels> {
+    if !(1..=32).contains(&count) {
+        return Err(corrupt(
+            "WebM: the audio track declares no channels, or over 32",
+        ));
+    }
+    let bits = if count == 32 {
+        u32::MAX
+    } else {
+        (1u32 << count) - 1
+    };
+    Channels::from_bits(bits).ok_or_else(|| corrupt("WebM: channels"))
+}
+
+/// A sample rate from a codec header, checked.
+fn checked_rate(rate: u32) -> Result<u32> {
+    if (1..=crate::MAX_SAMPLE_RATE).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(corrupt(
+            "WebM: the codec header's sample rate is out of range",
+        ))
+    }
+}
+
+/// Vorbis's identification and setup header packets, one after the other (what symphonia's
+/// decoder reads), from a Vorbis track's `CodecPrivate`: the number of packets less one (2),
+/// the Xiph-laced sizes of the first two, then the three packets (identification, comment,
+/// setup).
+fn vorbis_headers(private: &[u8]) -> Result<Box<[u8]>> {
+    let missing = || corrupt("WebM: the Vorbis track's CodecPrivate is not its three headers");
+    let (&count, mut rest) = private.split_first().ok_or_else(missing)?;
+    if count != 2 {
+        return Err(missing());
+    }
+    let mut sizes = [0usize; 2];
+    for size in &mut sizes {
+        loop {
+            let (&byte, tail) = rest.split_first().ok_or_else(missing)?;
+            rest = tail;
+            *size += usize::from(byte);
+            if byte < 255 {
+                break;
+            }
+        }
+    }
+    let [ident, comment] = sizes;
+    if ident.saturating_add(comment) > rest.len() {
+        return Err(missing());
+    }
+    let (ident, rest) = rest.split_at(ident);
+    let setup = &rest[comment..];
+    let is_header = |packet: &[u8], kind: u8| {
+        packet.len() > 7 && packet[0] == kind && &packet[1..7] == b"vorbis"
+    };
+    if !is_header(ident, 1) || !is_header(setup, 5) {
+        return Err(missing());
+    }
+    crate::vorbis_setup::check_setup(setup).map_err(corrupt)?;
+    Ok([ident, setup].concat().into_boxed_slice())
+}
+
+/// The rate and channels of a Vorbis identification header (at the start of `headers`):
+/// after the packet type and `vorbis`, a 4-byte version, 1 byte of channels and a 4-byte
+/// little-endian rate.
+fn vorbis_rate_and_channels(headers: &[u8]) -> Result<(u32, Channels)> {
+    let field = headers
+        .get(11..16)
+        .ok_or_else(|| corrupt("WebM: a Vorbis identification header cut short"))?;
+    let rate = u32::from_le_bytes([field[1], field[2], field[3], field[4]]);
+    Ok((checked_rate(rate)?, channel_mask(u64::from(field[0]))?))
+}
+
+/// A FLAC track's 34-byte STREAMINFO from its `CodecPrivate`: `fLaC`, then metadata blocks of
+/// which the first is the STREAMINFO (type 0, 34 bytes).
+fn flac_stream_info(private: &[u8]) -> Result<&[u8]> {
+    match private {
+        [b'f', b'L', b'a', b'C', header @ ..]
+            if header.len() >= 38 && header[0] & 0x7F == 0 && header[1..4] == [0, 0, 34] =>
+        {
+            Ok(&header[4..38])
+        }
+        _ => Err(corrupt(
+            "WebM: the FLAC track's CodecPrivate is not fLaC and its STREAMINFO",
+        )),
+    }
+}
+
+/// The rate (20 bits from byte 10) and channels (3 bits, less one) of a FLAC STREAMINFO.
+fn flac_rate_and_channels(info: &[u8]) -> Result<(u32, Channels)> {
+    let rate =
+        (u32::from(info[10]) << 12) | (u32::from(info[11]) << 4) | (u32::from(info[12]) >> 4);
+    let channels = u64::from((info[12] >> 1) & 0x07) + 1;
+    Ok((checked_rate(rate)?, channel_mask(channels)?))
 }
 
 /// The symphonia codec of a Matroska PCM codec ID at `bits` per sample.

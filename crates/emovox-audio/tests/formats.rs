@@ -116,16 +116,23 @@ fn the_new_containers_are_told_from_their_content() {
 }
 
 /// Matroska as OBS and screen recorders write it: AAC beside a video track (its blocks skipped),
-/// and PCM; the same length as ffmpeg's decode, PCM bit-exact, AAC within its tolerance.
+/// and PCM; FLAC and MP3 in MKV, and Vorbis in WebM and MKV (mono 16 kHz, stereo 44.1 kHz):
+/// the same length as ffmpeg's decode (which keeps MP3's encoder delay and Vorbis's last block
+/// whole here: Matroska has no LAME header or granule position to trim them by), PCM and FLAC
+/// bit-exact, the lossy codecs within their tolerance (as in their own containers, `LOSSY`).
 #[test]
-fn matroska_aac_and_pcm_match_ffmpeg() {
-    for (name, tolerance) in [
-        ("speech16k_96k_video.mkv", 5e-6),
-        ("speech16k_pcm.mkv", 0.0),
+fn matroska_codecs_match_ffmpeg() {
+    for (name, rate, tolerance) in [
+        ("speech16k_96k_video.mkv", 16_000, 5e-6),
+        ("speech16k_pcm.mkv", 16_000, 0.0),
+        ("speech16k_flac.mkv", 16_000, 0.0),
+        ("speech16k_128k_mp3.mkv", 16_000, 3e-6),
+        ("speech16k_64k_vorbis.webm", 16_000, 1e-6),
+        ("stereo44k_96k_vorbis.mkv", 44_100, 1e-6),
     ] {
         let audio = read_audio(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let expected = read_f32(&fixture(&format!("{name}.ffmpeg.f32")));
-        assert_eq!(audio.sample_rate, 16_000, "{name}");
+        assert_eq!(audio.sample_rate, rate, "{name}");
         assert_eq!(audio.samples.len(), expected.len(), "{name}");
         let diff = max_abs_diff(&audio.samples, &expected);
         assert!(diff <= tolerance, "{name}: max |diff| {diff:e}");
@@ -254,10 +261,11 @@ fn webm_opus_matches_ffmpeg_and_other_codecs_in_webm_are_refused() {
     }
     assert_ne!(live, std::fs::read(fixture("speech16k_32k.webm")).unwrap());
     assert_eq!(decode_audio(std::io::Cursor::new(live)).unwrap(), known);
-    // Vorbis in WebM: a clear "unsupported codec", not a corrupt stream.
-    let err = read_audio(fixture("speech16k_vorbis.webm")).unwrap_err();
+    // AC-3 in Matroska (films' audio): a clear "unsupported codec" naming what is read, not a
+    // corrupt stream.
+    let err = read_audio(fixture("speech16k_ac3.mkv")).unwrap_err();
     assert!(
-        matches!(&err, emovox_audio::AudioError::UnsupportedCodec(m) if m.contains("Opus")),
+        matches!(&err, emovox_audio::AudioError::UnsupportedCodec(m) if m.contains("Opus, Vorbis")),
         "{err:?}"
     );
     // Forged sizes far past the file, the Segment's (2^48 - 2) and a Cluster's: errors, not
@@ -356,6 +364,10 @@ fn streaming_every_format_equals_decoding_it_whole() {
         "speech16k_96k.aac",
         "speech16k_96k_video.mkv",
         "speech16k_pcm.mkv",
+        "speech16k_flac.mkv",
+        "speech16k_128k_mp3.mkv",
+        "speech16k_64k_vorbis.webm",
+        "stereo44k_96k_vorbis.mkv",
     ];
     for name in names {
         let whole = read_audio(fixture(name)).unwrap();
