@@ -70,7 +70,7 @@ fn the_bundled_model_hears_the_same_sentence_in_every_format() {
     }
 }
 
-/// A stereo call: speech on the left, a tone on the right (16-bit WAV written here).
+/// A stereo call: speech on the left, a tone on the right (32-bit float WAV written here).
 fn stereo_call(path: &std::path::Path) -> (Vec<f32>, Vec<f32>) {
     let speech = emovox::audio::read_audio(format!("{DIR}/../speech/kids_talking.wav"))
         .unwrap()
