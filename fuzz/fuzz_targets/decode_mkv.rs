@@ -1,4 +1,4 @@
-//! Arbitrary Matroska with AAC-LC or PCM tracks beside others (emovox's own EBML demuxer, `webm.rs` and `webm_track.rs`, symphonia's AAC and PCM decoders) bytes fed to `emovox_audio::decode_audio` and, in small chunks, to
+//! Arbitrary Matroska with AAC-LC, Vorbis, FLAC, MP3 or PCM tracks beside others (emovox's own EBML demuxer, `webm.rs` and `webm_track.rs`, `vorbis_setup.rs`, symphonia's decoders) bytes fed to `emovox_audio::decode_audio` and, in small chunks, to
 //! `AudioStream`: each must return samples or a typed error, never panic, abort or allocate
 //! without bound. Unlike the older targets, a panic inside symphonia is a crash here too
 //! (emovox catches it, but the project counts it as a defect to prevent before symphonia sees

@@ -109,11 +109,17 @@ impl<'a> Entry<'a> {
             b"A_FLAC" => {
                 let info = flac_stream_info(self.private.unwrap_or_default())?;
                 let (rate, channels) = flac_rate_and_channels(info)?;
+                // symphonia sizes its buffer by the largest block STREAMINFO declares and
+                // panics on a frame larger than that; in Matroska no frame checksum stops a
+                // damaged frame header first. The format's own largest block (65,535 frames)
+                // bounds every frame instead.
+                let mut info = Box::<[u8]>::from(info);
+                info[2..4].copy_from_slice(&u16::MAX.to_be_bytes());
                 params
                     .for_codec(codecs::CODEC_TYPE_FLAC)
                     .with_sample_rate(rate)
                     .with_channels(channels)
-                    .with_extra_data(Box::from(info));
+                    .with_extra_data(info);
             }
             b"A_MPEG/L3" => {
                 let (rate, channels) = self.rate_and_channels()?;

@@ -5,7 +5,9 @@ mod common;
 
 use std::io::Cursor;
 
-use common::{bytes, fixture, flac_with_block, flac_with_rate, hostile_inputs, m4a_with, picture};
+use common::{
+    bytes, find, fixture, flac_with_block, flac_with_rate, hostile_inputs, m4a_with, picture,
+};
 use emovox_audio::{
     decode_audio, open_audio_stream, read_audio, validate_sample_rate, Audio, AudioError,
     AudioStream,
@@ -517,6 +519,22 @@ fn vorbis_setup_headers_symphonia_cannot_take_are_refused_before_it() {
         common::fix_ogg_crc(&mut forged, page);
         assert_corrupt_saying(&format!("OGG, {says}"), forged, says);
     }
+}
+
+/// FLAC in Matroska whose STREAMINFO declares blocks smaller than its frames (no frame
+/// checksum stands between a damaged frame header and the decoder here; `decode_mkv` found
+/// one): symphonia sized its buffer by the declared largest block and panicked ("capacity will
+/// be exceeded"). Every frame is now bounded by FLAC's own largest block: the same samples.
+#[test]
+fn flac_in_matroska_with_frames_larger_than_streaminfo_says_decodes() {
+    let original = bytes("speech16k_flac.mkv");
+    let info = find(&original, b"fLaC") + 8; // past `fLaC` and the block header
+    let mut forged = original.clone();
+    // Smallest and largest block: 16 frames (ffmpeg's frames hold 4,608).
+    forged[info..info + 4].copy_from_slice(&[0, 16, 0, 16]);
+    let expected = decode(original).unwrap();
+    assert_eq!(decode(forged.clone()).unwrap(), expected);
+    assert_eq!(stream_all(forged).unwrap(), expected.samples);
 }
 
 /// Bytes of the Vorbis fixtures' setup headers (after the codebooks, floors and residues that
