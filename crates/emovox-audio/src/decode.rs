@@ -423,6 +423,8 @@ mod packets {
             AudioFormat::Caf => Box::new(CafReader::try_new(stream, options)?),
             #[cfg(feature = "aac")]
             AudioFormat::Adts => Box::new(AdtsReader::try_new(stream, options)?),
+            #[cfg(feature = "amr")]
+            AudioFormat::Amr => Box::new(crate::amr::AmrReader::try_new(stream, options)?),
             #[allow(unreachable_patterns)] // with every format's feature on
             _ => return Err(SymError::Unsupported("format not enabled")),
         })
@@ -432,6 +434,8 @@ mod packets {
         Symphonia(SymphoniaCodec),
         #[cfg(feature = "opus")]
         Opus(crate::opus::OpusPackets),
+        #[cfg(feature = "amr")]
+        Amr(crate::amr::AmrPackets),
     }
 
     /// Symphonia's decoder of a track, with the buffer its packets are interleaved into.
@@ -943,6 +947,10 @@ mod packets {
                     at,
                     out,
                 ),
+                #[cfg(feature = "amr")]
+                Codec::Amr(amr) => amr
+                    .decode(packet, &mut self.channels, out)
+                    .map_err(|e| at_time(e, at)),
                 #[cfg(feature = "opus")]
                 Codec::Opus(opus) => {
                     let before = out.len();
@@ -1061,11 +1069,16 @@ mod packets {
             AudioFormat::Aiff => "AIFF",
             AudioFormat::Caf => "CAF",
             AudioFormat::Adts => "ADTS",
+            AudioFormat::Amr => "AMR",
         }
     }
 
     /// Builds the track's decoder: libopus for Opus, symphonia's for the rest.
     fn make_codec(params: &CodecParameters, container: &'static str) -> Result<Codec, AudioError> {
+        #[cfg(feature = "amr")]
+        if let Some(amr) = crate::amr::AmrPackets::new(params) {
+            return Ok(Codec::Amr(amr?));
+        }
         if params.codec == symphonia::core::codecs::CODEC_TYPE_OPUS {
             #[cfg(feature = "opus")]
             return Ok(Codec::Opus(crate::opus::OpusPackets::new(params)?));

@@ -1,5 +1,5 @@
-//! Audio input for emovox: decoding of WAV (PCM, float, G.711 A-law and mu-law, IMA and MS ADPCM), FLAC, MP3, OGG Vorbis, OGG Opus, WebM (Opus),
-//! M4A/MP4 (AAC-LC, ALAC), AIFF/AIFF-C, CAF and raw AAC (ADTS), down-mixing, resampling (a windowed sinc tabulated per output phase; whole
+//! Audio input for emovox: decoding of WAV (PCM, float, G.711 A-law and mu-law, IMA and MS ADPCM), FLAC, MP3, OGG Vorbis, OGG Opus, WebM and
+//! Matroska, M4A/MP4 (AAC-LC, ALAC), AIFF/AIFF-C, CAF, raw AAC (ADTS) and AMR-NB / AMR-WB, down-mixing, resampling (a windowed sinc tabulated per output phase; whole
 //! clips or streamed chunks), trimming, and seeded recording conditions ([`degrade`]: noise,
 //! gain, telephone, reverb).
 //!
@@ -24,11 +24,12 @@
 //! | M4A/MP4 AAC-LC (88.2 and 96 kHz too: the rate from the decoder configuration, which the sample entry's 16.16 field cannot hold) | symphonia | `aac` | ≤ 5e-6 vs ffmpeg |
 //! | OGG Opus (mono, stereo) | libopus | `opus` | ≤ 1e-4 vs ffmpeg's libopus decoder (mono: exact) |
 //! | WebM / Matroska with Opus (what browsers' `MediaRecorder` writes; known or unknown sizes, laced or not) | emovox's EBML demuxer, libopus | `webm` (with `opus`) | ≤ 1e-4 vs ffmpeg's libopus decoder, outside the half-waves ffmpeg soft-clips past full scale; the same length (pre-skip and the last block's `DiscardPadding` trimmed) |
-//! | Matroska (MKV) with AAC-LC (OBS, screen recorders; beside video) or PCM (8-32-bit integer, 32/64-bit float) | emovox's EBML demuxer (`webm_track.rs`), symphonia's decoders | `webm` with `aac` / `aiff` or `caf` (PCM) | AAC ≤ 5e-6 vs ffmpeg, PCM bit-exact; the same length |
+//! | WebM and Matroska (MKV) with Vorbis, AAC-LC (OBS, screen recorders; beside video), FLAC, MP3 or PCM (8-32-bit integer, 32/64-bit float) | emovox's EBML demuxer (`webm_track.rs`; Vorbis setup headers checked first, `vorbis_setup.rs`), symphonia's decoders | `webm` with `vorbis` / `aac` / `flac` / `mp3` / `aiff` or `caf` (PCM) | Vorbis ≤ 1e-6, AAC ≤ 5e-6, MP3 ≤ 3e-6 vs ffmpeg, FLAC and PCM bit-exact; the same length |
 //! | WAV IMA ADPCM, MS ADPCM (voice recorders, telephony) | symphonia (its WAV reader for these two codings only) | `adpcm` | bit-exact to ffmpeg (libsndfile's IMA decoder differs by up to 5e-3; MS ADPCM equal) |
 //! | AIFF, AIFF-C (PCM, float, G.711; as Apple's tools write) | symphonia, frame count from `COMM` (`header_checks.rs`) | `aiff` | bit-exact to ffmpeg and soundfile |
 //! | CAF (PCM, float, G.711; AAC, ALAC with those features; as iOS records) | symphonia | `caf` | bit-exact to ffmpeg and soundfile |
 //! | raw AAC-LC in ADTS frames (`.aac`, MPEG-4 IDs, no CRC) | symphonia | `aac` | ≤ 5e-6 vs ffmpeg; no edit list, so the 1024 priming samples are decoded, as ffmpeg does |
+//! | AMR-NB (8 kHz) and AMR-WB (16 kHz) in the RFC 4867 storage format (`#!AMR`, `#!AMR-WB`: Android's call recorders), every mode, comfort noise (SID, NO_DATA) included | emovox's reader (`amr.rs`), opencore-amr's 3GPP reference decoders (system `libopencore-amrnb`, `libopencore-amrwb`) | `amr` | bit-exact to the reference decoder; within 29-36 dB SNR of ffmpeg's float decoders (another implementation of the standard) |
 //!
 //! All features are on by default (the `emovox` facade forwards them under the same names).
 //! Lossy decoders are float implementations of one standard, so they differ from ffmpeg's in
@@ -114,6 +115,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "amr")]
+mod amr;
 mod biquad;
 mod channels;
 #[cfg(feature = "_symphonia")]

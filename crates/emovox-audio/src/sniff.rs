@@ -29,11 +29,14 @@ pub enum AudioFormat {
     Caf,
     /// Raw AAC in ADTS frames (`.aac`), as some recorders and radio streams write it.
     Adts,
+    /// AMR-NB or AMR-WB in the RFC 4867 storage format (`#!AMR`, `#!AMR-WB`: `.amr`, `.awb`),
+    /// as Android's call recorders and voice-memo apps wrote.
+    Amr,
 }
 
 impl AudioFormat {
     /// A short name for messages: "WAV", "FLAC", "MP3", "OGG Vorbis", "OGG Opus", "MP4",
-    /// "WebM", "AIFF", "CAF", "AAC (ADTS)".
+    /// "WebM", "AIFF", "CAF", "AAC (ADTS)", "AMR".
     pub fn name(self) -> &'static str {
         match self {
             AudioFormat::Wav => "WAV",
@@ -46,6 +49,7 @@ impl AudioFormat {
             AudioFormat::Aiff => "AIFF",
             AudioFormat::Caf => "CAF",
             AudioFormat::Adts => "AAC (ADTS)",
+            AudioFormat::Amr => "AMR",
         }
     }
 
@@ -62,6 +66,7 @@ impl AudioFormat {
             AudioFormat::Aiff => cfg!(feature = "aiff"),
             AudioFormat::Caf => cfg!(feature = "caf"),
             AudioFormat::Adts => cfg!(feature = "aac"),
+            AudioFormat::Amr => cfg!(feature = "amr"),
         }
     }
 }
@@ -120,6 +125,9 @@ pub fn detect_format(head: &[u8]) -> Option<AudioFormat> {
     if head.starts_with(b"caff\x00\x01") {
         return Some(AudioFormat::Caf);
     }
+    if head.starts_with(b"#!AMR\n") || head.starts_with(b"#!AMR-WB\n") {
+        return Some(AudioFormat::Amr);
+    }
     if is_mp3_frame_header(head) {
         return Some(AudioFormat::Mp3);
     }
@@ -162,7 +170,11 @@ fn describe(head: &[u8]) -> String {
         (b"caff", 0, "Core Audio (CAF) of an unknown version"),
         (b"RIFF", 0, "a RIFF file that is not WAVE (AVI?)"),
         (b"OggS", 0, "OGG with a codec other than Vorbis or Opus"),
-        (b"#!AMR", 0, "AMR"),
+        (
+            b"#!AMR",
+            0,
+            "multichannel AMR (#!AMR_MC1.0 or #!AMR-WB_MC1.0; emovox reads single-channel AMR)",
+        ),
         (b"MAC ", 0, "Monkey's Audio"),
         (b"wvpk", 0, "WavPack"),
         (b"%PDF", 0, "PDF"),
@@ -186,8 +198,8 @@ fn describe(head: &[u8]) -> String {
     }
     let shown: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
     format!(
-        "content not recognised as WAV, FLAC, MP3, OGG Vorbis/Opus, MP4, WebM, AIFF, CAF or \
-         ADTS AAC (first bytes {})",
+        "content not recognised as WAV, FLAC, MP3, OGG Vorbis/Opus, MP4, WebM, AIFF, CAF, \
+         ADTS AAC or AMR (first bytes {})",
         shown.join(" ")
     )
 }

@@ -159,13 +159,14 @@ fn a_lying_extension_or_no_audio_at_all_is_an_unsupported_format() {
             &b"these are my meeting notes, not audio at all\n"[..],
         ),
         ("page.flac", b"<!DOCTYPE html><html><body>404</body></html>"),
-        // Amiga 8SVX (IFF, not AIFF), MPEG-2 ADTS (symphonia reads MPEG-4 ADTS only), AMR.
+        // Amiga 8SVX (IFF, not AIFF), MPEG-2 ADTS (symphonia reads MPEG-4 ADTS only),
+        // multichannel AMR (single-channel AMR is read).
         ("sound.m4a", b"FORM\x00\x00\x10\x008SVXVHDR\x00\x00\x00\x14"),
         (
             "raw.ogg",
             b"\xff\xf9\x50\x80\x02\x1f\xfc\xde\x04\x00\x00\x00",
         ),
-        ("call.wav", b"#!AMR\n\x3c\x48\xf5\x1f\x96\x66\x79\xe1"),
+        ("call.wav", b"#!AMR_MC1.0\n\x00\x00\x00\x01\x3c\x48\xf5\x1f"),
     ] {
         let path = dir.join(name);
         std::fs::write(&path, content).unwrap();
@@ -243,6 +244,30 @@ fn a_video_without_audio_and_audio_of_zero_frames() {
         let err = open_audio_stream(fixture(name), 10).unwrap_err();
         assert!(matches!(err, AudioError::NoSamples), "{name}: {err:?}");
     }
+    // AMR declares no length: its magic alone is no samples, a file cut inside a frame is
+    // corrupt (one cut between frames is a shorter recording), a frame of a reserved type too.
+    for magic in [&b"#!AMR\n"[..], b"#!AMR-WB\n"] {
+        let err = decode(magic.to_vec()).unwrap_err();
+        assert!(matches!(err, AudioError::NoSamples), "{err:?}");
+    }
+    let amr = bytes("speech8k_122k.amr");
+    assert_eq!(amr.len(), 6 + 50 * 32);
+    let err = decode(amr[..6 + 20 * 32 + 7].to_vec()).unwrap_err();
+    assert!(
+        matches!(&err, AudioError::CorruptStream { format: "AMR", reason } if reason.contains("cut short")),
+        "{err:?}"
+    );
+    assert_eq!(
+        decode(amr[..6 + 20 * 32].to_vec()).unwrap().samples.len(),
+        20 * 160
+    );
+    let mut reserved = amr.clone();
+    reserved[6 + 10 * 32] = 9 << 3; // frame type 9: reserved in AMR-NB
+    let err = decode(reserved).unwrap_err();
+    assert!(
+        matches!(&err, AudioError::CorruptStream { reason, .. } if reason.contains("reserved type")),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -547,7 +572,8 @@ const VORBIS_DECODE_PANICS: [(&str, usize); 2] = [
     ("stereo44k_96k_vorbis.mkv", 4293),
 ];
 
-/// Every byte of the headers of AIFF, AIFF-C, CAF, ADPCM WAV, ADTS (the first 160 bytes) and
+/// Every byte of the headers of AIFF, AIFF-C, CAF, ADPCM WAV, ADTS, AMR (the first 160 bytes:
+/// the magic and the first frames, each frame's header byte giving its size) and
 /// Matroska and WebM with AAC, PCM, FLAC, MP3 or Vorbis (all before the first Cluster): chunk and element sizes, frame counts, block
 /// sizes, channel counts, rates, bit depths; zeroed, set to 0xff and
 /// flipped: each an error or sane audio, whole and streamed alike, and never a panic of
@@ -568,6 +594,9 @@ fn every_damaged_header_byte_of_the_new_containers_is_an_error_or_sane_audio() {
         "speech16k_128k_mp3.mkv",
         "speech16k_64k_vorbis.webm",
         "stereo44k_96k_vorbis.mkv",
+        "speech8k_122k.amr",
+        "speech8k_475_dtx.amr",
+        "speech16k_2385k.awb",
     ] {
         let original = bytes(name);
         // Matroska's track list lies past its first 160 bytes (after the SeekHead and Info),

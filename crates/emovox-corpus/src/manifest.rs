@@ -4,7 +4,7 @@
 //! are required. Relative paths are taken from the manifest's folder. `speaker` defaults to
 //! `unknown`; `gender` is `male`/`m`, `female`/`f`, or empty/`unknown`. A malformed line is a
 //! [`CorpusError::BadCsv`] naming its line; listed files that are missing, not audio by their
-//! extension ([`AUDIO_EXTENSIONS`]: WAV, FLAC, MP3, OGG, Opus, WebM, M4A, MP4, AIFF, CAF, AAC, as the folder
+//! extension ([`AUDIO_EXTENSIONS`]: WAV, FLAC, MP3, OGG, Opus, WebM, MKV, M4A, MP4, AIFF, CAF, AAC, AMR, as the folder
 //! loaders take) or Git LFS pointers are listed in [`Corpus::skipped`]. The corpus name is the
 //! manifest's file stem, lower-cased.
 

@@ -211,9 +211,9 @@ impl Classifier {
         Prediction::from_scores(self.labels(), scores, self.model.novelty_threshold())
     }
 
-    /// Decodes an audio file (WAV including G.711, FLAC, MP3, OGG Vorbis or Opus, WebM with Opus, M4A with AAC or ALAC: the
-    /// format is told from the content, see [`emovox_audio::read_audio`]) and predicts its
-    /// emotion.
+    /// Decodes an audio file (WAV including G.711 and ADPCM, FLAC, MP3, OGG Vorbis or Opus, WebM
+    /// and Matroska, M4A with AAC or ALAC, AIFF, CAF, ADTS AAC, AMR: the format is told from the
+    /// content, see [`emovox_audio::read_audio`]) and predicts its emotion.
     pub fn predict_file(&self, path: impl AsRef<Path>) -> Result<Prediction, Error> {
         self.predict_file_with(path, Channels::Average)
     }

@@ -32,8 +32,9 @@ def load(
 
     Same signature and result as ``librosa.load`` (librosa 0.11). Every format
     emovox decodes is read, told from the file's content (never its name):
-    WAV (PCM 8/16/24/32-bit, float 32, G.711 A-law and mu-law), FLAC, MP3, OGG Vorbis, OGG Opus, WebM (Opus) and
-    M4A/MP4 (AAC-LC, ALAC). Samples equal soundfile's (integer PCM scaled by
+    WAV (PCM 8/16/24/32-bit, float 32/64, G.711 A-law and mu-law, IMA and MS ADPCM), FLAC,
+    MP3, OGG Vorbis, OGG Opus, WebM and Matroska (Opus, Vorbis, AAC, FLAC, MP3, PCM),
+    M4A/MP4 (AAC-LC, ALAC), AIFF, CAF, raw AAC (ADTS) and AMR-NB/WB. Samples equal soundfile's (integer PCM scaled by
     1 / 2**(bits - 1)); channels are averaged (``mono=True``) or kept apart.
 
     Parameters

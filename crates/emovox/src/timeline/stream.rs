@@ -329,7 +329,8 @@ impl<'c, C: WindowClassifier> SegmentStream<'c, C> {
 }
 
 /// Computes the timeline of an audio file of any supported format (WAV, FLAC, MP3, OGG
-/// Vorbis/Opus, WebM/Opus, M4A; told from the content) and any sample rate by streaming it from disk in
+/// Vorbis/Opus, WebM, Matroska, M4A, AIFF, CAF, ADTS AAC, AMR; told from the content) and any
+/// sample rate by streaming it from disk in
 /// chunks of `chunk_samples` through a [`SegmentStream`]: the file is decoded packet by packet
 /// and resampled as it goes, so memory is about one chunk plus one window whatever its length.
 /// The timeline equals [`predict_segments`](super::predict_segments) on the decoded file.

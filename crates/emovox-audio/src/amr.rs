@@ -1,0 +1,312 @@
+//! AMR-NB and AMR-WB files (`#!AMR\n`, `#!AMR-WB\n`: the storage format of RFC 4867 section
+//! 5), what Android's call recorders and many voice-memo apps wrote: a demuxer behind
+//! symphonia's [`FormatReader`] trait (one frame a packet), and the 3GPP reference decoders of
+//! opencore-amr (TS 26.073 / 26.173 fixed-point C, Debian's `libopencore-amrnb-dev` and
+//! `libopencore-amrwb-dev`), which is also what ffmpeg's `libopencore_amrnb` decoder runs.
+//!
+//! Every frame decodes to 20 ms: 160 samples at 8 kHz (NB), 320 at 16 kHz (WB); comfort noise
+//! frames (SID) and NO_DATA frames (discontinuous transmission in silence) included, as the
+//! reference decoders do. Each frame is copied into a zeroed buffer as large as the largest
+//! frame before it is handed to C, so a frame type whose size the decoder reads differently can
+//! never make it read past the buffer.
+
+use std::ffi::c_void;
+
+use symphonia::core::codecs::{decl_codec_type, CodecParameters, CodecType};
+use symphonia::core::errors::{Error, Result as SymResult};
+use symphonia::core::formats::{Cue, FormatOptions, FormatReader, Packet, SeekMode, SeekTo};
+use symphonia::core::formats::{SeekedTo, Track};
+use symphonia::core::io::{MediaSourceStream, ReadBytes};
+use symphonia::core::meta::{Metadata, MetadataLog};
+
+use crate::AudioError;
+
+/// The codec of an AMR-NB track (the MP4 sample entry's name).
+pub(crate) const CODEC_TYPE_AMR_NB: CodecType = decl_codec_type(b"samr");
+/// The codec of an AMR-WB track.
+pub(crate) const CODEC_TYPE_AMR_WB: CodecType = decl_codec_type(b"sawb");
+
+/// Payload bytes after the one-byte frame header, by frame type (RFC 4867 section 5.3, 3GPP TS
+/// 26.101 and 26.201); `None` for the types reserved for future use.
+const NB_SIZES: [Option<usize>; 16] = sizes([12, 13, 15, 17, 19, 20, 26, 31, 5], &[15]);
+const WB_SIZES: [Option<usize>; 16] = sizes([17, 23, 32, 36, 40, 46, 50, 58, 60, 5], &[14, 15]);
+/// The largest frame, header included (WB mode 8).
+const MAX_FRAME: usize = 61;
+
+/// A frame size table: the given sizes from type 0, 0 bytes for the `empty` types (speech lost,
+/// NO_DATA), the rest reserved.
+const fn sizes<const N: usize>(given: [usize; N], empty: &[usize]) -> [Option<usize>; 16] {
+    let mut table = [None; 16];
+    let mut i = 0;
+    while i < N {
+        table[i] = Some(given[i]);
+        i += 1;
+    }
+    let mut j = 0;
+    while j < empty.len() {
+        table[empty[j]] = Some(0);
+        j += 1;
+    }
+    table
+}
+
+/// Narrowband or wideband.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Band {
+    Narrow,
+    Wide,
+}
+
+impl Band {
+    fn of(codec: CodecType) -> Option<Self> {
+        match codec {
+            CODEC_TYPE_AMR_NB => Some(Band::Narrow),
+            CODEC_TYPE_AMR_WB => Some(Band::Wide),
+            _ => None,
+        }
+    }
+
+    fn magic(self) -> &'static [u8] {
+        match self {
+            Band::Narrow => b"#!AMR\n",
+            Band::Wide => b"#!AMR-WB\n",
+        }
+    }
+
+    fn rate(self) -> u32 {
+        match self {
+            Band::Narrow => 8_000,
+            Band::Wide => 16_000,
+        }
+    }
+
+    /// Samples of one 20 ms frame.
+    fn frame_samples(self) -> usize {
+        self.rate() as usize / 50
+    }
+
+    fn sizes(self) -> &'static [Option<usize>; 16] {
+        match self {
+            Band::Narrow => &NB_SIZES,
+            Band::Wide => &WB_SIZES,
+        }
+    }
+
+    fn codec(self) -> CodecType {
+        match self {
+            Band::Narrow => CODEC_TYPE_AMR_NB,
+            Band::Wide => CODEC_TYPE_AMR_WB,
+        }
+    }
+}
+
+/// An AMR file's frames, one packet each.
+pub(crate) struct AmrReader {
+    source: MediaSourceStream,
+    tracks: Vec<Track>,
+    band: Band,
+    metadata: MetadataLog,
+}
+
+impl AmrReader {
+    fn open(mut source: MediaSourceStream) -> SymResult<Self> {
+        let mut magic = [0u8; 9];
+        source.read_buf_exact(&mut magic[..6])?;
+        let band = if &magic[..6] == Band::Narrow.magic() {
+            Band::Narrow
+        } else {
+            source.read_buf_exact(&mut magic[6..])?;
+            if &magic[..] != Band::Wide.magic() {
+                return Err(Error::Unsupported(
+                    "AMR other than single-channel AMR-NB (#!AMR) or AMR-WB (#!AMR-WB)",
+                ));
+            }
+            Band::Wide
+        };
+        let mut params = CodecParameters::new();
+        params
+            .for_codec(band.codec())
+            .with_sample_rate(band.rate())
+            .with_channels(symphonia::core::audio::Channels::FRONT_LEFT)
+            .with_max_frames_per_packet(band.frame_samples() as u64);
+        Ok(AmrReader {
+            source,
+            tracks: vec![Track::new(0, params)],
+            band,
+            metadata: MetadataLog::default(),
+        })
+    }
+}
+
+impl FormatReader for AmrReader {
+    fn try_new(source: MediaSourceStream, _options: &FormatOptions) -> SymResult<Self> {
+        Self::open(source)
+    }
+
+    fn cues(&self) -> &[Cue] {
+        &[]
+    }
+
+    fn metadata(&mut self) -> Metadata<'_> {
+        self.metadata.metadata()
+    }
+
+    fn seek(&mut self, _mode: SeekMode, _to: SeekTo) -> SymResult<SeekedTo> {
+        Err(Error::Unsupported("seeking in AMR"))
+    }
+
+    fn tracks(&self) -> &[Track] {
+        &self.tracks
+    }
+
+    /// The next frame, its header byte first; the end of the file at a frame boundary is the
+    /// end of the stream, inside a frame a frame cut short.
+    fn next_packet(&mut self) -> SymResult<Packet> {
+        let header = self.source.read_byte()?;
+        let size = self.band.sizes()[usize::from((header >> 3) & 0x0f)]
+            .ok_or(Error::DecodeError("AMR: a frame of a reserved type"))?;
+        let mut frame = vec![0u8; 1 + size];
+        frame[0] = header;
+        self.source
+            .read_buf_exact(&mut frame[1..])
+            .map_err(|_| Error::DecodeError("AMR: the last frame is cut short"))?;
+        let samples = self.band.frame_samples() as u64;
+        Ok(Packet::new_from_boxed_slice(
+            0,
+            0,
+            samples,
+            frame.into_boxed_slice(),
+        ))
+    }
+
+    fn into_inner(self: Box<Self>) -> MediaSourceStream {
+        self.source
+    }
+}
+
+#[link(name = "opencore-amrnb")]
+extern "C" {
+    fn Decoder_Interface_init() -> *mut c_void;
+    fn Decoder_Interface_exit(state: *mut c_void);
+    fn Decoder_Interface_Decode(state: *mut c_void, input: *const u8, out: *mut i16, bfi: i32);
+}
+
+#[link(name = "opencore-amrwb")]
+extern "C" {
+    fn D_IF_init() -> *mut c_void;
+    fn D_IF_decode(state: *mut c_void, bits: *const u8, synth: *mut i16, bfi: i32);
+    fn D_IF_exit(state: *mut c_void);
+}
+
+/// The reference decoder of one AMR stream.
+pub(crate) struct AmrPackets {
+    band: Band,
+    /// opencore's decoder state, owned (freed on drop).
+    state: *mut c_void,
+    /// One decoded frame (reused), and as floats.
+    pcm: Vec<i16>,
+    floats: Vec<f32>,
+}
+
+// SAFETY: the decoder state is opencore's own heap object, used only through `&mut self` and
+// freed once; it holds no thread-local data, so it may move between threads.
+unsafe impl Send for AmrPackets {}
+
+impl AmrPackets {
+    /// A decoder for the track's band (NB or WB), or `None` for another codec.
+    pub(crate) fn new(params: &CodecParameters) -> Option<Result<Self, AudioError>> {
+        let band = Band::of(params.codec)?;
+        // SAFETY: the init functions take no arguments and return a new state or null.
+        let state = unsafe {
+            match band {
+                Band::Narrow => Decoder_Interface_init(),
+                Band::Wide => D_IF_init(),
+            }
+        };
+        if state.is_null() {
+            return Some(Err(AudioError::CorruptStream {
+                format: "AMR",
+                reason: "opencore-amr could not allocate a decoder".into(),
+            }));
+        }
+        Some(Ok(AmrPackets {
+            band,
+            state,
+            pcm: vec![0; 320],
+            floats: vec![0.0; 320],
+        }))
+    }
+
+    /// Decodes one frame (its header byte first, as [`AmrReader`] gives it), appending its 20
+    /// ms of samples (scaled by 1 / 32768, as for 16-bit PCM) to `out` through `channels` (AMR
+    /// is mono: channel 0 is all there is).
+    pub(crate) fn decode(
+        &mut self,
+        packet: &Packet,
+        channels: &mut crate::channels::Downmix,
+        out: &mut Vec<f32>,
+    ) -> Result<(), AudioError> {
+        let data = packet.buf();
+        let size = data
+            .first()
+            .and_then(|&header| self.band.sizes()[usize::from((header >> 3) & 0x0f)]);
+        if size.is_none_or(|size| data.len() != 1 + size) {
+            return Err(AudioError::CorruptStream {
+                format: "AMR",
+                reason: "a frame whose length does not match its type".into(),
+            });
+        }
+        let mut frame = [0u8; MAX_FRAME + 3];
+        frame[..data.len()].copy_from_slice(data);
+        // SAFETY: `state` is a live decoder of this band; `frame` holds the whole frame and
+        // more zeroed bytes than any frame type has; `pcm` holds 320 samples (its length never
+        // changes), a WB frame (an NB frame is 160).
+        unsafe {
+            match self.band {
+                Band::Narrow => {
+                    Decoder_Interface_Decode(self.state, frame.as_ptr(), self.pcm.as_mut_ptr(), 0)
+                }
+                Band::Wide => D_IF_decode(self.state, frame.as_ptr(), self.pcm.as_mut_ptr(), 0),
+            }
+        }
+        let samples = self.band.frame_samples();
+        for (f, &s) in self.floats.iter_mut().zip(&self.pcm[..samples]) {
+            *f = f32::from(s) / 32_768.0;
+        }
+        channels.mono_into(&self.floats[..samples], 1, out)
+    }
+}
+
+impl Drop for AmrPackets {
+    fn drop(&mut self) {
+        // SAFETY: `state` came from this band's init and is freed only here.
+        unsafe {
+            match self.band {
+                Band::Narrow => Decoder_Interface_exit(self.state),
+                Band::Wide => D_IF_exit(self.state),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_sizes_are_the_standards() {
+        // 12.2 kbit/s: 244 bits, 31 bytes; 23.85 kbit/s: 477 bits, 60 bytes; SID 5 bytes.
+        assert_eq!(NB_SIZES[7], Some(31));
+        assert_eq!(WB_SIZES[8], Some(60));
+        assert_eq!((NB_SIZES[8], WB_SIZES[9]), (Some(5), Some(5)));
+        assert_eq!(
+            (NB_SIZES[15], WB_SIZES[14], WB_SIZES[15]),
+            (Some(0), Some(0), Some(0))
+        );
+        assert_eq!(
+            (NB_SIZES[9], NB_SIZES[14], WB_SIZES[10]),
+            (None, None, None)
+        );
+        assert_eq!(MAX_FRAME, 1 + WB_SIZES.iter().flatten().max().unwrap());
+    }
+}
