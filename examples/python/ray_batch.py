@@ -33,7 +33,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".webm", ".mkv", ".mka", ".m4a", ".mp4", ".aif", ".aiff", ".aifc", ".caf", ".aac", ".amr", ".awb"}
+AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".webm", ".mkv", ".mka", ".m4a", ".mp4", ".aif", ".aiff", ".aifc", ".caf", ".aac", ".amr", ".awb", ".3gp"}
 
 
 def read_manifest(manifest: Path) -> List[str]:

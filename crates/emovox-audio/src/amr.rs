@@ -1,5 +1,6 @@
 //! AMR-NB and AMR-WB files (`#!AMR\n`, `#!AMR-WB\n`: the storage format of RFC 4867 section
-//! 5), what Android's call recorders and many voice-memo apps wrote: a demuxer behind
+//! 5; and AMR tracks of 3GP / MP4 files, read by symphonia's MP4 reader: [`mp4_params`]), what
+//! Android's call recorders and many voice-memo apps wrote: a demuxer behind
 //! symphonia's [`FormatReader`] trait (one frame a packet), and the 3GPP reference decoders of
 //! opencore-amr (TS 26.073 / 26.173 fixed-point C, Debian's `libopencore-amrnb-dev` and
 //! `libopencore-amrwb-dev`), which is also what ffmpeg's `libopencore_amrnb` decoder runs.
@@ -98,6 +99,32 @@ impl Band {
             Band::Wide => CODEC_TYPE_AMR_WB,
         }
     }
+}
+
+/// The decoder parameters of an MP4 / 3GP sound track whose first sample entry is `entry`,
+/// when that is AMR-NB (`samr`) or AMR-WB (`sawb`), which symphonia's MP4 reader leaves without
+/// a codec: `track`'s (its time base and duration) with the band's codec, rate and one
+/// channel. Each MP4 sample holds one or more AMR frames, each with its header byte (3GPP TS
+/// 26.244), as [`AmrPackets::decode`] takes them.
+pub(crate) fn mp4_params(entry: [u8; 4], track: &CodecParameters) -> Option<CodecParameters> {
+    let band = match &entry {
+        b"samr" => Band::Narrow,
+        b"sawb" => Band::Wide,
+        _ => return None,
+    };
+    let mut params = track.clone();
+    // The duration in the band's samples (the media timescale is usually the rate itself).
+    let frames = params.n_frames.zip(params.time_base).map(|(n, base)| {
+        let seconds = base.calc_time(n);
+        seconds.seconds * u64::from(band.rate())
+            + (seconds.frac * f64::from(band.rate())).round() as u64
+    });
+    params.n_frames = frames;
+    params
+        .for_codec(band.codec())
+        .with_sample_rate(band.rate())
+        .with_channels(symphonia::core::audio::Channels::FRONT_LEFT);
+    Some(params)
 }
 
 /// An AMR file's frames, one packet each.
@@ -237,25 +264,38 @@ impl AmrPackets {
         }))
     }
 
-    /// Decodes one frame (its header byte first, as [`AmrReader`] gives it), appending its 20
-    /// ms of samples (scaled by 1 / 32768, as for 16-bit PCM) to `out` through `channels` (AMR
-    /// is mono: channel 0 is all there is).
+    /// Decodes the frames of one packet (each its header byte first: one a packet from
+    /// [`AmrReader`], one or more an MP4 sample), appending their 20 ms each of samples (scaled
+    /// by 1 / 32768, as for 16-bit PCM) to `out` through `channels` (AMR is mono: channel 0 is
+    /// all there is).
     pub(crate) fn decode(
         &mut self,
         packet: &Packet,
         channels: &mut crate::channels::Downmix,
         out: &mut Vec<f32>,
     ) -> Result<(), AudioError> {
-        let data = packet.buf();
-        let size = data
-            .first()
-            .and_then(|&header| self.band.sizes()[usize::from((header >> 3) & 0x0f)]);
-        if size.is_none_or(|size| data.len() != 1 + size) {
-            return Err(AudioError::CorruptStream {
-                format: "AMR",
-                reason: "a frame whose length does not match its type".into(),
-            });
+        let mut data = packet.buf();
+        while let Some(&header) = data.first() {
+            let size = self.band.sizes()[usize::from((header >> 3) & 0x0f)];
+            let Some(frame) = size.and_then(|size| data.get(..1 + size)) else {
+                return Err(AudioError::CorruptStream {
+                    format: "AMR",
+                    reason: "a frame of a reserved type, or longer than its packet".into(),
+                });
+            };
+            self.decode_frame(frame, channels, out)?;
+            data = &data[frame.len()..];
         }
+        Ok(())
+    }
+
+    /// Decodes one whole frame, its header byte first.
+    fn decode_frame(
+        &mut self,
+        data: &[u8],
+        channels: &mut crate::channels::Downmix,
+        out: &mut Vec<f32>,
+    ) -> Result<(), AudioError> {
         let mut frame = [0u8; MAX_FRAME + 3];
         frame[..data.len()].copy_from_slice(data);
         // SAFETY: `state` is a live decoder of this band; `frame` holds the whole frame and
@@ -308,5 +348,40 @@ mod tests {
             (None, None, None)
         );
         assert_eq!(MAX_FRAME, 1 + WB_SIZES.iter().flatten().max().unwrap());
+    }
+
+    /// The fixture's frames (after the 6-byte magic, 32 bytes each at 12.2 kbit/s).
+    fn nb_frames() -> Vec<u8> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/formats/speech8k_122k.amr"
+        );
+        std::fs::read(path).unwrap()[6..].to_vec()
+    }
+
+    fn decode_packets(packets: &[&[u8]]) -> Result<Vec<f32>, AudioError> {
+        let mut params = CodecParameters::new();
+        params.for_codec(CODEC_TYPE_AMR_NB);
+        let mut decoder = AmrPackets::new(&params).unwrap()?;
+        let mut channels = crate::channels::Downmix::new(crate::Channels::Average);
+        let mut out = Vec::new();
+        for &data in packets {
+            let packet = Packet::new_from_slice(0, 0, 0, data);
+            decoder.decode(&packet, &mut channels, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn an_mp4_sample_of_several_frames_decodes_as_the_frames_one_by_one() {
+        let frames = nb_frames();
+        let one_by_one = decode_packets(&[&frames[..32], &frames[32..64], &frames[64..96]]);
+        let together = decode_packets(&[&frames[..64], &frames[64..96]]);
+        assert_eq!(one_by_one.unwrap(), together.unwrap());
+        // A frame running past its packet, or of a reserved type: an error.
+        for bad in [&frames[..40], &[9 << 3, 0, 0][..]] {
+            let err = decode_packets(&[bad]).unwrap_err();
+            assert!(matches!(err, AudioError::CorruptStream { .. }), "{err:?}");
+        }
     }
 }

@@ -22,6 +22,10 @@ pub(crate) struct Mp4Audio {
     pub(crate) movie_timescale: u32,
     /// The movie or some track declares a timescale of 0.
     pub(crate) zero_timescale: bool,
+    /// The type of the sound track's first sample entry (`mp4a`, `alac`, `samr`, ...).
+    pub(crate) sample_entry: Option<[u8; 4]>,
+    /// The sound track's place among the `trak` boxes of `moov` (symphonia's track ID).
+    pub(crate) track_index: u32,
 }
 
 /// Boxes looked at before giving up on a hostile file of millions of tiny boxes.
@@ -55,6 +59,15 @@ impl<R: Read + Seek> Walker<'_, R> {
             let size32 = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
             let kind = [header[4], header[5], header[6], header[7]];
             let (size, header_len) = match size32 {
+                // "To the end of the file": only the last top-level box may say so (ISO/IEC
+                // 14496-12, 4.2); inside `moov` symphonia takes it for the rest of the file
+                // (a `hdlr` of size 0 asked it for a name of 2^64 - 24 bytes).
+                0 if strict => {
+                    return Err(Bad::Malformed(format!(
+                        "a {} box inside moov declares size 0 (to the end of the file)",
+                        String::from_utf8_lossy(&kind)
+                    )))
+                }
                 0 => (end - at, 8),
                 1 => {
                     if at + 16 > end {
@@ -369,16 +382,17 @@ fn walk_mp4<R: Read + Seek>(w: &mut Walker<'_, R>, len: u64) -> Result<Mp4Audio,
     let mut zero_timescale = movie_timescale == Some(0);
     let movie_timescale = movie_timescale.unwrap_or(0);
     let mut found: Option<Mp4Audio> = None;
-    for &(kind, s, e) in &moov {
-        if &kind != b"trak" {
-            continue;
-        }
+    let traks = moov.iter().filter(|(kind, _, _)| kind == b"trak");
+    for (index, &(_, s, e)) in (0u32..).zip(traks) {
         let Some(track) = Mp4Track::walk(w, s, e, len)? else {
             continue;
         };
         zero_timescale |= track.timescale == Some(0);
         if found.is_none() {
-            found = track.sound(w, movie_timescale)?;
+            found = track.sound(w, movie_timescale)?.map(|audio| Mp4Audio {
+                track_index: index,
+                ..audio
+            });
         }
     }
     let mut audio = found.unwrap_or_default();
@@ -397,6 +411,8 @@ struct Mp4Track {
     timescale: Option<u32>,
     /// Its sample (packet) count from `stsz` or `stz2`.
     packets: Option<u64>,
+    /// The type of its first sample entry (`stsd`).
+    sample_entry: Option<[u8; 4]>,
 }
 
 impl Mp4Track {
@@ -417,6 +433,7 @@ impl Mp4Track {
             None => None,
         };
         let mut packets = None;
+        let mut sample_entry = None;
         if let Some((minf_s, minf_e)) = find_box(&mdia, b"minf") {
             let minf = w.children(minf_s, minf_e)?;
             if let Some((stbl_s, stbl_e)) = find_box(&minf, b"stbl") {
@@ -427,6 +444,11 @@ impl Mp4Track {
                     let p = w.read_payload::<12>(s, e)?;
                     packets = be_u32(&p, 8).map(u64::from);
                 }
+                if let Some((s, e)) = find_box(&stbl, b"stsd") {
+                    // Version and flags, the entry count, then the first entry's size and type.
+                    let p = w.read_payload::<16>(s, e)?;
+                    sample_entry = p.get(12..16).and_then(|t| t.try_into().ok());
+                }
             }
         }
         Ok(Some(Self {
@@ -434,6 +456,7 @@ impl Mp4Track {
             mdia,
             timescale,
             packets,
+            sample_entry,
         }))
     }
 
@@ -466,6 +489,7 @@ impl Mp4Track {
             packets: self.packets,
             edit,
             timescale,
+            sample_entry: self.sample_entry,
             ..Mp4Audio::default()
         }))
     }

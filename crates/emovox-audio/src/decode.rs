@@ -762,6 +762,24 @@ mod packets {
         })
     }
 
+    /// The track to decode (its ID) and its decoder parameters: an MP4 (3GP) sound track of AMR,
+    /// whose sample entry symphonia does not read (`amr::mp4_params`), or else the first track
+    /// whose codec symphonia knows.
+    fn audio_track(
+        reader: &dyn FormatReader,
+        facts: &ContainerFacts,
+    ) -> Result<(u32, CodecParameters), AudioError> {
+        #[cfg(feature = "amr")]
+        if let Some(entry) = facts.mp4.sample_entry {
+            let track = (reader.tracks().iter()).find(|t| t.id == facts.mp4.track_index);
+            if let Some(params) = track.and_then(|t| crate::amr::mp4_params(entry, &t.codec_params))
+            {
+                return Ok((facts.mp4.track_index, params));
+            }
+        }
+        first_audio_track(reader, facts).map(|t| (t.id, t.codec_params.clone()))
+    }
+
     /// The first track whose codec symphonia knows, or why there is none: no samples, an MP4
     /// audio codec other than AAC-LC or ALAC, or no audio track at all.
     fn first_audio_track<'a>(
@@ -778,7 +796,7 @@ mod packets {
                     AudioError::NoSamples
                 } else if has_audio_track {
                     AudioError::UnsupportedCodec(
-                        "MP4 audio track of a codec other than AAC-LC or ALAC".into(),
+                        "MP4 audio track of a codec other than AAC-LC, ALAC or AMR".into(),
                     )
                 } else {
                     AudioError::NoAudioTrack
@@ -824,11 +842,9 @@ mod packets {
             let len = byte_len(&mut *reader)?;
             let facts = ContainerFacts::inspect(&mut reader, format, len)?;
             let reader = open_demuxer(reader, format, len, &facts)?;
-            let track = first_audio_track(&*reader, &facts)?;
-            let track_id = track.id;
-            let sample_rate = track_sample_rate(&track.codec_params, container)?;
-            let codec = make_codec(&track.codec_params, container)?;
-            let params = &track.codec_params;
+            let (track_id, params) = audio_track(&*reader, &facts)?;
+            let sample_rate = track_sample_rate(&params, container)?;
+            let codec = make_codec(&params, container)?;
             let mpeg_end = (format == AudioFormat::Mp3)
                 .then_some(params.n_frames)
                 .flatten()

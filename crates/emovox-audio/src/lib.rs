@@ -29,7 +29,7 @@
 //! | AIFF, AIFF-C (PCM, float, G.711; as Apple's tools write) | symphonia, frame count from `COMM` (`header_checks.rs`) | `aiff` | bit-exact to ffmpeg and soundfile |
 //! | CAF (PCM, float, G.711; AAC, ALAC with those features; as iOS records) | symphonia | `caf` | bit-exact to ffmpeg and soundfile |
 //! | raw AAC-LC in ADTS frames (`.aac`, MPEG-4 IDs, no CRC) | symphonia | `aac` | ≤ 5e-6 vs ffmpeg; no edit list, so the 1024 priming samples are decoded, as ffmpeg does |
-//! | AMR-NB (8 kHz) and AMR-WB (16 kHz) in the RFC 4867 storage format (`#!AMR`, `#!AMR-WB`: Android's call recorders), every mode, comfort noise (SID, NO_DATA) included | emovox's reader (`amr.rs`), opencore-amr's 3GPP reference decoders (system `libopencore-amrnb`, `libopencore-amrwb`) | `amr` | bit-exact to the reference decoder; within 29-36 dB SNR of ffmpeg's float decoders (another implementation of the standard) |
+//! | AMR-NB (8 kHz) and AMR-WB (16 kHz) in the RFC 4867 storage format (`#!AMR`, `#!AMR-WB`: Android's call recorders) and in 3GP / MP4 (`samr`, `sawb` tracks), every mode, comfort noise (SID, NO_DATA) included | emovox's reader (`amr.rs`), opencore-amr's 3GPP reference decoders (system `libopencore-amrnb`, `libopencore-amrwb`) | `amr` | bit-exact to the reference decoder; within 29-36 dB SNR of ffmpeg's float decoders (another implementation of the standard) |
 //!
 //! All features are on by default (the `emovox` facade forwards them under the same names).
 //! Lossy decoders are float implementations of one standard, so they differ from ffmpeg's in

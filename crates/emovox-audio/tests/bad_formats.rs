@@ -562,6 +562,20 @@ fn flac_in_matroska_with_frames_larger_than_streaminfo_says_decodes() {
     assert_eq!(stream_all(forged).unwrap(), expected.samples);
 }
 
+/// A box inside `moov` declaring size 0 ("to the end of the file", which only the last
+/// top-level box may): symphonia took a `hdlr` of size 0 for the rest of the file and asked for
+/// a name of 2^64 - 24 bytes (a capacity-overflow panic, caught). Found by the damaged-byte test
+/// below on a 3GP; M4A files are read the same way.
+#[test]
+fn a_box_of_size_zero_inside_moov_is_refused() {
+    for name in ["speech16k_96k.m4a", "speech8k_122k.3gp"] {
+        let mut input = bytes(name);
+        let at = find(&input, b"hdlr") - 4;
+        input[at..at + 4].fill(0);
+        assert_corrupt_saying(name, input, "declares size 0");
+    }
+}
+
 /// Bytes of the Vorbis fixtures' setup headers (after the codebooks, floors and residues that
 /// `vorbis_setup.rs` checks) whose damage makes symphonia's Vorbis decoder panic while decoding
 /// the first packets, as it does on some damaged audio packets (FUZZING.md): caught by emovox
@@ -573,7 +587,8 @@ const VORBIS_DECODE_PANICS: [(&str, usize); 2] = [
 ];
 
 /// Every byte of the headers of AIFF, AIFF-C, CAF, ADPCM WAV, ADTS, AMR (the first 160 bytes:
-/// the magic and the first frames, each frame's header byte giving its size) and
+/// the magic and the first frames, each frame's header byte giving its size), 3GP with AMR (its
+/// `moov`) and
 /// Matroska and WebM with AAC, PCM, FLAC, MP3 or Vorbis (all before the first Cluster): chunk and element sizes, frame counts, block
 /// sizes, channel counts, rates, bit depths; zeroed, set to 0xff and
 /// flipped: each an error or sane audio, whole and streamed alike, and never a panic of
@@ -597,6 +612,7 @@ fn every_damaged_header_byte_of_the_new_containers_is_an_error_or_sane_audio() {
         "speech8k_122k.amr",
         "speech8k_475_dtx.amr",
         "speech16k_2385k.awb",
+        "speech8k_122k.3gp",
     ] {
         let original = bytes(name);
         // Matroska's track list lies past its first 160 bytes (after the SeekHead and Info),
@@ -606,11 +622,14 @@ fn every_damaged_header_byte_of_the_new_containers_is_an_error_or_sane_audio() {
             let cluster = original
                 .windows(4)
                 .position(|w| w == [0x1F, 0x43, 0xB6, 0x75]);
-            cluster.expect("a Cluster")
+            0..cluster.expect("a Cluster")
+        } else if name.ends_with(".3gp") {
+            // ffmpeg writes the `moov` (tracks, sample entries, tables) after the samples.
+            find(&original, b"moov") - 4..original.len()
         } else {
-            160
+            0..160
         };
-        for at in 0..header.min(original.len()) {
+        for at in header {
             for damage in [|_: u8| 0u8, |_: u8| 0xff, |b: u8| !b] {
                 let mut input = original.clone();
                 input[at] = damage(input[at]);

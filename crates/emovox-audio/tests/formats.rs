@@ -143,8 +143,9 @@ fn matroska_codecs_match_ffmpeg() {
     }
 }
 
-/// AMR as Android's call recorders wrote it: NB at 12.2 kbit/s, NB at 4.75 kbit/s with
-/// discontinuous transmission (silence as SID and NO_DATA frames), WB at 23.85 kbit/s. Bit-exact
+/// AMR as Android's call recorders wrote it (`.amr`, `.awb`, `.3gp`): NB at 12.2 kbit/s, NB at
+/// 4.75 kbit/s with discontinuous transmission (silence as SID and NO_DATA frames), WB at 23.85
+/// kbit/s. Bit-exact
 /// to opencore-amr's reference decoders run on the same file by the fixture generator
 /// (`amr_fixtures.c`), and near ffmpeg's own float decoders, which implement the same standard
 /// differently (measured: 35.7 dB SNR, largest difference 0.011 for NB; 31.5 dB, 0.024 for WB)
@@ -174,6 +175,19 @@ fn amr_is_bit_exact_to_the_reference_decoder_and_near_ffmpeg() {
             let snr = 10.0 * (signal / error).log10();
             assert!(snr >= floor, "{name}: {snr:.1} dB against ffmpeg");
         }
+    }
+    // The same frames in 3GP (an MP4 sound track of `samr` / `sawb` sample entries, which
+    // symphonia's MP4 reader leaves without a codec), as ffmpeg remuxes them: the same samples.
+    for (name, source) in [
+        ("speech8k_122k.3gp", "speech8k_122k.amr"),
+        ("speech16k_2385k.3gp", "speech16k_2385k.awb"),
+    ] {
+        let audio = read_audio(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(audio, read_audio(fixture(source)).unwrap(), "{name}");
+        assert_eq!(
+            open_audio_stream(fixture(name), 64).unwrap().format(),
+            AudioFormat::Mp4
+        );
     }
     // Multichannel AMR is named, not decoded.
     let err = decode_audio(std::io::Cursor::new(b"#!AMR_MC1.0\n\0\0\0\x01".to_vec())).unwrap_err();
@@ -413,6 +427,7 @@ fn streaming_every_format_equals_decoding_it_whole() {
         "speech8k_122k.amr",
         "speech8k_475_dtx.amr",
         "speech16k_2385k.awb",
+        "speech8k_122k.3gp",
     ];
     for name in names {
         let whole = read_audio(fixture(name)).unwrap();

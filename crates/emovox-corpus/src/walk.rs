@@ -9,7 +9,7 @@ use super::{CorpusError, SkippedFile};
 /// the extension only decides which files are looked at.
 pub const AUDIO_EXTENSIONS: &[&str] = &[
     "wav", "flac", "mp3", "ogg", "oga", "opus", "webm", "mkv", "mka", "m4a", "mp4", "aif", "aiff",
-    "aifc", "caf", "aac", "amr", "awb",
+    "aifc", "caf", "aac", "amr", "awb", "3gp",
 ];
 
 /// Whether `path` has one of the [`AUDIO_EXTENSIONS`] (any case).
