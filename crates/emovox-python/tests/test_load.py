@@ -107,6 +107,27 @@ def test_apple_formats_and_adpcm_equal_librosa_exactly(name):
         np.testing.assert_array_equal(ours, theirs)
 
 
+@pytest.mark.parametrize(
+    "name,rate",
+    [
+        ("speech8k_122k.amr", 8000),
+        ("speech8k_475_dtx.amr", 8000),
+        ("speech16k_2385k.awb", 16000),
+        ("speech8k_122k.3gp", 8000),
+    ],
+)
+def test_amr_as_android_records_it(name, rate):
+    """AMR-NB / AMR-WB (librosa's soundfile cannot read them): opencore-amr's reference decode of
+    the same frames, exactly; and resampled to 16 kHz as any format is."""
+    ours, sr = emovox.load(FORMATS / name, sr=None)
+    source = name.replace(".3gp", ".amr")
+    reference = np.fromfile(FORMATS / f"{source}.opencore.f32", dtype="<f4")
+    assert sr == rate and ours.dtype == np.float32
+    np.testing.assert_array_equal(ours, reference)
+    resampled, sr16 = emovox.load(FORMATS / name, sr=16000)
+    assert sr16 == 16000 and len(resampled) == len(reference) * 16000 // rate
+
+
 def test_resampled_like_librosa_within_tolerance(stereo_files, ravdess_path):
     cases = [(stereo_files["pcm24.wav"], 16000), (stereo_files["pcm24.wav"], 22050), (ravdess_path, 22050)]
     for path, sr in cases:
