@@ -99,6 +99,22 @@ impl<R: Read + Seek> Walker<'_, R> {
             out.push((kind, at + header_len, at + size));
             at += size;
         }
+        // Fewer bytes than a box header left inside a box of `moov`: symphonia reads a header
+        // there anyway, from the bytes after its parent (an `stsz` of 2^30 entries beyond a
+        // `stbl`'s end was reserved at its declared size: 4 GB, found by `decode_mp4`). Zeros
+        // are a terminator (QuickTime ends some lists with four), anything else is refused.
+        if strict && at < end && end - at < 8 && self.boxes < MAX_BOXES {
+            let mut rest = [0u8; 8];
+            let rest = &mut rest[..(end - at) as usize];
+            self.reader.seek(SeekFrom::Start(at))?;
+            self.reader.read_exact(rest)?;
+            if rest.iter().any(|&b| b != 0) {
+                return Err(Bad::Malformed(format!(
+                    "{} bytes after the last box inside moov, too few for a box header",
+                    rest.len()
+                )));
+            }
+        }
         Ok(out)
     }
 

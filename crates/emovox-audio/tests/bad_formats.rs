@@ -576,6 +576,17 @@ fn a_box_of_size_zero_inside_moov_is_refused() {
     }
 }
 
+/// What `decode_mp4` found seeded with the 3GP fixtures: an `stsz` whose header starts in the
+/// last 4 bytes of its `stbl` (a garbage box of 64 bytes before it), which emovox's walk did
+/// not look at and symphonia read from past the box, reserving its 2^30 declared entries (4
+/// GB). Refused by emovox now (and kept in `hostile_inputs`, whose memory `bounded_memory.rs`
+/// measures).
+#[test]
+fn a_box_header_cut_by_its_parents_end_inside_moov_is_refused() {
+    let input = bytes("fuzz/mp4_oom_stsz_past_stbl.bin");
+    assert_corrupt_saying("stsz past its stbl", input, "too few for a box header");
+}
+
 /// Bytes of the Vorbis fixtures' setup headers (after the codebooks, floors and residues that
 /// `vorbis_setup.rs` checks) whose damage makes symphonia's Vorbis decoder panic while decoding
 /// the first packets, as it does on some damaged audio packets (FUZZING.md): caught by emovox

@@ -213,6 +213,7 @@ pub fn hostile_inputs() -> Vec<(String, Vec<u8>)> {
         "mp4_oom_ilst_data.bin",
         "aiff_comm_name_overflow.bin",
         "caf_channel_shift_overflow.bin",
+        "mp4_oom_stsz_past_stbl.bin",
     ] {
         out.push((format!("fuzz/{name}"), bytes(&format!("fuzz/{name}"))));
     }
