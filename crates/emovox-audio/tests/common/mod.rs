@@ -20,6 +20,21 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The Matroska / WebM fixtures (AAC beside video, PCM, FLAC, MP3, Vorbis) and the AMR ones
+/// (`.amr`, `.awb`, `.3gp`), which the streaming and damaged-header tests both run over.
+pub const MATROSKA_AND_AMR: &[&str] = &[
+    "speech16k_96k_video.mkv",
+    "speech16k_pcm.mkv",
+    "speech16k_flac.mkv",
+    "speech16k_128k_mp3.mkv",
+    "speech16k_64k_vorbis.webm",
+    "stereo44k_96k_vorbis.mkv",
+    "speech8k_122k.amr",
+    "speech8k_475_dtx.amr",
+    "speech16k_2385k.awb",
+    "speech8k_122k.3gp",
+];
+
 pub fn bytes(name: &str) -> Vec<u8> {
     std::fs::read(fixture(name)).unwrap()
 }
