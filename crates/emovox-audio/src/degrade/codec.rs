@@ -1,5 +1,6 @@
 //! A lossy speech codec round trip: the clip encoded with libopus at a given bitrate and decoded
-//! again, as a voice message, a WebRTC call or a VoIP recording is heard.
+//! again, as a voice message, a WebRTC call or a VoIP recording is heard; or with AMR-NB, as a
+//! mobile phone call is.
 
 use rand::Rng;
 
@@ -49,6 +50,46 @@ pub(crate) fn opus_round_trip(
 ) -> Result<Vec<f32>, DegradeError> {
     Err(DegradeError::Codec(
         "the opus condition needs emovox-audio's `opus` feature (libopus)".to_string(),
+    ))
+}
+
+/// `x` (mono, at `sample_rate` Hz) over a mobile phone call's codec: resampled to 8 kHz, through
+/// AMR-NB at `kbps` kbit/s (opencore-amr's 3GPP reference encoder and decoder,
+/// [`crate::amr`]) and back to `sample_rate`, of the input's length.
+#[cfg(feature = "amr")]
+pub(crate) fn amr_round_trip(
+    x: Vec<f32>,
+    sample_rate: u32,
+    kbps: f32,
+) -> Result<Vec<f32>, DegradeError> {
+    use super::channel::resample_cached;
+
+    const RATE: u32 = 8_000;
+    let narrow = if sample_rate == RATE {
+        x.clone()
+    } else {
+        resample_cached(&x, sample_rate, RATE)?
+    };
+    let coded = crate::amr::nb_round_trip(&narrow, kbps)
+        .ok_or_else(|| DegradeError::Codec(format!("AMR-NB could not code {kbps} kbit/s")))?;
+    let mut out = if sample_rate == RATE {
+        coded
+    } else {
+        resample_cached(&coded, RATE, sample_rate)?
+    };
+    out.resize(x.len(), 0.0);
+    Ok(out)
+}
+
+/// Without the `amr` feature there is no encoder: a clear error, not a silent clean clip.
+#[cfg(not(feature = "amr"))]
+pub(crate) fn amr_round_trip(
+    _x: Vec<f32>,
+    _sample_rate: u32,
+    _kbps: f32,
+) -> Result<Vec<f32>, DegradeError> {
+    Err(DegradeError::Codec(
+        "the amr condition needs emovox-audio's `amr` feature (opencore-amr)".to_string(),
     ))
 }
 

@@ -2,7 +2,7 @@
 //!
 //! A [`Condition`] degrades a mono clip: gain, clipping, additive noise (white, pink, babble)
 //! at a signal-to-noise ratio, a telephone channel, room reverberation, a spectral tilt, a DC
-//! offset, mains hum, a lossy codec (Opus), or a chain of these. It is
+//! offset, mains hum, a lossy codec (Opus, AMR-NB), or a chain of these. It is
 //! used to evaluate a model's robustness on [`standard_conditions`] and, through
 //! [`MultiConditionConfig::draw`], as multi-condition training augmentation.
 //!
@@ -13,7 +13,7 @@
 //! checked), and bad parameters are a typed [`DegradeError`], never a panic.
 //!
 //! Conditions have a short text form (`clean`, `gain:-20`, `clipping:12`, `white:20`, `pink:10`,
-//! `babble:10` or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6`, `offset:-6`, `hum:50:30`, `opus:12`, chains
+//! `babble:10` or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6`, `offset:-6`, `hum:50:30`, `opus:12`, `amr:12.2`, chains
 //! joined by `+` such as `reverb:0.4+babble:10`) parsed by [`Condition::parse`] and printed by
 //! `Display`.
 //!
@@ -79,6 +79,9 @@ pub const COMPRESSION_RELEASE_SECONDS: f32 = 0.15;
 pub const OPUS_LOSS_RANGE: std::ops::RangeInclusive<f32> = 0.0..=50.0;
 /// Accepted Opus bitrates of [`Condition::Opus`], in kbit/s (libopus codes 6 to 510).
 pub const OPUS_KBPS_RANGE: std::ops::RangeInclusive<u32> = 6..=256;
+/// AMR-NB's eight bitrates of [`Condition::Amr`], in kbit/s, in the order of its modes (MR475
+/// .. MR122).
+pub const AMR_NB_KBPS: [f32; 8] = [4.75, 5.15, 5.9, 6.7, 7.4, 7.95, 10.2, 12.2];
 /// Accepted numbers of babble talkers.
 pub const TALKERS_RANGE: std::ops::RangeInclusive<usize> = 1..=16;
 /// Babble talkers when the text form gives none (`babble:10`).
@@ -88,7 +91,7 @@ pub const DEFAULT_TALKERS: usize = 4;
 #[derive(Debug, Error)]
 pub enum DegradeError {
     /// The text names no known condition.
-    #[error("unknown condition {0:?} (expected clean, gain, clipping, compression, white, pink, babble, telephone, reverb, tilt, offset, hum, opus, or stages joined by '+')")]
+    #[error("unknown condition {0:?} (expected clean, gain, clipping, compression, white, pink, babble, telephone, reverb, tilt, offset, hum, opus, amr, or stages joined by '+')")]
     UnknownCondition(String),
     /// A parameter is missing, unparsable or out of range.
     #[error("bad parameter for {condition}: {message}")]
@@ -142,8 +145,8 @@ pub enum DegradeError {
 /// SNRs are measured against the clip's mean power over all its samples (silences
 /// included), so `white:10` adds noise of exactly a tenth of the clip's mean power. A silent
 /// clip stays silent under every SNR-based noise. Samples may go beyond ±1 (a gain, noise at a
-/// low SNR); only two stages saturate at full scale: the telephone's mu-law coding, and the
-/// Opus codec (libopus limits its output to ±1).
+/// low SNR); only three stages saturate at full scale: the telephone's mu-law coding, and the
+/// Opus and AMR codecs (their decoders limit their output to ±1).
 ///
 /// Serialised (serde) as an internally tagged map, e.g. `{"type":"white","snr_db":20.0}`;
 /// a chain is `{"type":"chain","stages":[...]}`. Deserialising checks the ranges.
@@ -260,6 +263,16 @@ pub enum Condition {
         #[serde(default)]
         loss: f32,
     },
+    /// A mobile phone call's codec: the clip resampled to 8 kHz, encoded with AMR-NB (the GSM
+    /// and UMTS speech codec; opencore-amr's 3GPP reference encoder, no discontinuous
+    /// transmission) at `kbps` kbit/s, one of its eight modes (4.75, 5.15, 5.9, 6.7, 7.4, 7.95,
+    /// 10.2, 12.2), decoded and resampled back: narrow band (nothing above 4 kHz) and the
+    /// codec's own distortion, as a call recorded at either end is heard. Deterministic
+    /// (fixed-point reference code). Needs the `amr` feature.
+    Amr {
+        /// Bitrate, in kbit/s.
+        kbps: f32,
+    },
     /// The stages applied in order (e.g. reverb then noise), each with its own sub-seed.
     Chain {
         /// The stages, first applied first.
@@ -341,7 +354,7 @@ impl Condition {
     /// Parses the text form: `clean`, `gain:-20` (or `gain:+6`), `clipping:12`, `compression:4`, `white:20`, `pink:10`,
     /// `babble:10` (4 talkers) or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6` (or
     /// `tilt:+6`), `offset:-6`, `hum:50:30` (mains Hz, SNR dB), `opus:12` (kbit/s) or `opus:12:10` (and 10 % of
-    /// packets lost), and stages joined by `+` (`reverb:0.4+babble:10`),
+    /// packets lost), `amr:12.2` (AMR-NB kbit/s), and stages joined by `+` (`reverb:0.4+babble:10`),
     /// which give a [`Condition::Chain`]. Names are case-insensitive, spaces around stages are ignored, and
     /// ranges are checked as in [`Condition::validate`].
     ///
@@ -363,7 +376,7 @@ impl Condition {
     /// Checks every parameter's range (SNR -20..=60 dB, gain -60..=40 dB, clipping 0..=40 dB,
     /// compression ratio 1..=100, RT60
     /// 0.05..=3 s, talkers 1..=16, tilt -24..=24 dB, offset -60..=20 dB, hum 40..=70 Hz, Opus
-    /// 6..=256 kbit/s and 0..=50 % loss), recursively
+    /// 6..=256 kbit/s and 0..=50 % loss, AMR-NB one of its eight bitrates), recursively
     /// through chains.
     pub fn validate(&self) -> Result<(), DegradeError> {
         match self {
@@ -402,6 +415,14 @@ impl Condition {
             Condition::Opus { kbps, loss } if OPUS_KBPS_RANGE.contains(kbps) => {
                 check_f32("opus", "packet loss (%)", *loss, &OPUS_LOSS_RANGE)
             }
+            Condition::Amr { kbps } if AMR_NB_KBPS.contains(kbps) => Ok(()),
+            Condition::Amr { kbps } => Err(bad(
+                "amr",
+                format!(
+                    "bitrate {kbps} kbit/s is not one of AMR-NB's ({})",
+                    AMR_NB_KBPS.map(|k| k.to_string()).join(", ")
+                ),
+            )),
             Condition::Opus { kbps, .. } => Err(bad(
                 "opus",
                 format!(
@@ -529,6 +550,7 @@ impl Condition {
             Condition::Opus { kbps, loss } => {
                 codec::opus_round_trip(x, sample_rate, *kbps, *loss, &mut rng())
             }
+            Condition::Amr { kbps } => codec::amr_round_trip(x, sample_rate, *kbps),
             Condition::Chain { stages } => {
                 for (index, stage) in stages.iter().enumerate() {
                     x = stage.run(x, sample_rate, stage_seed(seed, index), babble)?;
@@ -655,6 +677,12 @@ fn parse_stage(stage: &str) -> Result<Condition, DegradeError> {
                 },
             }
         }
+        "amr" => {
+            check_arity(name, params.len(), 1, 1)?;
+            Condition::Amr {
+                kbps: parse_number(name, "bitrate (kbit/s)", params[0])?,
+            }
+        }
         _ => return Err(DegradeError::UnknownCondition(stage.to_string())),
     };
     condition.validate()?;
@@ -689,6 +717,7 @@ impl fmt::Display for Condition {
             Condition::Hum { hz, snr_db } => write!(f, "hum:{hz}:{snr_db}"),
             Condition::Opus { kbps, loss } if *loss == 0.0 => write!(f, "opus:{kbps}"),
             Condition::Opus { kbps, loss } => write!(f, "opus:{kbps}:{loss}"),
+            Condition::Amr { kbps } => write!(f, "amr:{kbps}"),
             Condition::Chain { stages } if stages.is_empty() => f.write_str("clean"),
             Condition::Chain { stages } => {
                 for (i, stage) in stages.iter().enumerate() {
