@@ -10,6 +10,9 @@
 //! reference decoders do. Each frame is copied into a zeroed buffer as large as the largest
 //! frame before it is handed to C, so a frame type whose size the decoder reads differently can
 //! never make it read past the buffer.
+//!
+//! [`nb_round_trip`] runs opencore's AMR-NB encoder and decoder together, for the `amr`
+//! recording condition of [`crate::degrade`] (a mobile call's codec).
 
 use std::ffi::c_void;
 
