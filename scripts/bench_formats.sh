@@ -2,8 +2,9 @@
 # Decoding + resampling to 16 kHz of a 3-minute 44.1 kHz stereo file of every format: emovox
 # (crates/emovox-audio/examples/decode_to_16k.rs: AudioStream -> StreamResampler -> f32le on
 # stdout) against `ffmpeg -i f -f f32le -ar 16000 -`, both pinned to one core and timed by
-# hyperfine the same way (output discarded). Needs Debian's ffmpeg, hyperfine and python3
-# (`apt-get install ffmpeg hyperfine`).
+# hyperfine the same way (output discarded). Needs Debian's ffmpeg, hyperfine, python3 and, for
+# the AMR files (ffmpeg has AMR decoders only), gcc with opencore-amr and vo-amrwbenc
+# (`apt-get install ffmpeg hyperfine libopencore-amrnb-dev libopencore-amrwb-dev libvo-amrwbenc-dev`).
 #
 #   bash scripts/bench_formats.sh [OUT_DIR]     # OUT_DIR default: a temporary folder
 #
@@ -36,7 +37,14 @@ $FF -i "$src" -c:a pcm_s16le "$out/f.caf"
 $FF -i "$src" -c:a adpcm_ima_wav "$out/ima_adpcm.wav"
 $FF -i "$src" -c:a aac -b:a 96k "$out/f.aac"
 $FF -i "$src" -c:a aac -b:a 96k "$out/aac.mkv"
-FILES="f.wav f.flac f.mp3 f.ogg f.opus f.m4a alac.m4a f.aiff f.caf ima_adpcm.wav f.aac aac.mkv"
+$FF -i "$src" -c:a libvorbis -b:a 64k "$out/vorbis.webm"
+$FF -i "$src" -c:a flac "$out/flac.mkv"
+# AMR-NB 12.2 kbit/s (8 kHz) and AMR-WB 23.85 kbit/s (16 kHz), mono, by the fixtures' encoder.
+gcc -O2 crates/emovox-audio/tests/fixtures/formats/amr_fixtures.c -o "$out/amr_fixtures" \
+    -lopencore-amrnb -lopencore-amrwb -lvo-amrwbenc
+$FF -i "$src" -ac 1 -ar 8000 -f s16le - | "$out/amr_fixtures" nb 7 "$out/f.amr" "$out/amr.ref"
+$FF -i "$src" -ac 1 -ar 16000 -f s16le - | "$out/amr_fixtures" wb 8 "$out/f.awb" "$out/awb.ref"
+FILES="f.wav f.flac f.mp3 f.ogg f.opus f.m4a alac.m4a f.aiff f.caf ima_adpcm.wav f.aac aac.mkv vorbis.webm flac.mkv f.amr f.awb"
 
 for f in $FILES; do
     hyperfine --warmup 1 --runs "${RUNS:-5}" --style basic --export-json "$out/$f.json" \
