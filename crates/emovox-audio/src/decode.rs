@@ -780,8 +780,15 @@ mod packets {
         first_audio_track(reader, facts).map(|t| (t.id, t.codec_params.clone()))
     }
 
+    /// The MP4 audio codecs read, as the error for any other names them.
+    #[cfg(feature = "amr")]
+    const MP4_CODECS_READ: &str = "AAC-LC, ALAC or AMR";
+    /// The MP4 audio codecs read, as the error for any other names them.
+    #[cfg(not(feature = "amr"))]
+    const MP4_CODECS_READ: &str = "AAC-LC or ALAC (AMR needs the `amr` feature)";
+
     /// The first track whose codec symphonia knows, or why there is none: no samples, an MP4
-    /// audio codec other than AAC-LC or ALAC, or no audio track at all.
+    /// audio codec other than those read, or no audio track at all.
     fn first_audio_track<'a>(
         reader: &'a dyn FormatReader,
         facts: &ContainerFacts,
@@ -795,9 +802,9 @@ mod packets {
                 if has_audio_track && facts.declares_nothing {
                     AudioError::NoSamples
                 } else if has_audio_track {
-                    AudioError::UnsupportedCodec(
-                        "MP4 audio track of a codec other than AAC-LC, ALAC or AMR".into(),
-                    )
+                    AudioError::UnsupportedCodec(format!(
+                        "MP4 audio track of a codec other than {MP4_CODECS_READ}"
+                    ))
                 } else {
                     AudioError::NoAudioTrack
                 }
