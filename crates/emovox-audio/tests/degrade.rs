@@ -202,10 +202,12 @@ fn text_form_round_trips() {
         tilt_prob: 0.5,
         opus_prob: 0.5,
         opus_kbps: (6, 8),
+        amr_prob: 0.5,
         ..Default::default()
     };
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let (mut tilts, mut opus) = (0, std::collections::BTreeMap::new());
+    let mut amr = std::collections::BTreeMap::new();
     for _ in 0..500 {
         let condition = config.draw(&mut rng);
         let text = condition.to_string();
@@ -214,6 +216,10 @@ fn text_form_round_trips() {
         if let Some(at) = text.find("opus:") {
             let stage = text[at..].split('+').next().unwrap().to_string();
             *opus.entry(stage).or_insert(0) += 1;
+        }
+        if let Some(at) = text.find("amr:") {
+            let stage = text[at..].split('+').next().unwrap().to_string();
+            *amr.entry(stage).or_insert(0) += 1;
         }
     }
     // About 0.7 (degraded) x 0.5 of the draws, each bitrate of the range about equally.
@@ -229,6 +235,14 @@ fn text_form_round_trips() {
         "{opus:?}"
     );
     assert!(opus.values().all(|&n| n > 25), "{opus:?}");
+    // AMR: about 0.7 x 0.5 of the draws too, spread over all eight modes.
+    let calls: usize = amr.values().sum();
+    assert!(
+        (120..=230).contains(&calls),
+        "{calls} AMR stages in 500 draws"
+    );
+    assert_eq!(amr.len(), 8, "{amr:?}");
+    assert!(amr.values().all(|&n| n > 5), "{amr:?}");
 }
 
 #[test]
@@ -1028,6 +1042,10 @@ fn multi_condition_draws_follow_the_config() {
         },
         MultiConditionConfig {
             opus_prob: 1.5,
+            ..Default::default()
+        },
+        MultiConditionConfig {
+            amr_prob: -0.5,
             ..Default::default()
         },
         MultiConditionConfig {

@@ -4,7 +4,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Condition, DegradeError, GAIN_DB_RANGE, OPUS_KBPS_RANGE, RT60_RANGE, SNR_DB_RANGE,
+    Condition, DegradeError, AMR_NB_KBPS, GAIN_DB_RANGE, OPUS_KBPS_RANGE, RT60_RANGE, SNR_DB_RANGE,
     TALKERS_RANGE, TILT_DB_RANGE,
 };
 
@@ -39,8 +39,9 @@ impl Default for NoiseWeights {
 /// (probability `reverb_prob`, RT60 uniform in `rt60`), additive noise (probability
 /// `noise_prob`, colour by `noise_weights`, SNR uniform in `snr_db`, babble talkers uniform
 /// in `babble_talkers`), a spectral tilt uniform in ±`tilt_db` (probability `tilt_prob`: the
-/// colour of another microphone), the telephone channel (probability `telephone_prob`), an Opus
-/// round trip at a bitrate uniform in `opus_kbps` (probability `opus_prob`: a voice message or
+/// colour of another microphone), the telephone channel (probability `telephone_prob`), an
+/// AMR-NB round trip at one of its eight bitrates, uniformly (probability `amr_prob`: a mobile
+/// phone call, [`Condition::Amr`]), an Opus round trip at a bitrate uniform in `opus_kbps` (probability `opus_prob`: a voice message or
 /// a VoIP call), and a gain uniform in ±`gain_db` (when `gain_db > 0`). A degraded crop for
 /// which none of the first three was drawn gets noise anyway (if any noise weight is
 /// positive), so that it differs from the clean crop.
@@ -75,6 +76,10 @@ pub struct MultiConditionConfig {
     pub opus_prob: f32,
     /// Bitrate range (kbit/s, inclusive, uniform) of the Opus round trip (default 6..=16).
     pub opus_kbps: (u32, u32),
+    /// Probability of an AMR-NB round trip ([`Condition::Amr`], a bitrate drawn uniformly from
+    /// [`AMR_NB_KBPS`]) in a degraded crop (default 0: no random number is drawn for it, as for
+    /// `tilt_prob`). Applying it needs the `amr` feature.
+    pub amr_prob: f32,
 }
 
 impl Default for MultiConditionConfig {
@@ -93,6 +98,7 @@ impl Default for MultiConditionConfig {
             tilt_db: 12.0,
             opus_prob: 0.0,
             opus_kbps: (6, 16),
+            amr_prob: 0.0,
         }
     }
 }
@@ -167,6 +173,7 @@ impl MultiConditionConfig {
         check_probability("reverb_prob", self.reverb_prob)?;
         check_probability("tilt_prob", self.tilt_prob)?;
         check_probability("opus_prob", self.opus_prob)?;
+        check_probability("amr_prob", self.amr_prob)?;
         check_half_width("tilt_db", self.tilt_db, &TILT_DB_RANGE)?;
         check_range("snr_db", self.snr_db, &SNR_DB_RANGE)?;
         check_range("rt60", self.rt60, &RT60_RANGE)?;
@@ -208,7 +215,7 @@ impl MultiConditionConfig {
         if !(reverb || noise || telephone) && total > 0.0 {
             noise = true;
         }
-        let mut stages = Vec::with_capacity(6);
+        let mut stages = Vec::with_capacity(7);
         if reverb {
             stages.push(Condition::Reverb {
                 rt60: uniform(rng, self.rt60),
@@ -235,6 +242,12 @@ impl MultiConditionConfig {
         }
         if telephone {
             stages.push(Condition::Telephone);
+        }
+        if self.amr_prob > 0.0 && rng.gen::<f32>() < self.amr_prob {
+            let mode = uniform_count(rng, (0, AMR_NB_KBPS.len() - 1));
+            stages.push(Condition::Amr {
+                kbps: AMR_NB_KBPS[mode],
+            });
         }
         if self.opus_prob > 0.0 && rng.gen::<f32>() < self.opus_prob {
             let (lo, hi) = self.opus_kbps;
