@@ -25,6 +25,12 @@ pub(crate) struct AutocorrelationFft {
     inverse_twiddles: Vec<Complex<f32>>,
 }
 
+// rustfft's and realfft's plans (`Arc<dyn ...>`, which the compiler cannot see into) are
+// immutable once built: every transform takes the caller's buffers and scratch, so a panic
+// during one leaves no plan half-updated, and the plan's holder is unwind-safe.
+impl std::panic::UnwindSafe for AutocorrelationFft {}
+impl std::panic::RefUnwindSafe for AutocorrelationFft {}
+
 /// Working memory of an [`AutocorrelationFft`], sized by [`AutocorrelationFft::fit_scratch`].
 #[derive(Debug, Default)]
 pub(crate) struct AutocorrelationScratch {

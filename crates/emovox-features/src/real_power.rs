@@ -21,6 +21,12 @@ pub(crate) struct RealPowerFft {
     transform: Transform,
 }
 
+// rustfft's and realfft's plans (`Arc<dyn ...>`, which the compiler cannot see into) are
+// immutable once built: every transform takes the caller's buffers and scratch, so a panic
+// during one leaves no plan half-updated, and the plan's holder is unwind-safe.
+impl std::panic::UnwindSafe for RealPowerFft {}
+impl std::panic::RefUnwindSafe for RealPowerFft {}
+
 /// How the spectrum of a frame is computed.
 #[derive(Clone)]
 enum Transform {

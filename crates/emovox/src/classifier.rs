@@ -68,7 +68,9 @@ impl Prediction {
 /// from the model file's own metadata, so a model can never be fed features it was not trained
 /// on. The views' pipelines form one [`FrontEnd`]: views that share preprocessing, mel settings
 /// or pitch settings compute them once per clip. `Classifier` is `Send + Sync`: share one
-/// across threads.
+/// across threads. It is also `UnwindSafe` and `RefUnwindSafe`: a panic inside a prediction
+/// (caught by [`std::panic::catch_unwind`], a server's task or a thread pool) leaves it as
+/// good as before.
 #[derive(Debug)]
 pub struct Classifier {
     model: MultiViewModel,
@@ -76,6 +78,14 @@ pub struct Classifier {
     /// Feature working memory, one per thread classifying at once, reused from clip to clip.
     scratch: Mutex<Vec<FeatureScratch>>,
 }
+
+// What the compiler cannot see into is candle's tensors (`Arc`s of `dyn` ops) and the FFT
+// plans: after loading, a classifier's weights and plans are only read. Its one mutable part,
+// the scratch pool, lends each prediction a buffer taken out of the pool (a panic drops that
+// buffer, never a half-written one left behind) and ignores poisoning, as does the pipelines'
+// resampler cache; so a panic during a prediction cannot leave a broken invariant.
+impl std::panic::UnwindSafe for Classifier {}
+impl std::panic::RefUnwindSafe for Classifier {}
 
 /// The model that ships with emovox: an ensemble of three models trained from scratch (level
 /// normalised, multi-condition training, last epoch), one on RAVDESS actors 01-18 and two on

@@ -124,3 +124,22 @@ fn files_are_predicted_channel_by_channel_as_asked() {
     assert_eq!(results[0].as_ref().unwrap(), &right_alone);
     std::fs::remove_file(&stereo).ok();
 }
+
+#[test]
+fn a_classifier_survives_a_panic_caught_while_it_was_in_use() {
+    // Compiles only while `Classifier` is `UnwindSafe` and `RefUnwindSafe` (what
+    // `catch_unwind` asks of what a closure captures), without `AssertUnwindSafe`.
+    fn unwind_safe<T: std::panic::UnwindSafe + std::panic::RefUnwindSafe>(_: &T) {}
+    let classifier = Classifier::bundled().unwrap();
+    unwind_safe(&classifier);
+    let clip = read_audio(fixture(1)).unwrap();
+    let before = classifier.predict(&clip.samples, clip.sample_rate).unwrap();
+    let caught = std::panic::catch_unwind(|| {
+        let during = classifier.predict(&clip.samples, clip.sample_rate);
+        assert!(during.is_ok());
+        panic!("the caller's own panic, the classifier borrowed");
+    });
+    assert!(caught.is_err());
+    let after = classifier.predict(&clip.samples, clip.sample_rate).unwrap();
+    assert_eq!(before, after);
+}
