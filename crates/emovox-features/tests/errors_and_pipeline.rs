@@ -499,3 +499,23 @@ fn too_short_says_one_sample_or_several() {
         "the signal has 2 samples, shorter than one frame of 400 samples"
     );
 }
+
+#[test]
+fn a_pipeline_can_be_used_inside_catch_unwind() {
+    // Compiles only while `FeaturePipeline` is `UnwindSafe` and `RefUnwindSafe`.
+    fn unwind_safe<T: std::panic::UnwindSafe + std::panic::RefUnwindSafe>(_: &T) {}
+    // Pitch too, whose tracker holds FFT plans of its own.
+    let spec = FeatureSpec {
+        kind: FeatureKind::LogMel(MelConfig::speech()),
+        delta_orders: 1,
+        delta_width: 9,
+        utterance_norm: false,
+        pitch: Some(PitchConfig::speech()),
+        preprocessing: Default::default(),
+    };
+    let pipeline = FeaturePipeline::new(spec).unwrap();
+    unwind_safe(&pipeline);
+    let clip = tone(16_000);
+    let inside = std::panic::catch_unwind(|| pipeline.compute(&clip, 16_000).unwrap());
+    assert_eq!(inside.unwrap(), pipeline.compute(&clip, 16_000).unwrap());
+}
