@@ -2,6 +2,7 @@
 //! Matroska, M4A/MP4 (AAC-LC, ALAC), AIFF/AIFF-C, CAF, raw AAC (ADTS) and AMR-NB / AMR-WB, down-mixing, resampling (a windowed sinc tabulated per output phase; whole
 //! clips or streamed chunks), trimming, and seeded recording conditions ([`degrade`]: noise,
 //! gain, telephone, reverb).
+//! [`quality`] measures what about a recording costs accuracy: clipping, noise, band, speech, DC offset.
 //!
 //! Decoding follows `soundfile`, so samples equal `librosa.load(path, sr=None)` for the same
 //! file: integer PCM is scaled by 1 / 2^(bits - 1) and channels are averaged (or one is read:
@@ -134,6 +135,7 @@ mod interpolated;
 #[cfg(feature = "opus")]
 mod opus;
 mod polyphase;
+pub mod quality;
 mod resample;
 mod riff;
 mod sniff;
@@ -161,6 +163,7 @@ pub use degrade::{
 pub use energy::{loudest_level_db, mean, mean_power, sums_of_squares, SILENCE_LEVEL_DB};
 pub use envelope::{peak_envelope, peak_envelope_of};
 pub use error::AudioError;
+pub use quality::{assess, QualityAnalyzer, QualityConcern, RecordingQuality};
 pub use resample::{resample, Resampler};
 pub use sniff::{detect_format, detect_format_of, AudioFormat};
 pub use stream::{open_wav_stream, WavStream};
