@@ -162,6 +162,47 @@ fn a_table_of_conditions_prints_and_writes_every_row() {
 }
 
 #[test]
+fn each_row_counts_the_clips_raising_each_recording_quality_concern() {
+    let classifier = Classifier::bundled().unwrap();
+    let conditions = parse_conditions(&["clean", "telephone", "white:0", "clipping:12"]).unwrap();
+    let table = evaluate_conditions(
+        &classifier,
+        &clips(),
+        &conditions,
+        7,
+        &Scoring::model(),
+        Adaptation::None,
+    )
+    .unwrap();
+    let share = |row: usize, concern: &str| table.rows[row].1.concerns[concern];
+    let names = ["clipped", "little_speech", "narrowband", "noisy"];
+    for (row, (_, e)) in table.rows.iter().enumerate() {
+        assert_eq!(e.concerns.keys().collect::<Vec<_>>(), names, "row {row}");
+    }
+    // The espeak sentences as recorded raise none; each condition raises its own, on every clip.
+    assert!(
+        names.iter().all(|c| share(0, c) == 0.0),
+        "{:?}",
+        table.rows[0].1.concerns
+    );
+    assert_eq!((share(1, "narrowband"), share(1, "noisy")), (1.0, 0.0));
+    assert_eq!((share(2, "noisy"), share(2, "clipped")), (1.0, 0.0));
+    assert_eq!((share(3, "clipped"), share(3, "narrowband")), (1.0, 0.0));
+    let text = table.to_text();
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap()
+            .to_string()
+    };
+    assert!(line("clean").ends_with("none"), "{text}");
+    assert!(line("telephone").ends_with("narrowband 100%"), "{text}");
+    assert!(line("clipping:12").contains("clipped 100%"), "{text}");
+    let json = table.to_json();
+    assert_eq!(json[1]["concerns"]["narrowband"], 1.0);
+}
+
+#[test]
 fn uars_come_with_intervals_and_two_classifiers_pair_clip_by_clip() {
     let classifier = Classifier::bundled().unwrap();
     // The bundled model's first member alone (its two views).

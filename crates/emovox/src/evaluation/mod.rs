@@ -1,6 +1,7 @@
 //! Scoring a [`Classifier`] on labelled clips, as recorded or under a named recording
 //! condition ([`Condition`]: gain, noise, babble, telephone, reverberation), with accuracy,
-//! UAR, a confusion matrix and calibration.
+//! UAR, a confusion matrix, calibration, and the share of clips that raised each
+//! recording-quality concern ([`emovox_audio::quality`]).
 //!
 //! ```no_run
 //! use emovox::audio::degrade::Condition;
@@ -28,6 +29,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use emovox_audio::degrade::{BabblePool, Condition};
+use emovox_audio::quality::{assess, QualityConcern};
 use emovox_metrics::{Bootstrap, Calibration, ConfusionMatrix, Interval};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -185,6 +187,11 @@ pub struct Evaluation {
     pub failed: Vec<String>,
     /// How novel the scored clips were to the model, if it has a feature density.
     pub novelty: Option<NoveltySummary>,
+    /// For every [`QualityConcern`] (by [`QualityConcern::name`]), the share of the scored
+    /// clips (0..=1) that raised it, measured on each clip as the classifier heard it (after
+    /// the condition): what a user of [`emovox_audio::assess`] would have been told.
+    #[serde(default)]
+    pub concerns: BTreeMap<String, f32>,
 }
 
 /// The novelty ([`crate::Prediction::novelty`]) of a set of clips.
@@ -240,8 +247,8 @@ impl Evaluation {
     /// This evaluation as one JSON object named `name`: accuracy, UAR and its 95 % interval
     /// (`uar_interval`, `[low, high]`), macro-F1, n, labels, confusion matrix, ECE and the
     /// interval of a calibrated classifier's (`calibrated_ece`), the reliability table, the
-    /// number of failed clips and the novelty summary (`null` for a model without a feature
-    /// density).
+    /// number of failed clips, the novelty summary (`null` for a model without a feature
+    /// density) and the share of clips per recording-quality concern (`concerns`).
     pub fn to_json(&self, name: &str) -> serde_json::Value {
         let summary = self.matrix.summary();
         serde_json::json!({
@@ -259,6 +266,7 @@ impl Evaluation {
             "calibration": self.calibration,
             "failed": self.failed.len(),
             "novelty": self.novelty,
+            "concerns": self.concerns,
         })
     }
 }
@@ -313,17 +321,21 @@ pub fn evaluate(
             };
             let scored =
                 degrade(clip, condition, seed.wrapping_add(i as u64), &pools).and_then(|audio| {
-                    classifier
+                    let prediction = classifier
                         .predict(&audio, clip.sample_rate)
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| e.to_string())?;
+                    // What the classifier accepted, `assess` measures (same checks).
+                    let quality = assess(&audio, clip.sample_rate).map_err(|e| e.to_string())?;
+                    Ok((prediction, quality.concerns()))
                 });
             match scored {
-                Ok(prediction) => {
+                Ok((prediction, concerns)) => {
                     let mut p = vec![0.0f32; merged.len()];
                     for ((_, q), &column) in prediction.probabilities.iter().zip(&merged_column) {
                         p[column] += q;
                     }
-                    ClipOutcome::Scored(truth, renormalised(&p, &columns), prediction.novelty)
+                    let p = renormalised(&p, &columns);
+                    ClipOutcome::Scored(truth, p, prediction.novelty, concerns)
                 }
                 Err(reason) => ClipOutcome::Failed(reason),
             }
@@ -344,15 +356,19 @@ fn tally(
 ) -> Result<Evaluation, Error> {
     let (mut truth, mut predicted, mut probabilities) = (Vec::new(), Vec::new(), Vec::new());
     let (mut failed, mut unscored, mut novelty) = (Vec::new(), 0, Vec::new());
+    let mut flagged = [0usize; QualityConcern::ALL.len()];
     for outcome in outcomes {
         match outcome {
             ClipOutcome::Unscored => unscored += 1,
             ClipOutcome::Failed(reason) => failed.push(reason),
-            ClipOutcome::Scored(t, p, clip_novelty) => {
+            ClipOutcome::Scored(t, p, clip_novelty, concerns) => {
                 truth.push(t);
                 predicted.push(emovox_metrics::argmax(&p));
                 probabilities.push(p);
                 novelty.extend(clip_novelty);
+                for (count, concern) in flagged.iter_mut().zip(QualityConcern::ALL) {
+                    *count += usize::from(concerns.contains(&concern));
+                }
             }
         }
     }
@@ -363,6 +379,7 @@ fn tally(
             first: failed.into_iter().next().unwrap_or_default(),
         });
     }
+    let scored = truth.len();
     let calibration = Calibration::from_probabilities(&probabilities, &truth, CALIBRATION_BINS)?;
     let bootstrap = Bootstrap::default();
     Ok(Evaluation {
@@ -376,6 +393,11 @@ fn tally(
         unscored,
         failed,
         novelty: NoveltySummary::of(novelty, novelty_threshold),
+        concerns: QualityConcern::ALL
+            .iter()
+            .zip(flagged)
+            .map(|(c, n)| (c.name().to_string(), n as f32 / scored as f32))
+            .collect(),
     })
 }
 
@@ -385,8 +407,9 @@ enum ClipOutcome {
     Unscored,
     /// The classifier refused it, with the reason.
     Failed(String),
-    /// True label index, probabilities over the scored labels, and novelty.
-    Scored(usize, Vec<f32>, Option<f32>),
+    /// True label index, probabilities over the scored labels, novelty, and the clip's
+    /// recording-quality concerns.
+    Scored(usize, Vec<f32>, Option<f32>, Vec<QualityConcern>),
 }
 
 /// Adapts the probabilities of the scored clips (`outcomes[i]` is `clips[i]`'s) to their
@@ -394,7 +417,7 @@ enum ClipOutcome {
 fn adapt_scored(outcomes: &mut [ClipOutcome], clips: &[LabelledClip]) {
     let (mut probabilities, mut speakers) = (Vec::new(), Vec::new());
     for (outcome, clip) in outcomes.iter_mut().zip(clips) {
-        if let ClipOutcome::Scored(_, p, _) = outcome {
+        if let ClipOutcome::Scored(_, p, _, _) = outcome {
             probabilities.push(std::mem::take(p));
             speakers.push(clip.speaker.as_str());
         }
@@ -411,7 +434,7 @@ fn adapt_scored(outcomes: &mut [ClipOutcome], clips: &[LabelledClip]) {
     }
     let mut adapted = probabilities.into_iter();
     for outcome in outcomes.iter_mut() {
-        if let ClipOutcome::Scored(_, p, _) = outcome {
+        if let ClipOutcome::Scored(_, p, _, _) = outcome {
             *p = adapted.next().expect("one adapted row per scored clip");
         }
     }

@@ -118,9 +118,10 @@ impl ConditionTable {
 
     /// For one condition, the full report (per-class precision/recall/F1, accuracy, UAR and
     /// its 95 % interval, macro-F1, confusion matrix, reliability table, a calibrated
-    /// classifier's ECE interval, novelty); for several, one line per condition: UAR and its
-    /// interval, accuracy, ECE and a calibrated classifier's interval, clips scored, and with a
-    /// feature density the median novelty and the share of unfamiliar clips.
+    /// classifier's ECE interval, novelty, recording-quality concerns); for several, one line
+    /// per condition: UAR and its interval, accuracy, ECE and a calibrated classifier's
+    /// interval, clips scored, with a feature density the median novelty and the share of
+    /// unfamiliar clips, and the share of clips raising each recording-quality concern.
     pub fn to_text(&self) -> String {
         if let [(_, only)] = self.rows.as_slice() {
             let m = &only.matrix;
@@ -134,7 +135,8 @@ impl ConditionTable {
             return format!(
                 "{}\naccuracy {:.4}  UAR {:.4} (95% interval over clips {:.3}-{:.3})  macro-F1 {:.4}  n {}\n\n\
                  confusion matrix (rows = true, columns = predicted):\n{}\ncalibration:\n{}\
-                 a perfectly calibrated classifier's ECE on these clips: {:.3}-{:.3} (95%)\n{novelty}",
+                 a perfectly calibrated classifier's ECE on these clips: {:.3}-{:.3} (95%)\n{novelty}\
+                 recording-quality concerns: {}\n",
                 m.report().to_text(2),
                 m.accuracy(),
                 m.uar(),
@@ -145,11 +147,12 @@ impl ConditionTable {
                 m.to_text(),
                 only.calibration.to_text(),
                 only.calibrated_ece.low,
-                only.calibrated_ece.high
+                only.calibrated_ece.high,
+                concern_shares(only)
             );
         }
         let mut text = format!(
-            "{:<24} {:>6} {:>11} {:>8} {:>6} {:>11} {:>5} {:>8} {:>11}\n",
+            "{:<24} {:>6} {:>11} {:>8} {:>6} {:>11} {:>5} {:>8} {:>11}  {}\n",
             "condition",
             "UAR",
             "95%",
@@ -158,7 +161,8 @@ impl ConditionTable {
             "calibrated",
             "n",
             "novelty",
-            "unfamiliar"
+            "unfamiliar",
+            "concerns"
         );
         for (name, e) in &self.rows {
             let m = &e.matrix;
@@ -171,8 +175,9 @@ impl ConditionTable {
                 });
             let span = |i: &Interval| format!("{:.3}-{:.3}", i.low, i.high);
             let (interval, calibrated) = (span(&e.uar_interval), span(&e.calibrated_ece));
+            let concerns = concern_shares(e);
             text.push_str(&format!(
-                "{name:<24} {uar:>6.3} {interval:>11} {acc:>8.3} {ece:>6.3} {calibrated:>11} {n:>5} {novelty}\n"
+                "{name:<24} {uar:>6.3} {interval:>11} {acc:>8.3} {ece:>6.3} {calibrated:>11} {n:>5} {novelty}  {concerns}\n"
             ));
         }
         text
@@ -214,5 +219,19 @@ impl ConditionTable {
             }
         }
         Ok(())
+    }
+}
+
+/// The concerns some clip of `evaluation` raised, with the share of clips (`noisy 73%,
+/// narrowband 100%`), or `none`.
+fn concern_shares(evaluation: &Evaluation) -> String {
+    let raised: Vec<String> = (evaluation.concerns.iter())
+        .filter(|(_, &share)| share > 0.0)
+        .map(|(name, share)| format!("{name} {:.0}%", 100.0 * share))
+        .collect();
+    if raised.is_empty() {
+        "none".to_string()
+    } else {
+        raised.join(", ")
     }
 }
