@@ -105,6 +105,8 @@ try {
   assert.equal(fileConfidence, service.predict.confidence, "the page shows the service's confidence exactly");
   const fileUnfamiliar = await page.getAttribute("#file-novelty", "data-unfamiliar");
   assert.equal(fileUnfamiliar, String(service.predict.unfamiliar), "the page shows whether the file is unfamiliar");
+  const fileConcerns = await page.getAttribute("#file-quality", "data-concerns");
+  assert.equal(fileConcerns, service.predict.quality.concerns.join(","), "the page shows the service's recording-quality concerns");
   const rows = await page.$$eval("#file-segments tbody tr", (trs) => trs.map((tr) => ({
     label: tr.dataset.label, start: Number(tr.dataset.start), end: Number(tr.dataset.end), confidence: Number(tr.dataset.confidence),
   })));

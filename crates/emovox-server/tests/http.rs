@@ -121,6 +121,41 @@ async fn predict_raw_body_in_every_format_equals_the_library() {
         assert_matches_library(&answer, &expected);
         assert!((answer["duration"].as_f64().unwrap() - audio.duration_seconds()).abs() < 1e-9);
         assert_eq!(answer["model"], server.state.model.id.as_str());
+        assert_quality_matches_library(&answer, &audio.samples, audio.sample_rate);
+    }
+    server.stop().await;
+}
+
+/// The server's `quality` for a file equals `emovox::audio::assess` of its decoded samples.
+fn assert_quality_matches_library(answer: &Value, samples: &[f32], rate: u32) {
+    let expected = emovox::audio::assess(samples, rate).unwrap();
+    let quality = &answer["quality"];
+    let names: Vec<&str> = expected.concerns().iter().map(|c| c.name()).collect();
+    assert_eq!(quality["concerns"], serde_json::json!(names), "{quality}");
+    let field = |name: &str| quality[name].as_f64().map(|x| x as f32);
+    assert_eq!(field("active_speech_s"), Some(expected.active_speech_s));
+    assert_eq!(field("clipped_fraction"), Some(expected.clipped_fraction));
+    assert_eq!(field("snr_db"), expected.snr_db);
+    assert_eq!(field("bandwidth_hz"), expected.bandwidth_hz);
+}
+
+#[tokio::test]
+async fn predict_answers_what_about_the_recording_may_cost_accuracy() {
+    let server = TestServer::start(ServerConfig::default()).await;
+    let clean = emovox::audio::read_audio(speech("kids_talking.wav")).unwrap();
+    let degraded = |condition: &str| {
+        let condition: emovox::audio::degrade::Condition = condition.parse().unwrap();
+        (condition.apply(&clean.samples, clean.sample_rate, 1, None)).unwrap()
+    };
+    for (samples, concerns) in [
+        (clean.samples.clone(), serde_json::json!([])),
+        (degraded("telephone"), serde_json::json!(["narrowband"])),
+        (degraded("clipping:12"), serde_json::json!(["clipped"])),
+    ] {
+        let body = wav_bytes(&samples, clean.sample_rate);
+        let (status, answer) = post(&server, "/v1/predict", body).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["quality"]["concerns"], concerns, "{answer}");
     }
     server.stop().await;
 }

@@ -7,6 +7,8 @@ const $ = (id) => document.getElementById(id);
 const COLOURS = ["#b3261e", "#1b6e3a", "#6b4e16", "#6a3d9a", "#8a5a00", "#555555", "#1f4e9c", "#2f6f6f",
   "#3d5a1e", "#7a3b00", "#23407a", "#5c2a5c", "#006064", "#4e342e"];
 const state = { labels: [], model: null, recorder: null };
+// The service's recording-quality concerns, in words.
+const CONCERN_WORDS = { clipped: "clipped", noisy: "noisy", narrowband: "narrow-band (a phone line?)", little_speech: "mostly not speech" };
 
 function colour(label) {
   const i = state.labels.indexOf(label);
@@ -210,6 +212,8 @@ async function analyseFile(file) {
   const whole = await (await predict).json();
   const novelty = $("file-novelty");
   novelty.textContent = "";
+  const quality = $("file-quality");
+  quality.textContent = "";
   if (whole.error) {
     $("file-label").textContent = "–";
     $("file-confidence").textContent = whole.error.message;
@@ -224,6 +228,12 @@ async function analyseFile(file) {
       novelty.textContent = `· unlike the audio the model learned from (novelty ${whole.novelty.toFixed(1)}): trust the label less`;
     } else if (whole.novelty != null) {
       novelty.textContent = `· novelty ${whole.novelty.toFixed(1)}`;
+    }
+    // What about the recording makes the answer less reliable (the service measures it).
+    const concerns = whole.quality.concerns;
+    quality.dataset.concerns = concerns.join(",");
+    if (concerns.length > 0) {
+      quality.textContent = `· the recording is ${concerns.map((c) => CONCERN_WORDS[c] ?? c).join(", ")}: trust the label less`;
     }
   }
   $("file-summary").hidden = false;

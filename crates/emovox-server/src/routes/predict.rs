@@ -16,7 +16,9 @@ use crate::windows::probabilities_json;
 use crate::{ApiError, AppState};
 
 /// Classifies the body (any format emovox decodes, told from the content) and answers
-/// `label`, `confidence`, `probabilities`, `novelty`, `unfamiliar`, `duration` and `model`. A `multipart/form-data`
+/// `label`, `confidence`, `probabilities`, `novelty`, `unfamiliar`, `quality` (the recording's
+/// clipping, noise, band and speech, [`emovox::audio::assess`], with its `concerns`),
+/// `duration` and `model`. A `multipart/form-data`
 /// body is a batch: every part is classified and answered in `results`, in order, each with
 /// its `name` and either a prediction or an `error`; a bad part does not fail the others. A
 /// batch holds at most `max_parts` files (413 `too_many_parts`), and `max_batch_seconds` of
@@ -65,7 +67,7 @@ async fn classify(
 ) -> Result<Value, ApiError> {
     let classifier = state.classifier.clone();
     let max_seconds = state.config.max_clip_seconds;
-    let (prediction, duration) = state
+    let (prediction, quality, duration) = state
         .cpu
         .run(move || -> Result<_, ApiError> {
             let _slot = slot;
@@ -74,10 +76,11 @@ async fn classify(
                 None => decode_clip(bytes, channels, max_seconds)?,
             };
             let duration = audio.duration_seconds();
-            Ok((
-                classifier.predict(&audio.samples, audio.sample_rate)?,
-                duration,
-            ))
+            let prediction = classifier.predict(&audio.samples, audio.sample_rate)?;
+            // The classifier accepted these samples; `assess` refuses only what it refuses.
+            let quality = emovox::audio::assess(&audio.samples, audio.sample_rate)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok((prediction, quality, duration))
         })
         .await??;
     state.metrics.record_audio("/v1/predict", duration);
@@ -88,8 +91,17 @@ async fn classify(
         "probabilities": probabilities_json(state.classifier.labels(), &probabilities),
         "novelty": prediction.novelty,
         "unfamiliar": prediction.unfamiliar,
+        "quality": quality_json(&quality),
         "duration": duration,
     }))
+}
+
+/// A recording's quality as answered: its measures, and `concerns` by name.
+fn quality_json(quality: &emovox::audio::RecordingQuality) -> Value {
+    let mut value = json!(quality);
+    let concerns: Vec<&str> = quality.concerns().iter().map(|c| c.name()).collect();
+    value["concerns"] = json!(concerns);
+    value
 }
 
 /// The multipart batch: reads the parts within the body limits and the number of parts,
