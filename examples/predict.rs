@@ -10,13 +10,15 @@
 //!
 //! A file that cannot be read or classified prints an error (with `--json`, an object with an
 //! `error` key) and the others are still predicted; the exit code is 1 if any file failed.
+//! Each prediction comes with what about the recording may make it less reliable (clipping,
+//! noise, a narrow band, little speech: `emovox::audio::assess`).
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use emovox::audio::Channels;
+use emovox::audio::{assess, read_audio_with, Channels, RecordingQuality};
 use emovox::{Classifier, Prediction};
 use serde_json::json;
 
@@ -66,10 +68,12 @@ fn main() -> ExitCode {
         if result.is_err() {
             failed += 1;
         }
+        // The file decoded once more for its quality: a few ms against the network's.
+        let quality = result.is_ok().then(|| quality_of(file, channels)).flatten();
         let written = if args.json {
-            writeln!(out, "{}", json_line(file, &result))
+            writeln!(out, "{}", json_line(file, &result, quality.as_ref()))
         } else {
-            print_text(&mut out, file, &result)
+            print_text(&mut out, file, &result, quality.as_ref())
         };
         match written {
             // The reader has gone (`| head`): nothing more to say.
@@ -89,7 +93,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn json_line(file: &std::path::Path, result: &Result<Prediction, emovox::Error>) -> String {
+/// The recording quality of a file the classifier read (`None` if it cannot be read again).
+fn quality_of(file: &std::path::Path, channels: Channels) -> Option<RecordingQuality> {
+    let audio = read_audio_with(file, channels).ok()?;
+    assess(&audio.samples, audio.sample_rate).ok()
+}
+
+fn json_line(
+    file: &std::path::Path,
+    result: &Result<Prediction, emovox::Error>,
+    quality: Option<&RecordingQuality>,
+) -> String {
     let value = match result {
         Ok(p) => {
             let probabilities: serde_json::Map<String, serde_json::Value> = p
@@ -104,6 +118,8 @@ fn json_line(file: &std::path::Path, result: &Result<Prediction, emovox::Error>)
                 "probabilities": probabilities,
                 "novelty": p.novelty,
                 "unfamiliar": p.unfamiliar,
+                "quality": quality,
+                "concerns": quality.map(|q| q.concerns().iter().map(|c| c.name()).collect::<Vec<_>>()),
             })
         }
         Err(err) => json!({ "file": file.display().to_string(), "error": err.to_string() }),
@@ -115,6 +131,7 @@ fn print_text(
     out: &mut impl Write,
     file: &std::path::Path,
     result: &Result<Prediction, emovox::Error>,
+    quality: Option<&RecordingQuality>,
 ) -> std::io::Result<()> {
     match result {
         Ok(p) => {
@@ -134,6 +151,9 @@ fn print_text(
             ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
             for (label, prob) in ranked {
                 writeln!(out, "    {label:<12} {:>6.2}%", 100.0 * prob)?;
+            }
+            for concern in quality.map(RecordingQuality::concerns).unwrap_or_default() {
+                writeln!(out, "    note: {concern}")?;
             }
         }
         Err(err) => eprintln!("{}: error: {err}", file.display()),

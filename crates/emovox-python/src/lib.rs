@@ -13,6 +13,7 @@ mod classifier;
 mod error;
 mod feature;
 mod plans;
+mod quality;
 
 use pyo3::prelude::*;
 
@@ -23,6 +24,7 @@ fn _emovox(module: &Bound<'_, PyModule>) -> PyResult<()> {
     feature::register(module)?;
     classifier::register(module)?;
     adaptation::register(module)?;
+    quality::register(module)?;
     // The sample rates emovox accepts anywhere (decoding, resampling, features, classifier):
     // the Python layer refuses others with a ValueError naming the argument.
     module.add("MIN_SAMPLE_RATE", emovox_audio::MIN_SAMPLE_RATE)?;

@@ -1,8 +1,11 @@
-"""Shared fixtures: generated signals, a RAVDESS clip (EMOVOX_DATA), the repository's files."""
+"""Shared fixtures: generated signals, a RAVDESS clip (EMOVOX_DATA), the repository's files, and
+the check that a call releases the GIL."""
 
 from __future__ import annotations
 
 import os
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -41,3 +44,33 @@ def ravdess_path() -> Path:
     if not path.is_file():
         pytest.skip(f"EMOVOX_DATA has no {RAVDESS_CLIP}")
     return path
+
+
+def runs_without_the_gil(name, work) -> float:
+    """Runs `work` in a thread while this thread counts loop turns; returns the share of
+    `work`'s duration, inside its middle 80 %, during which this thread got turns (it cannot get
+    any while `work` holds the GIL in native code)."""
+    times = {}
+    turns = []
+
+    def target():
+        times["start"] = time.perf_counter()
+        work()
+        times["end"] = time.perf_counter()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    while thread.is_alive():
+        turns.append(time.perf_counter())
+        time.sleep(0.001)
+    thread.join()
+    start, end = times["start"], times["end"]
+    assert end - start > 0.1, f"{name} took only {end - start:.3f} s: too short to tell"
+    lo, hi = start + 0.1 * (end - start), end - 0.1 * (end - start)
+    inside = sorted(t for t in turns if lo <= t <= hi)
+    if len(inside) < 2:
+        return 0.0
+    # The longest stretch of the middle without a turn.
+    edges = [lo, *inside, hi]
+    longest_gap = max(b - a for a, b in zip(edges, edges[1:]))
+    return 1.0 - longest_gap / (hi - lo)

@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import threading
-import time
 
 import numpy as np
 import pytest
 
 import emovox
-from conftest import REPO, SPEECH_FIXTURES, generated_signal
+from conftest import REPO, SPEECH_FIXTURES, generated_signal, runs_without_the_gil
 
 RAVDESS_LABELS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"]
 
@@ -186,36 +184,6 @@ def test_model_files(tmp_path):
         emovox.Classifier.load(junk)
     loaded = emovox.Classifier.load(REPO / "models" / "emovox.safetensors")
     assert loaded.labels == emovox.Classifier.bundled().labels
-
-
-def runs_without_the_gil(name, work) -> float:
-    """Runs `work` in a thread while this thread counts loop turns; returns the share of
-    `work`'s duration, inside its middle 80 %, during which this thread got turns (it cannot get
-    any while `work` holds the GIL in native code)."""
-    times = {}
-    turns = []
-
-    def target():
-        times["start"] = time.perf_counter()
-        work()
-        times["end"] = time.perf_counter()
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    while thread.is_alive():
-        turns.append(time.perf_counter())
-        time.sleep(0.001)
-    thread.join()
-    start, end = times["start"], times["end"]
-    assert end - start > 0.1, f"{name} took only {end - start:.3f} s: too short to tell"
-    lo, hi = start + 0.1 * (end - start), end - 0.1 * (end - start)
-    inside = sorted(t for t in turns if lo <= t <= hi)
-    if len(inside) < 2:
-        return 0.0
-    # The longest stretch of the middle without a turn.
-    edges = [lo, *inside, hi]
-    longest_gap = max(b - a for a, b in zip(edges, edges[1:]))
-    return 1.0 - longest_gap / (hi - lo)
 
 
 def test_the_gil_is_released_during_heavy_work(classifier, clips, tmp_path):

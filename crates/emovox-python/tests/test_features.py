@@ -245,9 +245,9 @@ def test_the_docstring_examples_hold():
     """The examples in the docstrings are what the functions return (run as doctests)."""
     import doctest
 
-    from emovox import _adaptation, _classifier, _core, feature
+    from emovox import _adaptation, _classifier, _core, _quality, feature
 
-    for module in (_core, feature, _classifier, _adaptation):
+    for module in (_core, feature, _classifier, _adaptation, _quality):
         failures, _ = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert failures == 0, f"{module.__name__}: {failures} docstring example(s) differ"
 

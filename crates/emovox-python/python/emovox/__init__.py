@@ -2,8 +2,9 @@
 
 librosa-compatible audio loading and features computed in Rust (``emovox.load``,
 ``emovox.feature.mfcc``, ``emovox.feature.melspectrogram``, ``emovox.feature.delta``,
-``emovox.power_to_db``), the emotion classifier (``emovox.Classifier``) and speaker
-adaptation of its predictions (``emovox.adapt_to_speakers``).
+``emovox.power_to_db``), the emotion classifier (``emovox.Classifier``), speaker
+adaptation of its predictions (``emovox.adapt_to_speakers``) and a recording's quality
+(``emovox.assess``: clipping, noise, band, speech).
 Every function releases the GIL while it works, so Python threads run in parallel.
 """
 
@@ -13,5 +14,6 @@ from . import feature
 from ._adaptation import adapt_to_speakers
 from ._classifier import Classifier
 from ._core import load, power_to_db
+from ._quality import assess
 
-__all__ = ["Classifier", "adapt_to_speakers", "feature", "load", "power_to_db"]
+__all__ = ["Classifier", "adapt_to_speakers", "assess", "feature", "load", "power_to_db"]

@@ -7,7 +7,7 @@ import numpy.typing as npt
 from . import _emovox
 from . import feature as feature
 
-__all__ = ["Classifier", "adapt_to_speakers", "feature", "load", "power_to_db"]
+__all__ = ["Classifier", "adapt_to_speakers", "assess", "feature", "load", "power_to_db"]
 
 def load(
     path: Union[str, bytes, int, PathLike[str], PathLike[bytes], IO[bytes]],
@@ -27,6 +27,7 @@ def power_to_db(
     top_db: Optional[float] = 80.0,
 ) -> Union[np.floating[Any], np.ndarray]: ...
 def adapt_to_speakers(predictions: Sequence[Dict[str, Any]], speakers: Sequence[str]) -> List[Dict[str, Any]]: ...
+def assess(y: npt.ArrayLike, sr: float) -> Dict[str, Any]: ...
 
 class Classifier:
     def __init__(self, native: _emovox.NativeClassifier) -> None: ...

@@ -126,6 +126,14 @@ def signal(function: str, y: Any) -> np.ndarray:
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
+def mono(function: str, y: Any) -> np.ndarray:
+    """Mono audio (shape ``(n,)``) as :func:`signal` gives it; a ValueError for any other shape."""
+    samples = signal(function, y)
+    if samples.ndim != 1:
+        raise ValueError(f"{function}: expected mono audio of shape (n,), got shape {samples.shape}")
+    return samples
+
+
 def result_dtype(y: Any) -> np.dtype:
     """The float dtype librosa returns for input ``y``: float64 stays float64, else float32."""
     return np.dtype(np.float64) if np.asarray(y).dtype == np.float64 else np.dtype(np.float32)

@@ -283,8 +283,4 @@ def _positive_seconds(function: str, name: str, value: Any) -> float:
     return seconds
 
 
-def _mono(function: str, y: Any) -> np.ndarray:
-    samples = _checks.signal(function, y)
-    if samples.ndim != 1:
-        raise ValueError(f"{function}: expected mono audio of shape (n,), got shape {samples.shape}")
-    return samples
+_mono = _checks.mono
