@@ -5,7 +5,9 @@
 use std::path::Path;
 
 use emovox_audio::degrade::{BabblePool, Condition};
-use emovox_audio::quality::{CLIPPED_FRACTION_LIMIT, LITTLE_SPEECH_S, NARROWBAND_HZ, NOISY_SNR_DB};
+use emovox_audio::quality::{
+    CLIPPED_FRACTION_LIMIT, LITTLE_SPEECH_S, MAX_SNR_DB, NARROWBAND_HZ, NOISY_SNR_DB,
+};
 use emovox_audio::{
     assess, read_wav, resample, AudioError, QualityAnalyzer, QualityConcern, RecordingQuality,
 };
@@ -424,5 +426,47 @@ fn concerns_serialise_in_snake_case_and_read_as_sentences() {
     );
     for (i, s) in sentences.iter().enumerate() {
         assert!(s.len() > 20 && sentences[..i].iter().all(|t| t != s), "{s}");
+    }
+}
+
+#[test]
+fn any_finite_clip_is_measured_with_sane_numbers() {
+    // Seeded odd inputs: lengths around one frame, extreme magnitudes (near f32::MAX,
+    // subnormal), spikes, square waves, at the lowest and highest rates accepted.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    };
+    for rate in [1_000u32, 16_000, 768_000] {
+        for len in [1usize, 2, 24, 25, 26, 400, 401, 4_000] {
+            for scale in [f32::MAX, 1.0, 1e-38, 1e-45] {
+                let noise: Vec<f32> = (0..len).map(|_| (next() as f32) * scale).collect();
+                let square: Vec<f32> = (0..len)
+                    .map(|i| if (i / 7) % 2 == 0 { scale } else { -scale })
+                    .collect();
+                let mut spike = vec![0.0f32; len];
+                spike[len / 2] = scale;
+                for (kind, clip) in [("noise", noise), ("square", square), ("spike", spike)] {
+                    let what = format!("{kind}, {len} samples at {rate} Hz, scale {scale:e}");
+                    let q = assess(&clip, rate).unwrap_or_else(|e| panic!("{what}: {e}"));
+                    assert!((0.0..=1.0).contains(&q.clipped_fraction), "{what}: {q:?}");
+                    assert!(q.active_speech_s <= q.duration_s + 0.011, "{what}: {q:?}");
+                    assert!(
+                        q.snr_db.is_none_or(|s| s.abs() <= MAX_SNR_DB),
+                        "{what}: {q:?}"
+                    );
+                    let nyquist = rate as f32 / 2.0;
+                    let band = q.bandwidth_hz;
+                    assert!(
+                        band.is_none_or(|b| (0.0..=nyquist).contains(&b)),
+                        "{what}: {q:?}"
+                    );
+                    assert!(q.dc_offset.abs() <= 1.0, "{what}: {q:?}");
+                }
+            }
+        }
     }
 }
