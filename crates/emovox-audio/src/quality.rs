@@ -37,7 +37,7 @@ use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 use serde::{Deserialize, Serialize};
 
-use crate::energy::{mean, sums_of_squares};
+use crate::energy::mean;
 use crate::{validate_sample_rate, validate_samples, AudioError};
 
 /// Length of an analysis frame, in seconds (rounded to whole samples, at least 1).
@@ -237,8 +237,8 @@ impl RecordingQuality {
 }
 
 /// Measures [`RecordingQuality`] of clips at one sample rate: the FFT plan, window and buffers
-/// are built once and reused, so analysing many clips allocates only when a clip is longer
-/// than any before.
+/// are built once and reused, so analysing many clips allocates only when a clip has more
+/// frames than any before (never a copy of the clip: a frame at a time is centred and scaled).
 pub struct QualityAnalyzer {
     sample_rate: u32,
     frame: usize,
@@ -248,9 +248,7 @@ pub struct QualityAnalyzer {
     input: Vec<f32>,
     output: Vec<Complex<f32>>,
     scratch: Vec<Complex<f32>>,
-    /// The clip minus its mean, over its largest absolute deviation.
-    centred: Vec<f32>,
-    /// Mean power of each frame.
+    /// Mean power of each frame of the centred, scaled clip ([`Centring`]).
     powers: Vec<f64>,
     /// Working copy of `powers` for the percentile.
     sorted: Vec<f64>,
@@ -326,7 +324,6 @@ impl QualityAnalyzer {
             scratch: fft.make_scratch_vec(),
             fft,
             window,
-            centred: Vec::new(),
             powers: Vec::new(),
             sorted: Vec::new(),
             ltas: Vec::new(),
@@ -351,11 +348,12 @@ impl QualityAnalyzer {
         } else {
             0.0
         };
-        self.centre(samples, mean);
-        self.frame_powers();
+        let centring = Centring::of(samples, mean);
+        self.frame_powers(samples, centring);
         let activity = self.activity();
         let snr_db = activity.snr_db(self.powers.len());
-        let bandwidth_hz = (activity.count > 0).then(|| self.bandwidth(activity.threshold));
+        let bandwidth_hz =
+            (activity.count > 0).then(|| self.bandwidth(samples, centring, activity.threshold));
         let rate = self.sample_rate as f32;
         Ok(RecordingQuality {
             duration_s: samples.len() as f32 / rate,
@@ -367,35 +365,23 @@ impl QualityAnalyzer {
         })
     }
 
-    /// Fills `centred` with `samples` minus `mean`, over the largest absolute deviation (so
-    /// that frame powers and spectra stay far from `f32`'s limits at any level).
-    fn centre(&mut self, samples: &[f32], mean: f64) {
-        let scale = samples
-            .iter()
-            .fold(0.0f64, |m, &s| m.max((f64::from(s) - mean).abs()));
-        let inverse = if scale > 0.0 { 1.0 / scale } else { 0.0 };
-        self.centred.clear();
-        self.centred.extend(
-            samples
-                .iter()
-                .map(|&s| ((f64::from(s) - mean) * inverse) as f32),
-        );
-    }
-
-    /// Mean power of each full frame of `centred` (none when the clip is shorter than one).
-    fn frame_powers(&mut self) {
+    /// Fills `powers` with the mean power of each full frame of `samples` as `centring` makes
+    /// them (none when the clip is shorter than one frame), summed in f64.
+    fn frame_powers(&mut self, samples: &[f32], centring: Centring) {
         let (frame, hop) = (self.frame, self.hop);
-        let count = match self.centred.len().checked_sub(frame) {
+        let count = match samples.len().checked_sub(frame) {
             Some(rest) => 1 + rest / hop,
             None => 0,
         };
         self.powers.clear();
-        sums_of_squares(
-            &self.centred,
-            (0..count).map(|t| t * hop..t * hop + frame),
-            &mut self.powers,
-        );
-        self.powers.iter_mut().for_each(|p| *p /= frame as f64);
+        self.powers.extend((0..count).map(|t| {
+            let frame_samples = &samples[t * hop..t * hop + frame];
+            let sum: f64 = frame_samples
+                .iter()
+                .map(|&s| centring.apply(s).powi(2))
+                .sum();
+            sum / frame as f64
+        }));
     }
 
     /// The noise floor and the active frames of `powers`.
@@ -441,8 +427,8 @@ impl QualityAnalyzer {
 
     /// The upper edge of the band of the frames whose power is above `threshold` (see
     /// [`RecordingQuality::bandwidth_hz`]).
-    fn bandwidth(&mut self, threshold: f64) -> f32 {
-        self.long_term_spectrum(threshold);
+    fn bandwidth(&mut self, samples: &[f32], centring: Centring, threshold: f64) -> f32 {
+        self.long_term_spectrum(samples, centring, threshold);
         let bins = self.ltas.len();
         let bin_hz = self.sample_rate as f32 / self.window.len() as f32;
         let bin_of = |hz: f32| ((hz / bin_hz).round() as usize).min(bins - 1);
@@ -467,9 +453,9 @@ impl QualityAnalyzer {
         top as f32 * bin_hz
     }
 
-    /// Fills `ltas` with the mean power spectrum (Hann window) of the frames whose power is
-    /// above `threshold`.
-    fn long_term_spectrum(&mut self, threshold: f64) {
+    /// Fills `ltas` with the summed power spectrum (Hann window) of the frames of `samples`
+    /// (as `centring` makes them) whose power is above `threshold`.
+    fn long_term_spectrum(&mut self, samples: &[f32], centring: Centring, threshold: f64) {
         self.ltas.clear();
         self.ltas.resize(self.output.len(), 0.0);
         let (frame, hop) = (self.frame, self.hop);
@@ -477,9 +463,9 @@ impl QualityAnalyzer {
             if power <= threshold {
                 continue;
             }
-            let samples = &self.centred[t * hop..t * hop + frame];
-            for ((slot, &s), &w) in self.input.iter_mut().zip(samples).zip(&self.window) {
-                *slot = s * w;
+            let frame_samples = &samples[t * hop..t * hop + frame];
+            for ((slot, &s), &w) in self.input.iter_mut().zip(frame_samples).zip(&self.window) {
+                *slot = centring.apply(s) as f32 * w;
             }
             self.input[frame..].iter_mut().for_each(|slot| *slot = 0.0);
             let done =
@@ -493,6 +479,31 @@ impl QualityAnalyzer {
                 }
             }
         }
+    }
+}
+
+/// How a clip's samples are centred and scaled before any measure: minus the clip's mean, over
+/// its largest absolute deviation from it (so frame powers and spectra stay far from `f32`'s
+/// limits, and equal, at any level).
+#[derive(Clone, Copy, Debug)]
+struct Centring {
+    mean: f64,
+    inverse: f64,
+}
+
+impl Centring {
+    /// The centring of `samples`, whose mean is `mean` (digital silence or a constant: all 0).
+    fn of(samples: &[f32], mean: f64) -> Self {
+        let scale = samples
+            .iter()
+            .fold(0.0f64, |m, &s| m.max((f64::from(s) - mean).abs()));
+        let inverse = if scale > 0.0 { 1.0 / scale } else { 0.0 };
+        Self { mean, inverse }
+    }
+
+    /// One sample centred and scaled (within -1..=1).
+    fn apply(self, sample: f32) -> f64 {
+        (f64::from(sample) - self.mean) * self.inverse
     }
 }
 
