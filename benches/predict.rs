@@ -5,7 +5,9 @@
 //! - `features_4s_clip`: the features of the four views as the classifier computes them (one
 //!   shared `FrontEnd`, caller-owned buffers); the network's share is the difference;
 //! - `features_4s_clip_per_view`: the same features from four independent, allocating
-//!   `FeaturePipeline::compute` calls (how they were computed before the front end).
+//!   `FeaturePipeline::compute` calls (how they were computed before the front end);
+//! - `assess_4s_clip`: the clip's recording quality (`QualityAnalyzer::analyze`, the analyzer
+//!   reused), what a prediction costs more when its concerns are asked for too.
 //!
 //! `RAYON_NUM_THREADS=1 cargo bench --bench predict`; compare with librosa's MFCC of a 4 s clip:
 //! `python3 scripts/librosa_mfcc_bench.py --clip-seconds 4`, or, both timed in turn in one
@@ -37,6 +39,10 @@ fn bench_predict(c: &mut Criterion) {
     let samples = clip();
     c.bench_function("predict_4s_clip", |b| {
         b.iter(|| classifier.predict(&samples, 16_000).unwrap())
+    });
+    let mut analyzer = emovox::audio::QualityAnalyzer::new(16_000).unwrap();
+    c.bench_function("assess_4s_clip", |b| {
+        b.iter(|| analyzer.analyze(&samples).unwrap())
     });
     let specs: Vec<FeatureSpec> = classifier
         .model()
