@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use emovox::adaptation::Adaptation;
 use emovox::audio::degrade::{parse_conditions, Condition};
 use emovox::evaluation::{
-    evaluate, evaluate_conditions, Comparison, Evaluation, LabelMerge, LabelledClip, Scoring,
+    evaluate, evaluate_conditions, Comparison, ConditionTable, Evaluation, LabelMerge,
+    LabelledClip, Scoring,
 };
 use emovox::{Classifier, Error};
 use emovox_metrics::Bootstrap;
@@ -117,19 +118,25 @@ fn merged_labels_are_scored_with_their_probabilities_summed() {
     assert!((plain.calibration.mean_confidence - f64::from(expected)).abs() > 1e-4);
 }
 
-#[test]
-fn a_table_of_conditions_prints_and_writes_every_row() {
+/// The bundled model's table over the three sentences under `conditions` (seed 7).
+fn bundled_table(conditions: &[&str]) -> ConditionTable {
     let classifier = Classifier::bundled().unwrap();
-    let conditions = parse_conditions(&["clean", "gain:-20", "white:10"]).unwrap();
-    let table = evaluate_conditions(
+    let conditions = parse_conditions(conditions).unwrap();
+    let scoring = Scoring::model();
+    evaluate_conditions(
         &classifier,
         &clips(),
         &conditions,
         7,
-        &Scoring::model(),
+        &scoring,
         Adaptation::None,
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn a_table_of_conditions_prints_and_writes_every_row() {
+    let table = bundled_table(&["clean", "gain:-20", "white:10"]);
     assert_eq!(table.rows.len(), 3);
     // The level of a recording changes nothing; noise is applied.
     assert_eq!(table.rows[0].1.matrix, table.rows[1].1.matrix);
@@ -163,17 +170,7 @@ fn a_table_of_conditions_prints_and_writes_every_row() {
 
 #[test]
 fn each_row_counts_the_clips_raising_each_recording_quality_concern() {
-    let classifier = Classifier::bundled().unwrap();
-    let conditions = parse_conditions(&["clean", "telephone", "white:0", "clipping:12"]).unwrap();
-    let table = evaluate_conditions(
-        &classifier,
-        &clips(),
-        &conditions,
-        7,
-        &Scoring::model(),
-        Adaptation::None,
-    )
-    .unwrap();
+    let table = bundled_table(&["clean", "telephone", "white:0", "clipping:12"]);
     let share = |row: usize, concern: &str| table.rows[row].1.concerns[concern];
     let names = ["clipped", "little_speech", "narrowband", "noisy"];
     for (row, (_, e)) in table.rows.iter().enumerate() {
