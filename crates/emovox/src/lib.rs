@@ -17,9 +17,23 @@
 //! # }
 //! ```
 //!
+//! What about a recording may make an answer less reliable (clipping, noise, a telephone band,
+//! little speech) is measured by [`audio::assess`]:
+//!
+//! ```no_run
+//! # fn main() -> Result<(), emovox::Error> {
+//! let audio = emovox::audio::read_audio("call.wav")?;
+//! let quality = emovox::audio::assess(&audio.samples, audio.sample_rate)?;
+//! for concern in quality.concerns() {
+//!     println!("note: {concern}");
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! The crates behind the facade are re-exported for finer control: [`audio`] (decoding,
-//! resampling), [`features`] (librosa-exact MFCC and log-mel), [`model`] (the CNN and its
-//! self-describing model files).
+//! resampling, recording conditions and quality), [`features`] (librosa-exact MFCC and
+//! log-mel), [`model`] (the CNN and its self-describing model files).
 
 #![warn(missing_docs)]
 
