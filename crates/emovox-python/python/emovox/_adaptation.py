@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Mapping, Sequence
 
 from . import _emovox
 
-Prediction = Dict[str, Any]
 
-
-def adapt_to_speakers(predictions: Sequence[Prediction], speakers: Sequence[str]) -> List[Prediction]:
+def adapt_to_speakers(
+    predictions: Sequence[Mapping[str, Any]], speakers: Sequence[str]
+) -> List[Dict[str, Any]]:
     """Adapts predictions to their speakers: each clip relative to the speaker's usual.
 
     For every speaker with at least two predictions, each label's mean
@@ -26,8 +26,9 @@ def adapt_to_speakers(predictions: Sequence[Prediction], speakers: Sequence[str]
     ----------
     predictions : sequence of dict
         as :meth:`Classifier.predict` or :meth:`Classifier.predict_batch`
-        return them; entries with an ``error`` key (``errors='return'``) are
-        passed through unchanged and take no part
+        return them (:class:`emovox.Prediction`); entries with an ``error``
+        key (``errors='return'``) are passed through unchanged and take no
+        part
     speakers : sequence of str
         who speaks in each prediction (same length)
 
@@ -35,7 +36,9 @@ def adapt_to_speakers(predictions: Sequence[Prediction], speakers: Sequence[str]
     -------
     predictions : list of dict
         new dicts, in order: ``label``, ``confidence`` and ``probabilities``
-        adapted, other keys (``novelty``, ``unfamiliar``) as they were
+        adapted, other keys (``novelty``, ``unfamiliar``) as they were (the
+        keys of :class:`emovox.Prediction` for each prediction given, the
+        ``error`` entries unchanged)
 
     Raises
     ------

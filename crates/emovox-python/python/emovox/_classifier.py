@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Literal, Optional, Sequence, Union, overload
 
 import numpy as np
 
 from . import _checks
 from . import _emovox
-
-Prediction = Dict[str, Any]
+from ._types import Prediction, TimelineSegment
 
 
 class Classifier:
@@ -93,7 +92,8 @@ class Classifier:
 
         Returns
         -------
-        prediction : dict
+        prediction : Prediction
+            a dict (typed as the ``TypedDict`` :class:`emovox.Prediction`):
             ``label`` (str), ``confidence`` (float, the label's probability),
             ``probabilities`` ({label: probability} in :attr:`labels` order,
             summing to 1), ``novelty`` (float or None: how unlike the model's
@@ -111,9 +111,17 @@ class Classifier:
         """
         return self._native.predict(_mono("predict", y), _checks.rate("predict", "sr", sr))
 
+    @overload
+    def predict_batch(
+        self, clips: Sequence[np.ndarray], sr: float, *, errors: Literal["raise"] = "raise"
+    ) -> List[Prediction]: ...
+    @overload
+    def predict_batch(
+        self, clips: Sequence[np.ndarray], sr: float, *, errors: Literal["return"]
+    ) -> List[Dict[str, Any]]: ...
     def predict_batch(
         self, clips: Sequence[np.ndarray], sr: float, *, errors: str = "raise"
-    ) -> List[Prediction]:
+    ) -> Union[List[Prediction], List[Dict[str, Any]]]:
         """Predicts many clips at one rate, in parallel (on every core).
 
         Parameters
@@ -133,6 +141,8 @@ class Classifier:
         -------
         predictions : list of dict
             one per clip, in order, as :meth:`predict` returns them
+            (:class:`emovox.Prediction`); with ``errors='return'`` a refused
+            clip's is ``{"error": message}`` instead
 
         Raises
         ------
@@ -155,7 +165,7 @@ class Classifier:
                 results.append(error)
         predicted = iter(self._native.predict_batch(arrays, rate))
         results = [next(predicted) if result is None else result for result in results]
-        out: List[Prediction] = []
+        out: List[Any] = []
         for index, result in enumerate(results):
             if isinstance(result, BaseException):
                 if errors == "raise":
@@ -171,7 +181,7 @@ class Classifier:
         paths: Sequence[Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]],
         *,
         channels: str = "mix",
-    ) -> List[Prediction]:
+    ) -> List[Dict[str, Any]]:
         """Decodes and predicts many audio files, in parallel (on every core).
 
         Every format :func:`emovox.load` reads, told from each file's content;
@@ -192,9 +202,9 @@ class Classifier:
         rows : list of dict
             one per clip, in file order: ``path`` (as given, through ``os.fspath``), ``channel``
             (None for the channels' mean, else 0, 1, ...) and either the keys
-            of :meth:`predict`'s dict or ``error`` (``"ExceptionName:
-            message"``, e.g. ``"FileNotFoundError: ..."``; ``channel`` None when
-            the file could not be decoded)
+            of :meth:`predict`'s dict (:class:`emovox.Prediction`) or
+            ``error`` (``"ExceptionName: message"``, e.g. ``"FileNotFoundError:
+            ..."``; ``channel`` None when the file could not be decoded)
 
         Raises
         ------
@@ -206,10 +216,10 @@ class Classifier:
         if isinstance(paths, (str, bytes, os.PathLike)):
             raise ValueError(f"predict_files: paths={paths!r} is one path: pass a list of paths, e.g. [path]")
         names = [os.fspath(path) for path in paths]
-        rows: List[Prediction] = []
+        rows: List[Dict[str, Any]] = []
         decoded = [os.fsdecode(name) for name in names]
         for index, channel, result in self._native.predict_files(decoded, channels == "each"):
-            row: Prediction = {"path": names[index], "channel": channel}
+            row: Dict[str, Any] = {"path": names[index], "channel": channel}
             if isinstance(result, BaseException):
                 row["error"] = f"{type(result).__name__}: {result}"
             else:
@@ -219,7 +229,7 @@ class Classifier:
 
     def timeline(
         self, y: np.ndarray, sr: float, window: float = 2.0, hop: float = 0.5, adapt: bool = False
-    ) -> List[Dict[str, Any]]:
+    ) -> List[TimelineSegment]:
         """The emotion timeline of a long recording.
 
         Windows of ``window`` seconds every ``hop`` seconds are classified
@@ -250,7 +260,8 @@ class Classifier:
 
         Returns
         -------
-        segments : list of dict
+        segments : list of TimelineSegment
+            dicts (typed as the ``TypedDict`` :class:`emovox.TimelineSegment`):
             ``start`` and ``end`` (seconds), ``label``, ``confidence``,
             ``probabilities`` and ``novelty`` (the mean of its windows') of each
             segment, in time order; empty when no speech was found

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
-
 import numpy as np
 
 from . import _checks
 from . import _emovox
-
-Quality = Dict[str, Any]
+from ._types import Quality
 
 
 def assess(y: np.ndarray, sr: float) -> Quality:
@@ -33,7 +30,8 @@ def assess(y: np.ndarray, sr: float) -> Quality:
 
     Returns
     -------
-    quality : dict
+    quality : Quality
+        a dict (typed as the ``TypedDict`` :class:`emovox.Quality`):
         ``duration_s`` (float): the clip's length in seconds.
         ``active_speech_s`` (float): seconds of speech, frames more than
         6 dB above the noise floor (and within 50 dB of the loudest frame).
