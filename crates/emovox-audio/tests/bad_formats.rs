@@ -590,8 +590,12 @@ fn a_box_header_cut_by_its_parents_end_inside_moov_is_refused() {
 /// Bytes of the Vorbis fixtures' setup headers (after the codebooks, floors and residues that
 /// `vorbis_setup.rs` checks) whose damage makes symphonia's Vorbis decoder panic while decoding
 /// the first packets, as it does on some damaged audio packets (FUZZING.md): caught by emovox
-/// as `CorruptStream`, an error like any other. One makes floor 1's synthesis index below its
-/// table, one a residue's slice begin past its end.
+/// as `CorruptStream`, an error like any other. Both are in its floor 1 synthesis
+/// (`floor.rs`, `render_line`): byte 4168 zeroed (a subclass book) makes an amplitude negative
+/// and indexes its dB table at -66; byte 4293 zeroed (a mode's block flag: long to short) has
+/// a floor whose positions reach past the short block's half drawn from there (a slice from
+/// 131 to 128). The second stream is legal Vorbis (libvorbis draws only up to the block's
+/// half); refusing it beforehand would take the mappings and modes, which are not checked.
 const VORBIS_DECODE_PANICS: [(&str, usize); 2] = [
     ("stereo44k_96k_vorbis.mkv", 4168),
     ("stereo44k_96k_vorbis.mkv", 4293),
