@@ -592,9 +592,9 @@ fn a_box_header_cut_by_its_parents_end_inside_moov_is_refused() {
 /// the first packets, as it does on some damaged audio packets (FUZZING.md): caught by emovox
 /// as `CorruptStream`, an error like any other. Both are in its floor 1 synthesis
 /// (`floor.rs`, `render_line`): byte 4168 zeroed (a subclass book) makes an amplitude negative
-/// and indexes its dB table at -66; byte 4293 zeroed (a mode's block flag: long to short) has
-/// a floor whose positions reach past the short block's half drawn from there (a slice from
-/// 131 to 128). The second stream is legal Vorbis (libvorbis draws only up to the block's
+/// and indexes its dB table at -66; byte 4293 zeroed (in the modes, whose other damage symphonia
+/// refuses as an invalid mode mapping) gives a short block a floor whose positions reach past
+/// its half, drawn from there (a slice from 131 to 128). The second stream is legal Vorbis (libvorbis draws only up to the block's
 /// half); refusing it beforehand would take the mappings and modes, which are not checked.
 const VORBIS_DECODE_PANICS: [(&str, usize); 2] = [
     ("stereo44k_96k_vorbis.mkv", 4168),
