@@ -1110,6 +1110,7 @@ mod packets {
                 "Opus (this build of emovox-audio has its `opus` feature off)".into(),
             ));
         }
+        check_alac_frame_length(params, container)?;
         let options = DecoderOptions { verify: true };
         match guarded(container, || {
             symphonia::default::get_codecs().make(params, &options)
@@ -1128,6 +1129,37 @@ mod packets {
             }
             Err(e) => Err(symphonia_error(e, container)),
         }
+    }
+
+    /// The most frames an ALAC packet may declare (its magic cookie's `frameLength`; Apple's
+    /// encoder writes 4096): symphonia allocates that many frames for every channel when it
+    /// makes the decoder, so a forged cookie asked it for 16.7 GB (found by fuzzing).
+    const MAX_ALAC_FRAME_LENGTH: u32 = 1 << 16;
+
+    /// Refuses an ALAC track (in MP4 or CAF) whose magic cookie declares frames longer than
+    /// [`MAX_ALAC_FRAME_LENGTH`] before symphonia allocates them.
+    fn check_alac_frame_length(
+        params: &CodecParameters,
+        container: &'static str,
+    ) -> Result<(), AudioError> {
+        if params.codec != symphonia::core::codecs::CODEC_TYPE_ALAC {
+            return Ok(());
+        }
+        let cookie = params.extra_data.as_deref().unwrap_or_default();
+        let Some(&length) = cookie.first_chunk::<4>() else {
+            return Ok(()); // symphonia refuses a cookie this short itself
+        };
+        let frame_length = u32::from_be_bytes(length);
+        if frame_length > MAX_ALAC_FRAME_LENGTH {
+            return Err(AudioError::CorruptStream {
+                format: container,
+                reason: format!(
+                    "ALAC frames of {frame_length} samples declared (at most \
+                     {MAX_ALAC_FRAME_LENGTH} read)"
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// Runs symphonia code, turning a panic of its own on malformed input into

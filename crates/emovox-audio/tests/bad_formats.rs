@@ -6,7 +6,8 @@ mod common;
 use std::io::Cursor;
 
 use common::{
-    bytes, find, fixture, flac_with_block, flac_with_rate, hostile_inputs, m4a_with, picture,
+    alac_with_frame_length, bytes, find, fixture, flac_with_block, flac_with_rate, hostile_inputs,
+    m4a_with, picture,
 };
 use emovox_audio::{
     decode_audio, open_audio_stream, read_audio, validate_sample_rate, Audio, AudioError,
@@ -452,6 +453,37 @@ fn ms_adpcm_whose_step_overflows_is_an_error_or_finite_audio() {
         assert!(audio.samples.iter().all(|s| s.is_finite()));
     }
     assert!(read_audio(fixture("speech16k_ms_adpcm.wav")).is_ok());
+}
+
+/// An ALAC magic cookie declaring huge frames (`decode_mp4` found one of 4,177,531,904: symphonia
+/// allocated them for every channel, 16.7 GB, when it made the decoder): a typed error naming
+/// ALAC, whole and streamed, before any allocation; the encoder's 4,096 still decodes, and the
+/// limit itself gets past the check (to symphonia, whose packets of 4,096 frames it then
+/// cannot read as 65,536).
+#[test]
+fn alac_frames_longer_than_read_are_refused_before_symphonia_allocates_them() {
+    let whole = decode(bytes("speech16k_alac.m4a")).unwrap();
+    let audio = decode(alac_with_frame_length(4_096)).unwrap();
+    assert_eq!(audio.samples, whole.samples);
+    if let Err(e) = decode(alac_with_frame_length(1 << 16)) {
+        assert!(!e.to_string().contains("ALAC frames of"), "{e}");
+    }
+    for frames in [(1 << 16) + 1, 0xf900_1000, u32::MAX] {
+        for result in [
+            decode(alac_with_frame_length(frames)).map(|a| a.samples),
+            stream_all(alac_with_frame_length(frames)),
+        ] {
+            match result {
+                Err(AudioError::CorruptStream { reason, .. }) => {
+                    assert!(
+                        reason.contains(&format!("ALAC frames of {frames}")),
+                        "{reason}"
+                    )
+                }
+                other => panic!("{frames} frames: {other:?}"),
+            }
+        }
+    }
 }
 
 /// CAF sizes symphonia 0.5 allocates before it reads (none found by the fuzzer in its minutes,

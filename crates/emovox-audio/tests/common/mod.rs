@@ -147,6 +147,16 @@ pub const SPEECH_FIXTURES: [&str; 12] = [
 
 /// Every hostile variant, for the tests that only need "an error or a sane decode, never a
 /// panic, in bounded memory".
+/// The ALAC M4A fixture with its magic cookie's frame length (the `alac` box inside the `alac`
+/// sample entry, after its version and flags) set to `frames`.
+pub fn alac_with_frame_length(frames: u32) -> Vec<u8> {
+    let mut b = bytes("speech16k_alac.m4a");
+    let entry = find(&b, b"alac");
+    let cookie = entry + 4 + find(&b[entry + 4..], b"alac") + 8;
+    b[cookie..cookie + 4].copy_from_slice(&frames.to_be_bytes());
+    b
+}
+
 pub fn hostile_inputs() -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for name in SPEECH_FIXTURES.into_iter().chain(["stereo44k_24bit.flac"]) {
@@ -212,6 +222,10 @@ pub fn hostile_inputs() -> Vec<(String, Vec<u8>)> {
     let at = find(&b, b"moov") - 4;
     b[at..at + 4].copy_from_slice(&u32::MAX.to_be_bytes());
     out.push(("M4A moov declaring 4 GiB".into(), b));
+    out.push((
+        "M4A ALAC cookie declaring frames of 2^32 - 1 samples".into(),
+        alac_with_frame_length(u32::MAX),
+    ));
     for (offset, value) in [(9, 0u8), (9, 6), (18, 1), (18, 255), (8, 0xff)] {
         out.push((
             format!("Opus head byte {offset} = {value}"),
@@ -229,6 +243,7 @@ pub fn hostile_inputs() -> Vec<(String, Vec<u8>)> {
         "aiff_comm_name_overflow.bin",
         "caf_channel_shift_overflow.bin",
         "mp4_oom_stsz_past_stbl.bin",
+        "mp4_oom_alac_frame_length.bin",
     ] {
         out.push((format!("fuzz/{name}"), bytes(&format!("fuzz/{name}"))));
     }
