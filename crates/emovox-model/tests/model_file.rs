@@ -703,15 +703,16 @@ fn a_failed_save_leaves_the_saved_model_and_no_temporary_file() {
 
 #[test]
 fn the_bundled_model_loads_and_keeps_its_bytes() {
-    // Written before provenance recorded a label scheme: it loads without one and encodes
-    // to the same bytes.
+    // Every view records the label scheme it was trained with (native: each corpus' own
+    // labels; files written before that field load without one, `config.rs`), and the file
+    // encodes to the same bytes.
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/emovox.safetensors");
     let bytes = std::fs::read(&path).unwrap();
     let model = MultiViewModel::from_safetensors_bytes(&bytes).unwrap();
     for view in model.views() {
         let training = view.metadata().training.as_ref().unwrap();
-        assert_eq!(training.label_scheme, None);
+        assert_eq!(training.label_scheme.as_deref(), Some("native"));
     }
     assert!(model.to_safetensors_bytes().unwrap() == bytes);
 }

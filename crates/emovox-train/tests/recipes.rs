@@ -24,6 +24,9 @@ fn committed_recipes_parse_and_validate() {
     assert_eq!(
         names,
         [
+            "bundle_joint.json",
+            "bundle_joint_untrimmed.json",
+            "bundle_ravdess.json",
             "joint.json",
             "ravdess_balanced.json",
             "ravdess_short_crops.json",
@@ -46,4 +49,40 @@ fn the_balanced_recipe_is_the_default_one_with_balance_in_every_view() {
         spec.preprocessing.balance = Some(BalanceNormalisation::default());
     }
     assert_eq!(recipe, expected);
+}
+
+fn recipe(name: &str) -> TrainConfig {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../models/recipes")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `recipe` without the step that removes each clip's mean, in every view.
+fn without_remove_dc(mut recipe: TrainConfig) -> TrainConfig {
+    for spec in std::iter::once(&mut recipe.features).chain(recipe.extra_views.iter_mut()) {
+        assert!(spec.preprocessing.remove_dc);
+        spec.preprocessing.remove_dc = false;
+    }
+    recipe
+}
+
+/// The three `bundle_*.json` recipes are what README says the bundled model's networks were
+/// trained with: the default recipe and `joint.json` without `remove_dc` (the networks learnt
+/// without it; `ensemble --remove-dc` adds it to the bundle), the RAVDESS network for 60 epochs
+/// instead of 30, nothing else changed.
+#[test]
+fn the_bundle_recipes_are_the_documented_variants_of_the_default_and_joint_ones() {
+    let mut ravdess = without_remove_dc(TrainConfig::two_views());
+    assert_eq!(ravdess.epochs, 30);
+    ravdess.epochs = 60;
+    assert_eq!(recipe("bundle_ravdess.json"), ravdess);
+    assert_eq!(
+        recipe("bundle_joint_untrimmed.json"),
+        without_remove_dc(TrainConfig::two_views())
+    );
+    assert_eq!(
+        recipe("bundle_joint.json"),
+        without_remove_dc(recipe("joint.json"))
+    );
 }
