@@ -726,6 +726,21 @@ fn adpcm_headers_symphonia_cannot_take_are_typed_errors() {
         matches!(result, Err(AudioError::CorruptHeader(_))),
         "{result:?}"
     );
+    // The fuzzer's (2026-12-06): a LIST whose INFO entries run past its declared size, then
+    // damaged chunks; symphonia's reader meets a `fmt ` of IMA blocks smaller than their header
+    // that emovox's walk does not (its u16 `block_align - 4 * channels` panics with overflow
+    // checks, wraps in release builds). A typed error either way, never a panic or audio.
+    let damaged = bytes("fuzz/adpcm_fmt_past_a_damaged_list.bin");
+    let result = decode(damaged.clone());
+    assert!(
+        matches!(
+            result,
+            Err(AudioError::CorruptStream { .. } | AudioError::CorruptHeader(_))
+        ),
+        "{result:?}"
+    );
+    let streamed = stream_all(damaged);
+    assert!(streamed.is_err(), "streamed: {streamed:?}");
     // A rate of 0 (symphonia's time base of it panics): the rate refused.
     for name in ["speech16k_ima_adpcm.wav", "speech16k_ms_adpcm.wav"] {
         let result = decode(with_fmt_field(name, 4, &0u32.to_le_bytes()));
