@@ -726,11 +726,12 @@ fn adpcm_headers_symphonia_cannot_take_are_typed_errors() {
         matches!(result, Err(AudioError::CorruptHeader(_))),
         "{result:?}"
     );
-    // The fuzzer's (2026-12-06): a LIST whose INFO entries run past its declared size, then
-    // damaged chunks; symphonia's reader meets a `fmt ` of IMA blocks smaller than their header
-    // that emovox's walk does not (its u16 `block_align - 4 * channels` panics with overflow
-    // checks, wraps in release builds). A typed error either way, never a panic or audio.
-    let damaged = bytes("fuzz/adpcm_fmt_past_a_damaged_list.bin");
+    // The fuzzer's (2026-12-06): a damaged header (unknown, zero-tagged and odd-sized chunks,
+    // three `fmt ` chunks) from which symphonia's reader takes IMA blocks smaller than their
+    // header, which no `fmt ` emovox's walk meets declares (why the walks part is not yet
+    // known); its u16 `block_align - 4 * channels` panics with overflow checks and wraps in
+    // release builds. A typed error either way, never a panic or audio.
+    let damaged = bytes("fuzz/adpcm_damaged_header_small_blocks.bin");
     let result = decode(damaged.clone());
     assert!(
         matches!(
