@@ -230,13 +230,22 @@ pub(crate) fn parse<R: Read + Seek>(reader: &mut R) -> Result<WavFormat, AudioEr
 /// ADPCM of other than one or two channels is [`AudioError::UnsupportedEncoding`]: symphonia's
 /// decoder reads only those (and panics on others).
 pub(crate) fn is_adpcm<R: Read + Seek>(reader: &mut R) -> Result<bool, AudioError> {
-    let fmts = wave_fmts(reader);
+    let (fmts, reached_data) = wave_fmts(reader);
     let _ = reader.seek(SeekFrom::Start(0));
     let adpcm = |f: &Fmt| cfg!(feature = "adpcm") && matches!(f.tag, 0x0002 | 0x0011);
     // emovox's reader takes the last `fmt ` before the data; every one symphonia may parse is
     // checked.
     if !fmts.last().is_some_and(adpcm) {
         return Ok(false);
+    }
+    // A header whose walk stops short of the data chunk (a chunk declaring more bytes than the
+    // file holds) is where symphonia's walk and this one part: symphonia reads the next chunk
+    // header right after the fields it parsed, inside such a chunk, and would meet `fmt `
+    // chunks never checked here.
+    if !reached_data {
+        return Err(corrupt(
+            "an ADPCM header whose chunks run past the end of the file before the data chunk",
+        ));
     }
     fmts.iter().filter(|f| adpcm(f)).try_for_each(check_adpcm)?;
     Ok(true)
@@ -287,14 +296,16 @@ fn check_adpcm(fmt: &Fmt) -> Result<(), AudioError> {
 }
 
 /// The `fmt ` chunks of a RIFF/WAVE stream before its data chunk, in order (none for a stream
-/// that is not RIFF/WAVE or a header too damaged to walk).
-fn wave_fmts<R: Read + Seek>(reader: &mut R) -> Vec<Fmt> {
+/// that is not RIFF/WAVE or a header too damaged to walk), and whether the walk reached the
+/// data chunk.
+fn wave_fmts<R: Read + Seek>(reader: &mut R) -> (Vec<Fmt>, bool) {
     let mut fmts = Vec::new();
-    walk_fmts(reader, &mut fmts);
-    fmts
+    let reached_data = walk_fmts(reader, &mut fmts).is_some();
+    (fmts, reached_data)
 }
 
-/// Appends the `fmt ` chunks met before the data chunk to `fmts`; `None` where the walk stops.
+/// Appends the `fmt ` chunks met before the data chunk to `fmts`; `Some` when the walk reached
+/// the data chunk, `None` where it stopped before.
 fn walk_fmts<R: Read + Seek>(reader: &mut R, fmts: &mut Vec<Fmt>) -> Option<()> {
     let end = reader.seek(SeekFrom::End(0)).ok()?;
     let mut head = [0u8; 12];
@@ -314,7 +325,7 @@ fn walk_fmts<R: Read + Seek>(reader: &mut R, fmts: &mut Vec<Fmt>) -> Option<()> 
         }
         pos = next_chunk(reader, pos + 8, size, end).ok()?;
     }
-    Some(())
+    None
 }
 
 /// Where the chunk after the one whose body starts at `body` begins: chunks are padded to an
