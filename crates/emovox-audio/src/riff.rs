@@ -140,6 +140,9 @@ struct Fmt {
     sample_rate: u32,
     block_align: u16,
     bits: u16,
+    /// The chunk's size is what its fields take: 16 (WAVEFORMAT), or 18 plus the `cbSize` it
+    /// declares (WAVEFORMATEX and its extensions).
+    fields_fill_it: bool,
 }
 
 fn stream_error(source: std::io::Error) -> AudioError {
@@ -246,6 +249,14 @@ pub(crate) fn is_adpcm<R: Read + Seek>(reader: &mut R) -> Result<bool, AudioErro
         return Err(corrupt(
             "an ADPCM header whose chunks run past the end of the file before the data chunk",
         ));
+    }
+    // Nor does symphonia skip what a `fmt ` chunk holds past the fields it reads (18 bytes and
+    // the `cbSize` declared): the next chunk header it reads would be inside that chunk.
+    if let Some(fmt) = fmts.iter().find(|f| !f.fields_fill_it) {
+        return Err(corrupt(format!(
+            "an ADPCM header with a fmt chunk (format {:#06x}) larger than its fields",
+            fmt.tag
+        )));
     }
     fmts.iter().filter(|f| adpcm(f)).try_for_each(check_adpcm)?;
     Ok(true)
@@ -396,6 +407,7 @@ fn read_fmt<R: Read + Seek>(
         sample_rate: u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
         block_align: u16_at(12),
         bits: u16_at(14),
+        fields_fill_it: size == 16 || (size >= 18 && size == 18 + u32::from(u16_at(16))),
     };
     if fmt.tag == 0xFFFE {
         if size < 40 {

@@ -742,6 +742,23 @@ fn adpcm_headers_symphonia_cannot_take_are_typed_errors() {
         matches!(streamed, Err(AudioError::CorruptHeader(_))),
         "streamed: {streamed:?}"
     );
+    // A `fmt ` chunk larger than its fields (8 bytes more than 18 and its cbSize): symphonia
+    // would read the next chunk header inside it, where nothing was checked.
+    for name in ["speech16k_ima_adpcm.wav", "speech16k_ms_adpcm.wav"] {
+        let mut input = bytes(name);
+        let at = input.windows(4).position(|w| w == b"fmt ").unwrap();
+        let size = u32::from_le_bytes(input[at + 4..at + 8].try_into().unwrap());
+        input[at + 4..at + 8].copy_from_slice(&(size + 8).to_le_bytes());
+        let body_end = at + 8 + size as usize;
+        input.splice(body_end..body_end, [0u8; 8]);
+        let riff = u32::from_le_bytes(input[4..8].try_into().unwrap());
+        input[4..8].copy_from_slice(&(riff + 8).to_le_bytes());
+        let result = decode(input);
+        assert!(
+            matches!(&result, Err(AudioError::CorruptHeader(m)) if m.contains("larger than its fields")),
+            "{name}: {result:?}"
+        );
+    }
     // A rate of 0 (symphonia's time base of it panics): the rate refused.
     for name in ["speech16k_ima_adpcm.wav", "speech16k_ms_adpcm.wav"] {
         let result = decode(with_fmt_field(name, 4, &0u32.to_le_bytes()));
