@@ -1,6 +1,7 @@
 //! The bundled model's novelty: audio unlike its training clips (tones, clicks) is
-//! `unfamiliar` (noise without speech is flagged by the recording-quality check), its novelty does not depend on the recording level, and (when `EMOVOX_DATA`
-//! points at RAVDESS) the held-out actors' speech is familiar.
+//! `unfamiliar` (noise without speech is flagged by the recording-quality check), its novelty
+//! does not depend on the recording level, and (when `EMOVOX_DATA` points at RAVDESS) the
+//! held-out actors' speech is familiar.
 
 #[path = "../../../tests/support/corpus_env.rs"]
 mod corpus_env;
