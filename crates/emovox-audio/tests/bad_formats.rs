@@ -442,9 +442,10 @@ fn aac_section_data_past_the_bands_is_a_corrupt_stream() {
 }
 
 /// MS ADPCM whose step size overflows an `i32` in symphonia's decoder (loud or damaged data):
-/// release builds wrap, debug builds panic and `guarded` makes it a corrupt stream. Either way
-/// a typed error or finite audio, never an abort (or a panic through `decode`), and the next
-/// file still decodes.
+/// release builds wrap (and so do this workspace's debug builds, `Cargo.toml`'s dev profile);
+/// with overflow checks (a dependent crate's debug build) it panics and `guarded` makes it a
+/// corrupt stream. Either way a typed error or finite audio, never an abort (or a panic through
+/// `decode`), and the next file still decodes.
 #[test]
 fn ms_adpcm_whose_step_overflows_is_an_error_or_finite_audio() {
     // symphonia refuses this one's block header in release builds ("block predictor exceeds
