@@ -349,11 +349,13 @@ pub(crate) fn aac_config_rate(config: &[u8]) -> Option<u32> {
         96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025,
         8_000, 7_350,
     ];
+    // The first 6 bytes, left-aligned in a u64 (an empty config shifts by 64: nothing left).
     let bits = config
         .iter()
         .take(6)
         .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
-        << (8 * (8 - config.len().min(6)));
+        .checked_shl(8 * (8 - config.len().min(6)) as u32)
+        .unwrap_or(0);
     let take = |from: u32, n: u32| ((bits >> (64 - from - n)) & ((1 << n) - 1)) as u32;
     // The object type: 5 bits, or 31 then 6 more.
     let at = if take(0, 5) == 31 { 11 } else { 5 };
