@@ -89,6 +89,18 @@ impl Checked {
         }
         candle_core::Error::Msg(message)
     }
+
+    /// The stored tensor `name`, recorded as used (a missing one is recorded as the failure).
+    fn take(&self, name: &str) -> candle_core::Result<&Tensor> {
+        let tensor = self
+            .tensors
+            .get(name)
+            .ok_or_else(|| self.fail(ModelError::MissingTensor(name.to_string())))?;
+        if let Ok(mut used) = self.record.used.lock() {
+            used.insert(name.to_string());
+        }
+        Ok(tensor)
+    }
 }
 
 impl SimpleBackend for Checked {
@@ -100,19 +112,13 @@ impl SimpleBackend for Checked {
         dtype: DType,
         device: &Device,
     ) -> candle_core::Result<Tensor> {
-        let tensor = self
-            .tensors
-            .get(name)
-            .ok_or_else(|| self.fail(ModelError::MissingTensor(name.to_string())))?;
+        let tensor = self.take(name)?;
         if tensor.dims() != shape.dims() {
             return Err(self.fail(ModelError::TensorShape {
                 name: name.to_string(),
                 expected: shape.dims().to_vec(),
                 found: tensor.dims().to_vec(),
             }));
-        }
-        if let Ok(mut used) = self.record.used.lock() {
-            used.insert(name.to_string());
         }
         tensor.to_dtype(dtype)?.to_device(device)
     }
@@ -123,14 +129,7 @@ impl SimpleBackend for Checked {
         dtype: DType,
         device: &Device,
     ) -> candle_core::Result<Tensor> {
-        let tensor = self
-            .tensors
-            .get(name)
-            .ok_or_else(|| self.fail(ModelError::MissingTensor(name.to_string())))?;
-        if let Ok(mut used) = self.record.used.lock() {
-            used.insert(name.to_string());
-        }
-        tensor.to_dtype(dtype)?.to_device(device)
+        self.take(name)?.to_dtype(dtype)?.to_device(device)
     }
 
     fn contains_tensor(&self, name: &str) -> bool {
