@@ -198,7 +198,7 @@ impl<R: Read> CafWalk<R> {
         }
         let be_u32 = |at: usize| u32::from_be_bytes([d[at], d[at + 1], d[at + 2], d[at + 3]]);
         let rate = f64::from_be_bytes(d[..8].try_into().unwrap_or_default());
-        let (format, bytes_per_packet, channels) = (&d[8..12], be_u32(16), be_u32(24));
+        let (bytes_per_packet, channels, bits) = (be_u32(16), be_u32(24), be_u32(28));
         if rate.is_nan() || rate < 1.0 {
             return Err(corrupt(
                 "CAF",
@@ -213,8 +213,10 @@ impl<R: Read> CafWalk<R> {
                 format!("the description declares {channels} channels (1 to 32 are read)"),
             ));
         }
-        // symphonia reads PCM 1,152 frames a packet, allocated at the declared frame size.
-        let pcm = matches!(format, b"lpcm" | b"ulaw" | b"alaw");
+        // symphonia reads a description with bits per channel as PCM, whatever its format (an
+        // `opus` one too): 1,152 frames a packet, allocated at the declared frame size, which
+        // it also divides the data's length by.
+        let pcm = bits != 0;
         let most = if pcm { 8 * channels } else { 1 << 28 };
         if (pcm && bytes_per_packet == 0) || bytes_per_packet > most {
             return Err(corrupt(

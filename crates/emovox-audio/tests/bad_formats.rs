@@ -402,8 +402,8 @@ fn what_the_fuzzer_found_inside_symphonia_is_an_error() {
 }
 
 /// What the fuzz targets of the formats added later (FUZZING.md: `decode_aiff`, `decode_caf`)
-/// found: each a panic of symphonia's in builds with overflow checks (caught, but a defect),
-/// now refused by emovox before symphonia sees the bytes, in every build alike.
+/// found: each a panic of symphonia's (caught, but a defect), now refused by emovox before
+/// symphonia sees the bytes, in every build alike.
 #[test]
 fn what_the_fuzzer_found_in_aiff_and_caf_is_refused_before_symphonia() {
     for (name, says) in [
@@ -414,9 +414,26 @@ fn what_the_fuzzer_found_in_aiff_and_caf_is_refused_before_symphonia() {
         ),
         // A CAF description of 33,554,433 channels: symphonia's `1u64 << channels`.
         ("caf_channel_shift_overflow.bin", "33554433 channels"),
+        // An `opus` description with 16 bits a channel and packets of 0 bytes: symphonia reads
+        // any description with bits per channel as PCM and divided the data's length by 0 (a
+        // panic in release builds too; 2026-12-06).
+        (
+            "caf_opus_with_bits_zero_byte_packets.bin",
+            "packets of 0 bytes",
+        ),
     ] {
         assert_corrupt_saying(name, bytes(&format!("fuzz/{name}")), says);
     }
+    // The same description with frames of 1 MiB: read as PCM, 1,152 of them a packet (1.2 GB
+    // allocated when the data runs to the end of the file); over 8 bytes a channel, refused.
+    let mut large = bytes("fuzz/caf_opus_with_bits_zero_byte_packets.bin");
+    let desc = large.windows(4).position(|w| w == b"desc").unwrap() + 12;
+    large[desc + 16..desc + 20].copy_from_slice(&(1u32 << 20).to_be_bytes());
+    assert_corrupt_saying(
+        "opus as PCM, 1 MiB frames",
+        large,
+        "packets of 1048576 bytes",
+    );
 }
 
 /// Raw AAC whose section data indexes past symphonia 0.5's 64 scale-factor bands (the
@@ -493,14 +510,14 @@ fn alac_frames_longer_than_read_are_refused_before_symphonia_allocates_them() {
 /// allocation attempted.
 #[test]
 fn forged_caf_sizes_are_refused_before_symphonia_allocates_them() {
-    // A minimal CAF: `desc` (AAC: variable packet sizes, 1,024 frames each), then `kuki` or
-    // `pakt`, then `data`.
-    let desc = |format: &[u8; 4], bytes_per_packet: u32, frames: u32| {
+    // A minimal CAF: `desc` (AAC: variable packet sizes, 1,024 frames each, no bits per
+    // channel, as symphonia needs to read it as compressed), then `kuki` or `pakt`, then `data`.
+    let desc = |format: &[u8; 4], bytes_per_packet: u32, frames: u32, bits: u32| {
         let mut b = b"caff\x00\x01\x00\x00desc\0\0\0\0\0\0\0\x20".to_vec();
         b.extend_from_slice(&16_000f64.to_be_bytes());
         b.extend_from_slice(format);
         b.extend_from_slice(&0u32.to_be_bytes());
-        for v in [bytes_per_packet, frames, 1, 16] {
+        for v in [bytes_per_packet, frames, 1, bits] {
             b.extend_from_slice(&v.to_be_bytes());
         }
         b
@@ -511,21 +528,21 @@ fn forged_caf_sizes_are_refused_before_symphonia_allocates_them() {
         b.extend_from_slice(body);
     };
     let data = |b: &mut Vec<u8>| chunk(b, b"data", 4 + 64, &[0u8; 68]);
-    let mut cookie = desc(b"aac ", 0, 1024);
+    let mut cookie = desc(b"aac ", 0, 1024, 0);
     chunk(&mut cookie, b"kuki", 1 << 40, &[0x12, 0x08]);
-    let mut table = desc(b"aac ", 0, 1024);
+    let mut table = desc(b"aac ", 0, 1024, 0);
     let mut pakt = (1i64 << 40).to_be_bytes().to_vec();
     pakt.extend_from_slice(&[0u8; 16]);
     chunk(&mut table, b"pakt", 24 + 1, &pakt);
     table.push(0x01);
     data(&mut table);
-    let mut packet = desc(b"aac ", 0, 1024);
+    let mut packet = desc(b"aac ", 0, 1024, 0);
     let mut pakt = 1i64.to_be_bytes().to_vec();
     pakt.extend_from_slice(&[0u8; 16]);
     pakt.extend_from_slice(&[0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]); // 2^42 bytes
     chunk(&mut packet, b"pakt", 24 + 7, &pakt);
     data(&mut packet);
-    let mut pcm = desc(b"lpcm", u32::MAX, 1);
+    let mut pcm = desc(b"lpcm", u32::MAX, 1, 16);
     data(&mut pcm);
     for (label, input, says) in [
         ("kuki of 2^40 bytes", cookie, "kuki chunk declares"),
