@@ -337,7 +337,9 @@ mod packets {
     use std::io::{Read, Seek, SeekFrom};
 
     use symphonia::core::audio::SampleBuffer;
-    use symphonia::core::codecs::{CodecParameters, Decoder, DecoderOptions, CODEC_TYPE_NULL};
+    use symphonia::core::codecs::{
+        CodecParameters, Decoder, DecoderOptions, CODEC_TYPE_FLAC, CODEC_TYPE_NULL,
+    };
     use symphonia::core::errors::Error as SymError;
     use symphonia::core::formats::{FormatOptions, FormatReader, Packet, Track};
     use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
@@ -457,6 +459,20 @@ mod packets {
             at: f64,
             out: &mut Vec<f32>,
         ) -> Result<(), AudioError> {
+            let params = self.decoder.codec_params();
+            if params.codec == CODEC_TYPE_FLAC {
+                let stream = params.channels.map_or(0, |c| c.count() as u32);
+                if let Some(frame) = header_checks::flac_frame_channels(&packet.data) {
+                    if frame != stream {
+                        return Err(AudioError::CorruptStream {
+                            format: container,
+                            reason: format!(
+                                "a FLAC frame of {frame} channels in a stream of {stream} at {at:.3} s"
+                            ),
+                        });
+                    }
+                }
+            }
             let decoded = self
                 .decoder
                 .decode(packet)

@@ -371,9 +371,38 @@ pub(crate) fn aac_config_rate(config: &[u8]) -> Option<u32> {
     }
 }
 
+/// The channels a FLAC frame's header says it codes (its 4-bit channel assignment: 1 to 8
+/// independent channels, or a left/side, right/side or mid/side pair), or None when `frame`
+/// does not start with a frame header or the assignment is reserved. A frame must code its
+/// stream's channels; symphonia 0.5 decodes a pair into a one-channel buffer by `assert!`.
+pub(crate) fn flac_frame_channels(frame: &[u8]) -> Option<u32> {
+    match frame {
+        [0xFF, sync, _, assignment, ..] if sync & 0xFE == 0xF8 => match assignment >> 4 {
+            a @ 0..=7 => Some(u32::from(a) + 1),
+            8..=10 => Some(2),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flac_frame_header_channels() {
+        // Mono and eight independent channels, the three stereo pairs, a reserved assignment,
+        // no sync, too short.
+        assert_eq!(flac_frame_channels(&[0xFF, 0xF8, 0x39, 0x08, 0]), Some(1));
+        assert_eq!(flac_frame_channels(&[0xFF, 0xF9, 0x39, 0x78]), Some(8));
+        for pair in [0x88, 0x98, 0xA8] {
+            assert_eq!(flac_frame_channels(&[0xFF, 0xF8, 0x39, pair]), Some(2));
+        }
+        assert_eq!(flac_frame_channels(&[0xFF, 0xF8, 0x39, 0xB8]), None);
+        assert_eq!(flac_frame_channels(&[0xFF, 0xF0, 0x39, 0x08]), None);
+        assert_eq!(flac_frame_channels(&[0xFF, 0xF8, 0x39]), None);
+    }
 
     #[test]
     fn aac_config_rates() {

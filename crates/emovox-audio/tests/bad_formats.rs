@@ -458,6 +458,31 @@ fn aac_section_data_past_the_bands_is_a_corrupt_stream() {
     assert!(read_audio(fixture("speech16k_96k.aac")).is_ok());
 }
 
+/// Matroska FLAC whose damaged first frame codes a right/side pair in a mono stream
+/// (`decode_mkv`'s finding, 2026-12-06, its header checksum then made valid so that release
+/// builds reach what fuzz builds, which skip the checksum, did): symphonia's FLAC decoder asked
+/// its one-channel buffer for a pair, an `assert!` in symphonia-core (`audio.rs:613`, release
+/// builds too, caught as "malformed data"). Each frame's channels are now checked against the
+/// stream's before symphonia decodes it: an error saying so, whole and streamed, and the next
+/// file decodes.
+#[test]
+fn flac_frames_of_more_channels_than_their_stream_are_an_error() {
+    let input = bytes("fuzz/mkv_flac_frame_channels_past_stream.bin");
+    for result in [
+        decode(input.clone()).map(|_| ()),
+        stream_all(input).map(|_| ()),
+    ] {
+        match result {
+            Err(AudioError::CorruptStream { reason, .. }) => assert!(
+                reason.contains("a FLAC frame of 2 channels in a stream of 1"),
+                "{reason}"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(read_audio(fixture("speech16k.flac")).is_ok());
+}
+
 /// MS ADPCM whose step size overflows an `i32` in symphonia's decoder (loud or damaged data):
 /// release builds wrap (and so do this workspace's debug builds, `Cargo.toml`'s dev profile);
 /// with overflow checks (a dependent crate's debug build) it panics and `guarded` makes it a
