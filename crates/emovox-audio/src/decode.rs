@@ -459,10 +459,13 @@ mod packets {
             at: f64,
             out: &mut Vec<f32>,
         ) -> Result<(), AudioError> {
+            // symphonia's FLAC decoder sizes its buffer by STREAMINFO's channels (its parameters
+            // carry them) and asserts a frame's pair into it: a frame must code that many.
             let params = self.decoder.codec_params();
             if params.codec == CODEC_TYPE_FLAC {
-                let stream = params.channels.map_or(0, |c| c.count() as u32);
-                if let Some(frame) = header_checks::flac_frame_channels(&packet.data) {
+                let stream = params.channels.map(|c| c.count() as u32);
+                let frame = header_checks::flac_frame_channels(&packet.data);
+                if let (Some(stream), Some(frame)) = (stream, frame) {
                     if frame != stream {
                         return Err(AudioError::CorruptStream {
                             format: container,
