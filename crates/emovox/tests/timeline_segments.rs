@@ -150,7 +150,10 @@ fn majority_filter_removes_a_short_flip_and_merges() {
     let samples = recording(&parts, RATE);
     let classifier = ToneClassifier::new(RATE);
     let raw = SegmentConfig {
-        smoothing: SmoothingConfig { majority_width: 1 },
+        smoothing: SmoothingConfig {
+            majority_width: 1,
+            ..Default::default()
+        },
         ..SegmentConfig::default()
     };
     let unfiltered = predict_segments(&classifier, &samples, RATE, &raw).unwrap();
@@ -173,7 +176,10 @@ fn majority_filter_removes_a_short_flip_and_merges() {
     assert_eq!(flips, 3);
 
     let filtered = SegmentConfig {
-        smoothing: SmoothingConfig { majority_width: 7 },
+        smoothing: SmoothingConfig {
+            majority_width: 7,
+            ..Default::default()
+        },
         ..SegmentConfig::default()
     };
     let timeline = predict_segments(&classifier, &samples, RATE, &filtered).unwrap();
@@ -528,7 +534,24 @@ fn bad_input_is_a_typed_error() {
             ..config.clone()
         },
         SegmentConfig {
-            smoothing: SmoothingConfig { majority_width: 2 },
+            smoothing: SmoothingConfig {
+                majority_width: 2,
+                ..Default::default()
+            },
+            ..config.clone()
+        },
+        SegmentConfig {
+            smoothing: SmoothingConfig {
+                min_segment_seconds: f64::NAN,
+                ..Default::default()
+            },
+            ..config.clone()
+        },
+        SegmentConfig {
+            smoothing: SmoothingConfig {
+                min_segment_seconds: -0.1,
+                ..Default::default()
+            },
             ..config.clone()
         },
         // Shorter than one 20 ms VAD frame: the windows would be a frame apart, not 10 ms.
@@ -641,6 +664,55 @@ fn a_window_that_does_not_fit_the_labels_is_an_error() {
             "{smoothed:?}"
         );
     }
+}
+
+#[test]
+fn a_sliver_left_by_cutting_to_speech_joins_its_neighbour() {
+    // Windows every 0.5 s: two "a", three "b"; smoothed, "a" owns 0-1.75 s and "b" 1.75-4 s.
+    // Speech from 1.7 s leaves 50 ms of "a" before "b" once cut to it.
+    let labels: Vec<String> = ["a", "b"].map(String::from).to_vec();
+    let windows: Vec<Segment> = [0.9f32, 0.9, 0.1, 0.1, 0.1]
+        .iter()
+        .enumerate()
+        .map(|(i, &a)| {
+            let start = 0.5 * i as f64;
+            Segment::from_probabilities(start, start + 2.0, vec![a, 1.0 - a], &labels).unwrap()
+        })
+        .collect();
+    let speech = vec![emovox::timeline::SpeechRegion {
+        start: 1.7,
+        end: 4.0,
+    }];
+    let timeline = |min_segment_seconds: f64| {
+        let config = SegmentConfig {
+            smoothing: SmoothingConfig {
+                min_segment_seconds,
+                ..SmoothingConfig::default()
+            },
+            ..SegmentConfig::default()
+        };
+        let assembled = Timeline::from_windows(
+            labels.clone(),
+            4.0,
+            speech.clone(),
+            windows.clone(),
+            &config,
+        );
+        summary(&assembled.unwrap().smoothed)
+    };
+    let near = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    let kept = timeline(0.0);
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert!(
+        kept[0].0 == "a" && near(kept[0].1, 1.7) && near(kept[0].2, 1.75),
+        "{kept:?}"
+    );
+    let absorbed = timeline(SmoothingConfig::default().min_segment_seconds);
+    assert_eq!(absorbed.len(), 1, "{absorbed:?}");
+    assert!(
+        absorbed[0].0 == "b" && near(absorbed[0].1, 1.7) && near(absorbed[0].2, 4.0),
+        "{absorbed:?}"
+    );
 }
 
 #[test]

@@ -138,11 +138,22 @@ pub struct SmoothingConfig {
     /// Width (in windows, odd; 1 disables) of the majority filter applied to the labels of
     /// consecutive speech windows before merging (default 3). Ties keep the window's own label.
     pub majority_width: usize,
+    /// Shortest segment kept beside another in the same speech region, in seconds (default
+    /// 0.25, half the default hop; 0 keeps every piece). Cutting segments to the speech
+    /// regions leaves slivers where a region starts or ends just past a segment boundary (a
+    /// 10 ms `sad` before two seconds of `calm`): shorter than the hop, they are below what the
+    /// windows resolve, so each is given to its longer neighbour in the region. A speech
+    /// region shorter than this stays a segment of its own. See
+    /// [`absorb_slivers`](super::absorb_slivers).
+    pub min_segment_seconds: f64,
 }
 
 impl Default for SmoothingConfig {
     fn default() -> Self {
-        Self { majority_width: 3 }
+        Self {
+            majority_width: 3,
+            min_segment_seconds: 0.25,
+        }
     }
 }
 
@@ -214,6 +225,12 @@ impl SegmentConfig {
             return Err(TimelineError::Config(
                 "smoothing.majority_width must be odd".into(),
             ));
+        }
+        let sliver = self.smoothing.min_segment_seconds;
+        if !(sliver.is_finite() && (0.0..=MAX_WINDOW_SECONDS).contains(&sliver)) {
+            return Err(TimelineError::Config(format!(
+                "smoothing.min_segment_seconds must lie in 0..={MAX_WINDOW_SECONDS} s, got {sliver:?}"
+            )));
         }
         Ok(())
     }

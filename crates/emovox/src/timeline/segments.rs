@@ -9,7 +9,10 @@ use emovox_model::Scores;
 
 use super::plan::WindowPlan;
 use super::smoothing::check_windows;
-use super::{clip_to_speech, smooth, SegmentConfig, SpeechRegion, TimelineError, WindowClassifier};
+use super::{
+    absorb_slivers, clip_to_speech, smooth, SegmentConfig, SpeechRegion, TimelineError,
+    WindowClassifier,
+};
 
 /// The prediction for one stretch of a recording (a window, or merged windows).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,7 +95,7 @@ pub struct Timeline {
     pub windows: Vec<Segment>,
     /// Non-overlapping segments covering the speech regions: window labels majority-filtered,
     /// neighbours with the same label merged ([`smooth`]), then cut to the speech regions
-    /// ([`clip_to_speech`]).
+    /// ([`clip_to_speech`]), slivers of the cut given to their neighbours ([`absorb_slivers`]).
     pub smoothed: Vec<Segment>,
 }
 
@@ -108,9 +111,12 @@ impl Timeline {
         config: &SegmentConfig,
     ) -> Result<Self, TimelineError> {
         check_windows(&windows, labels.len())?;
-        let smoothed = clip_to_speech(
-            &smooth(&windows, config.hop_seconds, &config.smoothing)?,
-            &speech,
+        let smoothed = absorb_slivers(
+            &clip_to_speech(
+                &smooth(&windows, config.hop_seconds, &config.smoothing)?,
+                &speech,
+            ),
+            config.smoothing.min_segment_seconds,
         );
         Ok(Self {
             labels,

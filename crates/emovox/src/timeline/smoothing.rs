@@ -24,7 +24,7 @@ use super::{Segment, SmoothingConfig, SpeechRegion, TimelineError};
 /// let labels = ["calm".to_string(), "angry".to_string()];
 /// let window = |start: f64, p: f32| Segment::from_probabilities(start, start + 2.0, vec![p, 1.0 - p], &labels);
 /// let windows = vec![window(0.0, 0.9)?, window(0.5, 0.8)?, window(1.0, 0.2)?, window(1.5, 0.9)?, window(2.0, 0.7)?];
-/// let smoothed = smooth(&windows, 0.5, &SmoothingConfig { majority_width: 3 })?;
+/// let smoothed = smooth(&windows, 0.5, &SmoothingConfig { majority_width: 3, ..Default::default() })?;
 /// assert_eq!(smoothed.len(), 1); // the isolated "angry" window is outvoted
 /// assert_eq!((smoothed[0].label.as_str(), smoothed[0].start, smoothed[0].end), ("calm", 0.0, 4.0));
 /// # Ok::<(), emovox::timeline::TimelineError>(())
@@ -177,4 +177,194 @@ pub fn clip_to_speech(segments: &[Segment], regions: &[SpeechRegion]) -> Vec<Seg
         }
     }
     out
+}
+
+/// Gives each sliver among time-ordered, non-overlapping `segments` (as [`clip_to_speech`]
+/// returns them) to its longer neighbour, so that no segment shorter than `min_seconds` touches
+/// another.
+///
+/// Segments touch when one ends where the next starts: pieces of one speech region. Within
+/// each touching group, the shortest piece under `min_seconds` is removed and its time added to
+/// the longer of the pieces beside it, whose label, probabilities and novelty stay its own; if
+/// that leaves two pieces of the same label side by side, they become one, their probabilities
+/// and novelty averaged weighted by duration. This repeats until every piece of the group is
+/// at least `min_seconds` long or the group is one piece: a speech region shorter than
+/// `min_seconds` stays a segment of its own, and segments that do not touch are never joined.
+/// `min_seconds` 0 returns `segments` as they are.
+///
+/// ```
+/// use emovox::timeline::{absorb_slivers, Segment};
+///
+/// let labels = ["calm".to_string(), "sad".to_string()];
+/// let piece = |start: f64, end: f64, p: f32| Segment::from_probabilities(start, end, vec![p, 1.0 - p], &labels);
+/// // A region's first 10 ms fell in a `sad` segment, the rest in a `calm` one.
+/// let pieces = vec![piece(14.24, 14.25, 0.4)?, piece(14.25, 16.16, 0.85)?, piece(17.0, 17.1, 0.2)?];
+/// let timeline = absorb_slivers(&pieces, 0.25);
+/// assert_eq!(timeline.len(), 2);
+/// assert_eq!((timeline[0].label.as_str(), timeline[0].start, timeline[0].end), ("calm", 14.24, 16.16));
+/// assert_eq!(timeline[1], pieces[2]); // a short region of its own is kept
+/// # Ok::<(), emovox::timeline::TimelineError>(())
+/// ```
+pub fn absorb_slivers(segments: &[Segment], min_seconds: f64) -> Vec<Segment> {
+    let mut out = Vec::with_capacity(segments.len());
+    let mut group: Vec<Segment> = Vec::new();
+    for segment in segments {
+        if group.last().is_some_and(|last| last.end != segment.start) {
+            absorb_in_group(&mut group, min_seconds);
+            out.append(&mut group);
+        }
+        group.push(segment.clone());
+    }
+    absorb_in_group(&mut group, min_seconds);
+    out.append(&mut group);
+    out
+}
+
+/// [`absorb_slivers`] within one group of touching pieces.
+fn absorb_in_group(group: &mut Vec<Segment>, min_seconds: f64) {
+    while group.len() > 1 {
+        let (i, shortest) = group
+            .iter()
+            .enumerate()
+            .min_by(|(_, a), (_, b)| a.duration().total_cmp(&b.duration()))
+            .expect("a group of two pieces or more");
+        if shortest.duration() >= min_seconds {
+            return;
+        }
+        let longer_right =
+            i + 1 < group.len() && (i == 0 || group[i + 1].duration() > group[i - 1].duration());
+        let sliver = group.remove(i);
+        let keeper = if longer_right { i } else { i - 1 };
+        group[keeper].start = group[keeper].start.min(sliver.start);
+        group[keeper].end = group[keeper].end.max(sliver.end);
+        // The sliver stood between two pieces of one label: they now meet.
+        let (left, right) = if longer_right {
+            (keeper.checked_sub(1), keeper)
+        } else {
+            (Some(keeper), keeper + 1)
+        };
+        if let Some(left) = left {
+            if right < group.len() && group[left].label_index == group[right].label_index {
+                let right = group.remove(right);
+                group[left] = join_same_label(&group[left], &right);
+            }
+        }
+    }
+}
+
+/// One segment from two touching ones of the same label: probabilities and novelty averaged
+/// weighted by duration.
+fn join_same_label(left: &Segment, right: &Segment) -> Segment {
+    let (a, b) = (left.duration(), right.duration());
+    let wa = (a / (a + b)) as f32;
+    let wb = 1.0 - wa;
+    let probabilities: Vec<f32> = left
+        .probabilities
+        .iter()
+        .zip(&right.probabilities)
+        .map(|(p, q)| wa * p + wb * q)
+        .collect();
+    Segment {
+        start: left.start,
+        end: right.end,
+        label_index: left.label_index,
+        label: left.label.clone(),
+        confidence: probabilities[left.label_index],
+        novelty: left
+            .novelty
+            .zip(right.novelty)
+            .map(|(p, q)| wa * p + wb * q),
+        probabilities,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LABELS: [&str; 2] = ["calm", "sad"];
+
+    fn piece(start: f64, end: f64, calm: f32, novelty: f32) -> Segment {
+        let labels = LABELS.map(String::from);
+        Segment::from_probabilities(start, end, vec![calm, 1.0 - calm], &labels)
+            .unwrap()
+            .with_novelty(Some(novelty))
+    }
+
+    #[test]
+    fn a_sliver_at_either_end_of_a_region_goes_to_its_neighbour() {
+        let pieces = [
+            piece(1.0, 1.01, 0.3, 5.0),
+            piece(1.01, 3.0, 0.8, 1.0),
+            piece(3.0, 3.03, 0.1, 5.0),
+        ];
+        let out = absorb_slivers(&pieces, 0.25);
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].start, out[0].end), (1.0, 3.03));
+        assert_eq!(out[0].probabilities, pieces[1].probabilities);
+        assert_eq!(out[0].novelty, Some(1.0));
+    }
+
+    #[test]
+    fn the_longer_neighbour_takes_a_sliver_between_two() {
+        let pieces = [
+            piece(0.0, 0.5, 0.9, 1.0),
+            piece(0.5, 0.6, 0.2, 1.0),
+            piece(0.6, 2.0, 0.1, 1.0),
+        ];
+        let out = absorb_slivers(&pieces, 0.25);
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            (out[0].start, out[0].end, out[0].label.as_str()),
+            (0.0, 0.5, "calm")
+        );
+        assert_eq!(
+            (out[1].start, out[1].end, out[1].label.as_str()),
+            (0.5, 2.0, "sad")
+        );
+        assert_eq!(out[1].probabilities, pieces[2].probabilities);
+    }
+
+    #[test]
+    fn pieces_of_one_label_that_a_sliver_separated_become_one() {
+        let pieces = [
+            piece(0.0, 1.0, 0.9, 1.0),
+            piece(1.0, 1.1, 0.2, 9.0),
+            piece(1.1, 1.5, 0.7, 3.0),
+        ];
+        let out = absorb_slivers(&pieces, 0.25);
+        assert_eq!(out.len(), 1);
+        assert_eq!(
+            (out[0].start, out[0].end, out[0].label.as_str()),
+            (0.0, 1.5, "calm")
+        );
+        // Weighted by duration: 1.1 s of the first (sliver included), 0.4 s of the last.
+        let calm = (1.1 * 0.9 + 0.4 * 0.7) / 1.5;
+        assert!((out[0].probabilities[0] - calm).abs() < 1e-6);
+        assert_eq!(out[0].confidence, out[0].probabilities[0]);
+        let novelty = (1.1 * 1.0 + 0.4 * 3.0) / 1.5;
+        assert!((out[0].novelty.unwrap() - novelty).abs() < 1e-5);
+    }
+
+    #[test]
+    fn short_regions_stay_and_regions_are_never_joined() {
+        let pieces = [
+            piece(0.0, 0.1, 0.9, 1.0),
+            piece(0.2, 0.3, 0.1, 1.0),
+            piece(0.3, 0.4, 0.6, 1.0),
+            piece(0.4, 0.42, 0.1, 1.0),
+        ];
+        let out = absorb_slivers(&pieces, 0.25);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0], pieces[0]);
+        // The second region's three short pieces end as one, the slivers given away in turn.
+        assert_eq!((out[1].start, out[1].end), (0.2, 0.42));
+    }
+
+    #[test]
+    fn no_minimum_keeps_every_piece() {
+        let pieces = [piece(1.0, 1.01, 0.3, 1.0), piece(1.01, 3.0, 0.8, 1.0)];
+        assert_eq!(absorb_slivers(&pieces, 0.0), pieces.to_vec());
+        assert!(absorb_slivers(&[], 0.25).is_empty());
+    }
 }
