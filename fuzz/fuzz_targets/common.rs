@@ -1,10 +1,9 @@
 //! Shared by the container targets: a panic inside symphonia itself (an arithmetic overflow on
-//! malformed data, which only debug-assertion builds such as cargo-fuzz's check) is caught by
-//! emovox-audio and returned as `AudioError::CorruptStream`; it is logged once per source
-//! location (for FUZZING.md) instead of aborting, so that the run goes on. Any other panic
-//! still aborts through libFuzzer's hook: a crash. The targets of the formats added on
-//! 2026-12-05 (AIFF, CAF, ADTS, ADPCM WAV, Matroska) call [`check_decoders_strict`] instead,
-//! where a symphonia panic is a crash as well, so that libFuzzer keeps the input.
+//! malformed data, which only overflow-checking builds such as cargo-fuzz's see, or an index or
+//! `assert!` in any build) is caught by emovox-audio and returned as
+//! `AudioError::CorruptStream`, but a user's build with `panic = "abort"` cannot catch it, so
+//! every panic is a crash that libFuzzer keeps, but for the [`KNOWN_DECODER_PANICS`], logged
+//! once per source location (for FUZZING.md) so that the run goes on.
 #![allow(dead_code)] // each target uses part of this module
 
 use std::collections::HashSet;
@@ -12,10 +11,6 @@ use std::sync::{Mutex, Once};
 
 static HOOK: Once = Once::new();
 static SEEN: Mutex<Option<HashSet<String>>> = Mutex::new(None);
-
-pub fn tolerate_symphonia_panics() {
-    tolerate_panics_in(&["/symphonia-"]);
-}
 
 /// Out-of-bounds indexing inside symphonia 0.5's AAC and ALAC decoders, in the bit stream
 /// itself (no header check before symphonia can refuse it): known, caught by emovox as
@@ -61,15 +56,9 @@ fn tolerate_panics_in(tolerated: &'static [&'static str]) {
 
 /// Decodes `data` whole and streamed in chunks of 997 samples: each must give samples that
 /// keep the crate's guarantees (non-empty, finite, a valid rate, chunks within the asked
-/// size) or a typed error.
+/// size) or a typed error. Every panic is a crash, symphonia's (caught by emovox) included,
+/// but for the [`KNOWN_DECODER_PANICS`], which are logged.
 pub fn check_decoders(data: &[u8]) {
-    tolerate_symphonia_panics();
-    decode_both(data);
-}
-
-/// [`check_decoders`] with every panic a crash, symphonia's (caught by emovox) included, but
-/// for the [`KNOWN_DECODER_PANICS`], which are logged.
-pub fn check_decoders_strict(data: &[u8]) {
     tolerate_panics_in(KNOWN_DECODER_PANICS);
     decode_both(data);
 }

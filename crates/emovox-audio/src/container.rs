@@ -615,8 +615,9 @@ pub(crate) fn flac_total_samples<R: Read + Seek>(reader: &mut R) -> std::io::Res
 }
 
 /// Refuses a FLAC metadata block declaring more bytes than the file holds, before symphonia
-/// (which allocates the declared length, up to 16 MiB, then reads) sees it. Reads 4 bytes a
-/// block; a FLAC behind an ID3v2 tag is left to symphonia.
+/// (which allocates the declared length, up to 16 MiB, then reads) sees it, and a comment or
+/// picture block whose inner lengths run past it. Reads 4 bytes a block, and the comment and
+/// picture blocks whole; past an ID3v2 tag, as symphonia is given the file.
 pub(crate) fn check_flac_blocks<R: Read + Seek>(
     reader: &mut R,
     len: u64,
@@ -626,12 +627,13 @@ pub(crate) fn check_flac_blocks<R: Read + Seek>(
         source,
     };
     let mut magic = [0u8; 4];
-    reader.seek(SeekFrom::Start(0)).map_err(io)?;
+    let base = audio_start(reader, len).map_err(io)?;
+    reader.seek(SeekFrom::Start(base)).map_err(io)?;
     if reader.read_exact(&mut magic).is_err() || &magic != b"fLaC" {
         reader.seek(SeekFrom::Start(0)).map_err(io)?;
         return Ok(());
     }
-    let mut at = 4u64;
+    let mut at = base + 4;
     // Real files have a handful of blocks; a hostile one may declare thousands of empty ones.
     for _ in 0..4_096 {
         let mut header = [0u8; 4];
@@ -650,12 +652,18 @@ pub(crate) fn check_flac_blocks<R: Read + Seek>(
                 ),
             });
         }
-        if header[0] & 0x7f == 4 {
-            // VORBIS_COMMENT: lengths inside it are checked too (it is in the file, and at
-            // most 16 MiB).
+        let kind = header[0] & 0x7f;
+        if kind == 4 || kind == 6 {
+            // VORBIS_COMMENT and PICTURE: lengths inside them are checked too (the block is in
+            // the file, and at most 16 MiB).
             let mut block = vec![0u8; size as usize];
             reader.read_exact(&mut block).map_err(io)?;
-            if let Err(reason) = check_comment(&block) {
+            let checked = if kind == 4 {
+                check_comment(&block)
+            } else {
+                check_picture(&block)
+            };
+            if let Err(reason) = checked {
                 reader.seek(SeekFrom::Start(0)).map_err(io)?;
                 return Err(crate::AudioError::CorruptStream {
                     format: "FLAC",
@@ -723,6 +731,33 @@ fn check_comment(body: &[u8]) -> Result<(), String> {
         if at > body.len() as u64 {
             return bad("a comment longer than");
         }
+    }
+    Ok(())
+}
+
+/// Checks a FLAC PICTURE block's three lengths (media type, description, picture data) against
+/// the block: symphonia allocates each at its declared length before reading it (up to 4 GiB
+/// for a block of a few bytes). A block cut short before a length is symphonia's to report.
+fn check_picture(block: &[u8]) -> Result<(), String> {
+    let read = |at: usize| {
+        block
+            .get(at..at + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
+    // Picture type, then the media type's length; after the media type and the description,
+    // width, height, depth and colours (16 bytes) before the data's length.
+    let mut at = 4;
+    for (what, after) in [("media type", 0), ("description", 16), ("picture", 0)] {
+        let Some(declared) = read(at) else {
+            return Ok(());
+        };
+        let holds = block.len().saturating_sub(at + 4);
+        if declared > holds {
+            return Err(format!(
+                "a picture block declares a {what} of {declared} bytes, it holds {holds} more"
+            ));
+        }
+        at += 4 + declared + after;
     }
     Ok(())
 }

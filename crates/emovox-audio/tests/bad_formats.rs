@@ -315,6 +315,35 @@ fn absurd_declared_durations_are_not_trusted() {
     assert!(matches!(err, AudioError::Truncated { .. }), "{err:?}");
 }
 
+/// A FLAC PICTURE block whose media type, description or picture data runs past the block
+/// (`decode_flac` found a 46-byte block declaring a media type of 3 GB): symphonia allocates
+/// each declared length before reading it, so emovox refuses them first, behind an ID3v2 tag
+/// too; a picture whose lengths fit decodes as before.
+#[test]
+fn picture_lengths_past_their_block_are_refused_before_symphonia_allocates_them() {
+    let name = "fuzz/flac_oom_picture_media_type.bin";
+    assert_corrupt_saying(
+        name,
+        bytes(name),
+        "declares a media type of 3030288793 bytes",
+    );
+    let body = picture(1_000);
+    // The lengths of the media type ("image/png"), the description (empty) and the data.
+    for (at, what) in [(4, "media type"), (17, "description"), (37, "picture")] {
+        let mut forged = body.clone();
+        forged[at..at + 4].copy_from_slice(&u32::MAX.to_be_bytes());
+        let flac = flac_with_block(6, forged.len() as u32, &forged);
+        let says = format!("declares a {what} of 4294967295 bytes");
+        assert_corrupt_saying(what, flac.clone(), &says);
+        let mut tagged = b"ID3\x04\x00\x00\x00\x00\x00\x0a".to_vec();
+        tagged.resize(20, 0);
+        tagged.extend_from_slice(&flac);
+        assert_corrupt_saying(&format!("{what}, behind ID3v2"), tagged, &says);
+    }
+    let audio = decode(flac_with_block(6, body.len() as u32, &body)).unwrap();
+    assert_eq!(audio, read_audio(fixture("speech16k.flac")).unwrap());
+}
+
 #[test]
 fn huge_metadata_is_skipped_or_refused_without_loading_it() {
     // A FLAC metadata block declaring 16 MiB that the file does not hold.
