@@ -139,11 +139,12 @@ pub struct SmoothingConfig {
     /// consecutive speech windows before merging (default 3). Ties keep the window's own label.
     pub majority_width: usize,
     /// Shortest segment kept beside another in the same speech region, in seconds (default
-    /// 0.25, half the default hop; 0 keeps every piece). Cutting segments to the speech
-    /// regions leaves slivers where a region starts or ends just past a segment boundary (a
-    /// 10 ms `sad` before two seconds of `calm`): shorter than the hop, they are below what the
-    /// windows resolve, so each is given to its longer neighbour in the region. A speech
-    /// region shorter than this stays a segment of its own. See
+    /// 0.25; 0 keeps every piece). Cutting segments to the speech regions leaves slivers where
+    /// a region starts or ends just past a segment boundary (a 10 ms `sad` before two seconds
+    /// of `calm`): shorter than the hop, they are below what the windows resolve, so each is
+    /// given to its longer neighbour in the region. With the default hop (0.5 s) only such
+    /// slivers are this short; with a hop under this value, runs of one label shorter than it
+    /// are given away too. A speech region shorter than this stays a segment of its own. See
     /// [`absorb_slivers`](super::absorb_slivers).
     pub min_segment_seconds: f64,
 }
