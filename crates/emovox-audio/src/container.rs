@@ -80,6 +80,14 @@ impl<R: Read + Seek> Walker<'_, R> {
                 }
                 n => (u64::from(n), 8),
             };
+            if at.checked_add(size).is_none() {
+                // No file reaches past 2^64 bytes; symphonia adds the size to the offset
+                // (an overflow panic where overflow is checked, a wrap to a bogus offset where not).
+                return Err(Bad::Malformed(format!(
+                    "the {} box declares {size} bytes, past any offset a file can have",
+                    String::from_utf8_lossy(&kind)
+                )));
+            }
             if size < header_len || size > end - at {
                 if strict {
                     return Err(Bad::Malformed(format!(

@@ -670,6 +670,25 @@ fn flac_in_matroska_with_frames_larger_than_streaminfo_says_decodes() {
 /// top-level box may): symphonia took a `hdlr` of size 0 for the rest of the file and asked for
 /// a name of 2^64 - 24 bytes (a capacity-overflow panic, caught). Found by the damaged-byte test
 /// below on a 3GP; M4A files are read the same way.
+/// A top-level box whose 64-bit size reaches past 2^64 bytes (`decode_mp4`: a 3GP whose second
+/// box declares 2^64 - 1): symphonia adds it to the box's offset, which panics where overflow
+/// is checked and wraps to a bogus offset where not; emovox refuses it first.
+#[test]
+fn a_box_reaching_past_any_offset_is_refused() {
+    let name = "fuzz/mp4_top_level_box_size_past_u64.bin";
+    assert_corrupt_saying(name, bytes(name), "past any offset a file can have");
+    for name in ["speech16k_96k.m4a", "speech8k_122k.3gp"] {
+        let mut input = bytes(name);
+        input.extend_from_slice(b"\x00\x00\x00\x01free");
+        input.extend_from_slice(&u64::MAX.to_be_bytes());
+        assert_corrupt_saying(
+            name,
+            input,
+            "the free box declares 18446744073709551615 bytes",
+        );
+    }
+}
+
 #[test]
 fn a_box_of_size_zero_inside_moov_is_refused() {
     for name in ["speech16k_96k.m4a", "speech8k_122k.3gp"] {
