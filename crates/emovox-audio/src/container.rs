@@ -371,6 +371,9 @@ fn check_tree<R: Read + Seek>(
             _ if depth >= 1 && w.in_ilst => Some(0),
             _ => None,
         };
+        if &kind == b"esds" {
+            check_esds(w, s, e)?;
+        }
         if let Some(skip) = skip {
             if s + skip <= e {
                 let was = w.in_ilst;
@@ -381,6 +384,46 @@ fn check_tree<R: Read + Seek>(
         }
     }
     Ok(())
+}
+
+/// Checks that an `esds` box (payload `start..end`) holds what symphonia 0.5 takes for granted:
+/// its version and flags (4 bytes; it subtracts them from the size), then, among the
+/// descriptors it walks as symphonia does (a tag byte, a length of up to four 7-bit bytes,
+/// while more than 2 bytes are left), an ES descriptor (tag 3), which it `unwrap`s: a panic in
+/// release builds too. A descriptor running past the box is symphonia's to report.
+fn check_esds<R: Read + Seek>(w: &mut Walker<'_, R>, start: u64, end: u64) -> Result<(), Bad> {
+    if end - start < 4 {
+        return Err(Bad::Malformed(format!(
+            "an esds box of {} bytes, short of its version and flags",
+            end - start
+        )));
+    }
+    let mut at = start + 4;
+    while end - at > 2 {
+        let mut header = [0u8; 5];
+        let n = (end - at).min(5) as usize;
+        w.reader.seek(SeekFrom::Start(at))?;
+        w.reader.read_exact(&mut header[..n])?;
+        if header[0] == 3 {
+            return Ok(());
+        }
+        let mut size = 0u64;
+        let mut used = 1;
+        for &byte in &header[1..n] {
+            used += 1;
+            size = (size << 7) | u64::from(byte & 0x7f);
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        at += used + size;
+        if at > end {
+            return Ok(());
+        }
+    }
+    Err(Bad::Malformed(
+        "an esds box without an ES descriptor".into(),
+    ))
 }
 
 /// The payload range of the first box of type `kind` in `list`.

@@ -689,6 +689,21 @@ fn a_box_reaching_past_any_offset_is_refused() {
     }
 }
 
+/// An `esds` box without an ES descriptor (`decode_mp4`): symphonia `unwrap`s the descriptor it
+/// did not find, a panic in release builds too; emovox refuses the box first.
+#[test]
+fn an_esds_without_an_es_descriptor_is_refused() {
+    let name = "fuzz/mp4_esds_without_es_descriptor.bin";
+    assert_corrupt_saying(name, bytes(name), "an esds box without an ES descriptor");
+    // The fixture's ES descriptor (tag 3, just past the box's version and flags) retagged as
+    // another kind, which symphonia skips.
+    let mut input = bytes("speech16k_96k.m4a");
+    let at = find(&input, b"esds") + 8;
+    assert_eq!(input[at], 3);
+    input[at] = 0x1f;
+    assert_corrupt_saying("retagged", input, "an esds box without an ES descriptor");
+}
+
 #[test]
 fn a_box_of_size_zero_inside_moov_is_refused() {
     for name in ["speech16k_96k.m4a", "speech8k_122k.3gp"] {
