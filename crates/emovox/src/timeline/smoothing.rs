@@ -256,7 +256,12 @@ fn absorb_in_group(group: &mut Vec<Segment>, min_seconds: f64) {
 /// weighted by duration.
 fn join_same_label(left: &Segment, right: &Segment) -> Segment {
     let (a, b) = (left.duration(), right.duration());
-    let wa = (a / (a + b)) as f32;
+    // Two empty pieces (only from a caller's own segments) weigh the same.
+    let wa = if a + b > 0.0 {
+        (a / (a + b)) as f32
+    } else {
+        0.5
+    };
     let wb = 1.0 - wa;
     let probabilities: Vec<f32> = left
         .probabilities
