@@ -117,11 +117,12 @@ pub(crate) fn mp4_params(entry: [u8; 4], track: &CodecParameters) -> Option<Code
         _ => return None,
     };
     let mut params = track.clone();
-    // The duration in the band's samples (the media timescale is usually the rate itself).
-    let frames = params.n_frames.zip(params.time_base).map(|(n, base)| {
+    // The duration in the band's samples (the media timescale is usually the rate itself);
+    // none when a forged header's duration does not fit in 64 bits of samples.
+    let frames = params.n_frames.zip(params.time_base).and_then(|(n, base)| {
         let seconds = base.calc_time(n);
-        seconds.seconds * u64::from(band.rate())
-            + (seconds.frac * f64::from(band.rate())).round() as u64
+        let whole = seconds.seconds.checked_mul(u64::from(band.rate()))?;
+        whole.checked_add((seconds.frac * f64::from(band.rate())).round() as u64)
     });
     params.n_frames = frames;
     params
@@ -416,6 +417,23 @@ mod tests {
             (None, None, None)
         );
         assert_eq!(MAX_FRAME, 1 + WB_SIZES.iter().flatten().max().unwrap());
+    }
+
+    #[test]
+    fn a_track_duration_is_counted_in_the_band_s_samples_unless_it_overflows() {
+        let mut track = CodecParameters::new();
+        track
+            .with_time_base(symphonia::core::units::TimeBase::new(1, 1000))
+            .with_n_frames(2_500);
+        let params = mp4_params(*b"samr", &track).unwrap();
+        assert_eq!(params.n_frames, Some(20_000)); // 2.5 s at 8 kHz
+        assert_eq!(params.sample_rate, Some(8_000));
+        // A forged header (decode_mp4): 2^64 - 1 ticks of a second each.
+        track
+            .with_time_base(symphonia::core::units::TimeBase::new(1, 1))
+            .with_n_frames(u64::MAX);
+        assert_eq!(mp4_params(*b"sawb", &track).unwrap().n_frames, None);
+        assert!(mp4_params(*b"mp4a", &track).is_none());
     }
 
     /// The fixture's frames (after the 6-byte magic, 32 bytes each at 12.2 kbit/s).

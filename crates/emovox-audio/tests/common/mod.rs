@@ -238,6 +238,7 @@ pub fn hostile_inputs() -> Vec<(String, Vec<u8>)> {
         "mp4_oom_sample_size.bin",
         "flac_oom_comment_length.bin",
         "flac_oom_picture_media_type.bin",
+        "3gp_amr_duration_overflow.bin",
         "mp3_adts_probe_overflow.bin",
         "mp4_oom_stts_in_cut_moov.bin",
         "mp4_oom_ilst_data.bin",
