@@ -668,9 +668,11 @@ pub(crate) fn flac_total_samples<R: Read + Seek>(reader: &mut R) -> std::io::Res
 /// Refuses a FLAC metadata block declaring more bytes than the file holds, before symphonia
 /// (which allocates the declared length, up to 16 MiB, then reads) sees it, and a comment or
 /// picture block whose inner lengths run past it. Reads 4 bytes a block, and the comment and
-/// picture blocks whole; past an ID3v2 tag, as symphonia is given the file.
+/// picture blocks whole; from `base` (past an ID3v2 tag: [`audio_start`]), where symphonia is
+/// given the file.
 pub(crate) fn check_flac_blocks<R: Read + Seek>(
     reader: &mut R,
+    base: u64,
     len: u64,
 ) -> Result<(), crate::AudioError> {
     let io = |source| crate::AudioError::Io {
@@ -678,7 +680,6 @@ pub(crate) fn check_flac_blocks<R: Read + Seek>(
         source,
     };
     let mut magic = [0u8; 4];
-    let base = audio_start(reader, len).map_err(io)?;
     reader.seek(SeekFrom::Start(base)).map_err(io)?;
     if reader.read_exact(&mut magic).is_err() || &magic != b"fLaC" {
         reader.seek(SeekFrom::Start(0)).map_err(io)?;

@@ -545,6 +545,8 @@ mod packets {
     /// What the container's own structures say, read before symphonia sees the file (see
     /// [`container`]).
     struct ContainerFacts {
+        /// Where the audio starts: past an ID3v2 tag, or 0 ([`container::audio_start`]).
+        audio_start: u64,
         /// The last page of an OGG file (`None` for other formats).
         ogg: Option<container::OggEnd>,
         /// The first audio track of an MP4 file (the default for other formats).
@@ -567,6 +569,7 @@ mod packets {
             format: AudioFormat,
             len: u64,
         ) -> Result<Self, AudioError> {
+            let audio_start = container::audio_start(reader, len).map_err(stream_io)?;
             let ogg = match format {
                 AudioFormat::OggVorbis | AudioFormat::OggOpus => {
                     container::check_ogg_headers(reader, len)?;
@@ -588,7 +591,7 @@ mod packets {
             let adts_cut = format == AudioFormat::Adts && header_checks::inspect_adts(reader, len)?;
             let flac_total = match format {
                 AudioFormat::Flac => {
-                    container::check_flac_blocks(reader, len)?;
+                    container::check_flac_blocks(reader, audio_start, len)?;
                     container::flac_total_samples(reader).map_err(stream_io)?
                 }
                 _ => None,
@@ -600,6 +603,7 @@ mod packets {
                 || mp4.packets == Some(0)
                 || aiff_frames == Some(0);
             Ok(Self {
+                audio_start,
                 ogg,
                 mp4,
                 declares_nothing,
@@ -743,7 +747,7 @@ mod packets {
         facts: &ContainerFacts,
     ) -> Result<Box<dyn FormatReader>, AudioError> {
         let container = container_name(format);
-        let base = container::audio_start(&mut reader, len).map_err(stream_io)?;
+        let base = facts.audio_start;
         reader.seek(SeekFrom::Start(base)).map_err(stream_io)?;
         let stream = MediaSourceStream::new(
             Box::new(Sized {
