@@ -129,11 +129,14 @@ fn running_statistics_are_saved_and_used_at_inference() {
         }
     });
     let reset = EmotionModel::from_safetensors_bytes(&reset).unwrap();
-    let f = features(30, 0.5);
-    assert_ne!(
-        model.probabilities(&f).unwrap(),
-        reset.probabilities(&f).unwrap()
-    );
+    // On the two inputs the network was chosen to tell apart: one of them can still meet dead
+    // ReLUs in the last block (its output then the head's bias, statistics or not; seen once
+    // in CI with an unseeded draw), both cannot.
+    let changed = [0.5, 2.5].map(|seed| {
+        let f = features(30, seed);
+        model.probabilities(&f).unwrap() != reset.probabilities(&f).unwrap()
+    });
+    assert!(changed.contains(&true), "reset statistics changed nothing");
 }
 
 #[test]
