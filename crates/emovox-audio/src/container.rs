@@ -704,24 +704,29 @@ pub(crate) fn check_flac_blocks<R: Read + Seek>(
                 ),
             });
         }
-        let kind = header[0] & 0x7f;
-        if kind == 4 || kind == 6 {
-            // VORBIS_COMMENT and PICTURE: lengths inside them are checked too (the block is in
-            // the file, and at most 16 MiB).
-            let mut block = vec![0u8; size as usize];
-            reader.read_exact(&mut block).map_err(io)?;
-            let checked = if kind == 4 {
+        // VORBIS_COMMENT and PICTURE: lengths inside them are checked too (the block is in
+        // the file, at most 16 MiB; of a picture, which can be megabytes, only its lengths are
+        // read).
+        let checked = match header[0] & 0x7f {
+            4 => {
+                let mut block = vec![0u8; size as usize];
+                reader.read_exact(&mut block).map_err(io)?;
                 check_comment(&block)
-            } else {
-                check_picture(&block)
-            };
-            if let Err(reason) = checked {
-                reader.seek(SeekFrom::Start(0)).map_err(io)?;
-                return Err(crate::AudioError::CorruptStream {
-                    format: "FLAC",
-                    reason,
-                });
             }
+            6 => check_picture(size, |offset| {
+                let mut b = [0u8; 4];
+                reader.seek(SeekFrom::Start(at + 4 + offset)).ok()?;
+                reader.read_exact(&mut b).ok()?;
+                Some(u32::from_be_bytes(b))
+            }),
+            _ => Ok(()),
+        };
+        if let Err(reason) = checked {
+            reader.seek(SeekFrom::Start(0)).map_err(io)?;
+            return Err(crate::AudioError::CorruptStream {
+                format: "FLAC",
+                reason,
+            });
         }
         at += 4 + size;
         if header[0] & 0x80 != 0 {
@@ -788,22 +793,22 @@ fn check_comment(body: &[u8]) -> Result<(), String> {
 }
 
 /// Checks a FLAC PICTURE block's three lengths (media type, description, picture data) against
-/// the block: symphonia allocates each at its declared length before reading it (up to 4 GiB
-/// for a block of a few bytes). A block cut short before a length is symphonia's to report.
-fn check_picture(block: &[u8]) -> Result<(), String> {
-    let read = |at: usize| {
-        block
-            .get(at..at + 4)
-            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
-    };
+/// the block's `size`: symphonia allocates each at its declared length before reading it (up to
+/// 4 GiB for a block of a few bytes). `read(offset)` gives the big-endian 32-bit value at
+/// `offset` in the block (`None` past the file's end: symphonia's to report, as a block cut
+/// short before a length is).
+fn check_picture(size: u64, mut read: impl FnMut(u64) -> Option<u32>) -> Result<(), String> {
     // Picture type, then the media type's length; after the media type and the description,
     // width, height, depth and colours (16 bytes) before the data's length.
-    let mut at = 4;
+    let mut at = 4u64;
     for (what, after) in [("media type", 0), ("description", 16), ("picture", 0)] {
-        let Some(declared) = read(at) else {
+        if at + 4 > size {
+            return Ok(());
+        }
+        let Some(declared) = read(at).map(u64::from) else {
             return Ok(());
         };
-        let holds = block.len().saturating_sub(at + 4);
+        let holds = size - (at + 4);
         if declared > holds {
             return Err(format!(
                 "a picture block declares a {what} of {declared} bytes, it holds {holds} more"
