@@ -68,12 +68,15 @@ def score_files(classifier: Any, paths: List[str], channels: str) -> List[Dict[s
 class Scorer:
     """A Ray Data actor: loads the model once, then scores batches of paths, writes each
     batch's rows to a file of its own in ``out`` and returns one row about it: the file, its
-    rows, and the batch's start and end (Unix seconds) and the actor's CPU seconds on it."""
+    rows, the batch's start and end (Unix seconds), the actor's CPU seconds on it and the Ray
+    node it ran on."""
 
     def __init__(self, model: Optional[str], threads: int, out: str, fmt: str, channels: str) -> None:
         os.environ["RAYON_NUM_THREADS"] = str(threads)  # emovox's pool, sized on first use: the actor's CPUs
         import emovox
+        import ray
 
+        self.node = ray.get_runtime_context().get_node_id()
         self.classifier = emovox.Classifier.load(model) if model else emovox.Classifier.bundled()
         self.out, self.format, self.channels = Path(out), fmt, channels
 
@@ -91,14 +94,15 @@ class Scorer:
             frame.to_parquet(target, index=False)
         else:
             frame.to_json(target, orient="records", lines=True)
-        about = {"file": str(target), "rows": len(frame), "started": started, "finished": time.time()}
+        about = {"file": str(target), "rows": len(frame), "node": self.node, "started": started, "finished": time.time()}
         return {key: np.array([value]) for key, value in {**about, "cpu": time.process_time() - cpu_started}.items()}
 
 
 def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, float]:
     """Scores `paths` on Ray Data, the actors writing the rows to `args.out`. Returns the seconds of
     ``ray.init`` (``init``), to the last file written (``total``) and from the first batch started to
-    the last finished (``scoring``), the actors' CPU seconds (``cpu``) and the rows written (``rows``).
+    the last finished (``scoring``), the actors' CPU seconds (``cpu``), the rows written (``rows``)
+    and how many of the cluster's nodes scored batches (``nodes``; ``alive``: how many it has).
     The libraries are imported before the clock starts, as the reference loop's are."""
     import ray
     import ray.data
@@ -109,6 +113,7 @@ def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, floa
     ray.init(**({"address": args.address} if args.address else local))
     seconds: Dict[str, float] = {"init": time.perf_counter() - start}
     cpus = int(ray.cluster_resources().get("CPU", 1))
+    alive = sum(1 for node in ray.nodes() if node["Alive"])
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     # Ray Data 2.60 may see 0 CPUs to budget with before its autoscaling coordinator reports
@@ -131,6 +136,7 @@ def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, floa
     seconds["scoring"] = max(b["finished"] for b in batches) - min(b["started"] for b in batches)
     seconds["cpu"] = sum(b["cpu"] for b in batches)
     seconds["rows"] = sum(b["rows"] for b in batches)
+    seconds["nodes"], seconds["alive"] = len({b["node"] for b in batches}), alive
     return seconds
 
 
@@ -184,6 +190,7 @@ def main() -> None:
     ray_seconds = score_with_ray(paths, args)
     figures["ray_init_seconds"] = round(ray_seconds["init"], 3)
     figures["ray_rows_written"] = int(ray_seconds["rows"])
+    figures["ray_nodes"], figures["ray_nodes_scoring"] = int(ray_seconds["alive"]), int(ray_seconds["nodes"])
     figures.update(rates("ray", len(paths), ray_seconds["total"], ray_seconds["cpu"]))
     figures.update(rates("ray_scoring", len(paths), ray_seconds["scoring"], ray_seconds["cpu"]))
     if args.compare_loop:

@@ -20,6 +20,8 @@ pandas = pytest.importorskip("pandas")
 
 SCRIPT = REPO / "examples" / "python" / "ray_batch.py"
 GOOD_CLIPS = 200
+# Each node of the two-node cluster keeps a small object store (the rows pass through it).
+SMALL_STORE = {"object_store_memory": 200 * 1024 * 1024}
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +65,10 @@ def manifest(tmp_path_factory):
 
 
 def run_script(manifest_path, out, *extra):
+    """Runs the script on a local Ray of 2 CPUs, or on the cluster `extra` gives (``--address``)."""
+    local = [] if "--address" in extra else ["--num-cpus", "2"]
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), str(manifest_path), "--out", str(out), "--num-cpus", "2", *extra],
+        [sys.executable, str(SCRIPT), str(manifest_path), "--out", str(out), *local, *extra],
         capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stderr[-4000:]
@@ -103,6 +107,30 @@ def test_every_file_is_a_row_and_labels_equal_one_by_one_predictions(manifest, t
         assert bool(row["unfamiliar"]) == expected["unfamiliar"]
     # Throughput is recorded, not asserted (see README "Python" for the measured figures).
     print("ray_batch figures:", json.dumps(figures))
+
+
+def test_a_cluster_of_two_nodes_scores_on_both(manifest, tmp_path):
+    """The script unchanged on a running multi-node cluster (``--address``): two Ray nodes of one
+    CPU each (two raylets on this machine, `ray.cluster_utils.Cluster`), so the second actor can
+    only run on the second node; every file is a row, each as ``Classifier.predict`` has it."""
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False, **SMALL_STORE})
+    try:
+        cluster.add_node(num_cpus=1, **SMALL_STORE)
+        cluster.wait_for_nodes()
+        manifest_path, bad_names = manifest
+        figures = run_script(manifest_path, tmp_path / "out", "--address", cluster.address, "--batch-size", "16")
+    finally:
+        cluster.shutdown()
+    assert figures["ray_nodes"] == 2 and figures["ray_nodes_scoring"] == 2, figures
+    rows = read_rows(tmp_path / "out", "parquet").set_index("path")
+    assert len(rows) == GOOD_CLIPS + len(bad_names) == figures["ray_rows_written"]
+    assert rows["error"].notna().sum() == len(bad_names)
+    classifier = emovox.Classifier.bundled()
+    for path in rows.index[::20]:
+        if os.path.basename(path) not in bad_names:
+            assert rows.loc[path, "label"] == classifier.predict(*emovox.load(path, sr=None))["label"], path
 
 
 def test_jsonl_output_and_folder_manifest(manifest, tmp_path):
