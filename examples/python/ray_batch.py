@@ -2,7 +2,7 @@
 
     python examples/python/ray_batch.py MANIFEST --out OUT [--format parquet|jsonl]
         [--address ADDRESS | --num-cpus N [--worker-niceness 0]] [--model PATH] [--batch-size 64]
-        [--channels mix|each] [--compare-loop]
+        [--channels mix|each] [--adapt-by COLUMN] [--compare-loop]
 
 MANIFEST is a CSV file whose ``path`` column (or first column) lists audio files (relative
 paths are taken from the CSV's folder), or a folder searched for audio files. ``map_batches``
@@ -14,6 +14,10 @@ and each actor writes its batch's rows as one file in OUT named by the batch's f
 
 A file that cannot be read or classified is a row with ``error`` set, never a failed job.
 ``--channels each`` scores every channel on its own (a stereo call holds one party per channel).
+``--adapt-by COLUMN`` (a CSV manifest's column naming each file's speaker: an agent, a caller)
+adds that column to the rows as ``speaker`` and, once every file is scored, writes the rows again
+in OUT/adapted, each speaker's judged against that speaker's others (``emovox.adapt_to_speakers``:
+probabilities, label and confidence relative to the speaker's usual; error rows as they were).
 Without ``--address`` a local Ray is started (workers at ``--worker-niceness``, default 0: Ray's
 own 15 lets any other process take their CPUs); on a cluster run it unchanged with ``--address
 auto`` (audio and OUT at the same paths on every node). ``--compare-loop`` also times the files
@@ -36,18 +40,31 @@ import numpy as np
 AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".webm", ".mkv", ".mka", ".m4a", ".mp4", ".aif", ".aiff", ".aifc", ".caf", ".aac", ".amr", ".awb", ".3gp"}
 
 
-def read_manifest(manifest: Path) -> List[str]:
-    """The audio files a CSV manifest lists, or those below a folder, as absolute paths."""
+def read_manifest(manifest: Path, speaker_column: Optional[str] = None) -> List[Tuple[str, Optional[str]]]:
+    """The audio files a CSV manifest lists, or those below a folder, as absolute paths, each with
+    its speaker from `speaker_column` (CSV manifests with a header only; a row without one is an
+    error) or None."""
     if manifest.is_dir():
-        return sorted(str(p.resolve()) for p in manifest.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES)
+        if speaker_column:
+            raise ValueError(f"--adapt-by {speaker_column} needs a CSV manifest, {manifest} is a folder")
+        return sorted((str(p.resolve()), None) for p in manifest.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES)
     with open(manifest, newline="") as handle:
         rows = list(csv.reader(handle))
     if not rows:
         return []
     column = rows[0].index("path") if "path" in rows[0] else 0
-    body = rows[1:] if "path" in rows[0] else rows
+    body = [row for row in (rows[1:] if "path" in rows[0] else rows) if row]
     base = manifest.resolve().parent
-    return [str((base / row[column]).resolve()) for row in body if row]
+    paths = [str((base / row[column]).resolve()) for row in body]
+    if not speaker_column:
+        return [(path, None) for path in paths]
+    if speaker_column not in rows[0]:
+        raise ValueError(f"{manifest} has no column {speaker_column!r} (its header: {rows[0]})")
+    at = rows[0].index(speaker_column)
+    speakers = [row[at].strip() if at < len(row) else "" for row in body]
+    if "" in speakers:
+        raise ValueError(f"{manifest}: row {speakers.index('') + 2} has no {speaker_column}")
+    return list(zip(paths, speakers))
 
 
 def output_row(labels: List[str], row: Dict[str, Any]) -> Dict[str, Any]:
@@ -88,6 +105,9 @@ class Scorer:
         # Columns typed even when a batch holds only errors (or no errors, or no channels).
         types = {"path": "string", "channel": "Int64", "label": "string", "error": "string"}
         frame = pandas.DataFrame(rows).astype(types)
+        if "speaker" in batch:  # --adapt-by: each row's file's speaker (a file may give several rows)
+            speaker_of = dict(zip((str(path) for path in batch["path"]), (str(s) for s in batch["speaker"])))
+            frame.insert(1, "speaker", frame["path"].map(speaker_of).astype("string"))
         suffix = "json" if self.format == "jsonl" else "parquet"
         target = self.out / f"part-{int(np.min(batch['index'])):09d}.{suffix}"
         if self.format == "parquet":
@@ -98,12 +118,49 @@ class Scorer:
         return {key: np.array([value]) for key, value in {**about, "cpu": time.process_time() - cpu_started}.items()}
 
 
-def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, float]:
+def adapt_rows(frame: Any) -> Any:
+    """One speaker's rows (a pandas frame) with their probabilities, label and confidence adapted to
+    the speaker (``emovox.adapt_to_speakers``); error rows as they were."""
+    import emovox
+
+    labels = [column[2:] for column in frame.columns if column.startswith("p_")]
+    records = frame.to_dict("records")
+    predictions = [
+        {"error": r["error"]} if isinstance(r["error"], str) else {"probabilities": {l: r[f"p_{l}"] for l in labels}}
+        for r in records
+    ]
+    adapted = emovox.adapt_to_speakers(predictions, [str(r["speaker"]) for r in records])
+    scored = [i for i, prediction in enumerate(adapted) if "error" not in prediction]
+    out = frame.reset_index(drop=True)
+    out.loc[scored, "label"] = [adapted[i]["label"] for i in scored]
+    out.loc[scored, "confidence"] = [adapted[i]["confidence"] for i in scored]
+    for label in labels:
+        out.loc[scored, f"p_{label}"] = [adapted[i]["probabilities"][label] for i in scored]
+    return out
+
+
+def adapt_by_speaker(files: List[str], args: argparse.Namespace) -> int:
+    """Reads the scored rows back, groups them by speaker and writes them adapted to OUT/adapted
+    (Ray Data's ``groupby`` + ``map_groups``); returns the rows written."""
+    import ray.data
+
+    read = ray.data.read_parquet if args.format == "parquet" else ray.data.read_json
+    adapted = read(files).groupby("speaker").map_groups(adapt_rows, batch_format="pandas").materialize()
+    target = str(Path(args.out).resolve() / "adapted")
+    if args.format == "parquet":
+        adapted.write_parquet(target)
+    else:
+        adapted.write_json(target)
+    return adapted.count()
+
+
+def score_with_ray(manifest: List[Tuple[str, Optional[str]]], args: argparse.Namespace) -> Dict[str, float]:
     """Scores `paths` on Ray Data, the actors writing the rows to `args.out`. Returns the seconds of
     ``ray.init`` (``init``), to the last file written (``total``) and from the first batch started to
     the last finished (``scoring``), the actors' CPU seconds (``cpu``), the rows written (``rows``)
-    and how many of the cluster's nodes scored batches (``nodes``; ``alive``: how many it has).
-    The libraries are imported before the clock starts, as the reference loop's are."""
+    and how many of the cluster's nodes scored batches (``nodes``; ``alive``: how many it has);
+    with ``--adapt-by``, also the rows written adapted (``adapted``) and the seconds it took
+    (``adapt``). The libraries are imported before the clock starts, as the reference loop's are."""
     import ray
     import ray.data
 
@@ -120,8 +177,8 @@ def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, floa
     # (then actors wait forever); the cluster's CPUs are the budget.
     context.execution_options.resource_limits = ray.data.ExecutionResources(cpu=cpus)
     Path(args.out).mkdir(parents=True, exist_ok=True)
-    items = [{"index": i, "path": p} for i, p in enumerate(paths)]
-    dataset = ray.data.from_items(items, override_num_blocks=max(1, min(len(paths), cpus * 4)))
+    items = [{"index": i, "path": p, **({"speaker": s} if s is not None else {})} for i, (p, s) in enumerate(manifest)]
+    dataset = ray.data.from_items(items, override_num_blocks=max(1, min(len(items), cpus * 4)))
     written = dataset.map_batches(
         Scorer,
         fn_constructor_args=(args.model, 1, str(Path(args.out).resolve()), args.format, args.channels),
@@ -132,6 +189,9 @@ def score_with_ray(paths: List[str], args: argparse.Namespace) -> Dict[str, floa
     )
     batches = list(written.iter_rows())
     seconds["total"] = time.perf_counter() - start
+    if args.adapt_by:
+        seconds["adapted"] = adapt_by_speaker([str(b["file"]) for b in batches], args)
+        seconds["adapt"] = time.perf_counter() - start - seconds["total"]
     ray.shutdown()
     seconds["scoring"] = max(b["finished"] for b in batches) - min(b["started"] for b in batches)
     seconds["cpu"] = sum(b["cpu"] for b in batches)
@@ -175,10 +235,17 @@ def main() -> None:
     parser.add_argument("--model", help="an emovox model file (default: the bundled model)")
     parser.add_argument("--batch-size", type=int, default=64, help="files per map_batches call (and per output file)")
     parser.add_argument("--channels", choices=["mix", "each"], default="mix", help="the channels' mean, or each one")
+    parser.add_argument("--adapt-by", metavar="COLUMN", help="the CSV manifest's speaker column: also write rows adapted per speaker")
     parser.add_argument("--compare-loop", action="store_true", help="also time a single-process loop over the files")
     args = parser.parse_args()
 
-    paths = read_manifest(args.manifest)
+    if args.adapt_by and args.channels == "each":
+        parser.error("--adapt-by names one speaker per file; with --channels each a file's channels hold different speakers")
+    try:
+        manifest = read_manifest(args.manifest, args.adapt_by)
+    except ValueError as error:
+        parser.error(str(error))
+    paths = [path for path, _ in manifest]
     if not paths:
         parser.error(f"{args.manifest} lists no audio files")
     figures: Dict[str, Any] = {"clips": len(paths)}
@@ -187,10 +254,12 @@ def main() -> None:
         for name, batch_size in (("loop", None), ("batched_loop", args.batch_size)):
             wall, cpu = score_in_this_process(paths, args.model, batch_size, args.channels)
             figures.update(rates(name, len(paths), wall, cpu))
-    ray_seconds = score_with_ray(paths, args)
+    ray_seconds = score_with_ray(manifest, args)
     figures["ray_init_seconds"] = round(ray_seconds["init"], 3)
     figures["ray_rows_written"] = int(ray_seconds["rows"])
     figures["ray_nodes"], figures["ray_nodes_scoring"] = int(ray_seconds["alive"]), int(ray_seconds["nodes"])
+    if args.adapt_by:
+        figures["adapted_rows"], figures["adapt_seconds"] = int(ray_seconds["adapted"]), round(ray_seconds["adapt"], 3)
     figures.update(rates("ray", len(paths), ray_seconds["total"], ray_seconds["cpu"]))
     figures.update(rates("ray_scoring", len(paths), ray_seconds["scoring"], ray_seconds["cpu"]))
     if args.compare_loop:

@@ -133,6 +133,48 @@ def test_a_cluster_of_two_nodes_scores_on_both(manifest, tmp_path):
             assert rows.loc[path, "label"] == classifier.predict(*emovox.load(path, sr=None))["label"], path
 
 
+def test_rows_adapted_by_speaker_equal_adapt_to_speakers(manifest, tmp_path):
+    """``--adapt-by speaker``: the rows again in OUT/adapted, each speaker's as
+    ``emovox.adapt_to_speakers`` makes ``Classifier.predict``'s of that speaker's files; a bad
+    file stays an error row."""
+    manifest_path, bad_names = manifest
+    folder = manifest_path.parent
+    names = [f"clip{i:03d}.{'flac' if i % 5 == 0 else 'wav'}" for i in range(24)] + bad_names[:2]
+    speakers = ["agent-a" if i % 3 else "agent-b" for i in range(len(names))]
+    with open(tmp_path / "calls.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["speaker", "path"])
+        writer.writerows(zip(speakers, (str(folder / n) for n in names)))
+    figures = run_script(tmp_path / "calls.csv", tmp_path / "out", "--format", "jsonl", "--adapt-by", "speaker")
+    assert figures["adapted_rows"] == len(names)
+    rows = read_rows(tmp_path / "out" / "adapted", "json").set_index("path")
+    classifier = emovox.Classifier.bundled()
+    predictions = []
+    for name in names:
+        path = folder / name
+        predictions.append({"error": "bad"} if name in bad_names else classifier.predict(*emovox.load(path, sr=None)))
+    expected = emovox.adapt_to_speakers(predictions, speakers)
+    changed = 0
+    for name, speaker, plain, adapted in zip(names, speakers, predictions, expected):
+        row = rows.loc[str(folder / name)]
+        assert row["speaker"] == speaker
+        if "error" in adapted:
+            assert isinstance(row["error"], str) and row["error"]
+            continue
+        assert row["label"] == adapted["label"], name
+        for label, p in adapted["probabilities"].items():
+            assert abs(row[f"p_{label}"] - p) < 1e-5
+        changed += adapted["label"] != plain["label"]
+    assert changed > 0  # adaptation moved some answers: the rows are not the plain ones
+    for bad_args in (("--channels", "each"), ()):
+        target = tmp_path / "calls.csv" if bad_args else folder  # a folder has no speaker column
+        result = subprocess.run(
+            [sys.executable, str(SCRIPT), str(target), "--out", str(tmp_path / "no"), "--adapt-by", "speaker", *bad_args],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert result.returncode == 2 and "--adapt-by" in result.stderr, result.stderr
+
+
 def test_jsonl_output_and_folder_manifest(manifest, tmp_path):
     manifest_path, bad_names = manifest
     figures = run_script(manifest_path.parent, tmp_path / "json", "--format", "jsonl")
