@@ -32,6 +32,7 @@ import csv
 import json
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -64,6 +65,10 @@ def read_manifest(manifest: Path, speaker_column: Optional[str] = None) -> List[
     speakers = [row[at].strip() if at < len(row) else "" for row in body]
     if "" in speakers:
         raise ValueError(f"{manifest}: row {speakers.index('') + 2} has no {speaker_column}")
+    speaker_of: Dict[str, str] = {}
+    for path, speaker in zip(paths, speakers):
+        if speaker_of.setdefault(path, speaker) != speaker:
+            raise ValueError(f"{manifest} lists {path} for two speakers, {speaker_of[path]!r} and {speaker!r}")
     return list(zip(paths, speakers))
 
 
@@ -126,7 +131,7 @@ def adapt_rows(frame: Any) -> Any:
     labels = [column[2:] for column in frame.columns if column.startswith("p_")]
     records = frame.to_dict("records")
     predictions = [
-        {"error": r["error"]} if isinstance(r["error"], str) else {"probabilities": {l: r[f"p_{l}"] for l in labels}}
+        {"error": r["error"]} if isinstance(r["error"], str) else {"probabilities": {label: r[f"p_{label}"] for label in labels}}
         for r in records
     ]
     adapted = emovox.adapt_to_speakers(predictions, [str(r["speaker"]) for r in records])
@@ -154,13 +159,29 @@ def adapt_by_speaker(files: List[str], args: argparse.Namespace) -> int:
     return adapted.count()
 
 
-def score_with_ray(manifest: List[Tuple[str, Optional[str]]], args: argparse.Namespace) -> Dict[str, float]:
-    """Scores `paths` on Ray Data, the actors writing the rows to `args.out`. Returns the seconds of
-    ``ray.init`` (``init``), to the last file written (``total``) and from the first batch started to
-    the last finished (``scoring``), the actors' CPU seconds (``cpu``), the rows written (``rows``)
-    and how many of the cluster's nodes scored batches (``nodes``; ``alive``: how many it has);
-    with ``--adapt-by``, also the rows written adapted (``adapted``) and the seconds it took
-    (``adapt``). The libraries are imported before the clock starts, as the reference loop's are."""
+@dataclass
+class RayRun:
+    """What a run on Ray did: seconds of ``ray.init`` (``init``), to the last file written
+    (``total``) and from the first batch started to the last finished (``scoring``), the actors'
+    CPU seconds (``cpu``), the rows written (``rows``), the cluster's live nodes (``nodes``) and
+    those whose actors scored (``nodes_scoring``); with ``--adapt-by``, the rows written adapted
+    (``adapted_rows``) and the seconds that took (``adapt``)."""
+
+    init: float
+    total: float
+    scoring: float
+    cpu: float
+    rows: int
+    nodes: int
+    nodes_scoring: int
+    adapted_rows: Optional[int] = None
+    adapt: Optional[float] = None
+
+
+def score_with_ray(manifest: List[Tuple[str, Optional[str]]], args: argparse.Namespace) -> RayRun:
+    """Scores the manifest's files on Ray Data, the actors writing the rows to `args.out` (and
+    with ``--adapt-by`` the rows adapted to OUT/adapted). The libraries are imported before the
+    clock starts, as the reference loop's are."""
     import ray
     import ray.data
 
@@ -168,7 +189,7 @@ def score_with_ray(manifest: List[Tuple[str, Optional[str]]], args: argparse.Nam
     niceness = {"worker_niceness": args.worker_niceness}
     local = dict(num_cpus=args.num_cpus, include_dashboard=False, _system_config=niceness)
     ray.init(**({"address": args.address} if args.address else local))
-    seconds: Dict[str, float] = {"init": time.perf_counter() - start}
+    init = time.perf_counter() - start
     cpus = int(ray.cluster_resources().get("CPU", 1))
     alive = sum(1 for node in ray.nodes() if node["Alive"])
     context = ray.data.DataContext.get_current()
@@ -188,16 +209,20 @@ def score_with_ray(manifest: List[Tuple[str, Optional[str]]], args: argparse.Nam
         num_cpus=1,
     )
     batches = list(written.iter_rows())
-    seconds["total"] = time.perf_counter() - start
+    run = RayRun(
+        init=init,
+        total=time.perf_counter() - start,
+        scoring=float(max(b["finished"] for b in batches) - min(b["started"] for b in batches)),
+        cpu=float(sum(b["cpu"] for b in batches)),
+        rows=int(sum(b["rows"] for b in batches)),
+        nodes=alive,
+        nodes_scoring=len({b["node"] for b in batches}),
+    )
     if args.adapt_by:
-        seconds["adapted"] = adapt_by_speaker([str(b["file"]) for b in batches], args)
-        seconds["adapt"] = time.perf_counter() - start - seconds["total"]
+        run.adapted_rows = adapt_by_speaker([str(b["file"]) for b in batches], args)
+        run.adapt = time.perf_counter() - start - run.total
     ray.shutdown()
-    seconds["scoring"] = max(b["finished"] for b in batches) - min(b["started"] for b in batches)
-    seconds["cpu"] = sum(b["cpu"] for b in batches)
-    seconds["rows"] = sum(b["rows"] for b in batches)
-    seconds["nodes"], seconds["alive"] = len({b["node"] for b in batches}), alive
-    return seconds
+    return run
 
 
 def score_in_this_process(
@@ -254,14 +279,14 @@ def main() -> None:
         for name, batch_size in (("loop", None), ("batched_loop", args.batch_size)):
             wall, cpu = score_in_this_process(paths, args.model, batch_size, args.channels)
             figures.update(rates(name, len(paths), wall, cpu))
-    ray_seconds = score_with_ray(manifest, args)
-    figures["ray_init_seconds"] = round(ray_seconds["init"], 3)
-    figures["ray_rows_written"] = int(ray_seconds["rows"])
-    figures["ray_nodes"], figures["ray_nodes_scoring"] = int(ray_seconds["alive"]), int(ray_seconds["nodes"])
-    if args.adapt_by:
-        figures["adapted_rows"], figures["adapt_seconds"] = int(ray_seconds["adapted"]), round(ray_seconds["adapt"], 3)
-    figures.update(rates("ray", len(paths), ray_seconds["total"], ray_seconds["cpu"]))
-    figures.update(rates("ray_scoring", len(paths), ray_seconds["scoring"], ray_seconds["cpu"]))
+    run = score_with_ray(manifest, args)
+    figures["ray_init_seconds"] = round(run.init, 3)
+    figures["ray_rows_written"] = run.rows
+    figures["ray_nodes"], figures["ray_nodes_scoring"] = run.nodes, run.nodes_scoring
+    if run.adapted_rows is not None and run.adapt is not None:
+        figures["adapted_rows"], figures["adapt_seconds"] = run.adapted_rows, round(run.adapt, 3)
+    figures.update(rates("ray", len(paths), run.total, run.cpu))
+    figures.update(rates("ray_scoring", len(paths), run.scoring, run.cpu))
     if args.compare_loop:
         for name in ("loop", "batched_loop"):
             reference = figures[f"{name}_clips_per_second"]

@@ -166,13 +166,15 @@ def test_rows_adapted_by_speaker_equal_adapt_to_speakers(manifest, tmp_path):
             assert abs(row[f"p_{label}"] - p) < 1e-5
         changed += adapted["label"] != plain["label"]
     assert changed > 0  # adaptation moved some answers: the rows are not the plain ones
-    for bad_args in (("--channels", "each"), ()):
-        target = tmp_path / "calls.csv" if bad_args else folder  # a folder has no speaker column
+    # One file listed for two speakers, a folder (no speaker column), channels of different speakers.
+    with open(tmp_path / "twice.csv", "w", newline="") as handle:
+        csv.writer(handle).writerows([["speaker", "path"], ["a", str(folder / names[0])], ["b", str(folder / names[0])]])
+    for target, bad_args in ((tmp_path / "twice.csv", ()), (folder, ()), (tmp_path / "calls.csv", ("--channels", "each"))):
         result = subprocess.run(
             [sys.executable, str(SCRIPT), str(target), "--out", str(tmp_path / "no"), "--adapt-by", "speaker", *bad_args],
             capture_output=True, text=True, timeout=120,
         )
-        assert result.returncode == 2 and "--adapt-by" in result.stderr, result.stderr
+        assert result.returncode == 2 and ("--adapt-by" in result.stderr or "two speakers" in result.stderr), result.stderr
 
 
 def test_jsonl_output_and_folder_manifest(manifest, tmp_path):
