@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import time
@@ -144,19 +145,48 @@ def adapt_rows(frame: Any) -> Any:
     return out
 
 
+def read_rows(batch: Dict[str, np.ndarray]) -> Any:
+    """The rows of a batch of the scoring stage's files, as one pandas frame."""
+    import pandas
+
+    read = {"json": lambda f: pandas.read_json(f, lines=True, dtype={"error": "string", "speaker": "string"}), "parquet": pandas.read_parquet}
+    return pandas.concat([read[str(f).rsplit(".", 1)[-1]](str(f)) for f in batch["file"]], ignore_index=True)
+
+
+class AdaptedWriter:
+    """``map_groups``' function: adapts one speaker's rows (:func:`adapt_rows`), writes them as one
+    file in ``out`` named by a hash of the speaker (a retried group rewrites its own file) and
+    returns one row about it: the file and its rows."""
+
+    def __init__(self, out: str, fmt: str) -> None:
+        self.out, self.format = Path(out), fmt
+
+    def __call__(self, frame: Any) -> Any:
+        import pandas
+
+        rows = adapt_rows(frame)
+        name = hashlib.sha1(str(rows["speaker"].iloc[0]).encode()).hexdigest()[:16]
+        target = self.out / f"speaker-{name}.{'json' if self.format == 'jsonl' else 'parquet'}"
+        if self.format == "parquet":
+            rows.to_parquet(target, index=False)
+        else:
+            rows.to_json(target, orient="records", lines=True)
+        return pandas.DataFrame({"file": [str(target)], "rows": [len(rows)]})
+
+
 def adapt_by_speaker(files: List[str], args: argparse.Namespace) -> int:
-    """Reads the scored rows back, groups them by speaker and writes them adapted to OUT/adapted
-    (Ray Data's ``groupby`` + ``map_groups``); returns the rows written."""
+    """Reads the scored rows back, groups them by speaker and writes each speaker's adapted to
+    OUT/adapted (Ray Data's ``groupby`` + ``map_groups``; the files are read and written by the
+    workers, as the actors write theirs); returns the rows written."""
     import ray.data
 
-    read = ray.data.read_parquet if args.format == "parquet" else ray.data.read_json
-    adapted = read(files).groupby("speaker").map_groups(adapt_rows, batch_format="pandas").materialize()
-    target = str(Path(args.out).resolve() / "adapted")
-    if args.format == "parquet":
-        adapted.write_parquet(target)
-    else:
-        adapted.write_json(target)
-    return adapted.count()
+    target = Path(args.out).resolve() / "adapted"
+    target.mkdir(parents=True, exist_ok=True)
+    rows = ray.data.from_items([{"file": f} for f in files]).map_batches(read_rows, batch_format="numpy")
+    written = rows.groupby("speaker").map_groups(
+        AdaptedWriter, fn_constructor_args=(str(target), args.format), batch_format="pandas"
+    )
+    return int(sum(row["rows"] for row in written.iter_rows()))
 
 
 @dataclass
