@@ -133,7 +133,8 @@ def test_a_cluster_of_two_nodes_scores_on_both(manifest, tmp_path):
             assert rows.loc[path, "label"] == classifier.predict(*emovox.load(path, sr=None))["label"], path
 
 
-def test_rows_adapted_by_speaker_equal_adapt_to_speakers(manifest, tmp_path):
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+def test_rows_adapted_by_speaker_equal_adapt_to_speakers(manifest, tmp_path, fmt):
     """``--adapt-by speaker``: the rows again in OUT/adapted, each speaker's as
     ``emovox.adapt_to_speakers`` makes ``Classifier.predict``'s of that speaker's files; a bad
     file stays an error row."""
@@ -145,9 +146,10 @@ def test_rows_adapted_by_speaker_equal_adapt_to_speakers(manifest, tmp_path):
         writer = csv.writer(handle)
         writer.writerow(["speaker", "path"])
         writer.writerows(zip(speakers, (str(folder / n) for n in names)))
-    figures = run_script(tmp_path / "calls.csv", tmp_path / "out", "--format", "jsonl", "--adapt-by", "speaker")
+    figures = run_script(tmp_path / "calls.csv", tmp_path / "out", "--format", fmt, "--adapt-by", "speaker")
     assert figures["adapted_rows"] == len(names)
-    rows = read_rows(tmp_path / "out" / "adapted", "json").set_index("path")
+    rows = read_rows(tmp_path / "out" / "adapted", "parquet" if fmt == "parquet" else "json").set_index("path")
+    assert len(rows) == len(names)
     classifier = emovox.Classifier.bundled()
     predictions = []
     for name in names:
