@@ -6,6 +6,7 @@
 //! cargo run --release --example predict -- tests/fixtures/formats/sentence_128k.mp3
 //! cargo run --release --example predict -- --model model.safetensors a.wav b.wav --json
 //! cargo run --release --example predict -- --channel 1 call.wav   # one side of a stereo call
+//! cargo run --release --example predict -- --one-speaker agent7/*.wav  # each call against the others
 //! ```
 //!
 //! A file that cannot be read or classified prints an error (with `--json`, an object with an
@@ -18,6 +19,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use emovox::adaptation::{adapt_predictions, AdaptationError};
 use emovox::audio::{assess, read_audio_with, Channels, RecordingQuality};
 use emovox::{Classifier, Prediction};
 use serde_json::json;
@@ -35,6 +37,11 @@ struct Args {
     /// One channel of multichannel files (counted from 0); the channels' mean when omitted.
     #[arg(long)]
     channel: Option<usize>,
+    /// Judge every file against the others, all being one speaker's (an agent's calls, one
+    /// person's voice notes): each answer relative to the speaker's usual
+    /// (`emovox::adaptation::adapt_predictions`; assumes the files span several emotions).
+    #[arg(long)]
+    one_speaker: bool,
     /// Audio files to classify (WAV, FLAC, MP3, OGG, WebM/MKV, M4A, AIFF, CAF, AAC).
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -59,11 +66,20 @@ fn main() -> ExitCode {
     let mut out = std::io::stdout().lock();
     // Files predicted in parallel a batch at a time, so output follows as it is ready.
     let batches = args.files.chunks(32);
-    let predicted = batches.flat_map(|batch| {
+    let mut predicted: Box<dyn Iterator<Item = Predicted>> = Box::new(batches.flat_map(|batch| {
         batch
             .iter()
             .zip(classifier.predict_files_with(batch, channels))
-    });
+    }));
+    if args.one_speaker {
+        match as_one_speaker(predicted.collect()) {
+            Ok(adapted) => predicted = Box::new(adapted.into_iter()),
+            Err(err) => {
+                eprintln!("error: cannot adapt the predictions: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     for (file, result) in predicted {
         if result.is_err() {
             failed += 1;
@@ -91,6 +107,24 @@ fn main() -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// A file and what became of it.
+type Predicted<'a> = (&'a PathBuf, Result<Prediction, emovox::Error>);
+
+/// Every file's prediction adapted to the others' (one speaker); errors stay errors.
+fn as_one_speaker(mut results: Vec<Predicted<'_>>) -> Result<Vec<Predicted<'_>>, AdaptationError> {
+    let mut predictions: Vec<Prediction> = results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok().cloned())
+        .collect();
+    let one_speaker = vec![(); predictions.len()];
+    adapt_predictions(&mut predictions, &one_speaker)?;
+    let scored = results.iter_mut().filter(|(_, r)| r.is_ok());
+    for ((_, result), prediction) in scored.zip(predictions) {
+        *result = Ok(prediction);
+    }
+    Ok(results)
 }
 
 /// The recording quality of a file the classifier read (`None` if it cannot be read again).

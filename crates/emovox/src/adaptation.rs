@@ -31,7 +31,9 @@ use std::hash::Hash;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::classifier::most_probable;
 use crate::timeline::{Segment, SegmentConfig, Timeline, TimelineError};
+use crate::Prediction;
 
 /// Probabilities below this are taken as this before the logarithm.
 const FLOOR: f32 = 1e-7;
@@ -144,6 +146,44 @@ pub fn adapt_to_speakers<K: Eq + Hash>(
     Ok(())
 }
 
+/// [`adapt_to_speakers`] on predictions, in place (`predictions[i]` is a clip of `speakers[i]`,
+/// all from one classifier): each prediction's probabilities adapted to its speaker, its label
+/// and confidence following them; `novelty` and `unfamiliar` stay, as they describe the audio,
+/// not the answer. Errors as [`adapt_to_speakers`]'s, leaving the predictions as they were.
+///
+/// ```
+/// let classifier = emovox::Classifier::bundled()?;
+/// let tone = |step: f32| (0..16_000).map(|i| 0.1 * (i as f32 * step).sin()).collect::<Vec<f32>>();
+/// let mut predictions = vec![
+///     classifier.predict(&tone(0.02), 16_000)?,
+///     classifier.predict(&tone(0.05), 16_000)?,
+/// ];
+/// emovox::adaptation::adapt_predictions(&mut predictions, &["agent-7", "agent-7"])?;
+/// for p in &predictions {
+///     println!("{} ({:.0} %, relative to agent-7's usual)", p.label, 100.0 * p.confidence);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn adapt_predictions<K: Eq + Hash>(
+    predictions: &mut [Prediction],
+    speakers: &[K],
+) -> Result<(), AdaptationError> {
+    let mut probabilities: Vec<Vec<f32>> = predictions
+        .iter()
+        .map(|p| p.probabilities.iter().map(|&(_, q)| q).collect())
+        .collect();
+    adapt_to_speakers(&mut probabilities, speakers)?;
+    for (prediction, adapted) in predictions.iter_mut().zip(probabilities) {
+        for ((_, q), a) in prediction.probabilities.iter_mut().zip(&adapted) {
+            *q = *a;
+        }
+        let (best, confidence) = most_probable(&adapted);
+        prediction.label = prediction.probabilities[best].0.clone();
+        prediction.confidence = confidence;
+    }
+    Ok(())
+}
+
 /// The timeline of one recording with its windows adapted to the recording (one speaker):
 /// [`adapt_to_speakers`] over all its window predictions as one group, each window relabelled,
 /// then smoothed and cut to speech again as [`Timeline::from_windows`] does with `config` (the
@@ -209,6 +249,58 @@ mod tests {
         }
         // The label every clip of "x" leaned to no longer wins either clip.
         assert!(p[0][2] < p[0][0] && p[1][2] < p[1][1]);
+    }
+
+    #[test]
+    fn predictions_follow_their_adapted_probabilities_and_keep_their_novelty() {
+        let labels = ["calm", "sad", "angry"];
+        let prediction = |p: [f32; 3], novelty: f32| {
+            let (best, confidence) = most_probable(&p);
+            Prediction {
+                label: labels[best].to_string(),
+                confidence,
+                probabilities: labels.iter().map(|l| l.to_string()).zip(p).collect(),
+                novelty: Some(novelty),
+                unfamiliar: novelty > 3.0,
+            }
+        };
+        let rows = [[0.30, 0.10, 0.60], [0.10, 0.30, 0.60], [0.50, 0.25, 0.25]];
+        let mut predictions: Vec<Prediction> = rows
+            .iter()
+            .zip([1.0, 4.0, 2.0])
+            .map(|(p, n)| prediction(*p, n))
+            .collect();
+        let speakers = ["x", "x", "y"];
+        adapt_predictions(&mut predictions, &speakers).unwrap();
+        let mut expected: Vec<Vec<f32>> = rows.iter().map(|r| r.to_vec()).collect();
+        adapt_to_speakers(&mut expected, &speakers).unwrap();
+        for (p, q) in predictions.iter().zip(&expected) {
+            let probabilities: Vec<f32> = p.probabilities.iter().map(|&(_, v)| v).collect();
+            assert_eq!(&probabilities, q);
+            let (best, confidence) = most_probable(q);
+            assert_eq!((p.label.as_str(), p.confidence), (labels[best], confidence));
+        }
+        // Both of "x"'s clips leaned to `angry`; adapted, they are `calm` and `sad`.
+        let adapted: Vec<&str> = predictions.iter().map(|p| p.label.as_str()).collect();
+        assert_eq!(adapted, ["calm", "sad", "calm"]);
+        let novelty: Vec<(Option<f32>, bool)> = predictions
+            .iter()
+            .map(|p| (p.novelty, p.unfamiliar))
+            .collect();
+        assert_eq!(
+            novelty,
+            [(Some(1.0), false), (Some(4.0), true), (Some(2.0), false)]
+        );
+        let before = predictions.clone();
+        let err = adapt_predictions(&mut predictions, &["x"]).unwrap_err();
+        assert_eq!(
+            err,
+            AdaptationError::SpeakerCount {
+                clips: 3,
+                speakers: 1
+            }
+        );
+        assert_eq!(predictions, before);
     }
 
     #[test]
