@@ -31,7 +31,6 @@ use std::hash::Hash;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::classifier::most_probable;
 use crate::timeline::{Segment, SegmentConfig, Timeline, TimelineError};
 use crate::Prediction;
 
@@ -177,9 +176,9 @@ pub fn adapt_predictions<K: Eq + Hash>(
         for ((_, q), a) in prediction.probabilities.iter_mut().zip(&adapted) {
             *q = *a;
         }
-        let (best, confidence) = most_probable(&adapted);
+        let best = emovox_metrics::argmax(&adapted);
         prediction.label = prediction.probabilities[best].0.clone();
-        prediction.confidence = confidence;
+        prediction.confidence = adapted[best];
     }
     Ok(())
 }
@@ -255,10 +254,10 @@ mod tests {
     fn predictions_follow_their_adapted_probabilities_and_keep_their_novelty() {
         let labels = ["calm", "sad", "angry"];
         let prediction = |p: [f32; 3], novelty: f32| {
-            let (best, confidence) = most_probable(&p);
+            let best = emovox_metrics::argmax(&p);
             Prediction {
                 label: labels[best].to_string(),
-                confidence,
+                confidence: p[best],
                 probabilities: labels.iter().map(|l| l.to_string()).zip(p).collect(),
                 novelty: Some(novelty),
                 unfamiliar: novelty > 3.0,
@@ -277,8 +276,8 @@ mod tests {
         for (p, q) in predictions.iter().zip(&expected) {
             let probabilities: Vec<f32> = p.probabilities.iter().map(|&(_, v)| v).collect();
             assert_eq!(&probabilities, q);
-            let (best, confidence) = most_probable(q);
-            assert_eq!((p.label.as_str(), p.confidence), (labels[best], confidence));
+            let best = emovox_metrics::argmax(q);
+            assert_eq!((p.label.as_str(), p.confidence), (labels[best], q[best]));
         }
         // Both of "x"'s clips leaned to `angry`; adapted, they are `calm` and `sad`.
         let adapted: Vec<&str> = predictions.iter().map(|p| p.label.as_str()).collect();

@@ -43,10 +43,10 @@ impl Prediction {
     /// `threshold` being the model's novelty threshold.
     fn from_scores(labels: &[String], scores: &Scores, threshold: Option<f32>) -> Self {
         let probabilities = &scores.probabilities;
-        let (best, confidence) = most_probable(probabilities);
+        let best = emovox_metrics::argmax(probabilities);
         Self {
             label: labels[best].clone(),
-            confidence,
+            confidence: probabilities[best],
             probabilities: labels
                 .iter()
                 .cloned()
@@ -56,19 +56,6 @@ impl Prediction {
             unfamiliar: matches!((scores.novelty, threshold), (Some(s), Some(t)) if s > t),
         }
     }
-}
-
-/// The index and value of the largest probability (the first of equals; index 0 and -inf for
-/// none).
-pub(crate) fn most_probable(probabilities: &[f32]) -> (usize, f32) {
-    probabilities
-        .iter()
-        .copied()
-        .enumerate()
-        .fold(
-            (0, f32::NEG_INFINITY),
-            |acc, (i, p)| if p > acc.1 { (i, p) } else { acc },
-        )
 }
 
 /// A trained emotion model together with the feature pipelines it was trained with (one per
