@@ -13,8 +13,8 @@
 //!
 //! Conditions (`--conditions`, comma-separated; each documented in `emovox_audio::degrade`):
 //! `clean`, `gain:-20`, `clipping:12`, `compression:4`, `white:20`, `pink:10`, `babble:10`,
-//! `telephone`, `reverb:0.5`, `tilt:-9`, `opus:8`, `opus:12:10`, `amr:12.2`, chains such as
-//! `reverb:0.5+babble:10`, or `standard`. Clip `i` is degraded with seed `--seed + i`; babble is
+//! `telephone`, `reverb:0.5`, `tilt:-9`, `opus:8`, `opus:12:10`, `amr:12.2`, `pad:3`, chains such
+//! as `reverb:0.5+babble:10` or `pad:3+white:20` (a loosely cut noisy recording), or `standard`. Clip `i` is degraded with seed `--seed + i`; babble is
 //! made of the other evaluated speakers' clips. Several `--model`s are one ensemble. `--adapt
 //! per-speaker` judges each clip against its speaker's other clips (`emovox::adaptation`). Every
 //! UAR comes with its 95 % interval (stratified bootstrap); `--baseline B` scores B on the same

@@ -163,7 +163,9 @@ pub use degrade::{
 pub use energy::{loudest_level_db, mean, mean_power, sums_of_squares, SILENCE_LEVEL_DB};
 pub use envelope::{peak_envelope, peak_envelope_of};
 pub use error::AudioError;
-pub use quality::{assess, QualityAnalyzer, QualityConcern, RecordingQuality};
+pub use quality::{
+    assess, speech_extent, speech_extent_with, QualityAnalyzer, QualityConcern, RecordingQuality,
+};
 pub use resample::{resample, Resampler};
 pub use sniff::{detect_format, detect_format_of, AudioFormat};
 pub use stream::{open_wav_stream, WavStream};

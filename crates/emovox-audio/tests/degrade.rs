@@ -126,6 +126,8 @@ fn text_form_round_trips() {
         "reverb:0.3+tilt:+6+pink:20",
         "telephone+white:20",
         "reverb:3+pink:60+telephone+gain:-60",
+        "pad:3",
+        "pad:0.5+white:20",
     ] {
         let condition = Condition::parse(text).unwrap();
         let printed = condition.to_string();
@@ -295,6 +297,10 @@ fn bad_text_is_a_typed_error() {
         "hum:71:20",
         "hum:50:61",
         "hum:mains:20",
+        "pad",
+        "pad:-1",
+        "pad:31",
+        "pad:2:1",
         "opus",
         "opus:5",
         "opus:257",
@@ -802,6 +808,43 @@ fn silence_stays_silent_and_empty_stays_empty() {
         let out = condition.apply(&[], SR, 3, Some(&pool)).unwrap();
         assert!(out.is_empty(), "{name}");
     }
+}
+
+#[test]
+fn pad_places_the_clip_between_silences_and_noise_runs_through_them() {
+    let clip = speechy(8_000, SR, 140.0);
+    let out = Condition::parse("pad:0.25")
+        .unwrap()
+        .apply(&clip, SR, 3, None)
+        .unwrap();
+    assert_eq!(out.len(), 8_000 + 2 * 4_000);
+    assert!(out[..4_000].iter().chain(&out[12_000..]).all(|&s| s == 0.0));
+    assert_eq!(&out[4_000..12_000], clip.as_slice());
+    // 0.1 s at 44.1 kHz: 4,410 samples each side; at 8 kHz 0.3 s rounds from 2,400.
+    for (rate, seconds, each) in [(44_100, 0.1f32, 4_410), (8_000, 0.3, 2_400)] {
+        let padded = Condition::Pad { seconds }
+            .apply(&clip, rate, 3, None)
+            .unwrap();
+        assert_eq!(padded.len(), clip.len() + 2 * each, "{rate} Hz");
+    }
+    // Chained with noise, the noise is everywhere, at its SNR against the padded clip.
+    let noisy = Condition::parse("pad:0.25+white:20")
+        .unwrap()
+        .apply(&clip, SR, 3, None)
+        .unwrap();
+    assert!((measured_snr(&out, &noisy) - 20.0).abs() < 0.01);
+    let quiet_power = power(&noisy[..4_000]);
+    assert!(
+        (db(power(&out) / quiet_power) - 20.0).abs() < 0.5,
+        "{quiet_power}"
+    );
+    assert!(
+        Condition::parse("pad:0")
+            .unwrap()
+            .apply(&clip, SR, 3, None)
+            .unwrap()
+            == clip
+    );
 }
 
 #[test]

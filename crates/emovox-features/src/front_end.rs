@@ -368,7 +368,12 @@ impl FrontEnd {
             let preprocessing = &self.views[leader].spec().preprocessing;
             let (done, rest) = prepared.split_at_mut(g);
             kept_starts[g] = match self.trimmed_from[g] {
-                Some(h) => preprocessing.trim_into(&done[h], self.min_kept[g], &mut rest[0]),
+                Some(h) => preprocessing.trim_into(
+                    (&done[h], self.sample_rate()),
+                    self.min_kept[g],
+                    powers,
+                    &mut rest[0],
+                ),
                 None if preprocessing.is_identity() => 0,
                 None => {
                     let rate = self.sample_rate();

@@ -60,7 +60,7 @@ pub use mel::MelFilterbank;
 pub use mfcc::Mfcc;
 pub use pipeline::FeaturePipeline;
 pub use pitch::{PitchConfig, PitchTracker};
-pub use preprocess::{LevelNormalisation, Preprocessing};
+pub use preprocess::{LevelNormalisation, Preprocessing, SpeechTrim};
 pub use scratch::FeatureScratch;
 pub use stft::PowerSpectrogram;
 pub use window::hann_periodic;

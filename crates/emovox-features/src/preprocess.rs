@@ -36,6 +36,15 @@ pub struct Preprocessing {
     /// (noisy clips are not trimmed, clean ones are; `docs/experiments.md`, R6), so the
     /// default recipes keep whole clips.
     pub trim_top_db: Option<f32>,
+    /// Trim leading and trailing audio that is not speech, judged against the clip's own noise
+    /// floor ([`emovox_audio::speech_extent`]), after level normalisation, keeping a margin
+    /// either side; `None` keeps the whole clip. Unlike `trim_top_db` it trims noisy clips as
+    /// it trims clean ones, so a clip cut loosely from a longer recording (seconds of room
+    /// tone before and after the speech) reads as the same clip cut tightly. With both, the
+    /// part both keep is kept. Not written to model files when `None`, so files of models
+    /// without it are unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trim_to_speech: Option<SpeechTrim>,
     /// Scale every clip to a fixed active speech level, so that the recording level (the gain
     /// of the microphone, the distance to it, a normalising editor) is not a cue; `None` keeps
     /// the level as recorded.
@@ -44,6 +53,30 @@ pub struct Preprocessing {
     /// more), so that the tilt of a microphone or channel is not a cue; `None` keeps the
     /// spectrum as recorded.
     pub balance: Option<BalanceNormalisation>,
+}
+
+/// Trimming to the speech of a clip ([`Preprocessing::trim_to_speech`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpeechTrim {
+    /// Audio kept before the first active frame and after the last, in seconds (0..=2): the
+    /// onset and release of speech quieter than the activity threshold.
+    pub margin_s: f32,
+}
+
+impl SpeechTrim {
+    /// The range of `levelled` (at `sample_rate` Hz, checked by the caller) that holds its
+    /// speech and the margins, `None` when no frame is active (the clip is kept whole).
+    fn kept_range(
+        &self,
+        levelled: &[f32],
+        sample_rate: u32,
+        work: &mut Vec<f64>,
+    ) -> Option<std::ops::Range<usize>> {
+        let extent = emovox_audio::speech_extent_with(levelled, sample_rate, work)?;
+        let margin = (self.margin_s * sample_rate as f32).round() as usize;
+        Some(extent.start.saturating_sub(margin)..(extent.end + margin).min(levelled.len()))
+    }
 }
 
 /// Scales a clip so that its active level is `target_dbfs`: the mean power of its 20 ms frames
@@ -198,6 +231,13 @@ impl Preprocessing {
                 )));
             }
         }
+        if let Some(SpeechTrim { margin_s }) = self.trim_to_speech {
+            if !(margin_s.is_finite() && (0.0..=2.0).contains(&margin_s)) {
+                return Err(FeatureError::InvalidConfig(format!(
+                    "trim_to_speech margin_s {margin_s} must be in 0..=2"
+                )));
+            }
+        }
         if let Some(level) = &self.level {
             level.validate()?;
         }
@@ -211,9 +251,14 @@ impl Preprocessing {
     pub fn is_identity(&self) -> bool {
         !self.remove_dc
             && self.high_pass_hz.is_none()
-            && self.trim_top_db.is_none()
+            && !self.trims()
             && self.level.is_none()
             && self.balance.is_none()
+    }
+
+    /// Whether this preprocessing trims (`trim_top_db` or `trim_to_speech`).
+    fn trims(&self) -> bool {
+        self.trim_top_db.is_some() || self.trim_to_speech.is_some()
     }
 
     /// Removes the mean, high-passes, level-normalises, balances (then normalises the level
@@ -274,7 +319,7 @@ impl Preprocessing {
                 level.apply_with(out, sample_rate, powers);
             }
         }
-        if let Some(range) = self.kept_range(out, min_kept) {
+        if let Some(range) = self.kept_range((out, sample_rate), min_kept, powers) {
             out.truncate(range.end);
             out.drain(..range.start);
         }
@@ -284,8 +329,8 @@ impl Preprocessing {
     /// this one trims, `other` does not, and both normalise the level and the balance the same
     /// way (so the steps before trimming are the same).
     pub(crate) fn trims_output_of(&self, other: &Preprocessing) -> bool {
-        self.trim_top_db.is_some()
-            && other.trim_top_db.is_none()
+        self.trims()
+            && !other.trims()
             && other.level.is_some()
             && self.remove_dc == other.remove_dc
             && self.high_pass_hz == other.high_pass_hz
@@ -293,25 +338,50 @@ impl Preprocessing {
             && self.balance == other.balance
     }
 
-    /// The trimming step alone: `levelled` (a clip already level-normalised as this
-    /// preprocessing says) trimmed into `out` (cleared first); returns where the kept part
-    /// starts in `levelled`. With [`Preprocessing::trims_output_of`], this on `other`'s output
-    /// is this one's `apply_into` with the same `min_kept`.
-    pub(crate) fn trim_into(&self, levelled: &[f32], min_kept: usize, out: &mut Vec<f32>) -> usize {
+    /// The trimming step alone: `levelled` (a clip at `sample_rate` Hz already
+    /// level-normalised as this preprocessing says) trimmed into `out` (cleared first), with
+    /// `work` as working memory; returns where the kept part starts in `levelled`. With
+    /// [`Preprocessing::trims_output_of`], this on `other`'s output is this one's `apply_into`
+    /// with the same `min_kept`.
+    pub(crate) fn trim_into(
+        &self,
+        (levelled, sample_rate): (&[f32], u32),
+        min_kept: usize,
+        work: &mut Vec<f64>,
+        out: &mut Vec<f32>,
+    ) -> usize {
         out.clear();
         let range = self
-            .kept_range(levelled, min_kept)
+            .kept_range((levelled, sample_rate), min_kept, work)
             .unwrap_or(0..levelled.len());
         let start = range.start;
         out.extend_from_slice(&levelled[range]);
         start
     }
 
-    /// The part of `levelled` that trimming keeps, [`widened`] to at least `min_kept`
-    /// samples; `None` when this preprocessing does not trim or the clip is empty (the
-    /// loudest frame is always kept, so a trimmed range is empty only for an empty clip).
-    fn kept_range(&self, levelled: &[f32], min_kept: usize) -> Option<std::ops::Range<usize>> {
-        let range = emovox_audio::trim_silence(levelled, self.trim_top_db?);
+    /// The part of `levelled` (at `sample_rate` Hz) that trimming keeps, the part both trims
+    /// keep when both are set, [`widened`] to at least `min_kept` samples; `None` when this
+    /// preprocessing does not trim or the clip is empty (the loudest frame is always kept by
+    /// both, so a trimmed range is empty only for an empty clip). `work` is working memory.
+    fn kept_range(
+        &self,
+        (levelled, sample_rate): (&[f32], u32),
+        min_kept: usize,
+        work: &mut Vec<f64>,
+    ) -> Option<std::ops::Range<usize>> {
+        if !self.trims() || levelled.is_empty() {
+            return None;
+        }
+        let mut range = 0..levelled.len();
+        if let Some(top_db) = self.trim_top_db {
+            range = emovox_audio::trim_silence(levelled, top_db);
+        }
+        if let Some(speech) = &self.trim_to_speech {
+            if let Some(kept) = speech.kept_range(levelled, sample_rate, work) {
+                let start = range.start.max(kept.start);
+                range = start..range.end.min(kept.end).max(start);
+            }
+        }
         (!range.is_empty()).then(|| widened(range, min_kept, levelled.len()))
     }
 }
@@ -423,6 +493,7 @@ mod tests {
             remove_dc: false,
             high_pass_hz: None,
             trim_top_db: Some(40.0),
+            trim_to_speech: None,
             level: Some(LevelNormalisation::default()),
             balance: None,
         };
@@ -439,6 +510,56 @@ mod tests {
                 .fold(0.0, f32::max);
             assert!(worst < 1e-6, "gain {gain}: {worst}");
         }
+    }
+
+    #[test]
+    fn trimming_to_speech_cuts_room_tone_at_any_level_and_keeps_the_margin() {
+        // A second of speech-like bursts between two seconds of room tone, the tone under all.
+        let mut state = 11u32;
+        let mut clip = vec![0.0f32; 16_000];
+        clip.extend(burst(16_000));
+        clip.resize(48_000, 0.0);
+        for s in &mut clip {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            *s += 1e-3 * ((state >> 8) as f32 / (1u32 << 23) as f32 - 1.0);
+        }
+        let trim = |margin_s: f32| Preprocessing {
+            trim_to_speech: Some(SpeechTrim { margin_s }),
+            level: Some(LevelNormalisation::default()),
+            ..Preprocessing::default()
+        };
+        // The bursts' second and 0.1 s either side, within a frame (25 ms) at each end.
+        let reference = trim(0.1).apply(&clip, 16_000).unwrap();
+        assert!(
+            reference.len().abs_diff(19_200) <= 800,
+            "{}",
+            reference.len()
+        );
+        let tight = trim(0.0).apply(&clip, 16_000).unwrap();
+        assert_eq!(reference.len() - tight.len(), 3_200);
+        for gain in [0.001f32, 20.0] {
+            let scaled: Vec<f32> = clip.iter().map(|s| s * gain).collect();
+            let out = trim(0.1).apply(&scaled, 16_000).unwrap();
+            assert_eq!(out.len(), reference.len(), "gain {gain}");
+            let worst = out
+                .iter()
+                .zip(&reference)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(worst < 1e-5, "gain {gain}: {worst}");
+        }
+        // Room tone alone has no speech to trim to: kept whole.
+        let tone_only = trim(0.1).apply(&clip[..16_000], 16_000).unwrap();
+        assert_eq!(tone_only.len(), 16_000);
+        let json = serde_json::to_string(&trim(0.1)).unwrap();
+        assert!(
+            json.contains(r#""trim_to_speech":{"margin_s":0.1}"#),
+            "{json}"
+        );
+        assert_eq!(
+            serde_json::from_str::<Preprocessing>(&json).unwrap(),
+            trim(0.1)
+        );
     }
 
     #[test]
@@ -521,6 +642,13 @@ mod tests {
             ..Preprocessing::default()
         };
         assert!(bad_trim.validate(16_000).is_err());
+        for margin_s in [f32::NAN, -0.1, 2.5] {
+            let bad_margin = Preprocessing {
+                trim_to_speech: Some(SpeechTrim { margin_s }),
+                ..Preprocessing::default()
+            };
+            assert!(bad_margin.validate(16_000).is_err(), "{margin_s}");
+        }
         for hz in [5.0, f32::NAN, 7_500.0] {
             let bad_high_pass = Preprocessing {
                 high_pass_hz: Some(hz),

@@ -3,7 +3,7 @@
 
 use emovox_features::{
     BalanceNormalisation, FeatureError, FeatureKind, FeaturePipeline, FeatureScratch, FeatureSpec,
-    FrontEnd, LevelNormalisation, MelConfig, MfccConfig, PitchConfig, Preprocessing,
+    FrontEnd, LevelNormalisation, MelConfig, MfccConfig, PitchConfig, Preprocessing, SpeechTrim,
 };
 use ndarray::Array3;
 
@@ -352,4 +352,47 @@ fn a_short_clip_trimmed_below_one_frame_keeps_enough_to_analyse() {
         let least = 1 + pipeline.min_samples() / pipeline.hop_length();
         assert!(view.shape()[2] >= least, "{:?}", view.shape());
     }
+}
+
+/// Views trimmed to their speech (alone, and with `trim_top_db` as well) beside an untrimmed
+/// one, over clips after pauses of faint noise that the speech trim cuts.
+#[test]
+fn views_trimmed_to_speech_equal_their_own_pipelines_bit_for_bit() {
+    let level = levelled();
+    let to_speech = Preprocessing {
+        trim_to_speech: Some(SpeechTrim { margin_s: 0.1 }),
+        ..level.clone()
+    };
+    let both = Preprocessing {
+        trim_top_db: Some(40.0),
+        ..to_speech.clone()
+    };
+    let mel = MelConfig::speech_with_mels(64);
+    let views = vec![
+        spec(FeatureKind::LogMel(mel.clone()), true, level.clone()),
+        spec(FeatureKind::LogMel(mel.clone()), true, to_speech.clone()),
+        spec(mfcc_over(mel.clone()), true, to_speech.clone()),
+        spec(mfcc_over(mel), true, both),
+    ];
+    let mut clips = Vec::new();
+    for (i, pause) in (4_000..22_000).step_by(3_100).enumerate() {
+        // Room tone: the clip's own noise (its tone bursts would be speech 46 dB down).
+        let mut state = 70 + i as u32;
+        let mut samples: Vec<f32> = (0..pause)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                0.003 * (state as f32 / u32::MAX as f32 - 0.5)
+            })
+            .collect();
+        samples.extend(clip(24_000, 16_000, 30 + i as u32));
+        let trimmed = to_speech.apply(&samples, 16_000).unwrap();
+        // The pause is cut but for the margin (1,600 samples) and a frame or two.
+        let cut = samples.len() - trimmed.len();
+        assert!(cut >= pause - 2_400, "pause {pause}: {cut} cut");
+        clips.push((samples, 16_000));
+    }
+    clips.push((clip(30_000, 22_050, 5), 22_050));
+    assert_views_equal_pipelines(views, &clips);
 }

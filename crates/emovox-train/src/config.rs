@@ -195,6 +195,7 @@ pub fn default_feature_spec() -> FeatureSpec {
             remove_dc: true,
             high_pass_hz: None,
             trim_top_db: None,
+            trim_to_speech: None,
             level: Some(LevelNormalisation::default()),
             balance: None,
         },

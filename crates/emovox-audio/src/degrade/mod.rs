@@ -2,18 +2,19 @@
 //!
 //! A [`Condition`] degrades a mono clip: gain, clipping, additive noise (white, pink, babble)
 //! at a signal-to-noise ratio, a telephone channel, room reverberation, a spectral tilt, a DC
-//! offset, mains hum, a lossy codec (Opus, AMR-NB), or a chain of these. It is
+//! offset, mains hum, a lossy codec (Opus, AMR-NB), silence around the clip, or a chain of
+//! these. It is
 //! used to evaluate a model's robustness on [`standard_conditions`] and, through
 //! [`MultiConditionConfig::draw`], as multi-condition training augmentation.
 //!
 //! Every condition is deterministic: the same (condition, input, seed, babble pool) always
 //! gives the same output (the random numbers come from a `ChaCha8Rng` seeded with the seed;
-//! the stages of a chain get sub-seeds derived from it). The output has the input's length,
-//! an empty input gives an empty output (after the condition and the sample rate are
+//! the stages of a chain get sub-seeds derived from it). The output has the input's length
+//! (but for [`Condition::Pad`], which lengthens the clip by its silence), an empty input gives an empty output (after the condition and the sample rate are
 //! checked), and bad parameters are a typed [`DegradeError`], never a panic.
 //!
 //! Conditions have a short text form (`clean`, `gain:-20`, `clipping:12`, `white:20`, `pink:10`,
-//! `babble:10` or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6`, `offset:-6`, `hum:50:30`, `opus:12`, `amr:12.2`, chains
+//! `babble:10` or `babble:10:6`, `telephone`, `reverb:0.5`, `tilt:-6`, `offset:-6`, `hum:50:30`, `opus:12`, `amr:12.2`, `pad:3`, chains
 //! joined by `+` such as `reverb:0.4+babble:10`) parsed by [`Condition::parse`] and printed by
 //! `Display`.
 //!
@@ -82,6 +83,8 @@ pub const OPUS_KBPS_RANGE: std::ops::RangeInclusive<u32> = 6..=256;
 /// AMR-NB's eight bitrates of [`Condition::Amr`], in kbit/s, in the order of its modes (MR475
 /// .. MR122).
 pub const AMR_NB_KBPS: [f32; 8] = [4.75, 5.15, 5.9, 6.7, 7.4, 7.95, 10.2, 12.2];
+/// Accepted lengths of [`Condition::Pad`]'s silence at each end, in seconds.
+pub const PAD_SECONDS_RANGE: std::ops::RangeInclusive<f32> = 0.0..=30.0;
 /// Accepted numbers of babble talkers.
 pub const TALKERS_RANGE: std::ops::RangeInclusive<usize> = 1..=16;
 /// Babble talkers when the text form gives none (`babble:10`).
@@ -91,7 +94,7 @@ pub const DEFAULT_TALKERS: usize = 4;
 #[derive(Debug, Error)]
 pub enum DegradeError {
     /// The text names no known condition.
-    #[error("unknown condition {0:?} (expected clean, gain, clipping, compression, white, pink, babble, telephone, reverb, tilt, offset, hum, opus, amr, or stages joined by '+')")]
+    #[error("unknown condition {0:?} (expected clean, gain, clipping, compression, white, pink, babble, telephone, reverb, tilt, offset, hum, opus, amr, pad, or stages joined by '+')")]
     UnknownCondition(String),
     /// A parameter is missing, unparsable or out of range.
     #[error("bad parameter for {condition}: {message}")]
@@ -273,6 +276,17 @@ pub enum Condition {
         /// Bitrate, in kbit/s.
         kbps: f32,
     },
+    /// The clip placed in a longer recording: `seconds` (0..=30) of digital silence before it
+    /// and as much after it, as when speech is cut loosely from a recording or a voice memo
+    /// runs on before and after the words. The one condition that changes a clip's length (by
+    /// twice `seconds`, rounded to whole samples). Chained with noise (`pad:3+white:20`) the
+    /// noise runs through the whole recording, the silence included, as room tone does; its
+    /// SNR is then against the longer clip's mean power, so the speech is louder than `snr_db`
+    /// over the noise by the padding's dilution (`10 log10(padded / clip length)` dB).
+    Pad {
+        /// Silence at each end, in seconds.
+        seconds: f32,
+    },
     /// The stages applied in order (e.g. reverb then noise), each with its own sub-seed.
     Chain {
         /// The stages, first applied first.
@@ -415,6 +429,9 @@ impl Condition {
             Condition::Opus { kbps, loss } if OPUS_KBPS_RANGE.contains(kbps) => {
                 check_f32("opus", "packet loss (%)", *loss, &OPUS_LOSS_RANGE)
             }
+            Condition::Pad { seconds } => {
+                check_f32("pad", "silence (s)", *seconds, &PAD_SECONDS_RANGE)
+            }
             Condition::Amr { kbps } if AMR_NB_KBPS.contains(kbps) => Ok(()),
             Condition::Amr { kbps } => Err(bad(
                 "amr",
@@ -457,7 +474,8 @@ impl Condition {
         }
     }
 
-    /// Degrades `samples` (mono, at `sample_rate` Hz) and returns a clip of the same length.
+    /// Degrades `samples` (mono, at `sample_rate` Hz) and returns a clip of the same length
+    /// (longer by its silence for [`Condition::Pad`]).
     ///
     /// The same (condition, samples, seed, pool) always gives the same output. An empty
     /// input gives an empty output. Errors: a parameter out of range, an unsupported sample
@@ -551,6 +569,13 @@ impl Condition {
                 codec::opus_round_trip(x, sample_rate, *kbps, *loss, &mut rng())
             }
             Condition::Amr { kbps } => codec::amr_round_trip(x, sample_rate, *kbps),
+            Condition::Pad { seconds } => {
+                let silence = (f64::from(*seconds) * f64::from(sample_rate)).round() as usize;
+                let mut padded = vec![0.0; silence];
+                padded.extend_from_slice(&x);
+                padded.resize(x.len() + 2 * silence, 0.0);
+                Ok(padded)
+            }
             Condition::Chain { stages } => {
                 for (index, stage) in stages.iter().enumerate() {
                     x = stage.run(x, sample_rate, stage_seed(seed, index), babble)?;
@@ -683,6 +708,9 @@ fn parse_stage(stage: &str) -> Result<Condition, DegradeError> {
                 kbps: parse_number(name, "bitrate (kbit/s)", params[0])?,
             }
         }
+        "pad" => Condition::Pad {
+            seconds: only_parameter(name, &params, "silence (s)")?,
+        },
         _ => return Err(DegradeError::UnknownCondition(stage.to_string())),
     };
     condition.validate()?;
@@ -718,6 +746,7 @@ impl fmt::Display for Condition {
             Condition::Opus { kbps, loss } if *loss == 0.0 => write!(f, "opus:{kbps}"),
             Condition::Opus { kbps, loss } => write!(f, "opus:{kbps}:{loss}"),
             Condition::Amr { kbps } => write!(f, "amr:{kbps}"),
+            Condition::Pad { seconds } => write!(f, "pad:{seconds}"),
             Condition::Chain { stages } if stages.is_empty() => f.write_str("clean"),
             Condition::Chain { stages } => {
                 for (i, stage) in stages.iter().enumerate() {
