@@ -1,7 +1,7 @@
 //! Every recipe committed under `models/recipes/` is a valid [`TrainConfig`], so the README's
 //! commands that pass one with `--recipe` cannot fail on it.
 
-use emovox_features::BalanceNormalisation;
+use emovox_features::{BalanceNormalisation, SpeechTrim};
 use emovox_train::TrainConfig;
 
 #[test]
@@ -57,27 +57,31 @@ fn recipe(name: &str) -> TrainConfig {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// `recipe` without the step that removes each clip's mean, in every view.
-fn without_remove_dc(mut recipe: TrainConfig) -> TrainConfig {
+/// `recipe` as the bundled model's networks were trained: without the step that removes each
+/// clip's mean, and trimmed to the speech with 0.3 s either side, in every view.
+fn as_bundled(mut recipe: TrainConfig) -> TrainConfig {
     for spec in std::iter::once(&mut recipe.features).chain(recipe.extra_views.iter_mut()) {
         assert!(spec.preprocessing.remove_dc);
+        assert_eq!(spec.preprocessing.trim_to_speech, None);
         spec.preprocessing.remove_dc = false;
+        spec.preprocessing.trim_to_speech = Some(SpeechTrim { margin_s: 0.3 });
     }
     recipe
 }
 
 /// The two `bundle_*.json` recipes are what README says the bundled model's networks were
 /// trained with: the default recipe and `joint.json` without `remove_dc` (the networks learnt
-/// without it; `ensemble --remove-dc` adds it to the bundle), nothing else changed (the RAVDESS
-/// network is `bundle_two_views.json` with `--epochs 60`).
+/// without it; `ensemble --remove-dc` adds it to the bundle) and with every view trimmed to its
+/// speech (R57), nothing else changed (the RAVDESS network is `bundle_two_views.json` with
+/// `--epochs 60`).
 #[test]
-fn the_bundle_recipes_are_the_default_and_joint_ones_without_remove_dc() {
+fn the_bundle_recipes_are_the_default_and_joint_ones_trimmed_to_speech_without_remove_dc() {
     assert_eq!(
         recipe("bundle_two_views.json"),
-        without_remove_dc(TrainConfig::two_views())
+        as_bundled(TrainConfig::two_views())
     );
     assert_eq!(
         recipe("bundle_joint.json"),
-        without_remove_dc(recipe("joint.json"))
+        as_bundled(recipe("joint.json"))
     );
 }
