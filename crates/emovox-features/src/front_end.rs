@@ -71,7 +71,8 @@ pub struct FrontEnd {
     routes: Vec<Route>,
     /// For each group of each stage, the view whose plans compute it.
     preparations: Vec<usize>,
-    /// For each preprocessing group, an earlier group whose output it only trims.
+    /// For each preprocessing group, an earlier group whose clip before trimming it trims (the
+    /// first group taking the same steps before trimming).
     trimmed_from: Vec<Option<usize>>,
     /// For each preprocessing group, the fewest samples its trimming keeps: the longest
     /// [`FeaturePipeline::min_samples`] of its views.
@@ -163,7 +164,7 @@ impl FrontEnd {
         let preparation_of: Vec<usize> = preparation_of.into_iter().flatten().collect();
         let preprocessing = |g: usize| &views[preparations[g]].spec().preprocessing;
         let trimmed_from: Vec<Option<usize>> = (0..preparations.len())
-            .map(|g| (0..g).find(|&h| preprocessing(g).trims_output_of(preprocessing(h))))
+            .map(|g| (0..g).find(|&h| preprocessing(g).trims_levelled_clip_of(preprocessing(h))))
             .collect();
         let min_kept = min_kept(&views, &preparation_of, preparations.len());
         let keys: Vec<_> = views
@@ -264,6 +265,8 @@ impl FrontEnd {
             resampled,
             powers,
             prepared,
+            levelled,
+            kept_ranges,
             kept_starts,
             log_mel,
             pitch,
@@ -273,7 +276,13 @@ impl FrontEnd {
         } = scratch;
         // Views share the rate: the first one's resampler cache serves them all.
         let input = self.views[0].resample_into(samples, sample_rate, resampled)?;
-        self.prepare_into(input, powers, prepared, kept_starts);
+        let groups = Preparations {
+            levelled,
+            prepared,
+            kept_ranges,
+            kept_starts,
+        };
+        self.prepare_into(input, powers, groups);
         let clips = Clips {
             input,
             prepared,
@@ -355,34 +364,60 @@ impl FrontEnd {
         Ok(())
     }
 
-    /// Each preprocessing group's clip into `prepared` (left untouched for the identity), and
-    /// where a group's clip starts in the clip it trims into `kept_starts` (0 for the others).
-    fn prepare_into(
-        &self,
-        input: &[f32],
-        powers: &mut Vec<f64>,
-        prepared: &mut [Vec<f32>],
-        kept_starts: &mut [usize],
-    ) {
+    /// Each preprocessing group's clip into `groups.prepared` (left untouched for the
+    /// identity), the part of its clip before trimming it keeps into `groups.kept_ranges`, and
+    /// where it starts in the clip of the group whose levelled clip it trims into
+    /// `groups.kept_starts` (`None` when it is not inside that clip, or trims no other's).
+    fn prepare_into(&self, input: &[f32], powers: &mut Vec<f64>, groups: Preparations<'_>) {
+        let Preparations {
+            levelled,
+            prepared,
+            kept_ranges,
+            kept_starts,
+        } = groups;
+        let rate = self.sample_rate();
         for (g, &leader) in self.preparations.iter().enumerate() {
             let preprocessing = &self.views[leader].spec().preprocessing;
             let (done, rest) = prepared.split_at_mut(g);
-            kept_starts[g] = match self.trimmed_from[g] {
-                Some(h) => preprocessing.trim_into(
-                    (&done[h], self.sample_rate()),
-                    self.min_kept[g],
-                    powers,
-                    &mut rest[0],
-                ),
-                None if preprocessing.is_identity() => 0,
+            let out = &mut rest[0];
+            kept_starts[g] = None;
+            kept_ranges[g] = match self.trimmed_from[g] {
+                Some(h) => {
+                    // A source that trims keeps its levelled clip beside its own.
+                    let source: &[f32] = if levelled[h].is_empty() {
+                        &done[h]
+                    } else {
+                        &levelled[h]
+                    };
+                    let range =
+                        preprocessing.trim_into((source, rate), self.min_kept[g], powers, out);
+                    let outer = &kept_ranges[h];
+                    kept_starts[g] = (outer.start <= range.start && range.end <= outer.end)
+                        .then(|| range.start - outer.start);
+                    range
+                }
+                None if preprocessing.is_identity() => 0..input.len(),
+                None if preprocessing.trims() && self.trimmed_from.contains(&Some(g)) => {
+                    let levelled = &mut levelled[g];
+                    preprocessing.level_into(input, rate, powers, levelled);
+                    preprocessing.trim_into((levelled, rate), self.min_kept[g], powers, out)
+                }
                 None => {
-                    let rate = self.sample_rate();
-                    preprocessing.apply_into(input, rate, powers, self.min_kept[g], &mut rest[0]);
-                    0
+                    levelled[g].clear();
+                    preprocessing.apply_into(input, rate, powers, self.min_kept[g], out);
+                    0..out.len()
                 }
             };
         }
     }
+}
+
+/// The per-group buffers of [`FrontEnd::prepare_into`] (see [`FeatureScratch`]).
+struct Preparations<'a> {
+    levelled: &'a mut [Vec<f32>],
+    prepared: &'a mut [Vec<f32>],
+    kept_ranges: &'a mut [std::ops::Range<usize>],
+    kept_starts: &'a mut [Option<usize>],
 }
 
 /// The clips of one call: the input at the views' rate, each preprocessing group's clip, and
@@ -390,7 +425,7 @@ impl FrontEnd {
 struct Clips<'a> {
     input: &'a [f32],
     prepared: &'a [Vec<f32>],
-    kept_starts: &'a [usize],
+    kept_starts: &'a [Option<usize>],
 }
 
 impl<'a> Clips<'a> {
@@ -407,8 +442,8 @@ impl<'a> Clips<'a> {
     }
 
     /// What the clip of `preparation` takes from the results of a stage's group it copies from
-    /// (`enclosing`, planned by [`enclosing_groups`], among `done`), when its start is on the
-    /// grid of `hop` samples.
+    /// (`enclosing`, planned by [`enclosing_groups`], among `done`), when it lies inside that
+    /// group's clip and its start is on the grid of `hop` samples.
     fn shared<'b, T: ?Sized, R: Borrow<T>>(
         &self,
         enclosing: Option<usize>,
@@ -416,12 +451,10 @@ impl<'a> Clips<'a> {
         hop: usize,
         done: &'b [R],
     ) -> Option<Enclosing<'b, T>> {
-        let start = self.kept_starts[preparation];
-        enclosing
-            .filter(|_| start.is_multiple_of(hop))
-            .map(|group| Enclosing {
-                source: done[group].borrow(),
-                shift: start / hop,
-            })
+        let (group, start) = (enclosing?, self.kept_starts[preparation]?);
+        start.is_multiple_of(hop).then(|| Enclosing {
+            source: done[group].borrow(),
+            shift: start / hop,
+        })
     }
 }

@@ -115,7 +115,8 @@ impl FeaturePipeline {
 
     /// Number of frames produced for `len` samples at [`FeaturePipeline::sample_rate`], as
     /// prepared: a clip at another rate is resampled first, and trimming
-    /// ([`crate::Preprocessing::trim_top_db`]) shortens it.
+    /// ([`crate::Preprocessing::trim_top_db`], [`crate::Preprocessing::trim_to_speech`])
+    /// shortens it.
     pub fn frames_for(&self, len: usize) -> usize {
         1 + len / self.hop_length()
     }

@@ -257,7 +257,7 @@ impl Preprocessing {
     }
 
     /// Whether this preprocessing trims (`trim_top_db` or `trim_to_speech`).
-    fn trims(&self) -> bool {
+    pub(crate) fn trims(&self) -> bool {
         self.trim_top_db.is_some() || self.trim_to_speech.is_some()
     }
 
@@ -297,6 +297,22 @@ impl Preprocessing {
         min_kept: usize,
         out: &mut Vec<f32>,
     ) {
+        self.level_into(samples, sample_rate, powers, out);
+        if let Some(range) = self.kept_range((out, sample_rate), min_kept, powers) {
+            out.truncate(range.end);
+            out.drain(..range.start);
+        }
+    }
+
+    /// The steps before trimming (mean removal, high-pass, level, balance) of `samples` into
+    /// `out` (cleared first): the clip [`Preprocessing::trim_into`] trims.
+    pub(crate) fn level_into(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+        powers: &mut Vec<f64>,
+        out: &mut Vec<f32>,
+    ) {
         out.clear();
         out.extend_from_slice(samples);
         if self.remove_dc {
@@ -319,18 +335,13 @@ impl Preprocessing {
                 level.apply_with(out, sample_rate, powers);
             }
         }
-        if let Some(range) = self.kept_range((out, sample_rate), min_kept, powers) {
-            out.truncate(range.end);
-            out.drain(..range.start);
-        }
     }
 
-    /// Whether [`Preprocessing::apply`] of a clip equals trimming the output of `other`'s:
-    /// this one trims, `other` does not, and both normalise the level and the balance the same
-    /// way (so the steps before trimming are the same).
-    pub(crate) fn trims_output_of(&self, other: &Preprocessing) -> bool {
+    /// Whether [`Preprocessing::apply`] of a clip equals trimming the clip `other` trims (its
+    /// [`Preprocessing::level_into`]): this one trims, and both take the same steps before
+    /// trimming, the level normalised among them.
+    pub(crate) fn trims_levelled_clip_of(&self, other: &Preprocessing) -> bool {
         self.trims()
-            && !other.trims()
             && other.level.is_some()
             && self.remove_dc == other.remove_dc
             && self.high_pass_hz == other.high_pass_hz
@@ -339,24 +350,23 @@ impl Preprocessing {
     }
 
     /// The trimming step alone: `levelled` (a clip at `sample_rate` Hz already
-    /// level-normalised as this preprocessing says) trimmed into `out` (cleared first), with
-    /// `work` as working memory; returns where the kept part starts in `levelled`. With
-    /// [`Preprocessing::trims_output_of`], this on `other`'s output is this one's `apply_into`
-    /// with the same `min_kept`.
+    /// level-normalised as this preprocessing says: [`Preprocessing::level_into`]) trimmed into
+    /// `out` (cleared first), with `work` as working memory; returns the part of `levelled`
+    /// kept. With [`Preprocessing::trims_levelled_clip_of`], this on `other`'s levelled clip is
+    /// this one's `apply_into` with the same `min_kept`.
     pub(crate) fn trim_into(
         &self,
         (levelled, sample_rate): (&[f32], u32),
         min_kept: usize,
         work: &mut Vec<f64>,
         out: &mut Vec<f32>,
-    ) -> usize {
+    ) -> std::ops::Range<usize> {
         out.clear();
         let range = self
             .kept_range((levelled, sample_rate), min_kept, work)
             .unwrap_or(0..levelled.len());
-        let start = range.start;
-        out.extend_from_slice(&levelled[range]);
-        start
+        out.extend_from_slice(&levelled[range.clone()]);
+        range
     }
 
     /// The part of `levelled` (at `sample_rate` Hz) that trimming keeps, the part both trims

@@ -38,8 +38,14 @@ pub struct FeatureScratch {
     pub(crate) powers: Vec<f64>,
     /// The preprocessed clip, one per preprocessing group.
     pub(crate) prepared: Vec<Vec<f32>>,
-    /// Where each preprocessing group's clip starts in the clip it trims (0 when untrimmed).
-    pub(crate) kept_starts: Vec<usize>,
+    /// The clip before trimming of each preprocessing group that trims and whose clip other
+    /// groups trim as well (empty for the others).
+    pub(crate) levelled: Vec<Vec<f32>>,
+    /// The part of its clip before trimming that each preprocessing group keeps.
+    pub(crate) kept_ranges: Vec<std::ops::Range<usize>>,
+    /// Where each preprocessing group's clip starts in the clip of the group whose levelled
+    /// clip it trims, when it lies inside that clip (`None` otherwise).
+    pub(crate) kept_starts: Vec<Option<usize>>,
     /// Log-mel spectrograms in dB, frame-major, one per spectral group.
     pub(crate) log_mel: Vec<Vec<f32>>,
     /// Pitch rows (contour, then voicing), one per pitch group.
@@ -60,6 +66,7 @@ impl FeatureScratch {
     pub(crate) fn fit_groups(&mut self, preparations: usize, spectra: usize, pitches: usize) {
         for (buffers, n) in [
             (&mut self.prepared, preparations),
+            (&mut self.levelled, preparations),
             (&mut self.log_mel, spectra),
             (&mut self.pitch, pitches),
         ] {
@@ -67,7 +74,8 @@ impl FeatureScratch {
                 buffers.resize_with(n, Vec::new);
             }
         }
-        self.kept_starts.resize(preparations, 0);
+        self.kept_starts.resize(preparations, None);
+        self.kept_ranges.resize(preparations, 0..0);
         if self.pitch_frames.len() < pitches {
             self.pitch_frames
                 .resize_with(pitches, FrameAnalysis::default);

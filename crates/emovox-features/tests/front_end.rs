@@ -368,12 +368,16 @@ fn views_trimmed_to_speech_equal_their_own_pipelines_bit_for_bit() {
         ..to_speech.clone()
     };
     let mel = MelConfig::speech_with_mels(64);
-    let views = vec![
-        spec(FeatureKind::LogMel(mel.clone()), true, level.clone()),
+    let trimmed_views = vec![
         spec(FeatureKind::LogMel(mel.clone()), true, to_speech.clone()),
         spec(mfcc_over(mel.clone()), true, to_speech.clone()),
-        spec(mfcc_over(mel), true, both),
+        spec(mfcc_over(mel.clone()), true, both),
     ];
+    // With an untrimmed view, both trimmed groups trim its clip; without one (the bundled
+    // model's views since R57), the doubly trimmed group trims the speech-trimmed one's clip
+    // before trimming and copies its frames when it lies inside it.
+    let mut views = vec![spec(FeatureKind::LogMel(mel), true, level.clone())];
+    views.extend(trimmed_views.iter().cloned());
     let mut clips = Vec::new();
     for (i, pause) in (4_000..22_000).step_by(3_100).enumerate() {
         // Room tone: the clip's own noise (its tone bursts would be speech 46 dB down).
@@ -394,5 +398,25 @@ fn views_trimmed_to_speech_equal_their_own_pipelines_bit_for_bit() {
         clips.push((samples, 16_000));
     }
     clips.push((clip(30_000, 22_050, 5), 22_050));
+    clips.push((clip(40_000, 16_000, 9), 16_000));
     assert_views_equal_pipelines(views, &clips);
+    assert_views_equal_pipelines(trimmed_views, &clips);
+    // A tighter trim lies inside a looser one, ten hops in: its frames are copied from it.
+    let tighter = Preprocessing {
+        trim_to_speech: Some(SpeechTrim { margin_s: 0.0 }),
+        ..to_speech.clone()
+    };
+    let nested = vec![
+        spec(
+            FeatureKind::LogMel(MelConfig::speech_with_mels(64)),
+            true,
+            to_speech,
+        ),
+        spec(
+            FeatureKind::LogMel(MelConfig::speech_with_mels(64)),
+            true,
+            tighter,
+        ),
+    ];
+    assert_views_equal_pipelines(nested, &clips);
 }
