@@ -8,7 +8,7 @@ use crate::enclosing::Enclosing;
 use crate::error::check_signal;
 use crate::logmel::SpectralScratch;
 use crate::pitch::{FrameAnalysis, PitchScratch};
-use crate::{FeatureError, FeaturePipeline, FeatureScratch, FeatureSpec, MelConfig};
+use crate::{FeatureError, FeaturePipeline, FeatureScratch, FeatureSpec, MelConfig, Preprocessing};
 
 /// Where one view's intermediate results come from: the index of its group at each stage.
 #[derive(Clone, Copy, Debug)]
@@ -233,6 +233,11 @@ impl FrontEnd {
         self.views[0].sample_rate()
     }
 
+    /// The preprocessing of preprocessing group `g`.
+    fn preprocessing(&self, g: usize) -> &Preprocessing {
+        &self.views[self.preparations[g]].spec().preprocessing
+    }
+
     /// The features of every view for `samples` (mono, at `sample_rate` Hz), in view order.
     /// Allocates its working memory and outputs: [`FrontEnd::compute_into`] reuses them.
     pub fn compute(
@@ -376,18 +381,18 @@ impl FrontEnd {
             kept_starts,
         } = groups;
         let rate = self.sample_rate();
-        for (g, &leader) in self.preparations.iter().enumerate() {
-            let preprocessing = &self.views[leader].spec().preprocessing;
+        for g in 0..self.preparations.len() {
+            let preprocessing = self.preprocessing(g);
             let (done, rest) = prepared.split_at_mut(g);
             let out = &mut rest[0];
             kept_starts[g] = None;
             kept_ranges[g] = match self.trimmed_from[g] {
                 Some(h) => {
                     // A source that trims keeps its levelled clip beside its own.
-                    let source: &[f32] = if levelled[h].is_empty() {
-                        &done[h]
-                    } else {
+                    let source: &[f32] = if self.preprocessing(h).trims() {
                         &levelled[h]
+                    } else {
+                        &done[h]
                     };
                     let range =
                         preprocessing.trim_into((source, rate), self.min_kept[g], powers, out);
@@ -403,7 +408,6 @@ impl FrontEnd {
                     preprocessing.trim_into((levelled, rate), self.min_kept[g], powers, out)
                 }
                 None => {
-                    levelled[g].clear();
                     preprocessing.apply_into(input, rate, powers, self.min_kept[g], out);
                     0..out.len()
                 }
@@ -431,10 +435,7 @@ struct Clips<'a> {
 impl<'a> Clips<'a> {
     /// The clip of preprocessing group `g` of `front_end`.
     fn of(&self, front_end: &FrontEnd, g: usize) -> &'a [f32] {
-        let preprocessing = &front_end.views[front_end.preparations[g]]
-            .spec()
-            .preprocessing;
-        if preprocessing.is_identity() {
+        if front_end.preprocessing(g).is_identity() {
             self.input
         } else {
             &self.prepared[g]
