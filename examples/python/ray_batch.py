@@ -227,6 +227,10 @@ def score_with_ray(manifest: List[Tuple[str, Optional[str]]], args: argparse.Nam
     # Ray Data 2.60 may see 0 CPUs to budget with before its autoscaling coordinator reports
     # (then actors wait forever); the cluster's CPUs are the budget.
     context.execution_options.resource_limits = ray.data.ExecutionResources(cpu=cpus)
+    # Score once every actor of the pool is up (within 10 minutes, else a timeout error): the
+    # first actor ready would otherwise take batches while the others still load the model, and
+    # on a cluster a whole node could stay idle (seen once in CI with two nodes of one CPU).
+    context.wait_for_min_actors_s = 600
     Path(args.out).mkdir(parents=True, exist_ok=True)
     items = [{"index": i, "path": p, **({"speaker": s} if s is not None else {})} for i, (p, s) in enumerate(manifest)]
     dataset = ray.data.from_items(items, override_num_blocks=max(1, min(len(items), cpus * 4)))
