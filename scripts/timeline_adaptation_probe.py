@@ -3,13 +3,14 @@
 
 For each held-out speaker (RAVDESS actors 19 and 20; TurEV-DB speakers 1984 and 7895) every clip
 of the speaker is put into one long recording, in a seeded random order, 0.5 s of silence
-between clips. The recording's timeline is computed by the bundled model (default 2 s windows,
+between clips. The recording's timeline is computed by the bundled model (or the model file
+given) (default 2 s windows,
 0.5 s hop) as it is and adapted to the recording (``Classifier.timeline(..., adapt=True)``).
 Each clip is given the label of the timeline segment that overlaps it most (over the labels its
 corpus has, probabilities renormalised, as ``evaluate --subset present`` scores); a clip no
 segment overlaps counts as wrong. Prints UAR per corpus for both.
 
-    python scripts/timeline_adaptation_probe.py ../shared/datasets
+    python scripts/timeline_adaptation_probe.py ../shared/datasets [model.safetensors]
 
 Needs the emovox Python package (``pip install ./crates/emovox-python``).
 """
@@ -76,7 +77,7 @@ def uar(truths, predicted, labels):
 
 def main() -> None:
     root = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/datasets")
-    classifier = emovox.Classifier.bundled()
+    classifier = emovox.Classifier.load(sys.argv[2]) if len(sys.argv) > 2 else emovox.Classifier.bundled()
     corpora = {
         "RAVDESS 19-20": (RAVDESS, [ravdess_clips(root, a) for a in (19, 20)]),
         "TurEV 1984, 7895": (["angry", "calm", "happy", "sad"], [turev_clips(root, s) for s in ("1984", "7895")]),
