@@ -3,9 +3,8 @@
 
 For each held-out speaker (RAVDESS actors 19 and 20; TurEV-DB speakers 1984 and 7895) every clip
 of the speaker is put into one long recording, in a seeded random order, 0.5 s of silence
-between clips. The recording's timeline is computed by the bundled model (or the model file
-given) (default 2 s windows,
-0.5 s hop) as it is and adapted to the recording (``Classifier.timeline(..., adapt=True)``).
+between clips. The recording's timeline is computed by the bundled model, or the model file
+given (default 2 s windows, 0.5 s hop), as it is and adapted to the recording (``Classifier.timeline(..., adapt=True)``).
 Each clip is given the label of the timeline segment that overlaps it most (over the labels its
 corpus has, probabilities renormalised, as ``evaluate --subset present`` scores); a clip no
 segment overlaps counts as wrong. Prints UAR per corpus for both.
