@@ -25,6 +25,7 @@ fn committed_recipes_parse_and_validate() {
         names,
         [
             "bundle_joint.json",
+            "bundle_joint_two_views.json",
             "bundle_two_views.json",
             "joint.json",
             "ravdess_balanced.json",
@@ -71,11 +72,26 @@ fn as_bundled(mut recipe: TrainConfig) -> TrainConfig {
     recipe
 }
 
-/// The two `bundle_*.json` recipes are what README says the bundled model's networks were
+/// `recipe` with an AMR-NB round trip in a fifth of its degraded crops, as the bundled model's
+/// joint networks were trained (R67).
+fn with_mobile_calls(mut recipe: TrainConfig) -> TrainConfig {
+    let conditions = recipe
+        .augment
+        .wave
+        .conditions
+        .as_mut()
+        .expect("multi-condition");
+    assert_eq!(conditions.amr_prob, 0.0);
+    conditions.amr_prob = 0.2;
+    recipe
+}
+
+/// The three `bundle_*.json` recipes are what README says the bundled model's networks were
 /// trained with: the default recipe and `joint.json` without `remove_dc` (the networks learnt
 /// without it; `ensemble --remove-dc` adds it to the bundle) and with every view trimmed to its
-/// speech (R57; the default recipe trims so since R58), nothing else changed (the RAVDESS
-/// network is `bundle_two_views.json` with `--epochs 60`).
+/// speech (R57; the default recipe trims so since R58); the two joint ones with AMR-NB in
+/// training (R67); nothing else changed (the RAVDESS network is `bundle_two_views.json` with
+/// `--epochs 60`).
 #[test]
 fn the_bundle_recipes_are_the_default_and_joint_ones_trimmed_to_speech_without_remove_dc() {
     assert_eq!(
@@ -84,6 +100,10 @@ fn the_bundle_recipes_are_the_default_and_joint_ones_trimmed_to_speech_without_r
     );
     assert_eq!(
         recipe("bundle_joint.json"),
-        as_bundled(recipe("joint.json"))
+        with_mobile_calls(as_bundled(recipe("joint.json")))
+    );
+    assert_eq!(
+        recipe("bundle_joint_two_views.json"),
+        with_mobile_calls(as_bundled(TrainConfig::two_views()))
     );
 }

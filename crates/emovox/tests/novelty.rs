@@ -73,8 +73,8 @@ fn tones_and_clicks_are_unfamiliar() {
 
 /// Noise without speech is not reliably `unfamiliar` to the bundled model since R42 (its RAVDESS
 /// network, trained for 60 epochs on crops down to 0 dB SNR, puts stationary noise near its
-/// training clips; R57 finds white noise unfamiliar and pink noise not: README, "What it gets
-/// wrong"). What tells the user instead: the recording-quality
+/// training clips; R57 found white noise unfamiliar and pink noise not, R67 neither: README,
+/// "What it gets wrong"). What tells the user instead: the recording-quality
 /// check finds (next to) no speech in it, and the model's answer about it is hardly more confident than a guess
 /// (1/8 = 0.125).
 #[test]
