@@ -44,7 +44,9 @@ pub use emovox_corpus::protocol;
 
 pub use augment::AugmentConfig;
 pub use calibration::{calibrate, calibrate_under, CalibrationOutcome, NOVELTY_SLOPES};
-pub use config::{default_extra_views, default_feature_spec, TrainConfig, TrainOptions};
+pub use config::{
+    default_extra_views, default_feature_spec, TrainConfig, TrainOptions, DEFAULT_TOP_DB,
+};
 pub use cross_validation::{
     cross_validate, fold_recipe, is_fold_file, CrossValidation, CrossValidationOptions, FoldOutcome,
 };
