@@ -178,8 +178,8 @@ impl TrainConfig {
 }
 
 /// The features the default recipe was tuned with: a 64-band log-mel spectrogram (16 kHz,
-/// 25 ms window, 10 ms hop, 0-8000 Hz, floored [`DEFAULT_TOP_DB`] under the clip's maximum) plus the pitch contour and voicing rows
-/// ([`PitchConfig::speech`]), with first and second deltas (width 9) as two more channels, no
+/// 25 ms window, 10 ms hop, 0-8000 Hz, floored [`DEFAULT_TOP_DB`] under the clip's maximum)
+/// plus the pitch contour and voicing rows ([`PitchConfig::speech`]), with first and second deltas (width 9) as two more channels, no
 /// per-utterance normalisation (the recipe uses corpus normalisation). In 5-fold
 /// cross-validation (`docs/experiments.md`) deltas gave +0.04 mean UAR over MFCC alone, log-mel
 /// with pitch +0.04 over MFCC with deltas (two seeds each), and pitch +0.03 over log-mel alone.
@@ -208,12 +208,12 @@ pub fn default_feature_spec() -> FeatureSpec {
 }
 
 /// How far under a clip's loudest mel bin the default recipe's views floor their log-mel
-/// values (dB): 60, since R71 (`docs/experiments.md`): what lies further under the speech (a
+/// values (dB): 60, since R71 (`docs/experiments.md`). What lies further under the speech (a
 /// studio's silence, a room's hiss) looks the same to the network whatever it was, so it
-/// cannot learn a corpus's recording chain from it. Over four seeds, against the floor of 80
-/// dB the mel settings' own default ([`MelConfig::speech_with_mels`]) keeps: RAVDESS 19-20
-/// clean +0.027, six degraded conditions +0.022, another corpus (all of TurEV-DB) +0.017,
-/// babble at 10 dB -0.027.
+/// cannot learn a corpus's recording chain from it. Against 80 dB (the floor of
+/// [`MelConfig::speech_with_mels`], and the default recipe's before), over four seeds: RAVDESS
+/// 19-20 clean +0.027, six degraded conditions +0.022, another corpus (all of TurEV-DB)
+/// +0.017, babble at 10 dB -0.027.
 pub const DEFAULT_TOP_DB: f32 = 60.0;
 
 /// The mel settings of the default recipe's views: [`MelConfig::speech_with_mels`] with 64

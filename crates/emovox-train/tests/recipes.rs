@@ -49,8 +49,8 @@ fn committed_recipes_parse_and_validate() {
 }
 
 /// `ravdess_balanced.json` is what README says it is: the default recipe as it was measured with
-/// it (before the default trimmed to speech, R58, and floored its log-mel at 60 dB, R71) with spectral balance normalisation (the
-/// default settings) in every view, nothing else changed.
+/// it (before the default trimmed to speech, R58, and floored its log-mel at 60 dB, R71) with
+/// spectral balance normalisation (the default settings) in every view, nothing else changed.
 #[test]
 fn the_balanced_recipe_is_the_untrimmed_default_one_with_balance_in_every_view() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -110,12 +110,11 @@ fn with_mobile_calls(mut recipe: TrainConfig) -> TrainConfig {
 }
 
 /// The three `bundle_*.json` recipes are what README says the bundled model's networks were
-/// trained with: the default recipe (as it was before R71) and `joint.json` without `remove_dc`
-/// (the networks learnt
-/// without it; `ensemble --remove-dc` adds it to the bundle) and with every view trimmed to its
-/// speech (R57; the default recipe trims so since R58); the two joint ones with AMR-NB in
-/// training (R67); nothing else changed (the RAVDESS network is `bundle_two_views.json` with
-/// `--epochs 60`).
+/// trained with: the default recipe (as it was before R71) and `joint.json` without
+/// `remove_dc` (the networks learnt without it; `ensemble --remove-dc` adds it to the bundle)
+/// and with every view trimmed to its speech (R57; the default recipe trims so since R58); the
+/// two joint ones with AMR-NB in training (R67); nothing else changed (the RAVDESS network is
+/// `bundle_two_views.json` with `--epochs 60`).
 #[test]
 fn the_bundle_recipes_are_the_default_and_joint_ones_trimmed_to_speech_without_remove_dc() {
     assert_eq!(
