@@ -104,6 +104,8 @@ pub const MAX_POOL: usize = 64;
 pub const MAX_NETWORK_WEIGHTS: usize = 1 << 28;
 /// The most test-time crops an [`InferenceConfig`] accepts.
 pub const MAX_CROPS: usize = 64;
+/// The longest [`InferenceConfig::repeat_to_frames`] accepted (60 s of 10 ms frames).
+pub const MAX_REPEAT_FRAMES: usize = 6_000;
 
 impl ModelConfig {
     /// Checks every hyper-parameter is in range (the sizes within the `MAX_*` bounds of this
@@ -310,10 +312,18 @@ pub struct InferenceConfig {
     /// Number of evenly spaced crops whose probabilities are averaged (used when the utterance
     /// is longer than `crop_frames`).
     pub n_crops: usize,
+    /// A clip of fewer frames is repeated (from its first frame, wrapping around) to this many
+    /// frames before the network, as training repeats a clip shorter than its crops: a one-word
+    /// clip is then heard at the length every training input had. `None` runs short clips as
+    /// they are (models trained before R77, `docs/experiments.md`). Not written to model files
+    /// when `None`, so files without it are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat_to_frames: Option<usize>,
 }
 
 impl InferenceConfig {
-    /// Checks `n_crops` is in 1..=[`MAX_CROPS`] and `crop_frames`, if set, is positive.
+    /// Checks `n_crops` is in 1..=[`MAX_CROPS`], `crop_frames`, if set, is positive and
+    /// `repeat_to_frames`, if set, is in 1..=[`MAX_REPEAT_FRAMES`].
     pub fn validate(&self) -> Result<(), ModelError> {
         if !(1..=MAX_CROPS).contains(&self.n_crops) {
             return Err(ModelError::InvalidMetadata(format!(
@@ -326,6 +336,13 @@ impl InferenceConfig {
                 "inference.crop_frames must be positive".into(),
             ));
         }
+        if let Some(frames) = self.repeat_to_frames {
+            if !(1..=MAX_REPEAT_FRAMES).contains(&frames) {
+                return Err(ModelError::InvalidMetadata(format!(
+                    "inference.repeat_to_frames {frames} is outside 1..={MAX_REPEAT_FRAMES}"
+                )));
+            }
+        }
         Ok(())
     }
 }
@@ -335,6 +352,7 @@ impl Default for InferenceConfig {
         Self {
             crop_frames: None,
             n_crops: 1,
+            repeat_to_frames: None,
         }
     }
 }

@@ -51,7 +51,7 @@ pub use calibration::ProbabilityCalibration;
 pub use config::{
     InferenceConfig, ModelConfig, ModelMetadata, Normalisation, PoolingKind, TrainingProvenance,
     MAX_BLOCKS, MAX_CLASSES, MAX_CROPS, MAX_IN_CHANNELS, MAX_KERNEL_SIZE, MAX_LAYER_WIDTH,
-    MAX_NETWORK_WEIGHTS, MAX_POOL,
+    MAX_NETWORK_WEIGHTS, MAX_POOL, MAX_REPEAT_FRAMES,
 };
 pub use conv::TimeConv;
 pub use density::FeatureDensity;

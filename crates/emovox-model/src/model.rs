@@ -426,6 +426,10 @@ impl EmotionModel {
         if emovox_audio::first_non_finite(&values).is_some() {
             return Err(ModelError::NonFiniteInput);
         }
+        let (values, frames) = match self.metadata.inference.repeat_to_frames {
+            Some(to) if frames < to => (repeated(&values, frames, to), to),
+            _ => (values, frames),
+        };
         let clip = Tensor::from_vec(values, (channels, bins, frames), &self.device)?;
         let len = self.crop_len(frames);
         let starts = crop_starts(frames, &self.metadata.inference)?;
@@ -445,6 +449,16 @@ impl EmotionModel {
             _ => frames,
         }
     }
+}
+
+/// Each row of `frames` values of `values` repeated from its start, wrapping around, to `to`
+/// values ([`crate::InferenceConfig::repeat_to_frames`]).
+fn repeated(values: &[f32], frames: usize, to: usize) -> Vec<f32> {
+    values
+        .chunks_exact(frames)
+        .flat_map(|row| row.iter().cycle().take(to))
+        .copied()
+        .collect()
 }
 
 /// Start frames of the evenly spaced test-time crops of an utterance of `frames` frames; an

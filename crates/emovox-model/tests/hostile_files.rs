@@ -8,7 +8,7 @@ use candle_nn::{VarBuilder, VarMap};
 use emovox_model::{
     crop_starts, EmotionModel, InferenceConfig, ModelConfig, ModelError, ModelMetadata,
     MultiViewModel, Network, Normalisation, PoolingKind, MAX_CROPS, MAX_LAYER_WIDTH,
-    MAX_NETWORK_WEIGHTS, METADATA_KEY,
+    MAX_NETWORK_WEIGHTS, MAX_REPEAT_FRAMES, METADATA_KEY,
 };
 use ndarray::Array3;
 use safetensors::tensor::TensorView;
@@ -32,6 +32,7 @@ fn metadata() -> ModelMetadata {
         inference: InferenceConfig {
             crop_frames: Some(8),
             n_crops: 3,
+            repeat_to_frames: None,
         },
         emovox_version: "test".into(),
         training: None,
@@ -169,6 +170,7 @@ fn too_many_test_time_crops_are_refused_at_load() {
     let crops = InferenceConfig {
         crop_frames: Some(8),
         n_crops: 1_000_000_000,
+        repeat_to_frames: None,
     };
     assert!(matches!(
         crop_starts(100, &crops),
@@ -177,11 +179,35 @@ fn too_many_test_time_crops_are_refused_at_load() {
     let zero = InferenceConfig {
         crop_frames: Some(0),
         n_crops: 1,
+        repeat_to_frames: None,
     };
     assert!(matches!(
         crop_starts(100, &zero),
         Err(ModelError::InvalidMetadata(_))
     ));
+}
+
+/// `inference.repeat_to_frames` sizes the input of a short clip: a file asking for 10^9 frames
+/// is refused when loaded, not at its first prediction.
+#[test]
+fn repetition_beyond_its_bound_is_refused_at_load() {
+    let model = model_scaled(1.0);
+    for frames in [0, MAX_REPEAT_FRAMES + 1, 1_000_000_000, usize::MAX] {
+        let bytes = with_metadata(&model, |m| {
+            m["inference"]["repeat_to_frames"] = serde_json::json!(frames);
+        });
+        let err = EmotionModel::from_safetensors_bytes(&bytes).unwrap_err();
+        assert!(
+            matches!(&err, ModelError::InvalidMetadata(m) if m.contains("repeat_to_frames")),
+            "{frames}: {err}"
+        );
+    }
+    let bytes = with_metadata(&model, |m| {
+        m["inference"]["repeat_to_frames"] = serde_json::json!(MAX_REPEAT_FRAMES);
+    });
+    let longest = EmotionModel::from_safetensors_bytes(&bytes).unwrap();
+    let p = longest.probabilities(&features(20, 0.0)).unwrap();
+    assert!(p.iter().all(|p| p.is_finite()));
 }
 
 /// Crop starts of a very long utterance: `i * span` would overflow usize.
@@ -190,6 +216,7 @@ fn crop_starts_do_not_overflow_on_long_utterances() {
     let crops = InferenceConfig {
         crop_frames: Some(8),
         n_crops: 3,
+        repeat_to_frames: None,
     };
     let span = usize::MAX - 8;
     assert_eq!(

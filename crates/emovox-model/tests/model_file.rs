@@ -30,6 +30,7 @@ fn metadata(architecture: ModelConfig) -> ModelMetadata {
         inference: InferenceConfig {
             crop_frames: Some(20),
             n_crops: 3,
+            repeat_to_frames: None,
         },
         emovox_version: "test".into(),
         training: None,
@@ -64,6 +65,75 @@ fn rewrite(
     let mut tensors = file.tensors();
     edit(&mut meta, &mut tensors);
     safetensors::serialize(tensors, Some(meta)).unwrap()
+}
+
+/// `features` repeated along time from its first frame, wrapping around, to `to` frames.
+fn tiled(features: &Array3<f32>, to: usize) -> Array3<f32> {
+    let (channels, bins, frames) = features.dim();
+    Array3::from_shape_fn((channels, bins, to), |(c, b, t)| {
+        features[[c, b, t % frames]]
+    })
+}
+
+#[test]
+fn short_clips_are_repeated_to_the_configured_length() {
+    let cfg = config(PoolingKind::MeanStd, false);
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    let net = Network::new(&cfg, vb).unwrap();
+    let x = (Tensor::randn(0f32, 1.0, (4, 2, BINS, 24), &Device::Cpu).unwrap() + 3.0).unwrap();
+    net.forward_t(&x, true).unwrap();
+    let whole = InferenceConfig {
+        crop_frames: None,
+        n_crops: 1,
+        repeat_to_frames: None,
+    };
+    let model_with = |inference: InferenceConfig| {
+        let metadata = ModelMetadata {
+            inference,
+            ..metadata(cfg.clone())
+        };
+        EmotionModel::from_varmap(metadata, &varmap).unwrap()
+    };
+    let plain = model_with(whole.clone());
+    let repeating = model_with(InferenceConfig {
+        repeat_to_frames: Some(40),
+        ..whole
+    });
+    let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-5);
+    for frames in [9, 17, 39] {
+        let short = features(frames, 0.5);
+        let repeated = repeating.probabilities(&short).unwrap();
+        let by_hand = plain.probabilities(&tiled(&short, 40)).unwrap();
+        assert!(
+            close(&repeated, &by_hand),
+            "{frames}: {repeated:?} {by_hand:?}"
+        );
+        let as_is = plain.probabilities(&short).unwrap();
+        assert!(
+            !close(&repeated, &as_is),
+            "{frames}: repetition changed nothing"
+        );
+    }
+    for frames in [40, 57] {
+        let long = features(frames, 0.5);
+        let p = plain.probabilities(&long).unwrap();
+        assert_eq!(repeating.probabilities(&long).unwrap(), p);
+    }
+    let batch = [features(9, 0.1), features(57, 0.2), features(17, 0.3)];
+    for (clip, scores) in batch.iter().zip(repeating.scores_batch(&batch)) {
+        let alone = repeating.probabilities(clip).unwrap();
+        assert!(close(&scores.unwrap().probabilities, &alone));
+    }
+    let bytes = repeating.to_safetensors_bytes().unwrap();
+    let loaded = EmotionModel::from_safetensors_bytes(&bytes).unwrap();
+    assert_eq!(loaded.metadata().inference.repeat_to_frames, Some(40));
+    let (_, header) = SafeTensors::read_metadata(&plain.to_safetensors_bytes().unwrap()).unwrap();
+    let json = &header.metadata().as_ref().unwrap()[METADATA_KEY];
+    assert!(
+        !json.contains("repeat_to_frames"),
+        "files without it are unchanged"
+    );
 }
 
 #[test]
