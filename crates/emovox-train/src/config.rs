@@ -58,8 +58,16 @@ pub struct TrainConfig {
     /// Normalise features with training-set (corpus) mean and deviation per (channel, bin);
     /// stored in the model so inference does the same.
     pub corpus_normalisation: bool,
-    /// Test-time settings written into the model.
+    /// Test-time settings written into the model. Its `repeat_to_frames` is left unset here:
+    /// the trainer writes it from [`TrainConfig::repeat_short_clips`].
     pub inference: InferenceConfig,
+    /// Make the model repeat a clip shorter than `crop_frames` to that length before the
+    /// network, as training crops repeat it (written into the model as
+    /// [`InferenceConfig::repeat_to_frames`]): a one-word clip is then heard at the length every
+    /// training input had. Recipes written before R77 (`docs/experiments.md`) lack it and read
+    /// as `false`, as their models ran.
+    #[serde(default)]
+    pub repeat_short_clips: bool,
     /// Fit a temperature on the validation clips (minimum log-loss of the view-averaged
     /// probabilities) and store it in the model ([`emovox_model::ProbabilityCalibration`]), so
     /// confidences mean what they say; the most probable label never changes. Needs
@@ -72,7 +80,6 @@ pub struct TrainConfig {
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        let crop_frames = 200;
         Self {
             features: default_feature_spec(),
             extra_views: Vec::new(),
@@ -99,7 +106,7 @@ impl Default for TrainConfig {
                 final_div_factor: 100.0,
             },
             keep_best: true,
-            crop_frames,
+            crop_frames: 200,
             augment: AugmentConfig {
                 wave: WaveAugmentConfig {
                     conditions: Some(MultiConditionConfig::default()),
@@ -110,14 +117,11 @@ impl Default for TrainConfig {
             label_smoothing: 0.1,
             class_weighting: true,
             corpus_normalisation: true,
+            inference: InferenceConfig::default(),
             // Short clips heard at the crop's length, as in training: all of TurEV-DB (words
             // of about 1 s) from RAVDESS-only networks +0.005 over sixteen seeds, fifteen of
             // them up (R77, R77b in docs/experiments.md).
-            inference: InferenceConfig {
-                crop_frames: None,
-                n_crops: 1,
-                repeat_to_frames: Some(crop_frames),
-            },
+            repeat_short_clips: true,
             calibrate: true,
             seed: 42,
         }
@@ -136,6 +140,15 @@ impl TrainConfig {
             extra_views: default_extra_views(),
             keep_best: false,
             ..Self::default()
+        }
+    }
+
+    /// The test-time settings a model trained by this recipe carries: [`TrainConfig::inference`]
+    /// with `repeat_to_frames` set to `crop_frames` when [`TrainConfig::repeat_short_clips`].
+    pub(crate) fn model_inference(&self) -> InferenceConfig {
+        InferenceConfig {
+            repeat_to_frames: self.repeat_short_clips.then_some(self.crop_frames),
+            ..self.inference.clone()
         }
     }
 
@@ -171,7 +184,11 @@ impl TrainConfig {
                 return fail("every feature view must work at the same sample rate");
             }
         }
-        self.inference.validate()?;
+        if self.inference.repeat_to_frames.is_some() {
+            return fail(
+                "inference.repeat_to_frames is written from crop_frames: set repeat_short_clips",
+            );
+        }
         self.schedule
             .validate()
             .map_err(TrainError::InvalidConfig)?;

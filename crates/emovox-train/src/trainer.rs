@@ -199,7 +199,7 @@ fn train_network(
         features: config.features.clone(),
         architecture: arch.clone(),
         normalisation: normalisation.clone(),
-        inference: config.inference.clone(),
+        inference: config.model_inference(),
         emovox_version: env!("CARGO_PKG_VERSION").to_string(),
         training: None,
     };

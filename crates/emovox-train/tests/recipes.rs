@@ -89,8 +89,8 @@ fn as_bundled(mut recipe: TrainConfig) -> TrainConfig {
 /// short clips run at their own length (the default repeats them to the crop's since R77).
 fn default_before_r71() -> TrainConfig {
     let mut recipe = TrainConfig::two_views();
-    assert_eq!(recipe.inference.repeat_to_frames, Some(recipe.crop_frames));
-    recipe.inference.repeat_to_frames = None;
+    assert!(recipe.repeat_short_clips);
+    recipe.repeat_short_clips = false;
     for spec in std::iter::once(&mut recipe.features).chain(recipe.extra_views.iter_mut()) {
         assert_eq!(spec.kind.mel().top_db, Some(DEFAULT_TOP_DB));
         with_floor(spec, FLOOR_BEFORE_R71);

@@ -189,6 +189,38 @@ fn early_stopping_halts_after_patience_epochs_without_improvement() {
     assert!(provenance.recipe.unwrap()["patience"].is_null());
 }
 
+/// A model repeats clips shorter than its recipe's training crop to the crop's length when the
+/// recipe says so (the default), and runs them as they are when it does not; a recipe written
+/// before the setting existed reads as not repeating.
+#[test]
+fn models_repeat_short_clips_to_the_training_crop_when_the_recipe_says_so() {
+    let (train_set, val_set) = (dataset(0..2, 4, 41), dataset(2..3, 2, 42));
+    let config = TrainConfig {
+        epochs: 1,
+        ..small_config()
+    };
+    assert!(config.repeat_short_clips);
+    let repeating = train(&config, &train_set, &val_set, &quiet())
+        .unwrap()
+        .model;
+    assert_eq!(
+        repeating.metadata().inference.repeat_to_frames,
+        Some(config.crop_frames)
+    );
+    let config = TrainConfig {
+        repeat_short_clips: false,
+        ..config
+    };
+    let as_is = train(&config, &train_set, &val_set, &quiet())
+        .unwrap()
+        .model;
+    assert_eq!(as_is.metadata().inference.repeat_to_frames, None);
+    let mut old = serde_json::to_value(TrainConfig::default()).unwrap();
+    old.as_object_mut().unwrap().remove("repeat_short_clips");
+    let old: TrainConfig = serde_json::from_value(old).unwrap();
+    assert!(!old.repeat_short_clips);
+}
+
 #[test]
 fn bad_configurations_and_data_are_typed_errors() {
     let train_set = dataset(0..1, 2, 11);
@@ -200,6 +232,12 @@ fn bad_configurations_and_data_are_typed_errors() {
     assert!(matches!(
         train(&bad, &train_set, &val_set, &quiet()),
         Err(TrainError::InvalidConfig(_))
+    ));
+    let mut two_lengths = small_config();
+    two_lengths.inference.repeat_to_frames = Some(two_lengths.crop_frames);
+    assert!(matches!(
+        train(&two_lengths, &train_set, &val_set, &quiet()),
+        Err(TrainError::InvalidConfig(m)) if m.contains("repeat_short_clips")
     ));
     let mut other_labels = val_set.clone();
     other_labels.labels[0] = "other".into();
